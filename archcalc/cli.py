@@ -1,0 +1,124 @@
+"""Thin click commands: parse, call the core, print what it returns.
+
+User errors (ArchcalcError) become one message on stderr and exit status 2, here and nowhere
+else; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from typing import Any
+
+import click
+from rich.console import Console, RenderableType
+
+from archcalc import report
+from archcalc.analysis import Analysis, analyse
+from archcalc.compare import compare as compare_networks
+from archcalc.errors import ArchcalcError
+from archcalc.graph import Graph, build_graph
+from archcalc.layers import Shape
+from archcalc.spec import load_spec
+
+FORMATS = click.Choice(["table", "json", "csv", "markdown"])
+
+
+class Archcalc(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ArchcalcError as exc:
+            click.echo(f"archcalc: error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"  hint: {exc.hint}", err=True)
+            ctx.exit(2)
+
+
+def parse_input(text: str | None, spec_input: Shape) -> Shape | None:
+    """'227', '227x227' or '3x227x227' (an H alone keeps the channels and makes it square)."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"[1-9]\d*(x[1-9]\d*){0,2}", text.lower()):
+        raise ArchcalcError(f"--input {text!r} is not a size", "write H, HxW or CxHxW, e.g. 224 or 3x224x224")
+    values = tuple(int(v) for v in text.lower().split("x"))
+    if len(spec_input) != 3:
+        if len(values) != 1:
+            raise ArchcalcError(f"--input {text!r}: this spec's input is a vector of {spec_input[0]} values", "give one number")
+        return values
+    if len(values) == 1:
+        return (spec_input[0], values[0], values[0])
+    if len(values) == 2:
+        return (spec_input[0], *values)
+    return values
+
+
+def load(spec: str, input_text: str | None) -> tuple[Graph, Analysis]:
+    graph = build_graph(load_spec(spec))
+    return graph, analyse(graph, parse_input(input_text, graph.input))
+
+
+def emit(renderable: RenderableType) -> None:
+    """Print to stdout; piped output keeps the table's natural width instead of folding at 80."""
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=max(100, console.measure(renderable).maximum), soft_wrap=False)
+    console.print(renderable)
+
+
+def emit_text(text: str) -> None:
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+@click.group(cls=Archcalc, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archcalc")
+def main() -> None:
+    """Shapes, parameters, FLOPs and findings of convolutional networks written as YAML specs."""
+
+
+@main.command()
+@click.argument("spec")
+@click.option("--input", "input_text", metavar="SIZE", help="Override the spec's input: H, HxW or CxHxW.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--strict", is_flag=True, help="Exit 1 when there are findings.")
+def show(spec: str, input_text: str | None, fmt: str, strict: bool) -> None:
+    """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations and findings.
+
+    SPEC is a YAML file or the name of a bundled spec (alexnet, lenet).
+    """
+    _, a = load(spec, input_text)
+    if fmt == "json":
+        emit_text(json.dumps(report.to_json(a), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        emit_text(report.to_csv(a))
+    elif fmt == "markdown":
+        emit_text(report.to_markdown(a))
+    else:
+        emit(report.show_table(a))
+    if strict and a.findings:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
+def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Networks side by side, stage by stage, then their figures and ratios.
+
+    SPECS are two or more YAML files or bundled spec names: archcalc compare lenet alexnet
+    """
+    if len(specs) < 2:
+        raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
+    c = compare_networks([load(s, None)[1] for s in specs])
+    if fmt == "json":
+        emit_text(json.dumps(report.compare_json(c), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        emit_text(report.compare_csv(c))
+    elif fmt == "markdown":
+        emit_text(report.compare_markdown(c))
+    else:
+        emit(report.compare_table(c))
+    if strict and any(a.findings for a in c.networks):
+        sys.exit(1)

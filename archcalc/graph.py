@@ -1,0 +1,100 @@
+"""Spec → graph: resolve every layer's inputs by name, reject dangling names and cycles, order.
+
+The network input is the node named 'input'. A layer without `inputs` reads the layer written
+before it (the first layer reads the input), so a chain needs no `inputs` at all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+from dataclasses import dataclass
+
+from archcalc.errors import SpecError
+from archcalc.layers import Layer, Shape
+from archcalc.spec import Claims, Spec
+
+INPUT = "input"
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str
+    layer: Layer
+    inputs: tuple[str, ...]  # names of the nodes it reads, 'input' for the network input
+    split: bool | None
+    gpu: int
+    where: str
+
+
+@dataclass(frozen=True)
+class Graph:
+    name: str
+    description: str
+    input: Shape
+    gpus: int
+    nodes: tuple[Node, ...]  # in an order where every node comes after the nodes it reads
+    claims: Claims | None
+    path: str
+
+    def with_input(self, shape: Shape) -> Graph:
+        return Graph(self.name, self.description, shape, self.gpus, self.nodes, self.claims, self.path)
+
+
+def build_graph(spec: Spec) -> Graph:
+    names = [ls.name for ls in spec.layers]
+    nodes = []
+    for i, ls in enumerate(spec.layers):
+        inputs = ls.inputs if ls.inputs is not None else ((names[i - 1],) if i else (INPUT,))
+        for name in inputs:
+            if name != INPUT and name not in names:
+                near = difflib.get_close_matches(name, names + [INPUT], n=1)
+                hint = f"did you mean '{near[0]}'?" if near else "name a layer of this spec, or 'input'"
+                raise SpecError(ls.where, f"'inputs' names '{name}', which is no layer", hint)
+            if name == ls.name:
+                raise SpecError(ls.where, "a layer cannot read its own output (a cycle)")
+        arity = ls.layer.arity
+        if arity and len(inputs) != arity:
+            raise SpecError(ls.where, f"a {ls.layer.kind} layer reads {arity} input, not {len(inputs)}", "merge several with 'add' or 'concat'")
+        if not arity and len(inputs) < 2:
+            raise SpecError(ls.where, f"a {ls.layer.kind} layer merges two or more inputs; 'inputs' names {len(inputs)}")
+        nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where))
+    return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path)
+
+
+def _order(nodes: list[Node]) -> tuple[Node, ...]:
+    """Kahn's algorithm, stable and linear: among ready nodes the one written first goes first."""
+    index = {n.name: i for i, n in enumerate(nodes)}
+    readers: dict[str, list[int]] = {n.name: [] for n in nodes}
+    missing = [0] * len(nodes)  # inputs not yet placed
+    for i, n in enumerate(nodes):
+        for name in set(n.inputs) - {INPUT}:
+            readers[name].append(i)
+            missing[i] += 1
+    ready = [i for i, m in enumerate(missing) if m == 0]
+    heapq.heapify(ready)
+    done: list[Node] = []
+    while ready:
+        i = heapq.heappop(ready)
+        done.append(nodes[i])
+        for j in readers[nodes[i].name]:
+            missing[j] -= 1
+            if missing[j] == 0:
+                heapq.heappush(ready, j)
+    if len(done) < len(nodes):
+        placed = {n.name for n in done}
+        pending = {n.name: {i for i in n.inputs if i != INPUT and i not in placed} for n in nodes if n.name not in placed}
+        cycle = _find_cycle(pending)
+        first = nodes[min(index[name] for name in cycle)]
+        raise SpecError(first.where, f"the inputs form a cycle: {' → '.join(cycle + [cycle[0]])}", "a network is a DAG: each layer may only read layers that do not depend on it")
+    return tuple(done)
+
+
+def _find_cycle(waiting: dict[str, set[str]]) -> list[str]:
+    """Follow unplaced inputs from any unplaced node until a name repeats."""
+    path: list[str] = []
+    name = next(iter(waiting))
+    while name not in path:
+        path.append(name)
+        name = next(i for i in sorted(waiting[name]) if i in waiting)
+    return path[path.index(name):][::-1]

@@ -1,0 +1,448 @@
+"""One small frozen dataclass per layer kind, each with the same few methods.
+
+Conventions, for every kind:
+- A shape is one sample, no batch: ``(C, H, W)`` or ``(units,)``.
+- ``params`` counts what ``torch.nn`` would register as parameters (weights and biases).
+- ``macs`` counts multiply-accumulates of the weights; ``flops`` follows
+  ``torch.utils.flop_counter.FlopCounterMode``: 2 per MAC for convolutions and matrix
+  products, 0 for pooling, normalisation, activations and the rest (torch does not count them).
+- ``terms`` is the output-size arithmetic of each spatial axis, so that a caller can show it
+  and report a size that does not divide.
+- A layer that cannot take its input raises ``ShapeError``; the analysis adds where it is.
+
+Field annotations are parsed by name in ``spec.py`` (``PosInt``, ``Pair``, ``Padding``, ...).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import ClassVar, Literal, Union
+
+Shape = tuple[int, ...]  # one sample, no batch: (C, H, W) or (units,)
+Pair = tuple[int, int]  # (h, w)
+PadPair = tuple[int, int]  # (h, w), zero allowed
+PosInt = int
+NonNegInt = int
+Padding = Union[Pair, Literal["same"]]
+Activation = Union[Literal["relu", "sigmoid", "tanh"], None]
+Rounding = Literal["floor", "ceil"]
+Rate = float
+PosFloat = float
+
+
+class ShapeError(Exception):
+    """A layer cannot take the shape it is given; the message says why."""
+
+
+def dims(shape: Shape) -> str:
+    """(96, 55, 55) -> '96×55×55' as papers write it; (4096,) -> '4096'."""
+    return "×".join(str(n) for n in shape)
+
+
+def _frac(value: Fraction) -> str:
+    """An exact value: '55', '54.25', or '18.333…' where the decimal does not end."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    den = value.denominator
+    while den % 2 == 0:
+        den //= 2
+    while den % 5 == 0:
+        den //= 5
+    if den == 1:
+        return f"{float(value):g}"
+    return f"{float(value):.3f}…"
+
+
+@dataclass(frozen=True)
+class SizeTerm:
+    """One spatial axis: out = round((size + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride) + 1."""
+
+    axis: str  # "H" or "W"
+    size: int
+    kernel: int
+    stride: int
+    pad_before: int
+    pad_after: int
+    dilation: int
+    rounding: str  # "floor" or "ceil"
+    out: int
+
+    @property
+    def exact(self) -> Fraction:
+        span = self.size + self.pad_before + self.pad_after - self.dilation * (self.kernel - 1) - 1
+        return Fraction(span, self.stride) + 1
+
+    @property
+    def divides(self) -> bool:
+        return self.exact.denominator == 1
+
+    @property
+    def unread(self) -> int:
+        """Rows (or columns) at the end of the padded input that no window reaches under floor."""
+        span = self.size + self.pad_before + self.pad_after - self.dilation * (self.kernel - 1) - 1
+        return span % self.stride
+
+    def expression(self) -> str:
+        """'(227 − 11 + 2·0)/4 + 1': the formula with this layer's own numbers."""
+        if self.dilation == 1:
+            kernel = f" − {self.kernel}"
+        else:
+            kernel = f" − {self.dilation}·({self.kernel} − 1) − 1"
+        if self.pad_before == self.pad_after:
+            pad = f" + 2·{self.pad_before}"
+        else:
+            pad = f" + {self.pad_before} + {self.pad_after}"
+        return f"({self.size}{kernel}{pad})/{self.stride} + 1"
+
+    def value(self) -> str:
+        """The exact result: '55', '54.25', '18.333…'."""
+        return _frac(self.exact)
+
+    def text(self) -> str:
+        """'(224 − 11 + 2·0)/4 + 1 = 54.25 → 54' (the arrow only when it does not divide)."""
+        result = f"{self.expression()} = {self.value()}"
+        return result if self.divides else f"{result} → {self.out}"
+
+
+def side(
+    axis: str, size: int, kernel: int, stride: int, pad: tuple[int, int], dilation: int = 1, rounding: str = "floor"
+) -> SizeTerm:
+    """The output size along one axis, as torch computes it (ceil mode included)."""
+    reach = dilation * (kernel - 1) + 1
+    padded = size + pad[0] + pad[1]
+    if reach > padded:
+        raise ShapeError(f"kernel {reach} is larger than its padded input {padded} along {axis}")
+    span = padded - reach
+    out = (span + stride - 1) // stride + 1 if rounding == "ceil" else span // stride + 1
+    if rounding == "ceil" and (out - 1) * stride >= size + pad[0]:
+        out -= 1  # torch: the last window must start inside the input or its left padding
+    return SizeTerm(axis, size, kernel, stride, pad[0], pad[1], dilation, rounding, out)
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow's 'SAME': output ceil(size/stride), the odd pixel of padding at the end."""
+    total = max((math.ceil(size / stride) - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def _spatial(x: Shape, kind: str) -> tuple[int, int, int]:
+    if len(x) != 3:
+        raise ShapeError(f"{kind} needs a C×H×W input, got {dims(x)}")
+    return x[0], x[1], x[2]
+
+
+def _pair(p: Pair) -> str:
+    return str(p[0]) if p[0] == p[1] else f"{p[0]}×{p[1]}"
+
+
+class Layer:
+    """What every kind has; a kind overrides what differs."""
+
+    kind: ClassVar[str]
+    category: ClassVar[str]  # conv, pool, norm, dense, dropout, activation, reshape, merge
+    arity: ClassVar[int] = 1  # number of inputs; 0 means two or more
+    neurons: ClassVar[bool] = False  # its outputs are the "neurons" papers count
+    creates_channels: ClassVar[bool] = False  # sets its own output channels (must divide among GPUs)
+    activation: Activation = None
+
+    def out_shape(self, *xs: Shape) -> Shape:
+        return xs[0]
+
+    def terms(self, *xs: Shape) -> tuple[SizeTerm, ...]:
+        return ()
+
+    def params(self, *xs: Shape) -> int:
+        return 0
+
+    def macs(self, *xs: Shape) -> int:
+        return 0
+
+    def flops(self, *xs: Shape) -> int:
+        return 2 * self.macs(*xs)  # FlopCounterMode: 2 per multiply-accumulate
+
+    def reads_all(self, gpus: int) -> bool:
+        """Split across GPUs, does each GPU need every input map (not only its own)?"""
+        return False
+
+    def hyper(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class Conv(Layer):
+    kind: ClassVar[str] = "conv"
+    category: ClassVar[str] = "conv"
+    neurons: ClassVar[bool] = True
+    creates_channels: ClassVar[bool] = True
+
+    filters: PosInt
+    kernel: Pair
+    stride: Pair = (1, 1)
+    padding: Padding = (0, 0)
+    dilation: Pair = (1, 1)
+    groups: PosInt = 1
+    bias: bool = True
+    activation: Activation = None
+
+    def pads(self, x: Shape) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(before, after) padding for H and W; 'same' depends on the input size."""
+        if self.padding == "same":
+            return tuple(  # type: ignore[return-value]
+                same_padding(n, k, s, d) for n, k, s, d in zip(x[1:], self.kernel, self.stride, self.dilation)
+            )
+        ph, pw = self.padding
+        return (ph, ph), (pw, pw)
+
+    def terms(self, *xs: Shape) -> tuple[SizeTerm, ...]:
+        c, h, w = _spatial(xs[0], "conv")
+        if c % self.groups or self.filters % self.groups:
+            raise ShapeError(f"groups={self.groups} must divide its {c} input channels and its {self.filters} filters")
+        ph, pw = self.pads(xs[0])
+        return (
+            side("H", h, self.kernel[0], self.stride[0], ph, self.dilation[0]),
+            side("W", w, self.kernel[1], self.stride[1], pw, self.dilation[1]),
+        )
+
+    def out_shape(self, *xs: Shape) -> Shape:  # (C_in, H, W) -> (filters, H', W')
+        th, tw = self.terms(*xs)
+        return (self.filters, th.out, tw.out)
+
+    def weights_per_filter(self, x: Shape) -> int:
+        return (x[0] // self.groups) * self.kernel[0] * self.kernel[1]
+
+    def params(self, *xs: Shape) -> int:
+        return self.filters * self.weights_per_filter(xs[0]) + (self.filters if self.bias else 0)
+
+    def macs(self, *xs: Shape) -> int:  # one MAC per weight per output position
+        _, h, w = self.out_shape(*xs)
+        return self.filters * self.weights_per_filter(xs[0]) * h * w
+
+    def reads_all(self, gpus: int) -> bool:
+        return self.groups % gpus != 0
+
+    def hyper(self) -> str:
+        text = f"{_pair(self.kernel)}×{_pair(self.kernel)}" if self.kernel[0] == self.kernel[1] else _pair(self.kernel)
+        text += f"/{_pair(self.stride)}, {self.filters}"
+        if self.padding == "same":
+            text += ", pad same"
+        elif any(self.padding):
+            text += f", pad {_pair(self.padding)}"
+        if any(d != 1 for d in self.dilation):
+            text += f", dil {_pair(self.dilation)}"
+        if self.groups != 1:
+            text += f", groups {self.groups}"
+        return text
+
+
+@dataclass(frozen=True)
+class Pool(Layer):
+    """Max or average pooling; stride defaults to the kernel."""
+
+    category: ClassVar[str] = "pool"
+
+    kernel: Pair
+    stride: Pair | None = None
+    padding: PadPair = (0, 0)
+    rounding: Rounding = "floor"
+
+    @property
+    def steps(self) -> Pair:
+        return self.stride if self.stride is not None else self.kernel
+
+    def terms(self, *xs: Shape) -> tuple[SizeTerm, ...]:
+        _, h, w = _spatial(xs[0], self.kind)
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel)):
+            raise ShapeError(f"padding {_pair(self.padding)} is more than half the kernel {_pair(self.kernel)}")
+        return (
+            side("H", h, self.kernel[0], self.steps[0], (self.padding[0],) * 2, 1, self.rounding),
+            side("W", w, self.kernel[1], self.steps[1], (self.padding[1],) * 2, 1, self.rounding),
+        )
+
+    def out_shape(self, *xs: Shape) -> Shape:  # (C, H, W) -> (C, H', W')
+        th, tw = self.terms(*xs)
+        return (xs[0][0], th.out, tw.out)
+
+    def hyper(self) -> str:
+        k = f"{self.kernel[0]}×{self.kernel[1]}"
+        text = f"{k}/{_pair(self.steps)}"
+        if any(self.padding):
+            text += f", pad {_pair(self.padding)}"
+        return text + (", ceil" if self.rounding == "ceil" else "")
+
+
+@dataclass(frozen=True)
+class MaxPool(Pool):
+    kind: ClassVar[str] = "maxpool"
+
+
+@dataclass(frozen=True)
+class AvgPool(Pool):
+    kind: ClassVar[str] = "avgpool"
+
+
+@dataclass(frozen=True)
+class AdaptiveAvgPool(Layer):
+    kind: ClassVar[str] = "adaptiveavgpool"
+    category: ClassVar[str] = "pool"
+
+    output: Pair
+
+    def out_shape(self, *xs: Shape) -> Shape:  # (C, H, W) -> (C, h, w)
+        c, _, _ = _spatial(xs[0], self.kind)
+        return (c, *self.output)
+
+    def hyper(self) -> str:
+        return f"→ {self.output[0]}×{self.output[1]}"
+
+
+@dataclass(frozen=True)
+class GlobalAvgPool(Layer):
+    kind: ClassVar[str] = "globalavgpool"
+    category: ClassVar[str] = "pool"
+
+    def out_shape(self, *xs: Shape) -> Shape:  # (C, H, W) -> (C, 1, 1)
+        return (_spatial(xs[0], self.kind)[0], 1, 1)
+
+
+@dataclass(frozen=True)
+class Dense(Layer):
+    """Fully connected; a C×H×W input is flattened first (as torch's nn.Flatten then nn.Linear)."""
+
+    kind: ClassVar[str] = "dense"
+    category: ClassVar[str] = "dense"
+    neurons: ClassVar[bool] = True
+    creates_channels: ClassVar[bool] = True
+
+    units: PosInt
+    bias: bool = True
+    activation: Activation = None
+
+    def out_shape(self, *xs: Shape) -> Shape:  # (...) -> (units,)
+        return (self.units,)
+
+    def params(self, *xs: Shape) -> int:
+        return math.prod(xs[0]) * self.units + (self.units if self.bias else 0)
+
+    def macs(self, *xs: Shape) -> int:
+        return math.prod(xs[0]) * self.units
+
+    def reads_all(self, gpus: int) -> bool:
+        return True
+
+    def hyper(self) -> str:
+        return str(self.units)
+
+
+@dataclass(frozen=True)
+class Flatten(Layer):
+    kind: ClassVar[str] = "flatten"
+    category: ClassVar[str] = "reshape"
+
+    def out_shape(self, *xs: Shape) -> Shape:  # (C, H, W) -> (C·H·W,)
+        return (math.prod(xs[0]),)
+
+
+@dataclass(frozen=True)
+class LRN(Layer):
+    """Local response normalisation across channels, as the AlexNet paper writes it:
+    b = a / (k + alpha · Σ a²)^beta over `size` neighbouring maps (torch divides alpha by size)."""
+
+    kind: ClassVar[str] = "lrn"
+    category: ClassVar[str] = "norm"
+
+    size: PosInt = 5
+    alpha: PosFloat = 1e-4
+    beta: PosFloat = 0.75
+    k: PosFloat = 2.0
+
+    def hyper(self) -> str:
+        return f"n={self.size}, α={self.alpha:g}, β={self.beta:g}, k={self.k:g}"
+
+
+@dataclass(frozen=True)
+class BatchNorm(Layer):
+    kind: ClassVar[str] = "batchnorm"
+    category: ClassVar[str] = "norm"
+
+    eps: PosFloat = 1e-5
+    affine: bool = True
+
+    def params(self, *xs: Shape) -> int:  # gamma and beta per channel; running stats are buffers
+        return 2 * xs[0][0] if self.affine else 0
+
+
+@dataclass(frozen=True)
+class Dropout(Layer):
+    kind: ClassVar[str] = "dropout"
+    category: ClassVar[str] = "dropout"
+
+    rate: Rate = 0.5
+
+    def hyper(self) -> str:
+        return f"p={self.rate:g}"
+
+
+@dataclass(frozen=True)
+class ReLU(Layer):
+    kind: ClassVar[str] = "relu"
+    category: ClassVar[str] = "activation"
+
+
+@dataclass(frozen=True)
+class Sigmoid(Layer):
+    kind: ClassVar[str] = "sigmoid"
+    category: ClassVar[str] = "activation"
+
+
+@dataclass(frozen=True)
+class Tanh(Layer):
+    kind: ClassVar[str] = "tanh"
+    category: ClassVar[str] = "activation"
+
+
+@dataclass(frozen=True)
+class Softmax(Layer):
+    kind: ClassVar[str] = "softmax"
+    category: ClassVar[str] = "activation"
+
+    def reads_all(self, gpus: int) -> bool:  # the normaliser sums over every unit
+        return True
+
+
+@dataclass(frozen=True)
+class Add(Layer):
+    """Element-wise sum of two or more inputs of one shape (a residual connection)."""
+
+    kind: ClassVar[str] = "add"
+    category: ClassVar[str] = "merge"
+    arity: ClassVar[int] = 0
+
+    def out_shape(self, *xs: Shape) -> Shape:
+        if any(x != xs[0] for x in xs):
+            raise ShapeError("add needs inputs of one shape")
+        return xs[0]
+
+
+@dataclass(frozen=True)
+class Concat(Layer):
+    """Concatenation along channels; spatial sizes must match."""
+
+    kind: ClassVar[str] = "concat"
+    category: ClassVar[str] = "merge"
+    arity: ClassVar[int] = 0
+
+    def out_shape(self, *xs: Shape) -> Shape:  # (C1, H, W), (C2, H, W) -> (C1 + C2, H, W)
+        if any(len(x) != len(xs[0]) or x[1:] != xs[0][1:] for x in xs):
+            raise ShapeError("concat needs inputs of the same spatial size")
+        return (sum(x[0] for x in xs), *xs[0][1:])
+
+
+KINDS: dict[str, type[Layer]] = {
+    cls.kind: cls
+    for cls in (
+        Conv, MaxPool, AvgPool, AdaptiveAvgPool, GlobalAvgPool, Dense, Flatten, LRN, BatchNorm,
+        Dropout, ReLU, Sigmoid, Tanh, Softmax, Add, Concat,
+    )
+}

@@ -1,0 +1,303 @@
+"""Analyses → rich tables, JSON, CSV and Markdown. Number formatting lives here only.
+
+Figures are exact integers with thousands separators; a humanised figure (60.97 M) may stand
+beside a total, never instead of it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from archcalc.analysis import Analysis, Row
+from archcalc.analysis import arithmetic_text as arithmetic
+from archcalc.compare import Comparison, Stage, depth
+from archcalc.layers import dims
+
+FLOPS_CONVENTION = (
+    "FLOPs as torch.utils.flop_counter.FlopCounterMode counts them: 2 per multiply-accumulate (MAC) "
+    "in convolutions and dense layers; pooling, normalisation and activations count 0"
+)
+
+
+def n(value: int) -> str:
+    return f"{value:,}"
+
+
+def human(value: float) -> str:
+    """60965224 -> '60.97 M'."""
+    for unit, size in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"{value / size:.2f} {unit}"
+    return f"{value:g}"
+
+
+def kind_text(row: Row) -> str:
+    return row.kind + (f" + {row.activation}" if row.activation else "")
+
+
+def hyper_text(row: Row) -> str:
+    if row.kind == "dense" and len(row.input_shapes[0]) > 1:
+        return f"{row.hyper}, flattens {dims(row.input_shapes[0])}"
+    return row.hyper
+
+
+def placement_text(row: Row) -> str:
+    return "split" if row.placement == "split" else f"GPU {row.placement}"
+
+
+# --- show: rich -------------------------------------------------------------------------------
+
+
+def show_table(a: Analysis) -> RenderableType:
+    parts: list[RenderableType] = [_header(a), _layers_table(a)]
+    if a.gpu_totals:
+        parts.append(_gpu_table(a))
+    if a.claims:
+        parts.append(_claims_table(a))
+    parts.append(_findings_panel(a))
+    return Group(*parts)
+
+
+def _header(a: Analysis) -> Text:
+    text = Text()
+    text.append(a.name, style="bold")
+    if a.description:
+        text.append(f" — {a.description}")
+    text.append(f"\ninput {dims(a.input)}")
+    if a.gpus > 1:
+        text.append(f", split across {a.gpus} GPUs")
+    if a.findings:
+        text.append(f"   ⚠ {len(a.findings)} finding{'s' if len(a.findings) != 1 else ''} (below)", style="bold red")
+    text.append(f"\n{FLOPS_CONVENTION}", style="dim")
+    return text
+
+
+def _layers_table(a: Analysis) -> Table:
+    flagged = {f.layer for f in a.findings if f.kind == "non_integer_size"}
+    table = Table(box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
+    table.add_column("layer", "total")
+    table.add_column("type")
+    table.add_column("hyper-parameters")
+    table.add_column("output")
+    table.add_column("size arithmetic  ((W − K + 2P)/S + 1)")
+    for title, total in (("params", a.totals.params), ("MACs", a.totals.macs), ("FLOPs", a.totals.flops)):
+        table.add_column(title, f"{n(total)}\n{human(total)}", justify="right")
+    table.add_column("activations", f"{n(a.totals.activations)}\nneurons {n(a.totals.neurons)}", justify="right")
+    for row in a.rows:
+        style = "bold red" if row.name in flagged else None
+        table.add_row(row.name, kind_text(row), hyper_text(row), dims(row.output), arithmetic(row.terms),
+                      n(row.params), n(row.macs), n(row.flops), n(row.activations), style=style)
+    return table
+
+
+def _gpu_table(a: Analysis) -> Table:
+    table = Table(title=f"split across {a.gpus} GPUs (per image)", box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
+    table.add_column("layer", "total")
+    table.add_column("runs on")
+    for g in a.gpu_totals:
+        table.add_column(f"GPU {g.gpu} output")
+        table.add_column(f"GPU {g.gpu} params", n(g.params), justify="right")
+        table.add_column(f"GPU {g.gpu} FLOPs", n(g.flops), justify="right")
+        table.add_column(f"GPU {g.gpu} receives", n(g.received), justify="right")
+    for row in a.rows:
+        cells = [row.name, placement_text(row)]
+        for s in row.gpus:
+            cells += [dims(s.output) if s.output else "—", n(s.params), n(s.flops), n(s.received) if s.received else ""]
+        table.add_row(*cells)
+    return table
+
+
+def _claims_table(a: Analysis) -> Table:
+    table = Table(title="claims checked", box=box.SIMPLE_HEAD)
+    for title in ("claim", "stated", "computed", "", "arithmetic"):
+        table.add_column(title)
+    for c in a.claims:
+        mark = Text("✓ confirmed", style="green") if c.confirmed else Text("✗ contradicted", style="bold red")
+        table.add_row(c.subject, c.stated, c.computed, mark, c.detail, style=None if c.confirmed else "red")
+    return table
+
+
+def _findings_panel(a: Analysis) -> RenderableType:
+    if not a.findings:
+        return Text("no findings: every size divides exactly and every claim holds", style="green")
+    body = Text()
+    for i, f in enumerate(a.findings, start=1):
+        body.append(f"{i}. ", style="bold")
+        body.append(f"[{f.kind}] ", style="bold red")
+        body.append(f.message + ("\n" if i < len(a.findings) else ""))
+    return Panel(body, title=f"⚠ {len(a.findings)} findings", border_style="red", title_align="left")
+
+
+# --- show: JSON, CSV, Markdown ----------------------------------------------------------------
+
+
+def to_json(a: Analysis) -> dict[str, Any]:
+    """The stable JSON shape; README documents it."""
+    doc: dict[str, Any] = {
+        "name": a.name,
+        "description": a.description,
+        "input": list(a.input),
+        "flops_convention": FLOPS_CONVENTION,
+        "layers": [_layer_json(r) for r in a.rows],
+        "totals": {k: getattr(a.totals, k) for k in ("params", "macs", "flops", "activations", "neurons")},
+        "findings": [{"layer": f.layer, "kind": f.kind, "message": f.message} for f in a.findings],
+        "claims": [
+            {"subject": c.subject, "layer": c.layer, "stated": c.stated, "computed": c.computed,
+             "confirmed": c.confirmed, "detail": c.detail}
+            for c in a.claims
+        ],
+    }
+    if a.gpu_totals:
+        doc["gpus"] = [
+            {k: getattr(g, k) for k in ("gpu", "params", "macs", "flops", "activations", "neurons", "received")}
+            for g in a.gpu_totals
+        ]
+    return doc
+
+
+def _layer_json(r: Row) -> dict[str, Any]:
+    layer: dict[str, Any] = {
+        "name": r.name, "type": r.kind, "activation": r.activation, "hyper": r.hyper,
+        "inputs": list(r.inputs), "output": list(r.output),
+        "arithmetic": [{"axis": t.axis, "expression": t.expression(), "value": t.value(), "output": t.out, "exact": t.divides} for t in r.terms],
+        "params": r.params, "macs": r.macs, "flops": r.flops, "activations": r.activations,
+    }
+    if r.gpus:
+        layer["placement"] = r.placement
+        layer["gpus"] = [
+            {"gpu": s.gpu, "output": list(s.output) if s.output else None, "params": s.params, "macs": s.macs,
+             "flops": s.flops, "activations": s.activations, "received": s.received}
+            for s in r.gpus
+        ]
+    return layer
+
+
+CSV_COLUMNS = ("layer", "type", "hyper", "output", "arithmetic", "params", "macs", "flops", "activations")
+
+
+def _csv_cells(r: Row) -> list[str | int]:
+    return [r.name, kind_text(r), hyper_text(r), dims(r.output), arithmetic(r.terms), r.params, r.macs, r.flops, r.activations]
+
+
+def to_csv(a: Analysis) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    gpu_cols = [f"gpu{g.gpu}_{k}" for g in a.gpu_totals for k in ("params", "flops", "received")]
+    writer.writerow([*CSV_COLUMNS, *gpu_cols])
+    for r in a.rows:
+        writer.writerow([*_csv_cells(r), *[v for s in r.gpus for v in (s.params, s.flops, s.received)]])
+    t = a.totals
+    writer.writerow(["total", "", "", "", "", t.params, t.macs, t.flops, t.activations,
+                     *[v for g in a.gpu_totals for v in (g.params, g.flops, g.received)]])
+    return out.getvalue()
+
+
+def _md_table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if i in right else "---" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def to_markdown(a: Analysis) -> str:
+    rows = [[r.name, kind_text(r), hyper_text(r), dims(r.output), arithmetic(r.terms), n(r.params), n(r.macs), n(r.flops), n(r.activations)] for r in a.rows]
+    t = a.totals
+    rows.append(["**total**", "", "", "", "", n(t.params), n(t.macs), n(t.flops), n(t.activations)])
+    parts = [f"## {a.name}", "", f"input {dims(a.input)}. {FLOPS_CONVENTION}.", "",
+             _md_table(list(CSV_COLUMNS), rows, {5, 6, 7, 8})]
+    if a.gpu_totals:
+        parts += ["", "Per GPU (per image): " + "; ".join(
+            f"GPU {g.gpu}: {n(g.params)} params, {n(g.flops)} FLOPs, receives {n(g.received)} values" for g in a.gpu_totals)]
+    if a.claims:
+        parts += ["", "### Claims", ""] + [f"- {'✓' if c.confirmed else '✗'} {c.subject}: stated {c.stated}, computed {c.computed}. {c.detail}" for c in a.claims]
+    parts += ["", "### Findings", ""] + ([f"- **{f.kind}**: {f.message}" for f in a.findings] or ["- none"])
+    return "\n".join(parts) + "\n"
+
+
+# --- compare ----------------------------------------------------------------------------------
+
+
+def stage_text(s: Stage | None) -> str:
+    if s is None:
+        return ""
+    r = s.row
+    text = f"{kind_text(r)} {hyper_text(r)} → {dims(r.output)}".replace("  ", " ")
+    extras = [f.kind + (f" {f.hyper}" if f.hyper and f.category == "dropout" else "") for f in s.followers]
+    return text + (f"  (+ {', '.join(extras)})" if extras else "")
+
+
+def summary(c: Comparison) -> list[tuple[str, list[int | str]]]:
+    """(figure, one value per network); numbers stay numbers so ratios can be taken."""
+    figures: list[tuple[str, list[int | str]]] = [("input", [dims(a.input) for a in c.networks])]
+    depths = [depth(a) for a in c.networks]
+    for key, title in (("conv", "conv layers"), ("pool", "pool layers"), ("dense", "dense layers"),
+                       ("weighted", "layers with weights"), ("layers", "layers in all")):
+        figures.append((title, [d[key] for d in depths]))
+    for key in ("params", "macs", "flops", "activations", "neurons"):
+        figures.append((key if key != "macs" else "MACs", [getattr(a.totals, key) for a in c.networks]))
+    return [(t.replace("flops", "FLOPs"), v) for t, v in figures]
+
+
+def ratio(value: int | str, base: int | str) -> str:
+    if isinstance(value, str) or isinstance(base, str) or not base:
+        return ""
+    return f"×{value / base:,.3g}" if value / base < 1000 else f"×{value / base:,.0f}"
+
+
+def compare_table(c: Comparison) -> RenderableType:
+    names = [a.name for a in c.networks]
+    stages = Table(title="stage by stage", box=box.SIMPLE_HEAD)
+    stages.add_column("#", justify="right")
+    for name in names:
+        stages.add_column(name)
+    for i, line in enumerate(c.stages, start=1):
+        stages.add_row(str(i), *[stage_text(s) for s in line])
+    figures = Table(title="summary", box=box.SIMPLE_HEAD)
+    figures.add_column("figure")
+    for name in names:
+        figures.add_column(name, justify="right")
+    for name in names[1:]:
+        figures.add_column(f"{name} / {names[0]}", justify="right")
+    for title, values in summary(c):
+        cells = [v if isinstance(v, str) else n(v) for v in values]
+        figures.add_row(title, *cells, *[ratio(v, values[0]) for v in values[1:]])
+    return Group(Text(FLOPS_CONVENTION, style="dim"), stages, figures)
+
+
+def compare_json(c: Comparison) -> dict[str, Any]:
+    return {
+        "networks": [to_json(a) for a in c.networks],
+        "stages": [[s.row.name if s else None for s in line] for line in c.stages],
+        "summary": {title: values for title, values in summary(c)},
+    }
+
+
+def compare_rows(c: Comparison) -> tuple[list[str], list[list[str]]]:
+    names = [a.name for a in c.networks]
+    header = ["", *names, *[f"{x} / {names[0]}" for x in names[1:]]]
+    rows = [[f"stage {i}", *[stage_text(s) for s in line], *[""] * (len(names) - 1)] for i, line in enumerate(c.stages, start=1)]
+    for title, values in summary(c):
+        rows.append([title, *[str(v) for v in values], *[ratio(v, values[0]) for v in values[1:]]])
+    return header, rows
+
+
+def compare_csv(c: Comparison) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    header, rows = compare_rows(c)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def compare_markdown(c: Comparison) -> str:
+    header, rows = compare_rows(c)
+    pretty = [[n(int(x)) if x.isdigit() else x for x in row] for row in rows]
+    return f"{FLOPS_CONVENTION}.\n\n" + _md_table(header, pretty, set()) + "\n"
