@@ -47,9 +47,11 @@ class Row:
     input_shapes: tuple[Shape, ...]
     output: Shape
     terms: tuple[SizeTerm, ...]
-    params: int
+    params: int  # trainable
+    frozen_params: int  # parameters that do not train (LeNet-1998's RBF vectors)
     macs: int
     flops: int
+    connections: int  # LeCun et al. (1998): inputs read + bias, per output unit, summed
     activations: int  # values in its output, per image
     neurons: bool  # counted among the network's neurons (conv and dense outputs, as papers count)
     activation: str | None  # a fused activation function
@@ -60,8 +62,10 @@ class Row:
 @dataclass(frozen=True)
 class Totals:
     params: int
+    frozen_params: int
     macs: int
     flops: int
+    connections: int
     activations: int  # sum over every layer's output
     neurons: int  # sum over the outputs of conv and dense layers: the papers' "neurons"
 
@@ -176,8 +180,10 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
     rows = _split_rows(graph, steps)
     totals = Totals(
         params=sum(r.params for r in rows),
+        frozen_params=sum(r.frozen_params for r in rows),
         macs=sum(r.macs for r in rows),
         flops=sum(r.flops for r in rows),
+        connections=sum(r.connections for r in rows),
         activations=sum(r.activations for r in rows),
         neurons=sum(r.activations for r in rows if r.neurons),
     )
@@ -204,7 +210,8 @@ def _row(step: Step, placement: Placement, gpus: tuple[GpuShare, ...]) -> Row:
     return Row(
         name=step.node.name, kind=layer.kind, category=layer.category, hyper=layer.hyper(),
         inputs=step.node.inputs, input_shapes=xs, output=step.output, terms=step.terms,
-        params=layer.params(*xs), macs=layer.macs(*xs), flops=layer.flops(*xs),
+        params=layer.params(*xs), frozen_params=layer.frozen_params(*xs),
+        macs=layer.macs(*xs), flops=layer.flops(*xs), connections=layer.connections(*xs),
         activations=math.prod(step.output), neurons=layer.neurons, activation=layer.activation,
         placement=placement, gpus=gpus,
     )
@@ -334,8 +341,10 @@ def _check_claims(graph: Graph, shape: Shape, rows: list[Row], totals: Totals) -
             if not _fits(c.activations, row.activations):
                 detail += f", {row.activations - c.activations.value:+,} from the stated figure"
             checks.append(ClaimCheck(c.layer, f"{c.layer} activations", _stated(c.activations), f"{row.activations:,}", _fits(c.activations, row.activations), detail))
-        if c.params is not None:
-            checks.append(ClaimCheck(c.layer, f"{c.layer} params", _stated(c.params), f"{row.params:,}", _fits(c.params, row.params), ""))
+        for figure, value in (("params", row.params), ("connections", row.connections)):
+            claim = getattr(c, figure)
+            if claim is not None:
+                checks.append(ClaimCheck(c.layer, f"{c.layer} {figure}", _stated(claim), f"{value:,}", _fits(claim, value), ""))
     for figure, s in claims.totals:
         value = getattr(totals, figure)
         off = (value - s.value) / s.value if s.value else 0.0

@@ -6,6 +6,9 @@ Conventions, for every kind:
 - ``macs`` counts multiply-accumulates of the weights; ``flops`` follows
   ``torch.utils.flop_counter.FlopCounterMode``: 2 per MAC for convolutions and matrix
   products, 0 for pooling, normalisation, activations and the rest (torch does not count them).
+- ``frozen_params`` counts parameters that exist but do not train (the RBF vectors of LeNet-1998).
+- ``connections`` counts as LeCun et al. (1998) do: per output unit, one per input it reads plus
+  one for its bias, summed over the layer's units; 0 for layers without weights.
 - ``terms`` is the output-size arithmetic of each spatial axis, so that a caller can show it
   and report a size that does not divide.
 - A layer that cannot take its input raises ``ShapeError``; the analysis adds where it is.
@@ -16,7 +19,7 @@ Field annotations are parsed by name in ``spec.py`` (``PosInt``, ``Pair``, ``Pad
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import ClassVar, Literal, Union
 
@@ -26,7 +29,8 @@ PadPair = tuple[int, int]  # (h, w), zero allowed
 PosInt = int
 NonNegInt = int
 Padding = Union[Pair, Literal["same"]]
-Activation = Union[Literal["relu", "sigmoid", "tanh"], None]
+Activation = Union[Literal["relu", "sigmoid", "tanh", "scaled_tanh"], None]  # scaled_tanh: 1.7159·tanh(2a/3), LeCun 1998
+Connections = tuple[tuple[int, ...], ...]  # per filter, the input maps it reads
 Rounding = Literal["floor", "ceil"]
 Rate = float
 PosFloat = float
@@ -162,6 +166,12 @@ class Layer:
     def flops(self, *xs: Shape) -> int:
         return 2 * self.macs(*xs)  # FlopCounterMode: 2 per multiply-accumulate
 
+    def frozen_params(self, *xs: Shape) -> int:
+        return 0
+
+    def connections(self, *xs: Shape) -> int:
+        return 0
+
     def reads_all(self, gpus: int) -> bool:
         """Split across GPUs, does each GPU need every input map (not only its own)?"""
         return False
@@ -185,6 +195,8 @@ class Conv(Layer):
     groups: PosInt = 1
     bias: bool = True
     activation: Activation = None
+    # LeNet-1998's C3: filter f reads only the input maps in row f; the spec's key is `connections`
+    connections_table: Connections | None = field(default=None, metadata={"key": "connections"})
 
     def pads(self, x: Shape) -> tuple[tuple[int, int], tuple[int, int]]:
         """(before, after) padding for H and W; 'same' depends on the input size."""
@@ -199,6 +211,15 @@ class Conv(Layer):
         c, h, w = _spatial(xs[0], "conv")
         if c % self.groups or self.filters % self.groups:
             raise ShapeError(f"groups={self.groups} must divide its {c} input channels and its {self.filters} filters")
+        table = self.connections_table
+        if table is not None:
+            if self.groups != 1:
+                raise ShapeError("a connections table replaces groups: use one or the other")
+            if len(table) != self.filters:
+                raise ShapeError(f"the connections table has {len(table)} rows for {self.filters} filters")
+            bad = next((i for row in table for i in row if i >= c), None)
+            if bad is not None:
+                raise ShapeError(f"the connections table names input map {bad}, but the input has maps 0 to {c - 1}")
         ph, pw = self.pads(xs[0])
         return (
             side("H", h, self.kernel[0], self.stride[0], ph, self.dilation[0]),
@@ -209,15 +230,21 @@ class Conv(Layer):
         th, tw = self.terms(*xs)
         return (self.filters, th.out, tw.out)
 
-    def weights_per_filter(self, x: Shape) -> int:
-        return (x[0] // self.groups) * self.kernel[0] * self.kernel[1]
+    def weights(self, x: Shape) -> int:
+        """Weights of all filters: each reads C/groups maps, or the maps its connections row names."""
+        maps = sum(len(row) for row in self.connections_table) if self.connections_table else self.filters * (x[0] // self.groups)
+        return maps * self.kernel[0] * self.kernel[1]
 
     def params(self, *xs: Shape) -> int:
-        return self.filters * self.weights_per_filter(xs[0]) + (self.filters if self.bias else 0)
+        return self.weights(xs[0]) + (self.filters if self.bias else 0)
 
     def macs(self, *xs: Shape) -> int:  # one MAC per weight per output position
         _, h, w = self.out_shape(*xs)
-        return self.filters * self.weights_per_filter(xs[0]) * h * w
+        return self.weights(xs[0]) * h * w
+
+    def connections(self, *xs: Shape) -> int:  # every weight and the bias, at every output position
+        _, h, w = self.out_shape(*xs)
+        return self.params(*xs) * h * w
 
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0
@@ -233,6 +260,8 @@ class Conv(Layer):
             text += f", dil {_pair(self.dilation)}"
         if self.groups != 1:
             text += f", groups {self.groups}"
+        if self.connections_table:
+            text += f", {sum(map(len, self.connections_table))} of {self.filters}×C maps connected"
         return text
 
 
@@ -328,11 +357,80 @@ class Dense(Layer):
     def macs(self, *xs: Shape) -> int:
         return math.prod(xs[0]) * self.units
 
+    def connections(self, *xs: Shape) -> int:
+        return self.params(*xs)
+
     def reads_all(self, gpus: int) -> bool:
         return True
 
     def hyper(self) -> str:
         return str(self.units)
+
+
+@dataclass(frozen=True)
+class Subsample(Layer):
+    """LeNet-1998's trainable subsampling (S2, S4): each unit adds its kernel's inputs, multiplies
+    the sum by a coefficient and adds a bias, one of each per map (LeCun et al. 1998, section II.B).
+    No multiply-accumulate of a weight per input: MACs and FLOPs 0, as torch's counter sees it."""
+
+    kind: ClassVar[str] = "subsample"
+    category: ClassVar[str] = "pool"
+    neurons: ClassVar[bool] = True
+
+    kernel: Pair = (2, 2)
+    stride: Pair | None = None
+    activation: Activation = None
+
+    def terms(self, *xs: Shape) -> tuple[SizeTerm, ...]:
+        _, h, w = _spatial(xs[0], self.kind)
+        steps = self.stride or self.kernel
+        return (side("H", h, self.kernel[0], steps[0], (0, 0)), side("W", w, self.kernel[1], steps[1], (0, 0)))
+
+    def out_shape(self, *xs: Shape) -> Shape:  # (C, H, W) -> (C, H', W')
+        th, tw = self.terms(*xs)
+        return (xs[0][0], th.out, tw.out)
+
+    def params(self, *xs: Shape) -> int:  # a coefficient and a bias per map
+        return 2 * xs[0][0]
+
+    def connections(self, *xs: Shape) -> int:  # kernel inputs + bias, per output unit
+        return (self.kernel[0] * self.kernel[1] + 1) * math.prod(self.out_shape(*xs))
+
+    def hyper(self) -> str:
+        steps = self.stride or self.kernel
+        return f"{self.kernel[0]}×{self.kernel[1]}/{_pair(steps)}, trainable"
+
+
+@dataclass(frozen=True)
+class RBF(Layer):
+    """Euclidean radial basis units (LeNet-1998's output): y_i = Σ_j (x_j − w_ij)², one parameter
+    vector per unit, fixed by hand in the paper, so they are parameters that do not train.
+    MACs: one per (x_j − w_ij)² term; FLOPs 2 per MAC (a matrix product in torch)."""
+
+    kind: ClassVar[str] = "rbf"
+    category: ClassVar[str] = "dense"
+    neurons: ClassVar[bool] = True
+    creates_channels: ClassVar[bool] = True
+
+    units: PosInt
+
+    def out_shape(self, *xs: Shape) -> Shape:
+        return (self.units,)
+
+    def frozen_params(self, *xs: Shape) -> int:
+        return math.prod(xs[0]) * self.units
+
+    def macs(self, *xs: Shape) -> int:
+        return math.prod(xs[0]) * self.units
+
+    def connections(self, *xs: Shape) -> int:  # no bias
+        return math.prod(xs[0]) * self.units
+
+    def reads_all(self, gpus: int) -> bool:
+        return True
+
+    def hyper(self) -> str:
+        return f"{self.units}, fixed vectors"
 
 
 @dataclass(frozen=True)
@@ -371,6 +469,9 @@ class BatchNorm(Layer):
 
     def params(self, *xs: Shape) -> int:  # gamma and beta per channel; running stats are buffers
         return 2 * xs[0][0] if self.affine else 0
+
+    def connections(self, *xs: Shape) -> int:  # one input and one bias per unit
+        return 2 * math.prod(xs[0]) if self.affine else 0
 
 
 @dataclass(frozen=True)
@@ -442,7 +543,7 @@ class Concat(Layer):
 KINDS: dict[str, type[Layer]] = {
     cls.kind: cls
     for cls in (
-        Conv, MaxPool, AvgPool, AdaptiveAvgPool, GlobalAvgPool, Dense, Flatten, LRN, BatchNorm,
+        Conv, MaxPool, AvgPool, AdaptiveAvgPool, GlobalAvgPool, Subsample, Dense, RBF, Flatten, LRN, BatchNorm,
         Dropout, ReLU, Sigmoid, Tanh, Softmax, Add, Concat,
     )
 }

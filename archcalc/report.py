@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from archcalc.analysis import Analysis, Row
+from archcalc.analysis import Analysis, Row, Totals
 from archcalc.analysis import arithmetic_text as arithmetic
 from archcalc.compare import Comparison, Stage, depth
 from archcalc.layers import dims
@@ -88,13 +88,17 @@ def _layers_table(a: Analysis) -> Table:
     table.add_column("hyper-parameters")
     table.add_column("output")
     table.add_column("size arithmetic  ((W − K + 2P)/S + 1)")
-    for title, total in (("params", a.totals.params), ("MACs", a.totals.macs), ("FLOPs", a.totals.flops)):
+    frozen = a.totals.frozen_params > 0
+    table.add_column("params", f"{n(a.totals.params)}\n{human(a.totals.params)}", justify="right")
+    if frozen:
+        table.add_column("frozen params", n(a.totals.frozen_params), justify="right")
+    for title, total in (("MACs", a.totals.macs), ("FLOPs", a.totals.flops), ("connections", a.totals.connections)):
         table.add_column(title, f"{n(total)}\n{human(total)}", justify="right")
     table.add_column("activations", f"{n(a.totals.activations)}\nneurons {n(a.totals.neurons)}", justify="right")
     for row in a.rows:
         style = "bold red" if row.name in flagged else None
-        table.add_row(row.name, kind_text(row), hyper_text(row), dims(row.output), arithmetic(row.terms),
-                      n(row.params), n(row.macs), n(row.flops), n(row.activations), style=style)
+        figures = [n(row.params), *([n(row.frozen_params)] if frozen else []), n(row.macs), n(row.flops), n(row.connections), n(row.activations)]
+        table.add_row(row.name, kind_text(row), hyper_text(row), dims(row.output), arithmetic(row.terms), *figures, style=style)
     return table
 
 
@@ -147,7 +151,7 @@ def to_json(a: Analysis) -> dict[str, Any]:
         "input": list(a.input),
         "flops_convention": FLOPS_CONVENTION,
         "layers": [_layer_json(r) for r in a.rows],
-        "totals": {k: getattr(a.totals, k) for k in ("params", "macs", "flops", "activations", "neurons")},
+        "totals": {k: getattr(a.totals, k) for k in TOTALS},
         "findings": [{"layer": f.layer, "kind": f.kind, "message": f.message} for f in a.findings],
         "claims": [
             {"subject": c.subject, "layer": c.layer, "stated": c.stated, "computed": c.computed,
@@ -168,7 +172,8 @@ def _layer_json(r: Row) -> dict[str, Any]:
         "name": r.name, "type": r.kind, "activation": r.activation, "hyper": r.hyper,
         "inputs": list(r.inputs), "output": list(r.output),
         "arithmetic": [{"axis": t.axis, "expression": t.expression(), "value": t.value(), "output": t.out, "exact": t.divides} for t in r.terms],
-        "params": r.params, "macs": r.macs, "flops": r.flops, "activations": r.activations,
+        "params": r.params, "frozen_params": r.frozen_params, "macs": r.macs, "flops": r.flops,
+        "connections": r.connections, "activations": r.activations,
     }
     if r.gpus:
         layer["placement"] = r.placement
@@ -180,11 +185,16 @@ def _layer_json(r: Row) -> dict[str, Any]:
     return layer
 
 
-CSV_COLUMNS = ("layer", "type", "hyper", "output", "arithmetic", "params", "macs", "flops", "activations")
+CSV_COLUMNS = ("layer", "type", "hyper", "output", "arithmetic", "params", "frozen_params", "macs", "flops", "connections", "activations")
+TOTALS = ("params", "frozen_params", "macs", "flops", "connections", "activations", "neurons")
+
+
+def _figures(r: Row | Totals) -> list[int]:
+    return [r.params, r.frozen_params, r.macs, r.flops, r.connections, r.activations]
 
 
 def _csv_cells(r: Row) -> list[str | int]:
-    return [r.name, kind_text(r), hyper_text(r), dims(r.output), arithmetic(r.terms), r.params, r.macs, r.flops, r.activations]
+    return [r.name, kind_text(r), hyper_text(r), dims(r.output), arithmetic(r.terms), *_figures(r)]
 
 
 def to_csv(a: Analysis) -> str:
@@ -195,7 +205,7 @@ def to_csv(a: Analysis) -> str:
     for r in a.rows:
         writer.writerow([*_csv_cells(r), *[v for s in r.gpus for v in (s.params, s.flops, s.received)]])
     t = a.totals
-    writer.writerow(["total", "", "", "", "", t.params, t.macs, t.flops, t.activations,
+    writer.writerow(["total", "", "", "", "", *_figures(t),
                      *[v for g in a.gpu_totals for v in (g.params, g.flops, g.received)]])
     return out.getvalue()
 
@@ -207,11 +217,10 @@ def _md_table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
 
 
 def to_markdown(a: Analysis) -> str:
-    rows = [[r.name, kind_text(r), hyper_text(r), dims(r.output), arithmetic(r.terms), n(r.params), n(r.macs), n(r.flops), n(r.activations)] for r in a.rows]
-    t = a.totals
-    rows.append(["**total**", "", "", "", "", n(t.params), n(t.macs), n(t.flops), n(t.activations)])
+    rows = [[r.name, kind_text(r), hyper_text(r), dims(r.output), arithmetic(r.terms), *map(n, _figures(r))] for r in a.rows]
+    rows.append(["**total**", "", "", "", "", *map(n, _figures(a.totals))])
     parts = [f"## {a.name}", "", f"input {dims(a.input)}. {FLOPS_CONVENTION}.", "",
-             _md_table(list(CSV_COLUMNS), rows, {5, 6, 7, 8})]
+             _md_table(list(CSV_COLUMNS), rows, set(range(5, len(CSV_COLUMNS))))]
     if a.gpu_totals:
         parts += ["", "Per GPU (per image): " + "; ".join(
             f"GPU {g.gpu}: {n(g.params)} params, {n(g.flops)} FLOPs, receives {n(g.received)} values" for g in a.gpu_totals)]
@@ -240,8 +249,9 @@ def summary(c: Comparison) -> list[tuple[str, list[int | str]]]:
     for key, title in (("conv", "conv layers"), ("pool", "pool layers"), ("dense", "dense layers"),
                        ("weighted", "layers with weights"), ("layers", "layers in all")):
         figures.append((title, [d[key] for d in depths]))
-    for key in ("params", "macs", "flops", "activations", "neurons"):
-        figures.append((key if key != "macs" else "MACs", [getattr(a.totals, key) for a in c.networks]))
+    for key in TOTALS:
+        if key != "frozen_params" or any(a.totals.frozen_params for a in c.networks):
+            figures.append((key if key != "macs" else "MACs", [getattr(a.totals, key) for a in c.networks]))
     return [(t.replace("flops", "FLOPs"), v) for t, v in figures]
 
 

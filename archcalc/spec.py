@@ -69,6 +69,7 @@ class LayerClaim:
     output: Shape | None
     activations: Stated | None
     params: Stated | None
+    connections: Stated | None
     where: str
 
 
@@ -77,7 +78,7 @@ class Claims:
     source: str | None
     input: Shape | None
     layers: tuple[LayerClaim, ...]
-    totals: tuple[tuple[str, Stated], ...]  # (figure, stated): params, macs, flops, activations, neurons
+    totals: tuple[tuple[str, Stated], ...]  # (figure, stated): a field of analysis.Totals
 
 
 @dataclass(frozen=True)
@@ -208,12 +209,12 @@ class _Reader:
             hint = f"did you mean '{near[0]}'?" if near else f"types: {', '.join(KINDS)}"
             raise SpecError(self.where(row, "type", name), f"unknown layer type '{kind}'", hint)
         cls = KINDS[kind]
-        fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         self.keys(row, COMMON_KEYS + tuple(fields), f"a {kind} layer", name)
         values = {}
         for key, f in fields.items():
             if key in row:
-                values[key] = parse_value(str(f.type), row[key], self.where(row, key, name), key)
+                values[f.name] = parse_value(str(f.type), row[key], self.where(row, key, name), key)
             elif f.default is dataclasses.MISSING:
                 raise SpecError(self.where(row, None, name), f"a {kind} layer needs '{key}'")
         inputs = row.get("inputs")
@@ -244,19 +245,20 @@ class _Reader:
         for name, c in per_layer.items():
             where = self.where(per_layer, name) + f": claim for layer '{name}'"
             if not isinstance(c, _Map):
-                raise SpecError(where, "must be a mapping of output, activations, params")
-            self.keys(c, ("output", "activations", "params"), "a layer claim", name)
+                raise SpecError(where, "must be a mapping of output, activations, params, connections")
+            self.keys(c, ("output", "activations", "params", "connections"), "a layer claim", name)
             output = shape_value(c["output"], where, "output") if "output" in c else None
             layers.append(LayerClaim(
                 str(name), output,
                 stated(c["activations"], where) if "activations" in c else None,
                 stated(c["params"], where) if "params" in c else None,
+                stated(c["connections"], where) if "connections" in c else None,
                 where,
             ))
         totals = m.get("totals", _Map())
         if not isinstance(totals, _Map):
             raise SpecError(self.where(m, "totals"), "claims 'totals' must be a mapping")
-        self.keys(totals, ("params", "macs", "flops", "activations", "neurons"), "claims totals")
+        self.keys(totals, ("params", "frozen_params", "macs", "flops", "connections", "activations", "neurons"), "claims totals")
         figures = tuple((str(k), stated(v, self.where(totals, k))) for k, v in totals.items())
         return Claims(source, stated_input, tuple(layers), figures)
 
@@ -342,6 +344,17 @@ def _padding(value: Any, where: str, key: str) -> Any:
     return "same" if value == "same" else pair(value, where, key, least=0)
 
 
+def _connections(value: Any, where: str, key: str) -> tuple[tuple[int, ...], ...]:
+    """A list with one row per filter, each a list of the input maps (from 0) that filter reads."""
+    if not isinstance(value, list) or not value or not all(isinstance(row, list) and row for row in value):
+        raise SpecError(where, f"'{key}' must be a list with one non-empty list of input maps per filter")
+    table = tuple(tuple(int_value(i, where, key, 0) for i in row) for row in value)
+    repeated = next((f for f, row in enumerate(table) if len(set(row)) != len(row)), None)
+    if repeated is not None:
+        raise SpecError(where, f"'{key}' row {repeated} names an input map twice: {list(table[repeated])}")
+    return table
+
+
 PARSERS: dict[str, Callable[[Any, str, str], Any]] = {
     "PosInt": pos_int,
     "Pair": pair,
@@ -351,7 +364,8 @@ PARSERS: dict[str, Callable[[Any, str, str], Any]] = {
     "bool": _bool,
     "Rate": lambda v, w, k: _float(v, w, k, 0.0, 1.0),
     "PosFloat": lambda v, w, k: _float(v, w, k, 0.0, None),
-    "Activation": _choice(("relu", "sigmoid", "tanh", None)),
+    "Activation": _choice(("relu", "sigmoid", "tanh", "scaled_tanh", None)),
+    "Connections | None": _connections,
     "Rounding": _choice(("floor", "ceil")),
 }
 
