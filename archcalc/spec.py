@@ -14,34 +14,15 @@ from typing import Any, Callable
 
 import yaml
 
+from archcalc.blocks import Block, Expander, read_blocks
 from archcalc.errors import ArchcalcError, SpecError
 from archcalc.layers import KINDS, Layer, Shape
 
-try:  # the C loader is several times faster; both are safe loaders
-    _Base: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Base = yaml.SafeLoader
-
-
-class _Map(dict):  # type: ignore[type-arg]
-    """A YAML mapping that remembers the line of itself and of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-
-
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Map:
-        result = _Map(super().construct_mapping(node, deep=True))
-        result.line = node.start_mark.line + 1
-        result.key_lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
-        return result
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+from archcalc.yamlmap import Loader as _Loader
+from archcalc.yamlmap import Map as _Map
 
 COMMON_KEYS = ("name", "type", "inputs", "split", "gpu")
-TOP_KEYS = ("name", "description", "input", "gpus", "layers", "claims")
+TOP_KEYS = ("name", "description", "input", "gpus", "blocks", "layers", "claims")
 SPEC_DIR_NAMES = ("specs",)
 
 
@@ -160,10 +141,11 @@ class _Reader:
 
     def __init__(self, label: str) -> None:
         self.label = label
+        self.blocks: dict[str, Block] = {}
 
     def where(self, m: _Map, key: str | None = None, layer: str | None = None) -> str:
         line = m.key_lines.get(key, m.line) if key is not None else m.line
-        return f"{self.label}:{line}" + (f": layer '{layer}'" if layer else "")
+        return f"{self.label}:{line}" + (f": layer '{layer}'{m.note}" if layer else "")
 
     def keys(self, m: _Map, allowed: tuple[str, ...], what: str, layer: str | None = None) -> None:
         for key in m:
@@ -187,6 +169,8 @@ class _Reader:
         rows = self.need(m, "layers", "the spec")
         if not isinstance(rows, list) or not rows:
             raise SpecError(self.where(m, "layers"), "'layers' must be a non-empty list of layers")
+        self.blocks = read_blocks(m.get("blocks"), self.where(m, "blocks"), tuple(KINDS))
+        rows = Expander(self.blocks, self.label).expand(rows)
         layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(rows))
         seen: dict[str, str] = {}
         for ls in layers:
@@ -205,8 +189,9 @@ class _Reader:
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}")
         kind = self.need(row, "type", "the layer", name)
         if kind not in KINDS:
-            near = difflib.get_close_matches(str(kind), KINDS, n=1)
-            hint = f"did you mean '{near[0]}'?" if near else f"types: {', '.join(KINDS)}"
+            known = [*KINDS, *self.blocks]
+            near = difflib.get_close_matches(str(kind), known, n=1)
+            hint = f"did you mean '{near[0]}'?" if near else f"types: {', '.join(known)}"
             raise SpecError(self.where(row, "type", name), f"unknown layer type '{kind}'", hint)
         cls = KINDS[kind]
         fields = {f.metadata.get("key", f.name): f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
