@@ -128,7 +128,7 @@ class Expander:
                     elif i in local:
                         inputs.append(f"{name}.{i}")
                     else:
-                        near = difflib.get_close_matches(str(i), [*local, "input"], n=1)
+                        near = difflib.get_close_matches(str(i), [str(n) for n in local] + ["input"], n=1)
                         raise SpecError(f"{self.label}:{inner.line}: layer '{name}.{inner_name}'{note}",
                                         f"'inputs' names '{i}', which is no layer of block '{block.name}'",
                                         f"did you mean '{near[0]}'?" if near else "name a layer of the block, or 'input'")

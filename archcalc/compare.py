@@ -69,7 +69,7 @@ def compare(analyses: list[Analysis]) -> Comparison:
         seq = stages(a)
         merged: list[list[Stage | None]] = []
         for i, j in _align(columns, seq):
-            line = lines[i] if i is not None else [None] * k
+            line: list[Stage | None] = lines[i] if i is not None else [None] * k
             merged.append(line + [seq[j] if j is not None else None])
         lines = merged
     return Comparison(tuple(analyses), tuple(tuple(line) for line in lines))

@@ -18,7 +18,7 @@ class Map(dict):  # type: ignore[type-arg]
     note: str = ""  # where a row expanded from a block came from
 
 
-class Loader(_Base):  # type: ignore[misc, valid-type]
+class Loader(_Base):  # type: ignore[misc]
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Map:
         result = Map(super().construct_mapping(node, deep=True))
         result.line = node.start_mark.line + 1
