@@ -14,7 +14,7 @@ from typing import Any
 import click
 from rich.console import Console, RenderableType
 
-from archcalc import report
+from archcalc import analysis, report
 from archcalc.analysis import Analysis, analyse
 from archcalc.compare import compare as compare_networks
 from archcalc.errors import ArchcalcError
@@ -82,22 +82,34 @@ def main() -> None:
 @click.option("--input", "input_text", metavar="SIZE", help="Override the spec's input: H, HxW or CxHxW.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 when there are findings.")
-def show(spec: str, input_text: str | None, fmt: str, strict: bool) -> None:
+@click.option("--valid-inputs", is_flag=True, help="List the input sizes for which every layer divides exactly.")
+@click.option("--range", "size_range", metavar="LO:HI", help="Sizes --valid-inputs looks at [default: 1 to twice the input].")
+def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations and findings.
 
     SPEC is a YAML file or the name of a bundled spec (alexnet, lenet).
     """
-    _, a = load(spec, input_text)
+    graph, a = load(spec, input_text)
+    valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     if fmt == "json":
-        emit_text(json.dumps(report.to_json(a), indent=2, ensure_ascii=False))
+        emit_text(json.dumps(report.to_json(a, valid), indent=2, ensure_ascii=False))
     elif fmt == "csv":
         emit_text(report.to_csv(a))
     elif fmt == "markdown":
-        emit_text(report.to_markdown(a))
+        emit_text(report.to_markdown(a, valid))
     else:
-        emit(report.show_table(a))
+        emit(report.show_table(a, valid))
     if strict and a.findings:
         sys.exit(1)
+
+
+def parse_range(text: str | None, shape: Shape) -> tuple[int, int]:
+    if text is None:
+        return 1, 2 * max(shape[1:] or shape)
+    match = re.fullmatch(r"(\d+):(\d+)", text)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ArchcalcError(f"--range {text!r} is not a range of sizes", "write LO:HI with 1 ≤ LO ≤ HI, e.g. 100:300")
+    return int(match[1]), int(match[2])
 
 
 @main.command()

@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from archcalc.analysis import Analysis, Row, Totals
+from archcalc.analysis import Analysis, Row, Totals, ValidInputs
 from archcalc.analysis import arithmetic_text as arithmetic
 from archcalc.compare import Comparison, Stage, depth
 from archcalc.layers import dims
@@ -56,8 +56,9 @@ def placement_text(row: Row) -> str:
 # --- show: rich -------------------------------------------------------------------------------
 
 
-def show_table(a: Analysis) -> RenderableType:
+def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = ()) -> RenderableType:
     parts: list[RenderableType] = [_header(a), _layers_table(a)]
+    parts += [Text(valid_text(v)) for v in valid]
     if a.gpu_totals:
         parts.append(_gpu_table(a))
     if a.claims:
@@ -143,7 +144,15 @@ def _findings_panel(a: Analysis) -> RenderableType:
 # --- show: JSON, CSV, Markdown ----------------------------------------------------------------
 
 
-def to_json(a: Analysis) -> dict[str, Any]:
+def valid_text(v: ValidInputs) -> str:
+    """'input sizes (H and W) from 1 to 454 for which every layer divides exactly: 67, 99, ...'"""
+    sizes = ", ".join(map(str, v.exact)) or "none"
+    smallest = f"the smallest the network accepts at all is {v.smallest}" if v.smallest else "no size is accepted"
+    return (f"input sizes ({v.axis}) from {v.low} to {v.high} for which every layer divides exactly: {sizes}\n"
+            f"{smallest}; {v.reason}")
+
+
+def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = ()) -> dict[str, Any]:
     """The stable JSON shape; README documents it."""
     doc: dict[str, Any] = {
         "name": a.name,
@@ -159,6 +168,11 @@ def to_json(a: Analysis) -> dict[str, Any]:
             for c in a.claims
         ],
     }
+    if valid:
+        doc["valid_inputs"] = [
+            {"axis": v.axis, "range": [v.low, v.high], "exact": list(v.exact), "smallest": v.smallest, "smallest_reason": v.reason}
+            for v in valid
+        ]
     if a.gpu_totals:
         doc["gpus"] = [
             {k: getattr(g, k) for k in ("gpu", "params", "macs", "flops", "activations", "neurons", "received")}
@@ -216,7 +230,7 @@ def _md_table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(a: Analysis) -> str:
+def to_markdown(a: Analysis, valid: tuple[ValidInputs, ...] = ()) -> str:
     rows = [[r.name, kind_text(r), hyper_text(r), dims(r.output), arithmetic(r.terms), *map(n, _figures(r))] for r in a.rows]
     rows.append(["**total**", "", "", "", "", *map(n, _figures(a.totals))])
     parts = [f"## {a.name}", "", f"input {dims(a.input)}. {FLOPS_CONVENTION}.", "",
@@ -226,6 +240,7 @@ def to_markdown(a: Analysis) -> str:
             f"GPU {g.gpu}: {n(g.params)} params, {n(g.flops)} FLOPs, receives {n(g.received)} values" for g in a.gpu_totals)]
     if a.claims:
         parts += ["", "### Claims", ""] + [f"- {'✓' if c.confirmed else '✗'} {c.subject}: stated {c.stated}, computed {c.computed}. {c.detail}" for c in a.claims]
+    parts += [line for v in valid for line in ("", valid_text(v))]
     parts += ["", "### Findings", ""] + ([f"- **{f.kind}**: {f.message}" for f in a.findings] or ["- none"])
     return "\n".join(parts) + "\n"
 
