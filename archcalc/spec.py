@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from archcalc.blocks import Block, Expander, read_blocks
 from archcalc.errors import ArchcalcError, SpecError
 from archcalc.layers import KINDS, Layer, Shape
-
 from archcalc.yamlmap import Loader as _Loader
 from archcalc.yamlmap import Map as _Map
 
