@@ -60,10 +60,13 @@ def load(spec: str, input_text: str | None) -> tuple[Graph, Analysis]:
 
 
 def emit(renderable: RenderableType) -> None:
-    """Print to stdout; piped output keeps the table's natural width instead of folding at 80."""
+    """Print to stdout. Piped output keeps the table's natural width instead of folding at 80;
+    a terminal narrower than the table's minimum gets long lines rather than cut figures."""
     console = Console()
-    if not console.is_terminal:
-        console = Console(width=max(100, console.measure(renderable).maximum), soft_wrap=False)
+    measured = console.measure(renderable, options=console.options.update_width(10_000))
+    width = measured.maximum if not console.is_terminal else max(console.width, measured.minimum)
+    if width != console.width:
+        console = Console(width=width, soft_wrap=False)
     console.print(renderable)
 
 

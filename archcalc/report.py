@@ -49,6 +49,16 @@ def hyper_text(row: Row) -> str:
     return row.hyper
 
 
+def whole(table: Table) -> Table:
+    """Never cut a figure, name, shape or arithmetic short: right-justified and no-wrap columns
+    keep their widest cell; the text columns (type, hyper-parameters, details) wrap, down to 12."""
+    for i, column in enumerate(table.columns):
+        cells = [*column.cells, column.header, column.footer]
+        widest = max(len(line) for c in cells if isinstance(c, str) for line in c.split("\n"))
+        column.min_width = widest if i == 0 or column.justify == "right" or column.no_wrap else min(widest, 12)
+    return table
+
+
 def placement_text(row: Row) -> str:
     return "split" if row.placement == "split" else f"GPU {row.placement}"
 
@@ -87,8 +97,8 @@ def _layers_table(a: Analysis) -> Table:
     table.add_column("layer", "total")
     table.add_column("type")
     table.add_column("hyper-parameters")
-    table.add_column("output")
-    table.add_column("size arithmetic  ((W − K + 2P)/S + 1)")
+    table.add_column("output", no_wrap=True)
+    table.add_column("size arithmetic  ((W − K + 2P)/S + 1)", no_wrap=True)
     frozen = a.totals.frozen_params > 0
     table.add_column("params", f"{n(a.totals.params)}\n{human(a.totals.params)}", justify="right")
     if frozen:
@@ -100,7 +110,7 @@ def _layers_table(a: Analysis) -> Table:
         style = "bold red" if row.name in flagged else None
         figures = [n(row.params), *([n(row.frozen_params)] if frozen else []), n(row.macs), n(row.flops), n(row.connections), n(row.activations)]
         table.add_row(row.name, kind_text(row), hyper_text(row), dims(row.output), arithmetic(row.terms), *figures, style=style)
-    return table
+    return whole(table)
 
 
 def _gpu_table(a: Analysis) -> Table:
@@ -108,7 +118,7 @@ def _gpu_table(a: Analysis) -> Table:
     table.add_column("layer", "total")
     table.add_column("runs on")
     for g in a.gpu_totals:
-        table.add_column(f"GPU {g.gpu} output")
+        table.add_column(f"GPU {g.gpu} output", no_wrap=True)
         table.add_column(f"GPU {g.gpu} params", n(g.params), justify="right")
         table.add_column(f"GPU {g.gpu} FLOPs", n(g.flops), justify="right")
         table.add_column(f"GPU {g.gpu} receives", n(g.received), justify="right")
@@ -117,7 +127,7 @@ def _gpu_table(a: Analysis) -> Table:
         for s in row.gpus:
             cells += [dims(s.output) if s.output else "—", n(s.params), n(s.flops), n(s.received) if s.received else ""]
         table.add_row(*cells)
-    return table
+    return whole(table)
 
 
 def _claims_table(a: Analysis) -> Table:
@@ -293,7 +303,7 @@ def compare_table(c: Comparison) -> RenderableType:
     for title, values in summary(c):
         cells = [v if isinstance(v, str) else n(v) for v in values]
         figures.add_row(title, *cells, *[ratio(v, values[0]) for v in values[1:]])
-    return Group(Text(FLOPS_CONVENTION, style="dim"), stages, figures)
+    return Group(Text(FLOPS_CONVENTION, style="dim"), stages, whole(figures))
 
 
 def compare_json(c: Comparison) -> dict[str, Any]:
