@@ -1,0 +1,324 @@
+"""Analyses → a Graphviz picture of the architecture (pure), and `render`, which writes it atomically.
+
+Conventions of the picture, stated in its title:
+- Shapes are H×W×C (height × width × channels), one image, as the AlexNet paper draws them;
+  a vector is its length. (`archcalc show` prints C×H×W, torch's order.)
+- One node per layer, filled by kind (STYLES); a layer split across GPUs is one node per GPU,
+  each in its GPU's column with its own share of the output; a layer that runs whole sits
+  outside the columns. Edges carry the tensor that flows along them; an edge between GPUs
+  (CROSSING) is red and dashed and says what crosses.
+- A layer with a finding is framed in red (a size that does not divide, with its arithmetic)
+  or orange (a paper's claim that the computation contradicts).
+
+Node ids are derived from the spec's order and names only, so the DOT text is deterministic.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+import secrets
+from pathlib import Path
+
+import graphviz
+
+from archcalc.analysis import SPLIT, Analysis, ClaimCheck, Row, arithmetic_text
+from archcalc.compare import compare
+from archcalc.errors import ArchcalcError
+from archcalc.layers import Shape
+from archcalc.report import human, n
+from archcalc.spec import bundled_names
+
+FORMATS = ("svg", "png", "pdf", "dot")
+# A chain of 8 to 20 layers reads best top to bottom: each node keeps a readable width, GPU
+# towers become side-by-side columns as the AlexNet paper draws them, and the picture fits the
+# width of a page or a README; left to right it becomes a long strip that shrinks to illegibility.
+DIRECTIONS = ("TB", "LR")
+DEFAULT_DIRECTION = "TB"
+PNG_DPI = "150"
+
+FONT = "Helvetica"
+GRAPH = {"fontname": FONT, "fontsize": "12", "nodesep": "0.35", "ranksep": "0.32", "newrank": "true",
+         "labelloc": "t", "labeljust": "c", "pad": "0.3", "bgcolor": "white"}
+NODE = {"fontname": FONT, "fontsize": "10", "shape": "box", "style": "rounded,filled", "color": "#4d4d4d",
+        "penwidth": "1", "margin": "0.12,0.05"}
+EDGE = {"fontname": FONT, "fontsize": "9", "color": "#666666", "fontcolor": "#444444", "arrowsize": "0.7"}
+# kind of layer → how its node looks; `name` is the legend's word for it
+STYLES: dict[str, dict[str, str]] = {
+    "input": {"name": "input", "fillcolor": "#ffffff", "shape": "box", "style": "filled,bold"},
+    "conv": {"name": "convolution", "fillcolor": "#9ecae1"},
+    "pool": {"name": "pooling", "fillcolor": "#a1d99b"},
+    "norm": {"name": "normalisation", "fillcolor": "#fdd49e"},
+    "dense": {"name": "dense (fully connected)", "fillcolor": "#bcbddc"},
+    "dropout": {"name": "dropout", "fillcolor": "#f0f0f0", "style": "rounded,filled,dashed"},
+    "activation": {"name": "activation", "fillcolor": "#fcbba1"},
+    "reshape": {"name": "reshape", "fillcolor": "#f7f7f7"},
+    "merge": {"name": "merge", "fillcolor": "#c7e9c0", "shape": "box"},
+}
+FINDING = {"non_integer_size": {"color": "#d62728", "penwidth": "3"}, "claim_contradicted": {"color": "#ff7f0e", "penwidth": "3"}}
+CROSSING = {"color": "#d62728", "fontcolor": "#d62728", "style": "dashed", "penwidth": "2"}
+GPU_COLUMN = {"style": "rounded,filled", "fillcolor": "#f7f7f7", "color": "#bdbdbd", "fontsize": "11", "margin": "10"}
+FRAME = {"style": "rounded", "color": "#737373", "penwidth": "1.5", "fontsize": "12", "margin": "14"}
+KIND_NAMES = {"maxpool": "max pool", "avgpool": "avg pool", "adaptiveavgpool": "adaptive avg pool",
+              "globalavgpool": "global avg pool", "lrn": "LRN", "batchnorm": "batch norm"}
+ACTIVATIONS = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
+
+
+def hwc(shape: Shape) -> str:
+    """(96, 55, 55) → '55×55×96'; (4096,) → '4096'."""
+    ordered = (*shape[1:], shape[0]) if len(shape) == 3 else shape
+    return "×".join(str(v) for v in ordered)
+
+
+def hwc_text(text: str) -> str:
+    """C×H×W shapes inside an analysis message ('96×55×55') rewritten as H×W×C ('55×55×96')."""
+    return re.sub(r"\b(\d+)×(\d+)×(\d+)\b", r"\2×\3×\1", text)
+
+
+def node_id(k: int, i: int, name: str, gpu: int | None = None) -> str:
+    """'n0_3_conv2_g1': network, position in the spec, name (made DOT-safe), GPU."""
+    return f"n{k}_{i}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}" + ("" if gpu is None else f"_g{gpu}")
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+
+def _line(text: str, color: str | None = None, size: int | None = None, bold: bool = False) -> str:
+    body = html.escape(text, quote=False)
+    if bold:
+        body = f"<b>{body}</b>"
+    attrs = (f' color="{color}"' if color else "") + (f' point-size="{size}"' if size else "")
+    return f"<font{attrs}>{body}</font>" if attrs else body
+
+
+def _what(row: Row) -> str:
+    """'conv 11×11/4, 96 + ReLU', 'dense 4096 units', 'max pool 3×3/2'."""
+    text = KIND_NAMES.get(row.kind, row.kind)
+    hyper = f"{row.hyper} units" if row.category == "dense" and row.hyper.isdigit() else row.hyper
+    text += f" {hyper}" if hyper else ""
+    return text + (f" + {ACTIVATIONS.get(row.activation, row.activation.replace('_', ' '))}" if row.activation else "")
+
+
+def _claim_text(c: ClaimCheck) -> str:
+    """'✗ paper: output 55×55×96, computed 54×54×96' (the subject without the layer's name)."""
+    subject = c.subject.removeprefix(f"{c.layer} ") if c.layer else c.subject
+    return f"✗ paper: {subject} {hwc_text(c.stated)}, computed {hwc_text(c.computed)}"
+
+
+def _node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck]) -> str:
+    lines = [_line(row.name, bold=True, size=11), _line(_what(row))]
+    if row.category == "dense" and len(row.input_shapes[0]) == 3:
+        x = row.input_shapes[0]
+        lines.append(_line(f"flattens {hwc(x)} = {n(math.prod(x))}", "#555555", 9))
+    lines.append(_line(f"→ {hwc(shape)}", bold=True) + (_line(f"  {note}", "#555555", 9) if note else ""))
+    bad = tuple(t for t in row.terms if not t.divides)
+    if bad:
+        lines.append(_line(f"⚠ not whole: {arithmetic_text(bad)}", FINDING["non_integer_size"]["color"], 9))
+    lines += [_line(_claim_text(c), "#c45a00", 9) for c in claims]
+    return "<" + "<br/>".join(lines) + ">"
+
+
+def _totals(a: Analysis) -> str:
+    t = a.totals
+    return (f"input {hwc(a.input)} · {n(t.params)} parameters ({human(t.params)}) · "
+            f"{n(t.flops)} FLOPs ({human(t.flops)}) per image")
+
+
+def _net_title(a: Analysis) -> list[str]:
+    lines = [_line(a.name, bold=True, size=16)]
+    if a.description:
+        lines.append(_line(a.description, "#444444"))
+    lines.append(_line(_totals(a)))
+    for c in (c for c in a.claims if not c.confirmed and c.layer is None):
+        lines.append(_line(_claim_text(c), "#c45a00", 10))
+    return lines
+
+
+def _table(cells: list[str]) -> str:
+    """An HTML label of one cell per line (a label cannot mix text and tables)."""
+    return '<<table border="0" cellspacing="0" cellpadding="2">' + "".join(f"<tr><td>{c}</td></tr>" for c in cells) + "</table>>"
+
+
+def _legend(analyses: list[Analysis]) -> str:
+    """Swatches of the kinds drawn, then what the frames and edges mean, as an HTML table."""
+    used = [c for c in STYLES if c == "input" or any(r.category == c for a in analyses for r in a.rows)]
+    cells = "".join(f'<td bgcolor="{STYLES[c]["fillcolor"]}" border="1">{html.escape(STYLES[c]["name"])}</td>' for c in used)
+    swatches = f'<table border="0" cellspacing="3" cellpadding="3"><tr>{cells}</tr></table>'
+
+    notes = ["shapes H×W×C per image (height × width × channels); edges carry the tensor that flows",
+             "FLOPs as torch's FlopCounterMode counts them: 2 per multiply-accumulate in conv and dense layers, 0 elsewhere"]
+    if any(a.gpus > 1 for a in analyses):
+        notes.append("one column per GPU, each with its share of every split layer; red dashed edges: values copied between GPUs")
+    if any(not t.divides for a in analyses for r in a.rows for t in r.terms):
+        notes.append("red frame: an output size that is not a whole number (frameworks floor it)")
+    if any(c.layer is not None and not c.confirmed for a in analyses for c in a.claims):
+        notes.append("orange frame: a figure the paper states that the computation contradicts")
+    rows = "".join(f"<tr><td>{_line(note, '#444444', 10)}</td></tr>" for note in notes)
+    return f'<table border="0" cellspacing="0" cellpadding="2"><tr><td>{swatches}</td></tr>{rows}</table>'
+
+
+# --- the graph --------------------------------------------------------------------------------
+
+
+def _ranks(analyses: list[Analysis]) -> list[dict[str, int]]:
+    """Side by side: each network's rank per layer, so that aligned stages share a rank."""
+    ranks: list[dict[str, int]] = [{"input": 0} for _ in analyses]
+    top = 1
+    for line in compare(analyses).stages:
+        for k, stage in enumerate(line):
+            if stage is not None:
+                for j, row in enumerate((stage.row, *stage.followers)):
+                    ranks[k][row.name] = top + j
+        top += max(1 + len(s.followers) for s in line if s is not None)
+    return ranks
+
+
+def _places(row: Row, k: int, i: int) -> list[tuple[str, int | None, Shape]]:
+    """The nodes of one layer: (id, GPU, output shape); GPU None for a network on one GPU."""
+    if not row.gpus:
+        return [(node_id(k, i, row.name), None, row.output)]
+    if row.placement == SPLIT:
+        return [(node_id(k, i, row.name, s.gpu), s.gpu, s.output) for s in row.gpus if s.output is not None]
+    return [(node_id(k, i, row.name), int(row.placement), row.output)]
+
+
+def _node_style(category: str) -> dict[str, str]:
+    return {key: value for key, value in STYLES.get(category, STYLES["reshape"]).items() if key != "name"}
+
+
+def _share_note(a: Analysis, row: Row, gpu: int | None, shape: Shape) -> str:
+    if a.gpus > 1 and row.placement != SPLIT:
+        return f"(whole, on GPU {gpu})"
+    if gpu is not None and row.category in ("conv", "dense"):
+        return f"({shape[0]} of {row.output[0]} {'maps' if len(shape) == 3 else 'units'})"
+    return ""
+
+
+def _column(a: Analysis, k: int, gpu: int) -> graphviz.Digraph:
+    t = a.gpu_totals[gpu]
+    figures = f"{human(t.params)} params · {human(t.flops)} FLOPs · receives {n(t.received)} values"
+    column = graphviz.Digraph(name=f"cluster_n{k}_gpu{gpu}")
+    column.attr(label=f"<{_line(f'GPU {gpu}', bold=True)}<br/>{_line(figures, '#555555', 9)}>", **GPU_COLUMN)
+    return column
+
+
+def _network(g: graphviz.Digraph, a: Analysis, k: int, ranks: dict[str, int] | None) -> None:
+    """Every node and edge of one network into `g`; a network split across GPUs gets a column (cluster) per GPU."""
+    places: dict[str, list[tuple[str, int | None, Shape]]] = {"input": [(f"n{k}_input", None, a.input)]}
+    g.node(f"n{k}_input", f"<{_line('input image', bold=True, size=11)}<br/>{_line(hwc(a.input), bold=True)}>", **_node_style("input"))
+    columns = {gpu: _column(a, k, gpu) for gpu in range(a.gpus if a.gpus > 1 else 0)}
+    for i, row in enumerate(a.rows):
+        places[row.name] = _places(row, k, i)
+        claims = [c for c in a.claims if c.layer == row.name and not c.confirmed]
+        frame = FINDING["non_integer_size"] if any(not t.divides for t in row.terms) else FINDING["claim_contradicted"] if claims else {}
+        for nid, gpu, shape in places[row.name]:
+            target = columns[gpu] if gpu is not None and row.placement == SPLIT else g
+            target.node(nid, _node_label(row, shape, _share_note(a, row, gpu, shape), claims), **_node_style(row.category), **frame)
+        for src in row.inputs:
+            # side by side, an edge spans the ranks between aligned stages
+            minlen = {} if ranks is None else {"minlen": str(max(1, ranks[row.name] - ranks[src]))}
+            for nid, gpu, _ in places[row.name]:
+                for sid, sgpu, sshape in places[src]:
+                    if src == "input" or sgpu == gpu:  # the image is on every GPU; a tower's own maps
+                        g.edge(sid, nid, label=f" {hwc(sshape)} ", **minlen)
+                    elif gpu is not None and row.gpus[gpu].received:  # this GPU reads the other GPUs' maps
+                        g.edge(sid, nid, label=f" {hwc(sshape)} from GPU {sgpu} ", **minlen, **CROSSING)
+    for column in columns.values():
+        g.subgraph(column)
+
+
+def to_digraph(analyses: list[Analysis], direction: str = DEFAULT_DIRECTION) -> graphviz.Digraph:
+    """One network, or several side by side, each in its own frame with stages aligned."""
+    if direction not in DIRECTIONS:
+        raise ArchcalcError(f"--direction {direction}: unknown", f"use one of {', '.join(DIRECTIONS)}")
+    dot = graphviz.Digraph(name="archcalc", graph_attr={**GRAPH, "rankdir": direction}, node_attr=NODE, edge_attr=EDGE)
+    if len(analyses) == 1:
+        dot.attr(label=_table([*_net_title(analyses[0]), _legend(analyses)]))
+        _network(dot, analyses[0], 0, None)
+        return dot
+    names = " vs ".join(a.name for a in analyses)
+    aligned = "stages aligned by kind: convolution beside convolution, pooling beside pooling, dense beside dense"
+    dot.attr(label=_table([_line(names, bold=True, size=16), _line(aligned, "#444444"), _legend(analyses)]))
+    for k, (a, ranks) in enumerate(zip(analyses, _ranks(analyses))):
+        frame = graphviz.Digraph(name=f"cluster_n{k}")
+        frame.attr(label="<" + "<br/>".join(_net_title(a)) + ">", **FRAME)
+        _network(frame, a, k, ranks)
+        dot.subgraph(frame)
+    return dot
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def spec_named_by(out: Path) -> str:
+    """`--out alexnet.svg` without a spec draws the bundled spec 'alexnet'."""
+    names = bundled_names()
+    if out.stem in names:
+        return out.stem
+    raise ArchcalcError(f"no spec given, and --out {out} names no bundled spec",
+                        f"give one: archcalc diagram SPEC --out {out}; or name the file after a bundled spec: {', '.join(names)}")
+
+
+def output_format(out: Path) -> str:
+    """The format named by the extension; anything else is a usage error that lists the formats."""
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        given = f"'{out.suffix}'" if out.suffix else "no extension"
+        raise ArchcalcError(f"--out {out}: {given} is not a format archcalc can write",
+                            f"end the file name in one of {', '.join('.' + f for f in FORMATS)} (.dot needs no Graphviz)")
+    return fmt
+
+
+def _check_folder(out: Path) -> Path:
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise ArchcalcError(f"--out {out}: the folder {folder} does not exist", f"create it first: mkdir -p {folder}")
+    if out.is_dir():
+        raise ArchcalcError(f"--out {out}: is a folder", "give a file name, e.g. alexnet.svg")
+    return folder
+
+
+def _draw(dot: graphviz.Digraph, fmt: str) -> bytes:
+    if fmt == "dot":
+        source: str = dot.source
+        return source.encode("utf-8")
+    if fmt == "png":  # Graphviz's 72 dpi blurs small labels; 150 keeps them sharp when a README scales the image
+        dot = dot.copy()
+        dot.attr(dpi=PNG_DPI)
+    try:
+        data: bytes = dot.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise ArchcalcError(
+            f"Graphviz's 'dot' program is not on the PATH; it is needed to write .{fmt}",
+            "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
+            "conda: conda install -c conda-forge graphviz), or write DOT source with --out NAME.dot, which needs no Graphviz",
+        ) from None
+    except graphviz.CalledProcessError as exc:
+        stderr = exc.stderr.decode(errors="replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
+        raise ArchcalcError(f"Graphviz's dot failed (exit {exc.returncode}): {stderr or 'no message'}",
+                            "check the Graphviz installation (dot -V); write --out NAME.dot to see the DOT source") from None
+    if not data:
+        raise ArchcalcError(f"Graphviz's dot wrote nothing for .{fmt}", "check the Graphviz installation (dot -V)")
+    return data
+
+
+def render(dot: graphviz.Digraph, out: Path) -> None:
+    """Write the picture in the format `out` names, through a temporary file beside it that
+    replaces `out` only once complete: a failure leaves no partial file and any existing `out` as it was."""
+    fmt = output_format(out)
+    folder = _check_folder(out)
+    data = _draw(dot, fmt)
+    tmp = folder / f".{out.name}.{secrets.token_hex(4)}.tmp"
+    try:  # 0o666 less the umask, as any new file (mkstemp would make it 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise ArchcalcError(f"--out {out}: cannot write in the folder {folder}: {exc.strerror}", "choose a folder you can write to") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ArchcalcError(f"--out {out}: cannot write it: {exc.strerror}") from None
