@@ -1,0 +1,421 @@
+"""The size arithmetic and every layer kind of issue 2, by hand and against torch on the CPU.
+
+Hand figures cite their arithmetic in a comment; the torch cross-checks build the equivalent
+``torch.nn`` layer and compare the output shape, the number of parameters (``numel``) and the
+FLOPs that ``torch.utils.flop_counter.FlopCounterMode`` counts for one image.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from archcalc.layers import (
+    KINDS,
+    LRN,
+    AdaptiveAvgPool,
+    Add,
+    AvgPool,
+    BatchNorm,
+    Concat,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    Layer,
+    MaxPool,
+    ReLU,
+    ShapeError,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    same_padding,
+    side,
+)
+
+# --- the size formula: floor((W − D·(K − 1) − 1 + 2P)/S) + 1 --------------------------------
+
+
+def test_alexnet_conv1_at_227_divides() -> None:
+    # AlexNet conv1: (227 − 11 + 2·0)/4 + 1 = 216/4 + 1 = 55
+    t = side("H", 227, 11, 4, (0, 0))
+    assert (t.out, t.exact, t.divides, t.unread) == (55, Fraction(55), True, 0)
+    assert t.expression() == "(227 − 11 + 2·0)/4 + 1"
+    assert t.text() == "(227 − 11 + 2·0)/4 + 1 = 55"
+
+
+def test_alexnet_conv1_at_224_does_not_divide() -> None:
+    # (224 − 11 + 2·0)/4 + 1 = 213/4 + 1 = 54.25; floor → 54. The last window starts at
+    # 53·4 = 212 and covers rows 212..222, so exactly one row (223) is never read: 213 mod 4 = 1.
+    t = side("H", 224, 11, 4, (0, 0))
+    assert (t.out, t.exact, t.divides, t.unread) == (54, Fraction(217, 4), False, 1)
+    assert t.value() == "54.25"
+    assert t.text() == "(224 − 11 + 2·0)/4 + 1 = 54.25 → 54"
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "pad", "dilation", "out"),
+    [
+        (28, 5, 1, (2, 2), 1, 28),  # LeNet conv1: (28 − 5 + 2·2)/1 + 1 = 28
+        (27, 5, 1, (2, 2), 1, 27),  # AlexNet conv2: (27 − 5 + 4)/1 + 1 = 27
+        (55, 3, 2, (0, 0), 1, 27),  # AlexNet pool1: (55 − 3)/2 + 1 = 27
+        (13, 3, 2, (0, 0), 1, 6),  # AlexNet pool5: (13 − 3)/2 + 1 = 6
+        (32, 3, 1, (0, 0), 2, 28),  # dilation 2: floor((32 − 2·2 − 1 + 0)/1) + 1 = 28
+        (10, 3, 3, (1, 1), 3, 2),  # floor((10 − 3·2 − 1 + 2)/3) + 1 = floor(5/3) + 1 = 1 + 1 = 2
+        (7, 7, 1, (0, 0), 1, 1),  # kernel equal to the input: one position
+        (7, 2, 3, (0, 0), 1, 2),  # floor((7 − 2)/3) + 1 = 1 + 1 = 2
+        (5, 3, 1, (1, 2), 1, 6),  # asymmetric padding: (5 + 1 + 2 − 3)/1 + 1 = 6
+    ],
+)
+def test_floor_formula_by_hand(size: int, kernel: int, stride: int, pad: tuple[int, int], dilation: int, out: int) -> None:
+    t = side("W", size, kernel, stride, pad, dilation)
+    assert t.out == out
+    # the exact value is the formula without the floor
+    assert t.exact == Fraction(size + pad[0] + pad[1] - dilation * (kernel - 1) - 1, stride) + 1
+
+
+def test_dilated_and_asymmetric_expressions() -> None:
+    # the expression shows the dilation term and unequal pads as they enter the formula
+    assert side("H", 32, 3, 1, (0, 0), 2).expression() == "(32 − 2·(3 − 1) − 1 + 2·0)/1 + 1"
+    assert side("H", 5, 3, 1, (1, 2)).expression() == "(5 − 3 + 1 + 2)/1 + 1"
+
+
+def test_non_terminating_value_is_marked() -> None:
+    # (20 − 3 + 0)/3 + 1 = 17/3 + 1 = 6.666…: shown to three places with an ellipsis, floored to 6
+    t = side("H", 20, 3, 3, (0, 0))
+    assert (t.out, t.value()) == (6, "6.667…")
+
+
+def test_large_non_integer_value_is_exact() -> None:
+    # (44100 − 3 + 2·0)/4 + 1 = 44097/4 + 1 = 11025.25 exactly; six significant digits ('11025.2')
+    # or an exponent ('1.1e+04') would misstate the arithmetic the finding is about.
+    t = side("W", 44100, 3, 4, (0, 0))
+    assert t.out == 11025
+    assert t.value() == "11025.25"
+    # (200001 − 1)/2 + 1 = 100001, but (200002 − 1)/2 + 1 = 100001.5
+    assert side("W", 200002, 1, 2, (0, 0)).value() == "100001.5"
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "pad", "floor_out", "ceil_out"),
+    [
+        (6, 3, 2, 0, 2, 3),  # (6 − 3)/2 + 1 = 2.5: floor 2, ceil 3 (last window starts at 4 < 6)
+        (112, 3, 2, 0, 55, 56),  # GoogLeNet (Caffe) pool1: (112 − 3)/2 + 1 = 55.5 → ceil 56
+        (5, 2, 2, 1, 3, 3),  # (5 + 2 − 2)/2 + 1 = 3.5 → ceil 4, but the 4th window would start at 6 = 5 + 1,
+        # in the right padding: torch drops it, so 3
+        (13, 3, 2, 0, 6, 6),  # divides: ceil and floor agree
+        (4, 3, 2, 1, 2, 3),  # (4 + 2 − 3)/2 + 1 = 2.5 → ceil 3; the 3rd window starts at 4 < 4 + 1: kept
+    ],
+)
+def test_ceil_mode_as_torch(size: int, kernel: int, stride: int, pad: int, floor_out: int, ceil_out: int) -> None:
+    assert side("H", size, kernel, stride, (pad, pad), 1, "floor").out == floor_out
+    assert side("H", size, kernel, stride, (pad, pad), 1, "ceil").out == ceil_out
+
+
+def test_kernel_larger_than_padded_input_is_a_shape_error() -> None:
+    with pytest.raises(ShapeError, match="larger than its padded input"):
+        side("H", 10, 11, 4, (0, 0))  # 11 > 10
+    with pytest.raises(ShapeError):
+        side("H", 5, 3, 1, (0, 0), 3)  # reach 3·2 + 1 = 7 > 5
+    assert side("H", 9, 11, 1, (1, 1)).out == 1  # reach 11 = 9 + 2: exactly one position
+
+
+# --- padding 'same', as TensorFlow defines it ---------------------------------------------
+# TensorFlow, "tf.nn" convolution docs: out = ceil(in / stride);
+# pad_along = max((out − 1)·stride + (filter − 1)·dilation + 1 − in, 0);
+# pad_before = pad_along // 2, pad_after = pad_along − pad_before (the odd pixel at the end).
+
+
+@pytest.mark.parametrize(
+    ("size", "kernel", "stride", "dilation", "pads"),
+    [
+        (224, 7, 2, 1, (2, 3)),  # out 112: 111·2 + 7 − 224 = 5 → (2, 3)
+        (225, 3, 2, 1, (1, 1)),  # out 113: 112·2 + 3 − 225 = 2 → (1, 1)
+        (5, 4, 1, 1, (1, 2)),  # out 5: 4 + 4 − 5 = 3 → (1, 2)
+        (10, 1, 3, 1, (0, 0)),  # out 4: 3·3 + 1 − 10 = 0
+        (7, 3, 5, 1, (0, 1)),  # out 2: 5 + 3 − 7 = 1 → (0, 1)
+        (9, 3, 1, 2, (2, 2)),  # out 9: 8 + 2·2 + 1 − 9 = 4 → (2, 2)
+        (8, 2, 4, 1, (0, 0)),  # out 2: 4 + 2 − 8 = −2 → 0
+    ],
+)
+def test_same_padding_tensorflow(size: int, kernel: int, stride: int, dilation: int, pads: tuple[int, int]) -> None:
+    assert same_padding(size, kernel, stride, dilation) == pads
+    conv = Conv(filters=4, kernel=(kernel, kernel), stride=(stride, stride), padding="same", dilation=(dilation, dilation))
+    assert conv.out_shape((3, size, size)) == (4, math.ceil(size / stride), math.ceil(size / stride))
+
+
+def test_same_padding_rectangular() -> None:
+    # H: 224 with 7/2 → 112 (pads 2, 3); W: 100 with 3/2 → 50: 49·2 + 3 − 100 = 1 → (0, 1)
+    conv = Conv(filters=8, kernel=(7, 3), stride=(2, 2), padding="same")
+    assert conv.pads((3, 224, 100)) == ((2, 3), (0, 1))
+    assert conv.out_shape((3, 224, 100)) == (8, 112, 50)
+
+
+# --- each kind, by hand ----------------------------------------------------------------------
+
+
+def test_conv_by_hand() -> None:
+    # AlexNet conv2 whole: 256 filters of 5×5 over 96/2 = 48 maps: 256·48·25 = 307,200 weights + 256 biases
+    conv = Conv(filters=256, kernel=(5, 5), padding=(2, 2), groups=2)
+    x = (96, 27, 27)
+    assert conv.out_shape(x) == (256, 27, 27)
+    assert conv.params(x) == 307_456
+    assert conv.macs(x) == 307_200 * 27 * 27 == 223_948_800
+    assert conv.flops(x) == 447_897_600
+    assert Conv(filters=256, kernel=(5, 5), padding=(2, 2), groups=2, bias=False).params(x) == 307_200
+
+
+def test_conv_rectangular_by_hand() -> None:
+    # 3×5 kernel, stride (2, 1), padding (1, 0) on 4×10×12: H (10 − 3 + 2)/2 + 1 = 5.5 → 5, W (12 − 5)/1 + 1 = 8
+    conv = Conv(filters=6, kernel=(3, 5), stride=(2, 1), padding=(1, 0))
+    x = (4, 10, 12)
+    assert conv.out_shape(x) == (6, 5, 8)
+    assert conv.params(x) == 6 * 4 * 15 + 6  # 366
+    assert conv.macs(x) == 6 * 4 * 15 * 5 * 8  # 14,400
+    th, tw = conv.terms(x)
+    assert (th.divides, tw.divides) == (False, True)
+
+
+def test_conv_groups_must_divide() -> None:
+    with pytest.raises(ShapeError, match="groups"):
+        Conv(filters=4, kernel=(3, 3), groups=2).out_shape((3, 8, 8))  # 3 channels, 2 groups
+    with pytest.raises(ShapeError, match="groups"):
+        Conv(filters=3, kernel=(3, 3), groups=2).out_shape((4, 8, 8))  # 3 filters, 2 groups
+
+
+def test_conv_needs_a_spatial_input() -> None:
+    with pytest.raises(ShapeError):
+        Conv(filters=4, kernel=(3, 3)).out_shape((10,))
+
+
+def test_pools_by_hand() -> None:
+    # stride defaults to the kernel: LeNet pool1 2×2 on 6×28×28 → 6×14×14
+    assert AvgPool(kernel=(2, 2)).out_shape((6, 28, 28)) == (6, 14, 14)
+    assert MaxPool(kernel=(3, 3), stride=(2, 2)).out_shape((96, 55, 55)) == (96, 27, 27)
+    # ceil as Caffe: 3/2 on 112 → 56
+    assert MaxPool(kernel=(3, 3), stride=(2, 2), rounding="ceil").out_shape((64, 112, 112)) == (64, 56, 56)
+    for pool in (AvgPool(kernel=(2, 2)), MaxPool(kernel=(3, 3), stride=(2, 2))):
+        assert (pool.params((6, 28, 28)), pool.macs((6, 28, 28)), pool.flops((6, 28, 28))) == (0, 0, 0)
+    with pytest.raises(ShapeError, match="half the kernel"):
+        MaxPool(kernel=(2, 2), padding=(2, 2)).out_shape((3, 8, 8))  # torch: pad at most half the kernel
+
+
+def test_dense_flattens_by_hand() -> None:
+    # AlexNet fc6: 256·6·6 = 9,216 inputs × 4,096 + 4,096 biases = 37,752,832
+    fc = Dense(units=4096)
+    assert fc.out_shape((256, 6, 6)) == (4096,)
+    assert fc.params((256, 6, 6)) == 37_752_832
+    assert fc.macs((256, 6, 6)) == 37_748_736
+    assert fc.flops((256, 6, 6)) == 75_497_472
+    assert Dense(units=10, bias=False).params((84,)) == 840
+
+
+def test_weightless_kinds_by_hand() -> None:
+    x = (96, 55, 55)
+    for layer in (LRN(), Dropout(rate=0.5), ReLU(), Sigmoid(), Tanh()):
+        assert layer.out_shape(x) == x
+        assert (layer.params(x), layer.macs(x), layer.flops(x)) == (0, 0, 0)
+    assert Flatten().out_shape((256, 6, 6)) == (9216,)  # 256·6·6
+    assert Softmax().out_shape((1000,)) == (1000,)
+    assert GlobalAvgPool().out_shape((512, 7, 7)) == (512, 1, 1)
+    assert AdaptiveAvgPool(output=(6, 6)).out_shape((256, 13, 13)) == (256, 6, 6)
+    assert BatchNorm().params((64, 8, 8)) == 128  # gamma and beta per channel
+    assert BatchNorm(affine=False).params((64, 8, 8)) == 0
+
+
+def test_merges_by_hand() -> None:
+    assert Add().out_shape((8, 5, 5), (8, 5, 5), (8, 5, 5)) == (8, 5, 5)
+    assert Concat().out_shape((8, 5, 5), (4, 5, 5)) == (12, 5, 5)
+    with pytest.raises(ShapeError):
+        Add().out_shape((8, 5, 5), (8, 4, 5))
+    with pytest.raises(ShapeError):
+        Concat().out_shape((8, 5, 5), (4, 5, 6))
+
+
+def test_kinds_of_the_issue_are_registered() -> None:
+    # the spec format of issue 2 names these types; a spec may use each
+    issue_kinds = {"conv", "maxpool", "avgpool", "dense", "flatten", "lrn", "dropout", "relu", "sigmoid", "tanh", "softmax"}
+    assert issue_kinds <= set(KINDS)
+    assert all(issubclass(cls, Layer) and KINDS[cls.kind] is cls for cls in KINDS.values())
+
+
+# --- against torch ---------------------------------------------------------------------------
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+F = torch.nn.functional
+FlopCounterMode = pytest.importorskip("torch.utils.flop_counter").FlopCounterMode
+
+
+def measure(module: Any, *xs: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
+    """(output shape without the batch, parameters, FlopCounterMode FLOPs) for one image."""
+    module.eval()
+    inputs = [torch.zeros(1, *x) for x in xs]
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        y = module(*inputs)
+    return tuple(y.shape[1:]), sum(p.numel() for p in module.parameters()), counter.get_total_flops()
+
+
+def ours(layer: Layer, *xs: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
+    return layer.out_shape(*xs), layer.params(*xs), layer.flops(*xs)
+
+
+def _conv_cases() -> list[dict[str, Any]]:
+    """Small conv cases, hand-picked then drawn with a fixed seed; every one valid for torch."""
+    cases = [
+        dict(c=3, h=227, w=227, filters=96, k=(11, 11), s=(4, 4), p=(0, 0), d=(1, 1), g=1, bias=True),  # AlexNet conv1
+        dict(c=96, h=27, w=27, filters=256, k=(5, 5), s=(1, 1), p=(2, 2), d=(1, 1), g=2, bias=True),  # AlexNet conv2
+        dict(c=1, h=28, w=28, filters=6, k=(5, 5), s=(1, 1), p=(2, 2), d=(1, 1), g=1, bias=True),  # LeNet conv1
+        dict(c=4, h=9, w=13, filters=6, k=(3, 5), s=(2, 1), p=(1, 0), d=(1, 1), g=1, bias=False),  # rectangular
+        dict(c=8, h=12, w=7, filters=8, k=(3, 3), s=(1, 2), p=(0, 1), d=(2, 1), g=8, bias=True),  # depthwise, dilated
+        dict(c=6, h=5, w=5, filters=3, k=(5, 5), s=(1, 1), p=(0, 0), d=(1, 1), g=3, bias=True),  # kernel = input
+        dict(c=2, h=1, w=17, filters=4, k=(1, 3), s=(1, 3), p=(0, 1), d=(1, 2), g=2, bias=True),  # a 1-row input
+    ]
+    rng = random.Random(20120101)
+    while len(cases) < 48:
+        g = rng.choice([1, 1, 2, 3, 4])
+        k = (rng.randint(1, 5), rng.randint(1, 5))
+        d = (rng.choice([1, 1, 2, 3]), rng.choice([1, 1, 2]))
+        p = (rng.randint(0, 3), rng.randint(0, 3))
+        case = dict(c=g * rng.randint(1, 3), h=rng.randint(1, 20), w=rng.randint(1, 20), filters=g * rng.randint(1, 3),
+                    k=k, s=(rng.randint(1, 4), rng.randint(1, 4)), p=p, d=d, g=g, bias=rng.random() < 0.7)
+        if all(case["d"][i] * (k[i] - 1) + 1 <= (case["h"], case["w"])[i] + 2 * p[i] for i in (0, 1)):
+            cases.append(case)
+    return cases
+
+
+@pytest.mark.parametrize("case", _conv_cases(), ids=lambda c: "c{c}h{h}w{w}f{filters}k{k}s{s}p{p}d{d}g{g}".format(**c).replace(" ", ""))
+def test_conv_against_torch(case: dict[str, Any]) -> None:
+    layer = Conv(filters=case["filters"], kernel=case["k"], stride=case["s"], padding=case["p"], dilation=case["d"],
+                 groups=case["g"], bias=case["bias"])
+    module = nn.Conv2d(case["c"], case["filters"], case["k"], case["s"], case["p"], case["d"], case["g"], case["bias"])
+    x = (case["c"], case["h"], case["w"])
+    assert ours(layer, x) == measure(module, x)
+    assert layer.flops(x) == 2 * layer.macs(x)
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
+@pytest.mark.parametrize(("size", "kernel", "dilation"), [(9, 3, 1), (10, 4, 1), (12, 3, 2), (7, 2, 3), (6, 6, 1), (8, 1, 1)])
+def test_same_padding_matches_torch_same_for_stride_1(size: int, kernel: int, dilation: int) -> None:
+    # torch supports padding='same' for stride 1 only, with the odd pixel at the end as TensorFlow does:
+    # the 'same' conv must equal a 'valid' conv of the input padded by archcalc's (before, after).
+    torch.manual_seed(0)
+    layer = Conv(filters=2, kernel=(kernel, kernel), padding="same", dilation=(dilation, dilation))
+    module = nn.Conv2d(3, 2, kernel, padding="same", dilation=dilation)
+    x = torch.randn(1, 3, size, size + 1)
+    (top, bottom), (left, right) = layer.pads((3, size, size + 1))
+    valid = F.conv2d(F.pad(x, (left, right, top, bottom)), module.weight, module.bias, dilation=dilation)
+    with torch.no_grad():
+        assert torch.allclose(module(x), valid)
+    assert layer.out_shape((3, size, size + 1)) == tuple(module(x).shape[1:]) == (2, size, size + 1)
+
+
+@pytest.mark.parametrize(("size", "kernel", "stride"), [(224, 7, 2), (225, 3, 2), (7, 3, 5), (13, 4, 3), (5, 5, 2)])
+def test_same_padding_strided_gives_ceil_of_size_over_stride(size: int, kernel: int, stride: int) -> None:
+    # TensorFlow 'SAME': out = ceil(size/stride); torch has no strided 'same', so pad as archcalc says and count
+    layer = Conv(filters=2, kernel=(kernel, kernel), stride=(stride, stride), padding="same")
+    (top, bottom), (left, right) = layer.pads((1, size, size))
+    y = F.conv2d(F.pad(torch.zeros(1, 1, size, size), (left, right, top, bottom)), torch.zeros(2, 1, kernel, kernel), stride=stride)
+    assert layer.out_shape((1, size, size)) == tuple(y.shape[1:]) == (2, -(-size // stride), -(-size // stride))
+
+
+def _pool_cases() -> list[tuple[int, int, tuple[int, int], tuple[int, int], tuple[int, int], str]]:
+    cases: list[tuple[int, int, tuple[int, int], tuple[int, int], tuple[int, int], str]] = [
+        (55, 55, (3, 3), (2, 2), (0, 0), "floor"),  # AlexNet pool1
+        (112, 112, (3, 3), (2, 2), (0, 0), "ceil"),  # GoogLeNet (Caffe) pool1
+        (5, 5, (2, 2), (2, 2), (1, 1), "ceil"),  # the window that would start in the padding is dropped
+        (7, 10, (3, 2), (2, 3), (1, 0), "ceil"),
+        (7, 10, (3, 2), (2, 3), (1, 0), "floor"),
+    ]
+    rng = random.Random(1998)
+    while len(cases) < 40:
+        k = (rng.randint(1, 5), rng.randint(1, 5))
+        p = (rng.randint(0, k[0] // 2), rng.randint(0, k[1] // 2))
+        h, w = rng.randint(1, 16), rng.randint(1, 16)
+        if k[0] <= h + 2 * p[0] and k[1] <= w + 2 * p[1]:
+            cases.append((h, w, k, (rng.randint(1, 4), rng.randint(1, 4)), p, rng.choice(["floor", "ceil"])))
+    return cases
+
+
+@pytest.mark.parametrize("kind", ["maxpool", "avgpool"])
+@pytest.mark.parametrize(("h", "w", "k", "s", "p", "rounding"), _pool_cases())
+def test_pool_against_torch(kind: str, h: int, w: int, k: tuple[int, int], s: tuple[int, int], p: tuple[int, int], rounding: str) -> None:
+    cls, torch_cls = (MaxPool, nn.MaxPool2d) if kind == "maxpool" else (AvgPool, nn.AvgPool2d)
+    layer = cls(kernel=k, stride=s, padding=p, rounding=rounding)
+    module = torch_cls(k, s, p, ceil_mode=rounding == "ceil")
+    assert ours(layer, (3, h, w)) == measure(module, (3, h, w))
+
+
+def test_pool_stride_defaults_to_kernel_as_torch() -> None:
+    assert ours(MaxPool(kernel=(2, 3)), (4, 11, 11)) == measure(nn.MaxPool2d((2, 3)), (4, 11, 11))  # (4, 5, 3)
+
+
+@pytest.mark.parametrize(
+    ("h", "w", "k", "s", "p", "torch_module"),
+    [
+        (10, 10, (11, 11), (4, 4), (0, 0), "conv"),  # kernel larger than the input
+        (3, 8, (3, 3), (1, 1), (0, 0), "conv_dilated"),  # reach 2·2 + 1 = 5 > 3
+        (8, 8, (2, 2), (2, 2), (2, 2), "maxpool"),  # pad more than half the kernel
+    ],
+)
+def test_torch_refuses_what_archcalc_refuses(h: int, w: int, k: tuple[int, int], s: tuple[int, int], p: tuple[int, int], torch_module: str) -> None:
+    x = (2, h, w)
+    if torch_module == "maxpool":
+        layer: Layer = MaxPool(kernel=k, stride=s, padding=p)
+        module: Any = nn.MaxPool2d(k, s, p)
+    else:
+        d = (2, 2) if torch_module == "conv_dilated" else (1, 1)
+        layer = Conv(filters=2, kernel=k, stride=s, padding=p, dilation=d)
+        module = nn.Conv2d(2, 2, k, s, p, d)
+    with pytest.raises(ShapeError):
+        layer.out_shape(x)
+    with pytest.raises(RuntimeError):
+        measure(module, x)
+
+
+@pytest.mark.parametrize(("x", "units", "bias"), [((256, 6, 6), 4096, True), ((84,), 10, True), ((16, 5, 5), 120, False), ((3, 1, 7), 5, True)])
+def test_dense_against_torch(x: tuple[int, ...], units: int, bias: bool) -> None:
+    module = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(x), units, bias=bias))
+    assert ours(Dense(units=units, bias=bias), x) == measure(module, x)
+    assert Flatten().out_shape(x) == measure(nn.Flatten(), x)[0]
+
+
+@pytest.mark.parametrize(
+    ("layer", "module", "x"),
+    [
+        (LRN(size=5, alpha=1e-4, beta=0.75, k=2.0), nn.LocalResponseNorm(5, 1e-4, 0.75, 2.0), (96, 55, 55)),
+        (BatchNorm(), nn.BatchNorm2d(64), (64, 8, 8)),
+        (BatchNorm(affine=False), nn.BatchNorm2d(64, affine=False), (64, 8, 8)),
+        (Dropout(rate=0.5), nn.Dropout(0.5), (4096,)),
+        (ReLU(), nn.ReLU(), (96, 55, 55)),
+        (Sigmoid(), nn.Sigmoid(), (6, 28, 28)),
+        (Tanh(), nn.Tanh(), (120,)),
+        (Softmax(), nn.Softmax(dim=1), (1000,)),
+        (GlobalAvgPool(), nn.AdaptiveAvgPool2d(1), (512, 7, 7)),
+        (AdaptiveAvgPool(output=(6, 6)), nn.AdaptiveAvgPool2d((6, 6)), (256, 13, 13)),
+        (AdaptiveAvgPool(output=(2, 3)), nn.AdaptiveAvgPool2d((2, 3)), (8, 5, 9)),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, (Layer, nn.Module)) else "x",
+)
+def test_other_kinds_against_torch(layer: Layer, module: Any, x: tuple[int, ...]) -> None:
+    assert ours(layer, x) == measure(module, x)
+
+
+class _Sum(nn.Module):  # type: ignore[misc]
+    def forward(self, *xs: Any) -> Any:
+        return sum(xs[1:], xs[0])
+
+
+class _Cat(nn.Module):  # type: ignore[misc]
+    def forward(self, *xs: Any) -> Any:
+        return torch.cat(xs, dim=1)
+
+
+def test_merges_against_torch() -> None:
+    assert ours(Add(), (8, 5, 5), (8, 5, 5)) == measure(_Sum(), (8, 5, 5), (8, 5, 5))
+    assert ours(Concat(), (8, 5, 5), (4, 5, 5), (1, 5, 5)) == measure(_Cat(), (8, 5, 5), (4, 5, 5), (1, 5, 5))
