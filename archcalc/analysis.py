@@ -358,13 +358,13 @@ def _check_claims(graph: Graph, shape: Shape, rows: list[Row], totals: Totals) -
 
 
 def _check_input(graph: Graph, shape: Shape, stated: Shape) -> ClaimCheck:
-    """The stated input: does the network divide exactly at it, and does it give the stated shapes?"""
-    if stated == shape:
-        return ClaimCheck(None, "input", dims(stated), dims(shape), True, "the network divides exactly" if _exact(graph, stated) else "")
+    """The stated input, whatever input this run uses: does every layer divide exactly at it, and
+    does it give the stated layer shapes? 'computed' is the input the spec itself builds."""
+    built = dims(graph.input)
     try:
         steps = propagate(graph, stated)
     except SpecError as exc:
-        return ClaimCheck(None, "input", dims(stated), dims(shape), False, f"the network cannot take it: {exc.problem}")
+        return ClaimCheck(None, "input", dims(stated), built, False, f"the network cannot take it: {exc.problem}")
     problems = []
     inexact = next((st for st in steps if any(not t.divides for t in st.terms)), None)
     if inexact is not None:
@@ -375,9 +375,14 @@ def _check_input(graph: Graph, shape: Shape, stated: Shape) -> ClaimCheck:
         first = wrong[0]
         more = f" (and {len(wrong) - 1} more stated shapes)" if len(wrong) > 1 else ""
         problems.append(f"{first.node.name} would be {dims(first.output)}, not the stated {dims(claimed[first.node.name])}{more}")
-    detail = "; ".join(problems) or "the network also works at the stated input"
-    detail += f"; the network as built takes {dims(shape)}"
-    return ClaimCheck(None, "input", dims(stated), dims(shape), not problems, detail)
+    if not problems:
+        return ClaimCheck(None, "input", dims(stated), built, True, "every layer divides exactly and gives the stated shapes")
+    if stated[1:] != graph.input[1:] and _exact(graph, graph.input):
+        problems.append(f"the spec builds {built}, where every layer divides exactly")
+    else:
+        below, above = nearest_exact(graph, stated, "H")
+        problems.append(f"nearest sizes that divide exactly: {' and '.join(str(n) for n in (below, above) if n)}")
+    return ClaimCheck(None, "input", dims(stated), built, False, "; ".join(problems))
 
 
 def _exact(graph: Graph, shape: Shape) -> bool:

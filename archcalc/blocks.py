@@ -75,7 +75,7 @@ class Expander:
     def expand(self, rows: list[Any]) -> list[Any]:
         out: list[Any] = []
         for row in rows:
-            if isinstance(row, Map) and row.get("type") in self.blocks:
+            if isinstance(row, Map) and isinstance(row.get("type"), str) and row["type"] in self.blocks:
                 prev = out[-1].get("name") if out else "input"
                 reads = row.get("inputs", [prev])
                 out.extend(self.instance(row, reads if isinstance(reads, list) else [reads], "", 0))
@@ -139,7 +139,7 @@ class Expander:
                     items[key] = row[key]
             full = remap(inner, {"name": f"{name}.{inner_name}", **items, "inputs": list(inputs)})
             full.note = note + getattr(inner, "note", "")
-            if full.get("type") in self.blocks:
+            if isinstance(full.get("type"), str) and full["type"] in self.blocks:
                 out.extend(self.instance(remap(full, {**full, "name": inner_name}), list(inputs), f"{name}.", depth + 1))
             else:
                 out.append(full)

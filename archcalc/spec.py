@@ -169,6 +169,10 @@ class _Reader:
         rows = self.need(m, "layers", "the spec")
         if not isinstance(rows, list) or not rows:
             raise SpecError(self.where(m, "layers"), "'layers' must be a non-empty list of layers")
+        for index, row in enumerate(rows):
+            if not isinstance(row, _Map):
+                line = rows.item_lines[index] if hasattr(rows, "item_lines") else m.key_lines["layers"]
+                raise SpecError(f"{self.label}:{line}", f"layer #{index + 1} is not a mapping but {row!r}", "write each layer as {name: ..., type: ...}")
         self.blocks = read_blocks(m.get("blocks"), self.where(m, "blocks"), tuple(KINDS))
         rows = Expander(self.blocks, self.label).expand(rows)
         layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(rows))
@@ -188,6 +192,9 @@ class _Reader:
             problem = "'name' is missing" if name is None else f"'name' must be a non-empty text other than 'input', not {name!r}"
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}")
         kind = self.need(row, "type", "the layer", name)
+        if not isinstance(kind, str):
+            raise SpecError(self.where(row, "type", name), f"'type' must be the name of a layer type, not {kind!r}",
+                            f"types: {', '.join([*KINDS, *self.blocks])}")
         if kind not in KINDS:
             known = [*KINDS, *self.blocks]
             near = difflib.get_close_matches(str(kind), known, n=1)
