@@ -1,0 +1,104 @@
+"""What each part imports, proven in a fresh interpreter; the bundled specs found by name anywhere.
+
+`show` and `compare` must not import torch (issue 2: they start fast); the core (errors, layers,
+spec, graph, analysis, compare) imports no click, rich, graphviz or torch (STYLE.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+RUN_AND_LIST = """
+import json, sys
+from archcalc.cli import main
+try:
+    main({args!r}, prog_name="archcalc")
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({{"code": code, "modules": sorted(sys.modules)}}), file=sys.stderr)
+"""
+
+
+def modules_after(args: list[str], cwd: Path) -> tuple[int, set[str]]:
+    proc = subprocess.run([sys.executable, "-c", RUN_AND_LIST.format(args=args)], capture_output=True, text=True, cwd=cwd, timeout=120)
+    report = json.loads(proc.stderr.strip().splitlines()[-1])
+    return report["code"], {m.split(".")[0] for m in report["modules"]}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "alexnet"],
+        ["show", "alexnet", "--input", "224", "--format", "json"],
+        ["show", "lenet", "--format", "csv"],
+        ["show", "lenet", "--format", "markdown"],
+        ["compare", "lenet", "alexnet"],
+        ["compare", "lenet", "alexnet", "--format", "json"],
+    ],
+    ids=" ".join,
+)
+def test_show_and_compare_do_not_import_torch(args: list[str], tmp_path: Path) -> None:
+    code, top = modules_after(args, tmp_path)
+    assert code in (0, None)
+    assert "torch" not in top and "numpy" not in top
+
+
+@pytest.mark.parametrize("module", ["errors", "layers", "spec", "graph", "analysis", "compare"])
+def test_core_imports_no_frontend(module: str, tmp_path: Path) -> None:
+    code = f"import sys, archcalc.{module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60, check=True)
+    top = set(proc.stdout.split())
+    assert "archcalc" in top
+    assert not top & {"click", "rich", "graphviz", "torch"}, top & {"click", "rich", "graphviz", "torch"}
+
+
+def test_report_imports_no_torch(tmp_path: Path) -> None:
+    code = "import sys, archcalc.report; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60, check=True)
+    assert not set(proc.stdout.split()) & {"torch", "graphviz", "click"}
+
+
+def test_bundled_specs_by_name_from_anywhere(tmp_path: Path) -> None:
+    # a directory without specs/: the names still resolve, through python -m archcalc too
+    for name, params in (("alexnet", 60_965_224), ("lenet", 61_706)):
+        proc = subprocess.run([sys.executable, "-m", "archcalc", "show", name, "--format", "json"],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["totals"]["params"] == params
+
+
+def test_a_path_is_the_users_own_file(tmp_path: Path) -> None:
+    # 'alexnet' is the bundled spec; './alexnet.yaml' in the working directory is the user's own file
+    (tmp_path / "alexnet.yaml").write_text("name: mine\ninput: [3, 8, 8]\nlayers:\n  - {name: r, type: relu}\n", encoding="utf-8")
+    mine = subprocess.run([sys.executable, "-m", "archcalc", "show", "alexnet.yaml", "--format", "json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert json.loads(mine.stdout)["name"] == "mine"
+
+
+def test_wheel_carries_the_bundled_specs(tmp_path: Path) -> None:
+    """A plain install (a wheel, not this checkout) still resolves 'alexnet' and 'lenet' by name."""
+    wheel_builder = pytest.importorskip("hatchling.builders.wheel")
+    [wheel] = list(wheel_builder.WheelBuilder(str(ROOT)).build(directory=str(tmp_path / "dist"), versions=["standard"]))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert {"archcalc/specs/alexnet.yaml", "archcalc/specs/lenet.yaml"} <= set(names)
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}  # ahead of the editable install of this checkout
+    code = ("import archcalc, archcalc.spec as s; from archcalc.cli import main; print(archcalc.__file__); print(s.bundled_dir()); "
+            "main(['show', 'alexnet', '--format', 'csv'])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=elsewhere, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    where, bundled, *csv_lines = proc.stdout.splitlines()
+    assert where.startswith(str(site)) and bundled.startswith(str(site))  # the wheel's copy, not the checkout's
+    assert csv_lines[-1].split(",")[5] == "60965224"
