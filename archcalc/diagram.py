@@ -101,13 +101,14 @@ def _what(row: Row) -> str:
     return text + (f" + {ACTIVATIONS.get(row.activation, row.activation.replace('_', ' '))}" if row.activation else "")
 
 
-def _claim_text(c: ClaimCheck) -> str:
-    """'✗ paper: output 55×55×96, computed 54×54×96' (the subject without the layer's name)."""
+def _claim_text(c: ClaimCheck, whole: bool = False) -> str:
+    """'✗ paper: output 55×55×96, computed 54×54×96' (the subject without the layer's name);
+    `whole` in a GPU's half of a layer, whose own shape is half the claimed one."""
     subject = c.subject.removeprefix(f"{c.layer} ") if c.layer else c.subject
-    return f"✗ paper: {subject} {hwc_text(c.stated)}, computed {hwc_text(c.computed)}"
+    return f"✗ paper{', whole layer' if whole else ''}: {subject} {hwc_text(c.stated)}, computed {hwc_text(c.computed)}"
 
 
-def _node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck]) -> str:
+def _node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half: bool) -> str:
     lines = [_line(row.name, bold=True, size=11), _line(_what(row))]
     if row.category == "dense" and len(row.input_shapes[0]) == 3:
         x = row.input_shapes[0]
@@ -116,7 +117,7 @@ def _node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck]) -> 
     bad = tuple(t for t in row.terms if not t.divides)
     if bad:
         lines.append(_line(f"⚠ not whole: {arithmetic_text(bad)}", FINDING["non_integer_size"]["color"], 9))
-    lines += [_line(_claim_text(c), "#c45a00", 9) for c in claims]
+    lines += [_line(_claim_text(c, half), "#c45a00", 9) for c in claims]
     return "<" + "<br/>".join(lines) + ">"
 
 
@@ -132,7 +133,12 @@ def _net_title(a: Analysis) -> list[str]:
         lines.append(_line(a.description, "#444444"))
     lines.append(_line(_totals(a)))
     for c in (c for c in a.claims if not c.confirmed and c.layer is None):
-        lines.append(_line(_claim_text(c), "#c45a00", 10))
+        if c.subject == "input":  # detail: "conv1 gives (224 − 11 + 2·0)/4 + 1 = 54.25 → 54 (H and W); …"
+            but = f"the spec takes {hwc_text(c.computed)}" if c.stated != c.computed else "not every layer divides exactly"
+            lines.append(_line(f"✗ paper: input {hwc_text(c.stated)}, but {but}", "#c45a00", 10))
+            lines.append(_line(f"at {hwc_text(c.stated)}, {hwc_text(c.detail.split('; ')[0])}", "#c45a00", 9))
+        else:
+            lines.append(_line(_claim_text(c), "#c45a00", 10))
     return lines
 
 
@@ -147,7 +153,7 @@ def _legend(analyses: list[Analysis]) -> str:
     cells = "".join(f'<td bgcolor="{STYLES[c]["fillcolor"]}" border="1">{html.escape(STYLES[c]["name"])}</td>' for c in used)
     swatches = f'<table border="0" cellspacing="3" cellpadding="3"><tr>{cells}</tr></table>'
 
-    notes = ["shapes H×W×C per image (height × width × channels); edges carry the tensor that flows",
+    notes = ["→ H×W×C: a layer's output shape (height × width × channels) per image; edges carry the tensor that flows along them",
              "FLOPs as torch's FlopCounterMode counts them: 2 per multiply-accumulate in conv and dense layers, 0 elsewhere"]
     if any(a.gpus > 1 for a in analyses):
         notes.append("one column per GPU, each with its share of every split layer; red dashed edges: values copied between GPUs")
@@ -198,16 +204,20 @@ def _share_note(a: Analysis, row: Row, gpu: int | None, shape: Shape) -> str:
 
 def _column(a: Analysis, k: int, gpu: int) -> graphviz.Digraph:
     t = a.gpu_totals[gpu]
-    figures = f"{human(t.params)} params · {human(t.flops)} FLOPs · receives {n(t.received)} values"
+    figures = [f"{human(t.params)} params · {human(t.flops)} FLOPs", f"receives {n(t.received)} values per image"]
     column = graphviz.Digraph(name=f"cluster_n{k}_gpu{gpu}")
-    column.attr(label=f"<{_line(f'GPU {gpu}', bold=True)}<br/>{_line(figures, '#555555', 9)}>", **GPU_COLUMN)
+    # the label on the column's outer side: the edges from the input come in from the middle
+    side = {"labeljust": "l" if gpu < a.gpus / 2 else "r"}
+    column.attr(label="<" + "<br/>".join([_line(f"GPU {gpu}", bold=True, size=12), *(_line(f, "#555555", 9) for f in figures)]) + ">",
+                **GPU_COLUMN, **side)
     return column
 
 
 def _network(g: graphviz.Digraph, a: Analysis, k: int, ranks: dict[str, int] | None) -> None:
     """Every node and edge of one network into `g`; a network split across GPUs gets a column (cluster) per GPU."""
     places: dict[str, list[tuple[str, int | None, Shape]]] = {"input": [(f"n{k}_input", None, a.input)]}
-    g.node(f"n{k}_input", f"<{_line('input image', bold=True, size=11)}<br/>{_line(hwc(a.input), bold=True)}>", **_node_style("input"))
+    every = f"<br/>{_line('on every GPU', '#555555', 9)}" if a.gpus > 1 else ""
+    g.node(f"n{k}_input", f"<{_line('input image', bold=True, size=11)}<br/>{_line(hwc(a.input), bold=True)}{every}>", **_node_style("input"))
     columns = {gpu: _column(a, k, gpu) for gpu in range(a.gpus if a.gpus > 1 else 0)}
     for i, row in enumerate(a.rows):
         places[row.name] = _places(row, k, i)
@@ -215,7 +225,7 @@ def _network(g: graphviz.Digraph, a: Analysis, k: int, ranks: dict[str, int] | N
         frame = FINDING["non_integer_size"] if any(not t.divides for t in row.terms) else FINDING["claim_contradicted"] if claims else {}
         for nid, gpu, shape in places[row.name]:
             target = columns[gpu] if gpu is not None and row.placement == SPLIT else g
-            target.node(nid, _node_label(row, shape, _share_note(a, row, gpu, shape), claims), **_node_style(row.category), **frame)
+            target.node(nid, _node_label(row, shape, _share_note(a, row, gpu, shape), claims, shape != row.output), **_node_style(row.category), **frame)
         for src in row.inputs:
             # side by side, an edge spans the ranks between aligned stages
             minlen = {} if ranks is None else {"minlen": str(max(1, ranks[row.name] - ranks[src]))}
