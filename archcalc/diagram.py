@@ -283,6 +283,8 @@ def output_format(out: Path) -> str:
 
 def _check_folder(out: Path) -> Path:
     folder = out.parent if str(out.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise ArchcalcError(f"--out {out}: {folder} is a file, not a folder")
     if not folder.is_dir():
         raise ArchcalcError(f"--out {out}: the folder {folder} does not exist", f"create it first: mkdir -p {folder}")
     if out.is_dir():
@@ -294,7 +296,7 @@ def _draw(dot: graphviz.Digraph, fmt: str) -> bytes:
     if fmt == "dot":
         source: str = dot.source
         return source.encode("utf-8")
-    if fmt == "png":  # Graphviz's 72 dpi blurs small labels; 150 keeps them sharp when a README scales the image
+    if fmt == "png":  # Graphviz's default 96 dpi blurs small labels; 150 keeps them sharp when a README scales the image
         dot = dot.copy()
         dot.attr(dpi=PNG_DPI)
     try:

@@ -326,10 +326,13 @@ def test_no_spec_and_an_output_name_that_is_no_bundled_spec(tmp_path: Path) -> N
     assert "names no bundled spec" in result.stderr and ", ".join(bundled_names()) in result.stderr
 
 
-def test_output_folder_that_is_a_file_or_a_folder(tmp_path: Path) -> None:
+def test_output_that_is_a_folder_or_inside_a_file(tmp_path: Path) -> None:
     (tmp_path / "lenet.dot").mkdir()
     result = run("lenet", "--out", str(tmp_path / "lenet.dot"))
     assert result.exit_code == 2 and "is a folder" in result.stderr
+    (tmp_path / "notes.txt").write_text("a file")
+    result = run("lenet", "--out", str(tmp_path / "notes.txt" / "lenet.dot"))
+    assert result.exit_code == 2 and f"{tmp_path / 'notes.txt'} is a file, not a folder" in result.stderr
 
 
 def test_diagram_does_not_import_torch(tmp_path: Path) -> None:
