@@ -125,11 +125,11 @@ class Inception(nn.Module):
         self.add_module("5x5", conv_relu(n5x5_reduce, n5x5, 5, padding=2))
         self.pool = nn.MaxPool2d(3, 1, 1)
         self.pool_proj = conv_relu(c_in, pool_proj, 1)
-        self.output = Concat()
+        self.concat = Concat()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         m = dict(self.named_children())
-        out: torch.Tensor = self.output(
+        out: torch.Tensor = self.concat(
             m["1x1"](x), m["3x3"](m["3x3_reduce"](x)), m["5x5"](m["5x5_reduce"](x)), self.pool_proj(self.pool(x)),
         )
         return out

@@ -161,10 +161,10 @@ def test_resnet18_blocks_expand_to_torchvision_names(analyses: dict[str, Analysi
 
 def test_googlenet_inception_reads_one_input_four_ways(analyses: dict[str, Analysis]) -> None:
     rows = {r.name: r for r in analyses["googlenet"].rows}
-    assert rows["inception_3b.output"].inputs == tuple(f"inception_3b.{b}" for b in ("1x1", "3x3", "5x5", "pool_proj"))
+    assert rows["inception_3b.concat"].inputs == tuple(f"inception_3b.{b}" for b in ("1x1", "3x3", "5x5", "pool_proj"))
     for branch in ("1x1", "3x3_reduce", "5x5_reduce", "pool"):  # each branch reads the module's input
-        assert rows[f"inception_3b.{branch}"].inputs == ("inception_3a.output",)
-    assert rows["pool3"].inputs == ("inception_3b.output",)  # an instance's name stands for its last layer
+        assert rows[f"inception_3b.{branch}"].inputs == ("inception_3a.concat",)
+    assert rows["pool3"].inputs == ("inception_3b.concat",)  # an instance's name stands for its last layer
 
 
 # --- the command line ---------------------------------------------------------------------------
