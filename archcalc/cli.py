@@ -144,7 +144,7 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("--out", "out_text", required=True, metavar="FILE",
               help="The picture: .svg, .png, .pdf, or .dot (DOT source, needs no Graphviz).")
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
-@click.option("--direction", type=click.Choice(["TB", "LR"], case_sensitive=False), default="TB", show_default=True,
+@click.option("--direction", type=click.Choice(["TB", "LR"]), default="TB", show_default=True,
               help="TB: top to bottom, one column per GPU (reads best for a deep chain); LR: left to right.")
 def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str) -> None:
     """The architecture as a Graphviz picture: layers by kind, shapes, GPU columns, findings.
@@ -159,5 +159,5 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
     analyses = [load(s, input_text)[1] for s in specs or (draw.spec_named_by(out),)]
-    draw.render(draw.to_digraph(analyses, direction.upper()), out)
+    draw.render(draw.to_digraph(analyses, direction), out)
     click.echo(f"wrote {out}", err=True)
