@@ -224,3 +224,29 @@ def test_three_gpus() -> None:
     assert rows["out"].placement == 1  # an activation after a layer on one GPU stays there
     for figure in ("params", "macs", "flops", "activations"):
         assert sum(getattr(g, figure) for g in a.gpu_totals) == getattr(a.totals, figure)
+
+
+# --- cost grows linearly with the number of layers ------------------------------------------------
+
+
+def _chain(n: int) -> object:
+    """A spec of n relu layers in a chain, built without YAML so that only the graph is timed."""
+    one = parse_spec("name: t\ninput: [3, 8, 8]\nlayers:\n  - {name: r0, type: relu}\n", "net.yaml")
+    return dataclasses.replace(one, layers=tuple(dataclasses.replace(one.layers[0], name=f"r{i}") for i in range(n)))
+
+
+def test_build_graph_is_linear() -> None:
+    # 8× the layers must cost about 8× the time, not 64× (a name looked up in a list per layer is quadratic)
+    import time
+
+    def best(n: int) -> float:
+        spec = _chain(n)
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            build_graph(spec)  # type: ignore[arg-type]
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    small, large = best(1_000), best(8_000)
+    assert large / small < 24, f"1,000 layers: {small * 1e3:.0f} ms; 8,000 layers: {large * 1e3:.0f} ms ({large / small:.0f}×)"

@@ -136,3 +136,15 @@ def test_output_is_data_only_on_stdout() -> None:
     # findings are part of the report (stdout), not of stderr: a script can pipe the JSON
     result = CliRunner().invoke(main, ["show", "alexnet", "--input", "224", "--format", "json"])
     assert result.exit_code == 0 and result.stderr == "" and result.stdout.lstrip().startswith("{")
+
+
+def test_names_are_shown_verbatim_not_as_rich_markup(tmp_path: Path) -> None:
+    # a layer may be called '[bold]r' or 'conv[/]': the table shows the name as written, and never
+    # crashes with rich's MarkupError (a traceback from a valid spec)
+    path = tmp_path / "net.yaml"
+    path.write_text('name: "[red]T"\ninput: [3, 8, 8]\nlayers:\n  - {name: "conv[/]", type: conv, filters: 4, kernel: 3}\n'
+                    '  - {name: "[bold]r", type: relu}\n', encoding="utf-8")
+    out = run("show", str(path))
+    assert "[red]T" in out and "conv[/]" in out and "[bold]r" in out
+    out = run("compare", str(path), "lenet")
+    assert "[red]T" in out
