@@ -161,3 +161,47 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     analyses = [load(s, input_text)[1] for s in specs or (draw.spec_named_by(out),)]
     draw.render(draw.to_digraph(analyses, direction), out)
     click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@click.argument("specs", nargs=-1)
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+              help="auto: CUDA when torch sees a device, else the CPU.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Images per timed forward pass.")
+@click.option("--dtype", type=click.Choice(["float32", "float16", "bfloat16"]), default="float32", show_default=True)
+@click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
+@click.option("--per-layer", is_flag=True, help="Also time each layer, to see which dominate.")
+@click.option("--split", is_flag=True, help="Also run a split spec's towers, one CUDA device per GPU, and check them.")
+@click.option("--min-time", "min_time_s", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              metavar="SECONDS", help="Time at least this long, then until the spread settles (at most 5×).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text: str | None, per_layer: bool, split: bool,
+        min_time_s: float, fmt: str) -> None:
+    """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
+
+    SPECS are YAML files or bundled spec names; without SPECS, every bundled spec. Needs PyTorch:
+    pip install "archcalc[torch]". --format json gives one object for one SPEC, else a list.
+    Exit 1 when a check fails or the device runs out of memory.
+    """
+    from archcalc import torch_backend as tb  # torch only for this command
+    from archcalc.spec import bundled_names
+
+    where, note = tb.resolve_device(device)
+    click.echo(f"archcalc: {note}", err=True)
+    jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
+            for g, a in (load(s, input_text) for s in specs or bundled_names())]
+    results = []
+    for graph, a, options in jobs:
+        try:
+            with tb.progress_display(a.name) as progress:
+                results.append(tb.run_network(graph, a, options, progress))
+        except tb.DeviceOutOfMemoryError as exc:
+            click.echo(f"archcalc: error: {exc.message}\n  hint: {exc.hint}", err=True)
+            sys.exit(1)
+        if fmt == "table":
+            emit(tb.run_table(results[-1]))
+    if fmt == "json":
+        docs = [tb.run_json(r) for r in results]
+        emit_text(json.dumps(docs[0] if len(specs) == 1 else docs, indent=2, ensure_ascii=False))
+    if not all(r.ok for r in results):
+        sys.exit(1)
