@@ -1,0 +1,152 @@
+"""The receptive field of every layer: how many input pixels one output unit sees, how far apart
+(in input pixels) neighbouring units are, and where the first unit's field starts.
+
+The recurrence, per spatial axis (Dumoulin & Visin, "A guide to convolution arithmetic", 2016;
+Araujo, Norris & Sim, "Computing receptive fields of convolutional neural networks", Distill 2019),
+for a layer with kernel k, stride s, dilation d and padding p before the first pixel:
+
+    k_eff     = d·(k − 1) + 1
+    jump_out  = jump_in · s
+    size_out  = size_in + (k_eff − 1) · jump_in
+    start_out = start_in − p · jump_in
+
+The network input has size 1, jump 1, start 0.
+
+Conventions:
+- ``start`` is the **first input pixel** (0-based row or column index) of the first output unit's
+  field. It is negative where the field reaches into zero padding; unit ``i`` covers pixels
+  ``start + i·jump`` to ``start + i·jump + size − 1``. Every figure is a whole number. The centre
+  (``centre``) is ``start + (size − 1)/2``, the form the recurrence is often written in.
+- Fields are not clipped to the image: a field may reach into the padding, and so be wider than
+  the image. ``window`` gives the pixels of any unit; clip it to the image where that is wanted.
+- At the border the standard recurrence is an upper bound: it counts pixels that reach a unit only
+  through zero padding (which reads nothing) or that floor rounding leaves unread. A unit whose
+  field lies inside the image sees exactly its field (holes aside); tests/test_receptive.py checks
+  both against torch gradients.
+- With dilation, or a stride larger than the kernel, a field has holes: size, jump and start
+  give its extent (the first to the last pixel it reads).
+- Element-wise layers (activations, normalisation, dropout, flatten) keep their input's field;
+  a flattened unit keeps the field of the map position it came from.
+- A merge (add, concat) takes the smallest field that covers the fields of all its inputs: the
+  largest of them when they are centred alike (as in ResNet and GoogLeNet), their union when not.
+  If the inputs' jumps differ, the larger jump is kept and the figures are exact for the first unit.
+- A dense layer and global average pooling see every unit of their input map: as a pooling whose
+  window is the whole map (kernel = stride = the map's height and width), so size spans the
+  fields of all the map's units and jump is the map's extent.
+- Adaptive average pooling uses torch's windows (unit i reads rows ⌊i·H/h⌋ to ⌈(i+1)·H/h⌉ − 1).
+  When they are all alike and evenly spaced (H divisible by h, and some other sizes) it is an
+  ordinary pooling and the figures are exact. Otherwise size is the largest window's field (no
+  unit sees more), jump the largest step between windows, and start the first window's (exact):
+  bounds for what comes after, not every unit's exact position.
+- A network whose input has no spatial axes (``[units]``) has no receptive fields: the result is empty.
+
+Linear in the number of layers and edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from archcalc.graph import INPUT
+
+if TYPE_CHECKING:  # annotation only, so that analysis.py may import this module without a cycle
+    from archcalc.analysis import Step
+
+Pair = tuple[int, int]  # (h, w)
+
+ELEMENTWISE = ("activation", "norm", "dropout", "reshape")  # categories that keep their input's field
+WHOLE_INPUT = ("dense", "globalavgpool")  # kinds whose every unit reads the whole input map
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """One layer's receptive field in input pixels, per axis (h, w); see the module docstring."""
+
+    size: Pair  # pixels from the first to the last that one unit reads
+    jump: Pair  # pixels between the fields of neighbouring units
+    start: Pair  # first pixel of the first unit's field; negative inside the padding
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """The centre of the first unit's field (half-integer when the size is even)."""
+        return (self.start[0] + (self.size[0] - 1) / 2, self.start[1] + (self.size[1] - 1) / 2)
+
+    def window(self, unit: Pair = (0, 0)) -> tuple[range, range]:
+        """The input rows and columns the field of output unit (i, j) spans, unclipped."""
+        rows, cols = (self.start[a] + unit[a] * self.jump[a] for a in (0, 1))
+        return range(rows, rows + self.size[0]), range(cols, cols + self.size[1])
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A tensor's field and the grid of units it is on (a flattened tensor keeps its map's grid)."""
+
+    field: ReceptiveField
+    grid: Pair
+
+
+def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
+    """Every layer's receptive field, by name, from `propagate`'s steps (in graph order)."""
+    if not steps:
+        return {}
+    net_input = next(x for s in steps for i, x in zip(s.node.inputs, s.inputs) if i == INPUT)
+    if len(net_input) != 3:
+        return {}  # a [units] input has no spatial axes
+    fields = {INPUT: _Field(ReceptiveField((1, 1), (1, 1), (0, 0)), (net_input[1], net_input[2]))}
+    for step in steps:
+        fields[step.node.name] = _layer_field(step, [fields[i] for i in step.node.inputs])
+    return {s.node.name: fields[s.node.name].field for s in steps}
+
+
+def _layer_field(step: Step, ins: list[_Field]) -> _Field:
+    layer, out = step.node.layer, step.output
+    grid = (out[1], out[2]) if len(out) == 3 else ins[0].grid
+    if step.terms:  # conv, max and average pooling
+        kernel = tuple(t.dilation * (t.kernel - 1) + 1 for t in step.terms)
+        return _Field(_window(ins[0].field, kernel, tuple(t.stride for t in step.terms), tuple(t.pad_before for t in step.terms)), grid)
+    if layer.category == "merge":
+        if len(out) != 3:  # merged vectors: each output unit may come from any input's whole map
+            return _Field(_cover([_whole(f) for f in ins]), (1, 1))
+        return _Field(_cover([f.field for f in ins]), grid)
+    if layer.kind in WHOLE_INPUT:
+        return _Field(_whole(ins[0]), (1, 1))
+    if layer.kind == "adaptiveavgpool":
+        return _Field(_adaptive(ins[0], grid), grid)
+    if layer.category in ELEMENTWISE:
+        return _Field(ins[0].field, ins[0].grid)
+    raise NotImplementedError(f"no receptive-field rule for layer kind '{layer.kind}' ({step.node.name})")
+
+
+def _window(f: ReceptiveField, kernel: Sequence[int], stride: Sequence[int], pad: Sequence[int]) -> ReceptiveField:
+    """A sliding window of `kernel` units of its input (dilation already folded in), per axis."""
+    return ReceptiveField(
+        size=(f.size[0] + (kernel[0] - 1) * f.jump[0], f.size[1] + (kernel[1] - 1) * f.jump[1]),
+        jump=(f.jump[0] * stride[0], f.jump[1] * stride[1]),
+        start=(f.start[0] - pad[0] * f.jump[0], f.start[1] - pad[1] * f.jump[1]),
+    )
+
+
+def _whole(f: _Field) -> ReceptiveField:
+    """A window over the whole map: kernel = stride = the grid, no padding."""
+    return _window(f.field, f.grid, f.grid, (0, 0))
+
+
+def _cover(fields: Sequence[ReceptiveField]) -> ReceptiveField:
+    """The smallest field holding every one of `fields` (for their first units)."""
+    start = tuple(min(f.start[a] for f in fields) for a in (0, 1))
+    end = tuple(max(f.start[a] + f.size[a] for f in fields) for a in (0, 1))
+    jump = tuple(max(f.jump[a] for f in fields) for a in (0, 1))
+    return ReceptiveField((end[0] - start[0], end[1] - start[1]), (jump[0], jump[1]), (start[0], start[1]))
+
+
+def _adaptive(f: _Field, out: Pair) -> ReceptiveField:
+    """torch's adaptive pooling windows: unit i reads ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉ − 1 of n input units."""
+    kernel, stride = [], []
+    for n, m in zip(f.grid, out):
+        starts = [i * n // m for i in range(m)]
+        ends = [-(-(i + 1) * n // m) for i in range(m)]  # exclusive: ⌈(i+1)·n/m⌉ in integers
+        kernel.append(max(e - s for s, e in zip(starts, ends)))
+        stride.append(max((b - a for a, b in zip(starts, starts[1:])), default=n))
+    return _window(f.field, kernel, stride, (0, 0))
