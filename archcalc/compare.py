@@ -76,11 +76,11 @@ def compare(analyses: list[Analysis]) -> Comparison:
 
 
 def depth(a: Analysis) -> dict[str, int]:
-    """Layers by kind: conv, pool, dense, and all layers with weights."""
+    """Layers by kind: conv, pool, dense, and the conv and dense layers together (the papers' depth)."""
     return {
         "conv": sum(r.category == "conv" for r in a.rows),
         "pool": sum(r.category == "pool" for r in a.rows),
         "dense": sum(r.category == "dense" for r in a.rows),
-        "weighted": sum(r.params > 0 for r in a.rows),
+        "weighted": sum(r.category in ("conv", "dense") for r in a.rows),
         "layers": len(a.rows),
     }

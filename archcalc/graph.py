@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archcalc.errors import SpecError
 from archcalc.layers import Layer, Shape
@@ -36,18 +36,20 @@ class Graph:
     nodes: tuple[Node, ...]  # in an order where every node comes after the nodes it reads
     claims: Claims | None
     path: str
+    aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
 
     def with_input(self, shape: Shape) -> Graph:
-        return Graph(self.name, self.description, shape, self.gpus, self.nodes, self.claims, self.path)
+        return replace(self, input=shape)
 
 
 def build_graph(spec: Spec) -> Graph:
     names = [ls.name for ls in spec.layers]
+    known = set(names)
     nodes = []
     for i, ls in enumerate(spec.layers):
         inputs = ls.inputs if ls.inputs is not None else ((names[i - 1],) if i else (INPUT,))
         for name in inputs:
-            if name != INPUT and name not in names:
+            if name != INPUT and name not in known:
                 near = difflib.get_close_matches(name, names + [INPUT], n=1)
                 hint = f"did you mean '{near[0]}'?" if near else "name a layer of this spec, or 'input'"
                 raise SpecError(ls.where, f"'inputs' names '{name}', which is no layer", hint)
@@ -59,7 +61,7 @@ def build_graph(spec: Spec) -> Graph:
         if not arity and len(inputs) < 2:
             raise SpecError(ls.where, f"a {ls.layer.kind} layer merges two or more inputs; 'inputs' names {len(inputs)}")
         nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where))
-    return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path)
+    return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path, spec.aliases)
 
 
 def _order(nodes: list[Node]) -> tuple[Node, ...]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import ClassVar, Literal, Union
 
@@ -46,7 +47,7 @@ def dims(shape: Shape) -> str:
 
 
 def _frac(value: Fraction) -> str:
-    """An exact value: '55', '54.25', or '18.333…' where the decimal does not end."""
+    """An exact value: '55', '54.25', '11025.25', or '18.333…' where the decimal does not end."""
     if value.denominator == 1:
         return str(value.numerator)
     den = value.denominator
@@ -54,8 +55,10 @@ def _frac(value: Fraction) -> str:
         den //= 2
     while den % 5 == 0:
         den //= 5
-    if den == 1:
-        return f"{float(value):g}"
+    if den == 1:  # a terminating decimal: print every digit
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
     return f"{float(value):.3f}…"
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -109,7 +110,7 @@ def _layers_table(a: Analysis) -> Table:
     for row in a.rows:
         style = "bold red" if row.name in flagged else None
         figures = [n(row.params), *([n(row.frozen_params)] if frozen else []), n(row.macs), n(row.flops), n(row.connections), n(row.activations)]
-        table.add_row(row.name, kind_text(row), hyper_text(row), dims(row.output), arithmetic(row.terms), *figures, style=style)
+        table.add_row(escape(row.name), kind_text(row), hyper_text(row), dims(row.output), arithmetic(row.terms), *figures, style=style)
     return whole(table)
 
 
@@ -119,13 +120,12 @@ def _gpu_table(a: Analysis) -> Table:
     table.add_column("runs on")
     for g in a.gpu_totals:
         table.add_column(f"GPU {g.gpu} output", no_wrap=True)
-        table.add_column(f"GPU {g.gpu} params", n(g.params), justify="right")
-        table.add_column(f"GPU {g.gpu} FLOPs", n(g.flops), justify="right")
-        table.add_column(f"GPU {g.gpu} receives", n(g.received), justify="right")
+        for title, total in (("params", g.params), ("MACs", g.macs), ("FLOPs", g.flops), ("activations", g.activations), ("receives", g.received)):
+            table.add_column(f"GPU {g.gpu} {title}", n(total), justify="right")
     for row in a.rows:
-        cells = [row.name, placement_text(row)]
+        cells = [escape(row.name), placement_text(row)]
         for s in row.gpus:
-            cells += [dims(s.output) if s.output else "—", n(s.params), n(s.flops), n(s.received) if s.received else ""]
+            cells += [dims(s.output) if s.output else "—", n(s.params), n(s.macs), n(s.flops), n(s.activations), n(s.received) if s.received else ""]
         table.add_row(*cells)
     return whole(table)
 
@@ -136,7 +136,7 @@ def _claims_table(a: Analysis) -> Table:
         table.add_column(title)
     for c in a.claims:
         mark = Text("✓ confirmed", style="green") if c.confirmed else Text("✗ contradicted", style="bold red")
-        table.add_row(c.subject, c.stated, c.computed, mark, c.detail, style=None if c.confirmed else "red")
+        table.add_row(escape(c.subject), c.stated, c.computed, mark, escape(c.detail), style=None if c.confirmed else "red")
     return table
 
 
@@ -148,7 +148,8 @@ def _findings_panel(a: Analysis) -> RenderableType:
         body.append(f"{i}. ", style="bold")
         body.append(f"[{f.kind}] ", style="bold red")
         body.append(f.message + ("\n" if i < len(a.findings) else ""))
-    return Panel(body, title=f"⚠ {len(a.findings)} findings", border_style="red", title_align="left")
+    plural = "s" if len(a.findings) != 1 else ""
+    return Panel(body, title=f"⚠ {len(a.findings)} finding{plural}", border_style="red", title_align="left")
 
 
 # --- show: JSON, CSV, Markdown ----------------------------------------------------------------
@@ -210,6 +211,7 @@ def _layer_json(r: Row) -> dict[str, Any]:
 
 
 CSV_COLUMNS = ("layer", "type", "hyper", "output", "arithmetic", "params", "frozen_params", "macs", "flops", "connections", "activations")
+GPU_FIGURES = ("params", "macs", "flops", "activations", "received")
 TOTALS = ("params", "frozen_params", "macs", "flops", "connections", "activations", "neurons")
 
 
@@ -224,13 +226,13 @@ def _csv_cells(r: Row) -> list[str | int]:
 def to_csv(a: Analysis) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    gpu_cols = [f"gpu{g.gpu}_{k}" for g in a.gpu_totals for k in ("params", "flops", "received")]
+    gpu_cols = [f"gpu{g.gpu}_{k}" for g in a.gpu_totals for k in GPU_FIGURES]
     writer.writerow([*CSV_COLUMNS, *gpu_cols])
     for r in a.rows:
-        writer.writerow([*_csv_cells(r), *[v for s in r.gpus for v in (s.params, s.flops, s.received)]])
+        writer.writerow([*_csv_cells(r), *[getattr(s, k) for s in r.gpus for k in GPU_FIGURES]])
     t = a.totals
     writer.writerow(["total", "", "", "", "", *_figures(t),
-                     *[v for g in a.gpu_totals for v in (g.params, g.flops, g.received)]])
+                     *[getattr(g, k) for g in a.gpu_totals for k in GPU_FIGURES]])
     return out.getvalue()
 
 
@@ -272,7 +274,7 @@ def summary(c: Comparison) -> list[tuple[str, list[int | str]]]:
     figures: list[tuple[str, list[int | str]]] = [("input", [dims(a.input) for a in c.networks])]
     depths = [depth(a) for a in c.networks]
     for key, title in (("conv", "conv layers"), ("pool", "pool layers"), ("dense", "dense layers"),
-                       ("weighted", "layers with weights"), ("layers", "layers in all")):
+                       ("weighted", "conv and dense layers"), ("layers", "layers in all")):
         figures.append((title, [d[key] for d in depths]))
     for key in TOTALS:
         if key != "frozen_params" or any(a.totals.frozen_params for a in c.networks):
@@ -287,13 +289,13 @@ def ratio(value: int | str, base: int | str) -> str:
 
 
 def compare_table(c: Comparison) -> RenderableType:
-    names = [a.name for a in c.networks]
+    names = [escape(a.name) for a in c.networks]
     stages = Table(title="stage by stage", box=box.SIMPLE_HEAD)
     stages.add_column("#", justify="right")
     for name in names:
         stages.add_column(name)
     for i, line in enumerate(c.stages, start=1):
-        stages.add_row(str(i), *[stage_text(s) for s in line])
+        stages.add_row(str(i), *[escape(stage_text(s)) for s in line])
     figures = Table(title="summary", box=box.SIMPLE_HEAD)
     figures.add_column("figure")
     for name in names:

@@ -71,6 +71,7 @@ class Spec:
     layers: tuple[LayerSpec, ...]
     claims: Claims | None
     path: str
+    aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
 
 
 # --- locating specs ---------------------------------------------------------------------------
@@ -174,7 +175,8 @@ class _Reader:
                 line = rows.item_lines[index] if hasattr(rows, "item_lines") else m.key_lines["layers"]
                 raise SpecError(f"{self.label}:{line}", f"layer #{index + 1} is not a mapping but {row!r}", "write each layer as {name: ..., type: ...}")
         self.blocks = read_blocks(m.get("blocks"), self.where(m, "blocks"), tuple(KINDS))
-        rows = Expander(self.blocks, self.label).expand(rows)
+        expander = Expander(self.blocks, self.label)
+        rows = expander.expand(rows)
         layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(rows))
         seen: dict[str, str] = {}
         for ls in layers:
@@ -182,7 +184,7 @@ class _Reader:
                 raise SpecError(ls.where, "duplicate layer name", f"first defined at {seen[ls.name].split(': ')[0]}")
             seen[ls.name] = ls.where
         claims = self.claims(m["claims"], m) if "claims" in m else None
-        return Spec(name, description, net_input, gpus, layers, claims, self.label)
+        return Spec(name, description, net_input, gpus, layers, claims, self.label, tuple(expander.aliases.items()))
 
     def layer(self, row: Any, index: int, gpus: int, top: _Map) -> LayerSpec:
         if not isinstance(row, _Map):

@@ -1,0 +1,113 @@
+"""Shapes through the graph: every layer's output and the arithmetic of each spatial axis; which
+input sizes divide exactly. Pure: no figures beyond shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archcalc.errors import SpecError
+from archcalc.graph import INPUT, Graph, Node
+from archcalc.layers import Shape, ShapeError, SizeTerm, dims
+
+
+@dataclass(frozen=True)
+class Step:
+    node: Node
+    inputs: tuple[Shape, ...]
+    output: Shape
+    terms: tuple[SizeTerm, ...]
+
+
+def propagate(graph: Graph, shape: Shape) -> list[Step]:
+    """Every node's input and output shapes, in graph order. A shape a layer cannot take is a SpecError."""
+    shapes: dict[str, Shape] = {INPUT: shape}
+    steps = []
+    for node in graph.nodes:
+        xs = tuple(shapes[i] for i in node.inputs)
+        try:
+            terms = node.layer.terms(*xs)
+            out = node.layer.out_shape(*xs)
+        except ShapeError as exc:
+            got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
+            raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape)) from None
+        shapes[node.name] = out
+        steps.append(Step(node, xs, out, terms))
+    return steps
+
+
+def _shape_hint(graph: Graph, shape: Shape) -> str:
+    if shape != graph.input:
+        return f"the input was overridden to {dims(shape)}; the spec's own input is {dims(graph.input)}"
+    return "check the layer's kernel, stride and padding against the shape it receives"
+
+
+def divides_along(graph: Graph, shape: Shape, axis: str) -> bool:
+    """Does every layer's size arithmetic divide exactly along one axis for this input?"""
+    try:
+        steps = propagate(graph, shape)
+    except SpecError:
+        return False
+    return all(t.divides for s in steps for t in s.terms if t.axis == axis)
+
+
+def nearest_exact(graph: Graph, shape: Shape, axis: str, reach: int = 512) -> tuple[int | None, int | None]:
+    """The nearest sizes below and above the input's, along one axis, for which every layer divides."""
+    i = 1 if axis == "H" else 2
+    n = shape[i]
+
+    def at(size: int) -> bool:
+        changed = list(shape)
+        changed[i] = size
+        return divides_along(graph, tuple(changed), axis)
+
+    below = next((m for m in range(n - 1, 0, -1) if at(m)), None)
+    above = next((m for m in range(n + 1, n + reach) if at(m)), None)
+    return below, above
+
+
+def arithmetic_text(terms: tuple[SizeTerm, ...]) -> str:
+    """Each axis's arithmetic, once when H and W agree: '(227 − 11 + 2·0)/4 + 1 = 55 (H and W)'."""
+    if len(terms) == 2 and terms[0].text() == terms[1].text():
+        return f"{terms[0].text()} (H and W)"
+    return "; ".join(f"{t.axis}: {t.text()}" for t in terms)
+
+
+def exact(graph: Graph, shape: Shape) -> bool:
+    return all(divides_along(graph, shape, axis) for axis in ("H", "W"))
+
+
+@dataclass(frozen=True)
+class ValidInputs:
+    """Input sizes along an axis ('H', 'W', or 'H and W' for square inputs) in [low, high]."""
+
+    axis: str
+    low: int
+    high: int
+    exact: tuple[int, ...]  # every layer divides exactly
+    smallest: int | None  # the smallest size the network accepts at all (within [1, high])
+    reason: str  # why one less is refused
+
+
+def valid_inputs(graph: Graph, low: int, high: int) -> tuple[ValidInputs, ...]:
+    """Sizes for which every layer divides exactly, and the smallest the network takes at all.
+    A square input varies both sides together; otherwise each axis varies on its own."""
+    shape = graph.input
+    if len(shape) != 3:
+        raise SpecError(graph.path, "--valid-inputs needs a C×H×W input")
+    axes = (("H and W", (1, 2)),) if shape[1] == shape[2] else (("H", (1,)), ("W", (2,)))
+    result = []
+    for axis, idx in axes:
+        def at(n: int, idx: tuple[int, ...] = idx) -> Shape:
+            return tuple(n if i in idx else v for i, v in enumerate(shape))
+        exact = tuple(n for n in range(low, high + 1) if all(divides_along(graph, at(n), "HW"[i - 1]) for i in idx))
+        smallest, reason = None, f"no size up to {high} works"
+        for n in range(1, high + 1):
+            try:
+                propagate(graph, at(n))
+            except SpecError as exc:
+                reason = f"at {n}: {exc.where.split(': ', 1)[-1]}: {exc.problem}"
+                continue
+            smallest = n
+            break
+        result.append(ValidInputs(axis, low, high, exact, smallest, reason if smallest != 1 else "every size works"))
+    return tuple(result)
