@@ -14,6 +14,7 @@ from archcalc.errors import SpecError
 from archcalc.findings import ClaimCheck, Finding, check_claims, non_integer_message, size_findings
 from archcalc.graph import Graph
 from archcalc.layers import Shape, SizeTerm, dims
+from archcalc.receptive import ReceptiveField, receptive_fields
 from archcalc.shapes import Step, ValidInputs, arithmetic_text, divides_along, nearest_exact, propagate, valid_inputs
 from archcalc.split import EVERY, SPLIT, Figures, GpuShare, Placement, place, shares
 
@@ -44,6 +45,7 @@ class Row:
     activation: str | None  # a fused activation function
     placement: Placement
     gpus: tuple[GpuShare, ...]  # empty unless the spec is split across GPUs
+    receptive_field: ReceptiveField | None = None  # None where the input has no spatial axes
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
         raise SpecError(graph.path, f"the input {dims(shape)} does not match the spec's input {dims(graph.input)}")
     steps = propagate(graph, shape)
     placements = place(graph, steps)
-    whole = [_row(s, p) for s, p in zip(steps, placements)]
+    fields = receptive_fields(steps)
+    whole = [replace(_row(s, p), receptive_field=fields.get(s.node.name)) for s, p in zip(steps, placements)]
     parts = shares(graph, steps, placements, [Figures(r.output, r.params, r.macs, r.flops, r.activations) for r in whole])
     rows = [replace(r, gpus=g) for r, g in zip(whole, parts)]
     totals = Totals(

@@ -57,7 +57,7 @@ if TYPE_CHECKING:  # annotation only, so that analysis.py may import this module
 Pair = tuple[int, int]  # (h, w)
 
 ELEMENTWISE = ("activation", "norm", "dropout", "reshape")  # categories that keep their input's field
-WHOLE_INPUT = ("dense", "globalavgpool")  # kinds whose every unit reads the whole input map
+WHOLE_INPUT = ("dense", "rbf", "globalavgpool")  # kinds whose every unit reads the whole input map
 
 
 @dataclass(frozen=True)

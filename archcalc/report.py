@@ -60,6 +60,16 @@ def whole(table: Table) -> Table:
     return table
 
 
+def field_text(row: Row) -> str:
+    """'195 /32': the field's size and jump in input pixels (H×W when they differ)."""
+    f = row.receptive_field
+    if f is None:
+        return ""
+    size = str(f.size[0]) if f.size[0] == f.size[1] else f"{f.size[0]}×{f.size[1]}"
+    jump = str(f.jump[0]) if f.jump[0] == f.jump[1] else f"{f.jump[0]}×{f.jump[1]}"
+    return f"{size} /{jump}"
+
+
 def placement_text(row: Row) -> str:
     return "split" if row.placement == "split" else f"GPU {row.placement}"
 
@@ -100,6 +110,7 @@ def _layers_table(a: Analysis) -> Table:
     table.add_column("hyper-parameters")
     table.add_column("output", no_wrap=True)
     table.add_column("size arithmetic  ((W − K + 2P)/S + 1)", no_wrap=True)
+    table.add_column("receptive field\nsize /jump", no_wrap=True)
     frozen = a.totals.frozen_params > 0
     table.add_column("params", f"{n(a.totals.params)}\n{human(a.totals.params)}", justify="right")
     if frozen:
@@ -110,7 +121,7 @@ def _layers_table(a: Analysis) -> Table:
     for row in a.rows:
         style = "bold red" if row.name in flagged else None
         figures = [n(row.params), *([n(row.frozen_params)] if frozen else []), n(row.macs), n(row.flops), n(row.connections), n(row.activations)]
-        table.add_row(escape(row.name), kind_text(row), hyper_text(row), dims(row.output), arithmetic(row.terms), *figures, style=style)
+        table.add_row(escape(row.name), kind_text(row), hyper_text(row), dims(row.output), arithmetic(row.terms), field_text(row), *figures, style=style)
     return whole(table)
 
 
@@ -199,6 +210,8 @@ def _layer_json(r: Row) -> dict[str, Any]:
         "arithmetic": [{"axis": t.axis, "expression": t.expression(), "value": t.value(), "output": t.out, "exact": t.divides} for t in r.terms],
         "params": r.params, "frozen_params": r.frozen_params, "macs": r.macs, "flops": r.flops,
         "connections": r.connections, "activations": r.activations,
+        "receptive_field": None if r.receptive_field is None else {
+            "size": list(r.receptive_field.size), "jump": list(r.receptive_field.jump), "start": list(r.receptive_field.start)},
     }
     if r.gpus:
         layer["placement"] = r.placement
