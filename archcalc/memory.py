@@ -1,0 +1,102 @@
+"""Memory in bytes, from the analysis rows: per layer, for the network at inference, and for training.
+
+Conventions:
+- Every figure is ``values × batch × dtype bytes`` (parameters: ``values × dtype bytes``), one
+  dtype for everything (no mixed precision); buffers (batch-norm running statistics) are not counted.
+- Each layer writes one new tensor, its output; a fused activation (``conv`` + ``relu`` in one
+  row) is applied in place. Nothing else is in place, and nothing is freed or reused early: the
+  framework's allocator, workspaces (cuDNN) and the CUDA context are not modelled.
+- **Inference peak**: while a layer runs, the live tensors are its inputs, its output, and every
+  earlier tensor that a later layer still reads (the network input counts until its last reader).
+  A tensor no layer reads is an output of the network and stays live to the end. The peak is the
+  most bytes live at once, and the layer that runs at that point (the first such, on a tie).
+- **Training**: parameters, their gradients (as many bytes), the optimiser's state (SGD with
+  momentum keeps one velocity per parameter, Adam two moments), and the activations kept for the
+  backward pass: the network input and every layer's output, for the whole batch.
+
+Linear in the number of layers and edges.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from archcalc.errors import ArchcalcError
+from archcalc.graph import INPUT
+
+if TYPE_CHECKING:  # annotation only, so that analysis.py may import this module without a cycle
+    from archcalc.analysis import Row
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
+OPTIMISER_STATES = {"sgd-momentum": 1, "adam": 2}  # copies of the parameters each optimiser keeps
+
+
+def dtype_bytes(name: str) -> int:
+    """'float32' -> 4. An unknown name is the user's to fix."""
+    if name not in DTYPE_BYTES:
+        near = difflib.get_close_matches(name, DTYPE_BYTES, n=1)
+        hint = f"did you mean '{near[0]}'?" if near else f"dtypes: {', '.join(DTYPE_BYTES)}"
+        raise ArchcalcError(f"unknown dtype '{name}'", hint)
+    return DTYPE_BYTES[name]
+
+
+@dataclass(frozen=True)
+class LayerMemory:
+    name: str
+    output_bytes: int  # its output activations, for the whole batch
+    param_bytes: int
+    live_bytes: int  # activations live while it runs: its inputs, its output, tensors read later
+
+
+@dataclass(frozen=True)
+class Training:
+    optimiser: str  # a key of OPTIMISER_STATES
+    param_bytes: int
+    gradient_bytes: int
+    optimiser_bytes: int
+    activation_bytes: int  # the input and every layer's output, kept for the backward pass
+    total_bytes: int
+
+
+@dataclass(frozen=True)
+class Memory:
+    batch: int
+    dtype_bytes: int
+    layers: tuple[LayerMemory, ...]
+    input_bytes: int  # the network input, for the whole batch
+    param_bytes: int
+    peak_bytes: int  # inference: the most activation bytes live at once
+    peak_layer: str  # the layer running at the peak
+    inference_bytes: int  # parameters + the peak
+    training: tuple[Training, ...]  # one per optimiser, in OPTIMISER_STATES order
+
+
+def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
+    """Memory of the network whose analysis rows (in graph order) are `rows`."""
+    if batch < 1 or dtype_bytes < 1 or not rows:
+        raise ValueError(f"memory needs rows, a batch and a dtype size of at least 1 (got {len(rows)} rows, {batch}, {dtype_bytes})")
+    net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
+    size = {INPUT: math.prod(net_input) * batch * dtype_bytes}
+    size.update({r.name: r.activations * batch * dtype_bytes for r in rows})
+    last_read = {r.name: len(rows) for r in rows}  # a tensor nobody reads is live to the end
+    for i, r in enumerate(rows):  # graph order: the last assignment is the last reader
+        last_read.update(dict.fromkeys(r.inputs, i))
+    layers = []
+    live = size[INPUT]
+    for i, r in enumerate(rows):
+        live += size[r.name]
+        layers.append(LayerMemory(r.name, size[r.name], r.params * dtype_bytes, live))
+        live -= sum(size[name] for name in set(r.inputs) if last_read[name] == i)
+    peak = max(layers, key=lambda m: m.live_bytes)  # the first of equals
+    params = sum(r.params for r in rows) * dtype_bytes
+    kept = size[INPUT] + sum(m.output_bytes for m in layers)
+    training = tuple(
+        Training(name, params, params, copies * params, kept, (2 + copies) * params + kept)
+        for name, copies in OPTIMISER_STATES.items()
+    )
+    return Memory(batch, dtype_bytes, tuple(layers), size[INPUT], params, peak.live_bytes, peak.name,
+                  params + peak.live_bytes, training)
