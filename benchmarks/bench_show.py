@@ -171,9 +171,11 @@ def main() -> None:
             table = f"{p['table'] * 1e3:.0f}" if "table" in p else "—"
             print(f"{n:>7}{p['parse'] * 1e3:>9.0f}{p['graph'] * 1e3:>9.0f}{p['analyse'] * 1e3:>9.0f}{p['json'] * 1e3:>8.0f}"
                   f"{p['total'] * 1e3:>9.0f}{per_layer['total'][-1]:>10.1f}{table:>9}{p['findings']:>9}")
+        # a phase is flagged when its µs per layer grows by half and it is a tenth or more of the total
         growth = {k: v[-1] / v[0] for k, v in per_layer.items() if v[0] > 0}
+        weighty = {k for k, v in per_layer.items() if v[-1] >= 0.1 * per_layer["total"][-1]}
         print(f"   µs per layer at {sizes[-1]:,} layers ÷ at {sizes[0]:,}: "
-              + ", ".join(f"{k} {g:.2f}×{' (NOT linear)' if g > 1.5 else ''}" for k, g in growth.items()))
+              + ", ".join(f"{k} {g:.2f}×{' (NOT linear)' if g > 1.5 and k in weighty else ''}" for k, g in growth.items()))
 
 
 if __name__ == "__main__":
