@@ -20,6 +20,7 @@ from archcalc.compare import compare as compare_networks
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
 from archcalc.layers import Shape
+from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.spec import load_spec
 
 FORMATS = click.Choice(["table", "json", "csv", "markdown"])
@@ -87,21 +88,27 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Exit 1 when there are findings.")
 @click.option("--valid-inputs", is_flag=True, help="List the input sizes for which every layer divides exactly.")
 @click.option("--range", "size_range", metavar="LO:HI", help="Sizes --valid-inputs looks at [default: 1 to twice the input].")
-def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None) -> None:
-    """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations and findings.
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Images per batch, for memory.")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
+@click.option("--memory", "per_layer_memory", is_flag=True, help="Also show each layer's memory.")
+def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
+         batch: int, dtype: str, per_layer_memory: bool) -> None:
+    """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
+    fields, memory and findings.
 
-    SPEC is a YAML file or the name of a bundled spec (alexnet, lenet).
+    SPEC is a YAML file or the name of a bundled spec (alexnet, lenet, ...).
     """
     graph, a = load(spec, input_text)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
+    mem = memory(a.rows, batch, dtype_bytes(dtype))
     if fmt == "json":
-        emit_text(json.dumps(report.to_json(a, valid), indent=2, ensure_ascii=False))
+        emit_text(json.dumps(report.to_json(a, valid, (dtype, mem)), indent=2, ensure_ascii=False))
     elif fmt == "csv":
         emit_text(report.to_csv(a))
     elif fmt == "markdown":
-        emit_text(report.to_markdown(a, valid))
+        emit_text(report.to_markdown(a, valid, (dtype, mem)))
     else:
-        emit(report.show_table(a, valid))
+        emit(report.show_table(a, valid, (dtype, mem), per_layer_memory))
     if strict and a.findings:
         sys.exit(1)
 
@@ -128,7 +135,8 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     c = compare_networks([load(s, None)[1] for s in specs])
     if fmt == "json":
-        emit_text(json.dumps(report.compare_json(c), indent=2, ensure_ascii=False))
+        mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
+        emit_text(json.dumps(report.compare_json(c, mems), indent=2, ensure_ascii=False))
     elif fmt == "csv":
         emit_text(report.compare_csv(c))
     elif fmt == "markdown":

@@ -7,6 +7,7 @@ beside a total, never instead of it.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from typing import Any
 
@@ -21,6 +22,9 @@ from archcalc.analysis import Analysis, Row, Totals, ValidInputs
 from archcalc.analysis import arithmetic_text as arithmetic
 from archcalc.compare import Comparison, Stage, depth
 from archcalc.layers import dims
+from archcalc.memory import Memory
+
+DtypeMemory = tuple[str, Memory]  # the dtype's name and the memory at it
 
 FLOPS_CONVENTION = (
     "FLOPs as torch.utils.flop_counter.FlopCounterMode counts them: 2 per multiply-accumulate (MAC) "
@@ -77,11 +81,15 @@ def placement_text(row: Row) -> str:
 # --- show: rich -------------------------------------------------------------------------------
 
 
-def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = ()) -> RenderableType:
+def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None, per_layer: bool = False) -> RenderableType:
     parts: list[RenderableType] = [_header(a), _layers_table(a)]
-    parts += [Text(valid_text(v)) for v in valid]
     if a.gpu_totals:
         parts.append(_gpu_table(a))
+    if mem is not None:
+        if per_layer:
+            parts.append(_memory_table(mem))
+        parts.append(Text(memory_text(mem) + "\n"))
+    parts += [Text(valid_text(v) + "\n") for v in valid]
     if a.claims:
         parts.append(_claims_table(a))
     parts.append(_findings_panel(a))
@@ -166,6 +174,36 @@ def _findings_panel(a: Analysis) -> RenderableType:
 # --- show: JSON, CSV, Markdown ----------------------------------------------------------------
 
 
+def size(value: int) -> str:
+    """Bytes, exact, with a binary unit beside: '243,860,896 B (232.6 MiB)'."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= scale:
+            return f"{value:,} B ({value / scale:.1f} {unit})"
+    return f"{value:,} B"
+
+
+def memory_text(dm: DtypeMemory) -> str:
+    dtype, m = dm
+    lines = [f"memory at batch {m.batch}, {dtype} ({m.dtype_bytes} bytes a value): parameters {size(m.param_bytes)}; "
+             f"inference peak of live activations {size(m.peak_bytes)} at {m.peak_layer}; parameters + peak {size(m.inference_bytes)}"]
+    for t in m.training:
+        lines.append(f"training with {t.optimiser}: {size(t.total_bytes)} = parameters {t.param_bytes:,} + gradients {t.gradient_bytes:,}"
+                     f" + optimiser state {t.optimiser_bytes:,} + activations kept for backward {t.activation_bytes:,}")
+    return "\n".join(lines)
+
+
+def _memory_table(dm: DtypeMemory) -> Table:
+    dtype, m = dm
+    table = Table(title=f"memory per layer, batch {m.batch}, {dtype}", box=box.SIMPLE_HEAD)
+    table.add_column("layer")
+    for title in ("output bytes", "parameter bytes", "live bytes while it runs"):
+        table.add_column(title, justify="right")
+    for lm in m.layers:
+        style = "bold" if lm.name == m.peak_layer else None
+        table.add_row(escape(lm.name), n(lm.output_bytes), n(lm.param_bytes), n(lm.live_bytes), style=style)
+    return whole(table)
+
+
 def valid_text(v: ValidInputs) -> str:
     """'input sizes (H and W) from 1 to 454 for which every layer divides exactly: 67, 99, ...'"""
     sizes = ", ".join(map(str, v.exact)) or "none"
@@ -174,7 +212,7 @@ def valid_text(v: ValidInputs) -> str:
             f"{smallest}; {v.reason}")
 
 
-def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = ()) -> dict[str, Any]:
+def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None) -> dict[str, Any]:
     """The stable JSON shape; README documents it."""
     doc: dict[str, Any] = {
         "name": a.name,
@@ -190,6 +228,15 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = ()) -> dict[str, Any]:
             for c in a.claims
         ],
     }
+    if mem is not None:
+        dtype, m = mem
+        per_layer = {lm.name: lm for lm in m.layers}
+        for layer in doc["layers"]:
+            lm = per_layer[layer["name"]]
+            layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes}
+        summary = dataclasses.asdict(m)
+        del summary["layers"]
+        doc["memory"] = {"dtype": dtype, **summary}
     if valid:
         doc["valid_inputs"] = [
             {"axis": v.axis, "range": [v.low, v.high], "exact": list(v.exact), "smallest": v.smallest, "smallest_reason": v.reason}
@@ -255,7 +302,7 @@ def _md_table(header: list[str], rows: list[list[str]], right: set[int]) -> str:
     return "\n".join(lines)
 
 
-def to_markdown(a: Analysis, valid: tuple[ValidInputs, ...] = ()) -> str:
+def to_markdown(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None) -> str:
     rows = [[r.name, kind_text(r), hyper_text(r), dims(r.output), arithmetic(r.terms), *map(n, _figures(r))] for r in a.rows]
     rows.append(["**total**", "", "", "", "", *map(n, _figures(a.totals))])
     parts = [f"## {a.name}", "", f"input {dims(a.input)}. {FLOPS_CONVENTION}.", "",
@@ -265,6 +312,8 @@ def to_markdown(a: Analysis, valid: tuple[ValidInputs, ...] = ()) -> str:
             f"GPU {g.gpu}: {n(g.params)} params, {n(g.flops)} FLOPs, receives {n(g.received)} values" for g in a.gpu_totals)]
     if a.claims:
         parts += ["", "### Claims", ""] + [f"- {'✓' if c.confirmed else '✗'} {c.subject}: stated {c.stated}, computed {c.computed}. {c.detail}" for c in a.claims]
+    if mem is not None:
+        parts += ["", *(f"- {line}" for line in memory_text(mem).splitlines())]
     parts += [line for v in valid for line in ("", valid_text(v))]
     parts += ["", "### Findings", ""] + ([f"- **{f.kind}**: {f.message}" for f in a.findings] or ["- none"])
     return "\n".join(parts) + "\n"
@@ -321,9 +370,10 @@ def compare_table(c: Comparison) -> RenderableType:
     return Group(Text(FLOPS_CONVENTION, style="dim"), stages, whole(figures))
 
 
-def compare_json(c: Comparison) -> dict[str, Any]:
+def compare_json(c: Comparison, mems: list[DtypeMemory] | None = None) -> dict[str, Any]:
+    """Each network as `show --format json` gives it (memory at the same batch and dtype), then the alignment and summary."""
     return {
-        "networks": [to_json(a) for a in c.networks],
+        "networks": [to_json(a, (), mems[i] if mems else None) for i, a in enumerate(c.networks)],
         "stages": [[s.row.name if s else None for s in line] for line in c.stages],
         "summary": {title: values for title, values in summary(c)},
     }
