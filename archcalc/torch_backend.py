@@ -32,10 +32,19 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from archcalc.analysis import EVERY, SPLIT, Analysis, Placement, Row, analyse
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as Bars
+from rich.table import Table
+from rich.text import Text
+
+from archcalc.analysis import EVERY, SPLIT, Analysis, Placement, Row, analyse, arithmetic_text
 from archcalc.errors import ArchcalcError
 from archcalc.graph import INPUT, Graph
-from archcalc.layers import Connections, Conv, Layer, Shape, SizeTerm
+from archcalc.layers import Connections, Conv, Layer, Shape, SizeTerm, dims
+from archcalc.memory import memory
+from archcalc.report import n, size
 
 try:
     import torch
@@ -405,7 +414,7 @@ class Verification:
 def verify(graph: Graph, analysis: Analysis, device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32,
            module: nn.Module | None = None) -> Verification:
     """Every layer's output shape (forward hooks), parameters (numel) and FLOPs (FlopCounterMode) at batch 1."""
-    module = (module or build_module(graph, analysis)).to(device=device, dtype=dtype).eval()
+    module = (build_module(graph, analysis) if module is None else module).to(device=device, dtype=dtype).eval()
     paths = module_paths(r.name for r in analysis.rows)
     shapes: dict[str, Shape] = {}
     running = [""]  # the layer that torch is running, for a message if it cannot
@@ -483,7 +492,7 @@ def time_forward(module: nn.Module, analysis: Analysis, device: torch.device | s
                  min_time_s: float = 1.0, progress: Progress | None = None) -> Timing:
     """Warm up, then torch.utils.benchmark (CUDA-synchronised) under inference_mode: blocks of passes for
     `min_time_s`, then on until their spread settles (IQR under 10% of the median) or 5 × `min_time_s`;
-    at least MIN_BLOCKS blocks, however slow a pass."""
+    at least MIN_BLOCKS blocks, however slow a pass. The module is already on its device(s) and dtype."""
     module = module.eval()
     x = example_input(analysis, batch, device, dtype)
     timer = benchmark.Timer("module(x)", globals={"module": module, "x": x}, num_threads=torch.get_num_threads())
@@ -649,10 +658,10 @@ class _Towers:
             self.placed[name] = _Placed(g, {g: out}, row.output[0])
             return
         shards = [_shard(module, g, self.G) for g in range(self.G)]
+        reads_all = layer.reads_all(self.G)
         nodes = {}
         for g, shard in enumerate(shards):
-            if all(s is not None for s in shards) and shard is not None:
-                reads_all = layer.reads_all(self.G)
+            if shard is not None and None not in shards:
                 nodes[g] = self._call(g, path, shard, [self.whole(i, g) if reads_all else self.part(i, g) for i in inputs])
             else:  # no way to cut this module: each GPU computes it whole and keeps its share (redundant work)
                 c = row.output[0] // self.G
@@ -737,7 +746,8 @@ def check_split(graph: Graph, analysis: Analysis, module: nn.Module, towers: fx.
     weights and input; each GPU holds and computes its share of the calculator's figures."""
     x = example_input(analysis, 1, devices[0], dtype)
     with torch.inference_mode():
-        whole = _outputs(module.eval()(x.to(next(module.parameters()).device)))
+        home = next(module.parameters(), x).device  # the single-device module's device
+        whole = _outputs(module.eval()(x.to(home)))
         with FlopCounterMode(display=False) as counter:
             split = _outputs(towers.eval()(x))
     diff = max((s.float().cpu() - w.float().cpu()).abs().max().item() for s, w in zip(split, whole))
@@ -818,21 +828,6 @@ def split_devices(graph: Graph, device: torch.device) -> tuple[torch.device, ...
     return tuple(torch.device("cuda", g) for g in range(graph.gpus))
 
 
-def memory_bytes(analysis: Analysis, batch: int, dtype: torch.dtype) -> tuple[int, int]:
-    """(parameters, activations of the batch) in bytes as the calculator counts them: the input and
-    every layer's output held at once, an upper bound for a forward pass."""
-    size = torch.empty((), dtype=dtype).element_size()
-    totals = analysis.totals
-    return (totals.params + totals.frozen_params) * size, (math.prod(analysis.input) + totals.activations) * batch * size
-
-
-def byte_text(value: float) -> str:
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if value >= size:
-            return f"{value / size:.2f} {unit}"
-    return f"{value:.0f} B"
-
-
 class DeviceOutOfMemoryError(Exception):
     """The device ran out of memory. Not an ArchcalcError: the spec is fine, the run failed (exit 1)."""
 
@@ -846,14 +841,16 @@ def _out_of_memory(exc: RuntimeError) -> bool:
     return isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in text or "can't allocate memory" in text
 
 
-def out_of_memory(analysis: Analysis, batch: int, dtype: torch.dtype, device: torch.device, exc: RuntimeError) -> DeviceOutOfMemoryError:
-    params, activations = memory_bytes(analysis, batch, dtype)
+def out_of_memory(graph: Graph, analysis: Analysis, batch: int, dtype: torch.dtype, device: torch.device,
+                  exc: RuntimeError) -> DeviceOutOfMemoryError:
+    """The message: the batch that failed and the calculator's inference estimate (archcalc show --batch gives it by layer)."""
+    m = memory(analysis.rows, batch, torch.empty((), dtype=dtype).element_size())
     said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DeviceOutOfMemoryError(
         f"{analysis.name}: out of memory on {device} ({device_name(device)}) at batch {batch} in {_dtype_name(dtype)}. "
-        f"The calculator estimates {byte_text(params + activations)}: parameters {byte_text(params)} + activations "
-        f"{byte_text(activations / batch)} per image × {batch}. torch said: {said}",
-        "try a smaller --batch, or --dtype bfloat16 to halve the estimate")
+        f"The calculator estimates {size(m.inference_bytes)} for inference: parameters {size(m.param_bytes)} + "
+        f"the peak of live activations {size(m.peak_bytes)} at {m.peak_layer}. torch said: {said}",
+        f"try a smaller --batch (archcalc show {graph.path} --batch {batch} --dtype {_dtype_name(dtype)} gives the memory by layer)")
 
 
 # --- a run: build, verify, time ---------------------------------------------------------------
@@ -897,7 +894,7 @@ def run_network(graph: Graph, analysis: Analysis, options: RunOptions, progress:
             raise
         if device.type == "cuda":
             torch.cuda.empty_cache()
-        raise out_of_memory(analysis, options.batch, dtype, device, exc) from None
+        raise out_of_memory(graph, analysis, options.batch, dtype, device, exc) from None
 
 
 def _quiet(what: str, fraction: float) -> None:
@@ -924,7 +921,7 @@ def _run(graph: Graph, analysis: Analysis, options: RunOptions, device: torch.de
                      layer_times, split)
 
 
-# --- rendering: table and JSON (no torch below this line) -------------------------------------
+# --- rendering: table, JSON, progress (no torch below this line) --------------------------------
 
 
 def run_json(r: RunResult) -> dict[str, Any]:
@@ -942,7 +939,7 @@ def run_json(r: RunResult) -> dict[str, Any]:
         **_timing_json(r.timing),
     }
     if r.layer_times:
-        doc["per_layer_ms"] = [{"layer": t.name, "median": round(t.median_ms, 4), "share": round(t.share, 4)} for t in r.layer_times]
+        doc["per_layer_ms"] = [{"layer": t.name, "median": _sig(t.median_ms), "share": _sig(t.share)} for t in r.layer_times]
     if r.split is not None:
         s = r.split
         doc["split"] = {
@@ -960,28 +957,25 @@ def _plain(value: int | Shape) -> int | list[int]:
 
 def _timing_json(t: Timing) -> dict[str, Any]:
     return {
-        "forward_ms": {"median": round(t.median_ms, 4), "min": round(t.min_ms, 4), "max": round(t.max_ms, 4), "runs": t.runs},
-        "images_per_s": round(t.images_per_s, 2),
-        "tflops": round(t.tflops, 5),
+        "forward_ms": {"median": _sig(t.median_ms), "min": _sig(t.min_ms), "max": _sig(t.max_ms), "runs": t.runs},
+        "images_per_s": _sig(t.images_per_s),
+        "tflops": _sig(t.tflops),
     }
 
 
-def run_table(r: RunResult) -> Any:
-    """The layers with ✓ or both differing values, the timing, and the split check: a rich renderable."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
+def _sig(value: float) -> float:
+    """Six significant digits: timings are not more precise than that, and a CPU's TFLOP/s stays visible."""
+    return float(f"{value:.6g}")
 
-    from archcalc.analysis import arithmetic_text
-    from archcalc.layers import dims
-    from archcalc.report import human, n
 
-    def cell(ours: Any, theirs: Any, text: Callable[[Any], str]) -> Text:
-        if ours == theirs:
-            return Text(f"{text(ours)} ✓", style="green")
-        return Text(f"{text(ours)} ≠ torch {text(theirs)}", style="bold red")
+def _cell(ours: Any, theirs: Any, text: Callable[[Any], str]) -> Text:
+    if ours == theirs:
+        return Text(f"{text(ours)} ✓", style="green")
+    return Text(f"{text(ours)} ≠ torch {text(theirs)}", style="bold red")
 
+
+def run_table(r: RunResult) -> RenderableType:
+    """The layers with ✓ or both differing values, the timing, and the split check."""
     head = Text()
     head.append(r.name, style="bold")
     head.append(f"  input {dims(r.input)} · batch {r.timing.batch} · {r.dtype} · {r.device} ({r.device_name})")
@@ -996,15 +990,15 @@ def run_table(r: RunResult) -> Any:
     if floors:
         table.add_column("size that does not divide: torch rounds it as the calculator did")
     for c in r.verification.layers:
-        params = cell(c.params, c.torch_params, n)
+        params = _cell(c.params, c.torch_params, n)
         if c.frozen_params or c.torch_frozen_params:
-            params.append_text(Text(" + ")).append_text(cell(c.frozen_params, c.torch_frozen_params, lambda v: f"{n(v)} fixed"))
-        cells: list[Any] = [c.name, c.kind, cell(c.shape, c.torch_shape, dims), params, cell(c.flops, c.torch_flops, n)]
+            params.append_text(Text(" + ")).append_text(_cell(c.frozen_params, c.torch_frozen_params, lambda v: f"{n(v)} fixed"))
+        cells: list[Any] = [c.name, c.kind, _cell(c.shape, c.torch_shape, dims), params, _cell(c.flops, c.torch_flops, n)]
         if times:
             cells += [f"{times[c.name].median_ms:.3f}", f"{times[c.name].share:.1%}"]
         table.add_row(*cells, *([arithmetic_text(c.floors)] if floors else []))
     t = r.timing
-    parts: list[Any] = [head, table, Text(_timing_text("forward", t), style="bold")]
+    parts: list[RenderableType] = [head, table, Text(_timing_text("forward", t), style="bold")]
     mismatches = r.verification.mismatches
     if mismatches:
         parts.append(Text(f"✗ {len(mismatches)} mismatch{'es' if len(mismatches) != 1 else ''} between the calculator and torch",
@@ -1012,7 +1006,7 @@ def run_table(r: RunResult) -> Any:
     else:
         parts.append(Text("✓ every layer's output shape, parameters and FLOPs agree with torch", style="green"))
     if r.split is not None:
-        parts.append(_split_text(r.split, n, human))
+        parts.append(_split_text(r.split))
     return Group(*parts)
 
 
@@ -1025,9 +1019,7 @@ def _rate(tflops: float) -> str:
     return f"{tflops:.2f} TFLOP/s" if tflops >= 1 else f"{tflops * 1e3:.2f} GFLOP/s"
 
 
-def _split_text(s: SplitCheck, n: Callable[[int], str], human: Callable[[float], str]) -> Any:
-    from rich.text import Text
-
+def _split_text(s: SplitCheck) -> Text:
     text = Text(f"split across {', '.join(s.devices)}: ", style="bold")
     same = "the same output" if s.same_output else "a DIFFERENT output"
     text.append(f"{same} as the single device (max |difference| {s.max_abs_diff:.3g}, tolerance {s.tolerance:.3g})",
@@ -1044,10 +1036,6 @@ def _split_text(s: SplitCheck, n: Callable[[int], str], human: Callable[[float],
 @contextmanager
 def progress_display(title: str) -> Iterator[Progress]:
     """A progress bar per stage on stderr while a network is measured; gone when it is done."""
-    from rich.console import Console
-    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as Bars
-
     bars = Bars(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=Console(stderr=True),
                 transient=True, redirect_stdout=False, redirect_stderr=False)
     tasks: dict[str, Any] = {}

@@ -138,9 +138,10 @@ def test_out_of_memory_exits_1_with_the_batch_and_the_estimate(monkeypatch: pyte
     monkeypatch.setattr(tb, "time_forward", exhausted)
     result = run("lenet", *FAST, "--batch", "64")
     assert result.exit_code == 1
-    # lenet by hand: 61,706 params × 4 B = 241.04 KiB; (784 + 8,094) values × 4 B = 34.68 KiB per image; 2.40 MiB at 64
+    # lenet by hand: 61,706 params × 4 B = 246,824 B; the live activations peak at pool1, (4,704 + 1,176) × 4 B × 64
     assert "archcalc: error: LeNet-5: out of memory on cpu" in result.stderr and "at batch 64 in float32" in result.stderr
-    assert "The calculator estimates 2.40 MiB: parameters 241.04 KiB + activations 34.68 KiB per image × 64" in result.stderr
+    assert "The calculator estimates 1,752,104 B (1.7 MiB) for inference: parameters 246,824 B (241.0 KiB)" in result.stderr
+    assert "torch said: DefaultCPUAllocator: can't allocate memory" in result.stderr
     assert "hint: try a smaller --batch" in result.stderr and "Traceback" not in result.output
 
 
