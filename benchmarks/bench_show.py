@@ -19,6 +19,7 @@ Run:  python benchmarks/bench_show.py                 (about a minute on 2 cores
 from __future__ import annotations
 
 import argparse
+import gc
 import io
 import os
 import platform
@@ -121,12 +122,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 5_000, 10_000, 20_000])
     parser.add_argument("--search-sizes", type=int, nargs="+", default=[100, 200, 400], help="layers of the 2c chains")
     parser.add_argument("--table-up-to", type=int, default=1_000, help="render the rich table for sizes up to this")
+    parser.add_argument("--gc-off", action="store_true", help="disable Python's cyclic garbage collector while timing phases")
+    parser.add_argument("--skip-commands", action="store_true", help="only the chain specs (part 2)")
     parser.add_argument("--quick", action="store_true", help="--repeat 3 --repeat-chain 1 --sizes 1000 2000 4000")
     args = parser.parse_args()
     if args.quick:
         args.repeat, args.repeat_chain, args.sizes, args.search_sizes = 3, 1, [1_000, 2_000, 4_000], [50, 100]
 
     print(f"machine: {machine()}")
+    if not args.skip_commands:
+        start_to_finish(args.repeat)
+    if args.gc_off:
+        gc.disable()
+        print("\n(the cyclic garbage collector is off while the phases run)")
+    chains(args)
+
+
+def start_to_finish(repeat: int) -> None:
     cli = archcalc_command()
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "chain10000.yaml"
@@ -140,12 +152,12 @@ def main() -> None:
             ("archcalc compare lenet alexnet", [*cli, "compare", "lenet", "alexnet"]),
             ("archcalc show chain10000.yaml --format json", [*cli, "show", str(big), "--format", "json"]),
         ]
-        print(f"\n1. start to finish, a new process each run (median of {args.repeat}; min)")
+        print(f"\n1. start to finish, a new process each run (median of {repeat}; min)")
         print(f"{'command':<46}{'median ms':>10}{'min ms':>9}{'÷ torch':>9}")
         medians: dict[str, float] = {}
         for title, cmd in commands:
             try:
-                times = time_command(cmd, args.repeat, tmp)
+                times = time_command(cmd, repeat, tmp)
             except (subprocess.CalledProcessError, FileNotFoundError):
                 print(f"{title:<46}{'failed':>10}")
                 continue
@@ -154,6 +166,8 @@ def main() -> None:
             ratio = f"{medians[title] / torch_ms:.2f}" if torch_ms else ""
             print(f"{title:<46}{medians[title] * 1e3:>10.0f}{min(times) * 1e3:>9.0f}{ratio:>9}")
 
+
+def chains(args: argparse.Namespace) -> None:
     labels = {
         0: "every size divides",
         5: "five stride-2 convs first: sizes do not divide, nearest exact inputs searched",
