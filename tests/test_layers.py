@@ -351,6 +351,26 @@ def test_pool_against_torch(kind: str, h: int, w: int, k: tuple[int, int], s: tu
     assert ours(layer, (3, h, w)) == measure(module, (3, h, w))
 
 
+@pytest.mark.parametrize(
+    ("h", "w", "k", "s", "p"),
+    [
+        (2, 2, (3, 3), (2, 2), (0, 0)),  # (2 − 3 + 2·0)/2 + 1 = 0.5 → ceil 1; Caffe: ceil((2 − 3)/2) + 1 = 1
+        (1, 8, (3, 3), (5, 3), (0, 0)),  # H: (1 − 3)/5 + 1 = 0.6 → ceil 1
+        (2, 11, (6, 6), (3, 4), (1, 0)),  # H: (2 − 6 + 2)/3 + 1 = 0.33… → ceil 1
+        (5, 4, (3, 5), (3, 2), (0, 0)),  # W: (4 − 5)/2 + 1 = 0.5 → ceil 1
+    ],
+)
+def test_ceil_pool_window_past_the_input_as_torch(h: int, w: int, k: tuple[int, int], s: tuple[int, int], p: tuple[int, int]) -> None:
+    # in ceil mode torch (and Caffe) give one output even where the window is larger than the padded
+    # input, as long as (size + 2P − K + S − 1) ≥ 0: the window starts inside and hangs past the end
+    layer = MaxPool(kernel=k, stride=s, padding=p, rounding="ceil")
+    assert ours(layer, (3, h, w)) == measure(nn.MaxPool2d(k, s, p, ceil_mode=True), (3, h, w))
+    with pytest.raises(RuntimeError):  # floor mode: no output, for torch as for archcalc
+        measure(nn.MaxPool2d(k, s, p), (3, h, w))
+    with pytest.raises(ShapeError):
+        MaxPool(kernel=k, stride=s, padding=p).out_shape((3, h, w))
+
+
 def test_pool_stride_defaults_to_kernel_as_torch() -> None:
     assert ours(MaxPool(kernel=(2, 3)), (4, 11, 11)) == measure(nn.MaxPool2d((2, 3)), (4, 11, 11))  # (4, 5, 3)
 
