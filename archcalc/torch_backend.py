@@ -309,9 +309,19 @@ def module_paths(names: Iterable[str]) -> dict[str, str]:
     return paths
 
 
+def _module_attributes() -> frozenset[str]:
+    """What a GraphModule already has (forward, graph, code, training, meta, ...): no submodule may take these names."""
+    code = fx.Graph()
+    code.output(code.placeholder("x"))
+    return frozenset(dir(fx.GraphModule(nn.Module(), code)))
+
+
+_TAKEN = _module_attributes()
+
+
 def _part(text: str) -> str:
     part = re.sub(r"[^\w-]", "_", text) or "_"
-    return part + "_" if keyword.iskeyword(part) or hasattr(fx.GraphModule, part) else part
+    return part + "_" if keyword.iskeyword(part) or part in _TAKEN else part
 
 
 def class_name(spec_name: str) -> str:

@@ -115,9 +115,26 @@ def test_block_instances_nest_like_torchvision() -> None:
 
 
 def test_module_paths_keep_names_and_fix_only_what_python_cannot_call() -> None:
-    paths = tb.module_paths(["conv1", "layer1.0.conv1", "for", "forward", "a b", "x", "x.y", "graph"])
+    paths = tb.module_paths(["conv1", "layer1.0.conv1", "for", "forward", "a b", "x", "x.y", "graph", "training", "meta"])
     assert paths == {"conv1": "conv1", "layer1.0.conv1": "layer1.0.conv1", "for": "for_", "forward": "forward_",
-                     "a b": "a_b", "x": "x", "x.y": "x_y", "graph": "graph_"}  # x.y would nest inside the layer x
+                     "a b": "a_b", "x": "x", "x.y": "x_y",  # x.y would nest inside the layer x
+                     "graph": "graph_", "training": "training_", "meta": "meta_"}  # attributes a GraphModule has
+
+
+def test_a_spec_whose_names_python_cannot_call_still_builds_and_agrees(tmp_path: Path) -> None:
+    spec = _spec("""
+        name: Awkward names
+        input: [1, 8, 8]
+        layers:
+          - {name: training, type: conv, filters: 2, kernel: 3}
+          - {name: for, type: relu}
+          - {name: x.y, type: maxpool, kernel: 2}
+          - {name: fc-1, type: dense, units: 3}
+    """, tmp_path)
+    graph, a = loaded(spec)
+    module = tb.build_module(graph, a)
+    assert [name for name, _ in module.named_children()] == ["training_", "for_", "x", "fc-1"]
+    assert tb.verify(graph, a, module=module).ok
 
 
 def test_same_padding_with_an_odd_total_pads_the_end(tmp_path: Path) -> None:
