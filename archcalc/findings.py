@@ -48,16 +48,18 @@ def size_findings(graph: Graph, shape: Shape, steps: list[Step]) -> list[Finding
     return findings
 
 
+def _lines(axis: str, count: int) -> str:
+    """'1 row', '3 columns', '1 row and column' — what `count` pixels along `axis` are called."""
+    one, many = {"H": ("row", "rows"), "W": ("column", "columns")}.get(axis, ("row and column", "rows and columns"))
+    return f"{count} {one if count == 1 else many}"
+
+
 def non_integer_message(layer: str, t: SizeTerm, nearest: tuple[int | None, int | None]) -> str:
-    lines = "rows" if t.axis == "H" else "columns" if t.axis == "W" else "rows and columns"
     if t.rounding == "ceil":
-        what = f"ceil rounding makes it {t.out}: the last window hangs {t.stride - t.unread} past the padded input"
+        what = f"ceil rounding makes it {t.out}: the last window hangs {_lines(t.axis, t.stride - t.unread)} past the padded input"
     else:
-        if t.unread == 1:
-            unread = {"H": "last row", "W": "last column"}.get(t.axis, "last row and column") + " of the padded input is"
-        else:
-            unread = f"last {t.unread} {lines} of the padded input are"
-        what = (f"frameworks floor it to {t.out}, so the {unread} never read "
+        verb = "is" if t.unread == 1 else "are"
+        what = (f"frameworks floor it to {t.out}, so the last {_lines(t.axis, t.unread)} of the padded input {verb} never read "
                 f"({t.stride - t.unread} more would give {t.out + 1})")
     sizes = " and ".join(str(n) for n in nearest if n is not None) or "none within reach"
     noun = {"H": "heights", "W": "widths"}.get(t.axis, "sizes")

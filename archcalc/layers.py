@@ -119,10 +119,10 @@ def side(
     """The output size along one axis, as torch computes it (ceil mode included)."""
     reach = dilation * (kernel - 1) + 1
     padded = size + pad[0] + pad[1]
-    if reach > padded:
-        raise ShapeError(f"kernel {reach} is larger than its padded input {padded} along {axis}")
     span = padded - reach
-    out = (span + stride - 1) // stride + 1 if rounding == "ceil" else span // stride + 1
+    out = -(-span // stride) + 1 if rounding == "ceil" else span // stride + 1  # ceil: one window may hang over
+    if out < 1:
+        raise ShapeError(f"kernel {reach} is larger than its padded input {padded} along {axis}")
     if rounding == "ceil" and (out - 1) * stride >= size + pad[0]:
         out -= 1  # torch: the last window must start inside the input or its left padding
     return SizeTerm(axis, size, kernel, stride, pad[0], pad[1], dilation, rounding, out)

@@ -42,12 +42,19 @@ def _shape_hint(graph: Graph, shape: Shape) -> str:
 
 
 def divides_along(graph: Graph, shape: Shape, axis: str) -> bool:
-    """Does every layer's size arithmetic divide exactly along one axis for this input?"""
-    try:
-        steps = propagate(graph, shape)
-    except SpecError:
-        return False
-    return all(t.divides for s in steps for t in s.terms if t.axis == axis)
+    """Does every layer's size arithmetic divide exactly along one axis for this input?
+    Stops at the first layer that does not (or cannot take its input): the size searches call it
+    for hundreds of candidate sizes, almost all of which fail early."""
+    shapes: dict[str, Shape] = {INPUT: shape}
+    for node in graph.nodes:
+        xs = tuple(shapes[i] for i in node.inputs)
+        try:
+            if any(not t.divides for t in node.layer.terms(*xs) if t.axis == axis):
+                return False
+            shapes[node.name] = node.layer.out_shape(*xs)
+        except ShapeError:
+            return False
+    return True
 
 
 def nearest_exact(graph: Graph, shape: Shape, axis: str, reach: int = 512) -> tuple[int | None, int | None]:
@@ -60,7 +67,7 @@ def nearest_exact(graph: Graph, shape: Shape, axis: str, reach: int = 512) -> tu
         changed[i] = size
         return divides_along(graph, tuple(changed), axis)
 
-    below = next((m for m in range(n - 1, 0, -1) if at(m)), None)
+    below = next((m for m in range(n - 1, max(n - reach, 0), -1) if at(m)), None)
     above = next((m for m in range(n + 1, n + reach) if at(m)), None)
     return below, above
 
