@@ -191,6 +191,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     pip install "archcalc[torch]". --format json gives one object for one SPEC, else a list.
     Exit 1 when a check fails or the device runs out of memory.
     """
+    from archcalc import run_report
     from archcalc import torch_backend as tb  # torch only for this command
     from archcalc.spec import bundled_names
 
@@ -201,15 +202,15 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     results = []
     for graph, a, options in jobs:
         try:
-            with tb.progress_display(a.name) as progress:
+            with run_report.progress_display(a.name) as progress:
                 results.append(tb.run_network(graph, a, options, progress))
         except tb.DeviceOutOfMemoryError as exc:
             click.echo(f"archcalc: error: {exc.message}\n  hint: {exc.hint}", err=True)
             sys.exit(1)
         if fmt == "table":
-            emit(tb.run_table(results[-1]))
+            emit(run_report.run_table(results[-1]))
     if fmt == "json":
-        docs = [tb.run_json(r) for r in results]
+        docs = [run_report.run_json(r) for r in results]
         emit_text(json.dumps(docs[0] if len(specs) == 1 else docs, indent=2, ensure_ascii=False))
     if not all(r.ok for r in results):
         sys.exit(1)

@@ -19,6 +19,7 @@ from click.testing import CliRunner, Result
 from archcalc import spec as spec_module
 from archcalc import torch_backend as tb
 from archcalc.cli import main
+from archcalc.torch_backend import run as run_module
 
 FAST = ["--device", "cpu", "--min-time", "0.01"]
 KEYS = {"name", "input", "device", "torch_device", "batch", "dtype", "checks", "mismatches", "forward_ms", "images_per_s", "tflops"}
@@ -135,7 +136,7 @@ def test_out_of_memory_exits_1_with_the_batch_and_the_estimate(monkeypatch: pyte
     def exhausted(*args: object, **kwargs: object) -> None:
         raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 2621440000 bytes")
 
-    monkeypatch.setattr(tb, "time_forward", exhausted)
+    monkeypatch.setattr(run_module, "time_forward", exhausted)
     result = run("lenet", *FAST, "--batch", "64")
     assert result.exit_code == 1
     # lenet by hand: 61,706 params × 4 B = 246,824 B; the live activations peak at pool1, (4,704 + 1,176) × 4 B × 64
@@ -155,5 +156,11 @@ def test_without_torch_says_to_install_the_extra(tmp_path: Path) -> None:
 def test_show_still_imports_no_torch(tmp_path: Path) -> None:
     code = ("import sys; from click.testing import CliRunner; from archcalc.cli import main; "
             "r = CliRunner().invoke(main, ['show', 'alexnet']); assert r.exit_code == 0; print('torch' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_the_renderers_import_no_torch(tmp_path: Path) -> None:
+    code = "import sys, archcalc.run_report; print('torch' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.stdout.strip() == "False", proc.stderr

@@ -20,7 +20,9 @@ from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
 from archcalc.layers import KINDS
+from archcalc.run_report import run_json
 from archcalc.spec import bundled_names, load_spec
+from archcalc.torch_backend import run as run_module
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no CUDA device")
 needs_two_gpus = pytest.mark.skipif(torch.cuda.device_count() < 2, reason="--split on AlexNet needs two CUDA devices")
@@ -285,7 +287,7 @@ def test_run_network_with_split_devices_on_the_cpu(tmp_path: Path) -> None:
     graph, a = loaded(_spec(TOWERS, tmp_path))
     r = tb.run_network(graph, a, tb.RunOptions("cpu", "float32", 2, 0.01, split_devices=("cpu", "cpu")))
     assert r.ok and r.split is not None and r.split.timing is not None and r.split.timing.batch == 2
-    doc = tb.run_json(r)
+    doc = run_json(r)
     assert doc["split"]["same_output"] is True and doc["split"]["devices"] == ["cpu", "cpu"]
     # per GPU, by hand: a (8·4·9 + 8)/2 = 148, b 148, bn 8, c (6·4 + 6)/2 = 15, s 18, fc (648·10 + 10)/2 = 3,245;
     # GPU 0 also holds 'out' whole: 10·4 + 4 = 44. So 3,626 and 3,582.
@@ -367,7 +369,7 @@ def test_out_of_memory_names_the_batch_and_the_estimate(monkeypatch: pytest.Monk
     def exhausted(*args: object, **kwargs: object) -> None:
         raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
-    monkeypatch.setattr(tb, "time_forward", exhausted)
+    monkeypatch.setattr(run_module, "time_forward", exhausted)
     graph, a = loaded("lenet")
     with pytest.raises(tb.DeviceOutOfMemoryError) as info:
         tb.run_network(graph, a, tb.RunOptions("cpu", "float32", 64, 0.01))
@@ -384,7 +386,7 @@ def test_other_runtime_errors_stay_loud(monkeypatch: pytest.MonkeyPatch) -> None
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
 
-    monkeypatch.setattr(tb, "time_forward", broken)
+    monkeypatch.setattr(run_module, "time_forward", broken)
     graph, a = loaded("lenet")
     with pytest.raises(RuntimeError, match="cannot be multiplied"):
         tb.run_network(graph, a, tb.RunOptions("cpu", "float32", 1, 0.01))

@@ -1,0 +1,152 @@
+"""`archcalc run` rendered: the JSON shape, the table, and the progress display while it measures.
+
+rich only: the results are torch_backend's dataclasses, named here for the type checker alone,
+so that this module imports no torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as Bars
+from rich.table import Table
+from rich.text import Text
+
+from archcalc.analysis import arithmetic_text
+from archcalc.layers import Shape, dims
+from archcalc.report import n
+
+if TYPE_CHECKING:
+    from archcalc.torch_backend import RunResult, SplitCheck, Timing
+
+
+def run_json(r: RunResult) -> dict[str, Any]:
+    """The JSON shape of one run; the README documents it."""
+    doc: dict[str, Any] = {
+        "name": r.name,
+        "input": list(r.input),
+        "device": r.device_name,
+        "torch_device": r.device,
+        "batch": r.timing.batch,
+        "dtype": r.dtype,
+        "checks": r.verification.checks,
+        "mismatches": [{"layer": m.layer, "check": m.check, "calculator": _plain(m.calculator), "torch": _plain(m.torch)}
+                       for m in r.verification.mismatches],
+        **_timing_json(r.timing),
+    }
+    if r.layer_times:
+        doc["per_layer_ms"] = [{"layer": t.name, "median": _sig(t.median_ms), "share": _sig(t.share)} for t in r.layer_times]
+    if r.split is not None:
+        s = r.split
+        doc["split"] = {
+            "devices": list(s.devices), "same_output": s.same_output, "max_abs_diff": s.max_abs_diff, "tolerance": s.tolerance,
+            "gpus": [{"gpu": g.gpu, "device": g.device, "params": g.params, "torch_params": g.torch_params,
+                      "flops": g.flops, "torch_flops": g.torch_flops} for g in s.gpus],
+            **(_timing_json(s.timing) if s.timing else {}),
+        }
+    return doc
+
+
+def _plain(value: int | Shape) -> int | list[int]:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _timing_json(t: Timing) -> dict[str, Any]:
+    return {
+        "forward_ms": {"median": _sig(t.median_ms), "min": _sig(t.min_ms), "max": _sig(t.max_ms), "runs": t.runs},
+        "images_per_s": _sig(t.images_per_s),
+        "tflops": _sig(t.tflops),
+    }
+
+
+def _sig(value: float) -> float:
+    """Six significant digits: timings are not more precise than that, and a CPU's TFLOP/s stays visible."""
+    return float(f"{value:.6g}")
+
+
+def _cell(ours: Any, theirs: Any, text: Callable[[Any], str]) -> Text:
+    if ours == theirs:
+        return Text(f"{text(ours)} ✓", style="green")
+    return Text(f"{text(ours)} ≠ torch {text(theirs)}", style="bold red")
+
+
+def run_table(r: RunResult) -> RenderableType:
+    """The layers with ✓ or both differing values, the timing, and the split check."""
+    head = Text()
+    head.append(r.name, style="bold")
+    head.append(f"  input {dims(r.input)} · batch {r.timing.batch} · {r.dtype} · {r.device} ({r.device_name})")
+    table = Table(box=box.SIMPLE_HEAD)
+    for title in ("layer", "type", "output", "params", "FLOPs (batch 1)"):
+        table.add_column(title, justify="right" if title in ("params", "FLOPs (batch 1)") else "left", no_wrap=True)
+    times = {t.name: t for t in r.layer_times}
+    if times:
+        table.add_column("ms", justify="right", no_wrap=True)
+        table.add_column("share", justify="right", no_wrap=True)
+    floors = any(c.floors for c in r.verification.layers)
+    if floors:
+        table.add_column("size that does not divide: torch rounds it as the calculator did")
+    for c in r.verification.layers:
+        params = _cell(c.params, c.torch_params, n)
+        if c.frozen_params or c.torch_frozen_params:
+            params.append_text(Text(" + ")).append_text(_cell(c.frozen_params, c.torch_frozen_params, lambda v: f"{n(v)} fixed"))
+        cells: list[Any] = [c.name, c.kind, _cell(c.shape, c.torch_shape, dims), params, _cell(c.flops, c.torch_flops, n)]
+        if times:
+            cells += [f"{times[c.name].median_ms:.3f}", f"{times[c.name].share:.1%}"]
+        table.add_row(*cells, *([arithmetic_text(c.floors)] if floors else []))
+    t = r.timing
+    parts: list[RenderableType] = [head, table, Text(_timing_text("forward", t), style="bold")]
+    mismatches = r.verification.mismatches
+    if mismatches:
+        parts.append(Text(f"✗ {len(mismatches)} mismatch{'es' if len(mismatches) != 1 else ''} between the calculator and torch",
+                          style="bold red"))
+    else:
+        parts.append(Text("✓ every layer's output shape, parameters and FLOPs agree with torch", style="green"))
+    if r.split is not None:
+        parts.append(_split_text(r.split))
+    return Group(*parts)
+
+
+def _timing_text(what: str, t: Timing) -> str:
+    return (f"{what}: median {t.median_ms:.3f} ms (min {t.min_ms:.3f}, max {t.max_ms:.3f}; {t.runs:,} passes of batch {t.batch})"
+            f" · {t.images_per_s:,.1f} images/s · {_rate(t.tflops)} of the calculator's FLOPs")
+
+
+def _rate(tflops: float) -> str:
+    return f"{tflops:.2f} TFLOP/s" if tflops >= 1 else f"{tflops * 1e3:.2f} GFLOP/s"
+
+
+def _split_text(s: SplitCheck) -> Text:
+    text = Text(f"split across {', '.join(s.devices)}: ", style="bold")
+    same = "the same output" if s.same_output else "a DIFFERENT output"
+    text.append(f"{same} as the single device (max |difference| {s.max_abs_diff:.3g}, tolerance {s.tolerance:.3g})",
+                style="green" if s.same_output else "bold red")
+    for g in s.gpus:
+        ok = g.params == g.torch_params and g.flops == g.torch_flops
+        text.append(f"\n  GPU {g.gpu} on {g.device}: params {n(g.torch_params)}, FLOPs {n(g.torch_flops)} (batch 1) ")
+        text.append("✓" if ok else f"≠ calculator {n(g.params)}, {n(g.flops)}", style="green" if ok else "bold red")
+    if s.timing:
+        text.append("\n" + _timing_text("towers forward", s.timing))
+    return text
+
+
+@contextmanager
+def progress_display(title: str) -> Iterator[Callable[[str, float], None]]:
+    """A progress bar per stage on stderr while a network is measured; gone when it is done."""
+    bars = Bars(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+                transient=True, redirect_stdout=False, redirect_stderr=False)
+    tasks: dict[str, Any] = {}
+
+    def update(what: str, fraction: float) -> None:
+        if what not in tasks:
+            for task in tasks.values():  # a new stage: the earlier ones are done
+                bars.update(task, completed=1.0)
+            tasks[what] = bars.add_task(f"{title}: {what}", total=1.0)
+        bars.update(tasks[what], completed=fraction)
+
+    with bars:
+        yield update
