@@ -189,6 +189,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
 
     SPECS are YAML files or bundled spec names; without SPECS, every bundled spec. Needs PyTorch:
     pip install "archcalc[torch]". --format json gives one object for one SPEC, else a list.
+    Memory: the calculator's inference estimate for the batch; on CUDA, the peak torch measured beside it.
     Exit 1 when a check fails or the device runs out of memory.
     """
     from archcalc import run_report

@@ -19,10 +19,10 @@ from rich.text import Text
 
 from archcalc.analysis import arithmetic_text
 from archcalc.layers import Shape, dims
-from archcalc.report import n
+from archcalc.report import n, size
 
 if TYPE_CHECKING:
-    from archcalc.torch_backend import RunResult, SplitCheck, Timing
+    from archcalc.torch_backend import MemoryUse, RunResult, SplitCheck, Timing
 
 
 def run_json(r: RunResult) -> dict[str, Any]:
@@ -38,6 +38,8 @@ def run_json(r: RunResult) -> dict[str, Any]:
         "mismatches": [{"layer": m.layer, "check": m.check, "calculator": _plain(m.calculator), "torch": _plain(m.torch)}
                        for m in r.verification.mismatches],
         **_timing_json(r.timing),
+        "memory": {"estimate_bytes": r.memory.estimate_bytes, "estimate_peak_layer": r.memory.estimate_peak_layer,
+                   "measured_peak_bytes": r.memory.measured_peak_bytes},
     }
     if r.layer_times:
         doc["per_layer_ms"] = [{"layer": t.name, "median": _sig(t.median_ms), "share": _sig(t.share)} for t in r.layer_times]
@@ -99,7 +101,8 @@ def run_table(r: RunResult) -> RenderableType:
             cells += [f"{times[c.name].median_ms:.3f}", f"{times[c.name].share:.1%}"]
         table.add_row(*cells, *([arithmetic_text(c.floors)] if floors else []))
     t = r.timing
-    parts: list[RenderableType] = [head, table, Text(_timing_text("forward", t), style="bold")]
+    parts: list[RenderableType] = [head, table, Text(_timing_text("forward", t), style="bold"),
+                                    Text(_memory_text(r.memory, t.batch, r.dtype, r.device))]
     mismatches = r.verification.mismatches
     if mismatches:
         parts.append(Text(f"✗ {len(mismatches)} mismatch{'es' if len(mismatches) != 1 else ''} between the calculator and torch",
@@ -114,6 +117,14 @@ def run_table(r: RunResult) -> RenderableType:
 def _timing_text(what: str, t: Timing) -> str:
     return (f"{what}: median {t.median_ms:.3f} ms (min {t.min_ms:.3f}, max {t.max_ms:.3f}; {t.runs:,} passes of batch {t.batch})"
             f" · {t.images_per_s:,.1f} images/s · {_rate(t.tflops)} of the calculator's FLOPs")
+
+
+def _memory_text(m: MemoryUse, batch: int, dtype: str, device: str) -> str:
+    estimate = (f"memory at batch {batch} in {dtype}: estimated {size(m.estimate_bytes)} for inference "
+                f"(parameters + live activations at their peak, at {m.estimate_peak_layer})")
+    if m.measured_peak_bytes is None:
+        return f"{estimate}; not measured on the {device} (torch counts CUDA memory only)"
+    return f"{estimate}; measured peak {size(m.measured_peak_bytes)} on {device} = {m.ratio:.2f}× the estimate"
 
 
 def _rate(tflops: float) -> str:

@@ -6,23 +6,31 @@ machine lacks (a CUDA build without a device, an out-of-memory) are made with mo
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 from click.testing import CliRunner, Result
+from rich.console import Console
 
 from archcalc import spec as spec_module
 from archcalc import torch_backend as tb
+from archcalc.analysis import analyse
 from archcalc.cli import main
+from archcalc.graph import build_graph
+from archcalc.run_report import run_json, run_table
+from archcalc.spec import load_spec
 from archcalc.torch_backend import run as run_module
 
 FAST = ["--device", "cpu", "--min-time", "0.01"]
-KEYS = {"name", "input", "device", "torch_device", "batch", "dtype", "checks", "mismatches", "forward_ms", "images_per_s", "tflops"}
+KEYS = {"name", "input", "device", "torch_device", "batch", "dtype", "checks", "mismatches", "forward_ms", "images_per_s", "tflops",
+        "memory"}
 
 
 def run(*args: str) -> Result:
@@ -46,6 +54,8 @@ def test_json_shape_of_one_spec() -> None:
     assert doc["images_per_s"] == pytest.approx(2 / (ms["median"] / 1e3), rel=1e-3)
     # lenet: 833,040 FLOPs per image (FlopCounterMode convention, by hand in test_torch_backend)
     assert doc["tflops"] == pytest.approx(833_040 * 2 / (ms["median"] / 1e3) / 1e12, abs=1e-5)
+    # lenet by hand: 61,706 params × 4 B = 246,824 B + (4,704 + 1,176) values live at pool1 × 4 B × batch 2 = 47,040 B
+    assert doc["memory"] == {"estimate_bytes": 293_864, "estimate_peak_layer": "pool1", "measured_peak_bytes": None}
 
 
 def test_several_specs_give_a_list_and_float16_runs_on_the_cpu() -> None:
@@ -164,3 +174,23 @@ def test_the_renderers_import_no_torch(tmp_path: Path) -> None:
     code = "import sys, archcalc.run_report; print('torch' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_table_shows_the_memory_estimate_and_says_the_cpu_is_not_measured() -> None:
+    result = run("lenet", *FAST, "--batch", "64")
+    assert result.exit_code == 0, result.output
+    # lenet by hand, batch 64: 246,824 B of parameters + 1,505,280 B live at pool1
+    assert ("memory at batch 64 in float32: estimated 1,752,104 B (1.7 MiB) for inference (parameters + live activations "
+            "at their peak, at pool1); not measured on the cpu (torch counts CUDA memory only)") in result.stdout
+
+
+def test_a_measured_peak_is_shown_beside_the_estimate_with_the_ratio() -> None:
+    graph = build_graph(load_spec("lenet"))
+    a = analyse(graph)
+    r = tb.run_network(graph, a, tb.RunOptions("cpu", "float32", 64, 0.01))
+    on_cuda = replace(r, device="cuda:0", memory=replace(r.memory, measured_peak_bytes=2_000_000))  # as a CUDA run reports it
+    assert run_json(on_cuda)["memory"] == {"estimate_bytes": 1_752_104, "estimate_peak_layer": "pool1", "measured_peak_bytes": 2_000_000}
+    console = Console(width=400, record=True, file=io.StringIO())
+    console.print(run_table(on_cuda))
+    # 2,000,000 / 1,752,104 = 1.1415; 2,000,000 B / 2^20 = 1.9 MiB
+    assert "; measured peak 2,000,000 B (1.9 MiB) on cuda:0 = 1.14× the estimate" in console.export_text()

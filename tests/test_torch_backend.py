@@ -20,6 +20,7 @@ from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
 from archcalc.layers import KINDS
+from archcalc.memory import memory
 from archcalc.run_report import run_json
 from archcalc.spec import bundled_names, load_spec
 from archcalc.torch_backend import run as run_module
@@ -392,6 +393,89 @@ def test_other_runtime_errors_stay_loud(monkeypatch: pytest.MonkeyPatch) -> None
         tb.run_network(graph, a, tb.RunOptions("cpu", "float32", 1, 0.01))
 
 
+def test_a_cpu_run_has_the_estimate_and_no_measurement() -> None:
+    graph, a = loaded("lenet")
+    r = tb.run_network(graph, a, tb.RunOptions("cpu", "float32", 64, 0.01))
+    # lenet by hand (as in the out-of-memory test): 246,824 B of parameters + 1,505,280 B live at pool1, batch 64
+    assert r.memory == tb.MemoryUse(1_752_104, "pool1", None) and r.memory.ratio is None
+
+
+class FakeAllocator:
+    """torch.cuda's allocator counters as its functions report them: bytes allocated now, the peak since the last reset."""
+
+    def __init__(self, allocated: int, peak: int) -> None:
+        self.allocated, self.peak, self.resets = allocated, peak, 0
+
+    def alloc(self, n: int) -> None:
+        self.allocated += n
+        self.peak = max(self.peak, self.allocated)
+
+    def free(self, n: int) -> None:
+        self.allocated -= n
+
+    def reset(self, device: object = None) -> None:
+        self.peak, self.resets = self.allocated, self.resets + 1
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+        monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: None)
+        monkeypatch.setattr(torch.cuda, "memory_allocated", lambda device=None: self.allocated)
+        monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda device=None: self.peak)
+        monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", self.reset)
+
+
+def test_measured_peak_is_the_most_allocated_during_the_pass_minus_what_was_allocated_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    cuda = FakeAllocator(allocated=7_000, peak=50_000)  # another network's 7,000 B still held; an earlier run peaked at 50,000
+    cuda.install(monkeypatch)
+
+    def forward() -> None:
+        assert cuda.resets == 1  # the earlier peak is gone before the pass
+        cuda.alloc(2_000)  # parameters
+        cuda.alloc(300)  # input
+        cuda.alloc(1_000)  # layer 1's output
+        cuda.alloc(500)  # layer 2's output: 7,000 + 2,000 + 300 + 1,000 + 500 = 10,800 allocated, the peak
+        cuda.free(1_300)  # input and layer 1's output
+        cuda.alloc(40)
+
+    # 10,800 − 7,000: not 43,000 (the stale peak) nor 10,800 (counting the other network)
+    assert tb.peak_bytes(torch.device("cuda", 0), forward) == 3_800
+
+
+def test_measure_memory_on_cuda_reports_the_first_pass_beside_the_estimate(monkeypatch: pytest.MonkeyPatch) -> None:
+    cuda = FakeAllocator(allocated=0, peak=0)
+    cuda.install(monkeypatch)
+    graph, a = loaded("lenet")
+    module = tb.build_module(graph, a)
+    passes: list[tuple[object, ...]] = []
+
+    def first_pass(*args: object) -> None:  # what moving lenet to the device and one pass of batch 64 allocate
+        passes.append(args)
+        cuda.alloc(246_824)  # parameters: 61,706 × 4 B
+        cuda.alloc(200_704)  # input 1×28×28 × 4 B × 64
+        cuda.alloc(1_204_224)  # conv1 6×28×28 × 4 B × 64
+        cuda.free(200_704)
+        cuda.alloc(301_056)  # pool1 6×14×14 × 4 B × 64: conv1 + pool1 live, the estimate's peak
+        cuda.alloc(8_192)  # a workspace the estimate leaves out
+
+    monkeypatch.setattr(run_module, "first_pass", first_pass)
+    m = tb.measure_memory(module, a, torch.device("cuda", 0), torch.float32, 64)
+    assert passes == [(module, a, torch.device("cuda", 0), torch.float32, 64)]
+    # 246,824 + 1,204,224 + 301,056 + 8,192 = 1,760,296 measured; 1,752,104 estimated (lenet by hand, batch 64)
+    assert m == tb.MemoryUse(1_752_104, "pool1", 1_760_296)
+    assert m.ratio == pytest.approx(1_760_296 / 1_752_104)
+
+
+def test_first_pass_casts_moves_and_runs_one_batch_under_inference_mode() -> None:
+    graph, a = loaded("lenet")
+    module = tb.build_module(graph, a).train()
+    seen: list[tuple[bool, tuple[int, ...], torch.dtype]] = []
+    module.get_submodule("conv1").register_forward_pre_hook(
+        lambda mod, args: seen.append((torch.is_inference_mode_enabled(), tuple(args[0].shape), args[0].dtype)))
+    tb.first_pass(module, a, torch.device("cpu"), torch.bfloat16, 3)
+    assert seen == [(True, (3, 1, 28, 28), torch.bfloat16)]
+    assert not module.training and all(p.dtype == torch.bfloat16 for p in module.parameters())
+
+
 # --- CUDA (skipped where torch sees no device) ------------------------------------------------
 
 
@@ -403,6 +487,10 @@ def test_alexnet_on_cuda(dtype: str) -> None:
     r = tb.run_network(graph, a, tb.RunOptions(torch.device("cuda", 0), dtype, 8, 0.1, per_layer=True))
     assert r.ok and r.device == "cuda:0" and r.device_name == torch.cuda.get_device_name(0)
     assert r.timing.runs >= 4 and len(r.layer_times) == len(a.rows)
+    itemsize = tb.DTYPES[dtype].itemsize
+    assert r.memory.estimate_bytes == memory(a.rows, 8, itemsize).inference_bytes
+    # the measured pass holds at least the parameters (60,965,224 values) and the input batch (8 × 3×227×227)
+    assert r.memory.measured_peak_bytes is not None and r.memory.measured_peak_bytes >= (60_965_224 + 8 * 3 * 227 * 227) * itemsize
 
 
 @pytest.mark.cuda

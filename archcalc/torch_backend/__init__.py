@@ -45,22 +45,23 @@ from archcalc.torch_backend.devices import (
     dtype_name,
     no_cuda_reason,
     out_of_memory,
+    peak_bytes,
     resolve_device,
     split_devices,
 )
 from archcalc.torch_backend.modules import Add, Concat, PaperLRN, RBFUnits, ScaledTanh, Subsampling, TableConv2d
 from archcalc.torch_backend.names import class_name, module_paths
-from archcalc.torch_backend.run import RunOptions, RunResult, run_network
+from archcalc.torch_backend.run import MemoryUse, RunOptions, RunResult, first_pass, measure_memory, run_network
 from archcalc.torch_backend.split import PER_MAP, RTOL, GpuCheck, SplitCheck, check_split, split_module
 from archcalc.torch_backend.timing import MIN_BLOCKS, WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import LayerCheck, Mismatch, Verification, verify
 
 __all__ = [
     "ACTIVATIONS", "BUILDERS", "DTYPES", "MIN_BLOCKS", "PER_MAP", "RTOL", "WARMUP_PASSES",
-    "Add", "Builder", "Concat", "DeviceOutOfMemoryError", "GpuCheck", "LayerCheck", "LayerTime", "Mismatch", "PaperLRN",
+    "Add", "Builder", "Concat", "DeviceOutOfMemoryError", "GpuCheck", "LayerCheck", "LayerTime", "MemoryUse", "Mismatch", "PaperLRN",
     "Progress", "RBFUnits", "RunOptions", "RunResult", "ScaledTanh", "Site", "SplitCheck", "Subsampling", "TableConv2d",
     "Timing", "Verification",
-    "build_module", "check_split", "class_name", "cpu_model", "device_name", "dtype_name", "example_input", "layer_module",
-    "module_paths", "no_cuda_reason", "out_of_memory", "resolve_device", "run_network", "split_devices",
+    "build_module", "check_split", "class_name", "cpu_model", "device_name", "dtype_name", "example_input", "first_pass", "layer_module",
+    "measure_memory", "module_paths", "no_cuda_reason", "out_of_memory", "peak_bytes", "resolve_device", "run_network", "split_devices",
     "split_module", "time_forward", "time_layers", "verify",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Callable
 
 import torch
 
@@ -78,6 +79,19 @@ def split_devices(graph: Graph, device: torch.device) -> tuple[torch.device, ...
     return tuple(torch.device("cuda", g) for g in range(graph.gpus))
 
 
+def peak_bytes(device: torch.device, step: Callable[[], object]) -> int:
+    """The most memory in tensors on the CUDA `device` while `step` ran, above what was allocated
+    before it: ``torch.cuda.max_memory_allocated`` after the step − ``torch.cuda.memory_allocated``
+    before it, with the peak statistic reset in between (so an earlier, higher peak does not count).
+    Tensors only, as torch's allocator counts them: not its cache of freed blocks, nor the CUDA context."""
+    torch.cuda.synchronize(device)
+    before = torch.cuda.memory_allocated(device)
+    torch.cuda.reset_peak_memory_stats(device)
+    step()
+    torch.cuda.synchronize(device)
+    return torch.cuda.max_memory_allocated(device) - before
+
+
 class DeviceOutOfMemoryError(Exception):
     """The device ran out of memory. Not an ArchcalcError: the spec is fine, the run failed (exit 1)."""
 
@@ -94,7 +108,7 @@ def is_out_of_memory(exc: RuntimeError) -> bool:
 def out_of_memory(graph: Graph, analysis: Analysis, batch: int, dtype: torch.dtype, device: torch.device,
                   exc: RuntimeError) -> DeviceOutOfMemoryError:
     """The message: the batch that failed and the calculator's inference estimate (archcalc show --batch gives it by layer)."""
-    m = memory(analysis.rows, batch, torch.empty((), dtype=dtype).element_size())
+    m = memory(analysis.rows, batch, dtype.itemsize)
     said = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return DeviceOutOfMemoryError(
         f"{analysis.name}: out of memory on {device} ({device_name(device)}) at batch {batch} in {dtype_name(dtype)}. "

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 
 import torch
+from torch import nn
 
 from archcalc.analysis import Analysis
 from archcalc.graph import Graph
 from archcalc.layers import Shape
-from archcalc.torch_backend.build import build_module
-from archcalc.torch_backend.devices import DTYPES, device_name, is_out_of_memory, out_of_memory
+from archcalc.memory import memory
+from archcalc.torch_backend.build import build_module, example_input
+from archcalc.torch_backend.devices import DTYPES, device_name, is_out_of_memory, out_of_memory, peak_bytes
 from archcalc.torch_backend.split import SplitCheck, check_split, split_module
 from archcalc.torch_backend.timing import LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import Verification, verify
@@ -27,6 +30,26 @@ class RunOptions:
 
 
 @dataclass(frozen=True)
+class MemoryUse:
+    """Inference memory at the run's batch and dtype: the calculator's estimate and, on CUDA, torch's count.
+
+    Both count the parameters, the input batch and the activations. The estimate (archcalc.memory) is
+    the parameters + the most activation bytes live at once; the measurement is what torch's allocator
+    held at most in one forward pass, counted from before the parameters were moved to the device,
+    so it also holds buffers (batch-norm statistics) and workspaces (cuDNN, cuBLAS), which the
+    estimate leaves out."""
+
+    estimate_bytes: int  # parameters + the peak of live activations (archcalc.memory inference_bytes)
+    estimate_peak_layer: str  # the layer running at the estimated peak
+    measured_peak_bytes: int | None  # CUDA: peak_bytes around first_pass; None on the CPU (torch counts CUDA memory only)
+
+    @property
+    def ratio(self) -> float | None:
+        """Measured ÷ estimated; None where nothing was measured."""
+        return None if self.measured_peak_bytes is None else self.measured_peak_bytes / self.estimate_bytes
+
+
+@dataclass(frozen=True)
 class RunResult:
     name: str
     input: Shape
@@ -37,6 +60,7 @@ class RunResult:
     timing: Timing
     layer_times: tuple[LayerTime, ...]  # empty unless per_layer
     split: SplitCheck | None
+    memory: MemoryUse
 
     @property
     def ok(self) -> bool:
@@ -65,6 +89,7 @@ def _run(graph: Graph, analysis: Analysis, options: RunOptions, device: torch.de
          progress: Progress) -> RunResult:
     progress("building", 0.0)
     module = build_module(graph, analysis)
+    memory_use = measure_memory(module, analysis, device, dtype, options.batch)
     progress("verifying", 0.0)
     verification = verify(graph, analysis, device, dtype, module)
     timing = time_forward(module, analysis, device, dtype, options.batch, options.min_time_s, progress)
@@ -78,4 +103,24 @@ def _run(graph: Graph, analysis: Analysis, options: RunOptions, device: torch.de
                                      lambda what, f: progress(f"split: {what}", f))
         split = replace(checked, timing=towers_timing)
     return RunResult(analysis.name, analysis.input, str(device), device_name(device), options.dtype, verification, timing,
-                     layer_times, split)
+                     layer_times, split, memory_use)
+
+
+def measure_memory(module: nn.Module, analysis: Analysis, device: torch.device, dtype: torch.dtype, batch: int) -> MemoryUse:
+    """The calculator's inference estimate; on CUDA also the measured peak of the first pass of `module`,
+    which must still be on the CPU (its move to the device is part of what is counted)."""
+    estimate = memory(analysis.rows, batch, dtype.itemsize)
+    measured = None
+    if device.type == "cuda":
+        if any(p.device.type != "cpu" for p in module.parameters()):
+            raise ValueError("measure_memory needs the module on the CPU: its parameters count towards the peak")
+        measured = peak_bytes(device, partial(first_pass, module, analysis, device, dtype, batch))
+    return MemoryUse(estimate.inference_bytes, estimate.peak_layer, measured)
+
+
+def first_pass(module: nn.Module, analysis: Analysis, device: torch.device, dtype: torch.dtype, batch: int) -> None:
+    """Put the module on the device in the dtype (cast on the CPU first, so that no float32 copy lands on
+    the device), then one forward pass of the batch under inference_mode, cudnn.benchmark as torch has it."""
+    module.to(dtype=dtype).to(device=device).eval()
+    with torch.inference_mode():
+        module(example_input(analysis, batch, device, dtype))
