@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import heapq
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from archcalc.errors import SpecError
 from archcalc.layers import Layer, Shape
@@ -37,9 +37,6 @@ class Graph:
     claims: Claims | None
     path: str
     aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
-
-    def with_input(self, shape: Shape) -> Graph:
-        return replace(self, input=shape)
 
 
 def build_graph(spec: Spec) -> Graph:

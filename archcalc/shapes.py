@@ -3,6 +3,7 @@ input sizes divide exactly. Pure: no figures beyond shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from archcalc.errors import SpecError
@@ -18,10 +19,10 @@ class Step:
     terms: tuple[SizeTerm, ...]
 
 
-def propagate(graph: Graph, shape: Shape) -> list[Step]:
-    """Every node's input and output shapes, in graph order. A shape a layer cannot take is a SpecError."""
+def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
+    """Each node's input and output shapes, in graph order, one at a time, so that a caller may
+    stop early. A shape a layer cannot take is a SpecError."""
     shapes: dict[str, Shape] = {INPUT: shape}
-    steps = []
     for node in graph.nodes:
         xs = tuple(shapes[i] for i in node.inputs)
         try:
@@ -31,8 +32,12 @@ def propagate(graph: Graph, shape: Shape) -> list[Step]:
             got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
             raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape)) from None
         shapes[node.name] = out
-        steps.append(Step(node, xs, out, terms))
-    return steps
+        yield Step(node, xs, out, terms)
+
+
+def propagate(graph: Graph, shape: Shape) -> list[Step]:
+    """Every node's input and output shapes, in graph order."""
+    return list(steps(graph, shape))
 
 
 def _shape_hint(graph: Graph, shape: Shape) -> str:
@@ -45,16 +50,10 @@ def divides_along(graph: Graph, shape: Shape, axis: str) -> bool:
     """Does every layer's size arithmetic divide exactly along one axis for this input?
     Stops at the first layer that does not (or cannot take its input): the size searches call it
     for hundreds of candidate sizes, almost all of which fail early."""
-    shapes: dict[str, Shape] = {INPUT: shape}
-    for node in graph.nodes:
-        xs = tuple(shapes[i] for i in node.inputs)
-        try:
-            if any(not t.divides for t in node.layer.terms(*xs) if t.axis == axis):
-                return False
-            shapes[node.name] = node.layer.out_shape(*xs)
-        except ShapeError:
-            return False
-    return True
+    try:
+        return not any(not t.divides for step in steps(graph, shape) for t in step.terms if t.axis == axis)
+    except SpecError:
+        return False
 
 
 def nearest_exact(graph: Graph, shape: Shape, axis: str, reach: int = 512) -> tuple[int | None, int | None]:

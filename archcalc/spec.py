@@ -23,7 +23,6 @@ from archcalc.yamlmap import Map as _Map
 
 COMMON_KEYS = ("name", "type", "inputs", "split", "gpu")
 TOP_KEYS = ("name", "description", "input", "gpus", "blocks", "layers", "claims")
-SPEC_DIR_NAMES = ("specs",)
 
 
 @dataclass(frozen=True)
@@ -307,12 +306,12 @@ def stated(value: Any, where: str) -> Stated:
     return Stated(int_value(value, where, "figure", 0))
 
 
-def _float(value: Any, where: str, key: str, low: float, high: float | None, closed_high: bool = False) -> float:
+def _float(value: Any, where: str, key: str, low: float, high: float | None, low_allowed: bool) -> float:
+    """A number above `low` (or at it, where `low_allowed`) and below `high`."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise SpecError(where, f"'{key}' must be a number, not {value!r}")
-    too_high = high is not None and (value > high if closed_high else value >= high)
-    if value < low or too_high or (low == 0 and value == 0 and key != "rate"):
-        bound = f"between {low} and {high}" if high is not None else "positive"
+    if value < low or (value == low and not low_allowed) or (high is not None and value >= high):
+        bound = f"from {low} up to, not including, {high}" if high is not None else "positive"
         raise SpecError(where, f"'{key}' must be {bound}, not {value}")
     return float(value)
 
@@ -356,8 +355,8 @@ PARSERS: dict[str, Callable[[Any, str, str], Any]] = {
     "Padding": _padding,
     "PadPair": lambda v, w, k: pair(v, w, k, least=0),
     "bool": _bool,
-    "Rate": lambda v, w, k: _float(v, w, k, 0.0, 1.0),
-    "PosFloat": lambda v, w, k: _float(v, w, k, 0.0, None),
+    "Rate": lambda v, w, k: _float(v, w, k, 0.0, 1.0, low_allowed=True),  # a dropout rate may be 0
+    "PosFloat": lambda v, w, k: _float(v, w, k, 0.0, None, low_allowed=False),
     "Activation": _choice(("relu", "sigmoid", "tanh", "scaled_tanh", None)),
     "Connections | None": _connections,
     "Rounding": _choice(("floor", "ceil")),
