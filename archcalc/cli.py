@@ -9,19 +9,20 @@ from __future__ import annotations
 import json
 import re
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console, RenderableType
 
-from archcalc import analysis, report
+from archcalc import analysis, serialize
 from archcalc.analysis import Analysis, analyse
-from archcalc.compare import compare as compare_networks
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
-from archcalc.layers import Shape
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.spec import load_spec
+from archcalc.values import Shape
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
 
 FORMATS = click.Choice(["table", "json", "csv", "markdown"])
 
@@ -63,6 +64,8 @@ def load(spec: str, input_text: str | None) -> tuple[Graph, Analysis]:
 def emit(renderable: RenderableType) -> None:
     """Print to stdout. Piped output keeps the table's natural width instead of folding at 80;
     a terminal narrower than the table's minimum gets long lines rather than cut figures."""
+    from rich.console import Console  # rich only for the tables
+
     console = Console()
     measured = console.measure(renderable, options=console.options.update_width(10_000))
     width = measured.maximum if not console.is_terminal else max(console.width, measured.minimum)
@@ -73,6 +76,10 @@ def emit(renderable: RenderableType) -> None:
 
 def emit_text(text: str) -> None:
     click.echo(text, nl=not text.endswith("\n"))
+
+
+def emit_json(doc: Any) -> None:
+    emit_text(json.dumps(doc, indent=2, ensure_ascii=False))
 
 
 @click.group(cls=Archcalc, context_settings={"help_option_names": ["-h", "--help"]})
@@ -102,13 +109,15 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
     if fmt == "json":
-        emit_text(json.dumps(report.to_json(a, valid, (dtype, mem)), indent=2, ensure_ascii=False))
-    elif fmt == "csv":
-        emit_text(report.to_csv(a))
-    elif fmt == "markdown":
-        emit_text(report.to_markdown(a, valid, (dtype, mem)))
+        emit_json(serialize.to_json(a, valid, (dtype, mem)))
+    elif fmt in ("csv", "markdown"):
+        from archcalc.report import plain
+
+        emit_text(plain.to_csv(a) if fmt == "csv" else plain.to_markdown(a, valid, (dtype, mem)))
     else:
-        emit(report.show_table(a, valid, (dtype, mem), per_layer_memory))
+        from archcalc.report.show import show_table
+
+        emit(show_table(a, valid, (dtype, mem), per_layer_memory))
     if strict and a.findings:
         sys.exit(1)
 
@@ -133,16 +142,20 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
     """
     if len(specs) < 2:
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
+    from archcalc.compare import compare as compare_networks
+
     c = compare_networks([load(s, None)[1] for s in specs])
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
-        emit_text(json.dumps(report.compare_json(c, mems), indent=2, ensure_ascii=False))
-    elif fmt == "csv":
-        emit_text(report.compare_csv(c))
-    elif fmt == "markdown":
-        emit_text(report.compare_markdown(c))
+        emit_json(serialize.compare_json(c, mems))
+    elif fmt in ("csv", "markdown"):
+        from archcalc.report import plain
+
+        emit_text(plain.compare_csv(c) if fmt == "csv" else plain.compare_markdown(c))
     else:
-        emit(report.compare_table(c))
+        from archcalc.report.compare import compare_table
+
+        emit(compare_table(c))
     if strict and any(a.findings for a in c.networks):
         sys.exit(1)
 
@@ -211,7 +224,29 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
         if fmt == "table":
             emit(run_report.run_table(results[-1]))
     if fmt == "json":
-        docs = [run_report.run_json(r) for r in results]
-        emit_text(json.dumps(docs[0] if len(specs) == 1 else docs, indent=2, ensure_ascii=False))
+        docs = [serialize.run_json(r) for r in results]
+        emit_json(docs[0] if len(specs) == 1 else docs)
     if not all(r.ok for r in results):
         sys.exit(1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def kinds(fmt: str) -> None:
+    """Every layer kind a spec can use: its keys, their types and defaults."""
+    from archcalc.kinds import KINDS
+
+    if fmt == "json":
+        emit_json(serialize.kinds_json(KINDS))
+    else:
+        from archcalc.report.kinds import kinds_table
+
+        emit(kinds_table(KINDS))
+
+
+@main.command()
+def schema() -> None:
+    """A JSON Schema for spec files, from the registry of kinds (for editors: see the README)."""
+    from archcalc.schema import spec_schema
+
+    emit_json(spec_schema())

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcalc.analysis import Analysis, Row
+from archcalc.serialize import TOTALS
+from archcalc.text import dims
 
 STAGE_CATEGORIES = ("conv", "pool", "dense", "merge")
 
@@ -84,3 +86,16 @@ def depth(a: Analysis) -> dict[str, int]:
         "weighted": sum(r.category in ("conv", "dense") for r in a.rows),
         "layers": len(a.rows),
     }
+
+
+def summary(c: Comparison) -> list[tuple[str, list[int | str]]]:
+    """(figure, one value per network); numbers stay numbers so ratios can be taken."""
+    figures: list[tuple[str, list[int | str]]] = [("input", [dims(a.input) for a in c.networks])]
+    depths = [depth(a) for a in c.networks]
+    for key, title in (("conv", "conv layers"), ("pool", "pool layers"), ("dense", "dense layers"),
+                       ("weighted", "conv and dense layers"), ("layers", "layers in all")):
+        figures.append((title, [d[key] for d in depths]))
+    for key in TOTALS:
+        if key != "frozen_params" or any(a.totals.frozen_params for a in c.networks):
+            figures.append((key if key != "macs" else "MACs", [getattr(a.totals, key) for a in c.networks]))
+    return [(t.replace("flops", "FLOPs"), v) for t, v in figures]

@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a spec: the file, the line, and what is there ('layer', 'claim for layer', or nothing)."""
+
+    file: str
+    line: int | None = None
+    layer: str | None = None
+    role: str = "layer"
+    note: str = ""  # where a layer expanded from a block came from
+
+    def __str__(self) -> str:  # "specs/net.yaml:12: layer 'conv1'"
+        text = self.file if self.line is None else f"{self.file}:{self.line}"
+        return text + (f": {self.role} '{self.layer}'{self.note}" if self.layer is not None else "")
+
 
 class ArchcalcError(Exception):
     """Something the user can fix: a bad spec, a missing file, a missing optional tool."""
@@ -13,9 +30,10 @@ class ArchcalcError(Exception):
 
 
 class SpecError(ArchcalcError):
-    """A problem at a place in a spec: `where` is 'file:line: layer NAME' or a part of it."""
+    """A problem at a place in a spec: `where` is 'file:line: layer NAME' or a part of it, or a Location."""
 
-    def __init__(self, where: str, problem: str, hint: str | None = None) -> None:
-        self.where = where
+    def __init__(self, where: str | Location, problem: str, hint: str | None = None) -> None:
+        self.where = str(where)
+        self.location = where if isinstance(where, Location) else None
         self.problem = problem
-        super().__init__(f"{where}: {problem}" if where else problem, hint)
+        super().__init__(f"{self.where}: {problem}" if self.where else problem, hint)

@@ -10,9 +10,10 @@ import difflib
 import heapq
 from dataclasses import dataclass
 
-from archcalc.errors import SpecError
-from archcalc.layers import Layer, Shape
+from archcalc.errors import Location, SpecError
+from archcalc.kinds import Layer
 from archcalc.spec import Claims, Spec
+from archcalc.values import Shape
 
 INPUT = "input"
 
@@ -24,7 +25,7 @@ class Node:
     inputs: tuple[str, ...]  # names of the nodes it reads, 'input' for the network input
     split: bool | None
     gpu: int
-    where: str
+    where: Location
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ Conventions:
   ordinary pooling and the figures are exact. Otherwise size is the largest window's field (no
   unit sees more), jump the largest step between windows, and start the first window's (exact):
   bounds for what comes after, not every unit's exact position.
+- Each layer kind states its rule (its `field` method) with the functions at the end of this module.
 - A network whose input has no spatial axes (``[units]``) has no receptive fields: the result is empty.
 
 Linear in the number of layers and edges.
@@ -47,17 +48,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from fractions import Fraction
+from typing import TYPE_CHECKING, Union
 
-from archcalc.graph import INPUT
+if TYPE_CHECKING:  # annotation only, so that the analysis may import this module without a cycle
+    from archcalc.analysis.shapes import Step
+    from archcalc.sizes import SizeTerm
 
-if TYPE_CHECKING:  # annotation only, so that analysis.py may import this module without a cycle
-    from archcalc.analysis import Step
-
-Pair = tuple[int, int]  # (h, w)
-
-ELEMENTWISE = ("activation", "norm", "dropout", "reshape")  # categories that keep their input's field
-WHOLE_INPUT = ("dense", "rbf", "globalavgpool")  # kinds whose every unit reads the whole input map
+Number = Union[int, Fraction]  # a jump is a fraction where a layer enlarges its input (a transposed window)
+Pair = tuple[Number, Number]  # (h, w)
 
 
 @dataclass(frozen=True)
@@ -71,66 +70,89 @@ class ReceptiveField:
     @property
     def centre(self) -> tuple[float, float]:
         """The centre of the first unit's field (half-integer when the size is even)."""
-        return (self.start[0] + (self.size[0] - 1) / 2, self.start[1] + (self.size[1] - 1) / 2)
+        return (float(self.start[0] + Fraction(self.size[0] - 1, 2)), float(self.start[1] + Fraction(self.size[1] - 1, 2)))
 
-    def window(self, unit: Pair = (0, 0)) -> tuple[range, range]:
-        """The input rows and columns the field of output unit (i, j) spans, unclipped."""
-        rows, cols = (self.start[a] + unit[a] * self.jump[a] for a in (0, 1))
-        return range(rows, rows + self.size[0]), range(cols, cols + self.size[1])
+    def window(self, unit: tuple[int, int] = (0, 0)) -> tuple[range, range]:
+        """The input rows and columns the field of output unit (i, j) spans, unclipped (whole-number fields)."""
+        rows, cols = (int(self.start[a] + unit[a] * self.jump[a]) for a in (0, 1))
+        return range(rows, rows + int(self.size[0])), range(cols, cols + int(self.size[1]))
 
 
 @dataclass(frozen=True)
-class _Field:
+class Field:
     """A tensor's field and the grid of units it is on (a flattened tensor keeps its map's grid)."""
 
     field: ReceptiveField
-    grid: Pair
+    grid: tuple[int, int]
 
 
 def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
-    """Every layer's receptive field, by name, from `propagate`'s steps (in graph order)."""
+    """Every layer's receptive field, by name, from the shape walk's steps (in graph order); each
+    kind's `field` rule gives its own from its inputs'."""
+    from archcalc.graph import INPUT  # the graph imports the kinds, which use this module's rules
+
     if not steps:
         return {}
     net_input = next(x for s in steps for i, x in zip(s.node.inputs, s.inputs) if i == INPUT)
     if len(net_input) != 3:
         return {}  # a [units] input has no spatial axes
-    fields = {INPUT: _Field(ReceptiveField((1, 1), (1, 1), (0, 0)), (net_input[1], net_input[2]))}
+    fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), (net_input[1], net_input[2]))}
     for step in steps:
-        fields[step.node.name] = _layer_field(step, [fields[i] for i in step.node.inputs])
+        fields[step.node.name] = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
     return {s.node.name: fields[s.node.name].field for s in steps}
 
 
-def _layer_field(step: Step, ins: list[_Field]) -> _Field:
-    layer, out = step.node.layer, step.output
-    grid = (out[1], out[2]) if len(out) == 3 else ins[0].grid
-    if step.terms:  # conv, max and average pooling
-        kernel = tuple(t.dilation * (t.kernel - 1) + 1 for t in step.terms)
-        return _Field(_window(ins[0].field, kernel, tuple(t.stride for t in step.terms), tuple(t.pad_before for t in step.terms)), grid)
-    if layer.category == "merge":
-        if len(out) != 3:  # merged vectors: each output unit may come from any input's whole map
-            return _Field(_cover([_whole(f) for f in ins]), (1, 1))
-        return _Field(_cover([f.field for f in ins]), grid)
-    if layer.kind in WHOLE_INPUT:
-        return _Field(_whole(ins[0]), (1, 1))
-    if layer.kind == "adaptiveavgpool":
-        return _Field(_adaptive(ins[0], grid), grid)
-    if layer.category in ELEMENTWISE:
-        return _Field(ins[0].field, ins[0].grid)
-    raise NotImplementedError(f"no receptive-field rule for layer kind '{layer.kind}' ({step.node.name})")
+# --- the rules the kinds use ------------------------------------------------------------------
+
+
+def grid_of(out: tuple[int, ...], f: Field) -> tuple[int, int]:
+    """The grid of a layer's units: its output map, or its input's where it has no spatial axes."""
+    return (out[1], out[2]) if len(out) == 3 else f.grid
+
+
+def same_field(f: Field) -> Field:
+    """Element-wise layers (activations, normalisation, dropout, flatten) keep their input's field."""
+    return f
+
+
+def window_field(f: Field, terms: Sequence[SizeTerm], out: tuple[int, ...]) -> Field:
+    """A sliding window per axis, from the window terms of its size rule (dilation folded in)."""
+    kernel = [t.reach for t in terms]  # type: ignore[attr-defined]
+    stride = [t.stride for t in terms]  # type: ignore[attr-defined]
+    pad = [t.pad_before for t in terms]  # type: ignore[attr-defined]
+    return Field(_window(f.field, kernel, stride, pad), grid_of(out, f))
+
+
+def whole_field(f: Field) -> Field:
+    """A dense layer and global pooling: a window over the whole map (kernel = stride = the grid), one unit."""
+    return Field(_window(f.field, f.grid, f.grid, (0, 0)), (1, 1))
+
+
+def cover_field(ins: Sequence[Field], out: tuple[int, ...]) -> Field:
+    """A merge: the smallest field that covers its inputs' (merged vectors: each input's whole map)."""
+    if len(out) != 3:
+        return Field(_cover([whole_field(f).field for f in ins]), (1, 1))
+    return Field(_cover([f.field for f in ins]), grid_of(out, ins[0]))
+
+
+def adaptive_field(f: Field, out: tuple[int, ...]) -> Field:
+    """torch's adaptive pooling windows: unit i reads ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉ − 1 of n input units."""
+    grid = grid_of(out, f)
+    kernel, stride = [], []
+    for n, m in zip(f.grid, grid):
+        starts = [i * n // m for i in range(m)]
+        ends = [-(-(i + 1) * n // m) for i in range(m)]  # exclusive: ⌈(i+1)·n/m⌉ in integers
+        kernel.append(max(e - s for s, e in zip(starts, ends)))
+        stride.append(max((b - a for a, b in zip(starts, starts[1:])), default=n))
+    return Field(_window(f.field, kernel, stride, (0, 0)), grid)
 
 
 def _window(f: ReceptiveField, kernel: Sequence[int], stride: Sequence[int], pad: Sequence[int]) -> ReceptiveField:
-    """A sliding window of `kernel` units of its input (dilation already folded in), per axis."""
     return ReceptiveField(
         size=(f.size[0] + (kernel[0] - 1) * f.jump[0], f.size[1] + (kernel[1] - 1) * f.jump[1]),
         jump=(f.jump[0] * stride[0], f.jump[1] * stride[1]),
         start=(f.start[0] - pad[0] * f.jump[0], f.start[1] - pad[1] * f.jump[1]),
     )
-
-
-def _whole(f: _Field) -> ReceptiveField:
-    """A window over the whole map: kernel = stride = the grid, no padding."""
-    return _window(f.field, f.grid, f.grid, (0, 0))
 
 
 def _cover(fields: Sequence[ReceptiveField]) -> ReceptiveField:
@@ -139,14 +161,3 @@ def _cover(fields: Sequence[ReceptiveField]) -> ReceptiveField:
     end = tuple(max(f.start[a] + f.size[a] for f in fields) for a in (0, 1))
     jump = tuple(max(f.jump[a] for f in fields) for a in (0, 1))
     return ReceptiveField((end[0] - start[0], end[1] - start[1]), (jump[0], jump[1]), (start[0], start[1]))
-
-
-def _adaptive(f: _Field, out: Pair) -> ReceptiveField:
-    """torch's adaptive pooling windows: unit i reads ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉ − 1 of n input units."""
-    kernel, stride = [], []
-    for n, m in zip(f.grid, out):
-        starts = [i * n // m for i in range(m)]
-        ends = [-(-(i + 1) * n // m) for i in range(m)]  # exclusive: ⌈(i+1)·n/m⌉ in integers
-        kernel.append(max(e - s for s, e in zip(starts, ends)))
-        stride.append(max((b - a for a, b in zip(starts, starts[1:])), default=n))
-    return _window(f.field, kernel, stride, (0, 0))

@@ -1,4 +1,4 @@
-"""`archcalc run` rendered: the JSON shape, the table, and the progress display while it measures.
+"""`archcalc run` rendered: the table, and the progress display while it measures (JSON: archcalc.serialize).
 
 rich only: the results are torch_backend's dataclasses, named here for the type checker alone,
 so that this module imports no torch.
@@ -17,58 +17,10 @@ from rich.progress import Progress as Bars
 from rich.table import Table
 from rich.text import Text
 
-from archcalc.analysis import arithmetic_text
-from archcalc.layers import Shape, dims
-from archcalc.report import n, size
+from archcalc.text import arithmetic, dims, n, share, size
 
 if TYPE_CHECKING:
     from archcalc.torch_backend import MemoryUse, RunResult, SplitCheck, Timing
-
-
-def run_json(r: RunResult) -> dict[str, Any]:
-    """The JSON shape of one run; the README documents it."""
-    doc: dict[str, Any] = {
-        "name": r.name,
-        "input": list(r.input),
-        "device": r.device_name,
-        "torch_device": r.device,
-        "batch": r.timing.batch,
-        "dtype": r.dtype,
-        "checks": r.verification.checks,
-        "mismatches": [{"layer": m.layer, "check": m.check, "calculator": _plain(m.calculator), "torch": _plain(m.torch)}
-                       for m in r.verification.mismatches],
-        **_timing_json(r.timing),
-        "memory": {"estimate_bytes": r.memory.estimate_bytes, "estimate_peak_layer": r.memory.estimate_peak_layer,
-                   "measured_peak_bytes": r.memory.measured_peak_bytes},
-    }
-    if r.layer_times:
-        doc["per_layer_ms"] = [{"layer": t.name, "median": _sig(t.median_ms), "share": _sig(t.share)} for t in r.layer_times]
-    if r.split is not None:
-        s = r.split
-        doc["split"] = {
-            "devices": list(s.devices), "same_output": s.same_output, "max_abs_diff": s.max_abs_diff, "tolerance": s.tolerance,
-            "gpus": [{"gpu": g.gpu, "device": g.device, "params": g.params, "torch_params": g.torch_params,
-                      "flops": g.flops, "torch_flops": g.torch_flops} for g in s.gpus],
-            **(_timing_json(s.timing) if s.timing else {}),
-        }
-    return doc
-
-
-def _plain(value: int | Shape) -> int | list[int]:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def _timing_json(t: Timing) -> dict[str, Any]:
-    return {
-        "forward_ms": {"median": _sig(t.median_ms), "min": _sig(t.min_ms), "max": _sig(t.max_ms), "runs": t.runs},
-        "images_per_s": _sig(t.images_per_s),
-        "tflops": _sig(t.tflops),
-    }
-
-
-def _sig(value: float) -> float:
-    """Six significant digits: timings are not more precise than that, and a CPU's TFLOP/s stays visible."""
-    return float(f"{value:.6g}")
 
 
 def _cell(ours: Any, theirs: Any, text: Callable[[Any], str]) -> Text:
@@ -98,8 +50,8 @@ def run_table(r: RunResult) -> RenderableType:
             params.append_text(Text(" + ")).append_text(_cell(c.frozen_params, c.torch_frozen_params, lambda v: f"{n(v)} fixed"))
         cells: list[Any] = [c.name, c.kind, _cell(c.shape, c.torch_shape, dims), params, _cell(c.flops, c.torch_flops, n)]
         if times:
-            cells += [f"{times[c.name].median_ms:.3f}", f"{times[c.name].share:.1%}"]
-        table.add_row(*cells, *([arithmetic_text(c.floors)] if floors else []))
+            cells += [f"{times[c.name].median_ms:.3f}", share(times[c.name].share)]
+        table.add_row(*cells, *([arithmetic(c.floors)] if floors else []))
     t = r.timing
     parts: list[RenderableType] = [head, table, Text(_timing_text("forward", t), style="bold"),
                                     Text(_memory_text(r.memory, t.batch, r.dtype, r.device))]

@@ -67,7 +67,8 @@ def test_alexnet_claims_as_built() -> None:
     # every stated figure is checked: input, 8 outputs, 8 activation counts, 2 totals
     assert len(a.claims) == 19
     conv1 = next(c for c in a.claims if c.subject == "conv1 activations")
-    assert (conv1.stated, conv1.computed) == ("253,440", "290,400")
+    assert (conv1.stated, conv1.computed) == (253_440, 290_400)  # numbers; the text says "253,440"
+    assert (conv1.stated_text, conv1.computed_text) == ("253,440", "290,400")
     assert [(f.layer, f.kind) for f in a.findings] == [(None, "claim_contradicted"), ("conv1", "claim_contradicted")]
     assert "224" in a.findings[0].message and "227" in a.findings[0].message
     assert "253,440" in a.findings[1].message and "290,400" in a.findings[1].message
@@ -76,8 +77,8 @@ def test_alexnet_claims_as_built() -> None:
 def test_alexnet_totals_claims_within_their_tolerance() -> None:
     totals = {c.subject: c for c in analysis("alexnet").claims if c.layer is None and c.subject != "input"}
     # "60 million parameters": 60,965,224 is +1.6%; "650,000 neurons": 659,272 is +1.4% (both within 5%)
-    assert totals["total params"].confirmed and totals["total params"].computed == "60,965,224"
-    assert totals["total neurons"].confirmed and totals["total neurons"].computed == "659,272"
+    assert totals["total params"].confirmed and totals["total params"].computed == 60_965_224
+    assert totals["total neurons"].confirmed and totals["total neurons"].computed == 659_272
 
 
 def test_input_claim_verdict_does_not_depend_on_override() -> None:

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from archcalc.analysis import Analysis, analyse
 from archcalc.cli import main
 from archcalc.graph import build_graph
-from archcalc.layers import Shape
 from archcalc.spec import load_spec
+from archcalc.values import Shape
 
 CLASSICS = ["vgg16", "resnet18", "googlenet", "squeezenet"]
 

@@ -14,36 +14,36 @@ from typing import Any
 
 import pytest
 
-from archcalc.layers import (
-    KINDS,
-    LRN,
-    AdaptiveAvgPool,
-    Add,
-    AvgPool,
-    BatchNorm,
-    Concat,
-    Conv,
-    Dense,
-    Dropout,
-    Flatten,
-    GlobalAvgPool,
-    Layer,
-    MaxPool,
-    ReLU,
-    ShapeError,
-    Sigmoid,
-    Softmax,
-    Tanh,
-    same_padding,
-    side,
-)
+from archcalc.figures import Figures
+from archcalc.kinds import KINDS, Layer
+from archcalc.kinds.activations import ReLU, Sigmoid, Softmax, Tanh
+from archcalc.kinds.adaptive import AdaptiveAvgPool, GlobalAvgPool
+from archcalc.kinds.conv import Conv
+from archcalc.kinds.dense import Dense
+from archcalc.kinds.dropout import Dropout
+from archcalc.kinds.flatten import Flatten
+from archcalc.kinds.merges import Add, Concat
+from archcalc.kinds.norms import LRN, BatchNorm
+from archcalc.kinds.pools import AvgPool, MaxPool
+from archcalc.sizes import ShapeError, same_padding, window
+
+
+def out(layer: Layer, *xs: tuple[int, ...]) -> tuple[int, ...]:
+    """The layer's output shape, by its kind's size rule."""
+    return layer.sizing(*xs).out  # type: ignore[attr-defined, no-any-return]
+
+
+def fig(layer: Layer, *xs: tuple[int, ...]) -> Figures:
+    """The layer's figures for its inputs."""
+    return layer.figures(xs, out(layer, *xs))  # type: ignore[attr-defined, no-any-return]
+
 
 # --- the size formula: floor((W − D·(K − 1) − 1 + 2P)/S) + 1 --------------------------------
 
 
 def test_alexnet_conv1_at_227_divides() -> None:
     # AlexNet conv1: (227 − 11 + 2·0)/4 + 1 = 216/4 + 1 = 55
-    t = side("H", 227, 11, 4, (0, 0))
+    t = window("H", 227, 11, 4, (0, 0))
     assert (t.out, t.exact, t.divides, t.unread) == (55, Fraction(55), True, 0)
     assert t.expression() == "(227 − 11 + 2·0)/4 + 1"
     assert t.text() == "(227 − 11 + 2·0)/4 + 1 = 55"
@@ -52,7 +52,7 @@ def test_alexnet_conv1_at_227_divides() -> None:
 def test_alexnet_conv1_at_224_does_not_divide() -> None:
     # (224 − 11 + 2·0)/4 + 1 = 213/4 + 1 = 54.25; floor → 54. The last window starts at
     # 53·4 = 212 and covers rows 212..222, so exactly one row (223) is never read: 213 mod 4 = 1.
-    t = side("H", 224, 11, 4, (0, 0))
+    t = window("H", 224, 11, 4, (0, 0))
     assert (t.out, t.exact, t.divides, t.unread) == (54, Fraction(217, 4), False, 1)
     assert t.value() == "54.25"
     assert t.text() == "(224 − 11 + 2·0)/4 + 1 = 54.25 → 54"
@@ -73,7 +73,7 @@ def test_alexnet_conv1_at_224_does_not_divide() -> None:
     ],
 )
 def test_floor_formula_by_hand(size: int, kernel: int, stride: int, pad: tuple[int, int], dilation: int, out: int) -> None:
-    t = side("W", size, kernel, stride, pad, dilation)
+    t = window("W", size, kernel, stride, pad, dilation)
     assert t.out == out
     # the exact value is the formula without the floor
     assert t.exact == Fraction(size + pad[0] + pad[1] - dilation * (kernel - 1) - 1, stride) + 1
@@ -81,24 +81,24 @@ def test_floor_formula_by_hand(size: int, kernel: int, stride: int, pad: tuple[i
 
 def test_dilated_and_asymmetric_expressions() -> None:
     # the expression shows the dilation term and unequal pads as they enter the formula
-    assert side("H", 32, 3, 1, (0, 0), 2).expression() == "(32 − 2·(3 − 1) − 1 + 2·0)/1 + 1"
-    assert side("H", 5, 3, 1, (1, 2)).expression() == "(5 − 3 + 1 + 2)/1 + 1"
+    assert window("H", 32, 3, 1, (0, 0), 2).expression() == "(32 − 2·(3 − 1) − 1 + 2·0)/1 + 1"
+    assert window("H", 5, 3, 1, (1, 2)).expression() == "(5 − 3 + 1 + 2)/1 + 1"
 
 
 def test_non_terminating_value_is_marked() -> None:
     # (20 − 3 + 0)/3 + 1 = 17/3 + 1 = 6.666…: shown to three places with an ellipsis, floored to 6
-    t = side("H", 20, 3, 3, (0, 0))
+    t = window("H", 20, 3, 3, (0, 0))
     assert (t.out, t.value()) == (6, "6.667…")
 
 
 def test_large_non_integer_value_is_exact() -> None:
     # (44100 − 3 + 2·0)/4 + 1 = 44097/4 + 1 = 11025.25 exactly; six significant digits ('11025.2')
     # or an exponent ('1.1e+04') would misstate the arithmetic the finding is about.
-    t = side("W", 44100, 3, 4, (0, 0))
+    t = window("W", 44100, 3, 4, (0, 0))
     assert t.out == 11025
     assert t.value() == "11025.25"
     # (200001 − 1)/2 + 1 = 100001, but (200002 − 1)/2 + 1 = 100001.5
-    assert side("W", 200002, 1, 2, (0, 0)).value() == "100001.5"
+    assert window("W", 200002, 1, 2, (0, 0)).value() == "100001.5"
 
 
 @pytest.mark.parametrize(
@@ -113,16 +113,16 @@ def test_large_non_integer_value_is_exact() -> None:
     ],
 )
 def test_ceil_mode_as_torch(size: int, kernel: int, stride: int, pad: int, floor_out: int, ceil_out: int) -> None:
-    assert side("H", size, kernel, stride, (pad, pad), 1, "floor").out == floor_out
-    assert side("H", size, kernel, stride, (pad, pad), 1, "ceil").out == ceil_out
+    assert window("H", size, kernel, stride, (pad, pad), 1, "floor").out == floor_out
+    assert window("H", size, kernel, stride, (pad, pad), 1, "ceil").out == ceil_out
 
 
 def test_kernel_larger_than_padded_input_is_a_shape_error() -> None:
     with pytest.raises(ShapeError, match="larger than its padded input"):
-        side("H", 10, 11, 4, (0, 0))  # 11 > 10
+        window("H", 10, 11, 4, (0, 0))  # 11 > 10
     with pytest.raises(ShapeError):
-        side("H", 5, 3, 1, (0, 0), 3)  # reach 3·2 + 1 = 7 > 5
-    assert side("H", 9, 11, 1, (1, 1)).out == 1  # reach 11 = 9 + 2: exactly one position
+        window("H", 5, 3, 1, (0, 0), 3)  # reach 3·2 + 1 = 7 > 5
+    assert window("H", 9, 11, 1, (1, 1)).out == 1  # reach 11 = 9 + 2: exactly one position
 
 
 # --- padding 'same', as TensorFlow defines it ---------------------------------------------
@@ -146,14 +146,14 @@ def test_kernel_larger_than_padded_input_is_a_shape_error() -> None:
 def test_same_padding_tensorflow(size: int, kernel: int, stride: int, dilation: int, pads: tuple[int, int]) -> None:
     assert same_padding(size, kernel, stride, dilation) == pads
     conv = Conv(filters=4, kernel=(kernel, kernel), stride=(stride, stride), padding="same", dilation=(dilation, dilation))
-    assert conv.out_shape((3, size, size)) == (4, math.ceil(size / stride), math.ceil(size / stride))
+    assert out(conv, (3, size, size)) == (4, math.ceil(size / stride), math.ceil(size / stride))
 
 
 def test_same_padding_rectangular() -> None:
     # H: 224 with 7/2 → 112 (pads 2, 3); W: 100 with 3/2 → 50: 49·2 + 3 − 100 = 1 → (0, 1)
     conv = Conv(filters=8, kernel=(7, 3), stride=(2, 2), padding="same")
     assert conv.pads((3, 224, 100)) == ((2, 3), (0, 1))
-    assert conv.out_shape((3, 224, 100)) == (8, 112, 50)
+    assert out(conv, (3, 224, 100)) == (8, 112, 50)
 
 
 # --- each kind, by hand ----------------------------------------------------------------------
@@ -163,78 +163,78 @@ def test_conv_by_hand() -> None:
     # AlexNet conv2 whole: 256 filters of 5×5 over 96/2 = 48 maps: 256·48·25 = 307,200 weights + 256 biases
     conv = Conv(filters=256, kernel=(5, 5), padding=(2, 2), groups=2)
     x = (96, 27, 27)
-    assert conv.out_shape(x) == (256, 27, 27)
-    assert conv.params(x) == 307_456
-    assert conv.macs(x) == 307_200 * 27 * 27 == 223_948_800
-    assert conv.flops(x) == 447_897_600
-    assert Conv(filters=256, kernel=(5, 5), padding=(2, 2), groups=2, bias=False).params(x) == 307_200
+    assert out(conv, x) == (256, 27, 27)
+    assert fig(conv, x).params == 307_456
+    assert fig(conv, x).macs == 307_200 * 27 * 27 == 223_948_800
+    assert fig(conv, x).flops == 447_897_600
+    assert fig(Conv(filters=256, kernel=(5, 5), padding=(2, 2), groups=2, bias=False), x).params == 307_200
 
 
 def test_conv_rectangular_by_hand() -> None:
     # 3×5 kernel, stride (2, 1), padding (1, 0) on 4×10×12: H (10 − 3 + 2)/2 + 1 = 5.5 → 5, W (12 − 5)/1 + 1 = 8
     conv = Conv(filters=6, kernel=(3, 5), stride=(2, 1), padding=(1, 0))
     x = (4, 10, 12)
-    assert conv.out_shape(x) == (6, 5, 8)
-    assert conv.params(x) == 6 * 4 * 15 + 6  # 366
-    assert conv.macs(x) == 6 * 4 * 15 * 5 * 8  # 14,400
-    th, tw = conv.terms(x)
+    assert out(conv, x) == (6, 5, 8)
+    assert fig(conv, x).params == 6 * 4 * 15 + 6  # 366
+    assert fig(conv, x).macs == 6 * 4 * 15 * 5 * 8  # 14,400
+    th, tw = conv.sizing(x).terms
     assert (th.divides, tw.divides) == (False, True)
 
 
 def test_conv_groups_must_divide() -> None:
     with pytest.raises(ShapeError, match="groups"):
-        Conv(filters=4, kernel=(3, 3), groups=2).out_shape((3, 8, 8))  # 3 channels, 2 groups
+        out(Conv(filters=4, kernel=(3, 3), groups=2), (3, 8, 8))  # 3 channels, 2 groups
     with pytest.raises(ShapeError, match="groups"):
-        Conv(filters=3, kernel=(3, 3), groups=2).out_shape((4, 8, 8))  # 3 filters, 2 groups
+        out(Conv(filters=3, kernel=(3, 3), groups=2), (4, 8, 8))  # 3 filters, 2 groups
 
 
 def test_conv_needs_a_spatial_input() -> None:
     with pytest.raises(ShapeError):
-        Conv(filters=4, kernel=(3, 3)).out_shape((10,))
+        out(Conv(filters=4, kernel=(3, 3)), (10,))
 
 
 def test_pools_by_hand() -> None:
     # stride defaults to the kernel: LeNet pool1 2×2 on 6×28×28 → 6×14×14
-    assert AvgPool(kernel=(2, 2)).out_shape((6, 28, 28)) == (6, 14, 14)
-    assert MaxPool(kernel=(3, 3), stride=(2, 2)).out_shape((96, 55, 55)) == (96, 27, 27)
+    assert out(AvgPool(kernel=(2, 2)), (6, 28, 28)) == (6, 14, 14)
+    assert out(MaxPool(kernel=(3, 3), stride=(2, 2)), (96, 55, 55)) == (96, 27, 27)
     # ceil as Caffe: 3/2 on 112 → 56
-    assert MaxPool(kernel=(3, 3), stride=(2, 2), rounding="ceil").out_shape((64, 112, 112)) == (64, 56, 56)
+    assert out(MaxPool(kernel=(3, 3), stride=(2, 2), rounding="ceil"), (64, 112, 112)) == (64, 56, 56)
     for pool in (AvgPool(kernel=(2, 2)), MaxPool(kernel=(3, 3), stride=(2, 2))):
-        assert (pool.params((6, 28, 28)), pool.macs((6, 28, 28)), pool.flops((6, 28, 28))) == (0, 0, 0)
+        assert (fig(pool, (6, 28, 28)).params, fig(pool, (6, 28, 28)).macs, fig(pool, (6, 28, 28)).flops) == (0, 0, 0)
     with pytest.raises(ShapeError, match="half the kernel"):
-        MaxPool(kernel=(2, 2), padding=(2, 2)).out_shape((3, 8, 8))  # torch: pad at most half the kernel
+        out(MaxPool(kernel=(2, 2), padding=(2, 2)), (3, 8, 8))  # torch: pad at most half the kernel
 
 
 def test_dense_flattens_by_hand() -> None:
     # AlexNet fc6: 256·6·6 = 9,216 inputs × 4,096 + 4,096 biases = 37,752,832
     fc = Dense(units=4096)
-    assert fc.out_shape((256, 6, 6)) == (4096,)
-    assert fc.params((256, 6, 6)) == 37_752_832
-    assert fc.macs((256, 6, 6)) == 37_748_736
-    assert fc.flops((256, 6, 6)) == 75_497_472
-    assert Dense(units=10, bias=False).params((84,)) == 840
+    assert out(fc, (256, 6, 6)) == (4096,)
+    assert fig(fc, (256, 6, 6)).params == 37_752_832
+    assert fig(fc, (256, 6, 6)).macs == 37_748_736
+    assert fig(fc, (256, 6, 6)).flops == 75_497_472
+    assert fig(Dense(units=10, bias=False), (84,)).params == 840
 
 
 def test_weightless_kinds_by_hand() -> None:
     x = (96, 55, 55)
     for layer in (LRN(), Dropout(rate=0.5), ReLU(), Sigmoid(), Tanh()):
-        assert layer.out_shape(x) == x
-        assert (layer.params(x), layer.macs(x), layer.flops(x)) == (0, 0, 0)
-    assert Flatten().out_shape((256, 6, 6)) == (9216,)  # 256·6·6
-    assert Softmax().out_shape((1000,)) == (1000,)
-    assert GlobalAvgPool().out_shape((512, 7, 7)) == (512, 1, 1)
-    assert AdaptiveAvgPool(output=(6, 6)).out_shape((256, 13, 13)) == (256, 6, 6)
-    assert BatchNorm().params((64, 8, 8)) == 128  # gamma and beta per channel
-    assert BatchNorm(affine=False).params((64, 8, 8)) == 0
+        assert out(layer, x) == x
+        assert (fig(layer, x).params, fig(layer, x).macs, fig(layer, x).flops) == (0, 0, 0)
+    assert out(Flatten(), (256, 6, 6)) == (9216,)  # 256·6·6
+    assert out(Softmax(), (1000,)) == (1000,)
+    assert out(GlobalAvgPool(), (512, 7, 7)) == (512, 1, 1)
+    assert out(AdaptiveAvgPool(output=(6, 6)), (256, 13, 13)) == (256, 6, 6)
+    assert fig(BatchNorm(), (64, 8, 8)).params == 128  # gamma and beta per channel
+    assert fig(BatchNorm(affine=False), (64, 8, 8)).params == 0
 
 
 def test_merges_by_hand() -> None:
-    assert Add().out_shape((8, 5, 5), (8, 5, 5), (8, 5, 5)) == (8, 5, 5)
-    assert Concat().out_shape((8, 5, 5), (4, 5, 5)) == (12, 5, 5)
+    assert out(Add(), (8, 5, 5), (8, 5, 5), (8, 5, 5)) == (8, 5, 5)
+    assert out(Concat(), (8, 5, 5), (4, 5, 5)) == (12, 5, 5)
     with pytest.raises(ShapeError):
-        Add().out_shape((8, 5, 5), (8, 4, 5))
+        out(Add(), (8, 5, 5), (8, 4, 5))
     with pytest.raises(ShapeError):
-        Concat().out_shape((8, 5, 5), (4, 5, 6))
+        out(Concat(), (8, 5, 5), (4, 5, 6))
 
 
 def test_kinds_of_the_issue_are_registered() -> None:
@@ -262,7 +262,7 @@ def measure(module: Any, *xs: tuple[int, ...]) -> tuple[tuple[int, ...], int, in
 
 
 def ours(layer: Layer, *xs: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
-    return layer.out_shape(*xs), layer.params(*xs), layer.flops(*xs)
+    return out(layer, *xs), fig(layer, *xs).params, fig(layer, *xs).flops
 
 
 def _conv_cases() -> list[dict[str, Any]]:
@@ -296,7 +296,7 @@ def test_conv_against_torch(case: dict[str, Any]) -> None:
     module = nn.Conv2d(case["c"], case["filters"], case["k"], case["s"], case["p"], case["d"], case["g"], case["bias"])
     x = (case["c"], case["h"], case["w"])
     assert ours(layer, x) == measure(module, x)
-    assert layer.flops(x) == 2 * layer.macs(x)
+    assert fig(layer, x).flops == 2 * fig(layer, x).macs
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
@@ -312,7 +312,7 @@ def test_same_padding_matches_torch_same_for_stride_1(size: int, kernel: int, di
     valid = F.conv2d(F.pad(x, (left, right, top, bottom)), module.weight, module.bias, dilation=dilation)
     with torch.no_grad():
         assert torch.allclose(module(x), valid)
-    assert layer.out_shape((3, size, size + 1)) == tuple(module(x).shape[1:]) == (2, size, size + 1)
+    assert out(layer, (3, size, size + 1)) == tuple(module(x).shape[1:]) == (2, size, size + 1)
 
 
 @pytest.mark.parametrize(("size", "kernel", "stride"), [(224, 7, 2), (225, 3, 2), (7, 3, 5), (13, 4, 3), (5, 5, 2)])
@@ -321,7 +321,7 @@ def test_same_padding_strided_gives_ceil_of_size_over_stride(size: int, kernel: 
     layer = Conv(filters=2, kernel=(kernel, kernel), stride=(stride, stride), padding="same")
     (top, bottom), (left, right) = layer.pads((1, size, size))
     y = F.conv2d(F.pad(torch.zeros(1, 1, size, size), (left, right, top, bottom)), torch.zeros(2, 1, kernel, kernel), stride=stride)
-    assert layer.out_shape((1, size, size)) == tuple(y.shape[1:]) == (2, -(-size // stride), -(-size // stride))
+    assert out(layer, (1, size, size)) == tuple(y.shape[1:]) == (2, -(-size // stride), -(-size // stride))
 
 
 def _pool_cases() -> list[tuple[int, int, tuple[int, int], tuple[int, int], tuple[int, int], str]]:
@@ -368,7 +368,7 @@ def test_ceil_pool_window_past_the_input_as_torch(h: int, w: int, k: tuple[int, 
     with pytest.raises(RuntimeError):  # floor mode: no output, for torch as for archcalc
         measure(nn.MaxPool2d(k, s, p), (3, h, w))
     with pytest.raises(ShapeError):
-        MaxPool(kernel=k, stride=s, padding=p).out_shape((3, h, w))
+        out(MaxPool(kernel=k, stride=s, padding=p), (3, h, w))
 
 
 def test_pool_stride_defaults_to_kernel_as_torch() -> None:
@@ -393,7 +393,7 @@ def test_torch_refuses_what_archcalc_refuses(h: int, w: int, k: tuple[int, int],
         layer = Conv(filters=2, kernel=k, stride=s, padding=p, dilation=d)
         module = nn.Conv2d(2, 2, k, s, p, d)
     with pytest.raises(ShapeError):
-        layer.out_shape(x)
+        out(layer, x)
     with pytest.raises(RuntimeError):
         measure(module, x)
 
@@ -402,7 +402,7 @@ def test_torch_refuses_what_archcalc_refuses(h: int, w: int, k: tuple[int, int],
 def test_dense_against_torch(x: tuple[int, ...], units: int, bias: bool) -> None:
     module = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(x), units, bias=bias))
     assert ours(Dense(units=units, bias=bias), x) == measure(module, x)
-    assert Flatten().out_shape(x) == measure(nn.Flatten(), x)[0]
+    assert out(Flatten(), x) == measure(nn.Flatten(), x)[0]
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,9 @@ from archcalc import torch_backend as tb
 from archcalc.analysis import analyse
 from archcalc.cli import main
 from archcalc.graph import build_graph
-from archcalc.run_report import run_json, run_table
+from archcalc.kinds import KINDS
+from archcalc.run_report import run_table
+from archcalc.serialize import run_json
 from archcalc.spec import load_spec
 from archcalc.torch_backend import run as run_module
 
@@ -87,13 +89,13 @@ def test_table_shows_torch_flooring_alexnet_at_224() -> None:
 
 
 def test_a_mismatch_is_shown_and_exits_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    build_conv = tb.BUILDERS["conv"]
+    build_conv = KINDS["conv"].build
 
     def without_bias(layer: Any, site: tb.Site) -> Any:  # a builder that forgets the biases
         from dataclasses import replace
         return build_conv(replace(layer, bias=False), site)
 
-    monkeypatch.setitem(tb.BUILDERS, "conv", without_bias)
+    monkeypatch.setattr(KINDS["conv"], "build", without_bias)
     result = run("lenet", *FAST)
     assert result.exit_code == 1
     # conv1: 6·1·5·5 + 6 = 156 with biases, 150 without; conv2: 16·6·5·5 + 16 = 2,416, 2,400 without

@@ -90,7 +90,7 @@ CASES: list[tuple[str, str, int, str | None, tuple[str, ...]]] = [
     ("kernel of three", spec("{name: conv1, type: conv, filters: 8, kernel: [3, 3, 3]}"), 4, "conv1", ("'kernel'",)),
     ("filters as a bool", spec("{name: conv1, type: conv, filters: true, kernel: 3}"), 4, "conv1", ("'filters'",)),
     ("bias as text", spec("{name: conv1, type: conv, filters: 8, kernel: 3, bias: 'yes'}"), 4, "conv1", ("'bias'",)),
-    ("activation relu6", spec("{name: conv1, type: conv, filters: 8, kernel: 3, activation: relu6}"), 4, "conv1", ("'activation'", "relu6")),
+    ("activation swish", spec("{name: conv1, type: conv, filters: 8, kernel: 3, activation: swish}"), 4, "conv1", ("'activation'", "swish")),
     ("rounding round", spec("{name: p, type: maxpool, kernel: 2, rounding: round}"), 4, "p", ("'rounding'",)),
     ("padding valid", spec("{name: conv1, type: conv, filters: 8, kernel: 3, padding: valid}"), 4, "conv1", ("'padding'", "valid")),
     ("inputs as a number", spec(CONV, "{name: r, type: relu, inputs: 5}"), 5, "r", ("'inputs'",)),

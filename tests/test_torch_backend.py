@@ -19,10 +19,10 @@ from archcalc import torch_backend as tb
 from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
-from archcalc.layers import KINDS
+from archcalc.kinds import KINDS, missing_rules
 from archcalc.memory import memory
-from archcalc.run_report import run_json
-from archcalc.spec import bundled_names, load_spec
+from archcalc.serialize import run_json
+from archcalc.spec import bundled_names, load_spec, parse_spec
 from archcalc.torch_backend import run as run_module
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no CUDA device")
@@ -87,15 +87,26 @@ def test_alexnet_at_224_torch_floors_as_the_calculator_says() -> None:
     assert by_name["fc6"].torch_params == 26_218_496
 
 
-def test_every_layer_kind_has_a_torch_builder() -> None:
-    assert set(tb.BUILDERS) == set(KINDS)
+# one layer of every kind, in a chain whose shapes work: 4×12×12 in
+BUILD_EVERY = {
+    "conv": ", filters: 4, kernel: 3, padding: 1", "lrn": "", "batchnorm": "", "relu": "", "sigmoid": "", "tanh": "",
+    "scaled_tanh": "", "relu6": "", "dropout": "", "maxpool": ", kernel: 2", "avgpool": ", kernel: 1", "subsample": "",
+    "adaptiveavgpool": ", output: 2", "add": ", inputs: [adaptiveavgpool_layer, adaptiveavgpool_layer]",
+    "concat": ", inputs: [add_layer, adaptiveavgpool_layer]", "globalavgpool": "", "flatten": "", "dense": ", units: 6",
+    "softmax": "", "rbf": ", units: 3",
+}
 
 
-def test_a_kind_without_a_builder_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(tb.BUILDERS, "lrn")
-    graph, a = loaded("alexnet")
-    with pytest.raises(ArchcalcError, match=r"alexnet\.yaml:\d+: layer 'norm1': archcalc run cannot build a 'lrn' layer"):
-        tb.build_module(graph, a)
+def test_every_layer_kind_builds_a_module_named_like_its_layer() -> None:
+    """Each kind's own builder (archcalc.kinds): one spec of every kind that takes a C×H×W input, built and run."""
+    assert all(not missing_rules(cls) for cls in KINDS.values())
+    assert set(BUILD_EVERY) == set(KINDS), "add the new kind to BUILD_EVERY"
+    rows = [f"  - {{name: {kind}_layer, type: {kind}{extra}}}" for kind, extra in BUILD_EVERY.items()]
+    graph = build_graph(parse_spec("name: every\ninput: [4, 12, 12]\nlayers:\n" + "\n".join(rows) + "\n"))
+    a = analyse(graph)
+    module = tb.build_module(graph, a)
+    assert [name for name, _ in module.named_children()] == [r.name for r in a.rows]
+    assert tb.verify(graph, a, module=module).ok
 
 
 def test_the_module_reads_like_the_spec(alexnet: tuple[Graph, Analysis, fx.GraphModule]) -> None:
@@ -328,7 +339,7 @@ def test_an_op_without_a_cpu_kernel_for_the_dtype_is_a_clear_error(monkeypatch: 
         pytest.skip("this torch has a float16 CPU kernel for avg_pool3d")
     except RuntimeError:
         pass
-    monkeypatch.setitem(tb.BUILDERS, "lrn", lambda layer, site: nn.LocalResponseNorm(layer.size))
+    monkeypatch.setattr(KINDS["lrn"], "build", lambda layer, site: nn.LocalResponseNorm(layer.size))
     graph, a = loaded(_spec(TOWERS, tmp_path))
     with pytest.raises(ArchcalcError) as info:
         tb.verify(graph, a, "cpu", torch.float16)

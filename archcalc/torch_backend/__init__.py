@@ -16,8 +16,9 @@ single-device module computes exactly what the towers compute; ``split_module`` 
 towers on their own devices.
 
     modules       layer modules torch does not have (PaperLRN, Subsampling, RBFUnits, TableConv2d, ...)
+    shards        helpers for the kinds' tower-sharding rules
     names         spec layer names → submodule paths and the class name
-    build         BUILDERS (one per layer kind), build_module, example_input
+    build         build_module (each layer by its kind's builder, archcalc.kinds), example_input
     verification  verify: shapes, parameters and FLOPs per layer against the analysis
     timing        time_forward, time_layers
     split         split_module, check_split: the towers on their own devices
@@ -36,7 +37,8 @@ except ModuleNotFoundError as exc:  # only torch itself is optional; anything el
         raise
     raise ArchcalcError("archcalc run needs PyTorch, which is not installed", 'pip install "archcalc[torch]"') from None
 
-from archcalc.torch_backend.build import ACTIVATIONS, BUILDERS, Builder, Site, build_module, example_input, layer_module
+from archcalc.kinds import Site
+from archcalc.torch_backend.build import build_module, example_input, layer_module
 from archcalc.torch_backend.devices import (
     DTYPES,
     DeviceOutOfMemoryError,
@@ -49,19 +51,19 @@ from archcalc.torch_backend.devices import (
     resolve_device,
     split_devices,
 )
-from archcalc.torch_backend.modules import Add, Concat, PaperLRN, RBFUnits, ScaledTanh, Subsampling, TableConv2d
+from archcalc.torch_backend.modules import Add, Concat, PaperLRN, RBFUnits, ScaledTanh, Subsampling, TableConv2d, flattened, fused
 from archcalc.torch_backend.names import class_name, module_paths
 from archcalc.torch_backend.run import MemoryUse, RunOptions, RunResult, first_pass, measure_memory, run_network
-from archcalc.torch_backend.split import PER_MAP, RTOL, GpuCheck, SplitCheck, check_split, split_module
+from archcalc.torch_backend.split import RTOL, GpuCheck, SplitCheck, check_split, split_module
 from archcalc.torch_backend.timing import MIN_BLOCKS, WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import LayerCheck, Mismatch, Verification, verify
 
 __all__ = [
-    "ACTIVATIONS", "BUILDERS", "DTYPES", "MIN_BLOCKS", "PER_MAP", "RTOL", "WARMUP_PASSES",
-    "Add", "Builder", "Concat", "DeviceOutOfMemoryError", "GpuCheck", "LayerCheck", "LayerTime", "MemoryUse", "Mismatch", "PaperLRN",
+    "DTYPES", "MIN_BLOCKS", "RTOL", "WARMUP_PASSES",
+    "Add", "Concat", "DeviceOutOfMemoryError", "GpuCheck", "LayerCheck", "LayerTime", "MemoryUse", "Mismatch", "PaperLRN",
     "Progress", "RBFUnits", "RunOptions", "RunResult", "ScaledTanh", "Site", "SplitCheck", "Subsampling", "TableConv2d",
     "Timing", "Verification",
-    "build_module", "check_split", "class_name", "cpu_model", "device_name", "dtype_name", "example_input", "first_pass", "layer_module",
+    "build_module", "check_split", "flattened", "fused", "class_name", "cpu_model", "device_name", "dtype_name", "example_input", "first_pass", "layer_module",
     "measure_memory", "module_paths", "no_cuda_reason", "out_of_memory", "peak_bytes", "resolve_device", "run_network", "split_devices",
     "split_module", "time_forward", "time_layers", "verify",
 ]

@@ -13,7 +13,7 @@ from archcalc.analysis import Analysis
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph
 from archcalc.memory import memory
-from archcalc.report import size
+from archcalc.text import size
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 

@@ -1,15 +1,17 @@
 """Layer modules that torch does not have: the AlexNet paper's LRN, LeNet-1998's scaled tanh,
-subsampling, RBF output units and connection-table convolution, and the merges of a graph."""
+subsampling, RBF output units and connection-table convolution, the merges of a graph; and the
+helpers the kinds' builders share (a fused activation, a flatten before a dense layer)."""
 
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 
 import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
 from torch import nn
 
-from archcalc.layers import Connections
+Table = tuple[tuple[int, ...], ...]  # per filter, the input maps it reads
 
 
 class PaperLRN(nn.Module):
@@ -87,7 +89,7 @@ class TableConv2d(nn.Module):
     (LeNet-1998's C3, table I). Filters that read the same number of maps run as one grouped
     convolution over the maps they read, so torch holds and multiplies only the connected weights."""
 
-    def __init__(self, in_maps: int, table: Connections, kernel: tuple[int, int], stride: tuple[int, int],
+    def __init__(self, in_maps: int, table: Table, kernel: tuple[int, int], stride: tuple[int, int],
                  padding: tuple[int, int], dilation: tuple[int, int], bias: bool) -> None:
         super().__init__()
         self.in_maps, self.stride, self.padding, self.dilation = in_maps, stride, padding, dilation
@@ -139,3 +141,17 @@ class Concat(nn.Module):
 
     def extra_repr(self) -> str:
         return f"gpus={self.gpus}" if self.gpus != 1 else ""
+
+
+def fused(parts: list[tuple[str, nn.Module]], activation: str | None) -> nn.Module:
+    """A layer's module, with its fused activation after it (run in place: nothing else reads the layer's own output)."""
+    if activation is not None:
+        from archcalc.kinds import activation_kind
+
+        parts = [*parts, (activation, activation_kind(activation).module(fused=True))]
+    return parts[0][1] if len(parts) == 1 else nn.Sequential(OrderedDict(parts))
+
+
+def flattened(x: tuple[int, ...]) -> list[tuple[str, nn.Module]]:
+    """An nn.Flatten first, for an input with more than one axis."""
+    return [("flatten", nn.Flatten())] if len(x) > 1 else []

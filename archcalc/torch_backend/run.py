@@ -10,13 +10,13 @@ from torch import nn
 
 from archcalc.analysis import Analysis
 from archcalc.graph import Graph
-from archcalc.layers import Shape
 from archcalc.memory import memory
 from archcalc.torch_backend.build import build_module, example_input
 from archcalc.torch_backend.devices import DTYPES, device_name, is_out_of_memory, out_of_memory, peak_bytes
 from archcalc.torch_backend.split import SplitCheck, check_split, split_module
 from archcalc.torch_backend.timing import LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import Verification, verify
+from archcalc.values import Shape
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,10 @@
 """A spec split across G GPUs (AlexNet's two towers), for real: each GPU's share of every split
 layer on its own device, the crossing tensors copied as the analysis says, checked against the
-single-device module with the same weights."""
+single-device module with the same weights. How each layer's module is cut into towers is its kind's rule (`shard`)."""
 
 from __future__ import annotations
 
 import copy
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,14 +14,10 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from archcalc.analysis import EVERY, SPLIT, Analysis, Placement, Row
 from archcalc.graph import INPUT, Graph
-from archcalc.layers import Layer
+from archcalc.kinds import Layer
 from archcalc.torch_backend.build import example_input, output_layers
-from archcalc.torch_backend.modules import Add, Concat, PaperLRN, ScaledTanh, Subsampling
 from archcalc.torch_backend.names import attach, class_name, module_paths
 from archcalc.torch_backend.timing import Timing
-
-PER_MAP = (nn.ReLU, nn.Sigmoid, nn.Tanh, ScaledTanh, nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.Dropout,
-           nn.Flatten, nn.ZeroPad2d, Add)  # act on each map (or unit) alone: a GPU's share needs only its own maps
 
 
 def split_module(graph: Graph, analysis: Analysis, module: fx.GraphModule, devices: Sequence[torch.device | str]) -> fx.GraphModule:
@@ -99,7 +94,7 @@ class _Towers:
             out = self._call(g, path, copy.deepcopy(module), [self.whole(i, g) for i in inputs])
             self.placed[name] = _Placed(g, {g: out}, row.output[0])
             return
-        shards = [_shard(module, g, self.G) for g in range(self.G)]
+        shards = [layer.shard(module, g, self.G) for g in range(self.G)]
         reads_all = layer.reads_all(self.G)
         nodes = {}
         for g, shard in enumerate(shards):
@@ -115,39 +110,6 @@ class _Towers:
         outs = [self.whole(s, 0) for s in sinks]
         self.code.output(outs[0] if len(outs) == 1 else tuple(outs))
         return fx.GraphModule(self.root, self.code, class_name=name)
-
-
-def _shard(module: nn.Module, g: int, G: int) -> nn.Module | None:
-    """GPU g's part of a module whose output maps divide among G GPUs, with its weights; None if it cannot be cut."""
-    if isinstance(module, nn.Sequential):
-        parts = [(name, _shard(m, g, G)) for name, m in module.named_children()]
-        cut = [(name, m) for name, m in parts if m is not None]
-        return nn.Sequential(OrderedDict(cut)) if len(cut) == len(parts) else None
-    if isinstance(module, nn.Conv2d) and (module.groups % G == 0 or module.groups == 1):
-        local = module.groups % G == 0  # each group reads its own GPU's maps
-        shard: nn.Module = nn.Conv2d(module.in_channels // G if local else module.in_channels, module.out_channels // G,
-                                     module.kernel_size, module.stride, module.padding, module.dilation,  # type: ignore[arg-type]
-                                     module.groups // G if local else 1, module.bias is not None)
-    elif isinstance(module, nn.Linear):
-        shard = nn.Linear(module.in_features, module.out_features // G, module.bias is not None)
-    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)):
-        shard = type(module)(module.num_features // G, module.eps, module.momentum, module.affine, module.track_running_stats)
-    elif isinstance(module, Subsampling):
-        shard = Subsampling(module.weight.numel() // G, module.kernel, module.stride)
-    elif isinstance(module, PaperLRN) and module.groups % G == 0:
-        return PaperLRN(module.size, module.alpha, module.beta, module.k, module.groups // G)
-    elif isinstance(module, Concat) and module.gpus % G == 0:
-        return Concat(module.gpus // G)
-    elif isinstance(module, PER_MAP):
-        return copy.deepcopy(module)
-    else:
-        return None
-    with torch.no_grad():  # GPU g's rows of every weight, bias and running statistic
-        source = dict(module.named_parameters(recurse=False)) | dict(module.named_buffers(recurse=False))
-        for key, tensor in (dict(shard.named_parameters(recurse=False)) | dict(shard.named_buffers(recurse=False))).items():
-            n = tensor.shape[0] if tensor.dim() else 0
-            tensor.copy_(source[key][g * n:(g + 1) * n] if n else source[key])
-    return shard
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from torch.utils.flop_counter import FlopCounterMode
 from archcalc.analysis import Analysis
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph
-from archcalc.layers import Shape, SizeTerm
+from archcalc.sizes import SizeTerm
 from archcalc.torch_backend.build import build_module, example_input
 from archcalc.torch_backend.devices import dtype_name
 from archcalc.torch_backend.names import module_paths
+from archcalc.values import Shape
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from archcalc.errors import SpecError
 from archcalc.graph import INPUT, Graph, Node
-from archcalc.layers import Shape, ShapeError, SizeTerm, dims
+from archcalc.sizes import ShapeError, SizeTerm
+from archcalc.text import dims
+from archcalc.values import Shape
 
 
 @dataclass(frozen=True)
@@ -21,18 +23,17 @@ class Step:
 
 def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
     """Each node's input and output shapes, in graph order, one at a time, so that a caller may
-    stop early. A shape a layer cannot take is a SpecError."""
+    stop early: each kind's size rule, once per layer. A shape a layer cannot take is a SpecError."""
     shapes: dict[str, Shape] = {INPUT: shape}
     for node in graph.nodes:
         xs = tuple(shapes[i] for i in node.inputs)
         try:
-            terms = node.layer.terms(*xs)
-            out = node.layer.out_shape(*xs)
+            sizing = node.layer.sizing(*xs)
         except ShapeError as exc:
             got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
             raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape)) from None
-        shapes[node.name] = out
-        yield Step(node, xs, out, terms)
+        shapes[node.name] = sizing.out
+        yield Step(node, xs, sizing.out, sizing.terms)
 
 
 def propagate(graph: Graph, shape: Shape) -> list[Step]:
@@ -71,13 +72,6 @@ def nearest_exact(graph: Graph, shape: Shape, axis: str, reach: int = 512) -> tu
     return below, above
 
 
-def arithmetic_text(terms: tuple[SizeTerm, ...]) -> str:
-    """Each axis's arithmetic, once when H and W agree: '(227 − 11 + 2·0)/4 + 1 = 55 (H and W)'."""
-    if len(terms) == 2 and terms[0].text() == terms[1].text():
-        return f"{terms[0].text()} (H and W)"
-    return "; ".join(f"{t.axis}: {t.text()}" for t in terms)
-
-
 def exact(graph: Graph, shape: Shape) -> bool:
     return all(divides_along(graph, shape, axis) for axis in ("H", "W"))
 
@@ -111,7 +105,8 @@ def valid_inputs(graph: Graph, low: int, high: int) -> tuple[ValidInputs, ...]:
             try:
                 propagate(graph, at(n))
             except SpecError as exc:
-                reason = f"at {n}: {exc.where.split(': ', 1)[-1]}: {exc.problem}"
+                layer = f"layer '{exc.location.layer}'{exc.location.note}: " if exc.location and exc.location.layer else ""
+                reason = f"at {n}: {layer}{exc.problem}"
                 continue
             smallest = n
             break

@@ -15,10 +15,11 @@ import math
 from dataclasses import dataclass
 from typing import Union
 
+from archcalc.analysis.shapes import Step
 from archcalc.errors import SpecError
+from archcalc.figures import Figures
 from archcalc.graph import INPUT, Graph
-from archcalc.layers import Shape
-from archcalc.shapes import Step
+from archcalc.values import Shape
 
 EVERY = "every"  # a placement: on every GPU (the input image)
 SPLIT = "split"  # a placement: divided evenly among the GPUs
@@ -26,27 +27,12 @@ Placement = Union[str, int]  # EVERY, SPLIT, or the index of one GPU
 
 
 @dataclass(frozen=True)
-class GpuShare:
-    """One GPU's part of one layer; `received` counts values per image sent from other GPUs."""
+class GpuShare(Figures):
+    """One GPU's part of one layer (its figures); `received` counts values per image sent from other GPUs."""
 
-    gpu: int
-    output: Shape | None  # None: the layer does not run on this GPU
-    params: int
-    macs: int
-    flops: int
-    activations: int
-    received: int
-
-
-@dataclass(frozen=True)
-class Figures:
-    """What a layer costs, whole: the part the split divides."""
-
-    output: Shape
-    params: int
-    macs: int
-    flops: int
-    activations: int
+    gpu: int = 0
+    output: Shape | None = None  # None: the layer does not run on this GPU
+    received: int = 0
 
 
 def place(graph: Graph, steps: list[Step]) -> list[Placement]:
@@ -87,7 +73,7 @@ def shares(graph: Graph, steps: list[Step], placements: list[Placement], figures
     if G == 1:
         return [() for _ in steps]
     where: dict[str, Placement] = {INPUT: EVERY, **{s.node.name: p for s, p in zip(steps, placements)}}
-    return [_shares(f, p, received(s, p, where, G), G) for s, p, f in zip(steps, placements, figures)]
+    return [_shares(f, s.output, p, received(s, p, where, G), G) for s, p, f in zip(steps, placements, figures)]
 
 
 def _received(src: Placement, dst: Placement, numel: int, G: int, reads_all: bool) -> list[int]:
@@ -103,13 +89,12 @@ def _received(src: Placement, dst: Placement, numel: int, G: int, reads_all: boo
     return [numel if g == dst and src != dst else 0 for g in range(G)]
 
 
-def _shares(f: Figures, placement: Placement, received: list[int], G: int) -> tuple[GpuShare, ...]:
+def _shares(f: Figures, output: Shape, placement: Placement, received: list[int], G: int) -> tuple[GpuShare, ...]:
     def share(g: int) -> GpuShare:
         if placement == SPLIT:  # every figure is linear in the output maps, which divide by G
-            out = (f.output[0] // G, *f.output[1:])
-            return GpuShare(g, out, f.params // G, f.macs // G, f.flops // G, f.activations // G, received[g])
+            return GpuShare(**f.share(G).as_dict(), gpu=g, output=(output[0] // G, *output[1:]), received=received[g])
         if placement == g:
-            return GpuShare(g, f.output, f.params, f.macs, f.flops, f.activations, received[g])
-        return GpuShare(g, None, 0, 0, 0, 0, received[g])
+            return GpuShare(**f.as_dict(), gpu=g, output=output, received=received[g])
+        return GpuShare(gpu=g, output=None, received=received[g])
 
     return tuple(share(g) for g in range(G))

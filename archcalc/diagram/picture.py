@@ -1,4 +1,4 @@
-"""Analyses → a Graphviz picture of the architecture (pure), and `render`, which writes it atomically.
+"""Analyses → a Graphviz picture of the architecture: pure, it only builds the Digraph (render.py writes it).
 
 Conventions of the picture, stated in its title:
 - Shapes are H×W×C (height × width × channels), one image, as the AlexNet paper draws them;
@@ -17,27 +17,22 @@ from __future__ import annotations
 
 import html
 import math
-import os
 import re
-import secrets
-from pathlib import Path
 
 import graphviz
 
-from archcalc.analysis import SPLIT, Analysis, ClaimCheck, Row, arithmetic_text
+from archcalc import text
+from archcalc.analysis import SPLIT, Analysis, ClaimCheck, Row
 from archcalc.compare import compare
 from archcalc.errors import ArchcalcError
-from archcalc.layers import Shape
-from archcalc.report import human, n
-from archcalc.spec import bundled_names
+from archcalc.text import arithmetic, human, hwc, n
+from archcalc.values import Shape
 
-FORMATS = ("svg", "png", "pdf", "dot")
 # A chain of 8 to 20 layers reads best top to bottom: each node keeps a readable width, GPU
 # towers become side-by-side columns as the AlexNet paper draws them, and the picture fits the
 # width of a page or a README; left to right it becomes a long strip that shrinks to illegibility.
 DIRECTIONS = ("TB", "LR")
 DEFAULT_DIRECTION = "TB"
-PNG_DPI = "150"
 
 FONT = "Helvetica"
 GRAPH = {"fontname": FONT, "fontsize": "12", "nodesep": "0.35", "ranksep": "0.32", "newrank": "true",
@@ -45,7 +40,7 @@ GRAPH = {"fontname": FONT, "fontsize": "12", "nodesep": "0.35", "ranksep": "0.32
 NODE = {"fontname": FONT, "fontsize": "10", "shape": "box", "style": "rounded,filled", "color": "#4d4d4d",
         "penwidth": "1", "margin": "0.12,0.05"}
 EDGE = {"fontname": FONT, "fontsize": "9", "color": "#666666", "fontcolor": "#444444", "arrowsize": "0.7"}
-# kind of layer → how its node looks; `name` is the legend's word for it
+# category of layer → how its node looks; `name` is the legend's word for it (every kind's category has one: tests/test_kinds.py)
 STYLES: dict[str, dict[str, str]] = {
     "input": {"name": "input", "fillcolor": "#ffffff", "shape": "box", "style": "filled,bold"},
     "conv": {"name": "convolution", "fillcolor": "#9ecae1"},
@@ -61,22 +56,6 @@ FINDING = {"non_integer_size": {"color": "#d62728", "penwidth": "3"}, "claim_con
 CROSSING = {"color": "#d62728", "fontcolor": "#d62728", "style": "dashed", "penwidth": "2"}
 GPU_COLUMN = {"style": "rounded,filled", "fillcolor": "#f7f7f7", "color": "#bdbdbd", "fontsize": "11", "margin": "10"}
 FRAME = {"style": "rounded", "color": "#737373", "penwidth": "1.5", "fontsize": "12", "margin": "14"}
-KIND_NAMES = {"maxpool": "max pool", "avgpool": "avg pool", "adaptiveavgpool": "adaptive avg pool",
-              "globalavgpool": "global avg pool", "lrn": "LRN", "batchnorm": "batch norm"}
-ACTIVATIONS = {"relu": "ReLU", "sigmoid": "sigmoid", "tanh": "tanh"}
-
-
-def hwc(shape: Shape) -> str:
-    """(96, 55, 55) → '55×55×96'; (4096,) → '4096'."""
-    ordered = (*shape[1:], shape[0]) if len(shape) == 3 else shape
-    return "×".join(str(v) for v in ordered)
-
-
-def hwc_text(text: str) -> str:
-    """C×H×W shapes inside an analysis message ('96×55×55') rewritten as H×W×C ('55×55×96')."""
-    return re.sub(r"\b(\d+)×(\d+)×(\d+)\b", r"\2×\3×\1", text)
-
-
 def node_id(k: int, i: int, name: str, gpu: int | None = None) -> str:
     """'n0_3_conv2_g1': network, position in the spec, name (made DOT-safe), GPU."""
     return f"n{k}_{i}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}" + ("" if gpu is None else f"_g{gpu}")
@@ -93,30 +72,28 @@ def _line(text: str, color: str | None = None, size: int | None = None, bold: bo
     return f"<font{attrs}>{body}</font>" if attrs else body
 
 
-def _what(row: Row) -> str:
-    """'conv 11×11/4, 96 + ReLU', 'dense 4096 units', 'max pool 3×3/2'."""
-    text = KIND_NAMES.get(row.kind, row.kind)
-    hyper = f"{row.hyper} units" if row.category == "dense" and row.hyper.isdigit() else row.hyper
-    text += f" {hyper}" if hyper else ""
-    return text + (f" + {ACTIVATIONS.get(row.activation, row.activation.replace('_', ' '))}" if row.activation else "")
+def _value(value: object, words: str) -> str:
+    """A claim's value in the picture: a shape as H×W×C, a figure as the text says it."""
+    return hwc(value) if isinstance(value, tuple) else words
 
 
 def _claim_text(c: ClaimCheck, whole: bool = False) -> str:
     """'✗ paper: output 55×55×96, computed 54×54×96' (the subject without the layer's name);
     `whole` in a GPU's half of a layer, whose own shape is half the claimed one."""
     subject = c.subject.removeprefix(f"{c.layer} ") if c.layer else c.subject
-    return f"✗ paper{', whole layer' if whole else ''}: {subject} {hwc_text(c.stated)}, computed {hwc_text(c.computed)}"
+    stated, computed = _value(c.stated, c.stated_text), _value(c.computed, c.computed_text)
+    return f"✗ paper{', whole layer' if whole else ''}: {subject} {stated}, computed {computed}"
 
 
 def _node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half: bool) -> str:
-    lines = [_line(row.name, bold=True, size=11), _line(_what(row))]
-    if row.category == "dense" and len(row.input_shapes[0]) == 3:
+    lines = [_line(row.name, bold=True, size=11), _line(text.caption(row))]
+    if row.layer.flattens and len(row.input_shapes[0]) == 3:
         x = row.input_shapes[0]
         lines.append(_line(f"flattens {hwc(x)} = {n(math.prod(x))}", "#555555", 9))
     lines.append(_line(f"→ {hwc(shape)}", bold=True) + (_line(f"  {note}", "#555555", 9) if note else ""))
     bad = tuple(t for t in row.terms if not t.divides)
     if bad:
-        lines.append(_line(f"⚠ not whole: {arithmetic_text(bad)}", FINDING["non_integer_size"]["color"], 9))
+        lines.append(_line(f"⚠ not whole: {arithmetic(bad)}", FINDING["non_integer_size"]["color"], 9))
     lines += [_line(_claim_text(c, half), "#c45a00", 9) for c in claims]
     return "<" + "<br/>".join(lines) + ">"
 
@@ -133,10 +110,12 @@ def _net_title(a: Analysis) -> list[str]:
         lines.append(_line(a.description, "#444444"))
     lines.append(_line(_totals(a)))
     for c in (c for c in a.claims if not c.confirmed and c.layer is None):
-        if c.subject == "input":  # detail: "conv1 gives (224 − 11 + 2·0)/4 + 1 = 54.25 → 54 (H and W); …"
-            but = f"the spec takes {hwc_text(c.computed)}" if c.stated != c.computed else "not every layer divides exactly"
-            lines.append(_line(f"✗ paper: input {hwc_text(c.stated)}, but {but}", "#c45a00", 10))
-            lines.append(_line(f"at {hwc_text(c.stated)}, {hwc_text(c.detail.split('; ')[0])}", "#c45a00", 9))
+        if c.figure == "input":  # its first problem: "conv1 gives (224 − 11 + 2·0)/4 + 1 = 54.25 → 54 (H and W)"
+            stated, computed = c.stated, c.computed
+            assert isinstance(stated, tuple) and isinstance(computed, tuple)
+            but = f"the spec takes {hwc(computed)}" if stated != computed else "not every layer divides exactly"
+            lines.append(_line(f"✗ paper: input {hwc(stated)}, but {but}", "#c45a00", 10))
+            lines.append(_line(f"at {hwc(stated)}, {text.input_problems(c, hwc)[0]}", "#c45a00", 9))
         else:
             lines.append(_line(_claim_text(c), "#c45a00", 10))
     return lines
@@ -259,78 +238,3 @@ def to_digraph(analyses: list[Analysis], direction: str = DEFAULT_DIRECTION) -> 
     return dot
 
 
-# --- writing ----------------------------------------------------------------------------------
-
-
-def spec_named_by(out: Path) -> str:
-    """`--out alexnet.svg` without a spec draws the bundled spec 'alexnet'."""
-    names = bundled_names()
-    if out.stem in names:
-        return out.stem
-    raise ArchcalcError(f"no spec given, and --out {out} names no bundled spec",
-                        f"give one: archcalc diagram SPEC --out {out}; or name the file after a bundled spec: {', '.join(names)}")
-
-
-def output_format(out: Path) -> str:
-    """The format named by the extension; anything else is a usage error that lists the formats."""
-    fmt = out.suffix.lower().lstrip(".")
-    if fmt not in FORMATS:
-        given = f"'{out.suffix}'" if out.suffix else "no extension"
-        raise ArchcalcError(f"--out {out}: {given} is not a format archcalc can write",
-                            f"end the file name in one of {', '.join('.' + f for f in FORMATS)} (.dot needs no Graphviz)")
-    return fmt
-
-
-def _check_folder(out: Path) -> Path:
-    folder = out.parent if str(out.parent) else Path(".")
-    if folder.exists() and not folder.is_dir():
-        raise ArchcalcError(f"--out {out}: {folder} is a file, not a folder")
-    if not folder.is_dir():
-        raise ArchcalcError(f"--out {out}: the folder {folder} does not exist", f"create it first: mkdir -p {folder}")
-    if out.is_dir():
-        raise ArchcalcError(f"--out {out}: is a folder", "give a file name, e.g. alexnet.svg")
-    return folder
-
-
-def _draw(dot: graphviz.Digraph, fmt: str) -> bytes:
-    if fmt == "dot":
-        source: str = dot.source
-        return source.encode("utf-8")
-    if fmt == "png":  # Graphviz's default 96 dpi blurs small labels; 150 keeps them sharp when a README scales the image
-        dot = dot.copy()
-        dot.attr(dpi=PNG_DPI)
-    try:
-        data: bytes = dot.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
-        raise ArchcalcError(
-            f"Graphviz's 'dot' program is not on the PATH; it is needed to write .{fmt}",
-            "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
-            "conda: conda install -c conda-forge graphviz), or write DOT source with --out NAME.dot, which needs no Graphviz",
-        ) from None
-    except graphviz.CalledProcessError as exc:
-        stderr = exc.stderr.decode(errors="replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
-        raise ArchcalcError(f"Graphviz's dot failed (exit {exc.returncode}): {stderr or 'no message'}",
-                            "check the Graphviz installation (dot -V); write --out NAME.dot to see the DOT source") from None
-    if not data:
-        raise ArchcalcError(f"Graphviz's dot wrote nothing for .{fmt}", "check the Graphviz installation (dot -V)")
-    return data
-
-
-def render(dot: graphviz.Digraph, out: Path) -> None:
-    """Write the picture in the format `out` names, through a temporary file beside it that
-    replaces `out` only once complete: a failure leaves no partial file and any existing `out` as it was."""
-    fmt = output_format(out)
-    folder = _check_folder(out)
-    data = _draw(dot, fmt)
-    tmp = folder / f".{out.name}.{secrets.token_hex(4)}.tmp"
-    try:  # 0o666 less the umask, as any new file (mkstemp would make it 0o600)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise ArchcalcError(f"--out {out}: cannot write in the folder {folder}: {exc.strerror}", "choose a folder you can write to") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ArchcalcError(f"--out {out}: cannot write it: {exc.strerror}") from None

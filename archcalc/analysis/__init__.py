@@ -1,0 +1,124 @@
+"""Graph + input → per-layer rows, totals, the GPU split, findings and claim checks: plain numbers.
+
+    shapes     each layer's output and size arithmetic (its kind's size rule, once); valid input sizes
+    split      the GPU split
+    findings   sizes that do not divide
+    claims     a paper's stated figures against the computed ones
+
+This module puts them together into an Analysis: each layer's facts computed once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from archcalc.analysis.claims import ClaimCheck, InputCheck, check_claims
+from archcalc.analysis.findings import Finding, size_findings
+from archcalc.analysis.shapes import Step, ValidInputs, divides_along, nearest_exact, propagate, valid_inputs
+from archcalc.analysis.split import EVERY, SPLIT, GpuShare, Placement, place, shares
+from archcalc.errors import Location, SpecError
+from archcalc.figures import Figures, total
+from archcalc.graph import Graph
+from archcalc.kinds import Layer, activation_kind
+from archcalc.receptive import ReceptiveField, receptive_fields
+from archcalc.sizes import SizeTerm
+from archcalc.text import dims
+from archcalc.values import Shape
+
+__all__ = [
+    "EVERY", "SPLIT", "Analysis", "ClaimCheck", "Finding", "GpuShare", "GpuTotals", "InputCheck", "Placement", "Row", "Step",
+    "Totals", "ValidInputs", "analyse", "divides_along", "nearest_exact", "propagate", "valid_inputs",
+]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One layer: the layer itself (its kind and keys), its shapes, its size arithmetic and its figures."""
+
+    name: str
+    layer: Layer
+    inputs: tuple[str, ...]
+    input_shapes: tuple[Shape, ...]
+    output: Shape
+    terms: tuple[SizeTerm, ...]
+    figures: Figures
+    placement: Placement
+    gpus: tuple[GpuShare, ...]  # empty unless the spec is split across GPUs
+    receptive_field: ReceptiveField | None  # None where the input has no spatial axes
+    where: Location
+
+    @property
+    def kind(self) -> str:
+        return self.layer.kind
+
+    @property
+    def category(self) -> str:
+        return self.layer.category
+
+    @property
+    def neurons(self) -> bool:  # counted among the network's neurons (conv and dense outputs, as papers count)
+        return self.layer.neurons
+
+    @property
+    def activation(self) -> str | None:  # a fused activation function
+        return self.layer.activation
+
+    # the figures, by name (row.params is row.figures.params)
+    params = property(lambda self: self.figures.params)
+    frozen_params = property(lambda self: self.figures.frozen_params)
+    macs = property(lambda self: self.figures.macs)
+    flops = property(lambda self: self.figures.flops)
+    connections = property(lambda self: self.figures.connections)
+    activations = property(lambda self: self.figures.activations)
+
+    @property
+    def activation_label(self) -> str:
+        return activation_kind(self.activation).fused_label if self.activation else ""
+
+
+@dataclass(frozen=True)
+class Totals(Figures):
+    neurons: int = 0  # the activations of conv and dense layers: the papers' "neurons"
+
+
+@dataclass(frozen=True)
+class GpuTotals(Figures):
+    gpu: int = 0
+    neurons: int = 0
+    received: int = 0
+
+
+@dataclass(frozen=True)
+class Analysis:
+    name: str
+    description: str
+    input: Shape
+    gpus: int
+    rows: tuple[Row, ...]
+    totals: Totals
+    gpu_totals: tuple[GpuTotals, ...]
+    findings: tuple[Finding, ...]
+    claims: tuple[ClaimCheck, ...]
+
+
+def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
+    shape = shape or graph.input
+    if len(shape) != len(graph.input):
+        raise SpecError(graph.path, f"the input {dims(shape)} does not match the spec's input {dims(graph.input)}")
+    steps = propagate(graph, shape)
+    placements = place(graph, steps)
+    fields = receptive_fields(steps)
+    figures = [s.node.layer.figures(s.inputs, s.output) for s in steps]
+    parts = shares(graph, steps, placements, figures)
+    rows = [Row(s.node.name, s.node.layer, s.node.inputs, s.inputs, s.output, s.terms, f, p, g, fields.get(s.node.name), s.node.where)
+            for s, p, f, g in zip(steps, placements, figures, parts)]
+    totals = Totals(**total(figures).as_dict(), neurons=sum(r.activations for r in rows if r.neurons))
+    gpu_totals = tuple(
+        GpuTotals(**total(r.gpus[g] for r in rows).as_dict(), gpu=g, neurons=sum(r.gpus[g].activations for r in rows if r.neurons),
+                  received=sum(r.gpus[g].received for r in rows))
+        for g in range(graph.gpus if graph.gpus > 1 else 0)
+    )
+    findings = size_findings(graph, shape, steps)
+    checks, contradicted = check_claims(graph, shape, rows, totals)
+    return Analysis(graph.name, graph.description, shape, graph.gpus, tuple(rows), totals, gpu_totals,
+                    tuple(findings + contradicted), tuple(checks))

@@ -1,0 +1,102 @@
+"""relu, sigmoid, tanh, scaled_tanh, softmax: functions of each value (softmax: of each vector).
+
+Every activation but softmax is also a value of `activation:` on the kinds that take one (conv,
+dense, subsample): the layer then runs it in place after its own work, in the same row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.kinds.base import Elementwise, Layer, ReadsAll, Site
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+class Activation(Elementwise, Layer):
+    category: ClassVar[str] = "activation"
+    fusable: ClassVar[bool] = True
+    fused_label: ClassVar[str]  # its name after a fused layer: 'conv 3×3/1, 64 + ReLU'
+    extra_rules: ClassVar[tuple[str, ...]] = ("fused_label", "module")  # each activation's own, besides Layer's
+
+    if TYPE_CHECKING:  # declared by each activation (missing_rules holds them to it)
+        def module(self, fused: bool) -> nn.Module:
+            """The torch module; `fused`: it follows its layer's own work, which nothing else reads, so it may run in place."""
+
+    def build(self, site: Site) -> nn.Module:
+        return self.module(fused=False)
+
+
+@dataclass(frozen=True)
+class ReLU(Activation):
+    kind: ClassVar[str] = "relu"
+    label: ClassVar[str] = "relu"
+    fused_label: ClassVar[str] = "ReLU"
+    summary: ClassVar[str] = "max(0, x)"
+
+    def module(self, fused: bool) -> nn.Module:
+        from torch import nn
+
+        return nn.ReLU(inplace=fused)  # not in place alone: another layer may read its input
+
+
+@dataclass(frozen=True)
+class Sigmoid(Activation):
+    kind: ClassVar[str] = "sigmoid"
+    label: ClassVar[str] = "sigmoid"
+    fused_label: ClassVar[str] = "sigmoid"
+    summary: ClassVar[str] = "1 / (1 + e^−x)"
+
+    def module(self, fused: bool) -> nn.Module:
+        from torch import nn
+
+        return nn.Sigmoid()
+
+
+@dataclass(frozen=True)
+class Tanh(Activation):
+    kind: ClassVar[str] = "tanh"
+    label: ClassVar[str] = "tanh"
+    fused_label: ClassVar[str] = "tanh"
+    summary: ClassVar[str] = "tanh(x)"
+
+    def module(self, fused: bool) -> nn.Module:
+        from torch import nn
+
+        return nn.Tanh()
+
+
+@dataclass(frozen=True)
+class ScaledTanh(Activation):
+    """LeCun et al. (1998), appendix A: f(a) = A·tanh(S·a), A = 1.7159, S = 2/3."""
+
+    kind: ClassVar[str] = "scaled_tanh"
+    label: ClassVar[str] = "scaled tanh"
+    fused_label: ClassVar[str] = "scaled tanh"
+    summary: ClassVar[str] = "LeCun's squashing function 1.7159·tanh(2x/3)"
+
+    def module(self, fused: bool) -> nn.Module:
+        from archcalc.torch_backend.modules import ScaledTanh as Module
+
+        return Module()
+
+
+@dataclass(frozen=True)
+class Softmax(ReadsAll, Activation):
+    kind: ClassVar[str] = "softmax"
+    label: ClassVar[str] = "softmax"
+    fused_label: ClassVar[str] = "softmax"
+    summary: ClassVar[str] = "e^x / Σ e^x over the channels (or units)"
+    fusable: ClassVar[bool] = False  # the normaliser sums over every unit: a layer of its own
+
+    def module(self, fused: bool) -> nn.Module:
+        from torch import nn
+
+        return nn.Softmax(dim=1)
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        return None  # each GPU needs every unit's sum: the towers compute it whole and keep their share
+
+
+__all__ = ["Activation", "ReLU", "ScaledTanh", "Sigmoid", "Softmax", "Tanh"]

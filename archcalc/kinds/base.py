@@ -1,0 +1,156 @@
+"""What a layer kind is: the rules every kind declares, and the mixins that declare the common ones.
+
+A kind is a frozen dataclass whose fields are its spec keys, annotated with archcalc.values types
+(the annotation says how the key is parsed). It declares, itself or through a mixin it names:
+
+    sizing(*xs) -> Sizing               its output shape and size rule (archcalc.sizes)
+    figures(xs, out) -> Figures         params, frozen params, MACs, FLOPs, connections, activations
+    field(ins, out, terms) -> Field     its receptive-field rule (archcalc.receptive)
+    reads_all(gpus) -> bool             split across GPUs, does each GPU read every input map?
+    build(site) -> torch module         its torch builder (imports torch when called)
+    shard(module, g, G) -> module|None  GPU g's part of the module it built (None: it cannot be cut)
+    hyper() -> str                      its hyper-parameters as the tables show them
+
+and the class facts `kind`, `category`, `label` (the word the diagram and tables use) and `summary`.
+`Layer` itself declares none of the rules: a kind that forgets one fails tests/test_kinds.py,
+never falls back on a silent zero. Conventions of shapes and figures: archcalc.figures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from archcalc.figures import Figures
+from archcalc.receptive import Field, same_field, whole_field
+from archcalc.sizes import SizeTerm, Sizing, fixed, unchanged
+from archcalc.values import Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+RULES = ("sizing", "figures", "field", "reads_all", "build", "shard", "hyper")
+FACTS = ("kind", "category", "label", "summary")
+CATEGORIES = ("conv", "pool", "dense", "norm", "dropout", "activation", "reshape", "merge")  # in the order kinds are listed
+
+
+@dataclass(frozen=True)
+class Site:
+    """What a builder needs besides the layer: its input shapes and the GPUs its output divides among."""
+
+    inputs: tuple[Shape, ...]
+    gpus: int  # 1: whole on one device
+
+
+class Layer:
+    """The facts every kind has; the rules (RULES) are each kind's own."""
+
+    kind: ClassVar[str]
+    category: ClassVar[str]  # one of CATEGORIES
+    label: ClassVar[str]  # 'max pool', 'LRN': how people name it
+    summary: ClassVar[str]  # one line for `archcalc kinds`
+    arity: ClassVar[int] = 1  # number of inputs; 0 means two or more
+    neurons: ClassVar[bool] = False  # its outputs are the "neurons" papers count
+    creates_channels: ClassVar[bool] = False  # sets its own output channels (must divide among GPUs)
+    fusable: ClassVar[bool] = False  # an activation that other layers may take as `activation:`
+    flattens: ClassVar[bool] = False  # a C×H×W input is flattened first (the hyper-parameters say so)
+    activation: str | None = None  # a fused activation (kinds that take one have it as a field)
+
+    if TYPE_CHECKING:  # the rules, for the type checker only: at run time Layer declares none (missing_rules)
+        def sizing(self, *xs: Shape) -> Sizing: ...
+        def figures(self, xs: Sequence[Shape], out: Shape) -> Figures: ...
+        def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field: ...
+        def reads_all(self, gpus: int) -> bool: ...
+        def build(self, site: Site) -> nn.Module: ...
+        def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None: ...
+        def hyper(self) -> str: ...
+
+    def spec_values(self, xs: tuple[Shape, ...]) -> dict[str, Any]:
+        """Its spec keys and their values, as numbers (a kind whose values depend on its input resolves them)."""
+        return keys_of(self)
+
+    def caption(self) -> str:
+        """'conv 11×11/4, 96': its label and hyper-parameters."""
+        hyper = self.hyper()
+        return f"{self.label} {hyper}" if hyper else self.label
+
+
+# --- mixins: each declares one rule, by name, for the kinds that share it ----------------------
+
+
+class NoWeights:
+    """No parameters, MACs, FLOPs or connections (said explicitly, never a default)."""
+
+    def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
+        return Figures.no_weights(out)
+
+
+class KeepsShape:
+    """Size rule: the output has the input's shape; receptive field: the input's."""
+
+    def sizing(self, *xs: Shape) -> Sizing:
+        return unchanged(xs[0])
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return same_field(ins[0])
+
+
+class PerMap:
+    """Split rule: each output map (or unit) needs only the same input map, so a GPU reads only its own,
+    and a tower is the same module."""
+
+    def reads_all(self, gpus: int) -> bool:
+        return False
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        import copy
+
+        return copy.deepcopy(module)
+
+
+class ReadsAll:
+    """Split rule: every output unit reads every input value (a dense layer, softmax)."""
+
+    def reads_all(self, gpus: int) -> bool:
+        return True
+
+
+class SeesWhole:
+    """Receptive field: every unit sees its whole input map."""
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return whole_field(ins[0])
+
+
+class NoHyper:
+    """No hyper-parameters to show."""
+
+    def hyper(self) -> str:
+        return ""
+
+
+class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper):
+    """A function of each value alone: same shape, same field, no weights, per map."""
+
+
+class Units:
+    """Size rule of dense-like kinds: `units` values, no spatial axes (a C×H×W input is flattened)."""
+
+    units: int
+
+    def sizing(self, *xs: Shape) -> Sizing:
+        return fixed((self.units,))
+
+
+def flat(x: Shape) -> int:
+    """The values a flattened input has."""
+    return math.prod(x)
+
+
+def keys_of(layer: Any) -> dict[str, Any]:
+    """The layer's own spec keys and values (None: a default that follows another key)."""
+    from archcalc.kinds import keys  # the registry module; here to keep base free of it
+
+    return {k.key: getattr(layer, k.field) for k in keys(type(layer))}

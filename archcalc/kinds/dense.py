@@ -1,0 +1,59 @@
+"""dense: fully connected; a C×H×W input is flattened first (as torch's nn.Flatten then nn.Linear)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.figures import Figures
+from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat
+from archcalc.values import ActivationName, Bool, PosInt, Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class Dense(Units, SeesWhole, ReadsAll, Layer):
+    kind: ClassVar[str] = "dense"
+    category: ClassVar[str] = "dense"
+    label: ClassVar[str] = "dense"
+    summary: ClassVar[str] = "fully connected units; a C×H×W input is flattened first"
+    neurons: ClassVar[bool] = True
+    creates_channels: ClassVar[bool] = True
+    flattens: ClassVar[bool] = True
+
+    units: PosInt
+    bias: Bool = True
+    activation: ActivationName = None
+
+    def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
+        weights = flat(xs[0]) * self.units
+        params = weights + (self.units if self.bias else 0)
+        return Figures.weighted(out, params=params, macs=weights, connections=params)
+
+    def hyper(self) -> str:
+        return str(self.units)
+
+    def caption(self) -> str:
+        return f"dense {self.units} units"
+
+    def build(self, site: Site) -> nn.Module:
+        from torch import nn
+
+        from archcalc.torch_backend.modules import flattened, fused
+
+        x = site.inputs[0]
+        return fused([*flattened(x), ("linear", nn.Linear(flat(x), self.units, self.bias))], self.activation)
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        from torch import nn
+
+        from archcalc.torch_backend.shards import rows, shard_parts
+
+        def cut(linear: nn.Module) -> nn.Module:
+            assert isinstance(linear, nn.Linear)
+            return rows(linear, nn.Linear(linear.in_features, linear.out_features // G, linear.bias is not None), g)
+
+        return shard_parts(module, g, G, "linear", cut, self.activation)

@@ -1,0 +1,30 @@
+"""dropout: the identity at inference."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site
+from archcalc.values import Rate
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class Dropout(KeepsShape, NoWeights, PerMap, Layer):
+    kind: ClassVar[str] = "dropout"
+    category: ClassVar[str] = "dropout"
+    label: ClassVar[str] = "dropout"
+    summary: ClassVar[str] = "zeroes each value with probability p in training; the identity at inference"
+
+    rate: Rate = 0.5
+
+    def hyper(self) -> str:
+        return f"p={self.rate:g}"
+
+    def build(self, site: Site) -> nn.Module:
+        from torch import nn
+
+        return nn.Dropout(self.rate)

@@ -1,0 +1,36 @@
+"""flatten: C×H×W → C·H·W values."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site
+from archcalc.receptive import Field, same_field
+from archcalc.sizes import SizeTerm, Sizing, fixed
+from archcalc.values import Shape
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class Flatten(NoWeights, PerMap, NoHyper, Layer):
+    kind: ClassVar[str] = "flatten"
+    category: ClassVar[str] = "reshape"
+    label: ClassVar[str] = "flatten"
+    summary: ClassVar[str] = "C×H×W → C·H·W values, in torch's order"
+
+    def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C·H·W,)
+        return fixed((math.prod(xs[0]),))
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return same_field(ins[0])  # a flattened unit keeps the field of the map position it came from
+
+    def build(self, site: Site) -> nn.Module:
+        from torch import nn
+
+        return nn.Flatten()

@@ -1,0 +1,83 @@
+"""lrn, batchnorm: normalisation."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.figures import Figures
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site
+from archcalc.values import Bool, PosFloat, PosInt, Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class LRN(KeepsShape, NoWeights, Layer):
+    """Local response normalisation across channels, as the AlexNet paper writes it:
+    b = a / (k + alpha · Σ a²)^beta over `size` neighbouring maps (torch divides alpha by size)."""
+
+    kind: ClassVar[str] = "lrn"
+    category: ClassVar[str] = "norm"
+    label: ClassVar[str] = "LRN"
+    summary: ClassVar[str] = "local response normalisation b = a / (k + α·Σa²)^β, as the AlexNet paper writes it"
+
+    size: PosInt = 5
+    alpha: PosFloat = 1e-4
+    beta: PosFloat = 0.75
+    k: PosFloat = 2.0
+
+    def reads_all(self, gpus: int) -> bool:
+        return False  # the paper's towers normalise over their own GPU's maps
+
+    def hyper(self) -> str:
+        return f"n={self.size}, α={self.alpha:g}, β={self.beta:g}, k={self.k:g}"
+
+    def build(self, site: Site) -> nn.Module:
+        from archcalc.torch_backend.modules import PaperLRN
+
+        return PaperLRN(self.size, self.alpha, self.beta, self.k, site.gpus)
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        from archcalc.torch_backend.modules import PaperLRN
+
+        assert isinstance(module, PaperLRN)
+        return PaperLRN(module.size, module.alpha, module.beta, module.k, module.groups // G) if module.groups % G == 0 else None
+
+
+@dataclass(frozen=True)
+class BatchNorm(KeepsShape, NoHyper, Layer):
+    kind: ClassVar[str] = "batchnorm"
+    category: ClassVar[str] = "norm"
+    label: ClassVar[str] = "batch norm"
+    summary: ClassVar[str] = "batch normalisation per channel (running statistics are buffers, not parameters)"
+
+    eps: PosFloat = 1e-5
+    affine: Bool = True
+
+    def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
+        if not self.affine:
+            return Figures.no_weights(out)
+        # gamma and beta per channel; connections: one input and one bias per unit
+        return Figures(params=2 * xs[0][0], connections=2 * math.prod(xs[0]), activations=math.prod(out))
+
+    def reads_all(self, gpus: int) -> bool:
+        return False
+
+    def build(self, site: Site) -> nn.Module:
+        from torch import nn
+
+        cls = nn.BatchNorm2d if len(site.inputs[0]) == 3 else nn.BatchNorm1d
+        return cls(site.inputs[0][0], eps=self.eps, affine=self.affine)
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        from torch import nn
+
+        from archcalc.torch_backend.shards import rows
+
+        assert isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d))
+        part = type(module)(module.num_features // G, module.eps, module.momentum, module.affine, module.track_running_stats)
+        return rows(module, part, g)

@@ -1,0 +1,74 @@
+"""maxpool, avgpool: a window over each map; stride defaults to the kernel."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from archcalc import text
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, keys_of
+from archcalc.receptive import Field, window_field
+from archcalc.sizes import ShapeError, SizeTerm, Sizing, spatial, window
+from archcalc.values import PadPair, Pair, PairOrKernel, Rounding, Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class Pool(NoWeights, PerMap, Layer):
+    category: ClassVar[str] = "pool"
+
+    kernel: Pair
+    stride: PairOrKernel = None
+    padding: PadPair = (0, 0)
+    rounding: Rounding = "floor"
+
+    @property
+    def steps(self) -> tuple[int, int]:
+        return self.stride if self.stride is not None else self.kernel
+
+    def spec_values(self, xs: tuple[Shape, ...]) -> dict[str, Any]:
+        return {**keys_of(self), "stride": self.steps, "padding": tuple((p, p) for p in self.padding)}
+
+    def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, H', W')
+        c, h, w = spatial(xs[0], self.kind)
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel)):
+            raise ShapeError(f"padding {text.pair(self.padding)} is more than half the kernel {text.pair(self.kernel)}")
+        th = window("H", h, self.kernel[0], self.steps[0], (self.padding[0],) * 2, 1, self.rounding)
+        tw = window("W", w, self.kernel[1], self.steps[1], (self.padding[1],) * 2, 1, self.rounding)
+        return Sizing((c, th.out, tw.out), (th, tw))
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return window_field(ins[0], terms, out)
+
+    def hyper(self) -> str:
+        h = f"{text.square(self.kernel)}/{text.pair(self.steps)}"
+        if any(self.padding):
+            h += f", pad {text.pair(self.padding)}"
+        return h + (", ceil" if self.rounding == "ceil" else "")
+
+
+@dataclass(frozen=True)
+class MaxPool(Pool):
+    kind: ClassVar[str] = "maxpool"
+    label: ClassVar[str] = "max pool"
+    summary: ClassVar[str] = "the largest value of each window, per map"
+
+    def build(self, site: Site) -> nn.Module:
+        from torch import nn
+
+        return nn.MaxPool2d(self.kernel, self.steps, self.padding, ceil_mode=self.rounding == "ceil")
+
+
+@dataclass(frozen=True)
+class AvgPool(Pool):
+    kind: ClassVar[str] = "avgpool"
+    label: ClassVar[str] = "avg pool"
+    summary: ClassVar[str] = "the mean of each window, per map (zero padding counts)"
+
+    def build(self, site: Site) -> nn.Module:
+        from torch import nn
+
+        return nn.AvgPool2d(self.kernel, self.steps, self.padding, ceil_mode=self.rounding == "ceil")

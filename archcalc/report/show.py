@@ -1,0 +1,128 @@
+"""`archcalc show` as rich renderables: the header, the layers, the GPU split, memory, claims, findings."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from archcalc import text
+from archcalc.analysis import Analysis, ValidInputs
+from archcalc.serialize import DtypeMemory
+from archcalc.text import dims, human, n
+
+
+def whole(table: Table) -> Table:
+    """Never cut a figure, name, shape or arithmetic short: right-justified and no-wrap columns
+    keep their widest cell; the text columns (type, hyper-parameters, details) wrap, down to 12."""
+    for i, column in enumerate(table.columns):
+        cells = [*column.cells, column.header, column.footer]
+        widest = max(len(line) for c in cells if isinstance(c, str) for line in c.split("\n"))
+        column.min_width = widest if i == 0 or column.justify == "right" or column.no_wrap else min(widest, 12)
+    return table
+
+
+def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None, per_layer: bool = False) -> RenderableType:
+    parts: list[RenderableType] = [_header(a), _layers_table(a)]
+    if a.gpu_totals:
+        parts.append(_gpu_table(a))
+    if mem is not None:
+        if per_layer:
+            parts.append(_memory_table(mem))
+        parts.append(Text(text.memory_text(*mem) + "\n"))
+    parts += [Text(text.valid_text(v) + "\n") for v in valid]
+    if a.claims:
+        parts.append(_claims_table(a))
+    parts.append(_findings_panel(a))
+    return Group(*parts)
+
+
+def _header(a: Analysis) -> Text:
+    head = Text()
+    head.append(a.name, style="bold")
+    if a.description:
+        head.append(f" — {a.description}")
+    head.append(f"\ninput {dims(a.input)}")
+    if a.gpus > 1:
+        head.append(f", split across {a.gpus} GPUs")
+    if a.findings:
+        head.append(f"   ⚠ {len(a.findings)} finding{'s' if len(a.findings) != 1 else ''} (below)", style="bold red")
+    head.append(f"\n{text.FLOPS_CONVENTION}", style="dim")
+    return head
+
+
+def _layers_table(a: Analysis) -> Table:
+    flagged = {f.layer for f in a.findings if f.kind == "non_integer_size"}
+    t = a.totals
+    table = Table(box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
+    table.add_column("layer", "total")
+    table.add_column("type")
+    table.add_column("hyper-parameters")
+    table.add_column("output", no_wrap=True)
+    table.add_column(text.arithmetic_header(a.rows), no_wrap=True)
+    table.add_column("receptive field\nsize /jump", no_wrap=True)
+    frozen = t.frozen_params > 0
+    table.add_column("params", f"{n(t.params)}\n{human(t.params)}", justify="right")
+    if frozen:
+        table.add_column("frozen params", n(t.frozen_params), justify="right")
+    for title, figure in (("MACs", t.macs), ("FLOPs", t.flops), ("connections", t.connections)):
+        table.add_column(title, f"{n(figure)}\n{human(figure)}", justify="right")
+    table.add_column("activations", f"{n(t.activations)}\nneurons {n(t.neurons)}", justify="right")
+    for row in a.rows:
+        f = row.figures
+        figures = [n(f.params), *([n(f.frozen_params)] if frozen else []), n(f.macs), n(f.flops), n(f.connections), n(f.activations)]
+        table.add_row(escape(row.name), text.kind_text(row), text.hyper_text(row), dims(row.output), text.arithmetic(row.terms),
+                      text.field_text(row.receptive_field), *figures, style="bold red" if row.name in flagged else None)
+    return whole(table)
+
+
+def _gpu_table(a: Analysis) -> Table:
+    table = Table(title=f"split across {a.gpus} GPUs (per image)", box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
+    table.add_column("layer", "total")
+    table.add_column("runs on")
+    for g in a.gpu_totals:
+        table.add_column(f"GPU {g.gpu} output", no_wrap=True)
+        for title, figure in (("params", g.params), ("MACs", g.macs), ("FLOPs", g.flops), ("activations", g.activations), ("receives", g.received)):
+            table.add_column(f"GPU {g.gpu} {title}", n(figure), justify="right")
+    for row in a.rows:
+        cells = [escape(row.name), text.placement_text(row)]
+        for s in row.gpus:
+            cells += [dims(s.output) if s.output else "—", n(s.params), n(s.macs), n(s.flops), n(s.activations), n(s.received) if s.received else ""]
+        table.add_row(*cells)
+    return whole(table)
+
+
+def _claims_table(a: Analysis) -> Table:
+    table = Table(title="claims checked", box=box.SIMPLE_HEAD)
+    for title in ("claim", "stated", "computed", "", "arithmetic"):
+        table.add_column(title)
+    for c in a.claims:
+        mark = Text("✓ confirmed", style="green") if c.confirmed else Text("✗ contradicted", style="bold red")
+        table.add_row(escape(c.subject), c.stated_text, c.computed_text, mark, escape(c.detail), style=None if c.confirmed else "red")
+    return table
+
+
+def _findings_panel(a: Analysis) -> RenderableType:
+    if not a.findings:
+        return Text("no findings: every size divides exactly and every claim holds", style="green")
+    body = Text()
+    for i, f in enumerate(a.findings, start=1):
+        body.append(f"{i}. ", style="bold")
+        body.append(f"[{f.kind}] ", style="bold red")
+        body.append(f.message + ("\n" if i < len(a.findings) else ""))
+    plural = "s" if len(a.findings) != 1 else ""
+    return Panel(body, title=f"⚠ {len(a.findings)} finding{plural}", border_style="red", title_align="left")
+
+
+def _memory_table(dm: DtypeMemory) -> Table:
+    dtype, m = dm
+    table = Table(title=f"memory per layer, batch {m.batch}, {dtype}", box=box.SIMPLE_HEAD)
+    table.add_column("layer")
+    for title in ("output bytes", "parameter bytes", "live bytes while it runs"):
+        table.add_column(title, justify="right")
+    for lm in m.layers:
+        table.add_row(escape(lm.name), n(lm.output_bytes), n(lm.param_bytes), n(lm.live_bytes), style="bold" if lm.name == m.peak_layer else None)
+    return whole(table)

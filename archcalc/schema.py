@@ -1,0 +1,84 @@
+"""A JSON Schema for spec files, made from the registry of kinds: what an editor needs to check and
+complete a spec as it is typed (`# yaml-language-server: $schema=archcalc.schema.json`).
+
+It says what can be said of one file without running it: the keys of each kind with their types and
+bounds, required keys, blocks and their `$name` arguments (inside a block any value may be a `$`
+expression), claims. What needs the network (shapes, names that exist, sizes that divide) is
+`archcalc show`'s to say.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archcalc.kinds import KINDS, keys
+from archcalc.spec.claims import CLAIM_FIGURES, TOTAL_FIGURES
+
+SCHEMA_ID = "https://archcalc.invalid/spec.schema.json"  # an identifier, not a place to fetch
+
+
+def _shape() -> dict[str, Any]:
+    return {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 3, "not": {"minItems": 2, "maxItems": 2}}
+
+
+def _stated() -> dict[str, Any]:
+    return {"oneOf": [{"type": "integer", "minimum": 0},
+                      {"type": "object", "required": ["about"], "additionalProperties": False,
+                       "properties": {"about": {"type": "integer", "minimum": 0},
+                                      "tolerance": {"type": "number", "minimum": 0, "exclusiveMaximum": 1}}}]}
+
+
+def _common() -> dict[str, Any]:
+    return {
+        "name": {"type": "string", "minLength": 1, "not": {"const": "input"}},
+        "type": {"type": "string"},
+        "inputs": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
+        "split": {"type": "boolean"},
+        "gpu": {"type": "integer", "minimum": 0},
+    }
+
+
+def _layer(in_block: bool) -> dict[str, Any]:
+    """A layer row: each kind's keys, exactly; a type that is no kind is a block's use (its arguments are the block's)."""
+    argument = {"type": "string", "pattern": r"\$"}
+    rules = []
+    for name, cls in KINDS.items():
+        props = dict(_common())
+        for k in keys(cls):
+            schema = k.value.schema()
+            props[k.key] = {"anyOf": [schema, argument]} if in_block else schema
+        rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+                      "then": {"properties": props, "required": ["name", "type", *(k.key for k in keys(cls) if k.required)],
+                               "additionalProperties": False}})
+    return {"type": "object", "required": ["name", "type"], "properties": _common(), "allOf": rules}
+
+
+def spec_schema() -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "archcalc spec",
+        "type": "object",
+        "required": ["name", "input", "layers"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "input": _shape(),
+            "gpus": {"type": "integer", "minimum": 1},
+            "blocks": {"type": "object", "additionalProperties": {
+                "type": "object", "required": ["layers"], "additionalProperties": False,
+                "properties": {"args": {"type": ["object", "null"]},
+                               "layers": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/block_layer"}}}}},
+            "layers": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/layer"}},
+            "claims": {"type": "object", "additionalProperties": False, "properties": {
+                "source": {"type": "string"},
+                "input": _shape(),
+                "layers": {"type": "object", "additionalProperties": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {"output": _shape(), **{k: _stated() for k in CLAIM_FIGURES[1:]}}}},
+                "totals": {"type": "object", "additionalProperties": False, "properties": {k: _stated() for k in TOTAL_FIGURES}},
+            }},
+        },
+        "$defs": {"layer": _layer(in_block=False), "block_layer": _layer(in_block=True)},
+    }

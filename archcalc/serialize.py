@@ -1,0 +1,169 @@
+"""JSON of every result, in one place: `show`, `compare` and `run`. README "JSON" documents the shapes.
+
+Numbers stay numbers (shapes are lists, exact figures integers); the text a person reads beside
+them (`hyper`, `detail`, `message`) is archcalc.text's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from archcalc import text
+from archcalc.errors import Location
+from archcalc.figures import FIGURES
+
+if TYPE_CHECKING:
+    from archcalc.analysis import Analysis, ClaimCheck, Finding, Row, ValidInputs
+    from archcalc.compare import Comparison
+    from archcalc.memory import Memory
+    from archcalc.torch_backend import RunResult, Timing
+
+DtypeMemory = tuple[str, "Memory"]  # the dtype's name and the memory at it
+TOTALS = (*FIGURES[:-1], "activations", "neurons")  # params, frozen_params, macs, flops, connections, activations, neurons
+GPU_FIGURES = ("params", "macs", "flops", "activations", "received")
+
+
+def plain(value: Any) -> Any:
+    """Tuples as lists, whole fractions as ints, other fractions as floats, all the way down."""
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else float(value)
+    return value
+
+
+def where_json(loc: Location | None) -> dict[str, Any] | None:
+    """The line and layer in the spec (the file is the one given: its path would tie the JSON to one machine)."""
+    return None if loc is None else {"line": loc.line, "layer": loc.layer}
+
+
+def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": a.name,
+        "description": a.description,
+        "input": list(a.input),
+        "flops_convention": text.FLOPS_CONVENTION,
+        "layers": [layer_json(r) for r in a.rows],
+        "totals": {k: getattr(a.totals, k) for k in TOTALS},
+        "findings": [finding_json(f) for f in a.findings],
+        "claims": [claim_json(c) for c in a.claims],
+    }
+    if mem is not None:
+        dtype, m = mem
+        per_layer = {lm.name: lm for lm in m.layers}
+        for layer in doc["layers"]:
+            lm = per_layer[layer["name"]]
+            layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes}
+        summary = dataclasses.asdict(m)
+        del summary["layers"]
+        doc["memory"] = {"dtype": dtype, **summary}
+    if valid:
+        doc["valid_inputs"] = [
+            {"axis": v.axis, "range": [v.low, v.high], "exact": list(v.exact), "smallest": v.smallest, "smallest_reason": v.reason}
+            for v in valid
+        ]
+    if a.gpu_totals:
+        doc["gpus"] = [{k: getattr(g, k) for k in ("gpu", "params", "macs", "flops", "activations", "neurons", "received")}
+                       for g in a.gpu_totals]
+    return doc
+
+
+def layer_json(r: Row) -> dict[str, Any]:
+    f = r.receptive_field
+    layer: dict[str, Any] = {
+        "name": r.name, "type": r.kind, "activation": r.activation, "hyper": r.layer.hyper(),
+        "inputs": list(r.inputs), "output": list(r.output),
+        "arithmetic": [{"axis": t.axis, "expression": t.expression(), "value": t.value(), "output": t.out, "exact": t.divides}
+                       for t in r.terms],
+        **{k: getattr(r.figures, k) for k in FIGURES},
+        "receptive_field": None if f is None else {"size": plain(f.size), "jump": plain(f.jump), "start": plain(f.start)},
+        "keys": plain(r.layer.spec_values(r.input_shapes)),
+        "where": where_json(r.where),
+    }
+    if r.gpus:
+        layer["placement"] = r.placement
+        layer["gpus"] = [{"gpu": s.gpu, "output": plain(s.output), **{k: getattr(s, k) for k in GPU_FIGURES}} for s in r.gpus]
+    return layer
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    doc: dict[str, Any] = {"layer": f.layer, "kind": f.kind, "message": f.message, "where": where_json(f.where)}
+    if f.term is not None:
+        doc.update(axis=f.term.axis, expression=f.term.expression(), value=plain(f.term.exact), output=f.term.out,
+                   nearest=plain(f.nearest))
+    if f.claim is not None:
+        doc.update(subject=f.claim.subject, stated=plain(f.claim.stated), computed=plain(f.claim.computed))
+    return doc
+
+
+def claim_json(c: ClaimCheck) -> dict[str, Any]:
+    return {"subject": c.subject, "layer": c.layer, "stated": plain(c.stated), "computed": plain(c.computed), "confirmed": c.confirmed,
+            "detail": c.detail, "figure": c.figure, "tolerance": c.tolerance, "stated_text": c.stated_text,
+            "computed_text": c.computed_text, "where": where_json(c.where)}
+
+
+def compare_json(c: Comparison, mems: Sequence[DtypeMemory] | None = None) -> dict[str, Any]:
+    """Each network as `show --format json` gives it (memory at the same batch and dtype), then the alignment and summary."""
+    from archcalc.compare import summary
+
+    return {
+        "networks": [to_json(a, (), mems[i] if mems else None) for i, a in enumerate(c.networks)],
+        "stages": [[s.row.name if s else None for s in line] for line in c.stages],
+        "summary": {title: values for title, values in summary(c)},
+    }
+
+
+def run_json(r: RunResult) -> dict[str, Any]:
+    """The JSON shape of one `archcalc run`."""
+    doc: dict[str, Any] = {
+        "name": r.name,
+        "input": list(r.input),
+        "device": r.device_name,
+        "torch_device": r.device,
+        "batch": r.timing.batch,
+        "dtype": r.dtype,
+        "checks": r.verification.checks,
+        "mismatches": [{"layer": m.layer, "check": m.check, "calculator": plain(m.calculator), "torch": plain(m.torch)}
+                       for m in r.verification.mismatches],
+        **_timing_json(r.timing),
+        "memory": {"estimate_bytes": r.memory.estimate_bytes, "estimate_peak_layer": r.memory.estimate_peak_layer,
+                   "measured_peak_bytes": r.memory.measured_peak_bytes},
+    }
+    if r.layer_times:
+        doc["per_layer_ms"] = [{"layer": t.name, "median": _sig(t.median_ms), "share": _sig(t.share)} for t in r.layer_times]
+    if r.split is not None:
+        s = r.split
+        doc["split"] = {
+            "devices": list(s.devices), "same_output": s.same_output, "max_abs_diff": s.max_abs_diff, "tolerance": s.tolerance,
+            "gpus": [{"gpu": g.gpu, "device": g.device, "params": g.params, "torch_params": g.torch_params,
+                      "flops": g.flops, "torch_flops": g.torch_flops} for g in s.gpus],
+            **(_timing_json(s.timing) if s.timing else {}),
+        }
+    return doc
+
+
+def _timing_json(t: Timing) -> dict[str, Any]:
+    return {
+        "forward_ms": {"median": _sig(t.median_ms), "min": _sig(t.min_ms), "max": _sig(t.max_ms), "runs": t.runs},
+        "images_per_s": _sig(t.images_per_s),
+        "tflops": _sig(t.tflops),
+    }
+
+
+def _sig(value: float) -> float:
+    """Six significant digits: timings are not more precise than that, and a CPU's TFLOP/s stays visible."""
+    return float(f"{value:.6g}")
+
+
+def kinds_json(kinds: dict[str, Any]) -> list[dict[str, Any]]:
+    """`archcalc kinds --format json`: each kind with its keys, their types and defaults (null: required)."""
+    from archcalc.kinds import keys
+
+    return [{"type": name, "category": cls.category, "summary": cls.summary,
+             "keys": [{"key": k.key, "type": k.value.name, "required": k.required,
+                       "default": None if k.required else plain(k.default), "default_text": None if k.required else k.value.show(k.default)}
+                      for k in keys(cls)]}
+            for name, cls in kinds.items()]

@@ -1,0 +1,178 @@
+"""YAML → a validated Spec. Every message says the file, the line and the layer.
+
+Each kind's keys are parsed by the Value its fields' annotations name (archcalc.kinds.keys), so a
+new kind needs no code here. Dicts stop at this module: what leaves it is frozen dataclasses.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from archcalc.errors import Location, SpecError
+from archcalc.kinds import KINDS, Key, Layer, keys
+from archcalc.spec.blocks import Block, Expander, read_blocks
+from archcalc.spec.claims import Claims, read_claims, shape_value
+from archcalc.values import Shape, int_value, pos_int, quote
+from archcalc.yamlmap import Loader, Map
+
+COMMON_KEYS = ("name", "type", "inputs", "split", "gpu")
+TOP_KEYS = ("name", "description", "input", "gpus", "blocks", "layers", "claims")
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    layer: Layer
+    inputs: tuple[str, ...] | None  # None: the layer before it (or the network input)
+    split: bool | None  # None: decided by the analysis (split unless its input sits on one GPU)
+    gpu: int
+    where: Location
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    description: str
+    input: Shape
+    gpus: int
+    layers: tuple[LayerSpec, ...]
+    claims: Claims | None
+    path: str
+    aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
+
+
+def parse_spec(text: str, label: str = "<spec>") -> Spec:
+    try:
+        raw = yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f":{mark.line + 1}" if mark else ""
+        problem = exc.problem or "not valid YAML"
+        if "could not determine a constructor" in str(exc):
+            problem = f"{problem.split(' for the tag')[0]}: tags that build Python objects are not allowed"
+        raise SpecError(f"{label}{line}", f"not a valid spec: {problem}", "specs are plain YAML mappings") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(label, f"not valid YAML: {exc}") from None
+    if not isinstance(raw, Map):
+        raise SpecError(f"{label}:1", "a spec must be a YAML mapping with name, input and layers")
+    return _Reader(label).spec(raw)
+
+
+class _Kind:
+    """A kind's keys, looked up once per spec rather than once per layer."""
+
+    def __init__(self, cls: type[Layer]) -> None:
+        self.cls = cls
+        self.keys: dict[str, Key] = {k.key: k for k in keys(cls)}
+        self.allowed = COMMON_KEYS + tuple(self.keys)
+        self.required = [k for k in self.keys.values() if k.required]
+
+
+class _Reader:
+    """Turns the raw mapping into a Spec, keeping the file name for messages."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.kinds: dict[str, _Kind] = {}
+        self.blocks: dict[str, Block] = {}
+
+    def where(self, m: Map, key: str | None = None, layer: str | None = None) -> Location:
+        line = m.key_lines.get(key, m.line) if key is not None else m.line
+        return Location(self.label, line, layer, note=m.note if layer else "")
+
+    def keys(self, m: Map, allowed: tuple[str, ...], what: str, layer: str | None = None) -> None:
+        for key in m:
+            if key not in allowed:
+                near = difflib.get_close_matches(str(key), allowed, n=1)
+                hint = f"did you mean '{near[0]}'?" if near else f"{what} takes: {', '.join(allowed)}"
+                raise SpecError(self.where(m, str(key), layer), f"unknown key '{key}' in {what}", hint)
+
+    def need(self, m: Map, key: str, what: str, layer: str | None = None) -> Any:
+        if key not in m:
+            raise SpecError(self.where(m, None, layer), f"{what} is missing the required key '{key}'")
+        return m[key]
+
+    def spec(self, m: Map) -> Spec:
+        self.keys(m, TOP_KEYS, "a spec")
+        name = _text(self.need(m, "name", "the spec"), self.where(m, "name"), "name")
+        description = _text(m.get("description", ""), self.where(m, "description"), "description")
+        net_input = shape_value(self.need(m, "input", "the spec"), self.where(m, "input"), "input")
+        gpus = pos_int(m.get("gpus", 1), self.where(m, "gpus"), "gpus")
+        rows = self.need(m, "layers", "the spec")
+        if not isinstance(rows, list) or not rows:
+            raise SpecError(self.where(m, "layers"), "'layers' must be a non-empty list of layers")
+        for index, row in enumerate(rows):
+            if not isinstance(row, Map):
+                line = rows.item_lines[index] if hasattr(rows, "item_lines") else m.key_lines["layers"]
+                raise SpecError(f"{self.label}:{line}", f"layer #{index + 1} is not a mapping but {quote(row)}",
+                                "write each layer as {name: ..., type: ...}")
+        self.blocks = read_blocks(m.get("blocks"), str(self.where(m, "blocks")), tuple(KINDS))
+        expander = Expander(self.blocks, self.label)
+        layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(expander.expand(rows)))
+        seen: dict[str, Location] = {}
+        for ls in layers:
+            if ls.name in seen:
+                first = seen[ls.name]
+                raise SpecError(ls.where, "duplicate layer name", f"first defined at {first.file}:{first.line}")
+            seen[ls.name] = ls.where
+        claims = read_claims(m["claims"], self, m) if "claims" in m else None
+        return Spec(name, description, net_input, gpus, layers, claims, self.label, tuple(expander.aliases.items()))
+
+    def kind(self, row: Map, name: str) -> _Kind:
+        kind = self.need(row, "type", "the layer", name)
+        if not isinstance(kind, str) or kind not in KINDS:
+            known = [*KINDS, *self.blocks]
+            if not isinstance(kind, str):
+                raise SpecError(self.where(row, "type", name), f"'type' must be the name of a layer type, not {quote(kind)}",
+                                f"types: {', '.join(known)}")
+            near = difflib.get_close_matches(kind, known, n=1)
+            raise SpecError(self.where(row, "type", name), f"unknown layer type '{quote(kind)[1:-1]}'",
+                            f"did you mean '{near[0]}'?" if near else f"types: {', '.join(known)}")
+        if kind not in self.kinds:
+            self.kinds[kind] = _Kind(KINDS[kind])
+        return self.kinds[kind]
+
+    def layer(self, row: Any, index: int, gpus: int, top: Map) -> LayerSpec:
+        if not isinstance(row, Map):
+            raise SpecError(f"{self.label}:{top.key_lines['layers']}", f"layer #{index + 1} is not a mapping")
+        name = row.get("name")
+        if not isinstance(name, str) or not name or name == "input":
+            problem = "'name' is missing" if name is None else f"'name' must be a non-empty text other than 'input', not {quote(name)}"
+            raise SpecError(self.where(row), f"layer #{index + 1}: {problem}")
+        kind = self.kind(row, name)
+        self.keys(row, kind.allowed, f"a {kind.cls.kind} layer", name)
+        values = {}
+        for key, value in row.items():
+            k = kind.keys.get(key)
+            if k is not None:
+                values[k.field] = k.value.parse(value, self.where(row, key, name), key)
+        for k in kind.required:
+            if k.field not in values:
+                raise SpecError(self.where(row, None, name), f"a {kind.cls.kind} layer needs '{k.key}'")
+        inputs = row.get("inputs")
+        if inputs is not None:
+            if isinstance(inputs, str):
+                inputs = [inputs]
+            if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
+                raise SpecError(self.where(row, "inputs", name), "'inputs' must be a list of layer names")
+            inputs = tuple(inputs)
+        split = row.get("split")
+        if split is not None and not isinstance(split, bool):
+            raise SpecError(self.where(row, "split", name), f"'split' must be true or false, not {quote(split)}")
+        gpu = int_value(row.get("gpu", 0), self.where(row, "gpu", name), "gpu", 0)
+        if gpu >= gpus:
+            raise SpecError(self.where(row, "gpu", name), f"gpu {gpu} does not exist: the spec has gpus: {gpus}", "GPUs count from 0")
+        return LayerSpec(name, kind.cls(**values), inputs, split, gpu, self.where(row, None, name))
+
+
+def _text(value: Any, where: Location, key: str) -> str:
+    if not isinstance(value, str):
+        raise SpecError(where, f"'{key}' must be text, not {quote(value)}")
+    return value
+
+
+__all__ = ["COMMON_KEYS", "TOP_KEYS", "LayerSpec", "Spec", "parse_spec"]

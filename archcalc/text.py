@@ -1,0 +1,243 @@
+"""Every string a person reads, made from numbers: figures, shapes, arithmetic, hyper-parameters,
+findings and claims. Pure (no rich): the tables, the diagram and the run report all use it, and
+nothing parses its strings back.
+
+Figures are exact integers with thousands separators; a humanised figure (60.97 M) may stand
+beside a total, never instead of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archcalc.analysis import ClaimCheck, Finding, Row, ValidInputs
+    from archcalc.compare import Stage
+    from archcalc.memory import Memory
+    from archcalc.receptive import ReceptiveField
+    from archcalc.sizes import SizeTerm
+
+FLOPS_CONVENTION = (
+    "FLOPs as torch.utils.flop_counter.FlopCounterMode counts them: 2 per multiply-accumulate (MAC) "
+    "in convolutions and dense layers; pooling, normalisation and activations count 0"
+)
+
+
+# --- numbers and shapes -----------------------------------------------------------------------
+
+
+def n(value: int) -> str:
+    """60965224 -> '60,965,224'."""
+    return f"{value:,}"
+
+
+def human(value: float) -> str:
+    """60965224 -> '60.97 M'."""
+    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= scale:
+            return f"{value / scale:.2f} {unit}"
+    return f"{value:g}"
+
+
+def size(value: int) -> str:
+    """Bytes, exact, with a binary unit beside: '243,860,896 B (232.6 MiB)'."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= scale:
+            return f"{value:,} B ({value / scale:.1f} {unit})"
+    return f"{value:,} B"
+
+
+def dims(shape: Sequence[int]) -> str:
+    """(96, 55, 55) -> '96×55×55' as papers write it; (4096,) -> '4096'."""
+    return "×".join(str(v) for v in shape)
+
+
+def hwc(shape: Sequence[int]) -> str:
+    """(96, 55, 55) -> '55×55×96' (height × width × channels, as the AlexNet paper draws it); (4096,) -> '4096'."""
+    ordered = (*shape[1:], shape[0]) if len(shape) == 3 else shape
+    return "×".join(str(v) for v in ordered)
+
+
+def pair(p: Sequence[object]) -> str:
+    """(3, 3) -> '3'; (1, 7) -> '1×7'."""
+    return str(p[0]) if p[0] == p[1] else f"{p[0]}×{p[1]}"
+
+
+def square(p: Sequence[int]) -> str:
+    """A kernel: (3, 3) -> '3×3'; (1, 7) -> '1×7'."""
+    return f"{p[0]}×{p[1]}"
+
+
+def share(value: float) -> str:
+    return f"{value:.1%}"
+
+
+# --- layers -----------------------------------------------------------------------------------
+
+
+def kind_text(row: Row) -> str:
+    """'conv + relu': the kind and its fused activation."""
+    return row.kind + (f" + {row.activation}" if row.activation else "")
+
+
+def hyper_text(row: Row) -> str:
+    """The hyper-parameter column: the kind's own, and what a dense layer flattens."""
+    hyper = row.layer.hyper()
+    if row.layer.flattens and len(row.input_shapes[0]) > 1:
+        return f"{hyper}, flattens {dims(row.input_shapes[0])}"
+    return hyper
+
+
+def arithmetic(terms: Sequence[SizeTerm]) -> str:
+    """Each axis's arithmetic, once when H and W agree: '(227 − 11 + 2·0)/4 + 1 = 55 (H and W)'."""
+    if len(terms) == 2 and terms[0].text() == terms[1].text():
+        return f"{terms[0].text()} (H and W)"
+    return "; ".join(f"{t.axis}: {t.text()}" for t in terms)
+
+
+def arithmetic_header(rows: Sequence[Row]) -> str:
+    """'size arithmetic  ((W − K + 2P)/S + 1)': the formulas of the size rules in the table."""
+    formulas = list(dict.fromkeys(t.formula for r in rows for t in r.terms))
+    return "size arithmetic" + (f"  ({'; '.join(formulas)})" if formulas else "")
+
+
+def field_text(f: ReceptiveField | None) -> str:
+    """'195 /32': the field's size and jump in input pixels (H×W when they differ)."""
+    if f is None:
+        return ""
+    return f"{pair(f.size)} /{pair(f.jump)}"
+
+
+def placement_text(row: Row) -> str:
+    return "split" if row.placement == "split" else f"GPU {row.placement}"
+
+
+def caption(row: Row) -> str:
+    """'conv 11×11/4, 96 + ReLU', 'dense 4096 units', 'max pool 3×3/2': the diagram's words for a layer."""
+    text = row.layer.caption()
+    if row.activation:
+        text += f" + {row.activation_label}"
+    return text
+
+
+# --- findings and claims ----------------------------------------------------------------------
+
+
+def stated(value: int, tolerance: float) -> str:
+    return n(value) if not tolerance else f"about {n(value)} (±{tolerance * 100:.3g}%)"
+
+
+def off(value: int, stated_value: int, tolerance: float) -> str:
+    """'+1.6% from the stated figure', or the difference itself when the claim is exact."""
+    if tolerance and stated_value:
+        return f"{(value - stated_value) / stated_value:+.1%} from the stated figure"
+    return "as stated" if value == stated_value else f"{value - stated_value:+,} from the stated figure"
+
+
+def figure_text(value: Any) -> str:
+    """A claim's value: a shape '96×55×55' or a figure '253,440'."""
+    return dims(value) if isinstance(value, tuple) else n(value)
+
+
+def finding_message(f: Finding) -> str:
+    """A finding as one sentence (or two), with its numbers."""
+    if f.kind == "non_integer_size":
+        t = f.term
+        assert t is not None and f.nearest is not None
+        sizes = " and ".join(str(v) for v in f.nearest if v is not None) or "none within reach"
+        noun = {"H": "heights", "W": "widths"}.get(t.axis, "sizes")
+        return (f"{f.layer}: {t.axis} = {t.expression()} = {t.value()} is not a whole number; {t.consequence()}. "
+                f"Nearest input {noun} for which every layer divides exactly: {sizes}")
+    assert f.claim is not None
+    return contradiction(f.claim)
+
+
+def contradiction(c: ClaimCheck) -> str:
+    if c.subject == "input":
+        return f"the stated input {c.stated_text} cannot be the network's: {c.detail}"
+    return f"claimed {c.subject} {c.stated_text}, but it is {c.computed_text}: {c.detail}"
+
+
+def valid_text(v: ValidInputs) -> str:
+    """'input sizes (H and W) from 1 to 454 for which every layer divides exactly: 67, 99, ...'"""
+    sizes = ", ".join(map(str, v.exact)) or "none"
+    smallest = f"the smallest the network accepts at all is {v.smallest}" if v.smallest else "no size is accepted"
+    return (f"input sizes ({v.axis}) from {v.low} to {v.high} for which every layer divides exactly: {sizes}\n"
+            f"{smallest}; {v.reason}")
+
+
+def memory_text(dtype: str, m: Memory) -> str:
+    lines = [f"memory at batch {m.batch}, {dtype} ({m.dtype_bytes} bytes a value): parameters {size(m.param_bytes)}; "
+             f"inference peak of live activations {size(m.peak_bytes)} at {m.peak_layer}; parameters + peak {size(m.inference_bytes)}"]
+    for t in m.training:
+        lines.append(f"training with {t.optimiser}: {size(t.total_bytes)} = parameters {t.param_bytes:,} + gradients {t.gradient_bytes:,}"
+                     f" + optimiser state {t.optimiser_bytes:,} + activations kept for backward {t.activation_bytes:,}")
+    return "\n".join(lines)
+
+
+def source(input_shapes: Sequence[Sequence[int]], output: Sequence[int]) -> str:
+    """Where a layer without size arithmetic gets its shape: 'from 256×6×6', or its merged inputs."""
+    if len(input_shapes) > 1:
+        return " + ".join(dims(x) for x in input_shapes) + f" → {dims(output)}"
+    return f"from {dims(input_shapes[0])}"
+
+
+def claim_detail(c: ClaimCheck) -> str:
+    """A claim's arithmetic: how the computed figure comes about, and how far it is from the stated one."""
+    if c.figure == "input":
+        return "; ".join(input_problems(c))
+    if c.figure == "output":
+        return arithmetic(c.terms) or source(c.input_shapes, c.computed)  # type: ignore[arg-type]
+    assert isinstance(c.computed, int) and isinstance(c.stated, int)
+    distance = off(c.computed, c.stated, c.tolerance)
+    if c.figure == "activations" and c.output is not None:
+        return f"{dims(c.output)} = {n(c.computed)}" + ("" if c.confirmed else f", {distance}")
+    if c.members > 1:
+        return distance + f" (summed over the {c.members} layers of '{c.layer}')"
+    return distance
+
+
+def input_problems(c: ClaimCheck, shape: Any = dims) -> list[str]:
+    """What the stated input does to the network, one phrase each; `shape` writes the shapes (dims or hwc)."""
+    ic = c.input_check
+    assert ic is not None
+    if ic.refused is not None:
+        return [f"the network cannot take it: {ic.refused}"]
+    floors = f"{ic.floors[0]} gives {arithmetic(ic.floors[1])}" if ic.floors else None
+    if ic.wrong is None:
+        said = "every layer divides exactly" if floors is None else f"not every size divides ({floors})"
+        return [said + (", and gives the stated shapes" if ic.shapes_stated else "")]
+    layer, computed, stated_shape = ic.wrong
+    more = f" (and {ic.more_wrong} more stated shapes)" if ic.more_wrong else ""
+    problems = [floors] if floors else []
+    problems.append(f"{layer} would be {shape(computed)}, not the stated {shape(stated_shape)}{more}")
+    if ic.spec_exact:
+        problems.append(f"the spec builds {shape(c.computed)}, where every layer divides exactly")
+    else:
+        problems.append(f"nearest sizes that divide exactly: {' and '.join(str(v) for v in ic.nearest if v)}")
+    return problems
+
+
+def stage_text(s: Stage | None) -> str:
+    """'conv 5×5/1, 6 → 6×28×28  (+ relu, dropout p=0.5)': a stage of `compare`."""
+    if s is None:
+        return ""
+    r = s.row
+    words = f"{kind_text(r)} {hyper_text(r)} → {dims(r.output)}".replace("  ", " ")
+    extras = [f.kind + (f" {f.layer.hyper()}" if f.category == "dropout" and f.layer.hyper() else "") for f in s.followers]
+    return words + (f"  (+ {', '.join(extras)})" if extras else "")
+
+
+def ratio(value: int | str, base: int | str) -> str:
+    if isinstance(value, str) or isinstance(base, str) or not base:
+        return ""
+    return f"×{value / base:,.3g}" if value / base < 1000 else f"×{value / base:,.0f}"
+
+
+def kind_keys(cls: Any, marks: str = "`") -> str:
+    """"`filters`, `kernel`, `stride` (1), ...": a kind's keys, each with its default (none: required); '—' for none."""
+    from archcalc.kinds import keys
+
+    parts = [f"{marks}{k.key}{marks}" + ("" if k.required else f" ({k.value.show(k.default)})") for k in keys(cls)]
+    return ", ".join(parts) or "—"

@@ -1,0 +1,153 @@
+"""The value types of the spec format: how each is parsed, described, shown and given a JSON Schema.
+
+A layer kind annotates its fields with these (``filters: PosInt``, ``stride: Pair = (1, 1)``), so
+that the field itself says how it is read: ``Annotated[int, POS_INT]``. The registry
+(archcalc.kinds) reads the annotations once; nothing looks a parser up by the text of a type.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Union
+
+from archcalc.errors import Location, SpecError
+
+Where = Union[str, Location]  # a place in a spec, for messages
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value type: `parse(value, where, key)` checks and converts what the YAML holds."""
+
+    name: str  # how `archcalc kinds` names it: 'int ≥ 1', 'int or [h, w]'
+    parse: Callable[[Any, Where, str], Any]
+    schema: Callable[[], dict[str, Any]]  # a JSON Schema fragment (a function: choices may come from the registry)
+    show: Callable[[Any], str] = field(default=lambda default: str(default))  # a default as the spec writes it
+
+
+def int_value(value: Any, where: Where, key: str, least: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(where, f"'{key}' must be a whole number, not {quote(value)}")
+    if value < least:
+        raise SpecError(where, f"'{key}' must be at least {least}, not {value}")
+    return value
+
+
+def pos_int(value: Any, where: Where, key: str) -> int:
+    return int_value(value, where, key, 1)
+
+
+def pair(value: Any, where: Where, key: str, least: int = 1) -> tuple[int, int]:
+    """An int or [h, w]."""
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise SpecError(where, f"'{key}' must be a number or [h, w], not a list of {len(value)}")
+        return int_value(value[0], where, key, least), int_value(value[1], where, key, least)
+    n = int_value(value, where, key, least)
+    return n, n
+
+
+def quote(value: Any, limit: int = 60) -> str:
+    """A value as a message quotes it, cut short: a spec's values may be long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _float(low: float, high: float | None, low_allowed: bool) -> Callable[[Any, Where, str], float]:
+    """A number above `low` (or at it, where `low_allowed`) and below `high`."""
+
+    def parse(value: Any, where: Where, key: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SpecError(where, f"'{key}' must be a number, not {quote(value)}")
+        if value < low or (value == low and not low_allowed) or (high is not None and value >= high):
+            bound = f"from {low} up to, not including, {high}" if high is not None else "positive"
+            raise SpecError(where, f"'{key}' must be {bound}, not {value}")
+        return float(value)
+
+    return parse
+
+
+def choice(options: Callable[[], tuple[str, ...]], optional: bool) -> Callable[[Any, Where, str], Any]:
+    """One of `options()` (or none, where `optional`); the options are asked for when a value is parsed."""
+
+    def parse(value: Any, where: Where, key: str) -> Any:
+        allowed = options()
+        if value in allowed or (optional and value is None):
+            return value
+        shown = ", ".join([*allowed, *(["none"] if optional else [])])
+        near = difflib.get_close_matches(str(value), allowed, n=1)
+        raise SpecError(where, f"'{key}' must be one of {shown}, not {quote(value)}", f"did you mean '{near[0]}'?" if near else None)
+
+    return parse
+
+
+def _bool(value: Any, where: Where, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(where, f"'{key}' must be true or false, not {quote(value)}")
+    return value
+
+
+def _padding(value: Any, where: Where, key: str) -> Any:
+    return "same" if value == "same" else pair(value, where, key, least=0)
+
+
+def _connections(value: Any, where: Where, key: str) -> tuple[tuple[int, ...], ...]:
+    """A list with one row per filter, each a list of the input maps (from 0) that filter reads."""
+    if not isinstance(value, list) or not value or not all(isinstance(row, list) and row for row in value):
+        raise SpecError(where, f"'{key}' must be a list with one non-empty list of input maps per filter")
+    table = tuple(tuple(int_value(i, where, key, 0) for i in row) for row in value)
+    repeated = next((f for f, row in enumerate(table) if len(set(row)) != len(row)), None)
+    if repeated is not None:
+        raise SpecError(where, f"'{key}' row {repeated} names an input map twice: {list(table[repeated])}")
+    return table
+
+
+def _int_schema(least: int) -> dict[str, Any]:
+    return {"type": "integer", "minimum": least}
+
+
+def _pair_schema(least: int) -> dict[str, Any]:
+    return {"oneOf": [_int_schema(least), {"type": "array", "items": _int_schema(least), "minItems": 2, "maxItems": 2}]}
+
+
+def _show_pair(p: Any) -> str:
+    return str(p[0]) if p[0] == p[1] else f"[{p[0]}, {p[1]}]"
+
+
+def _fusable() -> tuple[str, ...]:
+    from archcalc.kinds import fusable_activations  # the registry, once every kind is known
+
+    return fusable_activations()
+
+
+POS_INT = Value("int ≥ 1", pos_int, lambda: _int_schema(1))
+PAIR = Value("int or [h, w], ≥ 1", pair, lambda: _pair_schema(1), _show_pair)
+PAIR_OR_KERNEL = Value("int or [h, w], ≥ 1", pair, lambda: _pair_schema(1), lambda d: "= kernel")
+PAD_PAIR = Value("int or [h, w], ≥ 0", lambda v, w, k: pair(v, w, k, least=0), lambda: _pair_schema(0), _show_pair)
+PADDING = Value("int or [h, w], ≥ 0, or same", _padding, lambda: {"oneOf": [_pair_schema(0)["oneOf"][0], _pair_schema(0)["oneOf"][1],
+                                                                          {"const": "same"}]}, _show_pair)
+BOOL = Value("true or false", _bool, lambda: {"type": "boolean"}, lambda d: "true" if d else "false")
+RATE = Value("number, 0 ≤ p < 1", _float(0.0, 1.0, low_allowed=True), lambda: {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+             lambda d: f"{d:g}")
+POS_FLOAT = Value("number > 0", _float(0.0, None, low_allowed=False), lambda: {"type": "number", "exclusiveMinimum": 0}, lambda d: f"{d:g}")
+ACTIVATION = Value("an activation kind, or none", choice(_fusable, optional=True),
+                   lambda: {"oneOf": [{"enum": list(_fusable())}, {"type": "null"}]}, lambda d: "none")
+ROUNDING = Value("floor or ceil", choice(lambda: ("floor", "ceil"), optional=False), lambda: {"enum": ["floor", "ceil"]})
+CONNECTIONS = Value("a list of input-map lists, one per filter", _connections,
+                    lambda: {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 1, "items": _int_schema(0)}},
+                    lambda d: "none")
+
+Shape = tuple[int, ...]  # one sample, no batch: (C, H, W) or (units,)
+PosInt = Annotated[int, POS_INT]
+Pair = Annotated[tuple[int, int], PAIR]  # (h, w)
+PairOrKernel = Annotated[Union[tuple[int, int], None], PAIR_OR_KERNEL]  # None: the kernel
+PadPair = Annotated[tuple[int, int], PAD_PAIR]
+Padding = Annotated[Union[tuple[int, int], Literal["same"]], PADDING]
+Bool = Annotated[bool, BOOL]
+Rate = Annotated[float, RATE]
+PosFloat = Annotated[float, POS_FLOAT]
+ActivationName = Annotated[Union[str, None], ACTIVATION]
+Rounding = Annotated[str, ROUNDING]
+Connections = Annotated[Union[tuple[tuple[int, ...], ...], None], CONNECTIONS]  # per filter, the input maps it reads
