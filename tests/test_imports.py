@@ -1,7 +1,7 @@
 """What each part imports, proven in a fresh interpreter; the bundled specs found by name anywhere.
 
-`show` and `compare` must not import torch (issue 2: they start fast); the core (errors, layers,
-spec, graph, analysis, compare) imports no click, rich, graphviz or torch (STYLE.md).
+`show` and `compare` must not import torch (issue 2: they start fast); the core (CORE below)
+imports no click, rich, graphviz or torch (STYLE.md); the diagram and the torch backend no rich.
 """
 
 from __future__ import annotations
@@ -52,13 +52,26 @@ def test_show_and_compare_do_not_import_torch(args: list[str], tmp_path: Path) -
     assert "torch" not in top and "numpy" not in top
 
 
-@pytest.mark.parametrize("module", ["errors", "layers", "spec", "graph", "analysis", "compare"])
+CORE = ["errors", "values", "sizes", "figures", "receptive", "kinds", "spec", "graph", "analysis", "compare", "memory", "text",
+        "serialize", "schema", "report.plain"]
+
+
+@pytest.mark.parametrize("module", CORE)
 def test_core_imports_no_frontend(module: str, tmp_path: Path) -> None:
     code = f"import sys, archcalc.{module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60, check=True)
     top = set(proc.stdout.split())
     assert "archcalc" in top
     assert not top & {"click", "rich", "graphviz", "torch"}, top & {"click", "rich", "graphviz", "torch"}
+
+
+@pytest.mark.parametrize(("module", "allowed"), [("diagram", {"graphviz"}), ("torch_backend", {"torch"})])
+def test_diagram_and_torch_backend_do_not_import_rich(module: str, allowed: set[str], tmp_path: Path) -> None:
+    """Text is made in archcalc.text: neither imports rich to format a number."""
+    code = f"import sys, archcalc.{module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120, check=True)
+    top = set(proc.stdout.split())
+    assert allowed <= top and not top & ({"click", "rich", "graphviz", "torch"} - allowed)
 
 
 def test_report_imports_no_torch(tmp_path: Path) -> None:
