@@ -47,9 +47,12 @@ def _layer(in_block: bool) -> dict[str, Any]:
         for k in keys(cls):
             schema = k.value.schema()
             props[k.key] = {"anyOf": [schema, argument]} if in_block else schema
+        required = ["name", "type", *(k.key for k in keys(cls) if k.required)]
+        if cls.arity == 0:  # a merge reads two or more inputs, named
+            props["inputs"] = {"type": "array", "items": {"type": "string"}, "minItems": 2}
+            required.append("inputs")
         rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-                      "then": {"properties": props, "required": ["name", "type", *(k.key for k in keys(cls) if k.required)],
-                               "additionalProperties": False}})
+                      "then": {"properties": props, "required": required, "additionalProperties": False}})
     return {"type": "object", "required": ["name", "type"], "properties": _common(), "allOf": rules}
 
 
@@ -81,4 +84,7 @@ def spec_schema() -> dict[str, Any]:
             }},
         },
         "$defs": {"layer": _layer(in_block=False), "block_layer": _layer(in_block=True)},
+        # without blocks, every type is a kind (with blocks, a type may be a block's name)
+        "if": {"not": {"required": ["blocks"]}},
+        "then": {"properties": {"layers": {"items": {"properties": {"type": {"enum": list(KINDS)}}}}}},
     }
