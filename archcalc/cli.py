@@ -6,7 +6,6 @@ else; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from typing import TYPE_CHECKING, Any
@@ -79,7 +78,7 @@ def emit_text(text: str) -> None:
 
 
 def emit_json(doc: Any) -> None:
-    emit_text(json.dumps(doc, indent=2, ensure_ascii=False))
+    emit_text(serialize.dumps(doc))
 
 
 @click.group(cls=Archcalc, context_settings={"help_option_names": ["-h", "--help"]})

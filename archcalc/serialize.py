@@ -7,11 +7,14 @@ them (`hyper`, `detail`, `message`) is archcalc.text's.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from archcalc import text
+
 from archcalc.errors import Location
 from archcalc.figures import FIGURES
 
@@ -24,11 +27,15 @@ if TYPE_CHECKING:
 DtypeMemory = tuple[str, "Memory"]  # the dtype's name and the memory at it
 TOTALS = (*FIGURES[:-1], "activations", "neurons")  # params, frozen_params, macs, flops, connections, activations, neurons
 GPU_FIGURES = ("params", "macs", "flops", "activations", "received")
+_string = json.encoder.encode_basestring  # the C encoder of a str, as ensure_ascii=False writes it
 
 
 def plain(value: Any) -> Any:
     """Tuples as lists, whole fractions as ints, other fractions as floats, all the way down."""
-    if isinstance(value, (tuple, list)):
+    kind = type(value)
+    if kind is int or kind is str or value is None:
+        return value
+    if kind is tuple or kind is list:
         return [plain(v) for v in value]
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else float(value)
@@ -57,8 +64,8 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
         for layer in doc["layers"]:
             lm = per_layer[layer["name"]]
             layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes}
-        summary = dataclasses.asdict(m)
-        del summary["layers"]
+        summary = {f.name: getattr(m, f.name) for f in dataclasses.fields(m) if f.name != "layers"}
+        summary["training"] = [dataclasses.asdict(t) for t in m.training]
         doc["memory"] = {"dtype": dtype, **summary}
     if valid:
         doc["valid_inputs"] = [
@@ -71,16 +78,36 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
     return doc
 
 
+class Shared(list):  # type: ignore[type-arg]
+    """A part of the JSON that many layers have alike (a layer's keys, its arithmetic): made once per
+    distinct value, and `dumps` writes its text once per depth. Read it as the list it is; do not change it."""
+
+
+class SharedMap(dict):  # type: ignore[type-arg]
+    """Shared, for a mapping."""
+
+
+@lru_cache(maxsize=4096)
+def _arithmetic(terms: tuple[Any, ...]) -> Shared:
+    return Shared({"axis": t.axis, "expression": t.expression(), "value": t.value(), "output": t.out, "exact": t.divides} for t in terms)
+
+
+@lru_cache(maxsize=4096)
+def _keys(layer: Any, inputs: tuple[Any, ...]) -> SharedMap:
+    return SharedMap(plain(layer.spec_values(inputs)))
+
+
 def layer_json(r: Row) -> dict[str, Any]:
     f = r.receptive_field
+    figures = r.figures
     layer: dict[str, Any] = {
         "name": r.name, "type": r.kind, "activation": r.activation, "hyper": r.layer.hyper(),
         "inputs": list(r.inputs), "output": list(r.output),
-        "arithmetic": [{"axis": t.axis, "expression": t.expression(), "value": t.value(), "output": t.out, "exact": t.divides}
-                       for t in r.terms],
-        **{k: getattr(r.figures, k) for k in FIGURES},
+        "arithmetic": _arithmetic(r.terms),
+        "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
+        "connections": figures.connections, "activations": figures.activations,
         "receptive_field": None if f is None else {"size": plain(f.size), "jump": plain(f.jump), "start": plain(f.start)},
-        "keys": plain(r.layer.spec_values(r.input_shapes)),
+        "keys": _keys(r.layer, r.input_shapes),
         "where": where_json(r.where),
     }
     if r.gpus:
@@ -167,3 +194,67 @@ def kinds_json(kinds: dict[str, Any]) -> list[dict[str, Any]]:
                        "default": None if k.required else plain(k.default), "default_text": None if k.required else k.value.show(k.default)}
                       for k in keys(cls)]}
             for name, cls in kinds.items()]
+
+
+def dumps(doc: Any) -> str:
+    """`json.dumps(doc, indent=2, ensure_ascii=False)`, the same text, several times faster: the json
+    module's pure-Python indenting encoder costs more than the whole analysis of a large network."""
+    out: list[str] = []
+    _dump(doc, out, "\n", {})
+    return "".join(out)
+
+
+def _dump(value: Any, out: list[str], newline: str, shared: dict[tuple[int, str], str]) -> None:
+    kind = type(value)
+    if kind is Shared or kind is SharedMap:
+        key = (id(value), newline)
+        if key not in shared:
+            part: list[str] = []
+            _dump(dict(value) if kind is SharedMap else list(value), part, newline, shared)
+            shared[key] = "".join(part)
+        out.append(shared[key])
+    elif kind is str:
+        out.append(_string(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        out.append("{")
+        sep = inner
+        for key, item in value.items():
+            out.append(sep)
+            out.append(_string(key if type(key) is str else _key(key)))
+            out.append(": ")
+            _dump(item, out, inner, shared)
+            sep = "," + inner
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        if all(type(v) is int for v in value):  # shapes, kernels, sizes: the most common list, written at once
+            out.append("[" + inner + ("," + inner).join(map(str, value)) + newline + "]")
+            return
+        out.append("[")
+        sep = inner
+        for item in value:
+            out.append(sep)
+            _dump(item, out, inner, shared)
+            sep = "," + inner
+        out.append(newline + "]")
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    else:
+        out.append(json.dumps(value, ensure_ascii=False))  # floats (and anything json knows) exactly as json writes them
+
+
+def _key(key: Any) -> str:
+    return json.dumps(key)[1:-1] if isinstance(key, str) else json.dumps(key).strip('"') if key is not None else "null"

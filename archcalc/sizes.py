@@ -121,7 +121,7 @@ class WindowTerm:
 
     def value(self) -> str:
         """The exact result: '55', '54.25', '18.333…'."""
-        return fraction_text(self.exact)
+        return str(self.span // self.stride + 1) if self.divides else fraction_text(self.exact)
 
     def text(self) -> str:
         """'(224 − 11 + 2·0)/4 + 1 = 54.25 → 54' (the arrow only when it does not divide)."""

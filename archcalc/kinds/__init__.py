@@ -102,7 +102,10 @@ from archcalc.kinds.activations import Activation  # noqa: E402 - discovered abo
 
 def fusable_activations() -> tuple[str, ...]:
     """The values `activation:` takes on the kinds that fuse one."""
-    return tuple(name for name, cls in KINDS.items() if cls.fusable)
+    return _FUSABLE
+
+
+_FUSABLE = tuple(name for name, cls in KINDS.items() if cls.fusable)
 
 
 def activation_kind(name: str) -> Activation:

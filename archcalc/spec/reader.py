@@ -17,7 +17,7 @@ from archcalc.kinds import KINDS, Key, Layer, keys
 from archcalc.spec.blocks import Block, Expander, read_blocks
 from archcalc.spec.claims import Claims, read_claims, shape_value
 from archcalc.values import Shape, int_value, pos_int, quote
-from archcalc.yamlmap import Loader, Map
+from archcalc.yamlmap import Map, load
 
 COMMON_KEYS = ("name", "type", "inputs", "split", "gpu")
 TOP_KEYS = ("name", "description", "input", "gpus", "blocks", "layers", "claims")
@@ -47,7 +47,7 @@ class Spec:
 
 def parse_spec(text: str, label: str = "<spec>") -> Spec:
     try:
-        raw = yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a SafeLoader
+        raw = load(text)  # a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -149,7 +149,10 @@ class _Reader:
         for key, value in row.items():
             k = kind.keys.get(key)
             if k is not None:
-                values[k.field] = k.value.parse(value, self.where(row, key, name), key)
+                try:  # the place is made only for a message: most values are fine
+                    values[k.field] = k.value.parse(value, "", key)
+                except SpecError as exc:
+                    raise SpecError(self.where(row, key, name), exc.problem, exc.hint) from None
         for k in kind.required:
             if k.field not in values:
                 raise SpecError(self.where(row, None, name), f"a {kind.cls.kind} layer needs '{k.key}'")
