@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from archcalc import text
-
 from archcalc.errors import Location
 from archcalc.figures import FIGURES
 
