@@ -1,18 +1,24 @@
 """How fast `archcalc show` is, start to finish, and how its cost grows with the number of layers.
 
 1. Start to finish, as a user runs it (a new process each time; median of --repeat runs):
-   `archcalc show alexnet` (table and JSON), `archcalc compare lenet alexnet`, against
-   `python -c "import torch"` (what any torch-based tool pays before its first line of work) and
-   `python -c pass` (the interpreter alone). Target (issue 2): `show` well under a third of torch's import.
+   `archcalc show alexnet` (table and JSON), `archcalc compare lenet alexnet`, and `archcalc show` of
+   generated chains of 10,000 conv+relu layers (`activation: relu` on each conv, and conv and relu
+   as layers of their own) as JSON, against `python -c "import torch"` (what any torch-based tool
+   pays before its first line of work) and `python -c pass` (the interpreter alone), in one run.
+   With --baseline DIR (a checkout of another commit, e.g. `git worktree add /tmp/base cd76fed`)
+   the same commands run from there too, side by side, and the table gives new ÷ baseline.
 2. Generated chain specs of N layers (conv 3×3/1 pad 1, batchnorm, relu, repeated; every size divides):
-   each phase timed in this process (parse the YAML, build the graph, analyse, render JSON), best of
-   --repeat-chain runs; the cost per layer must stay roughly constant from 1,000 to 20,000 layers.
+   each phase timed in this process (read the YAML, turn it into a spec, build the graph, analyse,
+   write the JSON), best of --repeat-chain runs; the cost per layer must stay roughly constant from
+   1,000 to 20,000 layers.
    A second chain starts with five stride-2 convs on a 250×250 input, so that the sizes do not divide
    and the analysis also searches the nearest exact input sizes (findings); a third (short) chain
    starts with ten, so that the search must try about a thousand sizes per axis.
    The rich table is rendered for the smaller sizes only (it is the slowest phase by far).
 
-Run:  python benchmarks/bench_show.py                 (about a minute on 2 cores)
+The tables are Markdown, headed by the date, the machine and the commit; benchmarks/README.md keeps them.
+
+Run:  python benchmarks/bench_show.py                 (a few minutes on 2 cores)
       python benchmarks/bench_show.py --quick         (fewer repeats, sizes up to 4,000)
 """
 
@@ -23,7 +29,6 @@ import gc
 import io
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -35,16 +40,28 @@ from typing import Any
 
 from rich.console import Console
 
-from archcalc import report
+from archcalc import serialize
 from archcalc.analysis import analyse
 from archcalc.graph import build_graph
+from archcalc.report.show import show_table
 from archcalc.spec import parse_spec
+from archcalc.yamlmap import load
 
 CHAIN = (
     "{{name: conv{i}, type: conv, filters: 16, kernel: 3, padding: 1}}",
     "{{name: bn{i}, type: batchnorm}}",
     "{{name: relu{i}, type: relu}}",
 )
+
+
+def conv_relu_spec(layers: int, fused: bool) -> str:
+    """`layers` conv+relu layers: each conv with `activation: relu`, or conv and relu as layers of their own."""
+    if fused:
+        rows = [f"{{name: conv{i}, type: conv, filters: 16, kernel: 3, padding: 1, activation: relu}}" for i in range(layers)]
+    else:
+        rows = [f"{{name: conv{i}, type: conv, filters: 16, kernel: 3, padding: 1}}" if i % 2 == 0 else f"{{name: relu{i}, type: relu}}"
+                for i in range(layers)]
+    return f"name: convrelu{layers}\ninput: [16, 32, 32]\nlayers:\n" + "".join(f"  - {r}\n" for r in rows)
 
 
 def chain_spec(layers: int, strides: int = 0) -> str:
@@ -57,11 +74,6 @@ def chain_spec(layers: int, strides: int = 0) -> str:
         size = 3000  # ten stride-2 convs: exact inputs are ≡ 1023 mod 1024, so 2047 and 3071
     rows[:strides] = [f"{{name: down{i}, type: conv, filters: 16, kernel: 3, stride: 2}}" for i in range(strides)]
     return f"name: chain{layers}\ninput: [16, {size}, {size}]\nlayers:\n" + "".join(f"  - {r}\n" for r in rows)
-
-
-def archcalc_command() -> list[str]:
-    exe = shutil.which("archcalc")
-    return [exe] if exe else [sys.executable, "-m", "archcalc"]
 
 
 def time_command(cmd: list[str], repeat: int, cwd: str) -> list[float]:
@@ -87,17 +99,18 @@ def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
 
 def render_table(a: Any) -> str:
     console = Console(file=io.StringIO(), width=400, color_system=None)
-    console.print(report.show_table(a))
+    console.print(show_table(a))
     return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
 
 
 def phases(text: str, repeat: int, table: bool) -> dict[str, float]:
-    """Seconds per phase for one spec text."""
+    """Seconds per phase for one spec text: 'yaml' is the YAML alone, 'parse' the spec (YAML included)."""
+    t_yaml, _ = best(lambda: load(text), repeat)
     t_parse, spec = best(lambda: parse_spec(text, "chain.yaml"), repeat)
     t_graph, graph = best(lambda: build_graph(spec), repeat)
     t_analyse, a = best(lambda: analyse(graph), repeat)
-    t_json, _ = best(lambda: report.to_json(a), repeat)
-    result = {"parse": t_parse, "graph": t_graph, "analyse": t_analyse, "json": t_json, "findings": len(a.findings)}
+    t_json, _ = best(lambda: serialize.dumps(serialize.to_json(a)), repeat)
+    result = {"yaml": t_yaml, "parse": t_parse, "graph": t_graph, "analyse": t_analyse, "json": t_json, "findings": len(a.findings)}
     if table:
         result["table"], _ = best(lambda: render_table(a), 1)
     return result
@@ -125,46 +138,63 @@ def main() -> None:
     parser.add_argument("--gc-off", action="store_true", help="disable Python's cyclic garbage collector while timing phases")
     parser.add_argument("--skip-commands", action="store_true", help="only the chain specs (part 2)")
     parser.add_argument("--quick", action="store_true", help="--repeat 3 --repeat-chain 1 --sizes 1000 2000 4000")
+    parser.add_argument("--baseline", metavar="DIR", help="a checkout of another commit: its archcalc runs beside this one")
     args = parser.parse_args()
     if args.quick:
         args.repeat, args.repeat_chain, args.sizes, args.search_sizes = 3, 1, [1_000, 2_000, 4_000], [50, 100]
 
-    print(f"machine: {machine()}")
+    print(f"{time.strftime('%Y-%m-%d %H:%M %Z')} · {machine()} · commit {commit(Path(__file__).resolve().parent.parent)}")
     if not args.skip_commands:
-        start_to_finish(args.repeat)
+        start_to_finish(args.repeat, args.baseline)
     if args.gc_off:
         gc.disable()
         print("\n(the cyclic garbage collector is off while the phases run)")
     chains(args)
 
 
-def start_to_finish(repeat: int) -> None:
-    cli = archcalc_command()
+def commit(root: Path) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty"], capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+    except (subprocess.CalledProcessError, FileNotFoundError):
+        return "unknown"
+
+
+def start_to_finish(repeat: int, baseline: str | None) -> None:
+    cli = [sys.executable, "-m", "archcalc"]
     with tempfile.TemporaryDirectory() as tmp:
-        big = Path(tmp) / "chain10000.yaml"
-        big.write_text(chain_spec(10_000), encoding="utf-8")
+        specs = {"fused": Path(tmp) / "convrelu_fused.yaml", "apart": Path(tmp) / "convrelu_apart.yaml"}
+        specs["fused"].write_text(conv_relu_spec(10_000, fused=True), encoding="utf-8")
+        specs["apart"].write_text(conv_relu_spec(10_000, fused=False), encoding="utf-8")
         commands = [
-            ("python -c pass", [sys.executable, "-c", "pass"]),
-            ('python -c "import torch"', [sys.executable, "-c", "import torch"]),
-            ("archcalc show alexnet", [*cli, "show", "alexnet"]),
-            ("archcalc show alexnet --format json", [*cli, "show", "alexnet", "--format", "json"]),
-            ("archcalc show alexnet --input 224", [*cli, "show", "alexnet", "--input", "224"]),
-            ("archcalc compare lenet alexnet", [*cli, "compare", "lenet", "alexnet"]),
-            ("archcalc show chain10000.yaml --format json", [*cli, "show", str(big), "--format", "json"]),
+            ("python -c pass", [sys.executable, "-c", "pass"], False),
+            ('python -c "import torch"', [sys.executable, "-c", "import torch"], False),
+            ("archcalc show alexnet", [*cli, "show", "alexnet"], True),
+            ("archcalc show alexnet --format json", [*cli, "show", "alexnet", "--format", "json"], True),
+            ("archcalc show alexnet --input 224", [*cli, "show", "alexnet", "--input", "224"], True),
+            ("archcalc compare lenet alexnet", [*cli, "compare", "lenet", "alexnet"], True),
+            ("show 10,000 conv (activation: relu), json", [*cli, "show", str(specs["fused"]), "--format", "json"], True),
+            ("show 5,000 conv + 5,000 relu, json", [*cli, "show", str(specs["apart"]), "--format", "json"], True),
         ]
-        print(f"\n1. start to finish, a new process each run (median of {repeat}; min)")
-        print(f"{'command':<46}{'median ms':>10}{'min ms':>9}{'÷ torch':>9}")
-        medians: dict[str, float] = {}
-        for title, cmd in commands:
+        print(f"\n1. start to finish, a new process each run (median of {repeat}, in ms; min)\n")
+        head = "| command | median ms | min ms | ÷ import torch |"
+        print(head + (" baseline median ms | new ÷ baseline |" if baseline else ""))
+        print("|---|---:|---:|---:|" + ("---:|---:|" if baseline else ""))
+        torch_s = None
+        for title, cmd, ours in commands:
             try:
                 times = time_command(cmd, repeat, tmp)
+                base = time_command(cmd, repeat, baseline) if baseline and ours else None
             except (subprocess.CalledProcessError, FileNotFoundError):
-                print(f"{title:<46}{'failed':>10}")
+                print(f"| {title} | failed | | |")
                 continue
-            medians[title] = statistics.median(times)
-            torch_ms = medians.get('python -c "import torch"')
-            ratio = f"{medians[title] / torch_ms:.2f}" if torch_ms else ""
-            print(f"{title:<46}{medians[title] * 1e3:>10.0f}{min(times) * 1e3:>9.0f}{ratio:>9}")
+            median = statistics.median(times)
+            torch_s = median if "torch" in title else torch_s
+            ratio = f"{median / torch_s:.3f}" if torch_s else ""
+            row = f"| {title} | {median * 1e3:.0f} | {min(times) * 1e3:.0f} | {ratio} |"
+            if baseline:
+                row += f" {statistics.median(base) * 1e3:.0f} | {median / statistics.median(base):.2f} |" if base else " | |"
+            print(row)
 
 
 def chains(args: argparse.Namespace) -> None:
@@ -174,21 +204,22 @@ def chains(args: argparse.Namespace) -> None:
         10: "ten stride-2 convs first on 3000×3000: the nearest-size search tries ~1,000 sizes per axis",
     }
     for part, strides, sizes in (("2a", 0, args.sizes), ("2b", 5, args.sizes), ("2c", 10, args.search_sizes)):
-        print(f"\n{part}. chain specs, {labels[strides]} (best of {args.repeat_chain}; ms, and µs per layer)")
-        print(f"{'layers':>7}{'parse':>9}{'graph':>9}{'analyse':>9}{'json':>8}{'total':>9}{'µs/layer':>10}{'table':>9}{'findings':>9}")
-        per_layer: dict[str, list[float]] = {k: [] for k in ("parse", "graph", "analyse", "json", "total")}
+        print(f"\n{part}. chain specs, {labels[strides]} (best of {args.repeat_chain}; ms, and µs per layer)\n")
+        print("| layers | yaml | spec (with yaml) | graph | analyse | json | total | µs/layer | table | findings |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        per_layer: dict[str, list[float]] = {k: [] for k in ("yaml", "parse", "graph", "analyse", "json", "total")}
         for n in sizes:
             p = phases(chain_spec(n, strides), args.repeat_chain if strides < 10 else 1, n <= args.table_up_to and strides < 10)
             p["total"] = p["parse"] + p["graph"] + p["analyse"] + p["json"]
             for k in per_layer:
                 per_layer[k].append(p[k] / n * 1e6)
             table = f"{p['table'] * 1e3:.0f}" if "table" in p else "—"
-            print(f"{n:>7}{p['parse'] * 1e3:>9.0f}{p['graph'] * 1e3:>9.0f}{p['analyse'] * 1e3:>9.0f}{p['json'] * 1e3:>8.0f}"
-                  f"{p['total'] * 1e3:>9.0f}{per_layer['total'][-1]:>10.1f}{table:>9}{p['findings']:>9}")
+            print(f"| {n:,} | {p['yaml'] * 1e3:.0f} | {p['parse'] * 1e3:.0f} | {p['graph'] * 1e3:.0f} | {p['analyse'] * 1e3:.0f} | "
+                  f"{p['json'] * 1e3:.0f} | {p['total'] * 1e3:.0f} | {per_layer['total'][-1]:.1f} | {table} | {p['findings']} |")
         # a phase is flagged when its µs per layer grows by half and it is a tenth or more of the total
         growth = {k: v[-1] / v[0] for k, v in per_layer.items() if v[0] > 0}
         weighty = {k for k, v in per_layer.items() if v[-1] >= 0.1 * per_layer["total"][-1]}
-        print(f"   µs per layer at {sizes[-1]:,} layers ÷ at {sizes[0]:,}: "
+        print(f"\nµs per layer at {sizes[-1]:,} layers ÷ at {sizes[0]:,}: "
               + ", ".join(f"{k} {g:.2f}×{' (NOT linear)' if g > 1.5 and k in weighty else ''}" for k, g in growth.items()))
 
 

@@ -80,7 +80,7 @@ def _value(value: object, words: str) -> str:
 def _claim_text(c: ClaimCheck, whole: bool = False) -> str:
     """'✗ paper: output 55×55×96, computed 54×54×96' (the subject without the layer's name);
     `whole` in a GPU's half of a layer, whose own shape is half the claimed one."""
-    subject = c.subject.removeprefix(f"{c.layer} ") if c.layer else c.subject
+    subject = c.figure if c.layer else c.subject
     stated, computed = _value(c.stated, c.stated_text), _value(c.computed, c.computed_text)
     return f"✗ paper{', whole layer' if whole else ''}: {subject} {stated}, computed {computed}"
 
