@@ -73,11 +73,11 @@ def emit(renderable: RenderableType) -> None:
     a terminal narrower than the table's minimum gets long lines rather than cut figures."""
     from rich.console import Console  # rich only for the tables
 
-    console = Console()
+    console = Console(highlight=False, emoji=False)  # text as archcalc wrote it: no colouring of numbers, no :emoji: codes
     measured = console.measure(renderable, options=console.options.update_width(10_000))
     width = measured.maximum if not console.is_terminal else max(console.width, measured.minimum)
     if width != console.width:
-        console = Console(width=width, soft_wrap=False)
+        console = Console(width=width, soft_wrap=False, highlight=False, emoji=False)
     console.print(renderable)
 
 

@@ -148,3 +148,11 @@ def test_names_are_shown_verbatim_not_as_rich_markup(tmp_path: Path) -> None:
     assert "[red]T" in out and "conv[/]" in out and "[bold]r" in out
     out = run("compare", str(path), "lenet")
     assert "[red]T" in out
+
+
+def test_emoji_codes_in_names_stay_as_written(tmp_path: Path) -> None:
+    # rich turns ':thumbs_up:' into an emoji unless told not to; a spec's names reach the table as written
+    path = tmp_path / "e.yaml"
+    path.write_text('name: ":rocket: net"\ninput: [3, 8, 8]\nlayers:\n  - {name: ":thumbs_up:", type: relu}\n', encoding="utf-8")
+    out = CliRunner().invoke(main, ["show", str(path)]).stdout
+    assert ":rocket: net" in out and ":thumbs_up:" in out and "🚀" not in out and "👍" not in out
