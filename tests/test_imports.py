@@ -56,6 +56,19 @@ CORE = ["errors", "values", "sizes", "figures", "receptive", "kinds", "spec", "g
         "serialize", "schema", "report.plain"]
 
 
+@pytest.mark.parametrize(("args", "absent"), [
+    (["show", "alexnet"], {"torch", "importlib.metadata"}),
+    (["show", "alexnet", "--format", "json"], {"torch", "rich", "importlib.metadata"}),
+    (["show", "alexnet", "--format", "csv"], {"torch", "rich", "graphviz"}),
+    (["compare", "lenet", "alexnet", "--format", "markdown"], {"torch", "rich", "graphviz"}),
+], ids=" ".join)
+def test_each_format_imports_only_what_it_uses(args: list[str], absent: set[str], tmp_path: Path) -> None:
+    code = RUN_AND_LIST.format(args=args)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    modules = set(json.loads(proc.stderr.strip().splitlines()[-1])["modules"])
+    assert not {m for m in modules if m in absent or m.split(".")[0] in absent - {"importlib.metadata"}}
+
+
 @pytest.mark.parametrize("module", CORE)
 def test_core_imports_no_frontend(module: str, tmp_path: Path) -> None:
     code = f"import sys, archcalc.{module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
