@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from archcalc.errors import Location, SpecError
 from archcalc.kinds import Layer
 from archcalc.spec import Claims, Spec
+from archcalc.text import a_kind
 from archcalc.values import Shape
 
 INPUT = "input"
@@ -55,9 +56,9 @@ def build_graph(spec: Spec) -> Graph:
                 raise SpecError(ls.where, "a layer cannot read its own output (a cycle)")
         arity = ls.layer.arity
         if arity and len(inputs) != arity:
-            raise SpecError(ls.where, f"a {ls.layer.kind} layer reads {arity} input, not {len(inputs)}", "merge several with 'add' or 'concat'")
+            raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} reads {arity} input, not {len(inputs)}", "merge several with 'add' or 'concat'")
         if not arity and len(inputs) < 2:
-            raise SpecError(ls.where, f"a {ls.layer.kind} layer merges two or more inputs; 'inputs' names {len(inputs)}")
+            raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} merges two or more inputs; 'inputs' names {len(inputs)}")
         nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where))
     return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path, spec.aliases)
 

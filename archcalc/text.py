@@ -69,6 +69,11 @@ def square(p: Sequence[int]) -> str:
     return f"{p[0]}×{p[1]}"
 
 
+def a_kind(kind: str) -> str:
+    """'a conv layer', 'an add layer'."""
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} layer"
+
+
 def share(value: float) -> str:
     return f"{value:.1%}"
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -106,13 +107,12 @@ def test_its_arithmetic_and_finding_are_its_own(registered: None) -> None:
     assert a.rows[0].receptive_field is not None and a.rows[0].receptive_field.size == (2, 2)
 
 
-def test_the_table_header_names_every_formula(registered: None) -> None:
+def test_the_table_header_names_every_formula(registered: None, tmp_path: Path) -> None:
     runner = CliRunner(env={"NO_COLOR": "1"})
-    with runner.isolated_filesystem():
-        with open("spec.yaml", "w", encoding="utf-8") as f:
-            f.write(SPEC)
-        table = runner.invoke(main, ["show", "spec.yaml"])
-        doc = json.loads(runner.invoke(main, ["show", "spec.yaml", "--format", "json"]).stdout)
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(SPEC, encoding="utf-8")
+    table = runner.invoke(main, ["show", str(spec)])
+    doc = json.loads(runner.invoke(main, ["show", str(spec), "--format", "json"]).stdout)
     assert table.exit_code == 0, table.output
     assert "size arithmetic  (W/f; (W − K + 2P)/S + 1)" in table.stdout
     assert "9/2 = 4.5 → 4 (H and W)" in table.stdout

@@ -13,7 +13,7 @@ from archcalc.report.show import whole
 
 
 def kinds_table(kinds: dict[str, Any]) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, title="layer kinds")
+    table = Table(box=box.SIMPLE_HEAD, title="layer kinds", caption="every layer also has name and type, and may have inputs, split and gpu")
     for title in ("type", "category", "keys (default)", "what it is"):
         table.add_column(title)
     for name, cls in kinds.items():

@@ -16,6 +16,7 @@ from archcalc.errors import Location, SpecError
 from archcalc.kinds import KINDS, Key, Layer, keys
 from archcalc.spec.blocks import Block, Expander, read_blocks
 from archcalc.spec.claims import Claims, read_claims, shape_value
+from archcalc.text import a_kind
 from archcalc.values import Shape, int_value, pos_int, quote
 from archcalc.yamlmap import Map, load
 
@@ -144,7 +145,7 @@ class _Reader:
             problem = "'name' is missing" if name is None else f"'name' must be a non-empty text other than 'input', not {quote(name)}"
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}")
         kind = self.kind(row, name)
-        self.keys(row, kind.allowed, f"a {kind.cls.kind} layer", name)
+        self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
         values = {}
         for key, value in row.items():
             k = kind.keys.get(key)
@@ -155,7 +156,7 @@ class _Reader:
                     raise SpecError(self.where(row, key, name), exc.problem, exc.hint) from None
         for k in kind.required:
             if k.field not in values:
-                raise SpecError(self.where(row, None, name), f"a {kind.cls.kind} layer needs '{k.key}'")
+                raise SpecError(self.where(row, None, name), f"{a_kind(kind.cls.kind)} needs '{k.key}'")
         inputs = row.get("inputs")
         if inputs is not None:
             if isinstance(inputs, str):
