@@ -219,13 +219,15 @@ def _dump(value: Any, out: list[str], newline: str, shared: dict[tuple[int, str]
             out.append("{}")
             return
         inner = newline + "  "
-        out.append("{")
-        sep = inner
+        sep = "{" + inner
         for key, item in value.items():
-            out.append(sep)
-            out.append(_string(key if type(key) is str else _key(key)))
-            out.append(": ")
-            _dump(item, out, inner, shared)
+            name = _string(key if type(key) is str else _key(key))
+            scalar = _SCALARS.get(type(item))  # a str, an int, a bool or null: written here, without a call
+            if scalar is not None:
+                out.append(f"{sep}{name}: {scalar(item)}")
+            else:
+                out.append(f"{sep}{name}: ")
+                _dump(item, out, inner, shared)
             sep = "," + inner
         out.append(newline + "}")
     elif kind is list or kind is tuple:
@@ -253,6 +255,10 @@ def _dump(value: Any, out: list[str], newline: str, shared: dict[tuple[int, str]
         out.append(int.__repr__(value))
     else:
         out.append(json.dumps(value, ensure_ascii=False))  # floats (and anything json knows) exactly as json writes them
+
+
+_SCALARS: dict[type, Any] = {str: _string, int: int.__repr__, bool: lambda v: "true" if v else "false",
+                             type(None): lambda v: "null"}
 
 
 def _key(key: Any) -> str:
