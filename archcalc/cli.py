@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archcalc import analysis, serialize
+from archcalc import analysis, jsontext, serialize
 from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
@@ -86,7 +86,7 @@ def emit_text(text: str) -> None:
 
 
 def emit_json(doc: Any) -> None:
-    emit_text(serialize.dumps(doc))
+    emit_text(jsontext.dumps(doc))
 
 
 @click.group(cls=Archcalc, context_settings={"help_option_names": ["-h", "--help"]})

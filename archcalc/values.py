@@ -123,6 +123,7 @@ def _fusable() -> tuple[str, ...]:
 
 
 POS_INT = Value("int ≥ 1", pos_int, lambda: _int_schema(1))
+NON_NEG_INT = Value("int ≥ 0", lambda v, w, k: int_value(v, w, k, 0), lambda: _int_schema(0))
 PAIR = Value("int or [h, w], ≥ 1", pair, lambda: _pair_schema(1), _show_pair)
 PAIR_OR_KERNEL = Value("int or [h, w], ≥ 1", pair, lambda: _pair_schema(1), lambda d: "= kernel")
 PAD_PAIR = Value("int or [h, w], ≥ 0", lambda v, w, k: pair(v, w, k, least=0), lambda: _pair_schema(0), _show_pair)
@@ -139,8 +140,19 @@ CONNECTIONS = Value("a list of input-map lists, one per filter", _connections,
                     lambda: {"type": "array", "minItems": 1, "items": {"type": "array", "minItems": 1, "items": _int_schema(0)}},
                     lambda d: "none")
 
+APPROXIMATE = Value("none or tanh", choice(lambda: ("none", "tanh"), optional=False), lambda: {"enum": ["none", "tanh"]})
+DEPTH_MODE = Value("row or batch", choice(lambda: ("row", "batch"), optional=False), lambda: {"enum": ["row", "batch"]})
+def _finite(value: Any, where: Where, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
+        raise SpecError(where, f"'{key}' must be a finite number, not {quote(value)}")
+    return float(value)
+
+
+NUMBER = Value("number", _finite, lambda: {"type": "number"}, lambda d: f"{d:g}")
+
 Shape = tuple[int, ...]  # one sample, no batch: (C, H, W) or (units,)
 PosInt = Annotated[int, POS_INT]
+NonNegIntValue = Annotated[int, NON_NEG_INT]
 Pair = Annotated[tuple[int, int], PAIR]  # (h, w)
 PairOrKernel = Annotated[Union[tuple[int, int], None], PAIR_OR_KERNEL]  # None: the kernel
 PadPair = Annotated[tuple[int, int], PAD_PAIR]
@@ -150,4 +162,7 @@ Rate = Annotated[float, RATE]
 PosFloat = Annotated[float, POS_FLOAT]
 ActivationName = Annotated[Union[str, None], ACTIVATION]
 Rounding = Annotated[str, ROUNDING]
+Approximate = Annotated[str, APPROXIMATE]
+DepthMode = Annotated[str, DEPTH_MODE]
+Number = Annotated[float, NUMBER]
 Connections = Annotated[Union[tuple[tuple[int, ...], ...], None], CONNECTIONS]  # per filter, the input maps it reads

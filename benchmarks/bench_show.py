@@ -43,6 +43,7 @@ from rich.console import Console
 from archcalc import serialize
 from archcalc.analysis import analyse
 from archcalc.graph import build_graph
+from archcalc.jsontext import dumps
 from archcalc.report.show import show_table
 from archcalc.spec import parse_spec
 from archcalc.yamlmap import load
@@ -109,7 +110,7 @@ def phases(text: str, repeat: int, table: bool) -> dict[str, float]:
     t_parse, spec = best(lambda: parse_spec(text, "chain.yaml"), repeat)
     t_graph, graph = best(lambda: build_graph(spec), repeat)
     t_analyse, a = best(lambda: analyse(graph), repeat)
-    t_json, _ = best(lambda: serialize.dumps(serialize.to_json(a)), repeat)
+    t_json, _ = best(lambda: dumps(serialize.to_json(a)), repeat)
     result = {"yaml": t_yaml, "parse": t_parse, "graph": t_graph, "analyse": t_analyse, "json": t_json, "findings": len(a.findings)}
     if table:
         result["table"], _ = best(lambda: render_table(a), 1)

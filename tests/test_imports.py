@@ -53,7 +53,7 @@ def test_show_and_compare_do_not_import_torch(args: list[str], tmp_path: Path) -
 
 
 CORE = ["errors", "values", "sizes", "figures", "receptive", "kinds", "spec", "graph", "analysis", "compare", "memory", "text",
-        "serialize", "schema", "report.plain"]
+        "serialize", "jsontext", "schema", "report.plain"]
 
 
 @pytest.mark.parametrize(("args", "absent"), [

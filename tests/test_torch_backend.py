@@ -90,7 +90,10 @@ def test_alexnet_at_224_torch_floors_as_the_calculator_says() -> None:
 # one layer of every kind, in a chain whose shapes work: 4×12×12 in
 BUILD_EVERY = {
     "conv": ", filters: 4, kernel: 3, padding: 1", "lrn": "", "batchnorm": "", "relu": "", "sigmoid": "", "tanh": "",
-    "scaled_tanh": "", "relu6": "", "dropout": "", "maxpool": ", kernel: 2", "avgpool": ", kernel: 1", "subsample": "",
+    "scaled_tanh": "", "relu6": "", "hardswish": "", "hardsigmoid": "", "silu": "", "gelu": "", "leakyrelu": "", "elu": "",
+    "prelu": "", "layernorm": "", "groupnorm": ", groups: 2", "layer_scale": "", "stochastic_depth": "",
+    "channel_shuffle": ", groups: 2", "multiply": ", inputs: [channel_shuffle_layer, relu6_layer]", "chunk": ", chunks: 1",
+    "dropout": "", "maxpool": ", kernel: 2", "avgpool": ", kernel: 1", "subsample": "",
     "adaptiveavgpool": ", output: 2", "add": ", inputs: [adaptiveavgpool_layer, adaptiveavgpool_layer]",
     "concat": ", inputs: [add_layer, adaptiveavgpool_layer]", "globalavgpool": "", "flatten": "", "dense": ", units: 6",
     "softmax": "", "rbf": ", units: 3",

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archcalc.serialize import dumps
+from archcalc.jsontext import dumps
 from archcalc.yamlmap import Map, Seq, _compose, load
 
 

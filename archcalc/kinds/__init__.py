@@ -109,7 +109,12 @@ _FUSABLE = tuple(name for name, cls in KINDS.items() if cls.fusable)
 
 
 def activation_kind(name: str) -> Activation:
-    """The activation kind named by a fused `activation:` value, as a layer."""
-    layer = KINDS[name]()
-    assert isinstance(layer, Activation)
-    return layer
+    """The activation kind named by a fused `activation:` value, as a layer with its defaults."""
+    if name not in _ACTIVATIONS:
+        layer = KINDS[name]()
+        assert isinstance(layer, Activation)
+        _ACTIVATIONS[name] = layer
+    return _ACTIVATIONS[name]
+
+
+_ACTIVATIONS: dict[str, Activation] = {}

@@ -21,11 +21,12 @@ class Activation(Elementwise, Layer):
     extra_rules: ClassVar[tuple[str, ...]] = ("fused_label", "module")  # each activation's own, besides Layer's
 
     if TYPE_CHECKING:  # declared by each activation (missing_rules holds them to it)
-        def module(self, fused: bool) -> nn.Module:
-            """The torch module; `fused`: it follows its layer's own work, which nothing else reads, so it may run in place."""
+        def module(self, fused: bool, channels: int = 1) -> nn.Module:
+            """The torch module; `fused`: it follows its layer's own work, which nothing else reads, so it may run in
+            place; `channels`: its input's, for an activation with a weight per channel."""
 
     def build(self, site: Site) -> nn.Module:
-        return self.module(fused=False)
+        return self.module(fused=False, channels=site.inputs[0][0])
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class ReLU(Activation):
     fused_label: ClassVar[str] = "ReLU"
     summary: ClassVar[str] = "max(0, x)"
 
-    def module(self, fused: bool) -> nn.Module:
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
 
         return nn.ReLU(inplace=fused)  # not in place alone: another layer may read its input
@@ -48,7 +49,7 @@ class Sigmoid(Activation):
     fused_label: ClassVar[str] = "sigmoid"
     summary: ClassVar[str] = "1 / (1 + e^−x)"
 
-    def module(self, fused: bool) -> nn.Module:
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
 
         return nn.Sigmoid()
@@ -61,7 +62,7 @@ class Tanh(Activation):
     fused_label: ClassVar[str] = "tanh"
     summary: ClassVar[str] = "tanh(x)"
 
-    def module(self, fused: bool) -> nn.Module:
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
 
         return nn.Tanh()
@@ -76,7 +77,7 @@ class ScaledTanh(Activation):
     fused_label: ClassVar[str] = "scaled tanh"
     summary: ClassVar[str] = "LeCun's squashing function 1.7159·tanh(2x/3)"
 
-    def module(self, fused: bool) -> nn.Module:
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from archcalc.torch_backend.modules import ScaledTanh as Module
 
         return Module()
@@ -90,7 +91,7 @@ class Softmax(ReadsAll, Activation):
     summary: ClassVar[str] = "e^x / Σ e^x over the channels (or units)"
     fusable: ClassVar[bool] = False  # the normaliser sums over every unit: a layer of its own
 
-    def module(self, fused: bool) -> nn.Module:
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
 
         return nn.Softmax(dim=1)

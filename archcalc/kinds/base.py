@@ -144,6 +144,16 @@ class Units:
         return fixed((self.units,))
 
 
+def with_activation(own: Figures, activation: str | None, out: Shape) -> Figures:
+    """A layer's figures with its fused activation's weights added (prelu's slopes; most activations have none)."""
+    if activation is None:
+        return own
+    from archcalc.kinds import activation_kind
+
+    extra = activation_kind(activation).figures((out,), out)
+    return own + Figures(extra.params, extra.frozen_params, extra.macs, extra.flops, extra.connections, 0)
+
+
 def flat(x: Shape) -> int:
     """The values a flattened input has."""
     return math.prod(x)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
 from archcalc.figures import Figures
-from archcalc.kinds.base import Layer, Site, keys_of
+from archcalc.kinds.base import Layer, Site, keys_of, with_activation
 from archcalc.receptive import Field, window_field
 from archcalc.sizes import ShapeError, SizeTerm, Sizing, same_padding, spatial, window
 from archcalc.values import ActivationName, Bool, Connections, Padding, Pair, PosInt, Shape
@@ -81,7 +81,8 @@ class Conv(Layer):
         weights = self.weights(xs[0])
         params = weights + (self.filters if self.bias else 0)
         # one MAC per weight per output position; connections: every weight and the bias, at every position
-        return Figures.weighted(out, params=params, macs=weights * positions, connections=params * positions)
+        own = Figures.weighted(out, params=params, macs=weights * positions, connections=params * positions)
+        return with_activation(own, self.activation, out)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
@@ -119,7 +120,7 @@ class Conv(Layer):
             conv = TableConv2d(x[0], self.connections_table, self.kernel, self.stride, padding, self.dilation, self.bias)
         else:
             conv = nn.Conv2d(x[0], self.filters, self.kernel, self.stride, padding, self.dilation, self.groups, self.bias)
-        return fused([*pad, ("conv", conv)], self.activation)
+        return fused([*pad, ("conv", conv)], self.activation, self.filters)
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from torch import nn

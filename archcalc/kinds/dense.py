@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.figures import Figures
-from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat
+from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat, with_activation
 from archcalc.values import ActivationName, Bool, PosInt, Shape
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class Dense(Units, SeesWhole, ReadsAll, Layer):
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         weights = flat(xs[0]) * self.units
         params = weights + (self.units if self.bias else 0)
-        return Figures.weighted(out, params=params, macs=weights, connections=params)
+        return with_activation(Figures.weighted(out, params=params, macs=weights, connections=params), self.activation, out)
 
     def hyper(self) -> str:
         return str(self.units)
@@ -45,7 +45,7 @@ class Dense(Units, SeesWhole, ReadsAll, Layer):
         from archcalc.torch_backend.modules import flattened, fused
 
         x = site.inputs[0]
-        return fused([*flattened(x), ("linear", nn.Linear(flat(x), self.units, self.bias))], self.activation)
+        return fused([*flattened(x), ("linear", nn.Linear(flat(x), self.units, self.bias))], self.activation, self.units)
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from torch import nn

@@ -18,7 +18,7 @@ class ReLU6(Activation):
     fused_label: ClassVar[str] = "ReLU6"
     summary: ClassVar[str] = "min(max(0, x), 6), as MobileNetV2 clips it"
 
-    def module(self, fused: bool) -> nn.Module:
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
 
         return nn.ReLU6(inplace=fused)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
 from archcalc.figures import Figures
-from archcalc.kinds.base import Layer, Site, keys_of
+from archcalc.kinds.base import Layer, Site, keys_of, with_activation
 from archcalc.receptive import Field, window_field
 from archcalc.sizes import SizeTerm, Sizing, spatial, window
 from archcalc.values import ActivationName, Pair, PairOrKernel, Shape
@@ -49,7 +49,8 @@ class Subsample(Layer):
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         # a coefficient and a bias per map; connections: the kernel's inputs + the bias, per output unit
-        return Figures(params=2 * xs[0][0], connections=(self.kernel[0] * self.kernel[1] + 1) * math.prod(out), activations=math.prod(out))
+        own = Figures(params=2 * xs[0][0], connections=(self.kernel[0] * self.kernel[1] + 1) * math.prod(out), activations=math.prod(out))
+        return with_activation(own, self.activation, out)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
@@ -63,7 +64,7 @@ class Subsample(Layer):
     def build(self, site: Site) -> nn.Module:
         from archcalc.torch_backend.modules import Subsampling, fused
 
-        return fused([("subsample", Subsampling(site.inputs[0][0], self.kernel, self.steps))], self.activation)
+        return fused([("subsample", Subsampling(site.inputs[0][0], self.kernel, self.steps))], self.activation, site.inputs[0][0])
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from archcalc.torch_backend.modules import Subsampling

@@ -143,15 +143,98 @@ class Concat(nn.Module):
         return f"gpus={self.gpus}" if self.gpus != 1 else ""
 
 
-def fused(parts: list[tuple[str, nn.Module]], activation: str | None) -> nn.Module:
-    """A layer's module, with its fused activation after it (run in place: nothing else reads the layer's own output)."""
+def fused(parts: list[tuple[str, nn.Module]], activation: str | None, channels: int = 1) -> nn.Module:
+    """A layer's module, with its fused activation after it (run in place: nothing else reads the layer's own
+    output); `channels`: the layer's output channels, for an activation with a weight per channel (prelu)."""
     if activation is not None:
         from archcalc.kinds import activation_kind
 
-        parts = [*parts, (activation, activation_kind(activation).module(fused=True))]
+        parts = [*parts, (activation, activation_kind(activation).module(fused=True, channels=channels))]
     return parts[0][1] if len(parts) == 1 else nn.Sequential(OrderedDict(parts))
 
 
 def flattened(x: tuple[int, ...]) -> list[tuple[str, nn.Module]]:
     """An nn.Flatten first, for an input with more than one axis."""
     return [("flatten", nn.Flatten())] if len(x) > 1 else []
+
+
+class Multiply(nn.Module):
+    """Element-wise product; a C×1×1 input is broadcast over the other's H×W (squeeze-and-excitation)."""
+
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+class Chunk(nn.Module):
+    """The index-th of `chunks` equal channel slices: x.chunk(chunks, dim=1)[index] (ShuffleNetV2)."""
+
+    def __init__(self, chunks: int, index: int) -> None:
+        super().__init__()
+        self.chunks, self.index = chunks, index
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.chunk(self.chunks, dim=1)[self.index]
+
+    def extra_repr(self) -> str:
+        return f"chunks={self.chunks}, index={self.index}"
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """nn.LayerNorm over the channels at each position of an (N, C, H, W) tensor (torchvision's LayerNorm2d)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (N, C, H, W) -> (N, H, W, C) -> normalised -> (N, C, H, W)
+        return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+
+
+class LayerScale(nn.Module):
+    """A learned factor per channel (ConvNeXt, CaiT), starting at `init`."""
+
+    def __init__(self, channels: int, init: float, spatial: bool) -> None:
+        super().__init__()
+        shape = (channels, 1, 1) if spatial else (channels,)
+        self.weight = nn.Parameter(torch.full(shape, init))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weight
+
+
+class StochasticDepth(nn.Module):
+    """Drops the whole input (mode 'batch') or each sample's (mode 'row') with probability `rate` in training,
+    scaling what is kept by 1/(1 − rate), as torchvision.ops.StochasticDepth; the identity at inference."""
+
+    def __init__(self, rate: float, mode: str) -> None:
+        super().__init__()
+        self.rate, self.mode = rate, mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.rate == 0:
+            return x
+        shape = (x.shape[0],) + (1,) * (x.dim() - 1) if self.mode == "row" else (1,) * x.dim()
+        keep = torch.empty(shape, dtype=x.dtype, device=x.device).bernoulli_(1 - self.rate)
+        return x * keep / (1 - self.rate)
+
+    def extra_repr(self) -> str:
+        return f"p={self.rate}, mode={self.mode}"
+
+
+class LayerNormShare(nn.Module):
+    """GPU g's part of a LayerNorm2d split across G GPUs: it normalises the whole input over every channel
+    (as the whole layer does), keeps its own C/G channels, and holds only their weights and biases."""
+
+    def __init__(self, whole: nn.LayerNorm, g: int, G: int) -> None:
+        super().__init__()
+        c = whole.normalized_shape[0] // G
+        self.eps, self.first, self.count = whole.eps, g * c, c
+        self.weight = nn.Parameter(whole.weight.detach()[g * c:(g + 1) * c].clone()) if whole.weight is not None else None
+        self.bias = nn.Parameter(whole.bias.detach()[g * c:(g + 1) * c].clone()) if whole.bias is not None else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (N, C, H, W) whole -> (N, C/G, H, W), its share
+        y = F.layer_norm(x.permute(0, 2, 3, 1), x.shape[1:2], eps=self.eps).narrow(3, self.first, self.count)
+        if self.weight is not None:
+            y = y * self.weight
+        if self.bias is not None:
+            y = y + self.bias
+        return y.permute(0, 3, 1, 2)

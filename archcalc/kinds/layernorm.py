@@ -1,0 +1,98 @@
+"""layernorm, groupnorm: normalisation over the channels (at each position, or in groups of channels)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.figures import Figures
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site
+from archcalc.sizes import ShapeError, Sizing
+from archcalc.values import Bool, PosFloat, PosInt, Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+def _affine(xs: Sequence[Shape], out: Shape, affine: bool) -> Figures:
+    """A weight and a bias per channel; connections: one input and one bias per unit (as batchnorm)."""
+    if not affine:
+        return Figures.no_weights(out)
+    return Figures(params=2 * xs[0][0], connections=2 * math.prod(xs[0]), activations=math.prod(out))
+
+
+@dataclass(frozen=True)
+class LayerNorm(KeepsShape, NoHyper, Layer):
+    """Over the C channels at each position of a C×H×W input (torchvision's LayerNorm2d, nn.LayerNorm(C) on a
+    channels-last tensor), over the units of a vector."""
+
+    kind: ClassVar[str] = "layernorm"
+    category: ClassVar[str] = "norm"
+    label: ClassVar[str] = "layer norm"
+    summary: ClassVar[str] = "normalisation over the channels at each position (ConvNeXt), or over a vector's units"
+
+    eps: PosFloat = 1e-5
+    affine: Bool = True
+
+    def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
+        return _affine(xs, out, self.affine)
+
+    def reads_all(self, gpus: int) -> bool:
+        return True  # every channel at a position
+
+    def build(self, site: Site) -> nn.Module:
+        from torch import nn
+
+        from archcalc.torch_backend.modules import LayerNorm2d
+
+        cls = LayerNorm2d if len(site.inputs[0]) == 3 else nn.LayerNorm
+        return cls(site.inputs[0][0], eps=self.eps, elementwise_affine=self.affine)
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        from archcalc.torch_backend.modules import LayerNorm2d, LayerNormShare
+
+        # over channels: each GPU normalises every map it received, keeps its own with their weights
+        return LayerNormShare(module, g, G) if isinstance(module, LayerNorm2d) else None
+
+
+@dataclass(frozen=True)
+class GroupNorm(KeepsShape, Layer):
+    kind: ClassVar[str] = "groupnorm"
+    category: ClassVar[str] = "norm"
+    label: ClassVar[str] = "group norm"
+    summary: ClassVar[str] = "normalisation over groups of channels and the whole map"
+
+    groups: PosInt
+    eps: PosFloat = 1e-5
+    affine: Bool = True
+
+    def sizing(self, *xs: Shape) -> Sizing:
+        if len(xs[0]) != 3 or xs[0][0] % self.groups:
+            raise ShapeError(f"groups={self.groups} must divide the channels of a C×H×W input")
+        return Sizing(xs[0])
+
+    def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
+        return _affine(xs, out, self.affine)
+
+    def reads_all(self, gpus: int) -> bool:
+        return self.groups % gpus != 0  # whole groups on each GPU read only their own maps
+
+    def hyper(self) -> str:
+        return f"groups {self.groups}"
+
+    def build(self, site: Site) -> nn.Module:
+        from torch import nn
+
+        return nn.GroupNorm(self.groups, site.inputs[0][0], eps=self.eps, affine=self.affine)
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        from torch import nn
+
+        from archcalc.torch_backend.shards import rows
+
+        assert isinstance(module, nn.GroupNorm)
+        if module.num_groups % G:
+            return None
+        return rows(module, nn.GroupNorm(module.num_groups // G, module.num_channels // G, module.eps, module.affine), g)

@@ -1,0 +1,44 @@
+"""multiply: the element-wise product of two or more inputs (squeeze-and-excitation's scale)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.kinds.base import Site
+from archcalc.kinds.merges import Merge
+from archcalc.sizes import ShapeError, Sizing
+from archcalc.values import Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class Multiply(Merge):
+    """Inputs of one shape, or C×1×1 inputs broadcast over the H×W of the others: `inputs: [scale, input]`."""
+
+    kind: ClassVar[str] = "multiply"
+    label: ClassVar[str] = "multiply"
+    summary: ClassVar[str] = "element-wise product; a C×1×1 input is broadcast over the others' H×W (squeeze-and-excitation)"
+
+    def sizing(self, *xs: Shape) -> Sizing:
+        out = max(xs, key=lambda x: (len(x), x[1:] if len(x) == 3 else ()))
+        for x in xs:
+            broadcast = len(x) == 3 and len(out) == 3 and x[0] == out[0] and x[1:] == (1, 1)
+            if x != out and not broadcast:
+                raise ShapeError("multiply needs inputs of one shape, or C×1×1 inputs of the same C to broadcast")
+        return Sizing(out)
+
+    def reads_all(self, gpus: int) -> bool:
+        return False  # each map times its own scale
+
+    def build(self, site: Site) -> nn.Module:
+        from archcalc.torch_backend.modules import Multiply as Module
+
+        return Module()
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        import copy
+
+        return copy.deepcopy(module)

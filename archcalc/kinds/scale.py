@@ -1,0 +1,69 @@
+"""layer_scale, stochastic_depth: ConvNeXt's (and CaiT's, EfficientNet's) residual-branch factors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.figures import Figures
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site
+from archcalc.values import DepthMode, PosFloat, Rate, Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class LayerScale(KeepsShape, Layer):
+    kind: ClassVar[str] = "layer_scale"
+    category: ClassVar[str] = "norm"
+    label: ClassVar[str] = "layer scale"
+    summary: ClassVar[str] = "a learned factor per channel (ConvNeXt, CaiT), starting at `init`"
+
+    init: PosFloat = 1e-6
+
+    def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
+        # one factor per channel; connections: each unit reads its input through its factor
+        return Figures(params=xs[0][0], connections=math.prod(xs[0]), activations=math.prod(out))
+
+    def reads_all(self, gpus: int) -> bool:
+        return False
+
+    def hyper(self) -> str:
+        return f"init {self.init:g}"
+
+    def build(self, site: Site) -> nn.Module:
+        from archcalc.torch_backend.modules import LayerScale as Module
+
+        return Module(site.inputs[0][0], self.init, len(site.inputs[0]) == 3)
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        from archcalc.torch_backend.modules import LayerScale as Module
+        from archcalc.torch_backend.shards import rows
+
+        assert isinstance(module, Module)
+        return rows(module, Module(module.weight.shape[0] // G, 0.0, module.weight.dim() == 3), g)
+
+
+@dataclass(frozen=True)
+class StochasticDepth(KeepsShape, NoWeights, PerMap, Layer):
+    """torchvision.ops.StochasticDepth: in training, the residual branch dropped with probability `rate`
+    per sample ('row') or for the batch ('batch'); the identity at inference, which is what archcalc counts."""
+
+    kind: ClassVar[str] = "stochastic_depth"
+    category: ClassVar[str] = "dropout"
+    label: ClassVar[str] = "stochastic depth"
+    summary: ClassVar[str] = "a residual branch dropped in training (per sample or batch); the identity at inference"
+
+    rate: Rate = 0.0
+    mode: DepthMode = "row"
+
+    def hyper(self) -> str:
+        return f"p={self.rate:g}, {self.mode}"
+
+    def build(self, site: Site) -> nn.Module:
+        from archcalc.torch_backend.modules import StochasticDepth as Module
+
+        return Module(self.rate, self.mode)

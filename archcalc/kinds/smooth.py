@@ -1,0 +1,106 @@
+"""hardswish, hardsigmoid, silu, gelu, leakyrelu, elu: more activations (MobileNetV3, EfficientNet,
+ConvNeXt, ...). Functions of each value: no parameters, and FlopCounterMode counts no FLOPs for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc.kinds.activations import Activation
+from archcalc.values import Approximate, Number, PosFloat
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class Hardswish(Activation):
+    kind: ClassVar[str] = "hardswish"
+    label: ClassVar[str] = "hardswish"
+    fused_label: ClassVar[str] = "hardswish"
+    summary: ClassVar[str] = "x·ReLU6(x + 3)/6 (MobileNetV3)"
+
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
+        from torch import nn
+
+        return nn.Hardswish()
+
+
+@dataclass(frozen=True)
+class Hardsigmoid(Activation):
+    kind: ClassVar[str] = "hardsigmoid"
+    label: ClassVar[str] = "hardsigmoid"
+    fused_label: ClassVar[str] = "hardsigmoid"
+    summary: ClassVar[str] = "ReLU6(x + 3)/6 (MobileNetV3's squeeze-and-excitation gate)"
+
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
+        from torch import nn
+
+        return nn.Hardsigmoid()
+
+
+@dataclass(frozen=True)
+class SiLU(Activation):
+    kind: ClassVar[str] = "silu"
+    label: ClassVar[str] = "silu"
+    fused_label: ClassVar[str] = "SiLU"
+    summary: ClassVar[str] = "x·sigmoid(x), also called swish (EfficientNet)"
+
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
+        from torch import nn
+
+        return nn.SiLU()
+
+
+@dataclass(frozen=True)
+class GELU(Activation):
+    kind: ClassVar[str] = "gelu"
+    label: ClassVar[str] = "gelu"
+    fused_label: ClassVar[str] = "GELU"
+    summary: ClassVar[str] = "x·Φ(x), exact or with the tanh approximation (ConvNeXt, ViT)"
+
+    approximate: Approximate = "none"
+
+    def hyper(self) -> str:
+        return "" if self.approximate == "none" else "tanh approximation"
+
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
+        from torch import nn
+
+        return nn.GELU(approximate=self.approximate)
+
+
+@dataclass(frozen=True)
+class LeakyReLU(Activation):
+    kind: ClassVar[str] = "leakyrelu"
+    label: ClassVar[str] = "leaky relu"
+    fused_label: ClassVar[str] = "leaky ReLU"
+    summary: ClassVar[str] = "x for x ≥ 0, negative_slope·x below"
+
+    negative_slope: Number = 0.01
+
+    def hyper(self) -> str:
+        return f"slope {self.negative_slope:g}"
+
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
+        from torch import nn
+
+        return nn.LeakyReLU(self.negative_slope, inplace=fused)
+
+
+@dataclass(frozen=True)
+class ELU(Activation):
+    kind: ClassVar[str] = "elu"
+    label: ClassVar[str] = "elu"
+    fused_label: ClassVar[str] = "ELU"
+    summary: ClassVar[str] = "x for x > 0, alpha·(e^x − 1) below"
+
+    alpha: PosFloat = 1.0
+
+    def hyper(self) -> str:
+        return f"α={self.alpha:g}"
+
+    def module(self, fused: bool, channels: int = 1) -> nn.Module:
+        from torch import nn
+
+        return nn.ELU(self.alpha, inplace=fused)

@@ -1,0 +1,175 @@
+"""The first kinds of the modern vocabulary (issue 10), each against torch: output shape, parameters
+(numel), FlopCounterMode FLOPs, layer by layer through `archcalc run`'s module, and values where the
+kind moves or scales them (chunk, channel_shuffle, multiply, layernorm, layer_scale, stochastic_depth)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from archcalc import torch_backend as tb
+from archcalc.analysis import Analysis, analyse
+from archcalc.errors import SpecError
+from archcalc.graph import Graph, build_graph
+from archcalc.spec import parse_spec
+
+
+def loaded(rows: str, shape: str = "[8, 6, 6]") -> tuple[Graph, Analysis]:
+    graph = build_graph(parse_spec(f"name: t\ninput: {shape}\nlayers:\n{rows}"))
+    return graph, analyse(graph)
+
+
+def measure(module: nn.Module, x: tuple[int, ...]) -> tuple[tuple[int, ...], int, int]:
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        y = module.eval()(torch.randn(1, *x))
+    return tuple(y.shape[1:]), sum(p.numel() for p in module.parameters()), counter.get_total_flops()
+
+
+CASES = [  # one layer, the input, the torch module it must match
+    ("{name: a, type: hardswish}", (8, 6, 6), nn.Hardswish()),
+    ("{name: a, type: hardsigmoid}", (8, 6, 6), nn.Hardsigmoid()),
+    ("{name: a, type: silu}", (8, 6, 6), nn.SiLU()),
+    ("{name: a, type: gelu}", (8, 6, 6), nn.GELU()),
+    ("{name: a, type: gelu, approximate: tanh}", (16,), nn.GELU(approximate="tanh")),
+    ("{name: a, type: leakyrelu, negative_slope: 0.2}", (8, 6, 6), nn.LeakyReLU(0.2)),
+    ("{name: a, type: elu, alpha: 0.5}", (8, 6, 6), nn.ELU(0.5)),
+    ("{name: a, type: prelu}", (8, 6, 6), nn.PReLU(8)),  # a slope per channel: 8 parameters
+    ("{name: a, type: prelu, shared: true}", (8, 6, 6), nn.PReLU(1)),
+    ("{name: a, type: prelu}", (10,), nn.PReLU(10)),
+    ("{name: a, type: layernorm}", (8, 6, 6), tb.modules.LayerNorm2d(8)),  # 2·8 = 16 parameters
+    ("{name: a, type: layernorm, affine: false}", (8, 6, 6), tb.modules.LayerNorm2d(8, elementwise_affine=False)),
+    ("{name: a, type: layernorm}", (12,), nn.LayerNorm(12)),
+    ("{name: a, type: groupnorm, groups: 4}", (8, 6, 6), nn.GroupNorm(4, 8)),
+    ("{name: a, type: layer_scale}", (8, 6, 6), tb.modules.LayerScale(8, 1e-6, True)),  # 8 parameters
+    ("{name: a, type: stochastic_depth, rate: 0.2}", (8, 6, 6), nn.Identity()),
+    ("{name: a, type: chunk, chunks: 2, index: 1}", (8, 6, 6), tb.modules.Chunk(2, 1)),
+    ("{name: a, type: channel_shuffle, groups: 4}", (8, 6, 6), nn.ChannelShuffle(4)),
+]
+
+
+@pytest.mark.parametrize(("row", "x", "module"), CASES, ids=[c[0] for c in CASES])
+def test_each_kind_against_torch(row: str, x: tuple[int, ...], module: nn.Module) -> None:
+    graph, a = loaded(f"  - {row}\n", str(list(x)))
+    r = a.rows[0]
+    assert (r.output, r.params, r.flops) == measure(module, x)
+    assert r.macs == 0 and r.activations == math.prod(r.output)
+    assert tb.verify(graph, a).ok  # the module archcalc run builds, by hooks, numel and FlopCounterMode
+
+
+def test_fused_prelu_adds_its_slopes() -> None:
+    # conv 3×3, 8 → 4: 4·8·9 + 4 = 292 weights and biases, + 4 slopes of the fused PReLU = 296
+    graph, a = loaded("  - {name: c, type: conv, filters: 4, kernel: 3, activation: prelu}\n")
+    assert a.rows[0].params == 296 and a.totals.params == 296
+    module = tb.build_module(graph, a)
+    assert isinstance(module.get_submodule("c.prelu"), nn.PReLU) and module.get_submodule("c.prelu").num_parameters == 4
+    assert tb.verify(graph, a, module=module).ok
+
+
+SE = """  - {name: conv, type: conv, filters: 16, kernel: 3, padding: 1, activation: hardswish}
+  - {name: squeeze, type: globalavgpool}
+  - {name: fc1, type: conv, filters: 4, kernel: 1, activation: relu}
+  - {name: fc2, type: conv, filters: 16, kernel: 1, activation: hardsigmoid}
+  - {name: scale, type: multiply, inputs: [fc2, conv]}
+"""
+
+
+def test_squeeze_and_excitation_against_a_hand_written_block() -> None:
+    """MobileNetV3's SE: the C×1×1 gate broadcast over the map; every figure and the output values."""
+    graph, a = loaded(SE)
+    by = {r.name: r for r in a.rows}
+    assert by["scale"].output == (16, 6, 6) and by["scale"].params == 0 and by["scale"].flops == 0
+    # fc1: 4·16 + 4 = 68; fc2: 16·4 + 16 = 80; conv: 16·8·9 + 16 = 1,168
+    assert (by["fc1"].params, by["fc2"].params, a.totals.params) == (68, 80, 68 + 80 + 1_168)
+    assert by["scale"].receptive_field is not None and by["scale"].receptive_field.size == (8, 8)  # the gate sees the whole 6×6 map (+ padding)
+    module = tb.build_module(graph, a).eval()
+    assert tb.verify(graph, a, module=module).ok
+    x = torch.randn(2, 8, 6, 6)
+    with torch.no_grad():
+        conv = module.get_submodule("conv")(x)
+        gate = module.get_submodule("fc2")(module.get_submodule("fc1")(conv.mean((2, 3), keepdim=True)))
+        assert torch.allclose(module(x), conv * gate)
+
+
+def test_shufflenet_unit_values() -> None:
+    """ShuffleNetV2's unit: split the channels, transform one half, join, shuffle; against x.chunk and the reshape."""
+    rows = """  - {name: left, type: chunk, chunks: 2, index: 0, inputs: [input]}
+  - {name: right, type: chunk, chunks: 2, index: 1, inputs: [input]}
+  - {name: branch, type: conv, filters: 4, kernel: 1, activation: relu, inputs: [right]}
+  - {name: join, type: concat, inputs: [left, branch]}
+  - {name: shuffle, type: channel_shuffle, groups: 2}
+"""
+    graph, a = loaded(rows)
+    assert [r.output for r in a.rows] == [(4, 6, 6), (4, 6, 6), (4, 6, 6), (8, 6, 6), (8, 6, 6)]
+    module = tb.build_module(graph, a).eval()
+    x = torch.randn(1, 8, 6, 6)
+    with torch.no_grad():
+        left, right = x.chunk(2, dim=1)
+        joined = torch.cat([left, module.get_submodule("branch")(right)], 1)
+        shuffled = joined.view(1, 2, 4, 6, 6).transpose(1, 2).reshape(1, 8, 6, 6)  # ShuffleNet's channel shuffle
+        assert torch.equal(module(x), shuffled)
+
+
+def test_layernorm_over_channels_and_layer_scale_values() -> None:
+    graph, a = loaded("  - {name: norm, type: layernorm}\n  - {name: ls, type: layer_scale, init: 0.5}\n"
+                      "  - {name: drop, type: stochastic_depth, rate: 0.5}\n")
+    module = tb.build_module(graph, a).eval()
+    x = torch.randn(2, 8, 6, 6)
+    mean, var = x.mean(1, keepdim=True), x.var(1, unbiased=False, keepdim=True)
+    with torch.no_grad():
+        assert torch.allclose(module(x), 0.5 * (x - mean) / torch.sqrt(var + 1e-5), atol=1e-5)  # stochastic depth: identity at inference
+    drop = module.get_submodule("drop").train()
+    kept = drop(torch.ones(1000, 1, 1, 1))  # 'row': each sample kept (×2) or dropped (0)
+    assert set(kept.unique().tolist()) <= {0.0, 2.0} and 300 < int((kept == 0).sum()) < 700
+
+
+@pytest.mark.parametrize(("rows", "needles"), [
+    ("  - {name: a, type: conv, filters: 3, kernel: 1}\n  - {name: m, type: multiply, inputs: [a, input]}\n",
+     ("multiply needs inputs of one shape", "'a' 3×6×6", "'input' 8×6×6")),
+    ("  - {name: a, type: chunk, chunks: 3}\n", ("chunks=3 must divide its 8 channels",)),
+    ("  - {name: a, type: chunk, chunks: 2, index: 2}\n", ("index 2 is past the last of 2 chunks",)),
+    ("  - {name: a, type: channel_shuffle, groups: 3}\n", ("groups=3 must divide its 8 channels",)),
+    ("  - {name: a, type: groupnorm, groups: 3}\n", ("groups=3 must divide the channels",)),
+    ("  - {name: a, type: gelu, approximate: fast}\n", ("'approximate' must be one of none, tanh",)),
+    ("  - {name: a, type: leakyrelu, negative_slope: .nan}\n", ("'negative_slope' must be a finite number",)),
+])
+def test_what_a_kind_cannot_take_is_a_clear_error(rows: str, needles: tuple[str, ...]) -> None:
+    with pytest.raises(SpecError) as raised:
+        loaded(rows)
+    assert all(n in str(raised.value) for n in needles), str(raised.value)
+
+
+@pytest.mark.parametrize("kind", ["hardswish", "hardsigmoid", "silu", "gelu", "leakyrelu", "elu", "prelu", "relu6"])
+def test_every_new_activation_fuses(kind: str) -> None:
+    graph, a = loaded(f"  - {{name: c, type: conv, filters: 4, kernel: 3, activation: {kind}}}\n")
+    assert a.rows[0].activation == kind
+    assert tb.verify(graph, a).ok
+
+
+def test_the_new_kinds_split_across_two_gpus() -> None:
+    """Towers on two CPU "devices": each GPU holds and computes its share, the output is the single device's."""
+    rows = """  - {name: conv, type: conv, filters: 8, kernel: 3, padding: 1, groups: 2, activation: prelu}
+  - {name: gn, type: groupnorm, groups: 4}
+  - {name: ls, type: layer_scale, init: 0.5}
+  - {name: act, type: silu}
+  - {name: squeeze, type: globalavgpool}
+  - {name: gate, type: conv, filters: 8, kernel: 1, activation: hardsigmoid}
+  - {name: scale, type: multiply, inputs: [gate, act]}
+  - {name: ln, type: layernorm}
+  - {name: shuffle, type: channel_shuffle, groups: 2}
+"""
+    graph = build_graph(parse_spec(f"name: t\ninput: [8, 6, 6]\ngpus: 2\nlayers:\n{rows}"))
+    a = analyse(graph)
+    assert sum(g.params for g in a.gpu_totals) == a.totals.params
+    module = tb.build_module(graph, a).eval()
+    towers = tb.split_module(graph, a, module, ["cpu", "cpu"])
+    check = tb.check_split(graph, a, module, towers, ["cpu", "cpu"], torch.float32)
+    assert check.same_output, check
+    # conv 8·4·9 + 8 biases + 8 slopes = 304; groupnorm 2·8 = 16; layer scale 8; gate 8·8 + 8 = 72; layernorm 2·8 = 16
+    assert a.totals.params == 304 + 16 + 8 + 72 + 16 == 416
+    assert [g.params for g in a.gpu_totals] == [208, 208]
+    assert [g.torch_params for g in check.gpus] == [208, 208] and check.ok  # the towers hold just that
+    assert towers.get_submodule("gpu1.gn").num_groups == 2 and towers.get_submodule("gpu1.conv.prelu").num_parameters == 4
