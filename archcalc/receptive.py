@@ -161,3 +161,36 @@ def _cover(fields: Sequence[ReceptiveField]) -> ReceptiveField:
     end = tuple(max(f.start[a] + f.size[a] for f in fields) for a in (0, 1))
     jump = tuple(max(f.jump[a] for f in fields) for a in (0, 1))
     return ReceptiveField((end[0] - start[0], end[1] - start[1]), (jump[0], jump[1]), (start[0], start[1]))
+
+
+def transposed_field(f: Field, terms: Sequence[SizeTerm], out: tuple[int, ...]) -> Field:
+    """A transposed window (stride s, kernel k, dilation d, padding p): a window over the input spread s apart,
+    so the jump divides by s (a fraction), the field grows by (d·(k − 1))/s input units and starts p/s − (that) later."""
+    size, jump, start = [], [], []
+    for a, t in enumerate(terms):
+        step = Fraction(f.field.jump[a]) / t.stride  # type: ignore[attr-defined]
+        reach = t.dilation * (t.kernel - 1)  # type: ignore[attr-defined]
+        jump.append(_whole(step))
+        size.append(_whole(f.field.size[a] + reach * step))
+        start.append(_whole(f.field.start[a] + (t.padding - reach) * step))  # type: ignore[attr-defined]
+    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f))
+
+
+def scaled_field(f: Field, scale: Sequence[int], out: tuple[int, ...], reads: int = 1) -> Field:
+    """Upsampling by a whole factor: each output unit reads `reads` neighbouring input units (1 nearest, 2 bilinear);
+    the jump divides by the factor."""
+    jump = tuple(_whole(Fraction(f.field.jump[a]) / scale[a]) for a in (0, 1))
+    size = tuple(f.field.size[a] + (reads - 1) * f.field.jump[a] for a in (0, 1))
+    start = tuple(f.field.start[a] - (reads - 1) * f.field.jump[a] for a in (0, 1)) if reads > 1 else f.field.start
+    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f))
+
+
+def crop_field(f: Field, before: Sequence[int], out: tuple[int, ...]) -> Field:
+    """A crop keeps each unit's field; the first unit is the one `before` units in."""
+    start = tuple(f.field.start[a] + before[a] * f.field.jump[a] for a in (0, 1))
+    return Field(ReceptiveField(f.field.size, f.field.jump, (start[0], start[1])), grid_of(out, f))
+
+
+def _whole(value: Number) -> Number:
+    """A fraction that is a whole number as an int, so that fields stay ints where they can."""
+    return value.numerator if isinstance(value, Fraction) and value.denominator == 1 else value

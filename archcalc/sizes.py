@@ -9,6 +9,7 @@ assumes a formula: the findings, the tables' headers and the valid-input search 
       out = round((W + P_before + P_after − D·(K − 1) − 1)/S) + 1      (round: floor, or ceil for pools)
 
   which is ((W − K + 2P)/S) + 1 for dilation 1 and even padding.
+- The transposed window, whole-factor enlargement and crop terms are in sizes_other.py.
 - Kinds that keep the size (activations, normalisation, merges), fix it (adaptive pooling) or
   leave no spatial axes (dense) have no term: their size needs no arithmetic.
 """

@@ -141,6 +141,7 @@ CONNECTIONS = Value("a list of input-map lists, one per filter", _connections,
                     lambda d: "none")
 
 APPROXIMATE = Value("none or tanh", choice(lambda: ("none", "tanh"), optional=False), lambda: {"enum": ["none", "tanh"]})
+UPSAMPLE_MODE = Value("nearest or bilinear", choice(lambda: ("nearest", "bilinear"), optional=False), lambda: {"enum": ["nearest", "bilinear"]})
 DEPTH_MODE = Value("row or batch", choice(lambda: ("row", "batch"), optional=False), lambda: {"enum": ["row", "batch"]})
 def _finite(value: Any, where: Where, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
@@ -164,5 +165,7 @@ ActivationName = Annotated[Union[str, None], ACTIVATION]
 Rounding = Annotated[str, ROUNDING]
 Approximate = Annotated[str, APPROXIMATE]
 DepthMode = Annotated[str, DEPTH_MODE]
+UpsampleMode = Annotated[str, UPSAMPLE_MODE]
+PairOrNone = Annotated[Union[tuple[int, int], None], Value("int or [h, w], ≥ 1, or none", pair, lambda: _pair_schema(1), lambda d: "none")]
 Number = Annotated[float, NUMBER]
 Connections = Annotated[Union[tuple[tuple[int, ...], ...], None], CONNECTIONS]  # per filter, the input maps it reads

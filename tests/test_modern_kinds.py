@@ -5,6 +5,7 @@ kind moves or scales them (chunk, channel_shuffle, multiply, layernorm, layer_sc
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import pytest
 import torch
@@ -173,3 +174,87 @@ def test_the_new_kinds_split_across_two_gpus() -> None:
     assert [g.params for g in a.gpu_totals] == [208, 208]
     assert [g.torch_params for g in check.gpus] == [208, 208] and check.ok  # the towers hold just that
     assert towers.get_submodule("gpu1.gn").num_groups == 2 and towers.get_submodule("gpu1.conv.prelu").num_parameters == 4
+
+
+UP_CASES = [  # (row, input, torch module): transposed convolutions, upsampling, pixel shuffle
+    ("{name: a, type: convtranspose, filters: 4, kernel: 2, stride: 2}", (8, 5, 7), nn.ConvTranspose2d(8, 4, 2, 2)),
+    ("{name: a, type: convtranspose, filters: 4, kernel: 3, stride: 2, padding: 1, output_padding: 1}", (8, 5, 7),
+     nn.ConvTranspose2d(8, 4, 3, 2, 1, 1)),
+    ("{name: a, type: convtranspose, filters: 6, kernel: 4, stride: 2, padding: 1, groups: 3}", (6, 4, 4),
+     nn.ConvTranspose2d(6, 6, 4, 2, 1, groups=3)),
+    ("{name: a, type: convtranspose, filters: 2, kernel: 3, dilation: 2, bias: false}", (3, 4, 6),
+     nn.ConvTranspose2d(3, 2, 3, dilation=2, bias=False)),
+    ("{name: a, type: upsample, scale: 2}", (8, 5, 7), nn.Upsample(scale_factor=2)),
+    ("{name: a, type: upsample, scale: [2, 3], mode: bilinear}", (8, 5, 7), nn.Upsample(scale_factor=(2, 3), mode="bilinear")),
+    ("{name: a, type: upsample, size: [9, 11]}", (8, 5, 7), nn.Upsample(size=(9, 11))),
+    ("{name: a, type: pixel_shuffle, factor: 2}", (8, 5, 7), nn.PixelShuffle(2)),
+    ("{name: a, type: crop, size: [3, 4]}", (8, 5, 7), tb.modules.CenterCrop((3, 4))),
+]
+
+
+@pytest.mark.parametrize(("row", "x", "module"), UP_CASES, ids=[c[0] for c in UP_CASES])
+def test_enlarging_kinds_against_torch(row: str, x: tuple[int, ...], module: nn.Module) -> None:
+    graph, a = loaded(f"  - {row}\n", str(list(x)))
+    r = a.rows[0]
+    assert (r.output, r.params, r.flops) == measure(module, x)
+    assert tb.verify(graph, a).ok
+
+
+def test_a_transposed_convolution_shows_its_own_arithmetic() -> None:
+    # (7 − 1)·2 − 2·1 + 1·(4 − 1) + 0 + 1 = 14: U-Net-style doubling, always a whole number
+    graph, a = loaded("  - {name: up, type: convtranspose, filters: 4, kernel: 4, stride: 2, padding: 1}\n", "[8, 7, 7]")
+    [th, tw] = a.rows[0].terms
+    assert th.text() == "(7 − 1)·2 − 2·1 + 1·(4 − 1) + 0 + 1 = 14" and th.divides and a.findings == ()
+    # 8·4·16 + 4 = 516 parameters; FlopCounterMode: 2 · 7·7 input positions · 512 weights = 50,176
+    assert (a.rows[0].params, a.rows[0].flops) == (516, 50_176)
+
+
+def test_a_transposed_convolution_divides_the_jump() -> None:
+    # conv 3×3/2 then up-conv 2×2/2: the jump goes 1 → 2 → 1; the up-conv's field adds (2 − 1)·(2/2) = 1 pixel
+    graph, a = loaded("  - {name: down, type: conv, filters: 4, kernel: 3, stride: 2}\n"
+                      "  - {name: up, type: convtranspose, filters: 4, kernel: 2, stride: 2}\n"
+                      "  - {name: up2, type: convtranspose, filters: 4, kernel: 2, stride: 2}\n", "[8, 9, 9]")
+    down, up, up2 = (r.receptive_field for r in a.rows)
+    assert down is not None and up is not None and up2 is not None
+    assert (down.size, down.jump) == ((3, 3), (2, 2))
+    assert (up.size, up.jump, up.start) == ((4, 4), (1, 1), (-1, -1))
+    assert up2.jump == (Fraction(1, 2), Fraction(1, 2)) and up2.size == (Fraction(9, 2), Fraction(9, 2))
+
+
+def test_unet_copy_and_crop() -> None:
+    """U-Net (Ronneberger et al. 2015, figure 1): 64×568×568 cropped to the up-convolution's 392×392, margin 88."""
+    rows = """  - {name: skip, type: conv, filters: 4, kernel: 3}
+  - {name: pool, type: maxpool, kernel: 2, inputs: [skip]}
+  - {name: low, type: conv, filters: 4, kernel: 3}
+  - {name: up, type: convtranspose, filters: 4, kernel: 2, stride: 2}
+  - {name: crop, type: crop, inputs: [skip, up]}
+  - {name: join, type: concat, inputs: [crop, up]}
+"""
+    graph, a = loaded(rows, "[1, 14, 14]")
+    by = {r.name: r for r in a.rows}
+    # 14 → conv 12 → pool 6 → conv 4 → up 8; crop 12 → 8 with (12 − 8)/2 = 2 on each side
+    assert by["crop"].output == (4, 8, 8) and by["join"].output == (8, 8, 8)
+    assert by["crop"].terms[0].text() == "margin (12 − 8)/2 = 2" and a.findings == ()
+    module = tb.build_module(graph, a).eval()
+    assert tb.verify(graph, a, module=module).ok
+    x = torch.randn(1, 1, 14, 14)
+    with torch.no_grad():
+        skip = module.get_submodule("skip")(x)
+        assert torch.equal(module.get_submodule("crop")(skip, torch.zeros(1, 4, 8, 8)), skip[..., 2:10, 2:10])
+    # at 15 the margin is odd: (13 − 8)/2 = 2.5, a finding; torchvision rounds: 2 before, 3 after (round half to even)
+    a15 = analyse(graph, (1, 15, 15))
+    crop = next(f for f in a15.findings if f.layer == "crop")
+    assert "(13 − 8)/2 = 2.5 is not a whole number; the crop is off centre: 2 rows and columns cut before and 3 rows and columns after" in crop.message
+
+
+def test_crop_errors() -> None:
+    with pytest.raises(SpecError, match="cannot crop 6×6 to the larger 7×7"):
+        loaded("  - {name: c, type: crop, size: [7, 7]}\n")
+    with pytest.raises(SpecError, match="a crop layer reads 2 input, not 1"):
+        loaded("  - {name: c, type: crop}\n")
+    with pytest.raises(SpecError, match="output_padding 2 must be smaller than the stride 2 or the dilation 1"):
+        loaded("  - {name: u, type: convtranspose, filters: 2, kernel: 3, stride: 2, output_padding: 2}\n")
+    with pytest.raises(SpecError, match="r² = 9 must divide its 8 channels"):
+        loaded("  - {name: p, type: pixel_shuffle, factor: 3}\n")
+    with pytest.raises(SpecError, match="upsample takes a scale or a size"):
+        loaded("  - {name: u, type: upsample}\n")

@@ -93,6 +93,7 @@ BUILD_EVERY = {
     "scaled_tanh": "", "relu6": "", "hardswish": "", "hardsigmoid": "", "silu": "", "gelu": "", "leakyrelu": "", "elu": "",
     "prelu": "", "layernorm": "", "groupnorm": ", groups: 2", "layer_scale": "", "stochastic_depth": "",
     "channel_shuffle": ", groups: 2", "multiply": ", inputs: [channel_shuffle_layer, relu6_layer]", "chunk": ", chunks: 1",
+    "convtranspose": ", filters: 4, kernel: 1", "upsample": ", scale: 1", "pixel_shuffle": ", factor: 1", "crop": ", size: [12, 12]",
     "dropout": "", "maxpool": ", kernel: 2", "avgpool": ", kernel: 1", "subsample": "",
     "adaptiveavgpool": ", output: 2", "add": ", inputs: [adaptiveavgpool_layer, adaptiveavgpool_layer]",
     "concat": ", inputs: [add_layer, adaptiveavgpool_layer]", "globalavgpool": "", "flatten": "", "dense": ", units: 6",

@@ -238,3 +238,17 @@ class LayerNormShare(nn.Module):
         if self.bias is not None:
             y = y + self.bias
         return y.permute(0, 3, 1, 2)
+
+
+class CenterCrop(nn.Module):
+    """The centre of x cut to `size`, or to the H×W of a second input, as torchvision's center_crop cuts it
+    (the top and left margins rounded: int(round((H − h)/2)))."""
+
+    def __init__(self, size: tuple[int, int] | None) -> None:
+        super().__init__()
+        self.size = size
+
+    def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
+        h, w = self.size if self.size is not None else reference.shape[-2:]  # type: ignore[union-attr]
+        top, left = int(round((x.shape[-2] - h) / 2.0)), int(round((x.shape[-1] - w) / 2.0))
+        return x[..., top:top + h, left:left + w]

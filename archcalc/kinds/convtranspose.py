@@ -1,0 +1,82 @@
+"""convtranspose: a transposed 2-D convolution, which enlarges its input (U-Net's up-convolution)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc import text
+from archcalc.figures import Figures
+from archcalc.kinds.base import Layer, Site, with_activation
+from archcalc.receptive import Field, transposed_field
+from archcalc.sizes import ShapeError, SizeTerm, Sizing, spatial
+from archcalc.sizes_other import transposed
+from archcalc.values import ActivationName, Bool, PadPair, Pair, PosInt, Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class ConvTranspose(Layer):
+    kind: ClassVar[str] = "convtranspose"
+    category: ClassVar[str] = "conv"
+    label: ClassVar[str] = "up-conv"
+    summary: ClassVar[str] = "transposed 2-D convolution: out = (W − 1)·S − 2P + D·(K − 1) + output_padding + 1"
+    neurons: ClassVar[bool] = True
+    creates_channels: ClassVar[bool] = True
+
+    filters: PosInt
+    kernel: Pair
+    stride: Pair = (1, 1)
+    padding: PadPair = (0, 0)
+    output_padding: PadPair = (0, 0)
+    dilation: Pair = (1, 1)
+    groups: PosInt = 1
+    bias: Bool = True
+    activation: ActivationName = None
+
+    def sizing(self, *xs: Shape) -> Sizing:  # (C_in, H, W) -> (filters, H', W')
+        c, h, w = spatial(xs[0], self.kind)
+        if c % self.groups or self.filters % self.groups:
+            raise ShapeError(f"groups={self.groups} must divide its {c} input channels and its {self.filters} filters")
+        th, tw = (transposed(a, n, self.kernel[i], self.stride[i], self.padding[i], self.dilation[i], self.output_padding[i])
+                  for i, (a, n) in enumerate((("H", h), ("W", w))))
+        return Sizing((self.filters, th.out, tw.out), (th, tw))
+
+    def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
+        weights = xs[0][0] * (self.filters // self.groups) * self.kernel[0] * self.kernel[1]
+        params = weights + (self.filters if self.bias else 0)
+        # FlopCounterMode counts a transposed convolution at its input positions: every weight at every one of them
+        positions = xs[0][1] * xs[0][2]
+        return with_activation(Figures.weighted(out, params=params, macs=weights * positions, connections=params * positions),
+                               self.activation, out)
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return transposed_field(ins[0], terms, out)
+
+    def reads_all(self, gpus: int) -> bool:
+        return self.groups % gpus != 0
+
+    def hyper(self) -> str:
+        h = f"{text.square(self.kernel)}/{text.pair(self.stride)} up, {self.filters}"
+        if any(self.padding):
+            h += f", pad {text.pair(self.padding)}"
+        if any(self.output_padding):
+            h += f", out pad {text.pair(self.output_padding)}"
+        if any(d != 1 for d in self.dilation):
+            h += f", dil {text.pair(self.dilation)}"
+        return h + (f", groups {self.groups}" if self.groups != 1 else "")
+
+    def build(self, site: Site) -> nn.Module:
+        from torch import nn
+
+        from archcalc.torch_backend.modules import fused
+
+        conv = nn.ConvTranspose2d(site.inputs[0][0], self.filters, self.kernel, self.stride, self.padding, self.output_padding,
+                                  self.groups, self.bias, self.dilation)
+        return fused([("conv", conv)], self.activation, self.filters)
+
+    def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
+        return None  # its weights hold the output maps in their second axis: the towers compute it whole

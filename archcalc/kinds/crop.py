@@ -1,0 +1,53 @@
+"""crop: the centre of a map cut to the size of another (U-Net's copy and crop) or to a given size."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from archcalc import text
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
+from archcalc.receptive import Field, crop_field
+from archcalc.sizes import ShapeError, SizeTerm, Sizing, spatial
+from archcalc.sizes_other import CropTerm
+from archcalc.values import PairOrNone, Shape
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+@dataclass(frozen=True)
+class Crop(NoWeights, PerMap, Layer):
+    """`inputs: [down4.relu2, up1.conv]` cuts the first to the second's H×W; `size: [h, w]` to a given size (one input).
+    A total margin that is odd cannot be centred: a finding, as torchvision's center_crop rounds one side."""
+
+    kind: ClassVar[str] = "crop"
+    category: ClassVar[str] = "reshape"
+    label: ClassVar[str] = "crop"
+    summary: ClassVar[str] = "the centre of its first input cut to the H×W of its second (U-Net's copy and crop), or to `size`"
+
+    size: PairOrNone = None
+
+    @property
+    def arity(self) -> int:  # type: ignore[override]  # a size, or a second input to take it from
+        return 1 if self.size is not None else 2
+
+    def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W)[, (C', h, w)] -> (C, h, w)
+        c, h, w = spatial(xs[0], self.kind)
+        target = self.size if self.size is not None else spatial(xs[1], self.kind)[1:]
+        if target[0] > h or target[1] > w:
+            raise ShapeError(f"cannot crop {h}×{w} to the larger {target[0]}×{target[1]}")
+        th, tw = CropTerm("H", h, target[0]), CropTerm("W", w, target[1])
+        return Sizing((c, th.out, tw.out), (th, tw))
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return crop_field(ins[0], [t.before for t in terms], out)  # type: ignore[attr-defined]
+
+    def hyper(self) -> str:
+        return f"to {text.square(self.size)}" if self.size is not None else "to its second input's size"
+
+    def build(self, site: Site) -> nn.Module:
+        from archcalc.torch_backend.modules import CenterCrop
+
+        return CenterCrop(self.size)
