@@ -20,9 +20,8 @@ whose names are full and whose inputs are explicit, each remembering its block f
 
 from __future__ import annotations
 
-import ast
 import difflib
-import operator
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,6 @@ from archcalc.yamlmap import Map, remap
 
 INSTANCE_KEYS = ("name", "type", "inputs", "split", "gpu")
 MAX_DEPTH = 16
-_OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.FloorDiv: operator.floordiv}
 
 
 @dataclass(frozen=True)
@@ -160,21 +158,87 @@ def substitute(value: Any, args: dict[str, Any], where: str) -> Any:
             raise SpecError(where, f"'{text}' names no argument of the block", f"arguments: {', '.join(args) or 'none'}")
         return args[text[1:]]
     try:
-        return _evaluate(ast.parse(text.replace("$", ""), mode="eval").body, args)
-    except (SyntaxError, ValueError, KeyError) as exc:
-        raise SpecError(where, f"cannot work out '{value}': {exc}", "use $name, or whole-number arithmetic with + − * //") from None
+        return Arithmetic(text, args).value()
+    except ValueError as exc:
+        raise SpecError(where, f"cannot work out '{value}': {exc}", "use $name, or whole-number arithmetic with + - * // and ( )") from None
 
 
-def _evaluate(node: ast.AST, args: dict[str, Any]) -> int:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return node.value
-    if isinstance(node, ast.Name):
-        value = args[node.id]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"'{node.id}' is {value!r}, not a whole number")
+_TOKEN = re.compile(r"\s*(?:(\d+)|\$?([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*()]))")
+
+
+class Arithmetic:
+    """The $ arithmetic of block arguments, archcalc's own small language (never Python's parser):
+
+        expression := term (('+' | '-') term)*        term := factor (('*' | '//') factor)*
+        factor := '-' factor | '(' expression ')' | whole number | $name
+
+    Names are the block's arguments, which must be whole numbers; `//` divides and rounds down."""
+
+    MAX_DIGITS = 30  # a value past 10^30 is no layer's size: refuse it rather than compute it
+
+    def __init__(self, text: str, args: dict[str, Any]) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        pos, text = 0, text.rstrip()
+        while pos < len(text):
+            m = _TOKEN.match(text, pos)
+            if m is None:
+                raise ValueError(f"'{text[pos:].strip()[:1]}' is not part of the arithmetic")
+            number, name, op = m.groups()
+            self.tokens.append(("number", number) if number else ("name", name) if name else ("op", op))
+            pos = m.end()
+        self.args, self.at = args, 0
+
+    def value(self) -> int:
+        result = self.expression()
+        if self.at < len(self.tokens):
+            raise ValueError(f"'{self.tokens[self.at][1]}' does not belong there")
+        return result
+
+    def next(self, *ops: str) -> str | None:
+        if self.at < len(self.tokens) and self.tokens[self.at][0] == "op" and self.tokens[self.at][1] in ops:
+            self.at += 1
+            return self.tokens[self.at - 1][1]
+        return None
+
+    def expression(self) -> int:
+        result = self.term()
+        while (op := self.next("+", "-")) is not None:
+            result = self.bounded(result + self.term() if op == "+" else result - self.term())
+        return result
+
+    def term(self) -> int:
+        result = self.factor()
+        while (op := self.next("*", "//")) is not None:
+            right = self.factor()
+            if op == "//" and right == 0:
+                raise ValueError("division by zero")
+            result = self.bounded(result * right if op == "*" else result // right)
+        return result
+
+    def factor(self) -> int:
+        if self.next("-"):
+            return -self.factor()
+        if self.next("("):
+            result = self.expression()
+            if not self.next(")"):
+                raise ValueError("a '(' is not closed")
+            return result
+        if self.at >= len(self.tokens):
+            raise ValueError("it ends where a number or a $name should come")
+        kind, text = self.tokens[self.at]
+        self.at += 1
+        if kind == "number":
+            return self.bounded(int(text[: self.MAX_DIGITS + 1]))
+        if kind == "name":
+            if text not in self.args:
+                raise ValueError(f"'{text}' names no argument of the block")
+            value = self.args[text]
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"'{text}' is {value!r:.40}, not a whole number")
+            return self.bounded(value)
+        raise ValueError(f"'{text}' where a number or a $name should come")
+
+    def bounded(self, value: int) -> int:
+        if abs(value) >= 10**self.MAX_DIGITS:
+            raise ValueError(f"a value past 10^{self.MAX_DIGITS}")
         return value
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        return int(_OPS[type(node.op)](_evaluate(node.left, args), _evaluate(node.right, args)))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_evaluate(node.operand, args)
-    raise ValueError("only whole numbers, arguments and + − * // are allowed")
