@@ -24,7 +24,11 @@ from typing import ClassVar, Protocol
 
 
 class ShapeError(Exception):
-    """A layer cannot take the shape it is given; the message says why."""
+    """A layer cannot take the shape it is given; the message says why, the hint (where given) what to change."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class SizeTerm(Protocol):

@@ -314,3 +314,19 @@ def test_subprocess_error(tmp_path: Path, text: str, needle: str) -> None:
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith(f"archcalc: error: {path}:") and needle in proc.stderr
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("name: t\ninput: [3, 8, 8]\nlayers:\n\t- {name: a, type: relu}\n", "YAML does not allow tabs for indentation: replace the tab on line 4"),
+    (spec("{name: a, type: relu}", "{name: b, type: conv, filters: 4, kernel: 3}", "{name: s, type: add, inputs: [a, b]}"),
+     "the branches it sums must end in one shape"),
+    (spec("{name: c, type: conv, filters: 4, kernel: 3, groups: 2}"), "choose groups that divide both"),
+    (spec("{name: fc, type: dense, units: 192}", "{name: s, type: add, inputs: [fc, input]}"),
+     "'fc' is a dense layer, which flattens its input to a vector; for a linear layer at each position use a 1×1 conv"),
+    (spec("{name: c, type: conv, filters: 4, kernel: 40}"), "check the layer's kernel, stride and padding"),
+])
+def test_the_hint_fits_the_error(tmp_path: Path, text: str, hint: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = invoke("show", str(path))
+    assert result.exit_code == 2 and f"hint: {hint}" in result.stderr, result.stderr

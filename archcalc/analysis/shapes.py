@@ -31,7 +31,7 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
             sizing = node.layer.sizing(*xs)
         except ShapeError as exc:
             got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
-            raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape)) from None
+            raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape, node, xs, exc)) from None
         shapes[node.name] = sizing.out
         yield Step(node, xs, sizing.out, sizing.terms)
 
@@ -41,10 +41,17 @@ def propagate(graph: Graph, shape: Shape) -> list[Step]:
     return list(steps(graph, shape))
 
 
-def _shape_hint(graph: Graph, shape: Shape) -> str:
+def _shape_hint(graph: Graph, shape: Shape, node: Node, xs: tuple[Shape, ...], exc: ShapeError) -> str:
+    """What to change: a dense layer that flattened into a merge, the kind's own hint, or the window's numbers."""
     if shape != graph.input:
         return f"the input was overridden to {dims(shape)}; the spec's own input is {dims(graph.input)}"
-    return "check the layer's kernel, stride and padding against the shape it receives"
+    if len(xs) > 1 and any(len(x) == 3 for x in xs):
+        layers = {n.name: n.layer for n in graph.nodes}
+        flat = next((i for i, x in zip(node.inputs, xs) if len(x) == 1 and i in layers and layers[i].flattens), None)
+        if flat is not None:
+            return (f"'{flat}' is a {layers[flat].kind} layer, which flattens its input to a vector; "
+                    "for a linear layer at each position use a 1×1 conv")
+    return exc.hint or "check the layer's kernel, stride and padding against the shape it receives"
 
 
 def divides_along(graph: Graph, shape: Shape, axis: str) -> bool:

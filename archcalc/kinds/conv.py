@@ -51,7 +51,8 @@ class Conv(Layer):
 
     def _check(self, c: int) -> None:
         if c % self.groups or self.filters % self.groups:
-            raise ShapeError(f"groups={self.groups} must divide its {c} input channels and its {self.filters} filters")
+            raise ShapeError(f"groups={self.groups} must divide its {c} input channels and its {self.filters} filters",
+                             "choose groups that divide both (a depthwise conv has groups = filters = its input channels)")
         table = self.connections_table
         if table is not None:
             if self.groups != 1:

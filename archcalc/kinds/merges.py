@@ -33,7 +33,7 @@ class Add(Merge):
 
     def sizing(self, *xs: Shape) -> Sizing:
         if any(x != xs[0] for x in xs):
-            raise ShapeError("add needs inputs of one shape")
+            raise ShapeError("add needs inputs of one shape", "the branches it sums must end in one shape: check their strides, padding and filters")
         return Sizing(xs[0])
 
     def reads_all(self, gpus: int) -> bool:
@@ -60,7 +60,7 @@ class Concat(Merge):
 
     def sizing(self, *xs: Shape) -> Sizing:  # (C1, H, W), (C2, H, W) -> (C1 + C2, H, W)
         if any(len(x) != len(xs[0]) or x[1:] != xs[0][1:] for x in xs):
-            raise ShapeError("concat needs inputs of the same spatial size")
+            raise ShapeError("concat needs inputs of the same spatial size", "check the branches' strides and padding; a crop cuts one to the other's size")
         return Sizing((sum(x[0] for x in xs), *xs[0][1:]))
 
     def reads_all(self, gpus: int) -> bool:

@@ -27,7 +27,8 @@ class Multiply(Merge):
         for x in xs:
             broadcast = len(x) == 3 and len(out) == 3 and x[0] == out[0] and x[1:] == (1, 1)
             if x != out and not broadcast:
-                raise ShapeError("multiply needs inputs of one shape, or C×1×1 inputs of the same C to broadcast")
+                raise ShapeError("multiply needs inputs of one shape, or C×1×1 inputs of the same C to broadcast",
+                                 "a squeeze-and-excitation gate ends in a 1×1 conv with as many filters as the map has channels")
         return Sizing(out)
 
     def reads_all(self, gpus: int) -> bool:

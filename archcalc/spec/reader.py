@@ -55,7 +55,12 @@ def parse_spec(text: str, label: str = "<spec>") -> Spec:
         problem = exc.problem or "not valid YAML"
         if "could not determine a constructor" in str(exc):
             problem = f"{problem.split(' for the tag')[0]}: tags that build Python objects are not allowed"
-        raise SpecError(f"{label}{line}", f"not a valid spec: {problem}", "specs are plain YAML mappings") from None
+        lines = text.splitlines()
+        if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+            hint = f"YAML does not allow tabs for indentation: replace the tab on line {mark.line + 1} with spaces"
+        else:
+            hint = "specs are plain YAML mappings"
+        raise SpecError(f"{label}{line}", f"not a valid spec: {problem}", hint) from None
     except yaml.YAMLError as exc:
         raise SpecError(label, f"not valid YAML: {exc}") from None
     if not isinstance(raw, Map):
