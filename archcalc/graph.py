@@ -27,6 +27,7 @@ class Node:
     split: bool | None
     gpu: int
     where: Location
+    output: bool = False  # marked as one of the network's outputs
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def build_graph(spec: Spec) -> Graph:
             raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} reads {arity} input, not {len(inputs)}", "merge several with 'add' or 'concat'")
         if not arity and len(inputs) < 2:
             raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} merges two or more inputs; 'inputs' names {len(inputs)}")
-        nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where))
+        nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where, ls.output))
     return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path, spec.aliases)
 
 

@@ -35,6 +35,7 @@ def _common() -> dict[str, Any]:
         "inputs": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
         "split": {"type": "boolean"},
         "gpu": {"type": "integer", "minimum": 0},
+        "output": {"type": "boolean"},  # a kind's own `output` key (adaptiveavgpool's size) takes its place
     }
 
 

@@ -110,6 +110,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
     if f.term is not None:
         doc.update(axis=f.term.axis, expression=f.term.expression(), value=plain(f.term.exact), output=f.term.out,
                    nearest=plain(f.nearest))
+    if f.figures is not None:
+        doc.update(params=f.figures.params, flops=f.figures.flops, branch=list(f.branch))
     if f.claim is not None:
         doc.update(subject=f.claim.subject, stated=plain(f.claim.stated), computed=plain(f.claim.computed))
     return doc

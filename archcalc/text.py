@@ -154,6 +154,13 @@ def finding_message(f: Finding) -> str:
         noun = {"H": "heights", "W": "widths"}.get(t.axis, "sizes")
         return (f"{f.layer}: {t.axis} = {t.expression()} = {t.value()} is not a whole number; {t.consequence()}. "
                 f"Nearest input {noun} for which every layer divides exactly: {sizes}")
+    if f.kind == "unread_layer":
+        assert f.figures is not None
+        extra = len(f.branch) - 1
+        only = f" with the {'layer' if extra == 1 else f'{extra} layers'} only it reads" if extra else ""
+        return (f"{f.layer}: nothing reads its output, and it is not the network's last layer ({f.last}): it adds "
+                f"{n(f.figures.params)} parameters and {n(f.figures.flops)} FLOPs to the totals{only}; "
+                f"if it is one of the network's outputs, mark it output: true")
     assert f.claim is not None
     return contradiction(f.claim)
 

@@ -263,3 +263,31 @@ def test_build_graph_is_linear() -> None:
 
     small, large = comparisons(1_000), comparisons(8_000)
     assert large <= 8 * small + 1_000, f"1,000 layers: {small:,} name comparisons; 8,000 layers: {large:,}"
+
+
+UNREAD = """name: heads
+input: [3, 8, 8]
+layers:
+  - {name: trunk, type: conv, filters: 4, kernel: 3}
+  - {name: side, type: conv, filters: 2, kernel: 1, inputs: [trunk]}
+  - {name: side_fc, type: dense, units: 5, inputs: [side]}
+  - {name: pool, type: globalavgpool, inputs: [trunk]}
+  - {name: fc, type: dense, units: 10}
+"""
+
+
+def test_a_layer_nothing_reads_is_a_finding_with_what_it_adds() -> None:
+    a = analyse(build_graph(parse_spec(UNREAD)))
+    [f] = [f for f in a.findings if f.kind == "unread_layer"]
+    # side: 2·4 + 2 = 10 params, 2·(8·6·6) = 576 FLOPs; side_fc: 72·5 + 5 = 365 params, 2·360 = 720 FLOPs
+    assert (f.layer, f.branch, f.figures.params, f.figures.flops) == ("side_fc", ("side_fc", "side"), 375, 1_296)  # type: ignore[union-attr]
+    assert f.message == ("side_fc: nothing reads its output, and it is not the network's last layer (fc): it adds 375 parameters "
+                         "and 1,296 FLOPs to the totals with the layer only it reads; if it is one of the network's outputs, "
+                         "mark it output: true")
+
+
+def test_a_marked_output_is_no_finding() -> None:
+    marked = UNREAD.replace("{name: side_fc, type: dense, units: 5, inputs: [side]}", "{name: side_fc, type: dense, units: 5, inputs: [side], output: true}")
+    assert not [f for f in analyse(build_graph(parse_spec(marked))).findings if f.kind == "unread_layer"]
+    with pytest.raises(SpecError, match="'output' must be true or false"):
+        parse_spec(UNREAD.replace("units: 5, inputs: [side]", "units: 5, inputs: [side], output: 3"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcalc.analysis.claims import ClaimCheck, InputCheck, check_claims
-from archcalc.analysis.findings import Finding, size_findings
+from archcalc.analysis.findings import Finding, size_findings, unread_findings
 from archcalc.analysis.shapes import Step, ValidInputs, divides_along, nearest_exact, propagate, valid_inputs
 from archcalc.analysis.split import EVERY, SPLIT, GpuShare, Placement, place, shares
 from archcalc.errors import Location, SpecError
@@ -118,7 +118,7 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
                   received=sum(r.gpus[g].received for r in rows))
         for g in range(graph.gpus if graph.gpus > 1 else 0)
     )
-    findings = size_findings(graph, shape, steps)
+    findings = size_findings(graph, shape, steps) + unread_findings(graph, rows)
     checks, contradicted = check_claims(graph, shape, rows, totals)
     return Analysis(graph.name, graph.description, shape, graph.gpus, tuple(rows), totals, gpu_totals,
                     tuple(findings + contradicted), tuple(checks))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from archcalc import text
 from archcalc.analysis.shapes import Step, nearest_exact
 from archcalc.errors import Location
+from archcalc.figures import Figures, total
 from archcalc.graph import Graph
 from archcalc.sizes import SizeTerm
 from archcalc.values import Shape
 
 if TYPE_CHECKING:
+    from archcalc.analysis import Row
     from archcalc.analysis.claims import ClaimCheck
 
 Nearest = tuple[int | None, int | None]  # the nearest input sizes below and above for which every layer divides
@@ -21,11 +24,14 @@ Nearest = tuple[int | None, int | None]  # the nearest input sizes below and abo
 @dataclass(frozen=True)
 class Finding:
     layer: str | None
-    kind: str  # non_integer_size, claim_contradicted
+    kind: str  # non_integer_size, claim_contradicted, unread_layer
     where: Location | None
     term: SizeTerm | None = None  # non_integer_size: the axis (axis 'H and W' when both are alike)
     nearest: Nearest | None = None  # non_integer_size
     claim: ClaimCheck | None = None  # claim_contradicted
+    figures: Figures | None = None  # unread_layer: what it and the layers only it reads add to the totals
+    branch: tuple[str, ...] = ()  # unread_layer: those layers, itself first
+    last: str | None = None  # unread_layer: the network's last layer
 
     @property
     def message(self) -> str:
@@ -44,4 +50,29 @@ def size_findings(graph: Graph, shape: Shape, steps: list[Step]) -> list[Finding
             bad = [replace(bad[0], axis="H and W")]  # type: ignore[type-var]
         for t in bad:
             findings.append(Finding(step.node.name, "non_integer_size", step.node.where, t, nearest[t.axis[0]]))
+    return findings
+
+
+def unread_findings(graph: Graph, rows: Sequence[Row]) -> list[Finding]:
+    """Layers whose output nothing reads, other than the network's last layer and those marked `output: true`:
+    a typo in `inputs` or a forgotten branch, whose figures still count in the totals."""
+    readers: dict[str, list[str]] = {n.name: [] for n in graph.nodes}
+    for n in graph.nodes:
+        for i in n.inputs:
+            if i in readers:
+                readers[i].append(n.name)
+    last = graph.nodes[-1].name
+    figures = {r.name: r.figures for r in rows}
+    findings = []
+    for node in graph.nodes:
+        if readers[node.name] or node.name == last or node.output:
+            continue
+        branch = [node.name]  # itself, and the layers that exist only for it
+        members = {node.name}
+        for other in reversed(graph.nodes):
+            if other.name not in members and readers[other.name] and all(r in members for r in readers[other.name]):
+                branch.append(other.name)
+                members.add(other.name)
+        findings.append(Finding(node.name, "unread_layer", node.where, figures=total(figures[b] for b in branch),
+                                branch=tuple(branch), last=last))
     return findings

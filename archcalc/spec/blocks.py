@@ -28,7 +28,7 @@ from typing import Any
 from archcalc.errors import SpecError
 from archcalc.yamlmap import Map, remap
 
-INSTANCE_KEYS = ("name", "type", "inputs", "split", "gpu")
+INSTANCE_KEYS = ("name", "type", "inputs", "split", "gpu", "output")
 MAX_DEPTH = 16
 
 
@@ -142,6 +142,8 @@ class Expander:
             else:
                 out.append(full)
             prev = [out[-1]["name"]]
+        if "output" in row:  # `output: true` on a use of a block marks its last layer
+            out[-1] = remap(out[-1], {**out[-1], "output": row["output"]})
         self.aliases[name] = out[-1]["name"]
         return out
 

@@ -20,7 +20,7 @@ from archcalc.text import a_kind
 from archcalc.values import Shape, int_value, pos_int, quote
 from archcalc.yamlmap import Map, load
 
-COMMON_KEYS = ("name", "type", "inputs", "split", "gpu")
+COMMON_KEYS = ("name", "type", "inputs", "split", "gpu", "output")  # output: true marks a deliberate output (a second head)
 TOP_KEYS = ("name", "description", "input", "gpus", "blocks", "layers", "claims")
 
 
@@ -32,6 +32,7 @@ class LayerSpec:
     split: bool | None  # None: decided by the analysis (split unless its input sits on one GPU)
     gpu: int
     where: Location
+    output: bool = False  # marked as an output of the network (nothing need read it)
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class _Kind:
     def __init__(self, cls: type[Layer]) -> None:
         self.cls = cls
         self.keys: dict[str, Key] = {k.key: k for k in keys(cls)}
-        self.allowed = COMMON_KEYS + tuple(self.keys)
+        self.allowed = tuple(dict.fromkeys(COMMON_KEYS + tuple(self.keys)))  # a kind's own 'output' (adaptiveavgpool) wins
         self.required = [k for k in self.keys.values() if k.required]
 
 
@@ -175,7 +176,11 @@ class _Reader:
         gpu = int_value(row.get("gpu", 0), self.where(row, "gpu", name), "gpu", 0)
         if gpu >= gpus:
             raise SpecError(self.where(row, "gpu", name), f"gpu {gpu} does not exist: the spec has gpus: {gpus}", "GPUs count from 0")
-        return LayerSpec(name, kind.cls(**values), inputs, split, gpu, self.where(row, None, name))
+        marked = row.get("output", False) if "output" not in kind.keys else False
+        if not isinstance(marked, bool):
+            raise SpecError(self.where(row, "output", name), f"'output' must be true or false, not {quote(marked)}",
+                            "output: true marks a layer whose output is one of the network's (nothing need read it)")
+        return LayerSpec(name, kind.cls(**values), inputs, split, gpu, self.where(row, None, name), marked)
 
 
 def _text(value: Any, where: Location, key: str) -> str:
