@@ -2,7 +2,8 @@
 
 Hypothesis draws small networks — chains and graphs of convolutions (rectangular kernels, strides,
 padding including 'same', dilation, groups), max and average pools (floor and ceil, padding up to
-half the kernel), dense layers (which flatten), batchnorm, activations, global and adaptive pools,
+half the kernel), dense layers (which flatten), batchnorm, layernorm, layer scale, stochastic depth,
+activations (relu6, hardswish, silu, gelu, prelu, ... too, alone and fused), global and adaptive pools,
 and merges (add of branches of one shape, concat of branches of one spatial size) — on random
 rectangular inputs, and writes each as the YAML text of a spec.
 
@@ -96,7 +97,32 @@ class Merge(nn.Module):
         return self.how(list(xs))
 
 
-ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "scaled_tanh": ScaledTanh}
+class ChannelsLast(nn.Module):
+    """nn.LayerNorm over the channels at each position, as ConvNeXt's LayerNorm2d."""
+
+    def __init__(self, norm: nn.Module) -> None:
+        super().__init__()
+        self.norm = norm
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2) if x.dim() == 4 else self.norm(x)
+
+
+class Scale(nn.Module):
+    """A learned factor per channel (layer scale)."""
+
+    def __init__(self, channels: int, spatial: bool) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((channels, 1, 1) if spatial else (channels,), 1e-6))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weight
+
+
+ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
+    "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "scaled_tanh": ScaledTanh, "relu6": nn.ReLU6, "hardswish": nn.Hardswish,
+    "hardsigmoid": nn.Hardsigmoid, "silu": nn.SiLU, "gelu": nn.GELU, "leakyrelu": nn.LeakyReLU, "elu": nn.ELU,
+}
 
 
 def pair(value: int | list[int]) -> tuple[int, int]:
@@ -153,6 +179,14 @@ def reference_module(layer: Layer, xs: list[torch.Tensor]) -> nn.Module:
         return nn.Dropout(layer.get("rate", 0.5))
     if kind == "softmax":
         return nn.Softmax(dim=1)
+    if kind == "prelu":
+        return nn.PReLU(x.shape[1])
+    if kind == "layernorm":
+        return ChannelsLast(nn.LayerNorm(x.shape[1], elementwise_affine=layer.get("affine", True)))
+    if kind == "layer_scale":
+        return Scale(x.shape[1], x.dim() == 4)
+    if kind == "stochastic_depth":
+        return nn.Identity()  # at inference
     if kind == "add":
         return Merge(lambda ts: torch.stack(ts).sum(0))  # stack: one shape or an error, never broadcast
     if kind == "concat":
@@ -287,11 +321,12 @@ def conv(draw: st.DrawFn, name: str, c: int, window: Window, fit: bool, filters:
         layer["groups"] = groups
     if not draw(st.booleans()):
         layer["bias"] = False
-    act = draw(st.sampled_from([None, "relu", "sigmoid", "tanh", "scaled_tanh"]))
+    act = draw(st.sampled_from([None, "relu", "sigmoid", "tanh", "scaled_tanh", "relu6", "hardswish", "silu", "gelu", "elu"]))
     return {**layer, "activation": act} if act else layer
 
 
-SHAPE_KEEPING = ["relu", "sigmoid", "tanh", "batchnorm", "dropout"]
+SHAPE_KEEPING = ["relu", "sigmoid", "tanh", "batchnorm", "dropout", "relu6", "hardswish", "hardsigmoid", "silu", "gelu", "leakyrelu",
+                 "elu", "prelu", "layernorm", "layer_scale", "stochastic_depth"]
 
 
 @dataclass
@@ -312,8 +347,8 @@ class Builder:
 
 
 def shape_keeping(draw: st.DrawFn, name: str, kind: str) -> Layer:
-    if kind == "batchnorm" and not draw(st.booleans()):
-        return {"name": name, "type": kind, "affine": False}  # running statistics only: no parameters
+    if kind in ("batchnorm", "layernorm") and not draw(st.booleans()):
+        return {"name": name, "type": kind, "affine": False}  # no parameters
     return {"name": name, "type": kind}
 
 
