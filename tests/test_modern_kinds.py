@@ -258,3 +258,23 @@ def test_crop_errors() -> None:
         loaded("  - {name: p, type: pixel_shuffle, factor: 3}\n")
     with pytest.raises(SpecError, match="upsample takes a scale or a size"):
         loaded("  - {name: u, type: upsample}\n")
+
+
+@pytest.mark.parametrize(("kind", "kernel", "stride", "size"), [("maxpool", 3, 1, 28), ("maxpool", 3, 2, 28), ("maxpool", 2, 2, 7),
+                                                                ("avgpool", 3, 2, 13), ("avgpool", 5, 3, 10)])
+def test_pools_take_padding_same(kind: str, kernel: int, stride: int, size: int) -> None:
+    """TensorFlow's SAME, as conv takes it: output ceil(n/s), the odd pixel of padding after (GoogLeNet's "(S)")."""
+    graph, a = loaded(f"  - {{name: p, type: {kind}, kernel: {kernel}, stride: {stride}, padding: same}}\n", f"[2, {size}, {size}]")
+    out = -(-size // stride)
+    assert a.rows[0].output == (2, out, out) and a.findings == ()
+    module = tb.build_module(graph, a).eval()
+    assert tb.verify(graph, a, module=module).ok
+    total = max((out - 1) * stride + kernel - size, 0)
+    pads = (total // 2, total - total // 2) * 2
+    x = torch.randn(1, 2, size, size)
+    with torch.no_grad():
+        if kind == "maxpool":  # the padding is never the maximum
+            expected = nn.functional.max_pool2d(nn.functional.pad(x, pads, value=float("-inf")), kernel, stride)
+        else:
+            expected = nn.functional.avg_pool2d(nn.functional.pad(x, pads), kernel, stride)
+        assert torch.equal(module(x), expected)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from archcalc import text
 from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, keys_of
 from archcalc.receptive import Field, window_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing, spatial, window
-from archcalc.values import PadPair, Pair, PairOrKernel, Rounding, Shape
+from archcalc.sizes import ShapeError, SizeTerm, Sizing, same_padding, spatial, window
+from archcalc.values import Padding, Pair, PairOrKernel, Rounding, Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -22,30 +22,47 @@ class Pool(NoWeights, PerMap, Layer):
 
     kernel: Pair
     stride: PairOrKernel = None
-    padding: PadPair = (0, 0)
+    padding: Padding = (0, 0)  # or 'same': TensorFlow's, as conv's (GoogLeNet's "(S)" pools)
     rounding: Rounding = "floor"
 
     @property
     def steps(self) -> tuple[int, int]:
         return self.stride if self.stride is not None else self.kernel
 
+    def pads(self, x: Shape) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(before, after) padding for H and W; 'same' depends on the input size."""
+        if self.padding == "same":
+            return same_padding(x[1], self.kernel[0], self.steps[0]), same_padding(x[2], self.kernel[1], self.steps[1])
+        return (self.padding[0], self.padding[0]), (self.padding[1], self.padding[1])
+
     def spec_values(self, xs: tuple[Shape, ...]) -> dict[str, Any]:
-        return {**keys_of(self), "stride": self.steps, "padding": tuple((p, p) for p in self.padding)}
+        return {**keys_of(self), "stride": self.steps, "padding": self.pads(xs[0])}
 
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, H', W')
         c, h, w = spatial(xs[0], self.kind)
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel)):
-            raise ShapeError(f"padding {text.pair(self.padding)} is more than half the kernel {text.pair(self.kernel)}")
-        th = window("H", h, self.kernel[0], self.steps[0], (self.padding[0],) * 2, 1, self.rounding)
-        tw = window("W", w, self.kernel[1], self.steps[1], (self.padding[1],) * 2, 1, self.rounding)
+        if self.padding != "same" and any(2 * p > k for p, k in zip(self.padding, self.kernel)):
+            raise ShapeError(f"padding {text.pair(self.padding)} is more than half the kernel {text.pair(self.kernel)}",
+                             "torch pads a pool by at most half its kernel: a larger kernel, or padding: same")
+        ph, pw = self.pads(xs[0])
+        th = window("H", h, self.kernel[0], self.steps[0], ph, 1, self.rounding)
+        tw = window("W", w, self.kernel[1], self.steps[1], pw, 1, self.rounding)
         return Sizing((c, th.out, tw.out), (th, tw))
+
+    def padded(self, site: Site, pool: nn.Module, fill: float) -> nn.Module:
+        """'same' padding as its own module (filled with `fill`), then the pool without padding."""
+        from torch import nn
+
+        (top, bottom), (left, right) = self.pads(site.inputs[0])
+        return nn.Sequential(nn.ConstantPad2d((left, right, top, bottom), fill), pool)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
 
     def hyper(self) -> str:
         h = f"{text.square(self.kernel)}/{text.pair(self.steps)}"
-        if any(self.padding):
+        if self.padding == "same":
+            h += ", pad same"
+        elif any(self.padding):
             h += f", pad {text.pair(self.padding)}"
         return h + (", ceil" if self.rounding == "ceil" else "")
 
@@ -59,6 +76,8 @@ class MaxPool(Pool):
     def build(self, site: Site) -> nn.Module:
         from torch import nn
 
+        if self.padding == "same":  # padded with −∞, so that the padding is never the maximum
+            return self.padded(site, nn.MaxPool2d(self.kernel, self.steps, ceil_mode=self.rounding == "ceil"), float("-inf"))
         return nn.MaxPool2d(self.kernel, self.steps, self.padding, ceil_mode=self.rounding == "ceil")
 
 
@@ -71,4 +90,6 @@ class AvgPool(Pool):
     def build(self, site: Site) -> nn.Module:
         from torch import nn
 
+        if self.padding == "same":  # zeros that count in the mean, as the explicit padding of nn.AvgPool2d does
+            return self.padded(site, nn.AvgPool2d(self.kernel, self.steps, ceil_mode=self.rounding == "ceil"), 0.0)
         return nn.AvgPool2d(self.kernel, self.steps, self.padding, ceil_mode=self.rounding == "ceil")
