@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torch_layers import reference_layers, spec_layers
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import analyse
@@ -19,17 +20,28 @@ class LayerNorm2d(nn.LayerNorm):
         return super().forward(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
 
 
+class Scale(nn.Module):
+    """Layer scale: a learned factor per channel, 1e-6 at first."""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((dim, 1, 1), 1e-6))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weight
+
+
 class Block(nn.Module):
     def __init__(self, dim: int) -> None:
         super().__init__()
         self.dw = nn.Conv2d(dim, dim, 7, padding=3, groups=dim)
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim))
-        self.scale = nn.Parameter(torch.full((dim, 1, 1), 1e-6))
+        self.scale = Scale(dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.mlp(self.norm(self.dw(x).permute(0, 2, 3, 1))).permute(0, 3, 1, 2)
-        return x + self.scale * y  # stochastic depth: the identity at inference
+        return x + self.scale(y)  # stochastic depth: the identity at inference
 
 
 class ConvNeXtTiny(nn.Module):
@@ -60,4 +72,7 @@ def test_convnext_tiny_against_torch() -> None:
     assert counter.get_total_flops() == a.totals.flops == 2 * a.totals.macs == 8_911_062_528
     # table 1: "28M parameters, 4.5G FLOPs" (multiply-adds): +2.1% and -1.0%
     assert all(c.confirmed for c in a.claims) and a.findings == ()
+    # layer by layer; the block's LayerNorm and Linear layers run channels-last, the spec's 1×1 convs channels-first
+    layers = reference_layers(ConvNeXtTiny().to("meta"), torch.empty(1, 3, 224, 224, device="meta"), (nn.Linear, nn.LayerNorm))
+    assert layers == spec_layers(a)
     assert tb.verify(graph, a, device="meta").ok  # archcalc run's module, layer by layer

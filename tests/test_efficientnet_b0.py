@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torch_layers import reference_layers, spec_layers
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import analyse
@@ -73,4 +74,5 @@ def test_efficientnet_b0_against_torch() -> None:
     # table 2: "5.3M parameters, 0.39B FLOPs" (multiply-adds): -0.2% and -1.1%
     assert all(c.confirmed for c in a.claims)
     assert sum(r.kind == "multiply" for r in a.rows) == 16 and sum(r.kind == "stochastic_depth" for r in a.rows) == 9
+    assert reference_layers(EfficientNetB0(), torch.randn(1, 3, 224, 224)) == spec_layers(a)  # layer by layer: shape, parameters, FLOPs
     assert tb.verify(graph, a).ok  # archcalc run's module, layer by layer

@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torch_layers import reference_layers, spec_layers
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import analyse
@@ -65,6 +66,7 @@ def test_mobilenet_v2_against_torch() -> None:
     totals = {c.figure: c for c in a.claims if c.layer is None}
     assert totals["params"].confirmed and totals["macs"].confirmed and totals["macs"].computed == 300_774_272
     assert all(c.confirmed for c in a.claims)
+    assert reference_layers(MobileNetV2(), torch.randn(1, 3, 224, 224)) == spec_layers(a)  # layer by layer: shape, parameters, FLOPs
     assert tb.verify(graph, a).ok  # archcalc run's module, layer by layer
     # the 17 bottlenecks: 10 with a residual sum, as the table's rows of n give them
     assert sum(r.kind == "add" for r in a.rows) == 10

@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torch_layers import reference_layers, spec_layers
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import analyse, valid_inputs
@@ -58,6 +59,7 @@ def test_unet_against_torch_and_figure_1() -> None:
     # 2,786,240, the expanding path's 8 convolutions 9,402,240, the 1×1 classifier 130: 31,030,658
     assert sum(p.numel() for p in reference.parameters()) == a.totals.params == 31_030_658
     assert counter.get_total_flops() == a.totals.flops
+    assert reference_layers(UNet().to("meta"), torch.empty(1, 1, 572, 572, device="meta")) == spec_layers(a)  # layer by layer
     assert tb.verify(graph, a, device="meta").ok  # archcalc run's module, layer by layer
 
 
