@@ -3,7 +3,8 @@
 Hypothesis draws small networks — chains and graphs of convolutions (rectangular kernels, strides,
 padding including 'same', dilation, groups), max and average pools (floor and ceil, padding up to
 half the kernel), dense layers (which flatten), batchnorm, layernorm, layer scale, stochastic depth,
-activations (relu6, hardswish, silu, gelu, prelu, ... too, alone and fused), global and adaptive pools,
+activations (relu6, hardswish, silu, gelu, prelu, ... too, alone and fused), transposed convolutions,
+upsampling, pixel and channel shuffles, chunks, group norm, global and adaptive pools,
 and merges (add of branches of one shape, concat of branches of one spatial size) — on random
 rectangular inputs, and writes each as the YAML text of a spec.
 
@@ -181,6 +182,21 @@ def reference_module(layer: Layer, xs: list[torch.Tensor]) -> nn.Module:
         return nn.Softmax(dim=1)
     if kind == "prelu":
         return nn.PReLU(x.shape[1])
+    if kind == "convtranspose":
+        k, s = layer["kernel"], layer["stride"]
+        return nn.ConvTranspose2d(x.shape[1], layer["filters"], k, s, layer["padding"], layer["output_padding"], layer.get("groups", 1))
+    if kind == "upsample":
+        corners = False if layer["mode"] == "bilinear" else None
+        return nn.Upsample(scale_factor=tuple(float(v) for v in layer["scale"]), mode=layer["mode"], align_corners=corners)
+    if kind == "pixel_shuffle":
+        return nn.PixelShuffle(layer["factor"])
+    if kind == "channel_shuffle":
+        return nn.ChannelShuffle(layer["groups"])
+    if kind == "groupnorm":
+        return nn.GroupNorm(layer["groups"], x.shape[1])
+    if kind == "chunk":
+        return Merge(lambda ts: ts[0].chunk(layer["chunks"], 1)[layer["index"]] if ts[0].shape[1] % layer["chunks"] == 0
+                     else _refuse(f"chunks={layer['chunks']} does not divide {ts[0].shape[1]} channels"))
     if kind == "layernorm":
         return ChannelsLast(nn.LayerNorm(x.shape[1], elementwise_affine=layer.get("affine", True)))
     if kind == "layer_scale":
@@ -192,6 +208,10 @@ def reference_module(layer: Layer, xs: list[torch.Tensor]) -> nn.Module:
     if kind == "concat":
         return Merge(lambda ts: torch.cat(ts, 1))
     return ACTIVATIONS[kind]()
+
+
+def _refuse(why: str) -> torch.Tensor:
+    raise RuntimeError(why)  # torch.chunk gives unequal chunks where archcalc's chunk needs equal ones
 
 
 @dataclass(frozen=True)
@@ -212,6 +232,8 @@ def measure(net: Net) -> dict[str, Measured] | str:
             module = reference_module(layer, xs).eval()
             with torch.inference_mode(), FlopCounterMode(display=False) as counter:
                 out = module(*xs)
+            if 0 in out.shape:  # torch gives an empty map where a transposed window's padding eats it all: no network
+                return f"{layer['name']}: an empty output {tuple(out.shape)}"
             values[layer["name"]] = out
             figures[layer["name"]] = Measured(tuple(out.shape[1:]), sum(p.numel() for p in module.parameters() if p.requires_grad),
                                               sum(p.numel() for p in module.parameters() if not p.requires_grad), counter.get_total_flops())
@@ -352,13 +374,42 @@ def shape_keeping(draw: st.DrawFn, name: str, kind: str) -> Layer:
     return {"name": name, "type": kind}
 
 
+RESHAPING = ["convtranspose", "upsample", "pixel_shuffle", "channel_shuffle", "chunk", "groupnorm"]
+
+
+def reshaping(draw: st.DrawFn, b: Builder, name: str, kind: str) -> None:
+    """The kinds that enlarge a map or regroup its channels; now and then with numbers that do not fit."""
+    c, h, w = b.shape
+    fits = divisors(c) if b.fit else [1, 2, 3, 4]
+    if kind == "convtranspose":
+        k, s = draw(st.integers(1, 4)), draw(st.integers(1, 3))
+        p, op = draw(st.integers(0, 1)), draw(st.integers(0, s - 1 if b.fit else 1))
+        groups = draw(st.sampled_from(fits))
+        filters = groups * draw(st.integers(1, 3))
+        b.add({"name": name, "type": "convtranspose", "filters": filters, "kernel": k, "stride": s, "padding": p, "output_padding": op,
+               **({"groups": groups} if groups != 1 else {})},
+              (filters, max((h - 1) * s - 2 * p + k + op, 1), max((w - 1) * s - 2 * p + k + op, 1)))
+    elif kind == "upsample":
+        sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+        mode = draw(st.sampled_from(["nearest", "bilinear"]))
+        b.add({"name": name, "type": "upsample", "scale": [sh, sw], "mode": mode}, (c, h * sh, w * sw))
+    elif kind == "pixel_shuffle":
+        r = draw(st.sampled_from([r for r in (1, 2) if c % (r * r) == 0] if b.fit else [1, 2]))
+        b.add({"name": name, "type": "pixel_shuffle", "factor": r}, (max(c // (r * r), 1), h * r, w * r))
+    elif kind == "chunk":
+        chunks = draw(st.sampled_from(fits))
+        b.add({"name": name, "type": "chunk", "chunks": chunks, "index": draw(st.integers(0, chunks - 1))}, (max(c // chunks, 1), h, w))
+    else:  # channel_shuffle, groupnorm
+        b.add({"name": name, "type": kind, "groups": draw(st.sampled_from(fits))}, b.shape)
+
+
 def chain_layer(draw: st.DrawFn, b: Builder) -> None:
     """One layer on the previous one (no `inputs` key: the spec's default)."""
     if len(b.shape) == 1:
         kind = draw(st.sampled_from(["dense", "dense", *SHAPE_KEEPING, "softmax"]))
     else:
         kind = draw(st.sampled_from(["conv"] * 4 + ["maxpool", "avgpool"] * 2 + SHAPE_KEEPING
-                                    + ["dense", "flatten", "globalavgpool", "adaptiveavgpool"]))
+                                    + ["dense", "flatten", "globalavgpool", "adaptiveavgpool"] + RESHAPING))
     name = b.name()
     if kind == "conv" or kind in ("maxpool", "avgpool"):
         pool = kind != "conv"
@@ -378,6 +429,8 @@ def chain_layer(draw: st.DrawFn, b: Builder) -> None:
     elif kind == "adaptiveavgpool":
         out = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
         b.add({"name": name, "type": "adaptiveavgpool", "output": list(out)}, (b.shape[0], *out))
+    elif kind in RESHAPING:
+        reshaping(draw, b, name, kind)
     else:
         b.add(shape_keeping(draw, name, kind), b.shape)
 
