@@ -161,6 +161,14 @@ def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tupl
     return total // 2, total - total // 2
 
 
+def resolve_padding(padding: tuple[int, int] | str, x: tuple[int, ...], kernel: tuple[int, int], stride: tuple[int, int],
+                    dilation: tuple[int, int] = (1, 1)) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(before, after) padding for H and W of a (C, H, W) input: 'same' worked out, or a pair applied to both sides."""
+    if isinstance(padding, str):  # 'same'
+        return same_padding(x[1], kernel[0], stride[0], dilation[0]), same_padding(x[2], kernel[1], stride[1], dilation[1])
+    return (padding[0], padding[0]), (padding[1], padding[1])
+
+
 @dataclass(frozen=True)
 class Sizing:
     """A layer's output shape and the arithmetic of each spatial axis (none for rules without a formula)."""

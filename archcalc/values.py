@@ -127,8 +127,7 @@ NON_NEG_INT = Value("int ≥ 0", lambda v, w, k: int_value(v, w, k, 0), lambda: 
 PAIR = Value("int or [h, w], ≥ 1", pair, lambda: _pair_schema(1), _show_pair)
 PAIR_OR_KERNEL = Value("int or [h, w], ≥ 1", pair, lambda: _pair_schema(1), lambda d: "= kernel")
 PAD_PAIR = Value("int or [h, w], ≥ 0", lambda v, w, k: pair(v, w, k, least=0), lambda: _pair_schema(0), _show_pair)
-PADDING = Value("int or [h, w], ≥ 0, or same", _padding, lambda: {"oneOf": [_pair_schema(0)["oneOf"][0], _pair_schema(0)["oneOf"][1],
-                                                                          {"const": "same"}]}, _show_pair)
+PADDING = Value("int or [h, w], ≥ 0, or same", _padding, lambda: {"oneOf": [*_pair_schema(0)["oneOf"], {"const": "same"}]}, _show_pair)
 BOOL = Value("true or false", _bool, lambda: {"type": "boolean"}, lambda d: "true" if d else "false")
 RATE = Value("number, 0 ≤ p < 1", _float(0.0, 1.0, low_allowed=True), lambda: {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
              lambda d: f"{d:g}")

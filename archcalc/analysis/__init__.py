@@ -119,6 +119,6 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
         for g in range(graph.gpus if graph.gpus > 1 else 0)
     )
     findings = size_findings(graph, shape, steps) + unread_findings(graph, rows)
-    checks, contradicted = check_claims(graph, shape, rows, totals)
+    checks, contradicted = check_claims(graph, rows, totals)
     return Analysis(graph.name, graph.description, shape, graph.gpus, tuple(rows), totals, gpu_totals,
                     tuple(findings + contradicted), tuple(checks))

@@ -63,7 +63,7 @@ class ClaimCheck:
         return text.claim_detail(self)
 
 
-def check_claims(graph: Graph, shape: Shape, rows: list[Row], totals: Totals) -> tuple[list[ClaimCheck], list[Finding]]:
+def check_claims(graph: Graph, rows: list[Row], totals: Totals) -> tuple[list[ClaimCheck], list[Finding]]:
     claims = graph.claims
     if claims is None:
         return [], []

@@ -10,7 +10,7 @@ from archcalc import text
 from archcalc.figures import Figures
 from archcalc.kinds.base import Layer, Site, keys_of, with_activation
 from archcalc.receptive import Field, window_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing, same_padding, spatial, window
+from archcalc.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
 from archcalc.values import ActivationName, Bool, Connections, Padding, Pair, PosInt, Shape
 
 if TYPE_CHECKING:
@@ -39,12 +39,7 @@ class Conv(Layer):
 
     def pads(self, x: Shape) -> tuple[tuple[int, int], tuple[int, int]]:
         """(before, after) padding for H and W; 'same' depends on the input size."""
-        if self.padding == "same":
-            return tuple(  # type: ignore[return-value]
-                same_padding(n, k, s, d) for n, k, s, d in zip(x[1:], self.kernel, self.stride, self.dilation)
-            )
-        ph, pw = self.padding
-        return (ph, ph), (pw, pw)
+        return resolve_padding(self.padding, x, self.kernel, self.stride, self.dilation)
 
     def spec_values(self, xs: tuple[Shape, ...]) -> dict[str, Any]:
         return {**keys_of(self), "padding": self.pads(xs[0])}  # (before, after) per axis: 'same' resolved

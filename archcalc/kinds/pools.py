@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from archcalc import text
 from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, keys_of
 from archcalc.receptive import Field, window_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing, same_padding, spatial, window
+from archcalc.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
 from archcalc.values import Padding, Pair, PairOrKernel, Rounding, Shape
 
 if TYPE_CHECKING:
@@ -31,9 +31,7 @@ class Pool(NoWeights, PerMap, Layer):
 
     def pads(self, x: Shape) -> tuple[tuple[int, int], tuple[int, int]]:
         """(before, after) padding for H and W; 'same' depends on the input size."""
-        if self.padding == "same":
-            return same_padding(x[1], self.kernel[0], self.steps[0]), same_padding(x[2], self.kernel[1], self.steps[1])
-        return (self.padding[0], self.padding[0]), (self.padding[1], self.padding[1])
+        return resolve_padding(self.padding, x, self.kernel, self.steps)
 
     def spec_values(self, xs: tuple[Shape, ...]) -> dict[str, Any]:
         return {**keys_of(self), "stride": self.steps, "padding": self.pads(xs[0])}
