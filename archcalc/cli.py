@@ -244,11 +244,11 @@ def kinds(fmt: str) -> None:
     from archcalc.kinds import KINDS
 
     if fmt == "json":
-        emit_json(serialize.kinds_json(KINDS))
+        emit_json(serialize.kinds_json(KINDS.all()))
     else:
         from archcalc.report.kinds import kinds_table
 
-        emit(kinds_table(KINDS))
+        emit(kinds_table(KINDS.all()))
 
 
 @main.command()

@@ -122,6 +122,13 @@ def _fusable() -> tuple[str, ...]:
     return fusable_activations()
 
 
+def _activation(value: Any, where: Where, key: str) -> Any:
+    """An activation kind's name, or none: its own module tells; the whole list only for the message."""
+    from archcalc.kinds import fusable
+
+    return value if value is None or fusable(value) else choice(_fusable, optional=True)(value, where, key)
+
+
 POS_INT = Value("int ≥ 1", pos_int, lambda: _int_schema(1))
 NON_NEG_INT = Value("int ≥ 0", lambda v, w, k: int_value(v, w, k, 0), lambda: _int_schema(0))
 PAIR = Value("int or [h, w], ≥ 1", pair, lambda: _pair_schema(1), _show_pair)
@@ -132,7 +139,7 @@ BOOL = Value("true or false", _bool, lambda: {"type": "boolean"}, lambda d: "tru
 RATE = Value("number, 0 ≤ p < 1", _float(0.0, 1.0, low_allowed=True), lambda: {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
              lambda d: f"{d:g}")
 POS_FLOAT = Value("number > 0", _float(0.0, None, low_allowed=False), lambda: {"type": "number", "exclusiveMinimum": 0}, lambda d: f"{d:g}")
-ACTIVATION = Value("an activation kind, or none", choice(_fusable, optional=True),
+ACTIVATION = Value("an activation kind, or none", _activation,
                    lambda: {"oneOf": [{"enum": list(_fusable())}, {"type": "null"}]}, lambda d: "none")
 ROUNDING = Value("floor or ceil", choice(lambda: ("floor", "ceil"), optional=False), lambda: {"enum": ["floor", "ceil"]})
 CONNECTIONS = Value("a list of input-map lists, one per filter", _connections,

@@ -25,6 +25,7 @@ Run:  python benchmarks/bench_show.py                 (a few minutes on 2 cores)
 from __future__ import annotations
 
 import argparse
+import compileall
 import gc
 import io
 import os
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("--table-up-to", type=int, default=1_000, help="render the rich table for sizes up to this")
     parser.add_argument("--gc-off", action="store_true", help="disable Python's cyclic garbage collector while timing phases")
     parser.add_argument("--skip-commands", action="store_true", help="only the chain specs (part 2)")
+    parser.add_argument("--skip-chains", action="store_true", help="only start to finish (part 1)")
     parser.add_argument("--quick", action="store_true", help="--repeat 3 --repeat-chain 1 --sizes 1000 2000 4000")
     parser.add_argument("--baseline", metavar="DIR", help="a checkout of another commit: its archcalc runs beside this one")
     args = parser.parse_args()
@@ -147,6 +149,8 @@ def main() -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')} · {machine()} · commit {commit(Path(__file__).resolve().parent.parent)}")
     if not args.skip_commands:
         start_to_finish(args.repeat, args.baseline)
+    if args.skip_chains:
+        return
     if args.gc_off:
         gc.disable()
         print("\n(the cyclic garbage collector is off while the phases run)")
@@ -162,6 +166,10 @@ def commit(root: Path) -> str:
 
 
 def start_to_finish(repeat: int, baseline: str | None) -> None:
+    # bytecode first, as a user's install has it (pip compiles on install; PYTHONDONTWRITEBYTECODE stops
+    # an editable checkout from writing it on import, and compiling the sources would be timed each run)
+    for root in (Path(__file__).resolve().parent.parent, *([Path(baseline)] if baseline else [])):
+        compileall.compile_dir(str(root / "archcalc"), quiet=1)
     cli = [sys.executable, "-m", "archcalc"]
     with tempfile.TemporaryDirectory() as tmp:
         specs = {"fused": Path(tmp) / "convrelu_fused.yaml", "apart": Path(tmp) / "convrelu_apart.yaml"}

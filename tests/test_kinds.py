@@ -137,3 +137,29 @@ def test_analyse_asks_each_kind_once_per_layer(monkeypatch: pytest.MonkeyPatch) 
 def test_every_kinds_keys_are_its_fields() -> None:
     for cls in KINDS.values():
         assert [k.field for k in keys(cls)] == [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+
+
+def test_the_registry_reads_each_modules_kinds_right() -> None:
+    """KINDS finds a kind's module from its text: the text and the classes must name the same kinds."""
+    import importlib
+    import pkgutil
+
+    import archcalc.kinds as package
+
+    defined = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"archcalc.kinds.{info.name}")
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, Layer) and obj.__module__ == module.__name__ and "kind" in vars(obj):
+                defined[obj.kind] = info.name
+    assert defined == KINDS.where and len(KINDS) == len(defined)
+
+
+def test_a_spec_imports_only_the_kinds_it_uses(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from archcalc import analyse, build_graph, load_spec; analyse(build_graph(load_spec('alexnet'))); "
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('archcalc.kinds.'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True).stdout.split()
+    assert "archcalc.kinds.conv" in out and "archcalc.kinds.upsample" not in out and "archcalc.kinds.crop" not in out

@@ -10,14 +10,20 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
+import re
 import typing
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from archcalc.kinds.base import CATEGORIES, FACTS, RULES, Layer, Site
 from archcalc.values import Value
 
-__all__ = ["CATEGORIES", "FACTS", "KINDS", "RULES", "Key", "Layer", "Site", "activation_kind", "fusable_activations", "keys",
+if TYPE_CHECKING:
+    from archcalc.kinds.activations import Activation
+
+__all__ = ["CATEGORIES", "FACTS", "KINDS", "RULES", "Key", "Layer", "Site", "activation_kind", "fusable", "fusable_activations", "keys",
            "missing_rules"]
 
 
@@ -82,34 +88,81 @@ def missing_rules(cls: type) -> list[str]:
     return missing
 
 
-def _discover() -> dict[str, type[Layer]]:
-    found: list[tuple[int, str, int, type[Layer]]] = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name == "base":
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for order, obj in enumerate(vars(module).values()):
-            if isinstance(obj, type) and issubclass(obj, Layer) and obj.__module__ == module.__name__ and "kind" in vars(obj):
-                category = CATEGORIES.index(obj.category) if obj.category in CATEGORIES else len(CATEGORIES)
-                found.append((category, info.name, order, obj))
-    return {cls.kind: cls for *_, cls in sorted(found, key=lambda t: t[:3])}
+_KIND_LINE = re.compile(r"""^\s+kind: ClassVar\[str\] = ["']([A-Za-z0-9_]+)["']""", re.M)
 
 
-KINDS: dict[str, type[Layer]] = _discover()
+class _Registry(MutableMapping[str, type[Layer]]):
+    """Every kind of this package, by name. Which module holds which kind is read from the modules' text
+    (`kind: ClassVar[str] = "conv"`), so that a spec imports only the modules of the kinds it uses: a
+    kind's dataclass costs a millisecond or two to create, and `show` starts faster for it. Going through
+    all of them (iterating) imports every module, in the order of CATEGORIES (tests/test_kinds.py checks
+    that the text and the classes agree)."""
 
-from archcalc.kinds.activations import Activation  # noqa: E402 - discovered above; named for activation_kind
+    def __init__(self) -> None:
+        self.where: dict[str, str] = {}  # kind -> its module
+        for info in pkgutil.iter_modules(__path__):
+            if info.name != "base":
+                text = (Path(__file__).parent / f"{info.name}.py").read_text(encoding="utf-8")
+                self.where.update(dict.fromkeys(_KIND_LINE.findall(text), info.name))
+        self.loaded: dict[str, type[Layer]] = {}
+        self.everything: dict[str, type[Layer]] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.where
+
+    def __getitem__(self, name: str) -> type[Layer]:
+        if name not in self.loaded:
+            module = importlib.import_module(f"{__name__}.{self.where[name]}")
+            for obj in vars(module).values():
+                if isinstance(obj, type) and issubclass(obj, Layer) and obj.__module__ == module.__name__ and "kind" in vars(obj):
+                    self.loaded[obj.kind] = obj
+        return self.loaded[name]
+
+    def all(self) -> dict[str, type[Layer]]:
+        """Every kind, in the order of CATEGORIES, then of their modules and classes."""
+        if self.everything is None:
+            found = []
+            for module in sorted(set(self.where.values())):
+                for order, name in enumerate(n for n, m in self.where.items() if m == module):
+                    cls = self[name]
+                    category = CATEGORIES.index(cls.category) if cls.category in CATEGORIES else len(CATEGORIES)
+                    found.append((category, module, order, cls))
+            self.everything = {cls.kind: cls for *_, cls in sorted(found, key=lambda t: t[:3])}
+        return self.everything
+
+    def __setitem__(self, name: str, cls: type[Layer]) -> None:
+        """A kind registered by hand (one a test writes); the package's own are found by themselves."""
+        self.where[name], self.loaded[name], self.everything = cls.__module__, cls, None
+
+    def __delitem__(self, name: str) -> None:
+        del self.where[name]
+        self.loaded.pop(name, None)
+        self.everything = None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.all())
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+
+KINDS = _Registry()
 
 
 def fusable_activations() -> tuple[str, ...]:
-    """The values `activation:` takes on the kinds that fuse one."""
-    return _FUSABLE
+    """The values `activation:` takes on the kinds that fuse one (imports every kind)."""
+    return tuple(name for name, cls in KINDS.items() if cls.fusable)
 
 
-_FUSABLE = tuple(name for name, cls in KINDS.items() if cls.fusable)
+def fusable(name: object) -> bool:
+    """Is `name` an activation that other layers may take as `activation:`? (imports only its module)"""
+    return isinstance(name, str) and name in KINDS and KINDS[name].fusable
 
 
 def activation_kind(name: str) -> Activation:
     """The activation kind named by a fused `activation:` value, as a layer with its defaults."""
+    from archcalc.kinds.activations import Activation
+
     if name not in _ACTIVATIONS:
         layer = KINDS[name]()
         assert isinstance(layer, Activation)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ class Block:
     line: int
 
 
-def read_blocks(raw: Any, label: str, builtin: tuple[str, ...]) -> dict[str, Block]:
+def read_blocks(raw: Any, label: str, builtin: Container[str]) -> dict[str, Block]:
     if raw is None:
         return {}
     if not isinstance(raw, Map):

@@ -117,7 +117,7 @@ class _Reader:
                 line = rows.item_lines[index] if hasattr(rows, "item_lines") else m.key_lines["layers"]
                 raise SpecError(f"{self.label}:{line}", f"layer #{index + 1} is not a mapping but {quote(row)}",
                                 "write each layer as {name: ..., type: ...}")
-        self.blocks = read_blocks(m.get("blocks"), str(self.where(m, "blocks")), tuple(KINDS))
+        self.blocks = read_blocks(m.get("blocks"), str(self.where(m, "blocks")), KINDS)
         expander = Expander(self.blocks, self.label)
         layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(expander.expand(rows)))
         seen: dict[str, Location] = {}
