@@ -14,7 +14,7 @@ from archcalc.errors import Location, SpecError
 from archcalc.kinds import Layer
 from archcalc.spec import Claims, Spec
 from archcalc.text import a_kind
-from archcalc.values import Shape
+from archcalc.values import Shape, printable
 
 INPUT = "input"
 
@@ -52,7 +52,7 @@ def build_graph(spec: Spec) -> Graph:
             if name != INPUT and name not in known:
                 near = difflib.get_close_matches(name, names + [INPUT], n=1)
                 hint = f"did you mean '{near[0]}'?" if near else "name a layer of this spec, or 'input'"
-                raise SpecError(ls.where, f"'inputs' names '{name}', which is no layer", hint)
+                raise SpecError(ls.where, f"'inputs' names '{printable(name)}', which is no layer", hint)
             if name == ls.name:
                 raise SpecError(ls.where, "a layer cannot read its own output (a cycle)")
         arity = ls.layer.arity

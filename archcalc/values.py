@@ -49,6 +49,14 @@ def pair(value: Any, where: Where, key: str, least: int = 1) -> tuple[int, int]:
     return n, n
 
 
+def printable(text: str) -> str:
+    """`text` with every control or format character (an escape, a carriage return, a bidi override) written
+    as its code, so that a spec's text cannot drive the terminal it is shown on."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}") for c in text)
+
+
 def quote(value: Any, limit: int = 60) -> str:
     """A value as a message quotes it, cut short: a spec's values may be long."""
     text = repr(value)

@@ -330,3 +330,25 @@ def test_the_hint_fits_the_error(tmp_path: Path, text: str, hint: str) -> None:
     path.write_text(text, encoding="utf-8")
     result = invoke("show", str(path))
     assert result.exit_code == 2 and f"hint: {hint}" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("text", [
+    spec('{name: "a\\e[31m", type: relu}'),  # a layer's name
+    spec('{name: a, type: conv, filters: 4, kernel: 3, "s\\e[2J": 1}'),  # an unknown key
+    spec('{name: a, type: relu, inputs: ["b\\e[2J"]}'),  # a name in inputs
+    spec("{name: a, type: relu}", tail='claims:\n  layers:\n    "z\\e[2J": {output: [3, 8, 8]}\n'),  # a claim's layer
+])
+def test_a_spec_cannot_drive_the_terminal(tmp_path: Path, text: str) -> None:
+    """Control characters from a spec reach the terminal written as their codes, never raw (an escape can clear a screen)."""
+    path = tmp_path / "odd.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = invoke("show", str(path))
+    assert result.exit_code == 2 and "\x1b" not in result.stderr and "\\x1b" in result.stderr, result.stderr
+
+
+def test_the_network_name_and_description_are_shown_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text('name: "net\\e[2J"\ndescription: "d\\r\\u202e"\ninput: [3, 8, 8]\nlayers:\n  - {name: a, type: relu}\n', encoding="utf-8")
+    result = invoke("show", str(path))
+    assert result.exit_code == 0 and "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert "net\\x1b[2J — d\\x0d\\u202e" in result.stdout

@@ -13,7 +13,7 @@ from archcalc.errors import Location, SpecError
 from archcalc.graph import Graph
 from archcalc.sizes import SizeTerm
 from archcalc.spec import Stated
-from archcalc.values import Shape
+from archcalc.values import Shape, printable
 
 if TYPE_CHECKING:
     from archcalc.analysis import Row, Totals
@@ -78,7 +78,7 @@ def check_claims(graph: Graph, rows: list[Row], totals: Totals) -> tuple[list[Cl
         elif c.layer in aliases:  # a block instance: its output is its last layer's, its figures all its layers'
             row, members = by_name[aliases[c.layer]], [r for r in rows if r.name.startswith(f"{c.layer}.")]
         else:
-            raise SpecError(c.where, f"the claim names '{c.layer}', which is no layer or block instance")
+            raise SpecError(c.where, f"the claim names '{printable(c.layer)}', which is no layer or block instance")
         if c.output is not None:
             checks.append(ClaimCheck(c.layer, f"{c.layer} output", "output", c.output, row.output, 0.0, c.output == row.output, c.where,
                                      terms=row.terms, input_shapes=row.input_shapes, output=row.output))

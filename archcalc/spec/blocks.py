@@ -49,6 +49,8 @@ def read_blocks(raw: Any, label: str, builtin: Container[str]) -> dict[str, Bloc
     blocks = {}
     for name, body in raw.items():
         where = f"{label}:{raw.key_lines.get(str(name), raw.line)}: block '{name}'"
+        if not str(name).isprintable():
+            raise SpecError(f"{label}:{raw.key_lines.get(str(name), raw.line)}", f"the block name {name!r:.60} holds a control character")
         if name in builtin or name == "input":
             raise SpecError(where, f"'{name}' is a built-in layer type; give the block another name")
         if not isinstance(body, Map) or set(body) - {"args", "layers"} or "layers" not in body:
@@ -102,7 +104,7 @@ class Expander:
             if key not in block.args:
                 near = difflib.get_close_matches(str(key), list(block.args), n=1)
                 hint = f"did you mean '{near[0]}'?" if near else f"block '{block.name}' takes: {', '.join(block.args) or 'no arguments'}"
-                raise SpecError(f"{self.label}:{row.key_lines.get(str(key), row.line)}: layer '{name}'", f"unknown argument '{key}' for block '{block.name}'", hint)
+                raise SpecError(f"{self.label}:{row.key_lines.get(str(key), row.line)}: layer '{name}'", f"unknown argument {str(key)!r:.60} for block '{block.name}'", hint)
             args[key] = value
         missing = [k for k, v in args.items() if v is None]
         if missing:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from archcalc.errors import Location, SpecError
-from archcalc.values import Shape, int_value, pos_int, quote
+from archcalc.values import Shape, int_value, pos_int, printable, quote
 from archcalc.yamlmap import Map
 
 CLAIM_FIGURES = ("output", "activations", "params", "connections")
@@ -70,6 +70,7 @@ def read_claims(m: Any, reader: Any, top: Map) -> Claims:
     source = m.get("source")
     if source is not None and not isinstance(source, str):
         raise SpecError(reader.where(m, "source"), f"'source' must be text, not {quote(source)}")
+    source = None if source is None else printable(source)
     stated_input = shape_value(m["input"], reader.where(m, "input"), "claims input") if "input" in m else None
     per_layer = m.get("layers", Map())
     if not isinstance(per_layer, Map):

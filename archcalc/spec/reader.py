@@ -17,7 +17,7 @@ from archcalc.kinds import KINDS, Key, Layer, keys
 from archcalc.spec.blocks import Block, Expander, read_blocks
 from archcalc.spec.claims import Claims, read_claims, shape_value
 from archcalc.text import a_kind
-from archcalc.values import Shape, int_value, pos_int, quote
+from archcalc.values import Shape, int_value, pos_int, printable, quote
 from archcalc.yamlmap import Map, load
 
 COMMON_KEYS = ("name", "type", "inputs", "split", "gpu", "output")  # output: true marks a deliberate output (a second head)
@@ -96,7 +96,7 @@ class _Reader:
             if key not in allowed:
                 near = difflib.get_close_matches(str(key), allowed, n=1)
                 hint = f"did you mean '{near[0]}'?" if near else f"{what} takes: {', '.join(allowed)}"
-                raise SpecError(self.where(m, str(key), layer), f"unknown key '{key}' in {what}", hint)
+                raise SpecError(self.where(m, str(key), layer), f"unknown key '{printable(str(key))}' in {what}", hint)
 
     def need(self, m: Map, key: str, what: str, layer: str | None = None) -> Any:
         if key not in m:
@@ -105,8 +105,8 @@ class _Reader:
 
     def spec(self, m: Map) -> Spec:
         self.keys(m, TOP_KEYS, "a spec")
-        name = _text(self.need(m, "name", "the spec"), self.where(m, "name"), "name")
-        description = _text(m.get("description", ""), self.where(m, "description"), "description")
+        name = printable(_text(self.need(m, "name", "the spec"), self.where(m, "name"), "name"))
+        description = printable(_text(m.get("description", ""), self.where(m, "description"), "description"))
         net_input = shape_value(self.need(m, "input", "the spec"), self.where(m, "input"), "input")
         gpus = pos_int(m.get("gpus", 1), self.where(m, "gpus"), "gpus")
         rows = self.need(m, "layers", "the spec")
@@ -147,9 +147,11 @@ class _Reader:
         if not isinstance(row, Map):
             raise SpecError(f"{self.label}:{top.key_lines['layers']}", f"layer #{index + 1} is not a mapping")
         name = row.get("name")
-        if not isinstance(name, str) or not name or name == "input":
+        if not isinstance(name, str) or not name or name == "input" or not name.isprintable():
             problem = "'name' is missing" if name is None else f"'name' must be a non-empty text other than 'input', not {quote(name)}"
-            raise SpecError(self.where(row), f"layer #{index + 1}: {problem}")
+            if isinstance(name, str) and name and not name.isprintable():
+                problem = f"'name' {quote(name)} holds a control character"
+            raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
         kind = self.kind(row, name)
         self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
         values = {}
