@@ -66,7 +66,7 @@ def keys(cls: type[Layer]) -> tuple[Key, ...]:
 def _read_keys(cls: type[Layer]) -> tuple[Key, ...]:
     hints = typing.get_type_hints(cls, include_extras=True)
     return tuple(
-        Key(f.metadata.get("key", f.name), f.name, _value_of(hints[f.name], f"kind '{cls.kind}', field '{f.name}'"), f.default)
+        Key(f.metadata.get("key", f.name), f.name, _value_of(hints[f.name], f"kind '{getattr(cls, 'kind', cls.__name__)}', field '{f.name}'"), f.default)
         for f in dataclasses.fields(cls)  # type: ignore[arg-type]
     )
 
