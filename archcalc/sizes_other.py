@@ -5,13 +5,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.sizes import ShapeError, fraction_text, lines
 
 
+class Whole:
+    """What a size rule that always gives a whole number (it enlarges its input) says of itself;
+    the term gives `out` and `expression()`."""
+
+    out: int
+    if TYPE_CHECKING:
+        def expression(self) -> str: ...
+
+    @property
+    def exact(self) -> Fraction:
+        return Fraction(self.out)
+
+    @property
+    def divides(self) -> bool:
+        return True
+
+    def value(self) -> str:
+        return str(self.out)
+
+    def text(self) -> str:
+        return f"{self.expression()} = {self.out}"
+
+    def consequence(self) -> str:
+        return "it always divides"
+
+
 @dataclass(frozen=True)
-class TransposedTerm:
+class TransposedTerm(Whole):
     """One spatial axis of a transposed window: out = (W − 1)·S − 2P + D·(K − 1) + output_padding + 1.
     Always a whole number: it enlarges its input."""
 
@@ -26,26 +52,10 @@ class TransposedTerm:
     output_padding: int
     out: int
 
-    @property
-    def exact(self) -> Fraction:
-        return Fraction(self.out)
-
-    @property
-    def divides(self) -> bool:
-        return True
-
     def expression(self) -> str:
         """'(7 − 1)·2 − 2·1 + 1·(4 − 1) + 0 + 1'."""
         return f"({self.size} − 1)·{self.stride} − 2·{self.padding} + {self.dilation}·({self.kernel} − 1) + {self.output_padding} + 1"
 
-    def value(self) -> str:
-        return str(self.out)
-
-    def text(self) -> str:
-        return f"{self.expression()} = {self.out}"
-
-    def consequence(self) -> str:
-        return "it always divides"
 
 
 def transposed(axis: str, size: int, kernel: int, stride: int, padding: int, dilation: int, output_padding: int) -> TransposedTerm:
@@ -59,7 +69,7 @@ def transposed(axis: str, size: int, kernel: int, stride: int, padding: int, dil
 
 
 @dataclass(frozen=True)
-class ScaleTerm:
+class ScaleTerm(Whole):
     """One spatial axis enlarged by a whole factor (upsampling, pixel shuffle): out = W·s."""
 
     formula: ClassVar[str] = "W·s"
@@ -69,25 +79,9 @@ class ScaleTerm:
     scale: int
     out: int
 
-    @property
-    def exact(self) -> Fraction:
-        return Fraction(self.out)
-
-    @property
-    def divides(self) -> bool:
-        return True
-
     def expression(self) -> str:
         return f"{self.size}·{self.scale}"
 
-    def value(self) -> str:
-        return str(self.out)
-
-    def text(self) -> str:
-        return f"{self.expression()} = {self.out}"
-
-    def consequence(self) -> str:
-        return "it always divides"
 
 
 @dataclass(frozen=True)

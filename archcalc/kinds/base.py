@@ -154,6 +154,13 @@ def with_activation(own: Figures, activation: str | None, out: Shape) -> Figures
     return own + Figures(extra.params, extra.frozen_params, extra.macs, extra.flops, extra.connections, 0)
 
 
+def affine_figures(xs: Sequence[Shape], out: Shape, affine: bool) -> Figures:
+    """Normalisation with a weight and a bias per channel (or none): connections one input and one bias per unit."""
+    if not affine:
+        return Figures.no_weights(out)
+    return Figures(params=2 * xs[0][0], connections=2 * math.prod(xs[0]), activations=math.prod(out))
+
+
 def flat(x: Shape) -> int:
     """The values a flattened input has."""
     return math.prod(x)

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.figures import Figures
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, affine_figures
 from archcalc.sizes import ShapeError, Sizing
 from archcalc.values import Bool, PosFloat, PosInt, Shape
 
 if TYPE_CHECKING:
     from torch import nn
-
-
-def _affine(xs: Sequence[Shape], out: Shape, affine: bool) -> Figures:
-    """A weight and a bias per channel; connections: one input and one bias per unit (as batchnorm)."""
-    if not affine:
-        return Figures.no_weights(out)
-    return Figures(params=2 * xs[0][0], connections=2 * math.prod(xs[0]), activations=math.prod(out))
 
 
 @dataclass(frozen=True)
@@ -37,7 +29,7 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
     affine: Bool = True
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
-        return _affine(xs, out, self.affine)
+        return affine_figures(xs, out, self.affine)
 
     def reads_all(self, gpus: int) -> bool:
         return True  # every channel at a position
@@ -78,7 +70,7 @@ class GroupNorm(KeepsShape, Layer):
         return Sizing(xs[0])
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
-        return _affine(xs, out, self.affine)
+        return affine_figures(xs, out, self.affine)
 
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0  # whole groups on each GPU read only their own maps

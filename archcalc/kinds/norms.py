@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.figures import Figures
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site, affine_figures
 from archcalc.values import Bool, PosFloat, PosInt, Shape
 
 if TYPE_CHECKING:
@@ -59,10 +58,7 @@ class BatchNorm(KeepsShape, NoHyper, Layer):
     affine: Bool = True
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
-        if not self.affine:
-            return Figures.no_weights(out)
-        # gamma and beta per channel; connections: one input and one bias per unit
-        return Figures(params=2 * xs[0][0], connections=2 * math.prod(xs[0]), activations=math.prod(out))
+        return affine_figures(xs, out, self.affine)  # gamma and beta per channel; running statistics are buffers
 
     def reads_all(self, gpus: int) -> bool:
         return False
