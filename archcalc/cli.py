@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -24,7 +25,7 @@ from archcalc.values import Shape
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-FORMATS = click.Choice(["table", "json", "csv", "markdown"])
+FORMATS = click.Choice(["table", "json", "csv", "markdown", "html"])
 
 
 class Archcalc(click.Group):
@@ -117,6 +118,8 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     mem = memory(a.rows, batch, dtype_bytes(dtype))
     if fmt == "json":
         emit_json(serialize.to_json(a, valid, (dtype, mem)))
+    elif fmt == "html":
+        emit_text(html_page([a], [valid], batch, dtype))
     elif fmt in ("csv", "markdown"):
         from archcalc.report import plain
 
@@ -155,6 +158,8 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
         emit_json(serialize.compare_json(c, mems))
+    elif fmt == "html":
+        emit_text(html_page(c.networks, [() for _ in c.networks], 1, "float32"))  # show's defaults, as the JSON
     elif fmt in ("csv", "markdown"):
         from archcalc.report import plain
 
@@ -188,6 +193,38 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     draw.output_format(out)  # a wrong extension fails before any work
     analyses = [load(s, input_text)[1] for s in specs or (draw.spec_named_by(out),)]
     draw.render(draw.to_digraph(analyses, direction), out)
+    click.echo(f"wrote {out}", err=True)
+
+
+def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.ValidInputs, ...]], batch: int, dtype: str) -> str:
+    from archcalc.page import build_page  # graphviz only for the page's diagram
+
+    return build_page(analyses, valids, [(dtype, memory(a.rows, batch, dtype_bytes(dtype))) for a in analyses])
+
+
+@main.command()
+@click.argument("specs", nargs=-1, required=True)
+@click.option("--out", "out_text", required=True, metavar="FILE", help="The page: FILE.html, written whole or not at all.")
+@click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
+@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Images per batch, for memory.")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
+@click.option("--valid-inputs", is_flag=True, help="Also list the input sizes for which every layer divides exactly.")
+def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch: int, dtype: str, valid_inputs: bool) -> None:
+    """One self-contained HTML page: the header, the diagram linked to a sortable table of every layer,
+    the GPU split, memory; for several SPECS, their comparison first. Works offline.
+
+    SPECS are YAML files or bundled spec names: archcalc report alexnet --out alexnet.html
+    """
+    from pathlib import Path
+
+    from archcalc.atomic import write_atomic
+    from archcalc.page import page_folder
+
+    out = Path(out_text)
+    folder = page_folder(out)  # a wrong name or folder fails before any work
+    loaded = [load(s, input_text) for s in specs]
+    valids = [analysis.valid_inputs(g, *parse_range(None, a.input)) if valid_inputs else () for g, a in loaded]
+    write_atomic(out, html_page([a for _, a in loaded], valids, batch, dtype).encode("utf-8"), folder)
     click.echo(f"wrote {out}", err=True)
 
 

@@ -165,6 +165,18 @@ def finding_message(f: Finding) -> str:
     return contradiction(f.claim)
 
 
+NO_FINDINGS = "no findings: every size divides exactly and every claim holds"
+
+
+def findings_title(count: int) -> str:
+    """'⚠ 17 findings': the title over the findings, and (with ' (below)') the header's warning."""
+    return f"⚠ {count} finding{'s' if count != 1 else ''}"
+
+
+def claim_mark(confirmed: bool) -> str:
+    return "✓ confirmed" if confirmed else "✗ contradicted"
+
+
 def contradiction(c: ClaimCheck) -> str:
     if c.subject == "input":
         return f"the stated input {c.stated_text} cannot be the network's: {c.detail}"

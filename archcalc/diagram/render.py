@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from pathlib import Path
 
 import graphviz
 
+from archcalc.atomic import check_folder, write_atomic
 from archcalc.errors import ArchcalcError
 from archcalc.spec import bundled_names
 
@@ -32,17 +31,6 @@ def output_format(out: Path) -> str:
         raise ArchcalcError(f"--out {out}: {given} is not a format archcalc can write",
                             f"end the file name in one of {', '.join('.' + f for f in FORMATS)} (.dot needs no Graphviz)")
     return fmt
-
-
-def _check_folder(out: Path) -> Path:
-    folder = out.parent if str(out.parent) else Path(".")
-    if folder.exists() and not folder.is_dir():
-        raise ArchcalcError(f"--out {out}: {folder} is a file, not a folder")
-    if not folder.is_dir():
-        raise ArchcalcError(f"--out {out}: the folder {folder} does not exist", f"create it first: mkdir -p {folder}")
-    if out.is_dir():
-        raise ArchcalcError(f"--out {out}: is a folder", "give a file name, e.g. alexnet.svg")
-    return folder
 
 
 def _draw(dot: graphviz.Digraph, fmt: str) -> bytes:
@@ -73,17 +61,5 @@ def render(dot: graphviz.Digraph, out: Path) -> None:
     """Write the picture in the format `out` names, through a temporary file beside it that
     replaces `out` only once complete: a failure leaves no partial file and any existing `out` as it was."""
     fmt = output_format(out)
-    folder = _check_folder(out)
-    data = _draw(dot, fmt)
-    tmp = folder / f".{out.name}.{secrets.token_hex(4)}.tmp"
-    try:  # 0o666 less the umask, as any new file (mkstemp would make it 0o600)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise ArchcalcError(f"--out {out}: cannot write in the folder {folder}: {exc.strerror}", "choose a folder you can write to") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ArchcalcError(f"--out {out}: cannot write it: {exc.strerror}") from None
+    folder = check_folder(out, "alexnet.svg")
+    write_atomic(out, _draw(dot, fmt), folder)

@@ -49,7 +49,7 @@ def _header(a: Analysis) -> Text:
     if a.gpus > 1:
         head.append(f", split across {a.gpus} GPUs")
     if a.findings:
-        head.append(f"   ⚠ {len(a.findings)} finding{'s' if len(a.findings) != 1 else ''} (below)", style="bold red")
+        head.append(f"   {text.findings_title(len(a.findings))} (below)", style="bold red")
     head.append(f"\n{text.FLOPS_CONVENTION}", style="dim")
     return head
 
@@ -100,21 +100,20 @@ def _claims_table(a: Analysis) -> Table:
     for title in ("claim", "stated", "computed", "", "arithmetic"):
         table.add_column(title)
     for c in a.claims:
-        mark = Text("✓ confirmed", style="green") if c.confirmed else Text("✗ contradicted", style="bold red")
+        mark = Text(text.claim_mark(c.confirmed), style="green" if c.confirmed else "bold red")
         table.add_row(escape(c.subject), c.stated_text, c.computed_text, mark, escape(c.detail), style=None if c.confirmed else "red")
     return table
 
 
 def _findings_panel(a: Analysis) -> RenderableType:
     if not a.findings:
-        return Text("no findings: every size divides exactly and every claim holds", style="green")
+        return Text(text.NO_FINDINGS, style="green")
     body = Text()
     for i, f in enumerate(a.findings, start=1):
         body.append(f"{i}. ", style="bold")
         body.append(f"[{f.kind}] ", style="bold red")
         body.append(f.message + ("\n" if i < len(a.findings) else ""))
-    plural = "s" if len(a.findings) != 1 else ""
-    return Panel(body, title=f"⚠ {len(a.findings)} finding{plural}", border_style="red", title_align="left")
+    return Panel(body, title=text.findings_title(len(a.findings)), border_style="red", title_align="left")
 
 
 def _memory_table(dm: DtypeMemory) -> Table:

@@ -1,0 +1,97 @@
+"""`archcalc report`: one self-contained HTML page per network (or per comparison), built from the
+facts of `show --format json` (facts.py), with the Graphviz picture inline (svg.py).
+
+The page makes no network request: its style, script, data and pictures are inside it, and its
+Content-Security-Policy forbids loading anything else. Spec text reaches it as JSON in a data
+block (every '<' written as \\u003c, so no text can close the block) and reaches the page's
+DOM through textContent only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from archcalc.atomic import check_folder
+from archcalc.errors import ArchcalcError
+from archcalc.page.facts import page_facts
+
+if TYPE_CHECKING:
+    from archcalc.analysis import Analysis, ValidInputs
+    from archcalc.serialize import DtypeMemory
+
+NO_DOT = ("no diagram: Graphviz's 'dot' program is not on the PATH; install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; "
+          "macOS: brew install graphviz; conda: conda install -c conda-forge graphviz) and run the command again")
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+@dataclass(frozen=True)
+class View:
+    """One picture of a network (`net`: its index on the page) or of the comparison (`net` 'all')."""
+    net: str
+    name: str   # 'graph': the Graphviz view; a second view (the paper's volumes) takes its own name
+    title: str  # the switch's words
+    svg: str    # clean markup, from svg.clean_svg
+
+
+def page_folder(out: Path) -> Path:
+    """The folder a page named `out` goes in; a name that is not .html (or .htm) fails before any work."""
+    if out.suffix.lower() not in (".html", ".htm"):
+        given = f"'{out.suffix}'" if out.suffix else "no extension"
+        raise ArchcalcError(f"--out {out}: {given} is not a page archcalc writes", f"end the file name in .html, e.g. {out.stem or 'alexnet'}.html")
+    return check_folder(out, "alexnet.html")
+
+
+def build_page(analyses: Sequence[Analysis], valids: Sequence[tuple[ValidInputs, ...]], mems: Sequence[DtypeMemory]) -> str:
+    """The page for one network, or for several (their comparison first, then each network's section)."""
+    from archcalc.compare import compare
+
+    comparison = compare(list(analyses)) if len(analyses) > 1 else None
+    views, notes = graph_views(analyses)
+    return render_page(page_facts(analyses, valids, mems, comparison, notes), views)
+
+
+def graph_views(analyses: Sequence[Analysis]) -> tuple[list[View], list[str]]:
+    """The Graphviz picture of each network, and side by side for several; or, without dot, a note why there is none."""
+    import graphviz
+
+    from archcalc.diagram import to_digraph
+    from archcalc.page.svg import clean_svg
+
+    pictures = [(str(k), [k], [a]) for k, a in enumerate(analyses)]
+    if len(analyses) > 1:
+        pictures.append(("all", list(range(len(analyses))), list(analyses)))
+    views = []
+    try:
+        for net, nets, drawn in pictures:
+            svg = to_digraph(drawn).pipe(format="svg")
+            views.append(View(net, "graph", "layer graph", clean_svg(svg, analyses, nets)))
+    except graphviz.ExecutableNotFound:
+        return [], [NO_DOT]
+    except graphviz.CalledProcessError as exc:
+        stderr = exc.stderr.decode(errors="replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
+        return [], [f"no diagram: Graphviz's dot failed (exit {exc.returncode}): {stderr or 'no message'}"]
+    return views, []
+
+
+def render_page(facts: dict[str, Any], views: Sequence[View]) -> str:
+    """The HTML text: the template with the style, the script, the facts and the pictures put in, each once."""
+    assets = resources.files("archcalc.page") / "assets"
+    data = json.dumps(facts, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    parts = {
+        "generator": "archcalc report",
+        "title": html.escape(facts["title"]),
+        "css": (assets / "page.css").read_text(encoding="utf-8"),
+        "script": (assets / "page.js").read_text(encoding="utf-8"),
+        "facts": data,
+        "views": "".join(f'<div class="view" data-net="{html.escape(v.net)}" data-view="{html.escape(v.name)}" '
+                         f'data-title="{html.escape(v.title)}">{v.svg}</div>\n' for v in views),
+    }
+    template = (assets / "page.html").read_text(encoding="utf-8")
+    return PLACEHOLDER.sub(lambda m: parts[m[1]], template)  # one pass: a part's own text is never read as a placeholder
