@@ -43,6 +43,9 @@ def modules_after(args: list[str], cwd: Path) -> tuple[int, set[str]]:
         ["show", "lenet", "--format", "markdown"],
         ["compare", "lenet", "alexnet"],
         ["compare", "lenet", "alexnet", "--format", "json"],
+        ["show", "alexnet", "--format", "html"],
+        ["compare", "lenet", "alexnet", "--format", "html"],
+        ["report", "lenet", "alexnet", "--out", "page.html"],
     ],
     ids=" ".join,
 )
@@ -116,15 +119,17 @@ def test_wheel_carries_the_bundled_specs(tmp_path: Path) -> None:
     [wheel] = list(wheel_builder.WheelBuilder(str(ROOT)).build(directory=str(tmp_path / "dist"), versions=["standard"]))
     names = zipfile.ZipFile(wheel).namelist()
     assert {"archcalc/specs/alexnet.yaml", "archcalc/specs/lenet.yaml"} <= set(names)
+    assert {"archcalc/page/assets/page.html", "archcalc/page/assets/page.css", "archcalc/page/assets/page.js"} <= set(names)
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}  # ahead of the editable install of this checkout
     code = ("import archcalc, archcalc.spec as s; from archcalc.cli import main; print(archcalc.__file__); print(s.bundled_dir()); "
-            "main(['show', 'alexnet', '--format', 'csv'])")
+            "main(['report', 'lenet', '--out', 'lenet.html'], standalone_mode=False); main(['show', 'alexnet', '--format', 'csv'])")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=elsewhere, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     where, bundled, *csv_lines = proc.stdout.splitlines()
     assert where.startswith(str(site)) and bundled.startswith(str(site))  # the wheel's copy, not the checkout's
     assert csv_lines[-1].split(",")[5] == "60965224"
+    assert '"name":"LeNet-5"' in (elsewhere / "lenet.html").read_text(encoding="utf-8")  # the page's template, style and script from the wheel

@@ -286,7 +286,7 @@
     const layers = layerTable(k, net);
     const hint = "Select a layer (click a node or a row; or Tab to a row and press Enter) to see its size arithmetic.";
     const detail = el("p", {cls: "detail", "aria-live": "polite", "data-hint": hint, text: hint});
-    const filter = el("input", {type: "search", cls: "filter", placeholder: "filter layers: name, type, hyper-parameters",
+    const filter = el("input", {type: "search", cls: "filter", placeholder: "filter layers (name, type, …)",
       "aria-label": `filter the layers of ${net.name}`});
     filter.addEventListener("input", () => {
       const words = filter.value.toLowerCase().trim().split(/\s+/).filter(Boolean);
@@ -340,13 +340,14 @@
         td.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); go(); } });
       });
     }});
-    section.append(wrap(stages.table));
+    const side = el("div", {cls: "compare-tables"}, wrap(stages.table));
+    section.append(side);
     const figures = [{title: "figure", cell: (s) => s.figure}];
     nets.forEach((net, k) => figures.push({title: net.name, cell: (s) => s.values[k], numeric: true,
       sort: (s) => Number(s.values[k].replace(/,/g, "")) || s.values[k]}));
     nets.slice(1).forEach((net, k) => figures.push({title: `${net.name} / ${nets[0].name}`, cell: (s) => s.ratios[k], numeric: true,
       sort: (s) => Number(s.ratios[k].replace(/[×,]/g, "")) || 0}));
-    section.append(wrap(table("summary", figures, c.text.summary).table));
+    side.append(wrap(table("summary", figures, c.text.summary).table));
     section.append(diagram("all"));
     return section;
   }

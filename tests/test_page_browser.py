@@ -1,0 +1,248 @@
+"""The page of `archcalc report` in a real browser: headless Chromium driven by playwright.
+
+Marked `browser`; skipped, with the reason, where playwright or Chromium is missing (CI: pip install
+playwright; apt-get install chromium). ARCHCALC_CHROMIUM names another Chromium binary.
+Set ARCHCALC_SCREENSHOTS=docs to write the README's screenshots there (they go to a temporary
+folder otherwise: look at them either way).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from archcalc.cli import main
+
+CHROMIUM = os.environ.get("ARCHCALC_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on the PATH (apt-get install chromium, or set ARCHCALC_CHROMIUM)"),
+    pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH (apt-get install graphviz)"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+
+
+def cli(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args), prog_name="archcalc")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("pages")
+    made = {"alexnet": ["alexnet"], "alexnet224": ["alexnet", "--input", "224"], "lenet-vs-alexnet": ["lenet", "alexnet"]}
+    for name, args in made.items():
+        cli("report", *args, "--out", str(folder / f"{name}.html"))
+    return {name: folder / f"{name}.html" for name in made}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened in a fresh context: every request and console message it makes, recorded."""
+
+    def __init__(self, browser: Any, path: Path, scheme: str = "light", width: int = 1600, height: int = 1000) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort())
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("table.data tbody tr")
+
+    def texts(self, selector: str) -> list[str]:
+        texts: list[str] = self.page.eval_on_selector_all(selector, "els => els.map(e => e.textContent)")
+        return texts
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser: Any) -> Iterator[Any]:
+    opened: list[Visit] = []
+
+    def open_page(path: Path, **kwargs: Any) -> Visit:
+        opened.append(Visit(browser, path, **kwargs))
+        return opened[-1]
+
+    yield open_page
+    for v in opened:
+        v.close()
+
+
+def layer_rows(v: Visit, section: int = 0) -> list[list[str]]:
+    rows: list[list[str]] = v.page.eval_on_selector_all(
+        f"#net-{section} .tables table.data tbody tr",
+        "trs => trs.filter(tr => !tr.hidden).map(tr => Array.from(tr.cells, td => td.textContent))")
+    return rows
+
+
+def test_loads_with_no_console_errors_and_no_network(visit: Any, pages: dict[str, Path]) -> None:
+    for name in pages:
+        v = visit(pages[name])
+        assert v.errors == []
+        assert v.requests == [pages[name].as_uri()]  # the file itself, and nothing else: no CDN, no font, no favicon
+        assert v.page.title() in ("AlexNet", "LeNet-5 vs AlexNet")
+
+
+def test_one_row_per_layer_with_the_figures_of_show_json(visit: Any, pages: dict[str, Path]) -> None:
+    shown = json.loads(cli("show", "alexnet", "--format", "json"))
+    rows = layer_rows(visit(pages["alexnet"]))
+    assert [r[0] for r in rows] == [layer["name"] for layer in shown["layers"]]
+    for cells, layer in zip(rows, shown["layers"]):  # layer, type, hyper, output, arithmetic, field, params, MACs, FLOPs, connections, activations
+        assert cells[6:] == [f"{layer[k]:,}" for k in ("params", "macs", "flops", "connections", "activations")]
+        assert cells[3] == "×".join(map(str, layer["output"]))
+    assert rows[0][4] == "(227 − 11 + 2·0)/4 + 1 = 55 (H and W)"
+
+
+def test_sorting_by_params_puts_fc6_first(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["alexnet"])
+    button = v.page.locator("#net-0 .tables th button", has_text="params")
+    button.click()
+    rows = layer_rows(v)
+    assert [r[0] for r in rows[:3]] == ["fc6", "fc7", "fc8"]  # 37,752,832, 16,781,312, 4,097,000 parameters
+    assert v.page.locator("#net-0 .tables th[aria-sort=descending]").text_content() == "params"
+    button.click()  # and back: the smallest first, spec order among equals
+    assert [r[0] for r in layer_rows(v)[:2]] == ["norm1", "pool1"]
+    v.page.get_by_role("button", name="spec order").click()
+    assert layer_rows(v)[0][0] == "conv1"
+
+
+def test_filter_box(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["alexnet"])
+    v.page.fill("#net-0 input.filter", "conv")
+    assert [r[0] for r in layer_rows(v)] == ["conv1", "conv2", "conv3", "conv4", "conv5"]
+    v.page.fill("#net-0 input.filter", "dense relu")
+    assert [r[0] for r in layer_rows(v)] == ["fc6", "fc7"]
+
+
+def test_clicking_conv1s_node_highlights_its_row_and_shows_its_arithmetic(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["alexnet"])
+    v.page.locator('#net-0 g.node[data-row="0"]').first.click()
+    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv1"]
+    assert v.page.locator('#net-0 g.node.selected').count() == 2  # conv1 on GPU 0 and on GPU 1
+    detail = v.page.locator("#net-0 .detail")
+    assert "(227 − 11 + 2·0)/4 + 1 = 55" in (detail.text_content() or "") and detail.is_visible()
+    v.page.locator('#net-0 tbody tr[data-layer="conv2"]').click()  # and the other way: a row lights its nodes
+    assert v.page.eval_on_selector_all("#net-0 g.node.selected", "gs => gs.map(g => g.dataset.row)") == ["3", "3"]
+    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv2"]
+    v.page.locator('#net-0 g.node[data-row="10"]').first.hover()  # fc6
+    assert v.texts("#net-0 tbody tr.hover td:first-child") == ["fc6"]
+    assert "fc6 dense + relu 4096, flattens 256×6×6 → 4096" in (detail.text_content() or "")
+
+
+def test_the_findings_of_input_224_are_visible(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["alexnet224"])
+    shown = json.loads(cli("show", "alexnet", "--input", "224", "--format", "json"))
+    items = v.page.locator("#net-0 .findings li")
+    assert items.count() == len(shown["findings"]) == 17
+    assert all(items.nth(i).is_visible() for i in range(items.count()))
+    assert v.texts("#net-0 .findings li") == [f"[{f['kind']}] {f['message']}" for f in shown["findings"]]
+    assert v.texts("#net-0 .findings h3") == ["⚠ 17 findings"]
+    flagged = v.texts("#net-0 .tables tbody tr.flagged td:first-child")
+    assert flagged == ["conv1", "pool1", "pool2", "pool5"]  # sizes that do not divide: 54.25, 26.5, 12.5, 5.5
+
+
+def test_keyboard_tab_to_a_row_and_enter(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["alexnet"])
+    v.page.locator("#net-0 .tables th button").last.focus()  # the last column's sort button; the rows come next
+    v.page.keyboard.press("Tab")
+    assert v.page.evaluate("document.activeElement.dataset.layer") == "conv1"
+    v.page.keyboard.press("Tab")
+    v.page.keyboard.press("Enter")
+    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["norm1"]
+    assert v.page.eval_on_selector_all("#net-0 g.node.selected", "gs => gs.map(g => g.dataset.row)") == ["1", "1"]
+    v.page.keyboard.press("Tab")
+    v.page.keyboard.press("Enter")
+    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["pool1"]
+
+
+CONTRAST = """(selector) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => { const [r, g, b] = rgb(c).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                       return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bg = (e) => { for (; e; e = e.parentElement) { const c = getComputedStyle(e).backgroundColor;
+                      if (!c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c; } return 'rgb(255, 255, 255)'; };
+  return Array.from(document.querySelectorAll(selector)).map(e => {
+    const [a, b] = [lum(getComputedStyle(e).color), lum(bg(e))];
+    return {ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05), background: lum(bg(e))};
+  });
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_readable_in_light_and_dark(scheme: str, visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["alexnet224"], scheme=scheme)
+    v.page.locator('#net-0 tbody tr[data-layer="conv2"]').click()
+    for selector in ("h1", ".description", ".convention", ".totals dd span", ".findings li", ".claims td", ".tables td", ".tables th",
+                     ".detail", ".memory p", "tbody tr.selected td"):
+        found = v.page.evaluate(CONTRAST, selector)
+        assert found, selector
+        worst = min(f["ratio"] for f in found)
+        assert worst >= 4.5, (selector, worst)  # WCAG AA for body text
+    body = v.page.evaluate(CONTRAST, "body")[0]["background"]
+    assert body < 0.05 if scheme == "dark" else body > 0.9
+
+
+def test_print_hides_the_controls(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["lenet-vs-alexnet"])
+    v.page.emulate_media(media="print")
+    for control in ("input.filter", ".controls button", ".detail", ".zoom", "nav"):
+        assert v.page.locator(control).count() > 0 and not any(e.is_visible() for e in v.page.locator(control).all()), control
+    for content in ("#net-1 .tables table.data", "#net-1 .findings", "#comparison table.data", "#net-1 svg.diagram"):
+        assert v.page.locator(content).first.is_visible(), content
+    pdf = v.page.pdf()
+    assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
+
+
+def test_a_two_spec_comparison_page(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["lenet-vs-alexnet"])
+    compared = json.loads(cli("compare", "lenet", "alexnet", "--format", "json"))
+    stages = v.page.eval_on_selector_all("#comparison table.data:has(caption:text('stage by stage')) tbody tr",
+                                         "trs => trs.map(tr => Array.from(tr.cells, td => td.textContent))")
+    assert len(stages) == len(compared["stages"])
+    assert stages[:2] == [["1", "conv + sigmoid 5×5/1, 6, pad 2 → 6×28×28", "conv + relu 11×11/4, 96 → 96×55×55  (+ lrn)"],
+                          ["2", "avgpool 2×2/2 → 6×14×14", "maxpool 3×3/2 → 96×27×27"]]  # as compare's table says them
+    summary = v.page.eval_on_selector_all("#comparison table.data:has(caption:text('summary')) tbody tr",
+                                          "trs => trs.map(tr => Array.from(tr.cells, td => td.textContent))")
+    assert ["params", "61,706", "60,965,224", "×988"] in summary  # 60,965,224 / 61,706
+    assert [len(layer_rows(v, k)) for k in (0, 1)] == [len(n["layers"]) for n in compared["networks"]]
+    assert v.texts("section.network h2") == ["LeNet-5", "AlexNet"]
+    assert v.page.locator("#comparison svg.diagram").count() == 1  # side by side; and each network's own picture
+    assert v.page.locator("section.network svg.diagram").count() == 2
+    v.page.locator("#comparison td.link", has_text="conv + relu 11×11/4, 96 →").click()  # a stage leads to its row
+    assert v.texts("#net-1 tbody tr.selected td:first-child") == ["conv1"]
+    v.page.locator('#comparison g.node[data-net="0"][data-row="0"]').click()  # LeNet's conv1 in the side-by-side picture
+    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv1"]
+
+
+def test_screenshots(visit: Any, pages: dict[str, Path], tmp_path: Path) -> None:
+    """The README's pictures: AlexNet with conv1 picked from the diagram, and LeNet-5 beside AlexNet."""
+    folder = Path(os.environ.get("ARCHCALC_SCREENSHOTS") or tmp_path)
+    v = visit(pages["alexnet"], width=1800, height=1250)
+    v.page.locator('#net-0 g.node[data-row="0"]').first.click()
+    v.page.evaluate("window.scrollTo(0, 0)")
+    v.page.screenshot(path=str(folder / "report-alexnet.png"))
+    w = visit(pages["lenet-vs-alexnet"], width=1800, height=1250)
+    w.page.screenshot(path=str(folder / "report-lenet-vs-alexnet.png"))
+    for name in ("report-alexnet.png", "report-lenet-vs-alexnet.png"):
+        data = (folder / name).read_bytes()
+        assert data.startswith(b"\x89PNG") and int.from_bytes(data[16:20], "big") == 1800
