@@ -237,12 +237,12 @@ def test_a_two_spec_comparison_page(visit: Any, pages: dict[str, Path]) -> None:
 def test_screenshots(visit: Any, pages: dict[str, Path], tmp_path: Path) -> None:
     """The README's pictures: AlexNet with conv1 picked from the diagram, and LeNet-5 beside AlexNet."""
     folder = Path(os.environ.get("ARCHCALC_SCREENSHOTS") or tmp_path)
-    v = visit(pages["alexnet"], width=1800, height=1250)
+    v = visit(pages["alexnet"], width=1920, height=1200)
     v.page.locator('#net-0 g.node[data-row="0"]').first.click()
     v.page.evaluate("window.scrollTo(0, 0)")
     v.page.screenshot(path=str(folder / "report-alexnet.png"))
-    w = visit(pages["lenet-vs-alexnet"], width=1800, height=1250)
+    w = visit(pages["lenet-vs-alexnet"], width=1920, height=1200)
     w.page.screenshot(path=str(folder / "report-lenet-vs-alexnet.png"))
     for name in ("report-alexnet.png", "report-lenet-vs-alexnet.png"):
         data = (folder / name).read_bytes()
-        assert data.startswith(b"\x89PNG") and int.from_bytes(data[16:20], "big") == 1800
+        assert data.startswith(b"\x89PNG") and int.from_bytes(data[16:20], "big") == 1920
