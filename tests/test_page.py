@@ -199,3 +199,12 @@ def test_dot_failing_is_a_note_not_a_crash(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(graphviz.Digraph, "pipe", fail)
     doc = facts_of(report(tmp_path, "lenet"))
     assert doc["diagram_notes"] == ["no diagram: Graphviz's dot failed (exit 1): Error: out of memory"]
+
+
+def test_valid_inputs_and_memory_at_a_batch_as_show_says_them(tmp_path: Path) -> None:
+    net = facts_of(report(tmp_path, "lenet", "--valid-inputs", "--batch", "8", "--dtype", "float16"))["networks"][0]
+    table = ok("show", "lenet", "--valid-inputs", "--batch", "8", "--dtype", "float16")
+    [valid] = net["text"]["valid_inputs"]
+    assert valid.splitlines()[0] in table and net["valid_inputs"][0]["axis"] == "H and W"
+    assert net["text"]["memory"].startswith("memory at batch 8, float16 (2 bytes a value)")
+    assert net["text"]["memory"].splitlines()[0] in table and net["memory"]["batch"] == 8
