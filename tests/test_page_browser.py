@@ -246,3 +246,41 @@ def test_screenshots(visit: Any, pages: dict[str, Path], tmp_path: Path) -> None
     for name in ("report-alexnet.png", "report-lenet-vs-alexnet.png"):
         data = (folder / name).read_bytes()
         assert data.startswith(b"\x89PNG") and int.from_bytes(data[16:20], "big") == 1920
+
+
+def test_a_second_view_has_a_switch_and_links_too(visit: Any, tmp_path: Path) -> None:
+    """Room for a second picture of a network (the paper's volumes): a switch between views, and its nodes linked alike."""
+    from archcalc.analysis import analyse
+    from archcalc.graph import build_graph
+    from archcalc.memory import dtype_bytes, memory
+    from archcalc.page import View, graph_views, render_page
+    from archcalc.page.facts import page_facts
+    from archcalc.spec import load_spec
+
+    a = analyse(build_graph(load_spec("lenet")))
+    [graph], notes = graph_views([a])
+    second = View("0", "volumes", "volumes", graph.svg)
+    page = render_page(page_facts([a], [()], [("float32", memory(a.rows, 1, dtype_bytes("float32")))], None, notes), [graph, second])
+    path = tmp_path / "two-views.html"
+    path.write_text(page, encoding="utf-8")
+    v = visit(path)
+    assert v.errors == []
+    switch = v.page.locator("#net-0 .view-switch button")
+    assert switch.all_text_contents() == ["layer graph", "volumes"]
+    views = v.page.locator("#net-0 .view")
+    assert [views.nth(i).is_visible() for i in range(2)] == [True, False]
+    switch.nth(1).click()
+    assert [views.nth(i).is_visible() for i in range(2)] == [False, True]
+    assert switch.nth(1).get_attribute("aria-pressed") == "true"
+    views.nth(1).locator('g.node[data-row="2"]').click()  # LeNet's conv2
+    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv2"]
+    assert v.page.locator("#net-0 g.node.selected").count() == 2  # the layer in both views
+
+
+def test_the_harness_would_see_a_request(visit: Any, pages: dict[str, Path], tmp_path: Path) -> None:
+    """The first test's 'no request' could fail: a page that asks for anything outside itself is seen (and refused)."""
+    leaky = tmp_path / "leaky.html"
+    leaky.write_text(pages["lenet-vs-alexnet"].read_text(encoding="utf-8").replace(
+        "<main", '<img src="https://example.com/x.png"><link rel="stylesheet" href="https://example.com/s.css"><main'), encoding="utf-8")
+    v = visit(leaky)
+    assert sum("example.com" in e for e in v.errors) == 2  # the page's Content-Security-Policy refuses both, and says so

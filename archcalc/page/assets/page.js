@@ -50,7 +50,7 @@
     columns.forEach((c, ci) => {
       const button = el("button", {type: "button", cls: "sort", text: c.title,
         title: `sort by ${c.title.split("\n")[0]}`});
-      const th = el("th", {scope: "col", cls: c.numeric ? "num" : null, "aria-sort": "none"}, button);
+      const th = el("th", {scope: "col", cls: c.numeric ? "num" : null, "aria-sort": "none"}, c.title ? button : null);
       button.addEventListener("click", () => {
         // the first click on a figure puts the largest first; a second click reverses
         const descending = sorted && sorted.ci === ci ? !sorted.descending : !!c.numeric;
