@@ -174,7 +174,9 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--direction", type=click.Choice(["TB", "LR"]), default="TB", show_default=True,
               help="TB: top to bottom, one column per GPU (reads best for a deep chain); LR: left to right.")
-def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str) -> None:
+@click.option("--style", type=click.Choice(["graph", "volumes"]), default="graph", show_default=True,
+              help="graph: every layer as a Graphviz node; volumes: feature maps as boxes, as the papers draw them (a chain).")
+def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str) -> None:
     """The architecture as a Graphviz picture: layers by kind, shapes, GPU columns, findings.
 
     SPECS are YAML files or bundled spec names; several are drawn side by side. Without SPECS,
@@ -187,7 +189,12 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
     analyses = [load(s, input_text)[1] for s in specs or (draw.spec_named_by(out),)]
-    draw.render(draw.to_digraph(analyses, direction), out)
+    if style == "volumes":
+        if len(analyses) > 1:
+            raise ArchcalcError("--style volumes draws one network", "give one spec, or draw several side by side with --style graph")
+        draw.render_svg(draw.to_svg(draw.to_volumes(analyses[0])), out)
+    else:
+        draw.render(draw.to_digraph(analyses, direction), out)
     click.echo(f"wrote {out}", err=True)
 
 

@@ -1,11 +1,27 @@
-"""The network as a picture: `to_digraph` builds it (picture.py, pure), `render` writes it (render.py, atomic)."""
+"""The network as a picture: `to_digraph` builds it (picture.py, pure), `render` writes it (render.py, atomic).
+
+`--style volumes` is drawn by archcalc itself: volumes.py picks the volumes, volume_layout.py lays
+them out as a Scene, scene.py writes its SVG, and render_svg writes that (or converts it).
+"""
 
 from __future__ import annotations
 
 import os
 
+from archcalc.analysis import Analysis
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
-from archcalc.diagram.render import FORMATS, output_format, render, spec_named_by
+from archcalc.diagram.render import FORMATS, output_format, render, render_svg, spec_named_by
+from archcalc.diagram.scene import Scene, to_svg
+from archcalc.diagram.volume_layout import layout
+from archcalc.diagram.volumes import stages
 
-__all__ = ["CROSSING", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "STYLES", "node_id", "os", "output_format", "render",
-           "spec_named_by", "to_digraph"]
+PICTURE_STYLES = ("graph", "volumes")
+
+
+def to_volumes(a: Analysis) -> Scene:
+    """The paper-style figure of a chain: volumes in perspective, one stream per GPU."""
+    return layout(a, stages(a))
+
+
+__all__ = ["CROSSING", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
+           "output_format", "render", "render_svg", "spec_named_by", "to_digraph", "to_svg", "to_volumes"]

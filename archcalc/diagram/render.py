@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import subprocess
 from pathlib import Path
 
 import graphviz
@@ -74,7 +76,41 @@ def render(dot: graphviz.Digraph, out: Path) -> None:
     replaces `out` only once complete: a failure leaves no partial file and any existing `out` as it was."""
     fmt = output_format(out)
     folder = _check_folder(out)
-    data = _draw(dot, fmt)
+    _write(_draw(dot, fmt), out, folder)
+
+
+def render_svg(svg: str, out: Path) -> None:
+    """Write a picture archcalc drew itself (SVG text) in the format `out` names, atomically as `render`:
+    .svg as it is, .png and .pdf converted by librsvg's rsvg-convert."""
+    fmt = output_format(out)
+    folder = _check_folder(out)
+    if fmt == "dot":
+        raise ArchcalcError(f"--out {out}: this picture is drawn by archcalc, not Graphviz, and has no DOT source",
+                            "end the file name in .svg, .png or .pdf")
+    _write(svg.encode("utf-8") if fmt == "svg" else convert_svg(svg, fmt), out, folder)
+
+
+def convert_svg(svg: str, fmt: str) -> bytes:
+    """SVG text → PNG (at 150 dpi, as Graphviz's) or PDF bytes, through rsvg-convert."""
+    program = shutil.which("rsvg-convert")
+    if program is None:
+        raise ArchcalcError(
+            f"librsvg's 'rsvg-convert' program is not on the PATH; it is needed to write .{fmt} of this picture",
+            "install it (Debian/Ubuntu: sudo apt-get install librsvg2-bin; macOS: brew install librsvg; "
+            "conda: conda install -c conda-forge librsvg), or write --out NAME.svg, which needs nothing",
+        )
+    zoom = ["--zoom", str(int(PNG_DPI) / 96)] if fmt == "png" else []
+    try:
+        proc = subprocess.run([program, "--format", fmt, *zoom], input=svg.encode("utf-8"), capture_output=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        raise ArchcalcError(f"rsvg-convert took more than 120 s to write .{fmt}", "write --out NAME.svg") from None
+    if proc.returncode != 0 or not proc.stdout:
+        message = proc.stderr.decode(errors="replace").strip() or "no message"
+        raise ArchcalcError(f"rsvg-convert failed (exit {proc.returncode}): {message}", "check it runs: rsvg-convert --version") from None
+    return proc.stdout
+
+
+def _write(data: bytes, out: Path, folder: Path) -> None:
     tmp = folder / f".{out.name}.{secrets.token_hex(4)}.tmp"
     try:  # 0o666 less the umask, as any new file (mkstemp would make it 0o600)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
