@@ -176,7 +176,9 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
               help="TB: top to bottom, one column per GPU (reads best for a deep chain); LR: left to right.")
 @click.option("--style", type=click.Choice(["graph", "volumes"]), default="graph", show_default=True,
               help="graph: every layer as a Graphviz node; volumes: feature maps as boxes, as the papers draw them (a chain).")
-def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str) -> None:
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Fold each block used N deep into one node (0: every block the spec's layers use).")
+def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None) -> None:
     """The architecture as a Graphviz picture: layers by kind, shapes, GPU columns, findings.
 
     SPECS are YAML files or bundled spec names; several are drawn side by side. Without SPECS,
@@ -188,11 +190,18 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
 
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
-    analyses = [load(s, input_text)[1] for s in specs or (draw.spec_named_by(out),)]
+    loaded = [load(s, input_text) for s in specs or (draw.spec_named_by(out),)]
+    analyses = [a for _, a in loaded]
+    if (style == "volumes" or depth is not None) and len(loaded) > 1:
+        raise ArchcalcError(f"--{'style volumes' if style == 'volumes' else 'depth'} draws one network",
+                            "give one spec, or draw several side by side with the default --style graph and no --depth")
     if style == "volumes":
-        if len(analyses) > 1:
-            raise ArchcalcError("--style volumes draws one network", "give one spec, or draw several side by side with --style graph")
-        draw.render_svg(draw.to_svg(draw.to_volumes(analyses[0])), out)
+        graph, a = loaded[0]
+        nodes = None if depth is None else draw.fold(a, graph.instances, depth)
+        draw.render_svg(draw.to_svg(draw.to_volumes(a, nodes, bool(graph.instances))), out)
+    elif depth is not None:
+        graph, a = loaded[0]
+        draw.render(draw.to_folded_digraph(a, draw.fold(a, graph.instances, depth), direction), out)
     else:
         draw.render(draw.to_digraph(analyses, direction), out)
     click.echo(f"wrote {out}", err=True)

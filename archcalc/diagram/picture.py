@@ -51,6 +51,7 @@ STYLES: dict[str, dict[str, str]] = {
     "activation": {"name": "activation", "fillcolor": "#fcbba1"},
     "reshape": {"name": "reshape", "fillcolor": "#f7f7f7"},
     "merge": {"name": "merge", "fillcolor": "#c7e9c0", "shape": "box"},
+    "block": {"name": "block (folded)", "fillcolor": "#dadaeb", "style": "rounded,filled,bold", "penwidth": "1.6"},  # --depth
 }
 FINDING = {"non_integer_size": {"color": "#d62728", "penwidth": "3"}, "claim_contradicted": {"color": "#ff7f0e", "penwidth": "3"}}
 CROSSING = {"color": "#d62728", "fontcolor": "#d62728", "style": "dashed", "penwidth": "2"}

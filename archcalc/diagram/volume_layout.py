@@ -91,8 +91,7 @@ def _labels(stage: Stage, shape: Shape) -> list[Text]:
     lines = [Text((0, 0), stage.name, LABEL, bold=True), Text((0, 0), shape_text(shape), LABEL + 1)]
     if stage.folded:
         lines.append(Text((0, 0), "+ " + ", ".join(stage.folded), LABEL - 1, fill="#555555"))
-    if stage.note:
-        lines.append(Text((0, 0), stage.note, LABEL - 1, fill="#555555"))
+    lines += [Text((0, 0), note, LABEL - 1, fill="#555555") for note in stage.note]
     return lines
 
 

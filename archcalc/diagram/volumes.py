@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from archcalc.analysis import SPLIT, Analysis
+from archcalc.analysis.fold import FoldedBlock, Node
 from archcalc.errors import ArchcalcError
 from archcalc.kinds import Layer
-from archcalc.text import hwc, pair, square
+from archcalc.text import human, hwc, pair, square
 from archcalc.values import Shape, printable
 
 BOX_CATEGORIES = ("conv", "pool", "dense")  # a new volume even where the shape stays (a 3×3 conv with padding 1)
@@ -39,7 +40,7 @@ class Stage:
     stride: tuple[int, int] | None
     crosses: bool  # reads the other GPUs' maps as well as its own (AlexNet's conv3, fc6, fc7)
     folded: tuple[str, ...] = ()  # the shape-keeping layers after it, by their labels
-    note: str = ""  # what a folded block holds, for --depth (one line under the volume)
+    note: tuple[str, ...] = ()  # what a folded block holds, for --depth (lines under the volume)
 
     @property
     def window_text(self) -> str:
@@ -55,18 +56,18 @@ def shape_text(shape: Shape) -> str:
     return hwc(shape)
 
 
-def chain_break(a: Analysis) -> tuple[str, tuple[str, ...]] | None:
+def chain_break(nodes: Sequence[Node]) -> tuple[str, tuple[str, ...]] | None:
     """The first layer that does not read exactly the layer before it, and what it reads; None for a chain."""
     before = "input"
-    for row in a.rows:
+    for row in nodes:
         if row.inputs != (before,):
             return row.name, row.inputs
         before = row.name
     return None
 
 
-def need_chain(a: Analysis, hint: str) -> None:
-    found = chain_break(a)
+def need_chain(a: Analysis, nodes: Sequence[Node], hint: str) -> None:
+    found = chain_break(nodes)
     if found is not None:
         name, reads = found
         what = " and ".join(f"'{printable(r)}'" for r in reads)
@@ -82,12 +83,19 @@ def _window(layer: Layer, inputs: Sequence[Shape]) -> tuple[tuple[int, int] | No
     return kernel, stride if isinstance(stride, tuple) else None
 
 
-def stages(a: Analysis) -> list[Stage]:
-    """The volumes of a chain, in order, the input first."""
-    need_chain(a, "draw it with the default --style graph, or fold its blocks into one node each with --depth 0")
+def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = False) -> list[Stage]:
+    """The volumes of a chain (the analysis's rows, or the nodes with blocks folded), in order, the input first;
+    `foldable`: the spec has blocks that --depth could fold (the message says so)."""
+    nodes = a.rows if nodes is None else nodes
+    fold = "fold its blocks into one node each with --depth 0, or " if foldable else ""
+    need_chain(a, nodes, f"{fold}draw it with the default --style graph")
     split = a.gpus > 1
     out = [Stage("input", "input", (a.input,), True, None, None, None, False)]
-    for row in a.rows:
+    for row in nodes:
+        if isinstance(row, FoldedBlock):
+            note = (f"{row.block} · {len(row.rows)} layers", f"{human(row.params)} params")
+            out.append(Stage(row.name, "block", (row.output,), True, None, None, None, False, note=note))
+            continue
         if row.category not in BOX_CATEGORIES and row.output == row.input_shapes[0]:
             last = out[-1]
             out[-1] = Stage(last.name, last.category, last.shapes, last.whole, last.gpu, last.kernel, last.stride,
