@@ -178,7 +178,11 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
               help="graph: every layer as a Graphviz node; volumes: feature maps as boxes, as the papers draw them (a chain).")
 @click.option("--depth", type=click.IntRange(min=0), metavar="N",
               help="Fold each block used N deep into one node (0: every block the spec's layers use).")
-def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None) -> None:
+@click.option("--fit", metavar="W:H", help="Lay the picture out and scale it for a slide of this shape, e.g. 16:9 (1920 px wide).")
+@click.option("--width", metavar="LENGTH", help="The picture's width: pixels (1920, 1920px) or inches (13.33in).")
+@click.option("--height", metavar="LENGTH", help="The picture's height: pixels or inches.")
+def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None,
+            fit: str | None, width: str | None, height: str | None) -> None:
     """The architecture as a Graphviz picture: layers by kind, shapes, GPU columns, findings.
 
     SPECS are YAML files or bundled spec names; several are drawn side by side. Without SPECS,
@@ -190,20 +194,16 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
 
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
+    frame = draw.parse_frame(fit, width, height)
     loaded = [load(s, input_text) for s in specs or (draw.spec_named_by(out),)]
-    analyses = [a for _, a in loaded]
-    if (style == "volumes" or depth is not None) and len(loaded) > 1:
-        raise ArchcalcError(f"--{'style volumes' if style == 'volumes' else 'depth'} draws one network",
-                            "give one spec, or draw several side by side with the default --style graph and no --depth")
-    if style == "volumes":
-        graph, a = loaded[0]
-        nodes = None if depth is None else draw.fold(a, graph.instances, depth)
-        draw.render_svg(draw.to_svg(draw.to_volumes(a, nodes, bool(graph.instances))), out)
-    elif depth is not None:
-        graph, a = loaded[0]
-        draw.render(draw.to_folded_digraph(a, draw.fold(a, graph.instances, depth), direction), out)
+    if len(loaded) > 1:
+        used = [o for o, given in (("--style volumes", style == "volumes"), ("--depth", depth is not None), ("--fit", fit),
+                                   ("--width", width), ("--height", height)) if given]
+        if used:
+            raise ArchcalcError(f"{used[0]} draws one network", f"give one spec, or draw several side by side without {used[0]}")
+        draw.render(draw.to_digraph([a for _, a in loaded], direction), out)
     else:
-        draw.render(draw.to_digraph(analyses, direction), out)
+        draw.write(draw.picture(*loaded[0], style, depth, direction, frame), out, frame)
     click.echo(f"wrote {out}", err=True)
 
 

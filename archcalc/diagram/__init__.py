@@ -8,17 +8,48 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
+
+import graphviz
 
 from archcalc.analysis import Analysis
-from archcalc.analysis.fold import Node, fold
+from archcalc.analysis.fold import FoldedBlock, Node, fold
+from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized
 from archcalc.diagram.folded import to_folded_digraph
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
 from archcalc.diagram.render import FORMATS, output_format, render, render_svg, spec_named_by
 from archcalc.diagram.scene import Scene, to_svg
 from archcalc.diagram.volume_layout import layout
 from archcalc.diagram.volumes import stages
+from archcalc.graph import Graph
 
 PICTURE_STYLES = ("graph", "volumes")
+
+
+def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction: str, frame: Frame | None) -> graphviz.Digraph | str:
+    """One network's picture as the options ask: a Digraph (Graphviz style) or SVG text (volumes)."""
+    nodes = None if depth is None else fold(a, graph.instances, depth)
+    if style == "volumes":
+        return to_svg(to_volumes(a, nodes, bool(graph.instances)))
+    if frame is None and nodes is None:
+        return to_digraph([a], direction)
+    if a.gpus > 1 and not any(isinstance(x, FoldedBlock) for x in nodes or ()):
+        dot = to_digraph([a], direction)  # keeps its GPU columns: only scaled
+    else:
+        shown = a.rows if nodes is None else nodes
+        if frame is not None and frame.ratio is not None:
+            direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k), frame.ratio, len(shown) + 1)
+        else:
+            parts = 1
+        dot = to_folded_digraph(a, shown, direction, parts)
+    return dot if frame is None else sized(dot, frame)
+
+
+def write(drawing: graphviz.Digraph | str, out: Path, frame: Frame | None) -> None:
+    if isinstance(drawing, str):
+        render_svg(drawing, out, None if frame is None else frame.box_px)
+    else:
+        render(drawing, out)
 
 
 def to_volumes(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = False) -> Scene:
@@ -26,5 +57,5 @@ def to_volumes(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool 
     return layout(a, stages(a, nodes, foldable))
 
 
-__all__ = ["CROSSING", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Node", "fold", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
+__all__ = ["CROSSING", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
            "output_format", "render", "render_svg", "spec_named_by", "to_digraph", "to_svg", "to_volumes"]

@@ -16,6 +16,9 @@ from archcalc.diagram.picture import EDGE, GRAPH, NODE, _legend, _line, _net_tit
 from archcalc.errors import ArchcalcError
 from archcalc.text import human, hwc, n
 
+CONNECTOR = {"shape": "plaintext", "style": "", "margin": "0.02"}
+STAGE_FRAME = {"style": "rounded", "color": "#9e9e9e", "penwidth": "1.2", "labeljust": "l", "margin": "12"}
+
 
 def block_label(b: FoldedBlock) -> str:
     """'layer2' / 'stage_down block · 16 layers' / '56×56×64 → 28×28×128' / params / FLOPs."""
@@ -38,8 +41,19 @@ def folded_ids(nodes: tuple[Node, ...]) -> dict[str, str]:
     return {"input": "n0_input", **{x.name: node_id(0, i, x.name) for i, x in enumerate(nodes)}}
 
 
-def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB") -> graphviz.Digraph:
-    """The network as `nodes` (from analysis.fold) draws it: one frame, no GPU columns."""
+def stage_parts(count: int, parts: int) -> list[range]:
+    """`count` nodes (the input first) cut into `parts` consecutive runs of nearly equal length, the longer first."""
+    size, extra = divmod(count, parts)
+    bounds = [0]
+    for k in range(parts):
+        bounds.append(bounds[-1] + size + (k < extra))
+    return [range(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
+
+
+def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB", parts: int = 1) -> graphviz.Digraph:
+    """The network as `nodes` (from analysis.fold) draws it: one frame, no GPU columns. With `parts` > 1 the
+    nodes, in order, are cut into that many numbered stages, side by side (TB: columns; LR: rows), each
+    starting at the top (or left): the edges between stages do not constrain the layout."""
     if a.gpus > 1 and any(isinstance(x, FoldedBlock) for x in nodes):
         raise ArchcalcError(f"--depth: {a.name} is split across {a.gpus} GPUs, and its picture keeps every layer in its GPU's column",
                             "draw it without --depth")
@@ -48,10 +62,34 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB
     dot.attr(label=_table([*_net_title(a), _legend([a]), note]))
     ids = folded_ids(nodes)
     outputs = {"input": a.input, **{x.name: x.output for x in nodes}}
-    dot.node(ids["input"], f"<{_line('input image', bold=True, size=11)}<br/>{_line(hwc(a.input), bold=True)}>", **_node_style("input"))
+    runs = stage_parts(len(nodes) + 1, max(1, min(parts, len(nodes) + 1)))
+    stage_of = {name: k for k, run in enumerate(runs) for name in (["input", *(x.name for x in nodes)][i] for i in run)}
+    frames = [graphviz.Digraph(name=f"cluster_stage{k + 1}") for k in range(len(runs))]
+    for k, frame in enumerate(frames):
+        frame.attr(label=f"<{_line(f'stage {k + 1} of {len(runs)}', bold=True, size=14)}>", **STAGE_FRAME)
+
+    def home(name: str) -> graphviz.Digraph:
+        return frames[stage_of[name]] if len(runs) > 1 else dot
+
+    input_label = f"<{_line('input image', bold=True, size=11)}<br/>{_line(hwc(a.input), bold=True)}>"
+    home("input").node(ids["input"], input_label, **_node_style("input"))
     for x in nodes:
-        dot.node(ids[x.name], _label(a, x), **_node_style(x.category))
+        home(x.name).node(ids[x.name], _label(a, x), **_node_style(x.category))
         for source in dict.fromkeys(x.inputs):
-            dot.edge(ids[source], ids[x.name], label=f" {hwc(outputs[source])} ")
+            shape = f" {hwc(outputs[source])} "
+            if stage_of[source] == stage_of[x.name]:
+                home(x.name).edge(ids[source], ids[x.name], label=shape)
+                continue
+            # between stages, a connector at each end instead of an edge across the picture
+            there, here = stage_of[x.name] + 1, stage_of[source] + 1
+            out_id, in_id = f"{ids[source]}_to_{ids[x.name]}", f"{ids[x.name]}_from_{ids[source]}"
+            arrow = "▼" if direction == "TB" else "▶"
+            home(source).node(out_id, f"<{_line(f'{arrow} to stage {there}: {x.name}', '#444444', 10)}>", **CONNECTOR)
+            home(x.name).node(in_id, f"<{_line(f'{arrow} from stage {here}: {source}', '#444444', 10)}>", **CONNECTOR)
+            home(source).edge(ids[source], out_id, label=shape)
+            home(x.name).edge(in_id, ids[x.name], label=shape)
+    # Graphviz puts the stages side by side, left to right; left to right inside, it stacks them bottom up
+    for frame in (frames if direction == "TB" else frames[::-1]) if len(runs) > 1 else ():
+        dot.subgraph(frame)
     return dot
 
