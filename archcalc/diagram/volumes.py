@@ -56,12 +56,12 @@ def shape_text(shape: Shape) -> str:
     return hwc(shape)
 
 
-def chain_break(nodes: Sequence[Node]) -> tuple[str, tuple[str, ...]] | None:
-    """The first layer that does not read exactly the layer before it, and what it reads; None for a chain."""
+def chain_break(nodes: Sequence[Node]) -> tuple[str, tuple[str, ...], str] | None:
+    """The first layer that does not read exactly the layer before it, what it reads and that layer; None for a chain."""
     before = "input"
     for row in nodes:
         if row.inputs != (before,):
-            return row.name, row.inputs
+            return row.name, row.inputs, before
         before = row.name
     return None
 
@@ -69,8 +69,10 @@ def chain_break(nodes: Sequence[Node]) -> tuple[str, tuple[str, ...]] | None:
 def need_chain(a: Analysis, nodes: Sequence[Node], hint: str) -> None:
     found = chain_break(nodes)
     if found is not None:
-        name, reads = found
+        name, reads, before = found
         what = " and ".join(f"'{printable(r)}'" for r in reads)
+        if len(reads) == 1:
+            what += f", not the layer before it, '{printable(before)}'"
         raise ArchcalcError(f"--style volumes draws a chain of layers, and {printable(a.name)} branches at layer "
                             f"'{printable(name)}', which reads {what}", hint)
 
@@ -87,7 +89,7 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
     """The volumes of a chain (the analysis's rows, or the nodes with blocks folded), in order, the input first;
     `foldable`: the spec has blocks that --depth could fold (the message says so)."""
     nodes = a.rows if nodes is None else nodes
-    fold = "fold its blocks into one node each with --depth 0, or " if foldable else ""
+    fold = "fold its blocks into one node each with --depth 0, or " if foldable and nodes is a.rows else ""
     need_chain(a, nodes, f"{fold}draw it with the default --style graph")
     split = a.gpus > 1
     out = [Stage("input", "input", (a.input,), True, None, None, None, False)]
