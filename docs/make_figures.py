@@ -4,7 +4,8 @@
 
 Each picture is written by the command shown beside it in docs/figures.txt, with that command's
 source digest: the DOT text Graphviz draws from, or the SVG archcalc draws itself. PNG bytes
-differ between Graphviz and librsvg versions, their sources do not: tests/test_docs_figures.py
+differ between Graphviz and librsvg versions, their sources do not (nor need Graphviz to compute:
+a slide's layout is chosen by measuring, so its unfitted source stands for it): tests/test_docs_figures.py
 recomputes every source and fails when docs/ is stale. Then rerun this script.
 """
 
@@ -41,9 +42,11 @@ class Figure:
         if len(loaded) > 1:
             return str(diagram.to_digraph([a for _, a in loaded], value.get("--direction", "TB")).source)
         depth = int(value["--depth"]) if "--depth" in value else None
-        frame = diagram.parse_frame(value.get("--fit"), value.get("--width"), value.get("--height"))
-        drawing = diagram.picture(*loaded[0], value.get("--style", "graph"), depth, value.get("--direction", "TB"), frame)
-        return drawing if isinstance(drawing, str) else str(drawing.source)
+        # a picture fitted to a slide: the layout chosen depends on the fonts Graphviz measures with, so the
+        # source recorded is the unfitted one's (the same nodes and labels), with the fit options after it
+        fitted = [f"{k} {v}" for k, v in value.items() if k in ("--fit", "--width", "--height")]
+        drawing = diagram.picture(*loaded[0], value.get("--style", "graph"), depth, value.get("--direction", "TB"), None)
+        return (drawing if isinstance(drawing, str) else str(drawing.source)) + "".join(f"\n// {f}" for f in fitted)
 
 
 FIGURES = (
