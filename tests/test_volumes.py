@@ -131,3 +131,22 @@ def test_missing_rsvg_says_how_to_install_and_keeps_the_old_file(tmp_path: Path,
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "'rsvg-convert' program is not on the PATH" in result.stderr and "apt-get install librsvg2-bin" in result.stderr
     assert out.read_text() == "an earlier picture" and [p.name for p in tmp_path.iterdir()] == ["alexnet.png"]
+
+
+def test_fit_wraps_a_long_chain_into_numbered_rows() -> None:
+    from archcalc.diagram.volume_layout import fitted, layout
+
+    a = net("vgg16")
+    s = stages(a)
+    one, wrapped = layout(a, s), fitted(a, s, 16 / 9)
+    texts = [t.text for t in wrapped.texts]
+    assert "stage 1 of 2" in texts and "stage 2 of 2" in texts and "▶ stage 2" in texts and "from stage 1 ▶" in texts
+    # nearer 16:9 than the single strip (VGG-16's 22 volumes make one row about 6:1)
+    assert abs(wrapped.width / wrapped.height - 16 / 9) < abs(one.width / one.height - 16 / 9)
+    boxes = [t.box for t in wrapped.texts]
+    for (p, q) in itertools.combinations(boxes, 2):
+        assert p[1] <= q[0] or q[1] <= p[0] or p[3] <= q[2] or q[3] <= p[2], (p, q)
+    # the kernels: one per conv and pool but the first of the second row, whose window is drawn in the first
+    kernels = [i for i in wrapped.items if isinstance(i, Polygon) and i.fill == "#fdd49e"]
+    windows = [x for x in s if x.kernel is not None]
+    assert len(kernels) == len(windows) - 1

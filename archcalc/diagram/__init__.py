@@ -19,7 +19,7 @@ from archcalc.diagram.folded import to_folded_digraph
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
 from archcalc.diagram.render import FORMATS, output_format, render, render_svg, spec_named_by
 from archcalc.diagram.scene import Scene, to_svg
-from archcalc.diagram.volume_layout import layout
+from archcalc.diagram.volume_layout import fitted, layout
 from archcalc.diagram.volumes import stages
 from archcalc.graph import Graph
 
@@ -30,6 +30,8 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
     """One network's picture as the options ask: a Digraph (Graphviz style) or SVG text (volumes)."""
     nodes = None if depth is None else fold(a, graph.instances, depth)
     if style == "volumes":
+        if frame is not None and frame.ratio is not None:  # a long chain wraps into rows
+            return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio))
         return to_svg(to_volumes(a, nodes, bool(graph.instances)))
     if frame is None and nodes is None:
         return to_digraph([a], direction)

@@ -8,7 +8,8 @@ width or height in px (`1280`, `1280px`) or inches (`13.33in`) sets that side, t
 A PNG is 96 px per inch for a box in px (the box is its size in pixels), 150 dpi for one in inches.
 
 A network split across GPUs keeps its GPU columns (cutting them would hide the split) and is only
-scaled; the volumes figure (`--style volumes`) is scaled too.
+scaled. The volumes figure (`--style volumes`) wraps into 1 to 6 numbered rows, chosen the same way
+by its own layout's size (volume_layout.fitted), and is scaled by rsvg-convert.
 """
 
 from __future__ import annotations

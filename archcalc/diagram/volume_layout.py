@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, replace
 
 from archcalc.analysis import Analysis
+from archcalc.diagram.folded import stage_parts
 from archcalc.diagram.picture import STYLES
 from archcalc.diagram.scene import Item, Line, Point, Polygon, Scene, Text, text_width
 from archcalc.diagram.volumes import Stage, shape_text
@@ -125,22 +126,46 @@ def _place(texts: list[Text], x: float, y: float, anchor: str = "middle") -> lis
     return [replace(t, at=(x, y + LINE * i), anchor=anchor) for i, t in enumerate(texts)]
 
 
-def layout(a: Analysis, stages: list[Stage]) -> Scene:
+def layout(a: Analysis, stages: list[Stage], bands: int = 1) -> Scene:
+    """The figure; with `bands` > 1 the stages, in order, wrap into that many numbered rows, one below another."""
     streams = a.gpus if a.gpus > 1 else 1
     nodes = [_nodes(s) for s in stages]
     up = max(extent(shape)[1] / 2 + extent(shape)[2] for ns in nodes for _, shape in ns)
     down = max(extent(shape)[1] / 2 for ns in nodes for _, shape in ns)
     lines = max(len(_labels(s, shape)) for s, ns in zip(stages, nodes) for _, shape in ns)
     heading = _heading(a)
-    top = MARGIN + 16 + LINE * len(heading) + 14  # below the heading, the first kernel label line
-    pitch = up + down + LINE * lines + 36
-    centres = [top + up + 8 + g * pitch for g in range(streams)]
-    middle = sum(centres) / streams
+    runs = stage_parts(len(stages), max(1, min(bands, len(stages))))
+    band_of = [b for b, run in enumerate(runs) for _ in run]
+    numbered = len(runs) > 1
+    top = MARGIN + 16 + LINE * len(heading) + 14 + (LINE + 4 if numbered else 0)  # the first kernel label line
+    pitch = up + down + LINE * lines + 36 + (LINE + 4 if numbered else 0)
+
+    def centre(band: int, g: int) -> float:
+        return top + up + 8 + (band * streams + g) * pitch
+
     items: list[Item] = []
-    gpu_titles = [Text((MARGIN, c + 4), f"GPU {g}", 12, bold=True, anchor="start") for g, c in enumerate(centres)] if streams > 1 else []
-    cursor = MARGIN + (max(t.box[1] for t in gpu_titles) - MARGIN + 10 if gpu_titles else 0)
+    titles = [Text((MARGIN, centre(b, g) + 4), f"GPU {g}", 12, bold=True, anchor="start") for b in range(len(runs))
+              for g in range(streams)] if streams > 1 else []
+    start = MARGIN + (max(t.box[1] for t in titles) - MARGIN + 10 if titles else 0)
     solids: list[dict[int | None, Solid]] = []
+    right = start
+    cursor = start
     for i, (stage, ns) in enumerate(zip(stages, nodes)):
+        band = band_of[i]
+        middle = sum(centre(band, g) for g in range(streams)) / streams
+        if numbered and (i == 0 or band != band_of[i - 1]):
+            if i:  # where the row goes on, and where the next comes from
+                before = sum(centre(band - 1, g) for g in range(streams)) / streams
+                onward = Text((cursor + 10, before + 4), f"▶ stage {band + 1}", LABEL, bold=True, anchor="start")
+                items.append(onward)
+                right = max(right, onward.box[1])
+            items.append(Text((MARGIN, centre(band, 0) - up - 8 - LINE - 4), f"stage {band + 1} of {len(runs)}", 12,
+                              bold=True, anchor="start"))
+            cursor = start
+            if i:
+                back = Text((cursor, middle + 4), f"from stage {band} ▶", LABEL, bold=True, anchor="start")
+                items.append(back)
+                cursor = back.box[1] + 6
         gap = max(GAP, text_width(stage.window_text, LABEL) + 14) if i else 0.0
         width = max(max(extent(s)[0] + extent(s)[2] for _, s in ns),
                     max(t.box[1] - t.box[0] for _, s in ns for t in _labels(stage, s)))
@@ -148,31 +173,39 @@ def layout(a: Analysis, stages: list[Stage]) -> Scene:
         placed: dict[int | None, Solid] = {}
         for g, shape in ns:
             w, h, o = extent(shape)
-            yc = middle if g is None else centres[g]
+            yc = middle if g is None else centre(band, g)
             placed[g] = Solid(left + (width - w - o) / 2, yc, w, h, o)
             items += _place(_labels(stage, shape), left + width / 2, yc + down + 16)
             if stage.window_text:
                 items.append(Text((cursor + gap / 2, yc - up - 8), stage.window_text, LABEL, fill="#1f4e79", halo=True))
         solids.append(placed)
         cursor = left + width
+        right = max(right, cursor)
     boxes: list[Item] = [f for stage, placed in zip(stages, solids) for s in placed.values()
                          for f in faces(s, STYLES.get(stage.category, STYLES["reshape"])["fillcolor"])]
-    links = _links(stages, solids)
+    links = _links(stages, solids, {i for i in range(1, len(stages)) if band_of[i] != band_of[i - 1]})
     legend = _legend(streams)
-    bottom = max(centres) + down + 16 + LINE * lines + 10
-    width = max(cursor + MARGIN, *(MARGIN * 2 + text_width(t.text, t.size, t.bold) for t in heading),
+    bottom = centre(len(runs) - 1, streams - 1) + down + 16 + LINE * lines + 10
+    width = max(right + MARGIN, *(MARGIN * 2 + text_width(t.text, t.size, t.bold) for t in heading),
                 *(MARGIN * 2 + text_width(t, LABEL) for t in legend))
-    texts = [*_place(heading, MARGIN, MARGIN + 16, "start"), *gpu_titles, *items,
+    texts = [*_place(heading, MARGIN, MARGIN + 16, "start"), *titles, *items,
              *_place([Text((0, 0), t, LABEL, fill="#444444") for t in legend], MARGIN, bottom + LINE, "start")]
     height = bottom + LINE * (len(legend) + 1) + MARGIN / 2
     return Scene(width, height, f"{a.name}: volumes", (*boxes, *links, *texts))
 
 
-def _links(stages: list[Stage], solids: list[dict[int | None, Solid]]) -> list[Item]:
-    """Kernels with their pyramids, and lines into dense layers; red and dashed where they cross GPUs."""
+def fitted(a: Analysis, stages: list[Stage], ratio: float) -> Scene:
+    """The figure in 1 to 6 rows, whichever comes nearest width : height = `ratio` (fewer rows on a tie)."""
+    scenes = [layout(a, stages, b) for b in range(1, min(6, len(stages)) + 1)]
+    return min(scenes, key=lambda s: abs(math.log(s.width / s.height / ratio)))
+
+
+def _links(stages: list[Stage], solids: list[dict[int | None, Solid]], breaks: set[int]) -> list[Item]:
+    """Kernels with their pyramids, and lines into dense layers; red and dashed where they cross GPUs;
+    none into the stages in `breaks` (the first of a wrapped row: its connector says where it comes from)."""
     out: list[Item] = []
     drawn: set[tuple[int, int | None]] = set()
-    for i in range(1, len(stages)):
+    for i in (i for i in range(1, len(stages)) if i not in breaks):
         stage, before = stages[i], stages[i - 1]
         for tg, target in solids[i].items():
             t_gpu = stage.gpu if tg is None else tg
