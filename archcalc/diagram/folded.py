@@ -12,7 +12,7 @@ import graphviz
 
 from archcalc.analysis import Analysis
 from archcalc.analysis.fold import FoldedBlock, Node
-from archcalc.diagram.picture import EDGE, GRAPH, NODE, _legend, _line, _net_title, _node_label, _node_style, _table, node_id
+from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, _legend, _line, _net_title, _node_label, _node_style, _table, node_id
 from archcalc.errors import ArchcalcError
 from archcalc.text import human, hwc, n
 
@@ -27,6 +27,10 @@ def block_label(b: FoldedBlock) -> str:
              _line(f"{reads} → {hwc(b.output)}", bold=True),
              _line(f"{n(b.params)} params ({human(b.params)})", "#555555", 9),
              _line(f"{n(b.flops)} FLOPs ({human(b.flops)})", "#555555", 9)]
+    uneven = [r.name for r in b.rows if any(not t.divides for t in r.terms)]
+    if uneven:  # why its frame is red: the layers inside whose size does not divide (archcalc show has the arithmetic)
+        more = f" and {len(uneven) - 1} more" if len(uneven) > 1 else ""
+        lines.append(_line(f"⚠ not whole: {uneven[0]}{more}", FINDING["non_integer_size"]["color"], 9))
     return "<" + "<br/>".join(lines) + ">"
 
 
@@ -35,6 +39,15 @@ def _label(a: Analysis, node: Node) -> str:
         return block_label(node)
     claims = [c for c in a.claims if c.layer == node.name and not c.confirmed]
     return _node_label(node, node.output, "", claims, False)
+
+
+def _frame(a: Analysis, node: Node) -> dict[str, str]:
+    """A layer's red or orange frame, as picture.py draws it (a folded block's findings are its layers')."""
+    rows = node.rows if isinstance(node, FoldedBlock) else (node,)
+    if any(not t.divides for r in rows for t in r.terms):
+        return FINDING["non_integer_size"]
+    names = {r.name for r in rows}
+    return FINDING["claim_contradicted"] if any(c.layer in names and not c.confirmed for c in a.claims) else {}
 
 
 def folded_ids(nodes: tuple[Node, ...]) -> dict[str, str]:
@@ -74,7 +87,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB
     input_label = f"<{_line('input image', bold=True, size=11)}<br/>{_line(hwc(a.input), bold=True)}>"
     home("input").node(ids["input"], input_label, **_node_style("input"))
     for x in nodes:
-        home(x.name).node(ids[x.name], _label(a, x), **_node_style(x.category))
+        home(x.name).node(ids[x.name], _label(a, x), **{**_node_style(x.category), **_frame(a, x)})
         for source in dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} "
             if stage_of[source] == stage_of[x.name]:
