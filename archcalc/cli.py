@@ -183,10 +183,12 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("--height", metavar="LENGTH", help="The picture's height: pixels or inches.")
 def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None,
             fit: str | None, width: str | None, height: str | None) -> None:
-    """The architecture as a Graphviz picture: layers by kind, shapes, GPU columns, findings.
+    """The architecture as a picture: a Graphviz graph of layers by kind, shapes, GPU columns and
+    findings, or (--style volumes) the papers' figure of feature maps as boxes.
 
     SPECS are YAML files or bundled spec names; several are drawn side by side. Without SPECS,
-    the name of --out names a bundled spec: archcalc diagram --out alexnet.svg
+    the name of --out names a bundled spec: archcalc diagram --out alexnet.svg. --fit chooses
+    the layout (and --direction) itself.
     """
     from pathlib import Path
 
