@@ -104,3 +104,10 @@ def test_a_split_network_is_only_scaled(tmp_path: Path) -> None:
 def test_fit_for_several_specs_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["diagram", "lenet", "alexnet", "--fit", "16:9", "--out", str(tmp_path / "x.png")])
     assert result.exit_code == 2 and "--fit draws one network" in result.stderr
+
+
+def test_fit_without_graphviz_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    result = CliRunner().invoke(main, ["diagram", "resnet18", "--depth", "0", "--fit", "16:9", "--out", str(tmp_path / "r.dot")])
+    assert result.exit_code == 2 and "--fit needs it to measure the layouts it chooses among" in result.stderr
+    assert "leave out --fit" in result.stderr and list(tmp_path.iterdir()) == []

@@ -81,6 +81,10 @@ def render(dot: graphviz.Digraph, out: Path) -> None:
 
 def layout_inches(dot: graphviz.Digraph) -> tuple[float, float]:
     """The width and height Graphviz lays `dot` out at, in inches (its plain output's first line)."""
+    if shutil.which("dot") is None:  # even for --out NAME.dot: the layout is chosen by measuring
+        raise ArchcalcError("Graphviz's 'dot' program is not on the PATH; --fit needs it to measure the layouts it chooses among",
+                            "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
+                            "conda: conda install -c conda-forge graphviz), or leave out --fit")
     first = _draw(dot, "plain").decode("utf-8").split("\n", 1)[0].split()
     return float(first[2]), float(first[3])  # 'graph SCALE WIDTH HEIGHT'
 
