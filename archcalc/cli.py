@@ -179,11 +179,21 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--direction", type=click.Choice(["TB", "LR"]), default="TB", show_default=True,
               help="TB: top to bottom, one column per GPU (reads best for a deep chain); LR: left to right.")
-def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str) -> None:
-    """The architecture as a Graphviz picture: layers by kind, shapes, GPU columns, findings.
+@click.option("--style", type=click.Choice(["graph", "volumes"]), default="graph", show_default=True,
+              help="graph: every layer as a Graphviz node; volumes: feature maps as boxes, as the papers draw them (a chain).")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="Fold each block used N deep into one node (0: every block the spec's layers use).")
+@click.option("--fit", metavar="W:H", help="Lay the picture out and scale it for a slide of this shape, e.g. 16:9 (1920 px wide).")
+@click.option("--width", metavar="LENGTH", help="The picture's width: pixels (1920, 1920px) or inches (13.33in).")
+@click.option("--height", metavar="LENGTH", help="The picture's height: pixels or inches.")
+def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None,
+            fit: str | None, width: str | None, height: str | None) -> None:
+    """The architecture as a picture: a Graphviz graph of layers by kind, shapes, GPU columns and
+    findings, or (--style volumes) the papers' figure of feature maps as boxes.
 
     SPECS are YAML files or bundled spec names; several are drawn side by side. Without SPECS,
-    the name of --out names a bundled spec: archcalc diagram --out alexnet.svg
+    the name of --out names a bundled spec: archcalc diagram --out alexnet.svg. --fit chooses
+    the layout (and --direction) itself.
     """
     from pathlib import Path
 
@@ -191,8 +201,16 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
 
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
-    analyses = [load(s, input_text)[1] for s in specs or (draw.spec_named_by(out),)]
-    draw.render(draw.to_digraph(analyses, direction), out)
+    frame = draw.parse_frame(fit, width, height)
+    loaded = [load(s, input_text) for s in specs or (draw.spec_named_by(out),)]
+    if len(loaded) > 1:
+        used = [o for o, given in (("--style volumes", style == "volumes"), ("--depth", depth is not None), ("--fit", fit),
+                                   ("--width", width), ("--height", height)) if given]
+        if used:
+            raise ArchcalcError(f"{used[0]} draws one network", f"give one spec, or draw several side by side without {used[0]}")
+        draw.render(draw.to_digraph([a for _, a in loaded], direction), out)
+    else:
+        draw.write(draw.picture(*loaded[0], style, depth, direction, frame), out, frame)
     click.echo(f"wrote {out}", err=True)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from archcalc.errors import Location, SpecError
 from archcalc.kinds import Layer
-from archcalc.spec import Claims, Spec
+from archcalc.spec import Claims, Instance, Spec
 from archcalc.text import a_kind
 from archcalc.values import Shape, printable
 
@@ -40,6 +40,7 @@ class Graph:
     claims: Claims | None
     path: str
     aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
+    instances: tuple[Instance, ...] = ()  # every use of a block (spec.blocks.Instance)
 
 
 def build_graph(spec: Spec) -> Graph:
@@ -61,7 +62,7 @@ def build_graph(spec: Spec) -> Graph:
         if not arity and len(inputs) < 2:
             raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} merges two or more inputs; 'inputs' names {len(inputs)}")
         nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where, ls.output))
-    return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path, spec.aliases)
+    return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path, spec.aliases, spec.instances)
 
 
 def _order(nodes: list[Node]) -> tuple[Node, ...]:

@@ -56,7 +56,9 @@ def svg_boxes(path: Path) -> dict[str, tuple[float, float, float, float]]:
         if g.get("class") not in ("node", "cluster"):
             continue
         title = g.findtext(f"{SVG}title")
-        outline = next(e for e in g if e.tag in (f"{SVG}polygon", f"{SVG}path", f"{SVG}ellipse"))
+        outline = next((e for e in g if e.tag in (f"{SVG}polygon", f"{SVG}path", f"{SVG}ellipse")), None)
+        if outline is None:  # a plain text node (a GPU column's heading)
+            continue
         points = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", outline.get("points") or outline.get("d") or "")]
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         boxes[title] = (min(xs), max(xs), min(ys), max(ys))

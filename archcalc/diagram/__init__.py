@@ -1,11 +1,63 @@
-"""The network as a picture: `to_digraph` builds it (picture.py, pure), `render` writes it (render.py, atomic)."""
+"""The network as a picture: `to_digraph` builds it (picture.py, pure), `render` writes it (render.py, atomic).
+
+`--style volumes` is drawn by archcalc itself: volumes.py picks the volumes, volume_layout.py lays
+them out as a Scene, scene.py writes its SVG, and render_svg writes that (or converts it).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from pathlib import Path
 
+import graphviz
+
+from archcalc.analysis import Analysis
+from archcalc.analysis.fold import FoldedBlock, Node, fold
+from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized
+from archcalc.diagram.folded import to_folded_digraph
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
-from archcalc.diagram.render import FORMATS, output_format, render, spec_named_by
+from archcalc.diagram.render import FORMATS, output_format, render, render_svg, spec_named_by
+from archcalc.diagram.scene import Scene, to_svg
+from archcalc.diagram.volume_layout import fitted, layout
+from archcalc.diagram.volumes import stages
+from archcalc.graph import Graph
 
-__all__ = ["CROSSING", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "STYLES", "node_id", "os", "output_format", "render",
-           "spec_named_by", "to_digraph"]
+PICTURE_STYLES = ("graph", "volumes")
+
+
+def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction: str, frame: Frame | None) -> graphviz.Digraph | str:
+    """One network's picture as the options ask: a Digraph (Graphviz style) or SVG text (volumes)."""
+    nodes = None if depth is None else fold(a, graph.instances, depth)
+    if style == "volumes":
+        if frame is not None and frame.ratio is not None:  # a long chain wraps into rows
+            return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio))
+        return to_svg(to_volumes(a, nodes, bool(graph.instances)))
+    if frame is None and nodes is None:
+        return to_digraph([a], direction)
+    if a.gpus > 1 and not any(isinstance(x, FoldedBlock) for x in nodes or ()):
+        dot = to_digraph([a], direction)  # keeps its GPU columns: only scaled
+    else:
+        shown = a.rows if nodes is None else nodes
+        if frame is not None and frame.ratio is not None:
+            direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k), frame.ratio, len(shown) + 1)
+        else:
+            parts = 1
+        dot = to_folded_digraph(a, shown, direction, parts)
+    return dot if frame is None else sized(dot, frame)
+
+
+def write(drawing: graphviz.Digraph | str, out: Path, frame: Frame | None) -> None:
+    if isinstance(drawing, str):
+        render_svg(drawing, out, None if frame is None else frame.box_px)
+    else:
+        render(drawing, out)
+
+
+def to_volumes(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = False) -> Scene:
+    """The paper-style figure of a chain: volumes in perspective, one stream per GPU; `nodes`: with blocks folded."""
+    return layout(a, stages(a, nodes, foldable))
+
+
+__all__ = ["CROSSING", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
+           "output_format", "render", "render_svg", "spec_named_by", "to_digraph", "to_svg", "to_volumes"]

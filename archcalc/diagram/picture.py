@@ -34,11 +34,13 @@ from archcalc.values import Shape
 DIRECTIONS = ("TB", "LR")
 DEFAULT_DIRECTION = "TB"
 
-FONT = "Helvetica"
+# laid out with DejaVu Sans's metrics where it is installed (the widest of the common sans-serif fonts), so
+# that text drawn in any of the others (Helvetica, Arial, Liberation Sans) stays inside its box
+FONT = "DejaVu Sans,Helvetica,Arial,sans-serif"
 GRAPH = {"fontname": FONT, "fontsize": "12", "nodesep": "0.35", "ranksep": "0.32", "newrank": "true",
          "labelloc": "t", "labeljust": "c", "pad": "0.3", "bgcolor": "white"}
 NODE = {"fontname": FONT, "fontsize": "10", "shape": "box", "style": "rounded,filled", "color": "#4d4d4d",
-        "penwidth": "1", "margin": "0.12,0.05"}
+        "penwidth": "1", "margin": "0.16,0.06"}
 EDGE = {"fontname": FONT, "fontsize": "9", "color": "#666666", "fontcolor": "#444444", "arrowsize": "0.7"}
 # category of layer → how its node looks; `name` is the legend's word for it (every kind's category has one: tests/test_kinds.py)
 STYLES: dict[str, dict[str, str]] = {
@@ -51,6 +53,7 @@ STYLES: dict[str, dict[str, str]] = {
     "activation": {"name": "activation", "fillcolor": "#fcbba1"},
     "reshape": {"name": "reshape", "fillcolor": "#f7f7f7"},
     "merge": {"name": "merge", "fillcolor": "#c7e9c0", "shape": "box"},
+    "block": {"name": "block (folded)", "fillcolor": "#dadaeb", "style": "rounded,filled,bold", "penwidth": "1.6"},  # --depth
 }
 FINDING = {"non_integer_size": {"color": "#d62728", "penwidth": "3"}, "claim_contradicted": {"color": "#ff7f0e", "penwidth": "3"}}
 CROSSING = {"color": "#d62728", "fontcolor": "#d62728", "style": "dashed", "penwidth": "2"}
@@ -90,7 +93,9 @@ def _node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], hal
     if row.layer.flattens and len(row.input_shapes[0]) == 3:
         x = row.input_shapes[0]
         lines.append(_line(f"flattens {hwc(x)} = {n(math.prod(x))}", "#555555", 9))
-    lines.append(_line(f"→ {hwc(shape)}", bold=True) + (_line(f"  {note}", "#555555", 9) if note else ""))
+    lines.append(_line(f"→ {hwc(shape)}", bold=True))
+    if note:  # a line of its own: runs of two fonts on one line are placed apart differently by each renderer
+        lines.append(_line(note, "#555555", 9))
     bad = tuple(t for t in row.terms if not t.divides)
     if bad:
         lines.append(_line(f"⚠ not whole: {arithmetic(bad)}", FINDING["non_integer_size"]["color"], 9))
@@ -182,13 +187,15 @@ def _share_note(a: Analysis, row: Row, gpu: int | None, shape: Shape) -> str:
 
 
 def _column(a: Analysis, k: int, gpu: int) -> graphviz.Digraph:
+    """A GPU's column; its heading is a node at the top, beside the input image, centred alike in every
+    column (a cluster's label sits where the edges from the input come in, and browsers and librsvg
+    place a label's runs differently)."""
     t = a.gpu_totals[gpu]
     figures = [f"{human(t.params)} params · {human(t.flops)} FLOPs", f"receives {n(t.received)} values per image"]
     column = graphviz.Digraph(name=f"cluster_n{k}_gpu{gpu}")
-    # the label on the column's outer side: the edges from the input come in from the middle
-    side = {"labeljust": "l" if gpu < a.gpus / 2 else "r"}
-    column.attr(label="<" + "<br/>".join([_line(f"GPU {gpu}", bold=True, size=12), *(_line(f, "#555555", 9) for f in figures)]) + ">",
-                **GPU_COLUMN, **side)
+    column.attr(label="", **GPU_COLUMN)
+    column.node(f"n{k}_gpu{gpu}_heading", "<" + "<br/>".join([_line(f"GPU {gpu}", bold=True, size=12), *(_line(f, "#555555", 9) for f in figures)])
+                + ">", shape="plaintext", style="", margin="0.05")
     return column
 
 
@@ -214,7 +221,9 @@ def _network(g: graphviz.Digraph, a: Analysis, k: int, ranks: dict[str, int] | N
                         g.edge(sid, nid, label=f" {hwc(sshape)} ", **minlen)
                     elif gpu is not None and row.gpus[gpu].received:  # this GPU reads the other GPUs' maps
                         g.edge(sid, nid, label=f" {hwc(sshape)} from GPU {sgpu} ", **minlen, **CROSSING)
-    for column in columns.values():
+    for gpu, column in columns.items():  # the heading above the column's first layer
+        first = next(nid for row in a.rows for nid, on, _ in places[row.name] if on == gpu and row.placement == SPLIT)
+        column.edge(f"n{k}_gpu{gpu}_heading", first, style="invis")
         g.subgraph(column)
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from archcalc.errors import ArchcalcError
+from archcalc.spec.blocks import Instance
 from archcalc.spec.claims import Claims, LayerClaim, Stated
 from archcalc.spec.locate import bundled_dir, bundled_names, resolve
 from archcalc.spec.reader import COMMON_KEYS, TOP_KEYS, LayerSpec, Spec, parse_spec
 
-__all__ = ["COMMON_KEYS", "TOP_KEYS", "Claims", "LayerClaim", "LayerSpec", "Spec", "Stated", "bundled_dir", "bundled_names",
+__all__ = ["COMMON_KEYS", "TOP_KEYS", "Claims", "Instance", "LayerClaim", "LayerSpec", "Spec", "Stated", "bundled_dir", "bundled_names",
            "load_spec", "parse_spec", "resolve"]
 
 

@@ -65,6 +65,17 @@ def read_blocks(raw: Any, label: str, builtin: Container[str]) -> dict[str, Bloc
     return blocks
 
 
+@dataclass(frozen=True)
+class Instance:
+    """One use of a block: its full name, its block, how deep it is nested (0: used in the spec's
+    own layers) and its layers' full names in the block's order (the last is its output)."""
+
+    name: str
+    block: str
+    depth: int
+    layers: tuple[str, ...]
+
+
 class Expander:
     """Turns rows that use blocks into plain rows, and instance names into their last layer."""
 
@@ -72,6 +83,7 @@ class Expander:
         self.blocks = blocks
         self.label = label
         self.aliases: dict[str, str] = {}
+        self.instances: list[Instance] = []  # in the order their expansion ends: the nested first
 
     def expand(self, rows: list[Any]) -> list[Any]:
         out: list[Any] = []
@@ -148,6 +160,7 @@ class Expander:
         if "output" in row:  # `output: true` on a use of a block marks its last layer
             out[-1] = remap(out[-1], {**out[-1], "output": row["output"]})
         self.aliases[name] = out[-1]["name"]
+        self.instances.append(Instance(name, block.name, depth, tuple(r["name"] for r in out)))
         return out
 
 

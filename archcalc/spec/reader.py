@@ -14,7 +14,7 @@ import yaml
 
 from archcalc.errors import Location, SpecError
 from archcalc.kinds import KINDS, Key, Layer, keys
-from archcalc.spec.blocks import Block, Expander, read_blocks
+from archcalc.spec.blocks import Block, Expander, Instance, read_blocks
 from archcalc.spec.claims import Claims, read_claims, shape_value
 from archcalc.text import a_kind
 from archcalc.values import Shape, int_value, pos_int, printable, quote
@@ -45,6 +45,7 @@ class Spec:
     claims: Claims | None
     path: str
     aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
+    instances: tuple[Instance, ...] = ()  # every use of a block, for folding pictures (--depth)
 
 
 def parse_spec(text: str, label: str = "<spec>") -> Spec:
@@ -127,7 +128,8 @@ class _Reader:
                 raise SpecError(ls.where, "duplicate layer name", f"first defined at {first.file}:{first.line}")
             seen[ls.name] = ls.where
         claims = read_claims(m["claims"], self, m) if "claims" in m else None
-        return Spec(name, description, net_input, gpus, layers, claims, self.label, tuple(expander.aliases.items()))
+        return Spec(name, description, net_input, gpus, layers, claims, self.label, tuple(expander.aliases.items()),
+                    tuple(expander.instances))
 
     def kind(self, row: Map, name: str) -> _Kind:
         kind = self.need(row, "type", "the layer", name)

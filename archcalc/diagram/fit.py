@@ -1,0 +1,95 @@
+"""`--fit W:H`, `--width`, `--height`: a picture laid out and scaled to fit a slide.
+
+The layouts it chooses among (for a network on one GPU, Graphviz style): the nodes in order, cut
+into 1 to 8 numbered stages drawn side by side, as columns top to bottom or as rows left to right;
+Graphviz lays each out and the one whose width : height comes nearest the asked ratio wins (fewer
+stages on a tie). The winner is then scaled to the box: `--fit 16:9` alone is 1920×1080 px; a
+width or height in px (`1280`, `1280px`) or inches (`13.33in`) sets that side, the ratio the other.
+A PNG is 96 px per inch for a box in px (the box is its size in pixels), 150 dpi for one in inches.
+
+A network split across GPUs keeps its GPU columns (cutting them would hide the split) and is only
+scaled. The volumes figure (`--style volumes`) wraps into 1 to 6 numbered rows, chosen the same way
+by its own layout's size (volume_layout.fitted), and is scaled by rsvg-convert.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import graphviz
+
+from archcalc.diagram.render import layout_inches
+from archcalc.errors import ArchcalcError
+
+SLIDE_WIDTH_PX = 1920  # a full-HD slide
+MAX_PARTS = 8
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What the picture must fit: a ratio (width / height; None: keep the picture's) and a box in inches."""
+
+    ratio: float | None
+    width_in: float
+    height_in: float
+    dpi: int  # of a PNG
+
+    @property
+    def box_px(self) -> tuple[float, float]:
+        return self.width_in * self.dpi, self.height_in * self.dpi
+
+
+def _length(text: str, option: str) -> tuple[float, str]:
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(px|in)?\s*", text)
+    if m is None or float(m[1]) <= 0:
+        raise ArchcalcError(f"{option} {text!r:.40} is not a length", f"write pixels or inches, e.g. {option} 1920 or {option} 13.33in")
+    return float(m[1]), m[2] or "px"
+
+
+def parse_frame(fit: str | None, width: str | None, height: str | None) -> Frame | None:
+    """None when none of the three is given."""
+    if fit is None and width is None and height is None:
+        return None
+    ratio = None
+    if fit is not None:
+        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*:\s*(\d+(?:\.\d+)?)\s*", fit)
+        if m is None or float(m[1]) == 0 or float(m[2]) == 0:
+            raise ArchcalcError(f"--fit {fit!r:.40} is not a ratio", "write width:height, e.g. --fit 16:9 or --fit 4:3")
+        ratio = float(m[1]) / float(m[2])
+    sides = {k: _length(v, f"--{k}") for k, v in (("width", width), ("height", height)) if v is not None}
+    dpi = 96 if any(unit == "px" for _, unit in sides.values()) or not sides else 150
+    inches = {k: v if unit == "in" else v / 96 for k, (v, unit) in sides.items()}
+    if ratio is None and len(inches) == 2:
+        ratio = inches["width"] / inches["height"]
+    w, h = inches.get("width"), inches.get("height")
+    if w is None and h is None:
+        w = SLIDE_WIDTH_PX / 96
+    if w is None:
+        assert h is not None
+        w = h * ratio if ratio is not None else h * 100  # a height alone leaves the width free
+    if h is None:
+        h = w / ratio if ratio is not None else w * 100
+    return Frame(ratio, w, h, dpi)
+
+
+def choose_layout(build: Callable[[str, int], graphviz.Digraph], ratio: float, count: int) -> tuple[str, int]:
+    """(direction, stages) whose laid-out width : height is nearest `ratio` (log scale); fewer stages first."""
+    best: tuple[float, str, int] | None = None
+    for parts in range(1, min(MAX_PARTS, count) + 1):
+        for direction in ("TB", "LR"):
+            w, h = layout_inches(build(direction, parts))
+            miss = abs(math.log((w / h) / ratio))
+            if best is None or miss < best[0] - 1e-9:
+                best = (miss, direction, parts)
+    assert best is not None
+    return best[1], best[2]
+
+
+def sized(dot: graphviz.Digraph, frame: Frame) -> graphviz.Digraph:
+    """`dot` scaled, up or down, to fit the frame's box (Graphviz's size with '!'), at the frame's dpi."""
+    out = dot.copy()
+    out.graph_attr.update(size=f"{frame.width_in:.3f},{frame.height_in:.3f}!", dpi=str(frame.dpi))
+    return out

@@ -1,0 +1,237 @@
+"""Stages → a Scene: the volumes figure laid out on a canvas (pure; scene.py writes the SVG).
+
+Scale (said in the figure's legend): a volume's height and depth follow H and W on a log scale,
+6 + 14·log₂(n) px, and its width follows C as 2·√C px, each clamped, so that a 227-pixel input and
+a 6×6 map, 3 channels and 512, all stay visible; a dense layer is a thin bar 6 + 10·log₂(units) px
+long. Sizes are readable in the labels, not measured off the drawing.
+
+Placement: every stage has a column as wide as its volume or its widest label, whichever is more;
+between columns a gap wide enough for the kernel's label. Labels sit in their own column, below
+the tallest volume of their stream, so no text meets another (text widths from scene.text_width).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from archcalc.analysis import Analysis
+from archcalc.diagram.folded import stage_parts
+from archcalc.diagram.picture import STYLES
+from archcalc.diagram.scene import Item, Line, Point, Polygon, Scene, Text, text_width
+from archcalc.diagram.volumes import Stage, shape_text
+from archcalc.text import human, hwc, n
+from archcalc.values import Shape
+
+MARGIN = 24.0
+GAP = 34.0  # the least gap between two columns
+LINE = 14.0  # the pitch of label lines
+LABEL = 10.0  # label font size, px
+CROSSING = "#d62728"
+SCALE_NOTE = ("sides on a log scale: height and depth 6 + 14·log₂(H or W) px, width 2·√C px; "
+              "a bar's length 6 + 10·log₂(units) px (clamped to keep every volume in view)")
+
+
+def side_px(size: int) -> float:
+    return min(130.0, 6 + 14 * math.log2(max(size, 1)))
+
+
+def channels_px(c: int) -> float:
+    return min(72.0, max(3.0, 2 * math.sqrt(c)))
+
+
+def bar_px(units: int) -> float:
+    return min(150.0, 6 + 10 * math.log2(max(units, 1)))
+
+
+@dataclass(frozen=True)
+class Solid:
+    """A volume on the canvas: front face x..x+w, yc ± h/2; the depth o goes up and to the right at 45°."""
+
+    x: float
+    yc: float
+    w: float
+    h: float
+    o: float
+
+    @property
+    def top(self) -> float:
+        return self.yc - self.h / 2
+
+    def side(self, u: float, v: float) -> Point:
+        """A point of the right-hand face: u from front to back, v from top to bottom, both 0..1."""
+        return self.x + self.w + u * self.o, self.top - u * self.o + v * self.h
+
+    def front(self, v: float) -> Point:
+        return self.x + self.w / 2, self.top + v * self.h
+
+
+def extent(shape: Shape) -> tuple[float, float, float]:
+    """(width, height, depth) in px of a volume (C, H, W) or a bar (units,)."""
+    if len(shape) == 3:
+        c, h, w = shape
+        return channels_px(c), side_px(h), 0.4 * side_px(w)
+    return 8.0, bar_px(shape[0]), 4.0
+
+
+def _mix(colour: str, other: str, t: float) -> str:
+    a, b = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in (colour, other))
+    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b))
+
+
+def faces(s: Solid, fill: str) -> list[Polygon]:
+    bottom, back = s.top + s.h, s.top - s.o
+    return [Polygon(((s.x, s.top), (s.x + s.w, s.top), (s.x + s.w, bottom), (s.x, bottom)), fill),
+            Polygon(((s.x, s.top), (s.x + s.o, back), (s.x + s.w + s.o, back), (s.x + s.w, s.top)), _mix(fill, "#ffffff", 0.45)),
+            Polygon(((s.x + s.w, s.top), (s.x + s.w + s.o, back), (s.x + s.w + s.o, bottom - s.o), (s.x + s.w, bottom)),
+                    _mix(fill, "#000000", 0.18))]
+
+
+def _labels(stage: Stage, shape: Shape) -> list[Text]:
+    """The lines under a volume, placed at (0, 0): name, shape, what is folded into it."""
+    lines = [Text((0, 0), stage.name, LABEL, bold=True), Text((0, 0), shape_text(shape), LABEL + 1)]
+    if stage.folded:
+        lines.append(Text((0, 0), "+ " + ", ".join(stage.folded), LABEL - 1, fill="#555555"))
+    lines += [Text((0, 0), note, LABEL - 1, fill="#555555") for note in stage.note]
+    return lines
+
+
+def _nodes(stage: Stage) -> list[tuple[int | None, Shape]]:
+    """(stream, shape) of each drawn volume; stream None: between the streams."""
+    if stage.whole:
+        return [(None, stage.shapes[0])] if stage.shapes[0] is not None else []
+    return [(g, s) for g, s in enumerate(stage.shapes) if s is not None]
+
+
+def _heading(a: Analysis) -> list[Text]:
+    t = a.totals
+    lines = [Text((0, 0), a.name, 16, bold=True)]
+    if a.description:
+        lines.append(Text((0, 0), a.description, 11, fill="#444444"))
+    lines.append(Text((0, 0), f"input {hwc(a.input)} · {n(t.params)} parameters ({human(t.params)}) · "
+                              f"{n(t.flops)} FLOPs ({human(t.flops)}) per image", 11))
+    return lines
+
+
+def _legend(streams: int) -> list[str]:
+    notes = ["each volume is a layer's output, H×W×C (height × width × channels) per image; a thin bar is a dense layer's units",
+             SCALE_NOTE,
+             "a small square in a volume is the next layer's kernel, labelled K×K/stride; its pyramid reaches one output value"]
+    if streams > 1:
+        notes.append("one stream per GPU, each with its share of the maps; red dashed lines: maps copied between GPUs")
+    return notes
+
+
+def _place(texts: list[Text], x: float, y: float, anchor: str = "middle") -> list[Text]:
+    return [replace(t, at=(x, y + LINE * i), anchor=anchor) for i, t in enumerate(texts)]
+
+
+def layout(a: Analysis, stages: list[Stage], bands: int = 1) -> Scene:
+    """The figure; with `bands` > 1 the stages, in order, wrap into that many numbered rows, one below another."""
+    streams = a.gpus if a.gpus > 1 else 1
+    nodes = [_nodes(s) for s in stages]
+    up = max(extent(shape)[1] / 2 + extent(shape)[2] for ns in nodes for _, shape in ns)
+    down = max(extent(shape)[1] / 2 for ns in nodes for _, shape in ns)
+    lines = max(len(_labels(s, shape)) for s, ns in zip(stages, nodes) for _, shape in ns)
+    heading = _heading(a)
+    runs = stage_parts(len(stages), max(1, min(bands, len(stages))))
+    band_of = [b for b, run in enumerate(runs) for _ in run]
+    numbered = len(runs) > 1
+    top = MARGIN + 16 + LINE * len(heading) + 14 + (LINE + 4 if numbered else 0)  # the first kernel label line
+    pitch = up + down + LINE * lines + 36 + (LINE + 4 if numbered else 0)
+
+    def centre(band: int, g: int) -> float:
+        return top + up + 8 + (band * streams + g) * pitch
+
+    items: list[Item] = []
+    titles = [Text((MARGIN, centre(b, g) + 4), f"GPU {g}", 12, bold=True, anchor="start") for b in range(len(runs))
+              for g in range(streams)] if streams > 1 else []
+    start = MARGIN + (max(t.box[1] for t in titles) - MARGIN + 10 if titles else 0)
+    solids: list[dict[int | None, Solid]] = []
+    right = start
+    cursor = start
+    for i, (stage, ns) in enumerate(zip(stages, nodes)):
+        band = band_of[i]
+        middle = sum(centre(band, g) for g in range(streams)) / streams
+        if numbered and (i == 0 or band != band_of[i - 1]):
+            if i:  # where the row goes on, and where the next comes from
+                before = sum(centre(band - 1, g) for g in range(streams)) / streams
+                onward = Text((cursor + 10, before + 4), f"▶ stage {band + 1}", LABEL, bold=True, anchor="start")
+                items.append(onward)
+                right = max(right, onward.box[1])
+            items.append(Text((MARGIN, centre(band, 0) - up - 8 - LINE - 4), f"stage {band + 1} of {len(runs)}", 12,
+                              bold=True, anchor="start"))
+            cursor = start
+            if i:
+                back = Text((cursor, middle + 4), f"from stage {band} ▶", LABEL, bold=True, anchor="start")
+                items.append(back)
+                cursor = back.box[1] + 6
+        gap = max(GAP, text_width(stage.window_text, LABEL) + 14) if i else 0.0
+        width = max(max(extent(s)[0] + extent(s)[2] for _, s in ns),
+                    max(t.box[1] - t.box[0] for _, s in ns for t in _labels(stage, s)))
+        left = cursor + gap
+        placed: dict[int | None, Solid] = {}
+        for g, shape in ns:
+            w, h, o = extent(shape)
+            yc = middle if g is None else centre(band, g)
+            placed[g] = Solid(left + (width - w - o) / 2, yc, w, h, o)
+            items += _place(_labels(stage, shape), left + width / 2, yc + down + 16)
+            if stage.window_text:
+                items.append(Text((cursor + gap / 2, yc - up - 8), stage.window_text, LABEL, fill="#1f4e79", halo=True))
+        solids.append(placed)
+        cursor = left + width
+        right = max(right, cursor)
+    boxes: list[Item] = [f for stage, placed in zip(stages, solids) for s in placed.values()
+                         for f in faces(s, STYLES.get(stage.category, STYLES["reshape"])["fillcolor"])]
+    links = _links(stages, solids, {i for i in range(1, len(stages)) if band_of[i] != band_of[i - 1]})
+    legend = _legend(streams)
+    bottom = centre(len(runs) - 1, streams - 1) + down + 16 + LINE * lines + 10
+    width = max(right + MARGIN, *(MARGIN * 2 + text_width(t.text, t.size, t.bold) for t in heading),
+                *(MARGIN * 2 + text_width(t, LABEL) for t in legend))
+    texts = [*_place(heading, MARGIN, MARGIN + 16, "start"), *titles, *items,
+             *_place([Text((0, 0), t, LABEL, fill="#444444") for t in legend], MARGIN, bottom + LINE, "start")]
+    height = bottom + LINE * (len(legend) + 1) + MARGIN / 2
+    return Scene(width, height, f"{a.name}: volumes", (*boxes, *links, *texts))
+
+
+def fitted(a: Analysis, stages: list[Stage], ratio: float) -> Scene:
+    """The figure in 1 to 6 rows, whichever comes nearest width : height = `ratio` (fewer rows on a tie)."""
+    scenes = [layout(a, stages, b) for b in range(1, min(6, len(stages)) + 1)]
+    return min(scenes, key=lambda s: abs(math.log(s.width / s.height / ratio)))
+
+
+def _links(stages: list[Stage], solids: list[dict[int | None, Solid]], breaks: set[int]) -> list[Item]:
+    """Kernels with their pyramids, and lines into dense layers; red and dashed where they cross GPUs;
+    none into the stages in `breaks` (the first of a wrapped row: its connector says where it comes from)."""
+    out: list[Item] = []
+    drawn: set[tuple[int, int | None]] = set()
+    for i in (i for i in range(1, len(stages)) if i not in breaks):
+        stage, before = stages[i], stages[i - 1]
+        for tg, target in solids[i].items():
+            t_gpu = stage.gpu if tg is None else tg
+            for sg, source in solids[i - 1].items():
+                s_gpu = before.gpu if sg is None else sg
+                local = s_gpu is None or t_gpu is None or s_gpu == t_gpu
+                if not local and not stage.crosses:
+                    continue  # a grouped layer reads its own GPU's maps only
+                colour, dashed = ("#1f4e79", False) if local else (CROSSING, True)
+                shape = before.shapes[0] if sg is None else before.shapes[sg]
+                if stage.kernel is not None and shape is not None and len(shape) == 3:
+                    corners = _kernel(source, stage.kernel, shape)
+                    if (i, sg) not in drawn:  # one kernel per volume, however many volumes it reaches
+                        drawn.add((i, sg))
+                        out.append(Polygon(corners, "#fdd49e", "#1f4e79", 0.8))
+                    out += [Line(c, target.front(0.5), colour, 0.6, dashed) for c in corners]
+                else:
+                    out += [Line(source.side(0.5, v), target.front(v), colour if not local else "#888888", 0.6, dashed)
+                            for v in (0.1, 0.9)]
+    return out
+
+
+def _kernel(box: Solid, kernel: tuple[int, int], shape: Shape) -> tuple[Point, ...]:
+    """The kernel as a small square in the middle of the volume's side face, at least 3 px a side."""
+    _, h, w = shape
+    dv = max(min(kernel[0] / h, 1.0), 3 / box.h)
+    du = max(min(kernel[1] / w, 1.0), 3 / max(box.o, 3))
+    u0, v0 = 0.5 - du / 2, 0.5 - dv / 2
+    return box.side(u0, v0), box.side(u0 + du, v0), box.side(u0 + du, v0 + dv), box.side(u0, v0 + dv)
