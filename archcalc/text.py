@@ -32,11 +32,21 @@ def n(value: int) -> str:
     return f"{value:,}"
 
 
-def human(value: float) -> str:
+def quotient(num: int, den: int, spec: str) -> str:
+    """num/den formatted as `spec` ('.2f', '+.1%', ',.3g'); past what a float holds (archcalc's
+    figures are exact integers of any size) the whole part, exact: '×12,345,…,678' never overflows."""
+    if abs(num) < den * 10**300:
+        return format(num / den, spec)
+    percent = spec.endswith("%")
+    whole = (2 * num * (100 if percent else 1) + den) // (2 * den)
+    return ("+" if "+" in spec and whole >= 0 else "") + f"{whole:,}" + ("%" if percent else "")
+
+
+def human(value: int) -> str:
     """60965224 -> '60.97 M'."""
-    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+    for unit, scale in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3)):
         if abs(value) >= scale:
-            return f"{value / scale:.2f} {unit}"
+            return f"{quotient(value, scale, '.2f')} {unit}"
     return f"{value:g}"
 
 
@@ -44,7 +54,7 @@ def size(value: int) -> str:
     """Bytes, exact, with a binary unit beside: '243,860,896 B (232.6 MiB)'."""
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if value >= scale:
-            return f"{value:,} B ({value / scale:.1f} {unit})"
+            return f"{value:,} B ({quotient(value, scale, '.1f')} {unit})"
     return f"{value:,} B"
 
 
@@ -136,7 +146,7 @@ def stated(value: int, tolerance: float) -> str:
 def off(value: int, stated_value: int, tolerance: float) -> str:
     """'+1.6% from the stated figure', or the difference itself when the claim is exact."""
     if tolerance and stated_value:
-        return f"{(value - stated_value) / stated_value:+.1%} from the stated figure"
+        return f"{quotient(value - stated_value, stated_value, '+.1%')} from the stated figure"
     return "as stated" if value == stated_value else f"{value - stated_value:+,} from the stated figure"
 
 
@@ -244,7 +254,7 @@ def stage_text(s: Stage | None) -> str:
 def ratio(value: int | str, base: int | str) -> str:
     if isinstance(value, str) or isinstance(base, str) or not base:
         return ""
-    return f"×{value / base:,.3g}" if value / base < 1000 else f"×{value / base:,.0f}"
+    return f"×{quotient(value, base, ',.3g')}" if value < 1000 * base else f"×{quotient(value, base, ',.0f')}"
 
 
 def kind_keys(cls: Any, marks: str = "`") -> str:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from archcalc.errors import SpecError
 from archcalc.graph import INPUT, Graph, Node
+from archcalc.limits import MAX_INT, MAX_INT_TEXT
 from archcalc.sizes import ShapeError, SizeTerm
 from archcalc.text import dims
-from archcalc.values import Shape
+from archcalc.values import Shape, quote
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
         except ShapeError as exc:
             got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
             raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape, node, xs, exc)) from None
+        if max(sizing.out) > MAX_INT:  # sizes that grow (upsampling, transposed windows) stop where torch's would
+            raise SpecError(node.where, f"its output {quote(dims(sizing.out))} is larger than {MAX_INT_TEXT} along one axis",
+                            "archcalc's sizes stop at 2^63 − 1, as torch's do")
         shapes[node.name] = sizing.out
         yield Step(node, xs, sizing.out, sizing.terms)
 

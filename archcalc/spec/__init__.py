@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archcalc.errors import ArchcalcError
+from archcalc.limits import MAX_LAYERS
 from archcalc.spec.claims import Claims, LayerClaim, Stated
 from archcalc.spec.locate import bundled_dir, bundled_names, resolve
 from archcalc.spec.reader import COMMON_KEYS, TOP_KEYS, LayerSpec, Spec, parse_spec
@@ -19,11 +20,11 @@ __all__ = ["COMMON_KEYS", "TOP_KEYS", "Claims", "LayerClaim", "LayerSpec", "Spec
            "load_spec", "parse_spec", "resolve"]
 
 
-def load_spec(arg: str | Path) -> Spec:
+def load_spec(arg: str | Path, max_layers: int = MAX_LAYERS) -> Spec:
     path = resolve(str(arg))
     label = str(arg) if Path(str(arg)).is_file() else str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ArchcalcError(f"{label}: cannot read: {exc}") from None
-    return parse_spec(text, label)
+    return parse_spec(text, label, max_layers)
