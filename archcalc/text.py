@@ -182,8 +182,17 @@ def contradiction(c: ClaimCheck) -> str:
 
 
 def valid_text(v: ValidInputs) -> str:
-    """'input sizes (H and W) from 1 to 454 for which every layer divides exactly: 67, 99, ...'"""
-    sizes = ", ".join(map(str, v.exact)) or "none"
+    """'input sizes (H and W) from 1 to 454 for which every layer divides exactly: 67, 99, ...'; past 100 sizes,
+    the first few, the last and how they repeat: '31,249,998 sizes: 67, 99, …, 999,999,971 (every 32: 67 + 32k)'."""
+    if v.total <= 100 and len(v.exact) == v.total:
+        sizes = ", ".join(map(str, v.exact)) or "none"
+    else:
+        firsts = {r: next((n for n in v.exact if n % v.period == r), None) for r in v.residues} if v.period else {}
+        forms = " and ".join(f"{n} + {v.period}k" for n in firsts.values() if n is not None)
+        sizes = (f"{v.total:,} sizes: {', '.join(map(str, v.exact[:8]))}, …, {v.last:,}" + (f" (every {v.period}: {forms})" if forms else ""))
+    if v.checked and v.checked < v.high:
+        sizes += (f"; sizes past {v.checked:,} were not looked at (they do not repeat with a period archcalc can use in the time it"
+                  " allows): a --range from there looks further")
     smallest = f"the smallest the network accepts at all is {v.smallest}" if v.smallest else "no size is accepted"
     return (f"input sizes ({v.axis}) from {v.low} to {v.high} for which every layer divides exactly: {sizes}\n"
             f"{smallest}; {v.reason}")

@@ -72,6 +72,7 @@ def nearest_exact(graph: Graph, shape: Shape, axis: str, reach: int = 512) -> tu
     """The nearest sizes below and above the input's, along one axis, for which every layer divides."""
     i = 1 if axis == "H" else 2
     n = shape[i]
+    reach = min(reach, max(8, 1_000_000 // max(len(graph.nodes), 1)))  # a deep network looks less far: bounded time
 
     def at(size: int) -> bool:
         changed = list(shape)
@@ -85,41 +86,3 @@ def nearest_exact(graph: Graph, shape: Shape, axis: str, reach: int = 512) -> tu
 
 def exact(graph: Graph, shape: Shape) -> bool:
     return all(divides_along(graph, shape, axis) for axis in ("H", "W"))
-
-
-@dataclass(frozen=True)
-class ValidInputs:
-    """Input sizes along an axis ('H', 'W', or 'H and W' for square inputs) in [low, high]."""
-
-    axis: str
-    low: int
-    high: int
-    exact: tuple[int, ...]  # every layer divides exactly
-    smallest: int | None  # the smallest size the network accepts at all (within [1, high])
-    reason: str  # why one less is refused
-
-
-def valid_inputs(graph: Graph, low: int, high: int) -> tuple[ValidInputs, ...]:
-    """Sizes for which every layer divides exactly, and the smallest the network takes at all.
-    A square input varies both sides together; otherwise each axis varies on its own."""
-    shape = graph.input
-    if len(shape) != 3:
-        raise SpecError(graph.path, "--valid-inputs needs a C×H×W input")
-    axes = (("H and W", (1, 2)),) if shape[1] == shape[2] else (("H", (1,)), ("W", (2,)))
-    result = []
-    for axis, idx in axes:
-        def at(n: int, idx: tuple[int, ...] = idx) -> Shape:
-            return tuple(n if i in idx else v for i, v in enumerate(shape))
-        exact = tuple(n for n in range(low, high + 1) if all(divides_along(graph, at(n), "HW"[i - 1]) for i in idx))
-        smallest, reason = None, f"no size up to {high} works"
-        for n in range(1, high + 1):
-            try:
-                propagate(graph, at(n))
-            except SpecError as exc:
-                layer = f"layer '{exc.location.layer}'{exc.location.note}: " if exc.location and exc.location.layer else ""
-                reason = f"at {n}: {layer}{exc.problem}"
-                continue
-            smallest = n
-            break
-        result.append(ValidInputs(axis, low, high, exact, smallest, reason if smallest != 1 else "every size works"))
-    return tuple(result)
