@@ -17,7 +17,7 @@ from archcalc import analysis, jsontext, serialize
 from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
-from archcalc.limits import MAX_INT, MAX_INT_TEXT, MAX_LAYERS, MAX_MIN_TIME_S
+from archcalc.limits import MAX_INT, MAX_INT_TEXT, MAX_LAYERS, MAX_MIN_TIME_S, MAX_TABLE_ROWS
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.spec import load_spec
 from archcalc.values import Shape, quote
@@ -46,6 +46,10 @@ class Archcalc(click.Group):
             if exc.hint:
                 click.echo(f"  hint: {exc.hint}", err=True)
             ctx.exit(2)
+        except MemoryError:  # past the limits (archcalc.limits) this machine's memory may still run out: say so, once
+            click.echo("archcalc: error: out of memory", err=True)
+            click.echo("  hint: a smaller --max-layers, --batch or --range, or a machine with more memory", err=True)
+            ctx.exit(1)
         finally:
             if collecting:
                 gc.enable()
@@ -152,9 +156,10 @@ def main() -> None:
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for memory.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--memory", "per_layer_memory", is_flag=True, help="Also show each layer's memory.")
+@click.option("--all", "every", is_flag=True, help=f"Every row of a table of more than {MAX_TABLE_ROWS:,} rows (else its first and last).")
 @max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool, max_layers: int) -> None:
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
@@ -172,7 +177,7 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     else:
         from archcalc.report.show import show_table
 
-        emit(show_table(a, valid, (dtype, mem), per_layer_memory))
+        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every))
     if strict and a.findings:
         sys.exit(1)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from archcalc.limits import MAX_TEXT_CHARS
+
 if TYPE_CHECKING:
     from archcalc.analysis import ClaimCheck, Finding, Row, ValidInputs
     from archcalc.compare import Stage
@@ -56,6 +58,13 @@ def size(value: int) -> str:
         if value >= scale:
             return f"{value:,} B ({quotient(value, scale, '.1f')} {unit})"
     return f"{value:,} B"
+
+
+def clipped(free: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """Free text from a spec (a description) cut for a table: 'the first 300 characters… (5,000,000 characters; --format json has all)'."""
+    if len(free) <= limit:
+        return free
+    return f"{free[:limit]}… ({len(free):,} characters; --format json has all)"
 
 
 def dims(shape: Sequence[int]) -> str:
