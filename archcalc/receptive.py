@@ -40,6 +40,8 @@ Conventions:
   bounds for what comes after, not every unit's exact position.
 - Each layer kind states its rule (its `field` method) with the functions at the end of this module.
 - A network whose input has no spatial axes (``[units]``) has no receptive fields: the result is empty.
+- A field past 2^63 − 1 pixels (strides far larger than the map multiply the jump at every layer) is
+  left out, with every field after it, rather than carried as a number of thousands of digits.
 
 Linear in the number of layers and edges.
 """
@@ -51,6 +53,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Union
+
+from archcalc.limits import MAX_INT
 
 if TYPE_CHECKING:  # annotation only, so that the analysis may import this module without a cycle
     from archcalc.analysis.shapes import Step
@@ -99,8 +103,11 @@ def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
         return {}  # a [units] input has no spatial axes
     fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), (net_input[1], net_input[2]))}
     for step in steps:
-        fields[step.node.name] = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
-    return {s.node.name: fields[s.node.name].field for s in steps}
+        if all(i in fields for i in step.node.inputs):
+            field = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
+            if max(abs(v) for v in (*field.field.size, *field.field.jump, *field.field.start)) <= MAX_INT:
+                fields[step.node.name] = field
+    return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
 
 
 # --- the rules the kinds use ------------------------------------------------------------------
