@@ -110,7 +110,7 @@ class Expander:
         if self.made <= self.max_layers:
             return
         line = row.line if isinstance(row, Map) else 0
-        if layers == 1:
+        if not isinstance(row, Map) or row.get("type") not in self.blocks:
             raise SpecError(f"{self.label}:{line}", f"the spec has more than {self.max_layers:,} layers",
                             "archcalc --max-layers N raises the limit")
         name = printable(str(row.get("name")))[:60]
