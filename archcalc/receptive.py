@@ -106,7 +106,7 @@ def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
         if all(i in fields for i in step.node.inputs):
             field = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
             figures: tuple[Number, ...] = (*field.field.size, *field.field.jump, *field.field.start)
-            if all(abs(v) <= MAX_INT for v in figures):
+            if all(-MAX_INT <= v <= MAX_INT for v in figures):
                 fields[step.node.name] = field
     return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
 
