@@ -9,6 +9,7 @@ from __future__ import annotations
 MAX_INT = 2**63 - 1  # sizes, counts and stated figures: torch's int64 (long long) holds them, no network needs more
 MAX_INT_TEXT = "2^63 − 1 (9,223,372,036,854,775,807)"
 MAX_YAML_DIGITS = 4300  # Python's own limit for turning text into an int (sys.get_int_max_str_digits)
+MAX_NESTING = 100  # lists and mappings inside each other in the YAML
 MAX_ALIAS_VALUES = 100_000  # values YAML aliases may repeat in all: a "billion laughs" file is refused while loading
 MAX_GPUS = 1024  # gpus: each GPU's share of every layer is worked out and shown
 MAX_GPU_SHARES = 4_000_000  # layers × gpus

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from archcalc.limits import MAX_ALIAS_VALUES, MAX_YAML_DIGITS
+from archcalc.limits import MAX_ALIAS_VALUES, MAX_NESTING, MAX_YAML_DIGITS
 
 try:  # the C parser is several times faster; both are safe loaders
     _Base: type = yaml.CSafeLoader
@@ -99,7 +99,24 @@ def load(text: str) -> Any:
     return None if node is None else builder.value(node)
 
 
+def _nesting(text: str) -> None:
+    """Refuse a document nested more than MAX_NESTING deep (a few kilobytes of '[' crash PyYAML's composer, which
+    recurses in C). Flow nesting needs a '[' or '{' a level and block nesting a column a level, so most documents
+    are cleared by counting; the rest are walked event by event."""
+    if text.count("[") + text.count("{") + max(map(len, text.split("\n"))) <= MAX_NESTING:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Base):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise Refused(f"the YAML nests more than {MAX_NESTING} deep", event.start_mark, "a spec is a few levels of mappings and lists")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _compose(text: str, rows: dict[int, Map]) -> tuple[_Builder, yaml.Node | None]:
+    _nesting(text)
     loader = Loader(text)
     try:
         node = loader.get_single_node()

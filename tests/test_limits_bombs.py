@@ -210,3 +210,11 @@ def test_item7_min_time_is_bounded_and_validated(value: str) -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "--min-time" in result.stderr
     assert "3600 seconds" in result.stderr or "not a number" in result.stderr
+
+
+@pytest.mark.parametrize("depth", [2000, 100_000])
+def test_item1_deep_nesting_is_refused_before_pyyaml_recurses(tmp_path: Path, depth: int) -> None:
+    # before: 2,000 '[' raised RecursionError; 100,000 crashed PyYAML's C composer (a segfault)
+    path = tmp_path / "deep.yaml"
+    path.write_text("name: x\ninput: " + "[" * depth + "]" * depth + "\n" + LAYER)
+    refused(capped("show", str(path), timeout=30), f"{path}:2:", "nests more than 100 deep")
