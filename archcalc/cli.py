@@ -18,14 +18,20 @@ from archcalc import analysis, jsontext, serialize
 from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
+from archcalc.limits import MAX_INT, MAX_INT_TEXT, MAX_LAYERS, MAX_MIN_TIME_S, MAX_TABLE_ROWS
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.spec import load_spec
-from archcalc.values import Shape
+from archcalc.values import Shape, quote
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
 FORMATS = click.Choice(["table", "json", "csv", "markdown", "html"])
+
+
+def max_layers_option(command: Any) -> Any:
+    return click.option("--max-layers", type=Count(), default=MAX_LAYERS, show_default=True, metavar="N",
+                        help="Refuse a spec whose blocks expand to more layers than this.")(command)
 
 
 class Archcalc(click.Group):
@@ -41,9 +47,47 @@ class Archcalc(click.Group):
             if exc.hint:
                 click.echo(f"  hint: {exc.hint}", err=True)
             ctx.exit(2)
+        except MemoryError:  # past the limits (archcalc.limits) this machine's memory may still run out: say so, once
+            click.echo("archcalc: error: out of memory", err=True)
+            click.echo("  hint: a smaller --max-layers, --batch or --range, or a machine with more memory", err=True)
+            ctx.exit(1)
         finally:
             if collecting:
                 gc.enable()
+
+
+class Count(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
+    """A whole number from 1 to 2^63 − 1 (--batch): a long one is refused before Python reads it, and quoted short."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not re.fullmatch(r"\+?\d+", text):
+            self.fail(f"{quote(text)} is not a whole number", param, ctx)
+        digits = text.lstrip("+").lstrip("0") or "0"
+        if len(digits) > 19 or int(digits) > MAX_INT:
+            self.fail(f"{quote(text)} is larger than {MAX_INT_TEXT}", param, ctx)
+        if int(digits) < 1:
+            self.fail(f"{text} is not at least 1", param, ctx)
+        return int(digits)
+
+
+class Seconds(click.ParamType):  # type: ignore[type-arg]
+    """A time in seconds above 0 and at most MAX_MIN_TIME_S (--min-time): NaN, infinity and 0 are refused."""
+
+    name = "seconds"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{quote(value)} is not a number of seconds", param, ctx)
+        if not 0 < seconds <= MAX_MIN_TIME_S:  # False for NaN too
+            self.fail(f"{quote(value)} is not a time from 0 (not included) to {MAX_MIN_TIME_S:g} seconds", param, ctx)
+        return seconds
 
 
 def parse_input(text: str | None, spec_input: Shape) -> Shape | None:
@@ -51,8 +95,8 @@ def parse_input(text: str | None, spec_input: Shape) -> Shape | None:
     if text is None:
         return None
     if not re.fullmatch(r"[1-9]\d*(x[1-9]\d*){0,2}", text.lower()):
-        raise ArchcalcError(f"--input {text!r} is not a size", "write H, HxW or CxHxW, e.g. 224 or 3x224x224")
-    values = tuple(int(v) for v in text.lower().split("x"))
+        raise ArchcalcError(f"--input {quote(text)} is not a size", "write H, HxW or CxHxW, e.g. 224 or 3x224x224")
+    values = tuple(whole(v, "--input") for v in text.lower().split("x"))
     if len(spec_input) != 3:
         if len(values) != 1:
             raise ArchcalcError(f"--input {text!r}: this spec's input is a vector of {spec_input[0]} values", "give one number")
@@ -64,8 +108,15 @@ def parse_input(text: str | None, spec_input: Shape) -> Shape | None:
     return values
 
 
-def load(spec: str, input_text: str | None) -> tuple[Graph, Analysis]:
-    graph = build_graph(load_spec(spec))
+def whole(digits: str, option: str) -> int:
+    """A size given on the command line, at most 2^63 − 1 (looked at before Python reads a long number)."""
+    if len(digits) > 19 or int(digits) > MAX_INT:
+        raise ArchcalcError(f"{option}: {quote(digits)} is larger than {MAX_INT_TEXT}", "archcalc's sizes stop at 2^63 − 1, as torch's do")
+    return int(digits)
+
+
+def load(spec: str, input_text: str | None, max_layers: int = MAX_LAYERS) -> tuple[Graph, Analysis]:
+    graph = build_graph(load_spec(spec, max_layers))
     return graph, analyse(graph, parse_input(input_text, graph.input))
 
 
@@ -103,17 +154,19 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Exit 1 when there are findings.")
 @click.option("--valid-inputs", is_flag=True, help="List the input sizes for which every layer divides exactly.")
 @click.option("--range", "size_range", metavar="LO:HI", help="Sizes --valid-inputs looks at [default: 1 to twice the input].")
-@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Images per batch, for memory.")
+@click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for memory.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--memory", "per_layer_memory", is_flag=True, help="Also show each layer's memory.")
+@click.option("--all", "every", is_flag=True, help=f"Every row of a table of more than {MAX_TABLE_ROWS:,} rows (else its first and last).")
+@max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool) -> None:
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
     SPEC is a YAML file or the name of a bundled spec (alexnet, lenet, ...).
     """
-    graph, a = load(spec, input_text)
+    graph, a = load(spec, input_text, max_layers)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
     if fmt == "json":
@@ -127,7 +180,7 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     else:
         from archcalc.report.show import show_table
 
-        emit(show_table(a, valid, (dtype, mem), per_layer_memory))
+        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every))
     if strict and a.findings:
         sys.exit(1)
 
@@ -135,9 +188,9 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
 def parse_range(text: str | None, shape: Shape) -> tuple[int, int]:
     if text is None:
         return 1, 2 * max(shape[1:] or shape)
-    match = re.fullmatch(r"(\d+):(\d+)", text)
-    if not match or not 1 <= int(match[1]) <= int(match[2]):
-        raise ArchcalcError(f"--range {text!r} is not a range of sizes", "write LO:HI with 1 ≤ LO ≤ HI, e.g. 100:300")
+    match = re.fullmatch(r"0*(\d+):0*(\d+)", text)
+    if not match or not 1 <= whole(match[1], "--range") <= whole(match[2], "--range"):
+        raise ArchcalcError(f"--range {quote(text)} is not a range of sizes", "write LO:HI with 1 ≤ LO ≤ HI, e.g. 100:300")
     return int(match[1]), int(match[2])
 
 
@@ -145,7 +198,8 @@ def parse_range(text: str | None, shape: Shape) -> tuple[int, int]:
 @click.argument("specs", nargs=-1, required=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
-def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
+@max_layers_option
+def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
     SPECS are two or more YAML files or bundled spec names: archcalc compare lenet alexnet
@@ -154,7 +208,7 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.compare import compare as compare_networks
 
-    c = compare_networks([load(s, None)[1] for s in specs])
+    c = compare_networks([load(s, None, max_layers)[1] for s in specs])
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
         emit_json(serialize.compare_json(c, mems))
@@ -186,8 +240,9 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
 @click.option("--fit", metavar="W:H", help="Lay the picture out and scale it for a slide of this shape, e.g. 16:9 (1920 px wide).")
 @click.option("--width", metavar="LENGTH", help="The picture's width: pixels (1920, 1920px) or inches (13.33in).")
 @click.option("--height", metavar="LENGTH", help="The picture's height: pixels or inches.")
+@max_layers_option
 def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None,
-            fit: str | None, width: str | None, height: str | None) -> None:
+            fit: str | None, width: str | None, height: str | None, max_layers: int) -> None:
     """The architecture as a picture: a Graphviz graph of layers by kind, shapes, GPU columns and
     findings, or (--style volumes) the papers' figure of feature maps as boxes.
 
@@ -202,7 +257,7 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
     frame = draw.parse_frame(fit, width, height)
-    loaded = [load(s, input_text) for s in specs or (draw.spec_named_by(out),)]
+    loaded = [load(s, input_text, max_layers) for s in specs or (draw.spec_named_by(out),)]
     if len(loaded) > 1:
         used = [o for o, given in (("--style volumes", style == "volumes"), ("--depth", depth is not None), ("--fit", fit),
                                    ("--width", width), ("--height", height)) if given]
@@ -227,7 +282,9 @@ def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.Vali
 @click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Images per batch, for memory.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--valid-inputs", is_flag=True, help="Also list the input sizes for which every layer divides exactly.")
-def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch: int, dtype: str, valid_inputs: bool) -> None:
+@max_layers_option
+def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch: int, dtype: str, valid_inputs: bool,
+           max_layers: int) -> None:
     """One self-contained HTML page: the header, the diagram linked to a sortable table of every layer,
     the GPU split, memory; for several SPECS, their comparison first. Works offline.
 
@@ -240,7 +297,7 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
 
     out = Path(out_text)
     folder = page_folder(out)  # a wrong name or folder fails before any work
-    loaded = [load(s, input_text) for s in specs]
+    loaded = [load(s, input_text, max_layers) for s in specs]
     valids = [analysis.valid_inputs(g, *parse_range(None, a.input)) if valid_inputs else () for g, a in loaded]
     write_atomic(out, html_page([a for _, a in loaded], valids, batch, dtype).encode("utf-8"), folder)
     click.echo(f"wrote {out}", err=True)
@@ -250,16 +307,17 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
 @click.argument("specs", nargs=-1)
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="auto: CUDA when torch sees a device, else the CPU.")
-@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Images per timed forward pass.")
+@click.option("--batch", type=Count(), default=1, show_default=True, help="Images per timed forward pass.")
 @click.option("--dtype", type=click.Choice(["float32", "float16", "bfloat16"]), default="float32", show_default=True)
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--per-layer", is_flag=True, help="Also time each layer, to see which dominate.")
 @click.option("--split", is_flag=True, help="Also run a split spec's towers, one CUDA device per GPU, and check them.")
-@click.option("--min-time", "min_time_s", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+@click.option("--min-time", "min_time_s", type=Seconds(), default=1.0, show_default=True,
               metavar="SECONDS", help="Time at least this long, then until the spread settles (at most 5×).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@max_layers_option
 def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text: str | None, per_layer: bool, split: bool,
-        min_time_s: float, fmt: str) -> None:
+        min_time_s: float, fmt: str, max_layers: int) -> None:
     """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
 
     SPECS are YAML files or bundled spec names; without SPECS, every bundled spec. Needs PyTorch:
@@ -274,7 +332,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     where, note = tb.resolve_device(device)
     click.echo(f"archcalc: {note}", err=True)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
-            for g, a in (load(s, input_text) for s in specs or bundled_names())]
+            for g, a in (load(s, input_text, max_layers) for s in specs or bundled_names())]
     results = []
     for graph, a, options in jobs:
         try:

@@ -41,9 +41,14 @@ def stages(a: Analysis) -> list[Stage]:
     return result
 
 
+MAX_ALIGN_CELLS = 4_000_000  # past this, stages are paired by position (archcalc.limits lists it)
+
+
 def _align(columns: list[str], seq: list[Stage]) -> list[tuple[int | None, int | None]]:
     """Most matches of equal kind between the columns so far and a new sequence; ties match early."""
     n, m = len(columns), len(seq)
+    if n * m > MAX_ALIGN_CELLS:  # the table below grows as n·m: two networks of 100,000 stages would need 10^10 cells
+        return [(i if i < n else None, i if i < m else None) for i in range(max(n, m))]
     best = [[0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):

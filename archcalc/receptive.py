@@ -40,16 +40,21 @@ Conventions:
   bounds for what comes after, not every unit's exact position.
 - Each layer kind states its rule (its `field` method) with the functions at the end of this module.
 - A network whose input has no spatial axes (``[units]``) has no receptive fields: the result is empty.
+- A field past 2^63 − 1 pixels (strides far larger than the map multiply the jump at every layer) is
+  left out, with every field after it, rather than carried as a number of thousands of digits.
 
 Linear in the number of layers and edges.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Union
+
+from archcalc.limits import MAX_INT
 
 if TYPE_CHECKING:  # annotation only, so that the analysis may import this module without a cycle
     from archcalc.analysis.shapes import Step
@@ -98,8 +103,12 @@ def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
         return {}  # a [units] input has no spatial axes
     fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), (net_input[1], net_input[2]))}
     for step in steps:
-        fields[step.node.name] = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
-    return {s.node.name: fields[s.node.name].field for s in steps}
+        if all(i in fields for i in step.node.inputs):
+            field = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
+            figures: tuple[Number, ...] = (*field.field.size, *field.field.jump, *field.field.start)
+            if all(-MAX_INT <= v <= MAX_INT for v in figures):
+                fields[step.node.name] = field
+    return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
 
 
 # --- the rules the kinds use ------------------------------------------------------------------
@@ -138,13 +147,21 @@ def cover_field(ins: Sequence[Field], out: tuple[int, ...]) -> Field:
 def adaptive_field(f: Field, out: tuple[int, ...]) -> Field:
     """torch's adaptive pooling windows: unit i reads ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉ − 1 of n input units."""
     grid = grid_of(out, f)
-    kernel, stride = [], []
-    for n, m in zip(f.grid, grid):
-        starts = [i * n // m for i in range(m)]
-        ends = [-(-(i + 1) * n // m) for i in range(m)]  # exclusive: ⌈(i+1)·n/m⌉ in integers
-        kernel.append(max(e - s for s, e in zip(starts, ends)))
-        stride.append(max((b - a for a, b in zip(starts, starts[1:])), default=n))
-    return Field(_window(f.field, kernel, stride, (0, 0)), grid)
+    windows = [adaptive_windows(n, m) for n, m in zip(f.grid, grid)]
+    return Field(_window(f.field, [k for k, _ in windows], [s for _, s in windows], (0, 0)), grid)
+
+
+def adaptive_windows(n: int, m: int) -> tuple[int, int]:
+    """The largest window and the largest step between windows of torch's adaptive pooling of n units to m,
+    in closed form (no list as long as the output). With n = a·m + b (0 ≤ b < m), window i is
+    a + (r_i + b + (−r_{i+1} mod m))/m long, r_i = i·b mod m, which runs over the multiples of g = gcd(b, m):
+    a + 2 where some r_i + b > m (that is b > g), else a + 1 (a where b = 0). Window i + 1 starts
+    a + (1 if r_i + b ≥ m else 0) after window i; r_i = m − g is among i ≤ m − 2 unless b = 1 (tests check both against the lists)."""
+    a, b = divmod(n, m)
+    if b == 0:
+        return a, (a if m > 1 else n)
+    kernel = a + 2 if b > math.gcd(b, m) else a + 1
+    return kernel, (a + 1 if b >= 2 else a)
 
 
 def _window(f: ReceptiveField, kernel: Sequence[int], stride: Sequence[int], pad: Sequence[int]) -> ReceptiveField:

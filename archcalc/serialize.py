@@ -67,7 +67,8 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
         doc["memory"] = {"dtype": dtype, **summary}
     if valid:
         doc["valid_inputs"] = [
-            {"axis": v.axis, "range": [v.low, v.high], "exact": list(v.exact), "smallest": v.smallest, "smallest_reason": v.reason}
+            {"axis": v.axis, "range": [v.low, v.high], "exact": list(v.exact), "smallest": v.smallest, "smallest_reason": v.reason,
+             "count": v.total, "last": v.last, "period": v.period or None, "residues": list(v.residues), "checked_up_to": v.checked or v.high}
             for v in valid
         ]
     if a.gpu_totals:

@@ -16,9 +16,7 @@ assumes a formula: the findings, the tables' headers and the valid-input search 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import ClassVar, Protocol
 
@@ -67,11 +65,16 @@ def fraction_text(value: Fraction) -> str:
         den //= 2
     while den % 5 == 0:
         den //= 5
-    if den == 1:  # a terminating decimal: print every digit
-        with localcontext() as ctx:
-            ctx.prec = 60
-            return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
-    return f"{float(value):.3f}…"
+    sign, num = ("-" if value < 0 else ""), abs(value.numerator)
+    whole, rest = divmod(num, value.denominator)
+    if den == 1:  # a terminating decimal: print every digit (in integers: a float or a 60-digit Decimal would round)
+        places = 0
+        while (rest * 10**places) % value.denominator:
+            places += 1
+        return f"{sign}{whole}.{rest * 10**places // value.denominator:0{places}d}"
+    thousandths = (2000 * rest + value.denominator) // (2 * value.denominator)  # rounded; never a tie (the decimal does not end)
+    whole, thousandths = (whole + 1, 0) if thousandths == 1000 else (whole, thousandths)
+    return f"{sign}{whole}.{thousandths:03d}…"
 
 
 def lines(axis: str, count: int) -> str:
@@ -157,7 +160,7 @@ def window(axis: str, size: int, kernel: int, stride: int, pad: tuple[int, int],
 
 def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
     """TensorFlow's 'SAME': output ceil(size/stride), the odd pixel of padding at the end."""
-    total = max((math.ceil(size / stride) - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+    total = max((-(-size // stride) - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)  # ⌈size/stride⌉ in integers
     return total // 2, total - total // 2
 
 

@@ -101,7 +101,9 @@ class CropTerm:
 
     @property
     def before(self) -> int:
-        return int(round((self.size - self.target) / 2.0))  # torchvision.transforms.functional.center_crop
+        # torchvision.transforms.functional.center_crop: int(round(margin / 2.0)), half to even, in integers
+        half, odd = divmod(self.size - self.target, 2)
+        return half + (odd and half % 2)
 
     @property
     def exact(self) -> Fraction:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from archcalc.limits import MAX_TEXT_CHARS
+
 if TYPE_CHECKING:
     from archcalc.analysis import ClaimCheck, Finding, Row, ValidInputs
     from archcalc.compare import Stage
@@ -32,11 +34,21 @@ def n(value: int) -> str:
     return f"{value:,}"
 
 
-def human(value: float) -> str:
+def quotient(num: int, den: int, spec: str) -> str:
+    """num/den formatted as `spec` ('.2f', '+.1%', ',.3g'); past what a float holds (archcalc's
+    figures are exact integers of any size) the whole part, exact: '×12,345,…,678' never overflows."""
+    if abs(num) < den * 10**300:
+        return format(num / den, spec)
+    percent = spec.endswith("%")
+    whole = (2 * num * (100 if percent else 1) + den) // (2 * den)
+    return ("+" if "+" in spec and whole >= 0 else "") + f"{whole:,}" + ("%" if percent else "")
+
+
+def human(value: int) -> str:
     """60965224 -> '60.97 M'."""
-    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+    for unit, scale in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3)):
         if abs(value) >= scale:
-            return f"{value / scale:.2f} {unit}"
+            return f"{quotient(value, scale, '.2f')} {unit}"
     return f"{value:g}"
 
 
@@ -44,8 +56,15 @@ def size(value: int) -> str:
     """Bytes, exact, with a binary unit beside: '243,860,896 B (232.6 MiB)'."""
     for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
         if value >= scale:
-            return f"{value:,} B ({value / scale:.1f} {unit})"
+            return f"{value:,} B ({quotient(value, scale, '.1f')} {unit})"
     return f"{value:,} B"
+
+
+def clipped(free: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """Free text from a spec (a description) cut for a table: 'the first 300 characters… (5,000,000 characters; --format json has all)'."""
+    if len(free) <= limit:
+        return free
+    return f"{free[:limit]}… ({len(free):,} characters; --format json has all)"
 
 
 def dims(shape: Sequence[int]) -> str:
@@ -136,7 +155,7 @@ def stated(value: int, tolerance: float) -> str:
 def off(value: int, stated_value: int, tolerance: float) -> str:
     """'+1.6% from the stated figure', or the difference itself when the claim is exact."""
     if tolerance and stated_value:
-        return f"{(value - stated_value) / stated_value:+.1%} from the stated figure"
+        return f"{quotient(value - stated_value, stated_value, '+.1%')} from the stated figure"
     return "as stated" if value == stated_value else f"{value - stated_value:+,} from the stated figure"
 
 
@@ -184,8 +203,17 @@ def contradiction(c: ClaimCheck) -> str:
 
 
 def valid_text(v: ValidInputs) -> str:
-    """'input sizes (H and W) from 1 to 454 for which every layer divides exactly: 67, 99, ...'"""
-    sizes = ", ".join(map(str, v.exact)) or "none"
+    """'input sizes (H and W) from 1 to 454 for which every layer divides exactly: 67, 99, ...'; past 100 sizes,
+    the first few, the last and how they repeat: '31,249,998 sizes: 67, 99, …, 999,999,971 (every 32: 67 + 32k)'."""
+    if v.total <= 100 and len(v.exact) == v.total:
+        sizes = ", ".join(map(str, v.exact)) or "none"
+    else:
+        firsts = {r: next((n for n in v.exact if n % v.period == r), None) for r in v.residues} if v.period else {}
+        forms = " and ".join(f"{n} + {v.period}k" for n in firsts.values() if n is not None)
+        sizes = (f"{v.total:,} sizes: {', '.join(map(str, v.exact[:8]))}, …, {v.last:,}" + (f" (every {v.period}: {forms})" if forms else ""))
+    if v.checked and v.checked < v.high:
+        sizes += (f"; sizes past {v.checked:,} were not looked at (they do not repeat with a period archcalc can use in the time it"
+                  " allows): a --range from there looks further")
     smallest = f"the smallest the network accepts at all is {v.smallest}" if v.smallest else "no size is accepted"
     return (f"input sizes ({v.axis}) from {v.low} to {v.high} for which every layer divides exactly: {sizes}\n"
             f"{smallest}; {v.reason}")
@@ -256,7 +284,7 @@ def stage_text(s: Stage | None) -> str:
 def ratio(value: int | str, base: int | str) -> str:
     if isinstance(value, str) or isinstance(base, str) or not base:
         return ""
-    return f"×{value / base:,.3g}" if value / base < 1000 else f"×{value / base:,.0f}"
+    return f"×{quotient(value, base, ',.3g')}" if value < 1000 * base else f"×{quotient(value, base, ',.0f')}"
 
 
 def kind_keys(cls: Any, marks: str = "`") -> str:

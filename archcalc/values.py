@@ -8,11 +8,13 @@ that the field itself says how it is read: ``Annotated[int, POS_INT]``. The regi
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union
 
 from archcalc.errors import Location, SpecError
+from archcalc.limits import MAX_INT, MAX_INT_TEXT
 
 Where = Union[str, Location]  # a place in a spec, for messages
 
@@ -31,7 +33,10 @@ def int_value(value: Any, where: Where, key: str, least: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise SpecError(where, f"'{key}' must be a whole number, not {quote(value)}")
     if value < least:
-        raise SpecError(where, f"'{key}' must be at least {least}, not {value}")
+        raise SpecError(where, f"'{key}' must be at least {least}, not {quote(value)}")
+    if value > MAX_INT:
+        raise SpecError(where, f"'{key}' must be at most {MAX_INT_TEXT}, not {quote(value)}",
+                        "archcalc's sizes and counts stop at 2^63 − 1, as torch's do")
     return value
 
 
@@ -57,22 +62,54 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}") for c in text)
 
 
+class _Short(reprlib.Repr):
+    """repr that looks at no more of a value than it shows: a few items, a few levels, a few digits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel, self.maxlist, self.maxdict, self.maxstring, self.maxlong, self.maxother = 3, 6, 4, 80, 40, 60
+
+    def repr_Map(self, value: Any, level: int) -> str:  # noqa: N802 (reprlib names them by type)
+        return self.repr_dict(value, level)
+
+    def repr_Seq(self, value: Any, level: int) -> str:  # noqa: N802
+        return self.repr_list(value, level)
+
+    def repr_int(self, value: int, level: int) -> str:
+        if value.bit_length() > 200:  # str() of a long int is slow, and past 4,300 digits refused
+            return f"a whole number of {len(str(value)) if value.bit_length() < 14_000 else 'over 4,000'} digits"
+        return super().repr_int(value, level)
+
+
+_SHORT = _Short()
+
+
 def quote(value: Any, limit: int = 60) -> str:
-    """A value as a message quotes it, cut short: a spec's values may be long."""
-    text = repr(value)
+    """A value as a message quotes it, cut short: a spec's values may be long (or, through YAML
+    aliases, wide trees); only as much of it is looked at as is shown."""
+    text = _SHORT.repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def real(value: Any, where: Where, key: str) -> float:
+    """A finite number as a float: NaN, infinity and whole numbers past what a float holds are refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(where, f"'{key}' must be a number, not {quote(value)}")
+    if isinstance(value, int) and value.bit_length() > 1000 or value != value or value in (float("inf"), float("-inf")):
+        raise SpecError(where, f"'{key}' must be a finite number, not {quote(value)}",
+                        None if isinstance(value, int) else "NaN and infinity are not a layer's setting")
+    return float(value)
+
+
 def _float(low: float, high: float | None, low_allowed: bool) -> Callable[[Any, Where, str], float]:
-    """A number above `low` (or at it, where `low_allowed`) and below `high`."""
+    """A finite number above `low` (or at it, where `low_allowed`) and below `high`."""
 
     def parse(value: Any, where: Where, key: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SpecError(where, f"'{key}' must be a number, not {quote(value)}")
-        if value < low or (value == low and not low_allowed) or (high is not None and value >= high):
+        number = real(value, where, key)
+        if number < low or (number == low and not low_allowed) or (high is not None and number >= high):
             bound = f"from {low} up to, not including, {high}" if high is not None else "positive"
-            raise SpecError(where, f"'{key}' must be {bound}, not {value}")
-        return float(value)
+            raise SpecError(where, f"'{key}' must be {bound}, not {quote(value)}")
+        return number
 
     return parse
 
@@ -157,13 +194,7 @@ CONNECTIONS = Value("a list of input-map lists, one per filter", _connections,
 APPROXIMATE = Value("none or tanh", choice(lambda: ("none", "tanh"), optional=False), lambda: {"enum": ["none", "tanh"]})
 UPSAMPLE_MODE = Value("nearest or bilinear", choice(lambda: ("nearest", "bilinear"), optional=False), lambda: {"enum": ["nearest", "bilinear"]})
 DEPTH_MODE = Value("row or batch", choice(lambda: ("row", "batch"), optional=False), lambda: {"enum": ["row", "batch"]})
-def _finite(value: Any, where: Where, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) == float("inf"):
-        raise SpecError(where, f"'{key}' must be a finite number, not {quote(value)}")
-    return float(value)
-
-
-NUMBER = Value("number", _finite, lambda: {"type": "number"}, lambda d: f"{d:g}")
+NUMBER = Value("number", real, lambda: {"type": "number"}, lambda d: f"{d:g}")
 
 Shape = tuple[int, ...]  # one sample, no batch: (C, H, W) or (units,)
 PosInt = Annotated[int, POS_INT]

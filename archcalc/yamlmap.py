@@ -3,7 +3,11 @@
 `load` composes the document with PyYAML's C parser (libyaml, where PyYAML has it) and builds the
 values from the nodes itself: plain strings, whole numbers, lists and mappings directly, anything
 else through PyYAML's safe constructor, which refuses tags that would build Python objects. An
-alias is built once and shared, as PyYAML does, so a small file cannot expand into a large tree here.
+alias is built once and shared, as PyYAML does; but whatever walks the values later (a message
+quoting one, a block argument copied into each use) would see the whole tree, so the values that
+aliases repeat are counted as they are built, and a file whose aliases repeat more than
+MAX_ALIAS_VALUES (a "billion laughs") or refer to themselves is refused while loading. A whole number
+of more than MAX_YAML_DIGITS digits is refused before Python is asked to read it.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import re
 from typing import Any
 
 import yaml
+
+from archcalc.limits import MAX_ALIAS_VALUES, MAX_NESTING, MAX_YAML_DIGITS
 
 try:  # the C parser is several times faster; both are safe loaders
     _Base: type = yaml.CSafeLoader
@@ -22,6 +28,19 @@ STR, INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
 SEQ, MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 _TAGS: dict[str, str] = {}  # plain scalar -> its implicit tag: names and numbers repeat across a spec's layers
 _TAGS_MAX = 4096
+
+
+class Refused(yaml.constructor.ConstructorError):
+    """A document archcalc will not build (aliases that repeat too much, a number too long), with a hint."""
+
+    def __init__(self, problem: str, mark: Any, hint: str) -> None:
+        super().__init__(None, None, problem, mark)
+        self.hint = hint
+
+
+def _too_long(digits: int, mark: Any) -> Refused:
+    return Refused(f"a whole number of about {digits:,} digits, past the {MAX_YAML_DIGITS:,} archcalc reads", mark,
+                   "sizes and counts go up to 2^63 − 1 (19 digits)")
 
 
 class Map(dict):  # type: ignore[type-arg]
@@ -80,7 +99,24 @@ def load(text: str) -> Any:
     return None if node is None else builder.value(node)
 
 
+def _nesting(text: str) -> None:
+    """Refuse a document nested more than MAX_NESTING deep (a few kilobytes of '[' crash PyYAML's composer, which
+    recurses in C). Flow nesting needs a '[' or '{' a level and block nesting a column a level, so most documents
+    are cleared by counting; the rest are walked event by event."""
+    if text.count("[") + text.count("{") + max(map(len, text.split("\n"))) <= MAX_NESTING:
+        return
+    depth = 0
+    for event in yaml.parse(text, Loader=_Base):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                raise Refused(f"the YAML nests more than {MAX_NESTING} deep", event.start_mark, "a spec is a few levels of mappings and lists")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def _compose(text: str, rows: dict[int, Map]) -> tuple[_Builder, yaml.Node | None]:
+    _nesting(text)
     loader = Loader(text)
     try:
         node = loader.get_single_node()
@@ -117,7 +153,7 @@ def _read_scalar(text: str) -> Any:
     tag = _LOADER.resolve(yaml.ScalarNode, text, (True, False))
     if tag == STR:
         return text
-    if tag == INT and _DECIMAL.fullmatch(text):
+    if tag == INT and _DECIMAL.fullmatch(text) and len(text) <= MAX_YAML_DIGITS:
         return int(text)
     if tag == "tag:yaml.org,2002:float" and _FLOAT.fullmatch(text):
         return float(text)
@@ -168,6 +204,9 @@ class _Builder:
         self.rows = rows  # line -> a row read by _row, standing in for the null item on that line
         self.placed = 0
         self.built: dict[int, Any] = {}  # id(node) -> value: an alias is the same node, built once
+        self.sizes: dict[int, int] = {}  # id(node) -> the values in it, counted as if its aliases were copied
+        self.open: set[int] = set()  # nodes being counted: an alias to one of them is a cycle
+        self.repeated = 0  # values aliases repeat, in all
 
     def item(self, node: yaml.Node) -> Any:
         """A list's item: a row read by _row where its stand-in is."""
@@ -179,15 +218,20 @@ class _Builder:
     def value(self, node: yaml.Node) -> Any:
         done = self.built.get(id(node))
         if done is not None:
+            self.repeat(node)
             return done
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
+            if tag == INT and len(node.value) > MAX_YAML_DIGITS:
+                raise _too_long(len(node.value), node.start_mark)
             if tag == STR:
                 result: Any = node.value
             elif tag == INT and node.value.isdigit():
                 result = int(node.value)
             else:  # floats, booleans, null, other int forms; unknown tags are refused there
                 result = self.loader.construct_object(node, deep=True)
+                if isinstance(result, int) and result.bit_length() > 3.33 * MAX_YAML_DIGITS:  # 0x… or 1:2:3… make long ones from short text
+                    raise _too_long(result.bit_length() * 3 // 10, node.start_mark)
         elif isinstance(node, yaml.SequenceNode) and tag == SEQ:
             result = self.sequence(node)
         elif isinstance(node, yaml.MappingNode) and tag == MAP:
@@ -196,6 +240,33 @@ class _Builder:
             result = self.loader.construct_object(node, deep=True)  # a tag: the safe constructor refuses it
         self.built[id(node)] = result
         return result
+
+    def repeat(self, node: yaml.Node) -> None:
+        """An alias: count the values it repeats; refuse a cycle or too many."""
+        self.repeated += self.size(node)
+        if self.repeated > MAX_ALIAS_VALUES:
+            raise Refused(f"YAML aliases repeat more than {MAX_ALIAS_VALUES:,} values (the last repeats the value anchored here)",
+                          node.start_mark, "write the values out, or use a block for a repeated group of layers")
+
+    def size(self, node: yaml.Node) -> int:
+        """The values in `node`, aliases counted as copies (memoised: each node is counted once)."""
+        key = id(node)
+        known = self.sizes.get(key)
+        if known is not None:
+            return known
+        if key in self.open:
+            raise Refused("a YAML alias inside the value it refers to (a value that holds itself)", node.start_mark,
+                          "a spec's values are plain trees")
+        self.open.add(key)
+        if isinstance(node, yaml.SequenceNode):
+            count = 1 + sum(self.size(item) for item in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            count = 1 + sum(self.size(k) + self.size(v) for k, v in node.value)
+        else:
+            count = 1
+        self.open.discard(key)
+        self.sizes[key] = count
+        return count
 
     def sequence(self, node: yaml.SequenceNode) -> Seq:
         result = Seq()

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from archcalc.analysis.claims import ClaimCheck, InputCheck, check_claims
 from archcalc.analysis.findings import Finding, size_findings, unread_findings
-from archcalc.analysis.shapes import Step, ValidInputs, divides_along, nearest_exact, propagate, valid_inputs
+from archcalc.analysis.shapes import Step, divides_along, nearest_exact, propagate
 from archcalc.analysis.split import EVERY, SPLIT, GpuShare, Placement, place, shares
+from archcalc.analysis.valid import ValidInputs, valid_inputs
 from archcalc.errors import Location, SpecError
 from archcalc.figures import Figures, total
 from archcalc.graph import Graph

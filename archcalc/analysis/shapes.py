@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from archcalc.errors import SpecError
 from archcalc.graph import INPUT, Graph, Node
+from archcalc.limits import MAX_INT, MAX_INT_TEXT
 from archcalc.sizes import ShapeError, SizeTerm
 from archcalc.text import dims
-from archcalc.values import Shape
+from archcalc.values import Shape, quote
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,9 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
         except ShapeError as exc:
             got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
             raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape, node, xs, exc)) from None
+        if max(sizing.out) > MAX_INT:  # sizes that grow (upsampling, transposed windows) stop where torch's would
+            raise SpecError(node.where, f"its output {quote(dims(sizing.out))} is larger than {MAX_INT_TEXT} along one axis",
+                            "archcalc's sizes stop at 2^63 − 1, as torch's do")
         shapes[node.name] = sizing.out
         yield Step(node, xs, sizing.out, sizing.terms)
 
@@ -68,6 +72,7 @@ def nearest_exact(graph: Graph, shape: Shape, axis: str, reach: int = 512) -> tu
     """The nearest sizes below and above the input's, along one axis, for which every layer divides."""
     i = 1 if axis == "H" else 2
     n = shape[i]
+    reach = min(reach, max(8, 1_000_000 // max(len(graph.nodes), 1)))  # a deep network looks less far: bounded time
 
     def at(size: int) -> bool:
         changed = list(shape)
@@ -81,41 +86,3 @@ def nearest_exact(graph: Graph, shape: Shape, axis: str, reach: int = 512) -> tu
 
 def exact(graph: Graph, shape: Shape) -> bool:
     return all(divides_along(graph, shape, axis) for axis in ("H", "W"))
-
-
-@dataclass(frozen=True)
-class ValidInputs:
-    """Input sizes along an axis ('H', 'W', or 'H and W' for square inputs) in [low, high]."""
-
-    axis: str
-    low: int
-    high: int
-    exact: tuple[int, ...]  # every layer divides exactly
-    smallest: int | None  # the smallest size the network accepts at all (within [1, high])
-    reason: str  # why one less is refused
-
-
-def valid_inputs(graph: Graph, low: int, high: int) -> tuple[ValidInputs, ...]:
-    """Sizes for which every layer divides exactly, and the smallest the network takes at all.
-    A square input varies both sides together; otherwise each axis varies on its own."""
-    shape = graph.input
-    if len(shape) != 3:
-        raise SpecError(graph.path, "--valid-inputs needs a C×H×W input")
-    axes = (("H and W", (1, 2)),) if shape[1] == shape[2] else (("H", (1,)), ("W", (2,)))
-    result = []
-    for axis, idx in axes:
-        def at(n: int, idx: tuple[int, ...] = idx) -> Shape:
-            return tuple(n if i in idx else v for i, v in enumerate(shape))
-        exact = tuple(n for n in range(low, high + 1) if all(divides_along(graph, at(n), "HW"[i - 1]) for i in idx))
-        smallest, reason = None, f"no size up to {high} works"
-        for n in range(1, high + 1):
-            try:
-                propagate(graph, at(n))
-            except SpecError as exc:
-                layer = f"layer '{exc.location.layer}'{exc.location.note}: " if exc.location and exc.location.layer else ""
-                reason = f"at {n}: {layer}{exc.problem}"
-                continue
-            smallest = n
-            break
-        result.append(ValidInputs(axis, low, high, exact, smallest, reason if smallest != 1 else "every size works"))
-    return tuple(result)

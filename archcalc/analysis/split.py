@@ -19,6 +19,7 @@ from archcalc.analysis.shapes import Step
 from archcalc.errors import SpecError
 from archcalc.figures import Figures
 from archcalc.graph import INPUT, Graph
+from archcalc.limits import MAX_GPU_SHARES
 from archcalc.values import Shape
 
 EVERY = "every"  # a placement: on every GPU (the input image)
@@ -38,6 +39,9 @@ class GpuShare(Figures):
 def place(graph: Graph, steps: list[Step]) -> list[Placement]:
     """Where each layer runs, in graph order; a split layer's output must divide among the GPUs."""
     G = graph.gpus
+    if G > 1 and len(steps) * G > MAX_GPU_SHARES:  # every layer has a share on every GPU
+        raise SpecError(graph.path, f"{len(steps):,} layers across {G} GPUs are {len(steps) * G:,} per-GPU shares, more than {MAX_GPU_SHARES:,}",
+                        "use fewer GPUs (or none) for a network this deep")
     where: dict[str, Placement] = {INPUT: EVERY}
     placements = []
     for step in steps:
@@ -49,12 +53,20 @@ def place(graph: Graph, steps: list[Step]) -> list[Placement]:
             placement = sources[0]  # a pool or activation after a layer on one GPU stays there
         else:
             placement = SPLIT
+            if step.output[0] < G:  # every GPU needs a map (or unit) of each split layer
+                noun = "units" if len(step.output) == 1 else "maps"
+                raise SpecError(node.where, f"gpus: {G} is more than its {step.output[0]} output {noun}: each GPU needs one at least",
+                                "use fewer GPUs, or run the layer whole with split: false")
             if step.output[0] % G:
                 noun = "units" if len(step.output) == 1 else "maps"
                 raise SpecError(node.where, f"its {step.output[0]} output {noun} do not divide evenly among {G} GPUs",
                                 "make them a multiple of the GPU count, or run the layer whole with split: false")
         where[node.name] = placement
         placements.append(placement)
+    used = max((p for p in placements if isinstance(p, int)), default=0) + 1
+    if G > 1 and SPLIT not in placements and used < G:  # no layer is split: the GPUs past the last one used hold nothing
+        raise SpecError(graph.path, f"gpus: {G}, but no layer is split and the layers run on GPUs 0 to {used - 1} only",
+                        f"write gpus: {used}" if used > 1 else "leave out gpus, or split a layer across them")
     return placements
 
 

@@ -112,7 +112,7 @@ def _totals(a: Analysis) -> str:
 def _net_title(a: Analysis) -> list[str]:
     lines = [_line(a.name, bold=True, size=16)]
     if a.description:
-        lines.append(_line(a.description, "#444444"))
+        lines.append(_line(text.clipped(a.description), "#444444"))
     lines.append(_line(_totals(a)))
     for c in (c for c in a.claims if not c.confirmed and c.layer is None):
         if c.figure == "input":  # its first problem: "conv1 gives (224 − 11 + 2·0)/4 + 1 = 54.25 → 54 (H and W)"

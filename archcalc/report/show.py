@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 from rich import box
 from rich.console import Group, RenderableType
 from rich.markup import escape
@@ -11,6 +14,7 @@ from rich.text import Text
 
 from archcalc import text
 from archcalc.analysis import Analysis, ValidInputs
+from archcalc.limits import MAX_TABLE_ROWS, TABLE_EDGE_ROWS
 from archcalc.serialize import DtypeMemory
 from archcalc.text import dims, human, n
 
@@ -25,18 +29,37 @@ def whole(table: Table) -> Table:
     return table
 
 
-def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None, per_layer: bool = False) -> RenderableType:
-    parts: list[RenderableType] = [_header(a), _layers_table(a)]
+T = TypeVar("T")
+
+
+def shown(items: Sequence[T], every: bool) -> tuple[Sequence[T], Sequence[T], int]:
+    """A long table's first and last rows, and how many are left out between them (none with `every`):
+    a table of thousands of rows is not for reading, and rich takes milliseconds a row."""
+    if every or len(items) <= MAX_TABLE_ROWS:
+        return items, (), 0
+    return items[:TABLE_EDGE_ROWS], items[-TABLE_EDGE_ROWS:], len(items) - 2 * TABLE_EDGE_ROWS
+
+
+def _gap(table: Table, hidden: int, what: str) -> None:
+    table.add_row("…", style="dim")
+    table.caption = f"… marks {hidden:,} {what} not shown (all of them: --all, or --format json)"
+    table.caption_justify = "left"
+
+
+def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None, per_layer: bool = False,
+               every: bool = False) -> RenderableType:
+    """`every`: all rows of every table, however long (else a table past MAX_TABLE_ROWS shows its first and last rows)."""
+    parts: list[RenderableType] = [_header(a), _layers_table(a, every)]
     if a.gpu_totals:
-        parts.append(_gpu_table(a))
+        parts.append(_gpu_table(a, every))
     if mem is not None:
         if per_layer:
-            parts.append(_memory_table(mem))
+            parts.append(_memory_table(mem, every))
         parts.append(Text(text.memory_text(*mem) + "\n"))
     parts += [Text(text.valid_text(v) + "\n") for v in valid]
     if a.claims:
-        parts.append(_claims_table(a))
-    parts.append(_findings_panel(a))
+        parts.append(_claims_table(a, every))
+    parts.append(_findings_panel(a, every))
     return Group(*parts)
 
 
@@ -44,7 +67,7 @@ def _header(a: Analysis) -> Text:
     head = Text()
     head.append(a.name, style="bold")
     if a.description:
-        head.append(f" — {a.description}")
+        head.append(f" — {text.clipped(a.description)}")
     head.append(f"\ninput {dims(a.input)}")
     if a.gpus > 1:
         head.append(f", split across {a.gpus} GPUs")
@@ -54,7 +77,7 @@ def _header(a: Analysis) -> Text:
     return head
 
 
-def _layers_table(a: Analysis) -> Table:
+def _layers_table(a: Analysis, every: bool) -> Table:
     flagged = {f.layer for f in a.findings if f.kind == "non_integer_size"}
     t = a.totals
     table = Table(box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
@@ -71,7 +94,10 @@ def _layers_table(a: Analysis) -> Table:
     for title, figure in (("MACs", t.macs), ("FLOPs", t.flops), ("connections", t.connections)):
         table.add_column(title, f"{n(figure)}\n{human(figure)}", justify="right")
     table.add_column("activations", f"{n(t.activations)}\nneurons {n(t.neurons)}", justify="right")
-    for row in a.rows:
+    head, tail, hidden = shown(a.rows, every)
+    for i, row in enumerate((*head, *tail)):
+        if hidden and i == len(head):
+            _gap(table, hidden, "layers")
         f = row.figures
         figures = [n(f.params), *([n(f.frozen_params)] if frozen else []), n(f.macs), n(f.flops), n(f.connections), n(f.activations)]
         table.add_row(escape(row.name), text.kind_text(row), text.hyper_text(row), dims(row.output), text.arithmetic(row.terms),
@@ -79,7 +105,7 @@ def _layers_table(a: Analysis) -> Table:
     return whole(table)
 
 
-def _gpu_table(a: Analysis) -> Table:
+def _gpu_table(a: Analysis, every: bool) -> Table:
     table = Table(title=f"split across {a.gpus} GPUs (per image)", box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
     table.add_column("layer", "total")
     table.add_column("runs on")
@@ -87,7 +113,10 @@ def _gpu_table(a: Analysis) -> Table:
         table.add_column(f"GPU {g.gpu} output", no_wrap=True)
         for title, figure in (("params", g.params), ("MACs", g.macs), ("FLOPs", g.flops), ("activations", g.activations), ("receives", g.received)):
             table.add_column(f"GPU {g.gpu} {title}", n(figure), justify="right")
-    for row in a.rows:
+    head, tail, hidden = shown(a.rows, every)
+    for i, row in enumerate((*head, *tail)):
+        if hidden and i == len(head):
+            _gap(table, hidden, "layers")
         cells = [escape(row.name), text.placement_text(row)]
         for s in row.gpus:
             cells += [dims(s.output) if s.output else "—", n(s.params), n(s.macs), n(s.flops), n(s.activations), n(s.received) if s.received else ""]
@@ -95,33 +124,43 @@ def _gpu_table(a: Analysis) -> Table:
     return whole(table)
 
 
-def _claims_table(a: Analysis) -> Table:
+def _claims_table(a: Analysis, every: bool) -> Table:
     table = Table(title="claims checked", box=box.SIMPLE_HEAD)
     for title in ("claim", "stated", "computed", "", "arithmetic"):
         table.add_column(title)
-    for c in a.claims:
+    head, tail, hidden = shown(a.claims, every)
+    for i, c in enumerate((*head, *tail)):
+        if hidden and i == len(head):
+            _gap(table, hidden, "claims")
         mark = Text(text.claim_mark(c.confirmed), style="green" if c.confirmed else "bold red")
         table.add_row(escape(c.subject), c.stated_text, c.computed_text, mark, escape(c.detail), style=None if c.confirmed else "red")
     return table
 
 
-def _findings_panel(a: Analysis) -> RenderableType:
+def _findings_panel(a: Analysis, every: bool) -> RenderableType:
     if not a.findings:
         return Text(text.NO_FINDINGS, style="green")
     body = Text()
-    for i, f in enumerate(a.findings, start=1):
+    head, tail, hidden = shown(a.findings, every)
+    numbered = [*enumerate(head, start=1), *enumerate(tail, start=len(a.findings) - len(tail) + 1)]
+    for i, f in numbered:
+        if hidden and i == len(head) + hidden + 1:
+            body.append(f"… {hidden:,} findings not shown (all of them: --all, or --format json) …\n", style="dim")
         body.append(f"{i}. ", style="bold")
         body.append(f"[{f.kind}] ", style="bold red")
         body.append(f.message + ("\n" if i < len(a.findings) else ""))
     return Panel(body, title=text.findings_title(len(a.findings)), border_style="red", title_align="left")
 
 
-def _memory_table(dm: DtypeMemory) -> Table:
+def _memory_table(dm: DtypeMemory, every: bool) -> Table:
     dtype, m = dm
     table = Table(title=f"memory per layer, batch {m.batch}, {dtype}", box=box.SIMPLE_HEAD)
     table.add_column("layer")
     for title in ("output bytes", "parameter bytes", "live bytes while it runs"):
         table.add_column(title, justify="right")
-    for lm in m.layers:
+    head, tail, hidden = shown(m.layers, every)
+    for i, lm in enumerate((*head, *tail)):
+        if hidden and i == len(head):
+            _gap(table, hidden, "layers")
         table.add_row(escape(lm.name), n(lm.output_bytes), n(lm.param_bytes), n(lm.live_bytes), style="bold" if lm.name == m.peak_layer else None)
     return whole(table)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archcalc.errors import ArchcalcError
+from archcalc.limits import MAX_LAYERS
 from archcalc.spec.blocks import Instance
 from archcalc.spec.claims import Claims, LayerClaim, Stated
 from archcalc.spec.locate import bundled_dir, bundled_names, resolve
@@ -20,11 +21,11 @@ __all__ = ["COMMON_KEYS", "TOP_KEYS", "Claims", "Instance", "LayerClaim", "Layer
            "load_spec", "parse_spec", "resolve"]
 
 
-def load_spec(arg: str | Path) -> Spec:
+def load_spec(arg: str | Path, max_layers: int = MAX_LAYERS) -> Spec:
     path = resolve(str(arg))
     label = str(arg) if Path(str(arg)).is_file() else str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ArchcalcError(f"{label}: cannot read: {exc}") from None
-    return parse_spec(text, label)
+    return parse_spec(text, label, max_layers)

@@ -21,12 +21,14 @@ whose names are full and whose inputs are explicit, each remembering its block f
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Container
 from dataclasses import dataclass
 from typing import Any
 
 from archcalc.errors import SpecError
+from archcalc.limits import MAX_LAYERS
+from archcalc.spec.arithmetic import Arithmetic
+from archcalc.values import printable
 from archcalc.yamlmap import Map, remap
 
 INSTANCE_KEYS = ("name", "type", "inputs", "split", "gpu", "output")
@@ -77,24 +79,74 @@ class Instance:
 
 
 class Expander:
-    """Turns rows that use blocks into plain rows, and instance names into their last layer."""
+    """Turns rows that use blocks into plain rows, and instance names into their last layer.
 
-    def __init__(self, blocks: dict[str, Block], label: str) -> None:
+    The layers are counted before a use of a block is expanded (a block's count is the sum of its
+    rows', a use of another block counting that block's), so that ten blocks each using the one
+    before ten times (10^9 layers from 2 KB) are refused at once, naming the chain; a type given
+    by an argument ($kind) is counted as it expands."""
+
+    def __init__(self, blocks: dict[str, Block], label: str, max_layers: int = MAX_LAYERS) -> None:
         self.blocks = blocks
         self.label = label
         self.aliases: dict[str, str] = {}
         self.instances: list[Instance] = []  # in the order their expansion ends: the nested first
+        self.max_layers = max_layers
+        self.counts: dict[str, int] = {}
+        self.made = 0  # layers expanded so far
 
     def expand(self, rows: list[Any]) -> list[Any]:
         out: list[Any] = []
         for row in rows:
             if isinstance(row, Map) and isinstance(row.get("type"), str) and row["type"] in self.blocks:
+                self.check(row, self.count(row["type"]))
                 prev = out[-1].get("name") if out else "input"
                 reads = row.get("inputs", [prev])
                 out.extend(self.instance(row, reads if isinstance(reads, list) else [reads], "", 0))
             else:
+                self.check(row, 1)
                 out.append(row)
         return [self.resolve(r) for r in out]
+
+    def count(self, name: str, open_: frozenset[str] = frozenset()) -> int:
+        """The layers one use of block `name` expands to (a block that uses itself counts 1 there: the depth check refuses it)."""
+        if name not in self.counts:
+            inner = [r.get("type") for r in self.blocks[name].rows]
+            self.counts[name] = sum(self.count(t, open_ | {name}) if isinstance(t, str) and t in self.blocks and t not in open_ | {name}
+                                    else 1 for t in inner)
+        return self.counts[name]
+
+    def check(self, row: Any, layers: int) -> None:
+        """Refuse a row whose `layers` would take the spec past the limit."""
+        self.made += layers
+        if self.made <= self.max_layers:
+            return
+        line = row.line if isinstance(row, Map) else 0
+        if not isinstance(row, Map) or row.get("type") not in self.blocks:
+            raise SpecError(f"{self.label}:{line}", f"the spec has more than {self.max_layers:,} layers",
+                            "archcalc --max-layers N raises the limit")
+        name = printable(str(row.get("name")))[:60]
+        raise SpecError(f"{self.label}:{line}: layer '{name}'",
+                        f"block '{row['type']}' expands to {layers:,} layers ({self.chain(row['type'])}), "
+                        f"taking the spec past {self.max_layers:,} layers", "archcalc --max-layers N raises the limit")
+
+    def chain(self, name: str) -> str:
+        """'b9: 10 × b8, b8: 10 × b7, …': how a block's layers multiply, following the largest part at each level."""
+        parts: list[str] = []
+        seen: set[str] = set()
+        while name not in seen and len(parts) < 6:
+            seen.add(name)
+            uses: dict[str, int] = {}
+            for r in self.blocks[name].rows:
+                t = r.get("type")
+                if isinstance(t, str) and t in self.blocks and t not in seen:
+                    uses[t] = uses.get(t, 0) + 1
+            if not uses:
+                break
+            big = max(uses, key=lambda t: uses[t] * self.counts.get(t, 1))
+            parts.append(f"{name}: {uses[big]} × {big}" + (f" + {self.counts[name] - uses[big] * self.counts[big]:,} more" if self.counts[name] != uses[big] * self.counts[big] else ""))
+            name = big
+        return ", ".join(parts) + (", …" if len(parts) == 6 else "") if parts else f"{name}: {self.counts.get(name, 1):,} rows"
 
     def resolve(self, row: Any) -> Any:
         if not isinstance(row, Map) or "inputs" not in row or not isinstance(row["inputs"], list):
@@ -153,6 +205,8 @@ class Expander:
             full = remap(inner, {"name": f"{name}.{inner_name}", **items, "inputs": list(inputs)})
             full.note = note + getattr(inner, "note", "")
             if isinstance(full.get("type"), str) and full["type"] in self.blocks:
+                if inner.get("type") != full["type"]:  # a type given by an argument: not in the count made before
+                    self.check(full, self.count(full["type"]) - 1)
                 out.extend(self.instance(remap(full, {**full, "name": inner_name}), list(inputs), f"{name}.", depth + 1))
             else:
                 out.append(full)
@@ -178,85 +232,8 @@ def substitute(value: Any, args: dict[str, Any], where: str) -> Any:
     try:
         return Arithmetic(text, args).value()
     except ValueError as exc:
-        raise SpecError(where, f"cannot work out '{value}': {exc}", "use $name, or whole-number arithmetic with + - * // and ( )") from None
+        shown = printable(text if len(text) <= 60 else text[:59] + "…")
+        raise SpecError(where, f"cannot work out '{shown}': {exc}", "use $name, or whole-number arithmetic with + - * // and ( )") from None
 
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|\$?([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*()]))")
-
-
-class Arithmetic:
-    """The $ arithmetic of block arguments, archcalc's own small language (never Python's parser):
-
-        expression := term (('+' | '-') term)*        term := factor (('*' | '//') factor)*
-        factor := '-' factor | '(' expression ')' | whole number | $name
-
-    Names are the block's arguments, which must be whole numbers; `//` divides and rounds down."""
-
-    MAX_DIGITS = 30  # a value past 10^30 is no layer's size: refuse it rather than compute it
-
-    def __init__(self, text: str, args: dict[str, Any]) -> None:
-        self.tokens: list[tuple[str, str]] = []
-        pos, text = 0, text.rstrip()
-        while pos < len(text):
-            m = _TOKEN.match(text, pos)
-            if m is None:
-                raise ValueError(f"'{text[pos:].strip()[:1]}' is not part of the arithmetic")
-            number, name, op = m.groups()
-            self.tokens.append(("number", number) if number else ("name", name) if name else ("op", op))
-            pos = m.end()
-        self.args, self.at = args, 0
-
-    def value(self) -> int:
-        result = self.expression()
-        if self.at < len(self.tokens):
-            raise ValueError(f"'{self.tokens[self.at][1]}' does not belong there")
-        return result
-
-    def next(self, *ops: str) -> str | None:
-        if self.at < len(self.tokens) and self.tokens[self.at][0] == "op" and self.tokens[self.at][1] in ops:
-            self.at += 1
-            return self.tokens[self.at - 1][1]
-        return None
-
-    def expression(self) -> int:
-        result = self.term()
-        while (op := self.next("+", "-")) is not None:
-            result = self.bounded(result + self.term() if op == "+" else result - self.term())
-        return result
-
-    def term(self) -> int:
-        result = self.factor()
-        while (op := self.next("*", "//")) is not None:
-            right = self.factor()
-            if op == "//" and right == 0:
-                raise ValueError("division by zero")
-            result = self.bounded(result * right if op == "*" else result // right)
-        return result
-
-    def factor(self) -> int:
-        if self.next("-"):
-            return -self.factor()
-        if self.next("("):
-            result = self.expression()
-            if not self.next(")"):
-                raise ValueError("a '(' is not closed")
-            return result
-        if self.at >= len(self.tokens):
-            raise ValueError("it ends where a number or a $name should come")
-        kind, text = self.tokens[self.at]
-        self.at += 1
-        if kind == "number":
-            return self.bounded(int(text[: self.MAX_DIGITS + 1]))
-        if kind == "name":
-            if text not in self.args:
-                raise ValueError(f"'{text}' names no argument of the block")
-            value = self.args[text]
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"'{text}' is {value!r:.40}, not a whole number")
-            return self.bounded(value)
-        raise ValueError(f"'{text}' where a number or a $name should come")
-
-    def bounded(self, value: int) -> int:
-        if abs(value) >= 10**self.MAX_DIGITS:
-            raise ValueError(f"a value past 10^{self.MAX_DIGITS}")
-        return value
+__all__ = ["Arithmetic", "Block", "Expander", "read_blocks", "substitute"]

@@ -14,11 +14,12 @@ import yaml
 
 from archcalc.errors import Location, SpecError
 from archcalc.kinds import KINDS, Key, Layer, keys
+from archcalc.limits import MAX_GPUS, MAX_LAYERS
 from archcalc.spec.blocks import Block, Expander, Instance, read_blocks
 from archcalc.spec.claims import Claims, read_claims, shape_value
 from archcalc.text import a_kind
 from archcalc.values import Shape, int_value, pos_int, printable, quote
-from archcalc.yamlmap import Map, load
+from archcalc.yamlmap import Map, Refused, load
 
 COMMON_KEYS = ("name", "type", "inputs", "split", "gpu", "output")  # output: true marks a deliberate output (a second head)
 TOP_KEYS = ("name", "description", "input", "gpus", "blocks", "layers", "claims")
@@ -48,7 +49,8 @@ class Spec:
     instances: tuple[Instance, ...] = ()  # every use of a block, for folding pictures (--depth)
 
 
-def parse_spec(text: str, label: str = "<spec>") -> Spec:
+def parse_spec(text: str, label: str = "<spec>", max_layers: int = MAX_LAYERS) -> Spec:
+    """The spec in `text`; `max_layers` bounds the layers its blocks may expand to (archcalc.limits)."""
     try:
         raw = load(text)  # a safe loader
     except yaml.MarkedYAMLError as exc:
@@ -58,7 +60,9 @@ def parse_spec(text: str, label: str = "<spec>") -> Spec:
         if "could not determine a constructor" in str(exc):
             problem = f"{problem.split(' for the tag')[0]}: tags that build Python objects are not allowed"
         lines = text.splitlines()
-        if mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
+        if isinstance(exc, Refused):
+            hint = exc.hint
+        elif mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
             hint = f"YAML does not allow tabs for indentation: replace the tab on line {mark.line + 1} with spaces"
         else:
             hint = "specs are plain YAML mappings"
@@ -67,7 +71,7 @@ def parse_spec(text: str, label: str = "<spec>") -> Spec:
         raise SpecError(label, f"not valid YAML: {exc}") from None
     if not isinstance(raw, Map):
         raise SpecError(f"{label}:1", "a spec must be a YAML mapping with name, input and layers")
-    return _Reader(label).spec(raw)
+    return _Reader(label, max_layers).spec(raw)
 
 
 class _Kind:
@@ -83,8 +87,9 @@ class _Kind:
 class _Reader:
     """Turns the raw mapping into a Spec, keeping the file name for messages."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, max_layers: int = MAX_LAYERS) -> None:
         self.label = label
+        self.max_layers = max_layers
         self.kinds: dict[str, _Kind] = {}
         self.blocks: dict[str, Block] = {}
 
@@ -110,6 +115,9 @@ class _Reader:
         description = printable(_text(m.get("description", ""), self.where(m, "description"), "description"))
         net_input = shape_value(self.need(m, "input", "the spec"), self.where(m, "input"), "input")
         gpus = pos_int(m.get("gpus", 1), self.where(m, "gpus"), "gpus")
+        if gpus > MAX_GPUS:  # each GPU's share of each layer is computed and shown
+            raise SpecError(self.where(m, "gpus"), f"'gpus' must be at most {MAX_GPUS:,}, not {gpus:,}",
+                            "a split across more GPUs than that is no AlexNet-style split")
         rows = self.need(m, "layers", "the spec")
         if not isinstance(rows, list) or not rows:
             raise SpecError(self.where(m, "layers"), "'layers' must be a non-empty list of layers")
@@ -119,7 +127,7 @@ class _Reader:
                 raise SpecError(f"{self.label}:{line}", f"layer #{index + 1} is not a mapping but {quote(row)}",
                                 "write each layer as {name: ..., type: ...}")
         self.blocks = read_blocks(m.get("blocks"), str(self.where(m, "blocks")), KINDS)
-        expander = Expander(self.blocks, self.label)
+        expander = Expander(self.blocks, self.label, self.max_layers)
         layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(expander.expand(rows)))
         seen: dict[str, Location] = {}
         for ls in layers:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from functools import partial
 
 import torch
-from torch import nn
+from torch import fx, nn
 
 from archcalc.analysis import Analysis
+from archcalc.errors import ArchcalcError, SpecError
 from archcalc.graph import Graph
+from archcalc.limits import MAX_INT, MAX_INT_TEXT
 from archcalc.memory import memory
+from archcalc.text import dims
 from archcalc.torch_backend.build import build_module, example_input
-from archcalc.torch_backend.devices import DTYPES, device_name, is_out_of_memory, out_of_memory, peak_bytes
+from archcalc.torch_backend.devices import DTYPES, device_name, dtype_name, is_out_of_memory, out_of_memory, peak_bytes
 from archcalc.torch_backend.split import SplitCheck, check_split, split_module
 from archcalc.torch_backend.timing import LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import Verification, verify
@@ -71,6 +75,7 @@ def run_network(graph: Graph, analysis: Analysis, options: RunOptions, progress:
     """Build the module, verify it against the analysis, time it; with split devices, the towers too.
     An out-of-memory on the device becomes DeviceOutOfMemoryError, with the batch and the calculator's estimate."""
     device, dtype = torch.device(options.device), DTYPES[options.dtype]
+    check_sizes(analysis, options.batch, dtype)
     try:
         return _run(graph, analysis, options, device, dtype, progress or _quiet)
     except RuntimeError as exc:  # torch.cuda.OutOfMemoryError is one
@@ -81,6 +86,31 @@ def run_network(graph: Graph, analysis: Analysis, options: RunOptions, progress:
         raise out_of_memory(graph, analysis, options.batch, dtype, device, exc) from None
 
 
+def check_sizes(analysis: Analysis, batch: int, dtype: torch.dtype) -> None:
+    """Refuse, before building, a tensor torch cannot hold: its bytes must fit in an int64 (torch says "Storage size
+    calculation overflowed" or "Overflow when unpacking long long" with 30 C++ frames otherwise)."""
+    for row in analysis.rows:
+        tensors = [("output", batch * math.prod(row.output)), ("parameters", row.params + row.frozen_params)]
+        for what, values in tensors:
+            if values * dtype.itemsize > MAX_INT:
+                per = f"batch {batch} × {dims(row.output)}" if what == "output" else f"{values:,} parameters"
+                raise SpecError(row.where, f"its {what} ({per}) would be {values * dtype.itemsize:,} bytes in {dtype_name(dtype)}, "
+                                f"more than torch can hold in one tensor ({MAX_INT_TEXT} bytes)",
+                                "archcalc show works out every figure of it; archcalc run needs a smaller --input, --batch or layer")
+
+
+def _build(graph: Graph, analysis: Analysis) -> fx.GraphModule:
+    """build_module, with torch's own refusals (a size its C++ cannot take) in one message."""
+    try:
+        return build_module(graph, analysis)
+    except (RuntimeError, TypeError, OverflowError, ValueError) as exc:
+        if isinstance(exc, RuntimeError) and is_out_of_memory(exc):
+            raise
+        said = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise ArchcalcError(f"{analysis.name}: torch cannot build this network: {said}",
+                            "archcalc show works out its figures without torch") from None
+
+
 def _quiet(what: str, fraction: float) -> None:
     pass
 
@@ -88,7 +118,7 @@ def _quiet(what: str, fraction: float) -> None:
 def _run(graph: Graph, analysis: Analysis, options: RunOptions, device: torch.device, dtype: torch.dtype,
          progress: Progress) -> RunResult:
     progress("building", 0.0)
-    module = build_module(graph, analysis)
+    module = _build(graph, analysis)
     memory_use = measure_memory(module, analysis, device, dtype, options.batch)
     progress("verifying", 0.0)
     verification = verify(graph, analysis, device, dtype, module)
