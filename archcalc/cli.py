@@ -69,16 +69,30 @@ def load(spec: str, input_text: str | None) -> tuple[Graph, Analysis]:
 
 
 def emit(renderable: RenderableType) -> None:
-    """Print to stdout. Piped output keeps the table's natural width instead of folding at 80;
-    a terminal narrower than the table's minimum gets long lines rather than cut figures."""
+    """Print to stdout at the renderable's natural width, never narrower: a figure, a shape or an
+    arithmetic is never cut or wrapped, in a terminal (whose own line wrapping then shows each line
+    whole) as in a pipe. Lines end without trailing spaces."""
     from rich.console import Console  # rich only for the tables
 
     console = Console(highlight=False, emoji=False)  # text as archcalc wrote it: no colouring of numbers, no :emoji: codes
-    measured = console.measure(renderable, options=console.options.update_width(10_000))
-    width = measured.maximum if not console.is_terminal else max(console.width, measured.minimum)
+    natural = console.measure(renderable, options=console.options.update_width(10_000)).maximum
+    width = max(natural, console.width) if console.is_terminal else natural
     if width != console.width:
         console = Console(width=width, soft_wrap=False, highlight=False, emoji=False)
-    console.print(renderable)
+    with console.capture() as captured:
+        console.print(renderable)
+    sys.stdout.write("\n".join(_trim(line) for line in captured.get().split("\n")))
+    sys.stdout.flush()
+
+
+_TAIL = re.compile(r"(?:[ ]|\x1b\[[0-9;]*m)+$")  # trailing spaces, with the colour codes among them
+_CODE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _trim(line: str) -> str:
+    """The line without its trailing spaces; the colour codes among them stay (they close a style)."""
+    tail = _TAIL.search(line)
+    return line if tail is None else line[: tail.start()] + "".join(_CODE.findall(tail.group()))
 
 
 def emit_text(text: str) -> None:

@@ -156,3 +156,12 @@ def test_emoji_codes_in_names_stay_as_written(tmp_path: Path) -> None:
     path.write_text('name: ":rocket: net"\ninput: [3, 8, 8]\nlayers:\n  - {name: ":thumbs_up:", type: relu}\n', encoding="utf-8")
     out = CliRunner().invoke(main, ["show", str(path)]).stdout
     assert ":rocket: net" in out and ":thumbs_up:" in out and "🚀" not in out and "👍" not in out
+
+
+@pytest.mark.parametrize("args", [["show", "alexnet"], ["show", "lenet5-1998", "--memory"], ["compare", "lenet", "alexnet"], ["kinds"]],
+                         ids=" ".join)
+def test_piped_tables_end_no_line_with_spaces(args: list[str]) -> None:
+    # rich pads every cell to its column's width; a pipe gets the lines trimmed (issue 11: 71 of 82 lines ended in spaces)
+    lines = run(*args).splitlines()
+    assert len(lines) > 10
+    assert [line for line in lines if line != line.rstrip()] == []
