@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import re
 import sys
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -18,7 +19,7 @@ from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
-from archcalc.spec import load_spec
+from archcalc.spec import load_spec, stdin_once
 from archcalc.values import Shape
 
 if TYPE_CHECKING:
@@ -64,8 +65,15 @@ def parse_input(text: str | None, spec_input: Shape) -> Shape | None:
 
 
 def load(spec: str, input_text: str | None) -> tuple[Graph, Analysis]:
+    """One spec argument (a file, a bundled name, or '-' for standard input), analysed."""
     graph = build_graph(load_spec(spec))
     return graph, analyse(graph, parse_input(input_text, graph.input))
+
+
+def load_all(specs: Sequence[str], input_text: str | None) -> list[tuple[Graph, Analysis]]:
+    """Several spec arguments, of which one may be '-'."""
+    stdin_once(specs)
+    return [load(s, input_text) for s in specs]
 
 
 def emit(renderable: RenderableType) -> None:
@@ -124,8 +132,11 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
-    SPEC is a YAML file or the name of a bundled spec (alexnet, lenet, ...).
+    SPEC is a YAML file, the name of a bundled spec (alexnet, lenet, ...), or - for standard input.
     """
+    if size_range is not None and not valid_inputs:
+        raise ArchcalcError(f"--range {size_range} needs --valid-inputs: it sets the sizes that option looks at",
+                            f"archcalc show {spec} --valid-inputs --range {size_range}")
     graph, a = load(spec, input_text)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
@@ -159,13 +170,14 @@ def parse_range(text: str | None, shape: Shape) -> tuple[int, int]:
 def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
-    SPECS are two or more YAML files or bundled spec names: archcalc compare lenet alexnet
+    SPECS are two or more YAML files or bundled spec names (one may be - for standard input):
+    archcalc compare lenet alexnet
     """
     if len(specs) < 2:
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.compare import compare as compare_networks
 
-    c = compare_networks([load(s, None)[1] for s in specs])
+    c = compare_networks([a for _, a in load_all(specs, None)])
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
         emit_json(serialize.compare_json(c, mems))
@@ -191,7 +203,7 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool) -> None:
 def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str) -> None:
     """The architecture as a Graphviz picture: layers by kind, shapes, GPU columns, findings.
 
-    SPECS are YAML files or bundled spec names; several are drawn side by side. Without SPECS,
+    SPECS are YAML files or bundled spec names (one may be - for standard input); several are drawn side by side. Without SPECS,
     the name of --out names a bundled spec: archcalc diagram --out alexnet.svg
     """
     from pathlib import Path
@@ -200,7 +212,7 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
 
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
-    analyses = [load(s, input_text)[1] for s in specs or (draw.spec_named_by(out),)]
+    analyses = [a for _, a in load_all(specs or (draw.spec_named_by(out),), input_text)]
     draw.render(draw.to_digraph(analyses, direction), out)
     click.echo(f"wrote {out}", err=True)
 
@@ -221,7 +233,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
         min_time_s: float, fmt: str) -> None:
     """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
 
-    SPECS are YAML files or bundled spec names; without SPECS, every bundled spec. Needs PyTorch:
+    SPECS are YAML files or bundled spec names (one may be - for standard input); without SPECS, every bundled spec. Needs PyTorch:
     pip install "archcalc[torch]". --format json gives one object for one SPEC, else a list.
     Memory: the calculator's inference estimate for the batch; on CUDA, the peak torch measured beside it.
     Exit 1 when a check fails or the device runs out of memory.
@@ -233,7 +245,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     where, note = tb.resolve_device(device)
     click.echo(f"archcalc: {note}", err=True)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
-            for g, a in (load(s, input_text) for s in specs or bundled_names())]
+            for g, a in load_all(specs or bundled_names(), input_text)]
     results = []
     for graph, a, options in jobs:
         try:
@@ -243,6 +255,8 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
             click.echo(f"archcalc: error: {exc.message}\n  hint: {exc.hint}", err=True)
             sys.exit(1)
         if fmt == "table":
+            if len(results) > 1:
+                click.echo()  # a blank line between one spec's last line and the next one's title
             emit(run_report.run_table(results[-1]))
     if fmt == "json":
         docs = [serialize.run_json(r) for r in results]

@@ -131,14 +131,23 @@ def depth(a: Analysis) -> dict[str, int]:
     }
 
 
-def summary(c: Comparison) -> list[tuple[str, list[int | str]]]:
-    """(figure, one value per network); numbers stay numbers so ratios can be taken."""
-    figures: list[tuple[str, list[int | str]]] = [("input", [dims(a.input) for a in c.networks])]
+TITLES = {"conv": "conv layers", "pool": "pool layers", "dense": "dense layers", "weighted": "conv and dense layers",
+          "layers": "layers in all", "params": "params", "frozen_params": "frozen params", "macs": "MACs", "flops": "FLOPs",
+          "connections": "connections", "activations": "activations", "neurons": "neurons"}
+
+
+def figures(c: Comparison) -> list[tuple[str, list[int]]]:
+    """(key, one number per network): the layer counts by kind, then the totals (frozen params where any network has them)."""
     depths = [depth(a) for a in c.networks]
-    for key, title in (("conv", "conv layers"), ("pool", "pool layers"), ("dense", "dense layers"),
-                       ("weighted", "conv and dense layers"), ("layers", "layers in all")):
-        figures.append((title, [d[key] for d in depths]))
+    rows: list[tuple[str, list[int]]] = [(key, [d[key] for d in depths]) for key in ("conv", "pool", "dense", "weighted", "layers")]
     for key in TOTALS:
         if key != "frozen_params" or any(a.totals.frozen_params for a in c.networks):
-            figures.append((key if key != "macs" else "MACs", [getattr(a.totals, key) for a in c.networks]))
-    return [(t.replace("flops", "FLOPs"), v) for t, v in figures]
+            rows.append((key, [getattr(a.totals, key) for a in c.networks]))
+    return rows
+
+
+def summary(c: Comparison) -> list[tuple[str, list[int | str]]]:
+    """(figure as the tables title it, one value per network): the input's shape, then `figures`; numbers stay
+    numbers so ratios can be taken."""
+    rows: list[tuple[str, list[int | str]]] = [("input", [dims(a.input) for a in c.networks])]
+    return rows + [(TITLES[key], list(values)) for key, values in figures(c)]
