@@ -100,7 +100,7 @@ def test_every_pair_of_bundled_specs_aligns_in_order_by_kind_maps_before_vectors
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH (apt-get install graphviz)")
 @pytest.mark.dot
 def test_the_side_by_side_diagram_uses_the_same_alignment(tmp_path: Path) -> None:
-    from tests.test_diagram import centre, svg_boxes
+    from test_diagram import centre, svg_boxes  # a sibling module: tests/ is on the path, as for torch_layers
 
     spec = tmp_path / "my.yaml"
     spec.write_text(MY_NET, encoding="utf-8")
