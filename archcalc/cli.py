@@ -20,7 +20,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
 from archcalc.limits import MAX_INT, MAX_INT_TEXT, MAX_LAYERS, MAX_MIN_TIME_S, MAX_TABLE_ROWS
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
-from archcalc.spec import load_spec
+from archcalc.spec import load_spec, stdin_once
 from archcalc.values import Shape, quote
 
 if TYPE_CHECKING:
@@ -116,21 +116,22 @@ def whole(digits: str, option: str) -> int:
 
 
 def load(spec: str, input_text: str | None, max_layers: int = MAX_LAYERS) -> tuple[Graph, Analysis]:
+    """One spec argument (a file, a bundled name, or '-' for standard input), analysed."""
     graph = build_graph(load_spec(spec, max_layers))
     return graph, analyse(graph, parse_input(input_text, graph.input))
 
 
-def emit(renderable: RenderableType) -> None:
-    """Print to stdout. Piped output keeps the table's natural width instead of folding at 80;
-    a terminal narrower than the table's minimum gets long lines rather than cut figures."""
-    from rich.console import Console  # rich only for the tables
+def load_all(specs: Sequence[str], input_text: str | None, max_layers: int = MAX_LAYERS) -> list[tuple[Graph, Analysis]]:
+    """Several spec arguments, of which one may be '-'."""
+    stdin_once(specs)
+    return [load(s, input_text, max_layers) for s in specs]
 
-    console = Console(highlight=False, emoji=False)  # text as archcalc wrote it: no colouring of numbers, no :emoji: codes
-    measured = console.measure(renderable, options=console.options.update_width(10_000))
-    width = measured.maximum if not console.is_terminal else max(console.width, measured.minimum)
-    if width != console.width:
-        console = Console(width=width, soft_wrap=False, highlight=False, emoji=False)
-    console.print(renderable)
+
+def emit(renderable: RenderableType) -> None:
+    """Print a table to stdout, never cut or wrapped (archcalc.report.terminal)."""
+    from archcalc.report.terminal import print_whole  # rich only for the tables
+
+    print_whole(renderable)
 
 
 def emit_text(text: str) -> None:
@@ -164,8 +165,11 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
-    SPEC is a YAML file or the name of a bundled spec (alexnet, lenet, ...).
+    SPEC is a YAML file, the name of a bundled spec (alexnet, lenet, ...), or - for standard input.
     """
+    if size_range is not None and not valid_inputs:
+        raise ArchcalcError(f"--range {size_range} needs --valid-inputs: it sets the sizes that option looks at",
+                            f"archcalc show {spec} --valid-inputs --range {size_range}")
     graph, a = load(spec, input_text, max_layers)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
@@ -202,13 +206,14 @@ def parse_range(text: str | None, shape: Shape) -> tuple[int, int]:
 def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
-    SPECS are two or more YAML files or bundled spec names: archcalc compare lenet alexnet
+    SPECS are two or more YAML files or bundled spec names (one may be - for standard input):
+    archcalc compare lenet alexnet
     """
     if len(specs) < 2:
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.compare import compare as compare_networks
 
-    c = compare_networks([load(s, None, max_layers)[1] for s in specs])
+    c = compare_networks([a for _, a in load_all(specs, None, max_layers)])
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
         emit_json(serialize.compare_json(c, mems))
@@ -246,9 +251,9 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     """The architecture as a picture: a Graphviz graph of layers by kind, shapes, GPU columns and
     findings, or (--style volumes) the papers' figure of feature maps as boxes.
 
-    SPECS are YAML files or bundled spec names; several are drawn side by side. Without SPECS,
-    the name of --out names a bundled spec: archcalc diagram --out alexnet.svg. --fit chooses
-    the layout (and --direction) itself.
+    SPECS are YAML files or bundled spec names (one may be - for standard input); several are drawn side by side.
+    Without SPECS, the name of --out names a bundled spec: archcalc diagram --out alexnet.svg. --fit
+    chooses the layout (and --direction) itself.
     """
     from pathlib import Path
 
@@ -257,7 +262,7 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
     frame = draw.parse_frame(fit, width, height)
-    loaded = [load(s, input_text, max_layers) for s in specs or (draw.spec_named_by(out),)]
+    loaded = load_all(specs or (draw.spec_named_by(out),), input_text, max_layers)
     if len(loaded) > 1:
         used = [o for o, given in (("--style volumes", style == "volumes"), ("--depth", depth is not None), ("--fit", fit),
                                    ("--width", width), ("--height", height)) if given]
@@ -288,7 +293,7 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
     """One self-contained HTML page: the header, the diagram linked to a sortable table of every layer,
     the GPU split, memory; for several SPECS, their comparison first. Works offline.
 
-    SPECS are YAML files or bundled spec names: archcalc report alexnet --out alexnet.html
+    SPECS are YAML files or bundled spec names (one may be - for standard input): archcalc report alexnet --out alexnet.html
     """
     from pathlib import Path
 
@@ -297,7 +302,7 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
 
     out = Path(out_text)
     folder = page_folder(out)  # a wrong name or folder fails before any work
-    loaded = [load(s, input_text, max_layers) for s in specs]
+    loaded = load_all(specs, input_text, max_layers)
     valids = [analysis.valid_inputs(g, *parse_range(None, a.input)) if valid_inputs else () for g, a in loaded]
     write_atomic(out, html_page([a for _, a in loaded], valids, batch, dtype).encode("utf-8"), folder)
     click.echo(f"wrote {out}", err=True)
@@ -320,7 +325,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
         min_time_s: float, fmt: str, max_layers: int) -> None:
     """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
 
-    SPECS are YAML files or bundled spec names; without SPECS, every bundled spec. Needs PyTorch:
+    SPECS are YAML files or bundled spec names (one may be - for standard input); without SPECS, every bundled spec. Needs PyTorch:
     pip install "archcalc[torch]". --format json gives one object for one SPEC, else a list.
     Memory: the calculator's inference estimate for the batch; on CUDA, the peak torch measured beside it.
     Exit 1 when a check fails or the device runs out of memory.
@@ -332,7 +337,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     where, note = tb.resolve_device(device)
     click.echo(f"archcalc: {note}", err=True)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
-            for g, a in (load(s, input_text, max_layers) for s in specs or bundled_names())]
+            for g, a in load_all(specs or bundled_names(), input_text, max_layers)]
     results = []
     for graph, a, options in jobs:
         try:
@@ -342,6 +347,8 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
             click.echo(f"archcalc: error: {exc.message}\n  hint: {exc.hint}", err=True)
             sys.exit(1)
         if fmt == "table":
+            if len(results) > 1:
+                click.echo()  # a blank line between one spec's last line and the next one's title
             emit(run_report.run_table(results[-1]))
     if fmt == "json":
         docs = [serialize.run_json(r) for r in results]

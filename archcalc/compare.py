@@ -3,7 +3,8 @@
 A stage is a layer that does the network's work (a conv, a pool, a dense layer, a merge), with
 the layers that only follow it (activation, normalisation, dropout, flatten) folded into it.
 Sequences of stages are aligned by kind, so that conv meets conv and pool meets pool; a network
-with more stages shows gaps in the others. Pure: plain data in, plain data out.
+with more stages shows gaps in the others. Each network is aligned to the first (`align`), so a
+pair stays as `compare FIRST X` shows it whatever else is compared. Pure: plain data in, plain data out.
 """
 
 from __future__ import annotations
@@ -44,23 +45,40 @@ def stages(a: Analysis) -> list[Stage]:
 MAX_ALIGN_CELLS = 4_000_000  # past this, stages are paired by position (archcalc.limits lists it)
 
 
-def _align(columns: list[str], seq: list[Stage]) -> list[tuple[int | None, int | None]]:
-    """Most matches of equal kind between the columns so far and a new sequence; ties match early."""
-    n, m = len(columns), len(seq)
+def align(a: list[Stage], b: list[Stage]) -> list[tuple[int | None, int | None]]:
+    """Two sequences of stages aligned by kind, in order: (i, j) pairs a[i] with b[j]; (i, None) and
+    (None, j) are stages the other network has nothing beside.
+
+    The alignment pairs the most stages of equal kind (a longest common subsequence of their kinds);
+    among those, the most pairs of equal output shape (a classifier beside a classifier); among those,
+    the earliest pairs. Between two pairs, a stage with maps (C×H×W) comes before one with a vector,
+    then a's before b's: a network's convolutions never land after the other's dense layers.
+    """
+    n, m = len(a), len(b)
     if n * m > MAX_ALIGN_CELLS:  # the table below grows as n·m: two networks of 100,000 stages would need 10^10 cells
         return [(i if i < n else None, i if i < m else None) for i in range(max(n, m))]
-    best = [[0] * (m + 1) for _ in range(n + 1)]
+    pair = min(n, m) + 1  # one pair of equal kind outweighs every equal shape there can be
+    best = [[0] * (m + 1) for _ in range(n + 1)]  # best[i][j]: the score of aligning a[i:] with b[j:]
     for i in range(n - 1, -1, -1):
+        row, below = best[i], best[i + 1]
         for j in range(m - 1, -1, -1):
-            match = best[i + 1][j + 1] + 1 if columns[i] == seq[j].category else -1
-            best[i][j] = max(match, best[i + 1][j], best[i][j + 1])
+            score = max(below[j], row[j + 1])
+            if a[i].category == b[j].category:
+                score = max(score, below[j + 1] + pair + (a[i].row.output == b[j].row.output))
+            row[j] = score
     pairs: list[tuple[int | None, int | None]] = []
     i = j = 0
     while i < n or j < m:
-        if i < n and j < m and columns[i] == seq[j].category and best[i][j] == best[i + 1][j + 1] + 1:
+        if (i < n and j < m and a[i].category == b[j].category
+                and best[i][j] == best[i + 1][j + 1] + pair + (a[i].row.output == b[j].row.output)):
             pairs.append((i, j))
             i, j = i + 1, j + 1
-        elif i < n and (j == m or best[i][j] == best[i + 1][j]):
+            continue
+        skip_a = i < n and best[i][j] == best[i + 1][j]
+        skip_b = j < m and best[i][j] == best[i][j + 1]
+        if skip_a and skip_b and len(a[i].row.output) < len(b[j].row.output):
+            skip_a = False  # b's maps before a's vector
+        if skip_a:
             pairs.append((i, None))
             i += 1
         else:
@@ -69,17 +87,42 @@ def _align(columns: list[str], seq: list[Stage]) -> list[tuple[int | None, int |
     return pairs
 
 
-def compare(analyses: list[Analysis]) -> Comparison:
-    lines: list[list[Stage | None]] = [[s] for s in stages(analyses[0])]
-    for k, a in enumerate(analyses[1:], start=1):
-        columns = [next(c for c in line if c is not None).category for line in lines]
-        seq = stages(a)
+def _beside(groups: list[list[Stage]]) -> list[list[Stage | None]]:
+    """Stages of several networks that fall between the same two stages of the first: those of equal
+    kind side by side (each list aligned to the lines so far, by the first stage of each line)."""
+    lines: list[list[Stage | None]] = []
+    for k, group in enumerate(groups):
+        firsts = [next(s for s in line if s is not None) for line in lines]
         merged: list[list[Stage | None]] = []
-        for i, j in _align(columns, seq):
+        for i, j in align(firsts, group):
             line: list[Stage | None] = lines[i] if i is not None else [None] * k
-            merged.append(line + [seq[j] if j is not None else None])
+            merged.append([*line, group[j] if j is not None else None])
         lines = merged
-    return Comparison(tuple(analyses), tuple(tuple(line) for line in lines))
+    return lines
+
+
+def compare(analyses: list[Analysis]) -> Comparison:
+    """Every network aligned to the first (`align`), as `compare FIRST X` aligns the two: adding or
+    removing a network never changes how another is paired with the first. A stage that nothing of
+    the first network matches stays between the same two stages of the first as in that two-way
+    comparison; such stages of the other networks share lines by kind (`_beside`)."""
+    first = stages(analyses[0])
+    beside: list[list[Stage | None]] = [[None] * len(first) for _ in analyses[1:]]  # [network][stage of the first]
+    between: list[list[list[Stage]]] = [[[] for _ in range(len(first) + 1)] for _ in analyses[1:]]  # [network][gap][stages]
+    for k, a in enumerate(analyses[1:]):
+        seq, gap = stages(a), 0
+        for i, j in align(first, seq):
+            if i is not None:
+                beside[k][i] = seq[j] if j is not None else None
+                gap = i + 1
+            elif j is not None:
+                between[k][gap].append(seq[j])
+    lines: list[tuple[Stage | None, ...]] = []
+    for gap in range(len(first) + 1):
+        lines += [(None, *line) for line in _beside([between[k][gap] for k in range(len(beside))])]
+        if gap < len(first):
+            lines.append((first[gap], *(column[gap] for column in beside)))
+    return Comparison(tuple(analyses), tuple(lines))
 
 
 def depth(a: Analysis) -> dict[str, int]:
@@ -93,14 +136,23 @@ def depth(a: Analysis) -> dict[str, int]:
     }
 
 
-def summary(c: Comparison) -> list[tuple[str, list[int | str]]]:
-    """(figure, one value per network); numbers stay numbers so ratios can be taken."""
-    figures: list[tuple[str, list[int | str]]] = [("input", [dims(a.input) for a in c.networks])]
+TITLES = {"conv": "conv layers", "pool": "pool layers", "dense": "dense layers", "weighted": "conv and dense layers",
+          "layers": "layers in all", "params": "params", "frozen_params": "frozen params", "macs": "MACs", "flops": "FLOPs",
+          "connections": "connections", "activations": "activations", "neurons": "neurons"}
+
+
+def figures(c: Comparison) -> list[tuple[str, list[int]]]:
+    """(key, one number per network): the layer counts by kind, then the totals (frozen params where any network has them)."""
     depths = [depth(a) for a in c.networks]
-    for key, title in (("conv", "conv layers"), ("pool", "pool layers"), ("dense", "dense layers"),
-                       ("weighted", "conv and dense layers"), ("layers", "layers in all")):
-        figures.append((title, [d[key] for d in depths]))
+    rows: list[tuple[str, list[int]]] = [(key, [d[key] for d in depths]) for key in ("conv", "pool", "dense", "weighted", "layers")]
     for key in TOTALS:
         if key != "frozen_params" or any(a.totals.frozen_params for a in c.networks):
-            figures.append((key if key != "macs" else "MACs", [getattr(a.totals, key) for a in c.networks]))
-    return [(t.replace("flops", "FLOPs"), v) for t, v in figures]
+            rows.append((key, [getattr(a.totals, key) for a in c.networks]))
+    return rows
+
+
+def summary(c: Comparison) -> list[tuple[str, list[int | str]]]:
+    """(figure as the tables title it, one value per network): the input's shape, then `figures`; numbers stay
+    numbers so ratios can be taken."""
+    rows: list[tuple[str, list[int | str]]] = [("input", [dims(a.input) for a in c.networks])]
+    return rows + [(TITLES[key], list(values)) for key, values in figures(c)]

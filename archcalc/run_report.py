@@ -99,8 +99,13 @@ def _split_text(s: SplitCheck) -> Text:
 
 @contextmanager
 def progress_display(title: str) -> Iterator[Callable[[str, float], None]]:
-    """A progress bar per stage on stderr while a network is measured; gone when it is done."""
-    bars = Bars(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+    """A progress bar per stage on stderr while a network is measured, gone when it is done; nothing
+    where stderr is not a terminal (a file or a pipe gets no bars and no blank lines)."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda what, fraction: None
+        return
+    bars = Bars(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console,
                 transient=True, redirect_stdout=False, redirect_stderr=False)
     tasks: dict[str, Any] = {}
 

@@ -16,10 +16,12 @@
    starts with ten, so that the search must try about a thousand sizes per axis.
    The rich table is rendered for the smaller sizes only (it is the slowest phase by far).
 
-The tables are Markdown, headed by the date, the machine and the commit; benchmarks/README.md keeps them.
+The tables are Markdown, headed by the command, the date, the machine and the commit; with --write BLOCK
+they replace that block of benchmarks/README.md (readme_block.py), so the figures there are this script's.
 
 Run:  python benchmarks/bench_show.py                 (a few minutes on 2 cores)
       python benchmarks/bench_show.py --quick         (fewer repeats, sizes up to 4,000)
+      python benchmarks/bench_show.py --skip-chains --repeat 7 --baseline /tmp/base --write start-to-finish
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from readme_block import README, command_line, record, write_block  # benchmarks/, beside this script
 from rich.console import Console
 
 from archcalc import serialize
@@ -130,7 +133,7 @@ def machine() -> str:
     return f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10, help="runs of each command (median reported)")
     parser.add_argument("--repeat-chain", type=int, default=3, help="runs of each phase (best reported)")
@@ -142,19 +145,24 @@ def main() -> None:
     parser.add_argument("--skip-chains", action="store_true", help="only start to finish (part 1)")
     parser.add_argument("--quick", action="store_true", help="--repeat 3 --repeat-chain 1 --sizes 1000 2000 4000")
     parser.add_argument("--baseline", metavar="DIR", help="a checkout of another commit: its archcalc runs beside this one")
-    args = parser.parse_args()
+    parser.add_argument("--write", metavar="BLOCK", help="replace this block of benchmarks/README.md with the output")
+    parser.add_argument("--readme", type=Path, default=README, help=argparse.SUPPRESS)  # another file to write (the script's own test)
+    args = parser.parse_args(argv)
     if args.quick:
         args.repeat, args.repeat_chain, args.sizes, args.search_sizes = 3, 1, [1_000, 2_000, 4_000], [50, 100]
-
+    recorder = record() if args.write else None
+    print(f"`{command_line('bench_show.py', sys.argv[1:] if argv is None else argv)}`\n")
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')} · {machine()} · commit {commit(Path(__file__).resolve().parent.parent)}")
     if not args.skip_commands:
         start_to_finish(args.repeat, args.baseline)
-    if args.skip_chains:
-        return
-    if args.gc_off:
-        gc.disable()
-        print("\n(the cyclic garbage collector is off while the phases run)")
-    chains(args)
+    if not args.skip_chains:
+        if args.gc_off:
+            gc.disable()
+            print("\n(the cyclic garbage collector is off while the phases run)")
+        chains(args)
+    if recorder is not None:
+        sys.stdout = recorder.stream  # type: ignore[assignment]
+        write_block(args.write, recorder.kept.getvalue(), args.readme)
 
 
 def commit(root: Path) -> str:

@@ -292,6 +292,9 @@ def test_unknown_extension_lists_the_formats(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "'.jpg' is not a format archcalc can write" in result.stderr and ".svg, .png, .pdf, .dot" in result.stderr
     assert list(tmp_path.iterdir()) == []
+    result = run("lenet", "--out", str(tmp_path / "noext"))
+    assert result.exit_code == 2 and f"--out {tmp_path / 'noext'}: the file name has no extension to name its format" in result.stderr
+    assert "no extension is not" not in result.stderr and ".svg, .png, .pdf, .dot" in result.stderr
 
 
 def test_missing_output_folder(tmp_path: Path) -> None:

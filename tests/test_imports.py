@@ -6,6 +6,7 @@ imports no click, rich, graphviz or torch (STYLE.md); the diagram and the torch 
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -131,5 +132,6 @@ def test_wheel_carries_the_bundled_specs(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     where, bundled, *csv_lines = proc.stdout.splitlines()
     assert where.startswith(str(site)) and bundled.startswith(str(site))  # the wheel's copy, not the checkout's
-    assert csv_lines[-1].split(",")[5] == "60965224"
+    header, *layers = csv.reader(csv_lines)
+    assert sum(int(r[header.index("params")]) for r in layers) == 60_965_224  # the params column, layer by layer
     assert '"name":"LeNet-5"' in (elsewhere / "lenet.html").read_text(encoding="utf-8")  # the page's template, style and script from the wheel

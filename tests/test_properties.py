@@ -18,9 +18,10 @@ runs it, archcalc must accept it.
 
 The generator sizes kernels to fit most of the time (its size estimate only steers the drawing;
 nothing is asserted against it), and now and then lets them overshoot, so both outcomes occur.
-A failure prints the spec text (hypothesis `note`) and the shrunk example. The suite runs about 400
-examples in all; ARCHCALC_PROPERTY_EXAMPLES=N sets every property's count, for a longer hunt
-(1,500 each ran clean in three minutes on 2 cores).
+A failure prints the spec text (hypothesis `note`) and the shrunk example. The default run tries about
+200 examples in all; the long hunt (`pytest -m slow`, which .ci/run runs) about 2,000 more, with the
+same properties; ARCHCALC_PROPERTY_EXAMPLES=N sets every property's count (1,500 each ran clean in
+three minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -487,13 +488,13 @@ def networks(draw: st.DrawFn, graphs: bool = True) -> Net:
 # --- the properties -----------------------------------------------------------------------------
 
 
-@examples(120)
+@examples(50)
 @given(networks(graphs=False))
 def test_chains_agree_with_torch(net: Net) -> None:
     agree(net)
 
 
-@examples(120)
+@examples(40)
 @given(networks(graphs=True))
 def test_graphs_agree_with_torch(net: Net) -> None:
     agree(net)
@@ -518,9 +519,13 @@ def one_window_layer(draw: st.DrawFn) -> Net:
     return Net((c, h, w), (layer,))
 
 
-@examples(150)
+@examples(80)
 @given(one_window_layer())
 def test_a_layer_archcalc_rejects_is_one_torch_cannot_run(net: Net) -> None:
+    agree_on_one_window(net)
+
+
+def agree_on_one_window(net: Net) -> None:
     a = agree(net)
     layer = net.layers[0]
     if a is not None and layer.get("padding") == "same":  # TensorFlow's definition of SAME: ceil(n / s) along each axis
@@ -541,6 +546,37 @@ def vector_networks(draw: st.DrawFn) -> Net:
 @given(vector_networks())
 def test_vector_networks_agree_with_torch(net: Net) -> None:
     assert agree(net) is not None  # nothing here can fail
+
+
+# --- the long hunt: the same properties, many more examples (pytest -m slow; .ci/run runs it) -------
+
+
+@pytest.mark.slow
+@examples(600)
+@given(networks(graphs=False))
+def test_chains_agree_with_torch_long_hunt(net: Net) -> None:
+    agree(net)
+
+
+@pytest.mark.slow
+@examples(600)
+@given(networks(graphs=True))
+def test_graphs_agree_with_torch_long_hunt(net: Net) -> None:
+    agree(net)
+
+
+@pytest.mark.slow
+@examples(600)
+@given(one_window_layer())
+def test_a_layer_archcalc_rejects_is_one_torch_cannot_run_long_hunt(net: Net) -> None:
+    agree_on_one_window(net)
+
+
+@pytest.mark.slow
+@examples(200)
+@given(vector_networks())
+def test_vector_networks_agree_with_torch_long_hunt(net: Net) -> None:
+    assert agree(net) is not None
 
 
 @pytest.mark.parametrize("text", [

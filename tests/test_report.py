@@ -118,18 +118,20 @@ def csv_rows(text: str) -> tuple[list[str], list[list[str]]]:
 
 @pytest.mark.parametrize("path", golden_files("show_*.csv"), ids=lambda p: p.name)
 def test_golden_show_csv_adds_up(path: Path) -> None:
-    header, rows = csv_rows(path.read_text(encoding="utf-8"))
-    *layers, total = rows
-    assert total[0] == "total" and all(len(r) == len(header) for r in rows)
-    numeric = [i for i, title in enumerate(header) if all(re.fullmatch(r"-?\d+", r[i]) for r in rows)]
+    """One record a layer, plain integers: each figure's column adds up to the JSON's total."""
+    header, layers = csv_rows(path.read_text(encoding="utf-8"))
+    totals = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["totals"]
+    assert all(len(r) == len(header) for r in layers) and "total" not in [r[0] for r in layers]
+    numeric = [i for i, title in enumerate(header) if all(re.fullmatch(r"-?\d+", r[i]) for r in layers)]
     assert {"params", "macs", "flops", "activations"} <= {header[i] for i in numeric}
     for i in numeric:
-        assert sum(int(r[i]) for r in layers) == int(total[i]), header[i]
+        if header[i] in totals:
+            assert sum(int(r[i]) for r in layers) == totals[header[i]], header[i]
     # per GPU: gpuN_params (and every gpuN_ figure) adds up over the GPUs to the layer's figure, row by row
     gpu_figures = {m.group(2) for t in header if (m := re.fullmatch(r"gpu(\d+)_(\w+)", t))}
     for figure in gpu_figures & set(FIGURES):
         cols = [i for i, t in enumerate(header) if re.fullmatch(rf"gpu\d+_{figure}", t)]
-        for r in rows:
+        for r in layers:
             assert sum(int(r[i]) for i in cols) == int(r[header.index(figure)]), (r[0], figure)
 
 
@@ -183,13 +185,11 @@ def _figures_of(doc: dict[str, Any]) -> dict[str, int]:
     return {k: doc["totals"][k] for k in FIGURES}
 
 
-@pytest.mark.parametrize("path", golden_files("compare_*.md") + golden_files("compare_*.csv") + golden_files("compare_*.txt"), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", golden_files("compare_*.md") + golden_files("compare_*.txt"), ids=lambda p: p.name)
 def test_golden_compare_summary_matches_show(path: Path) -> None:
     """A comparison's summary gives each network's show totals, and each ratio is value / first value."""
     text = path.read_text(encoding="utf-8")
-    if path.suffix == ".csv":
-        _, rows = csv_rows(text)
-    elif path.suffix == ".md":
+    if path.suffix == ".md":
         _, rows, _ = md_table(text)
     else:  # the rich table: cells are separated by two or more spaces
         rows = [re.split(r"\s{2,}", line.strip()) for line in text.splitlines()]
@@ -261,11 +261,11 @@ def test_show_csv() -> None:
     header, rows = csv_rows(run(["show", "alexnet", "--format", "csv"]))
     assert header[:5] == ["layer", "type", "hyper", "output", "arithmetic"]
     assert [r[0] for r in rows] == ["conv1", "norm1", "pool1", "conv2", "norm2", "pool2", "conv3", "conv4", "conv5",
-                                    "pool5", "fc6", "drop6", "fc7", "drop7", "fc8", "prob", "total"]
+                                    "pool5", "fc6", "drop6", "fc7", "drop7", "fc8", "prob"]  # one record a layer: no total
     conv1 = dict(zip(header, rows[0]))
     assert conv1["output"] == "96×55×55" and conv1["params"] == "34944"  # plain integers, no separators
     assert conv1["arithmetic"] == "(227 − 11 + 2·0)/4 + 1 = 55 (H and W)"
-    assert dict(zip(header, rows[-1]))["params"] == "60965224"
+    assert sum(int(r[header.index("params")]) for r in rows) == 60_965_224
 
 
 def test_show_csv_has_every_per_gpu_figure() -> None:
@@ -299,5 +299,27 @@ def test_compare_markdown_and_csv() -> None:
         assert title in titles, title
     params = rows[titles.index("params")]
     assert params[1:4] == ["61,706", "60,965,224", "×988"]  # 60,965,224 / 61,706 = 987.99
-    c_header, c_rows = csv_rows(run(["compare", "lenet", "alexnet", "--format", "csv"]))
-    assert [r[0] for r in c_rows] == titles
+
+
+
+@pytest.mark.parametrize("path", golden_files("compare_*.csv"), ids=lambda p: p.name)
+def test_golden_compare_csv_is_one_record_a_network_with_show_totals(path: Path) -> None:
+    header, rows = csv_rows(path.read_text(encoding="utf-8"))
+    names = re.findall(r"compare_(\w+?)_(\w+)\.", path.name)[0]
+    shows = [json.loads((GOLDEN / f"show_{n}.json").read_text(encoding="utf-8")) for n in names]
+    assert header[:2] == ["network", "input"] and [r[0] for r in rows] == [show["name"] for show in shows]
+    for row, show in zip(rows, shows):
+        assert len(row) == len(header) and all(re.fullmatch(r"\d+", cell) for cell in row[2:])  # plain numbers, no × or ,
+        record = dict(zip(header, row))
+        assert record["input"] == "×".join(map(str, show["input"]))
+        for key, value in show["totals"].items():
+            assert int(record[key]) == value, key
+        assert int(record["layers"]) == len(show["layers"])
+
+
+def test_compare_csv_of_three_networks() -> None:
+    header, rows = csv_rows(run(["compare", "lenet", "lenet5-1998", "alexnet", "--format", "csv"]))
+    assert header == ["network", "input", "conv_layers", "pool_layers", "dense_layers", "conv_and_dense_layers", "layers",
+                      "params", "frozen_params", "macs", "flops", "connections", "activations", "neurons"]
+    assert [dict(zip(header, r))["frozen_params"] for r in rows] == ["0", "840", "0"]  # LeNet-1998's RBF codes
+    assert rows[2][:3] == ["AlexNet", "3×227×227", "5"]

@@ -196,3 +196,27 @@ def test_a_measured_peak_is_shown_beside_the_estimate_with_the_ratio() -> None:
     console.print(run_table(on_cuda))
     # 2,000,000 / 1,752,104 = 1.1415; 2,000,000 B / 2^20 = 1.9 MiB
     assert "; measured peak 2,000,000 B (1.9 MiB) on cuda:0 = 1.14× the estimate" in console.export_text()
+
+
+def test_redirected_run_is_quiet_on_stderr_and_separates_the_specs(tmp_path: Path) -> None:
+    """A real process with stdout and stderr to files (issue 11): stderr holds the device note alone (no
+    progress display, no blank lines, no torch warning such as 'Failed to initialize NumPy', which the
+    `torch` extra prevents by bringing numpy); stdout has a blank line before each spec after the first."""
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        proc = subprocess.run([sys.executable, "-m", "archcalc", "run", "lenet", "lenet5-1998", *FAST], stdout=stdout, stderr=stderr,
+                              cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, err.read_text()
+    assert err.read_text().splitlines() == [f"archcalc: running on the CPU: {tb.device_name('cpu')}"]
+    assert "NumPy" not in err.read_text() and "Warning" not in err.read_text()
+    lines = out.read_text().splitlines()
+    second = next(i for i, line in enumerate(lines) if line.startswith("LeNet-5 (1998)  input"))
+    assert lines[0].startswith("LeNet-5  input") and lines[second - 1] == "" and lines[second - 2].startswith("✓ every layer")
+
+
+def test_run_reads_a_spec_from_standard_input() -> None:
+    text = (Path(__file__).resolve().parent.parent / "specs" / "lenet.yaml").read_text(encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", "-", *FAST, "--format", "json"], input=text)
+    assert as_json(result)["name"] == "LeNet-5"
+    result = CliRunner().invoke(main, ["run", "-", "lenet", "-", *FAST], input=text)
+    assert result.exit_code == 2 and "'-' (standard input) is given more than once" in result.stderr

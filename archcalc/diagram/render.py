@@ -29,8 +29,8 @@ def output_format(out: Path) -> str:
     """The format named by the extension; anything else is a usage error that lists the formats."""
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        given = f"'{out.suffix}'" if out.suffix else "no extension"
-        raise ArchcalcError(f"--out {out}: {given} is not a format archcalc can write",
+        problem = f"'{out.suffix}' is not a format archcalc can write" if out.suffix else "the file name has no extension to name its format"
+        raise ArchcalcError(f"--out {out}: {problem}",
                             f"end the file name in one of {', '.join('.' + f for f in FORMATS)} (.dot needs no Graphviz)")
     return fmt
 

@@ -4,6 +4,7 @@ JSON from archcalc.serialize.
     show      show_table, whole (never cut a figure short)
     compare   compare_table
     plain     to_csv, to_markdown, compare_csv, compare_markdown (no rich)
+    terminal  print_whole: a table to stdout at its natural width, in a terminal too
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ import io
 
 from archcalc import text
 from archcalc.analysis import Analysis, Row, ValidInputs
-from archcalc.compare import Comparison, summary
+from archcalc.compare import Comparison, depth, summary
 from archcalc.figures import Figures
-from archcalc.serialize import GPU_FIGURES, DtypeMemory
+from archcalc.serialize import GPU_FIGURES, TOTALS, DtypeMemory
 from archcalc.text import dims, n
 
 CSV_COLUMNS = ("layer", "type", "hyper", "output", "arithmetic", "params", "frozen_params", "macs", "flops", "connections", "activations")
@@ -23,9 +23,8 @@ def to_csv(a: Analysis) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, *[f"gpu{g.gpu}_{k}" for g in a.gpu_totals for k in GPU_FIGURES]])
-    for r in a.rows:
+    for r in a.rows:  # one record a layer: the totals are the columns' sums (and in the JSON)
         writer.writerow([*_cells(r), *r.figures.values(), *[getattr(s, k) for s in r.gpus for k in GPU_FIGURES]])
-    writer.writerow(["total", "", "", "", "", *Figures.values(a.totals), *[getattr(g, k) for g in a.gpu_totals for k in GPU_FIGURES]])
     return out.getvalue()
 
 
@@ -62,12 +61,19 @@ def compare_rows(c: Comparison) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+COMPARE_COLUMNS = {"conv": "conv_layers", "pool": "pool_layers", "dense": "dense_layers", "weighted": "conv_and_dense_layers",
+                   "layers": "layers", **{key: key for key in TOTALS}}
+
+
 def compare_csv(c: Comparison) -> str:
+    """One record a network, plain numbers under one header: the figures of the summary (ratios are a
+    spreadsheet's to take). The stage alignment is in `--format json`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    header, rows = compare_rows(c)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(["network", "input", *COMPARE_COLUMNS.values()])
+    for a in c.networks:
+        figures = {**depth(a), **{key: getattr(a.totals, key) for key in TOTALS}}
+        writer.writerow([a.name, dims(a.input), *(figures[key] for key in COMPARE_COLUMNS)])
     return out.getvalue()
 
 

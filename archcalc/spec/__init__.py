@@ -1,6 +1,6 @@
 """Specs: find one (a path or a bundled name), read and validate it, with its blocks and claims.
 
-    locate    bundled_dir, bundled_names, resolve
+    locate    bundled_dir, bundled_names, resolve; '-' is standard input (STDIN)
     reader    parse_spec: YAML → Spec, every message with its file, line and layer
     blocks    reusable blocks and their $ arguments
     claims    the figures a paper states
@@ -8,24 +8,43 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from archcalc.errors import ArchcalcError
 from archcalc.limits import MAX_LAYERS
 from archcalc.spec.blocks import Instance
 from archcalc.spec.claims import Claims, LayerClaim, Stated
-from archcalc.spec.locate import bundled_dir, bundled_names, resolve
+from archcalc.spec.locate import STDIN, STDIN_LABEL, bundled_dir, bundled_names, resolve
 from archcalc.spec.reader import COMMON_KEYS, TOP_KEYS, LayerSpec, Spec, parse_spec
 
-__all__ = ["COMMON_KEYS", "TOP_KEYS", "Claims", "Instance", "LayerClaim", "LayerSpec", "Spec", "Stated", "bundled_dir", "bundled_names",
-           "load_spec", "parse_spec", "resolve"]
+__all__ = ["COMMON_KEYS", "STDIN", "STDIN_LABEL", "TOP_KEYS", "Claims", "Instance", "LayerClaim", "LayerSpec", "Spec", "Stated", "bundled_dir",
+           "bundled_names", "load_spec", "parse_spec", "read_spec_text", "resolve", "stdin_once"]
 
 
 def load_spec(arg: str | Path, max_layers: int = MAX_LAYERS) -> Spec:
+    """A spec from a path, a bundled name, or '-' (standard input, named <stdin> in messages)."""
+    return parse_spec(*read_spec_text(arg), max_layers)
+
+
+def read_spec_text(arg: str | Path) -> tuple[str, str]:
+    """(the spec's text, its name for messages): a file as given, a bundled spec by its path, '-' as <stdin>."""
+    if str(arg) == STDIN:
+        try:
+            return sys.stdin.buffer.read().decode("utf-8"), STDIN_LABEL
+        except (OSError, UnicodeDecodeError, AttributeError, ValueError) as exc:  # no stdin, a closed one, or not UTF-8
+            raise ArchcalcError(f"{STDIN_LABEL}: cannot read: {exc}") from None
     path = resolve(str(arg))
     label = str(arg) if Path(str(arg)).is_file() else str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8"), label
     except (OSError, UnicodeDecodeError) as exc:
         raise ArchcalcError(f"{label}: cannot read: {exc}") from None
-    return parse_spec(text, label, max_layers)
+
+
+def stdin_once(args: Iterable[str]) -> None:
+    """Standard input holds one spec: '-' may be given once among a command's specs."""
+    if sum(str(a) == STDIN for a in args) > 1:
+        raise ArchcalcError(f"'{STDIN}' (standard input) is given more than once",
+                            "standard input holds one spec: give '-' once, and the other specs as files or bundled names")

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from archcalc.errors import ArchcalcError
 
+STDIN = "-"  # a spec argument that means: read the spec from standard input
+STDIN_LABEL = "<stdin>"  # its name in messages: "<stdin>:3: layer 'conv1': ..."
+
 
 def bundled_dir() -> Path:
     """Bundled specs: inside the installed package (wheel), or the checkout's top-level specs/."""
