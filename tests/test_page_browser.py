@@ -2,8 +2,8 @@
 
 Marked `browser`; skipped, with the reason, where playwright or Chromium is missing (CI: pip install
 playwright; apt-get install chromium). ARCHCALC_CHROMIUM names another Chromium binary.
-Set ARCHCALC_SCREENSHOTS=docs to write the README's screenshots there (they go to a temporary
-folder otherwise: look at them either way).
+The README's screenshots are taken by docs/make_figures.py with the Screenshot.take these tests use
+(here into a temporary folder: look at them).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -236,18 +237,15 @@ def test_a_two_spec_comparison_page(visit: Any, pages: dict[str, Path]) -> None:
     assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv1"]
 
 
-def test_screenshots(visit: Any, pages: dict[str, Path], tmp_path: Path) -> None:
-    """The README's pictures: AlexNet with conv1 picked from the diagram, and LeNet-5 beside AlexNet."""
-    folder = Path(os.environ.get("ARCHCALC_SCREENSHOTS") or tmp_path)
-    v = visit(pages["alexnet"], width=1920, height=1200)
-    v.page.locator('#net-0 g.node[data-row="0"]').first.click()
-    v.page.evaluate("window.scrollTo(0, 0)")
-    v.page.screenshot(path=str(folder / "report-alexnet.png"))
-    w = visit(pages["lenet-vs-alexnet"], width=1920, height=1200)
-    w.page.screenshot(path=str(folder / "report-lenet-vs-alexnet.png"))
-    for name in ("report-alexnet.png", "report-lenet-vs-alexnet.png"):
-        data = (folder / name).read_bytes()
-        assert data.startswith(b"\x89PNG") and int.from_bytes(data[16:20], "big") == 1920
+def test_screenshots(visit: Any, figures_script: ModuleType, tmp_path: Path) -> None:
+    """The README's pictures, as docs/make_figures.py takes them: AlexNet with conv1 picked from the diagram, LeNet-5 beside AlexNet."""
+    for shot in figures_script.SCREENSHOTS:
+        page = tmp_path / f"{shot.out}.html"
+        cli(*shot.args(page))
+        v = visit(page, width=shot.width, height=shot.height)
+        (tmp_path / shot.out).write_bytes(data := shot.take(v.page))
+        assert data.startswith(b"\x89PNG") and int.from_bytes(data[16:20], "big") == 1920 and v.errors == []
+    assert figures_script.SCREENSHOTS[0].pick == 0 and v.page.title() == "LeNet-5 vs AlexNet"
 
 
 VOLUMES = '#net-0 .view[data-view="volumes"]'
