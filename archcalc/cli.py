@@ -274,10 +274,11 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     click.echo(f"wrote {out}", err=True)
 
 
-def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.ValidInputs, ...]], batch: int, dtype: str) -> str:
+def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.ValidInputs, ...]], batch: int, dtype: str,
+              dot_text: bool = False) -> str:
     from archcalc.page import build_page  # graphviz only for the page's diagram
 
-    return build_page(analyses, valids, [(dtype, memory(a.rows, batch, dtype_bytes(dtype))) for a in analyses])
+    return build_page(analyses, valids, [(dtype, memory(a.rows, batch, dtype_bytes(dtype))) for a in analyses], dot_text)
 
 
 @main.command()

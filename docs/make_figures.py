@@ -1,21 +1,29 @@
-"""Regenerate every picture in docs/ with `archcalc diagram`, and the list of their sources.
+"""Regenerate every picture in docs/: the diagrams with `archcalc diagram`, the report page's
+screenshots with `archcalc report` and headless Chromium; and the list of their sources.
 
-    python docs/make_figures.py            # from the repository root; needs Graphviz's dot and rsvg-convert
+    python docs/make_figures.py            # from the repository root; needs Graphviz's dot, rsvg-convert,
+                                           # and for the screenshots playwright (pip) and Chromium (apt)
 
 Each picture is written by the command shown beside it in docs/figures.txt, with that command's
-source digest: the DOT text Graphviz draws from, or the SVG archcalc draws itself. PNG bytes
-differ between Graphviz and librsvg versions, their sources do not (nor need Graphviz to compute:
-a slide's layout is chosen by measuring, so its unfitted source stands for it): tests/test_docs_figures.py
-recomputes every source and fails when docs/ is stale. Then rerun this script.
+source digest: the DOT text Graphviz draws from, or the SVG archcalc draws itself; for a screenshot,
+the page's HTML with each Graphviz view as its DOT text, and how the browser was set and what was
+clicked. PNG bytes differ between Graphviz, librsvg and Chromium versions, their sources do not (nor
+need Graphviz or a browser to compute: a slide's layout is chosen by measuring, so its unfitted source
+stands for it): tests/test_docs_figures.py recomputes every source and fails when docs/ is stale.
+Then rerun this script. The browser tests take their screenshots with the same Screenshot.take.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -31,6 +39,10 @@ class Figure:
     @property
     def args(self) -> list[str]:
         return [*self.specs, *self.options, "--out", f"docs/{self.out}"]
+
+    @property
+    def command(self) -> str:
+        return f"archcalc diagram {' '.join(self.args)}"
 
     def source(self) -> str:
         """What the picture is drawn from: DOT text, or the volumes SVG (the command's own code path)."""
@@ -64,20 +76,89 @@ FIGURES = (
 )
 
 
+@dataclass(frozen=True)
+class Screenshot:
+    """The top of `archcalc report`'s page in headless Chromium, light colour scheme, `pick`'s node clicked first."""
+
+    out: str
+    specs: tuple[str, ...]
+    pick: int | None = None  # a layer of the first network, by its place in the spec: its node in the diagram is clicked
+    width: int = 1920
+    height: int = 1200
+
+    def args(self, page: Path) -> list[str]:
+        return ["report", *self.specs, "--out", str(page)]
+
+    @property
+    def browsing(self) -> str:
+        picked = "" if self.pick is None else f", the node of layer {self.pick} clicked"
+        return f"Chromium at {self.width}×{self.height} px, light{picked}, the top of the page"
+
+    @property
+    def command(self) -> str:
+        return f"archcalc report {' '.join(self.specs)} --out PAGE.html; {self.browsing}"
+
+    def source(self) -> str:
+        """The page's HTML (deterministic: no dates, no random ids), each Graphviz view as the DOT text it is drawn from."""
+        from archcalc.cli import html_page, load
+
+        analyses = [load(s, None)[1] for s in self.specs]
+        return html_page(analyses, [() for _ in analyses], 1, "float32", dot_text=True) + f"<!-- {self.browsing} -->\n"
+
+    def take(self, page: Any) -> bytes:
+        """The PNG, from a playwright page that has opened the report at width × height in the light scheme."""
+        page.wait_for_selector("table.data tbody tr")  # the page's script has built its tables
+        if self.pick is not None:
+            page.locator(f'#net-0 g.node[data-row="{self.pick}"]').first.click()
+        page.evaluate("window.scrollTo(0, 0)")
+        png: bytes = page.screenshot()
+        return png
+
+
+SCREENSHOTS = (
+    Screenshot("report-alexnet.png", ("alexnet",), pick=0),  # conv1
+    Screenshot("report-lenet-vs-alexnet.png", ("lenet", "alexnet")),
+)
+PICTURES: tuple[Figure | Screenshot, ...] = (*FIGURES, *SCREENSHOTS)
+
+
+def shoot(shots: tuple[Screenshot, ...]) -> None:
+    """Each screenshot: its page written by `archcalc report` in a temporary folder, opened in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from archcalc.atomic import write_atomic
+
+    chromium = os.environ.get("ARCHCALC_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise SystemExit("make_figures.py: no Chromium on the PATH for the screenshots (apt-get install chromium, or set ARCHCALC_CHROMIUM)")
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True)
+        for shot in shots:
+            page = Path(folder) / "page.html"
+            subprocess.run([sys.executable, "-m", "archcalc", *shot.args(page)], cwd=ROOT, check=True)
+            context = browser.new_context(viewport={"width": shot.width, "height": shot.height}, color_scheme="light")
+            tab = context.new_page()
+            tab.goto(page.as_uri())
+            write_atomic(DOCS / shot.out, shot.take(tab), DOCS)
+            context.close()
+        browser.close()
+
+
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def manifest_lines() -> list[str]:
-    return [f"{digest(f.source())}  {f.out}  archcalc diagram {' '.join(f.args)}" for f in FIGURES]
+    return [f"{digest(p.source())}  {p.out}  {p.command}" for p in PICTURES]
 
 
 def main() -> int:
     for f in FIGURES:
         subprocess.run([sys.executable, "-m", "archcalc", "diagram", *f.args], cwd=ROOT, check=True)
-    MANIFEST.write_text("# sha256 of each picture's source (DOT or SVG)  file  the command that drew it\n"
+    shoot(SCREENSHOTS)
+    MANIFEST.write_text("# sha256 of each picture's source (DOT, SVG, or the page's HTML)  file  the command that drew it\n"
                         + "\n".join(manifest_lines()) + "\n", encoding="utf-8")
-    print(f"wrote {len(FIGURES)} pictures and {MANIFEST.relative_to(ROOT)}", file=sys.stderr)
+    print(f"wrote {len(PICTURES)} pictures and {MANIFEST.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
 

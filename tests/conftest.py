@@ -1,8 +1,16 @@
-"""Shared pytest options: --update-golden rewrites the golden files (review them in the diff)."""
+"""Shared pytest options and fixtures: --update-golden rewrites the golden files (review them in the diff);
+`figures_script` is docs/make_figures.py, which says how each picture in docs/ is made."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -13,3 +21,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def figures_script() -> ModuleType:
+    """docs/make_figures.py as a module (it is a script, not part of the package)."""
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "docs" / "make_figures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_figures"] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module

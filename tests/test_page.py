@@ -119,17 +119,42 @@ def test_clean_svg_keeps_only_drawing() -> None:
     clean = clean_svg(svg, [a], [0])
     for gone in ("script", "alert", "foreignObject", "example.com", "href", "style", "onload", "<a", "<image", "n0_0_c1"):
         assert gone not in clean, gone
-    assert '<g id="node1" class="node" data-net="0" data-row="0" tabindex="0" role="button"><title>conv1</title>' in clean  # row 0 of LeNet
+    assert '<g class="node" data-net="0" data-row="0" tabindex="0" role="button"><title>conv1</title>' in clean  # row 0 of LeNet
     assert '<polygon points="0,0 1,1" fill="red" />' in clean
+
+
+def linked_nodes(view: str) -> list[tuple[str, str, str]]:
+    """(net, row, title) of each node in one view's markup."""
+    return re.findall(r'data-net="(\d+)" data-row="(\d+)" tabindex="0" role="button">\s*<title>([^<]*)</title>', view)
+
+
+def views_of(page: str) -> dict[tuple[str, str], str]:
+    """Each view's markup by (network, view name)."""
+    found = re.findall(r'<div class="view" data-net="(\w+)" data-view="(\w+)" [^>]*>(.*?)</div>\n', page, re.DOTALL)
+    return {(net, name): markup for net, name, markup in found}
 
 
 @needs_dot
 def test_nodes_are_linked_to_their_rows(tmp_path: Path) -> None:
     page = report(tmp_path, "alexnet")
-    linked = re.findall(r'data-net="(\d+)" data-row="(\d+)" tabindex="0" role="button">\s*<title>([^<]*)</title>', page)
+    views = views_of(page)
+    assert list(views) == [("0", "graph"), ("0", "volumes")]
     names = [lay["name"] for lay in facts_of(page)["networks"][0]["layers"]]
-    assert len(linked) == 30  # 16 layers: conv1 to drop7 one node per GPU, fc8 and prob whole (the input node links to no row)
-    assert all(names[int(i)] == title and k == "0" for k, i, title in linked)
+    graph, volumes = linked_nodes(views["0", "graph"]), linked_nodes(views["0", "volumes"])
+    assert len(graph) == 30  # 16 layers: conv1 to drop7 one node per GPU, fc8 and prob whole (the input node links to no row)
+    # the paper's figure: one volume per GPU for conv1 to fc7 (10 of them), fc8 whole; LRN, dropout and softmax are
+    # written under the volume before them, and the input is no row
+    assert [title for _, _, title in volumes] == [name for name in ("conv1", "pool1", "conv2", "pool2", "conv3", "conv4", "conv5",
+                                                                    "pool5", "fc6", "fc7") for _ in range(2)] + ["fc8"]
+    assert all(names[int(i)] == title and k == "0" for k, i, title in graph + volumes)
+
+
+def test_a_volumes_view_for_a_chain_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The paper's figure where --style volumes draws one (a chain), not for a network with merges; it needs no Graphviz."""
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    assert list(views_of(report(tmp_path, "lenet", "resnet18", "vgg16"))) == [("0", "volumes"), ("2", "volumes")]
+    page = report(tmp_path, "resnet18")
+    assert views_of(page) == {} and len(facts_of(page)["diagram_notes"]) == 1  # dot's note, and no error about merges
 
 
 @needs_dot
@@ -146,7 +171,8 @@ def test_without_dot_the_page_says_so_and_keeps_the_tables(tmp_path: Path, monke
     assert doc["diagram_notes"] == ["no diagram: Graphviz's 'dot' program is not on the PATH; install Graphviz (Debian/Ubuntu: sudo apt-get "
                                     "install graphviz; macOS: brew install graphviz; conda: conda install -c conda-forge graphviz) and run "
                                     "the command again"]
-    assert "<svg" not in page and len(doc["networks"][0]["layers"]) == 16
+    assert len(doc["networks"][0]["layers"]) == 16
+    assert list(views_of(page)) == [("0", "volumes")]  # archcalc draws the paper's figure itself; no Graphviz picture
 
 
 def spec_error(args: list[str]) -> tuple[int, str]:

@@ -2,8 +2,8 @@
 
 Marked `browser`; skipped, with the reason, where playwright or Chromium is missing (CI: pip install
 playwright; apt-get install chromium). ARCHCALC_CHROMIUM names another Chromium binary.
-Set ARCHCALC_SCREENSHOTS=docs to write the README's screenshots there (they go to a temporary
-folder otherwise: look at them either way).
+The README's screenshots are taken by docs/make_figures.py with the Screenshot.take these tests use
+(here into a temporary folder: look at them).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -38,7 +39,8 @@ def cli(*args: str) -> str:
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("pages")
-    made = {"alexnet": ["alexnet"], "alexnet224": ["alexnet", "--input", "224"], "lenet-vs-alexnet": ["lenet", "alexnet"]}
+    made = {"alexnet": ["alexnet"], "alexnet224": ["alexnet", "--input", "224"], "lenet-vs-alexnet": ["lenet", "alexnet"],
+            "resnet18": ["resnet18"]}
     for name, args in made.items():
         cli("report", *args, "--out", str(folder / f"{name}.html"))
     return {name: folder / f"{name}.html" for name in made}
@@ -100,7 +102,7 @@ def test_loads_with_no_console_errors_and_no_network(visit: Any, pages: dict[str
         v = visit(pages[name])
         assert v.errors == []
         assert v.requests == [pages[name].as_uri()]  # the file itself, and nothing else: no CDN, no font, no favicon
-        assert v.page.title() in ("AlexNet", "LeNet-5 vs AlexNet")
+        assert v.page.title() in ("AlexNet", "LeNet-5 vs AlexNet", "ResNet-18")
 
 
 def test_one_row_per_layer_with_the_figures_of_show_json(visit: Any, pages: dict[str, Path]) -> None:
@@ -138,11 +140,11 @@ def test_clicking_conv1s_node_highlights_its_row_and_shows_its_arithmetic(visit:
     v = visit(pages["alexnet"])
     v.page.locator('#net-0 g.node[data-row="0"]').first.click()
     assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv1"]
-    assert v.page.locator('#net-0 g.node.selected').count() == 2  # conv1 on GPU 0 and on GPU 1
+    assert v.page.locator('#net-0 .view[data-view="graph"] g.node.selected').count() == 2  # conv1 on GPU 0 and on GPU 1
     detail = v.page.locator("#net-0 .detail")
     assert "(227 − 11 + 2·0)/4 + 1 = 55" in (detail.text_content() or "") and detail.is_visible()
     v.page.locator('#net-0 tbody tr[data-layer="conv2"]').click()  # and the other way: a row lights its nodes
-    assert v.page.eval_on_selector_all("#net-0 g.node.selected", "gs => gs.map(g => g.dataset.row)") == ["3", "3"]
+    assert v.page.eval_on_selector_all('#net-0 .view[data-view="graph"] g.node.selected', "gs => gs.map(g => g.dataset.row)") == ["3", "3"]
     assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv2"]
     v.page.locator('#net-0 g.node[data-row="10"]').first.hover()  # fc6
     assert v.texts("#net-0 tbody tr.hover td:first-child") == ["fc6"]
@@ -227,54 +229,66 @@ def test_a_two_spec_comparison_page(visit: Any, pages: dict[str, Path]) -> None:
     assert [len(layer_rows(v, k)) for k in (0, 1)] == [len(n["layers"]) for n in compared["networks"]]
     assert v.texts("section.network h2") == ["LeNet-5", "AlexNet"]
     assert v.page.locator("#comparison svg.diagram").count() == 1  # side by side; and each network's own picture
-    assert v.page.locator("section.network svg.diagram").count() == 2
+    assert v.page.locator('section.network .view[data-view="graph"] svg.diagram').count() == 2
+    assert v.page.locator('section.network .view[data-view="volumes"] svg.diagram').count() == 2  # both are chains
     v.page.locator("#comparison td.link", has_text="conv + relu 11×11/4, 96 →").click()  # a stage leads to its row
     assert v.texts("#net-1 tbody tr.selected td:first-child") == ["conv1"]
     v.page.locator('#comparison g.node[data-net="0"][data-row="0"]').click()  # LeNet's conv1 in the side-by-side picture
     assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv1"]
 
 
-def test_screenshots(visit: Any, pages: dict[str, Path], tmp_path: Path) -> None:
-    """The README's pictures: AlexNet with conv1 picked from the diagram, and LeNet-5 beside AlexNet."""
-    folder = Path(os.environ.get("ARCHCALC_SCREENSHOTS") or tmp_path)
-    v = visit(pages["alexnet"], width=1920, height=1200)
-    v.page.locator('#net-0 g.node[data-row="0"]').first.click()
-    v.page.evaluate("window.scrollTo(0, 0)")
-    v.page.screenshot(path=str(folder / "report-alexnet.png"))
-    w = visit(pages["lenet-vs-alexnet"], width=1920, height=1200)
-    w.page.screenshot(path=str(folder / "report-lenet-vs-alexnet.png"))
-    for name in ("report-alexnet.png", "report-lenet-vs-alexnet.png"):
-        data = (folder / name).read_bytes()
-        assert data.startswith(b"\x89PNG") and int.from_bytes(data[16:20], "big") == 1920
+def test_screenshots(visit: Any, figures_script: ModuleType, tmp_path: Path) -> None:
+    """The README's pictures, as docs/make_figures.py takes them: AlexNet with conv1 picked from the diagram, LeNet-5 beside AlexNet."""
+    for shot in figures_script.SCREENSHOTS:
+        page = tmp_path / f"{shot.out}.html"
+        cli(*shot.args(page))
+        v = visit(page, width=shot.width, height=shot.height)
+        (tmp_path / shot.out).write_bytes(data := shot.take(v.page))
+        assert data.startswith(b"\x89PNG") and int.from_bytes(data[16:20], "big") == 1920 and v.errors == []
+    assert figures_script.SCREENSHOTS[0].pick == 0 and v.page.title() == "LeNet-5 vs AlexNet"
 
 
-def test_a_second_view_has_a_switch_and_links_too(visit: Any, tmp_path: Path) -> None:
-    """Room for a second picture of a network (the paper's volumes): a switch between views, and its nodes linked alike."""
-    from archcalc.analysis import analyse
-    from archcalc.graph import build_graph
-    from archcalc.memory import dtype_bytes, memory
-    from archcalc.page import View, graph_views, render_page
-    from archcalc.page.facts import page_facts
-    from archcalc.spec import load_spec
+VOLUMES = '#net-0 .view[data-view="volumes"]'
 
-    a = analyse(build_graph(load_spec("lenet")))
-    [graph], notes = graph_views([a])
-    second = View("0", "volumes", "volumes", graph.svg)
-    page = render_page(page_facts([a], [()], [("float32", memory(a.rows, 1, dtype_bytes("float32")))], None, notes), [graph, second])
-    path = tmp_path / "two-views.html"
-    path.write_text(page, encoding="utf-8")
-    v = visit(path)
-    assert v.errors == []
+
+def test_alexnet_has_the_volumes_view_beside_the_graph(visit: Any, pages: dict[str, Path]) -> None:
+    """The paper's figure as a second view: a switch between the two, the volumes at the panel's whole width."""
+    v = visit(pages["alexnet"])
     switch = v.page.locator("#net-0 .view-switch button")
-    assert switch.all_text_contents() == ["layer graph", "volumes"]
+    assert switch.all_text_contents() == ["layer graph", "volumes, as the papers draw it"]
     views = v.page.locator("#net-0 .view")
+    assert [views.nth(i).get_attribute("data-view") for i in range(views.count())] == ["graph", "volumes"]
     assert [views.nth(i).is_visible() for i in range(2)] == [True, False]
     switch.nth(1).click()
-    assert [views.nth(i).is_visible() for i in range(2)] == [False, True]
-    assert switch.nth(1).get_attribute("aria-pressed") == "true"
-    views.nth(1).locator('g.node[data-row="2"]').click()  # LeNet's conv2
-    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv2"]
-    assert v.page.locator("#net-0 g.node.selected").count() == 2  # the layer in both views
+    assert [views.nth(i).is_visible() for i in range(2)] == [False, True] and switch.nth(1).get_attribute("aria-pressed") == "true"
+    figure = v.page.locator(f"{VOLUMES} svg.diagram").bounding_box()
+    table = v.page.locator("#net-0 .tables").bounding_box()
+    assert figure is not None and table is not None
+    assert figure["width"] > 1400 and table["y"] > figure["y"] + figure["height"] - 1  # wide, the table below it (1600 px viewport)
+    assert v.page.locator(f"{VOLUMES} text", has_text="55×55×48").count() == 2  # conv1's label on each GPU, drawn by the browser
+    assert v.errors == []
+
+
+def test_clicking_conv1s_volume_selects_its_row(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["alexnet"])
+    v.page.locator("#net-0 .view-switch button").nth(1).click()
+    v.page.locator(f'{VOLUMES} g.node[data-row="0"]').first.click()  # conv1's volume on GPU 0
+    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv1"]
+    assert "(227 − 11 + 2·0)/4 + 1 = 55" in (v.page.locator("#net-0 .detail").text_content() or "")
+    assert v.page.locator(f"{VOLUMES} g.node.selected").count() == 2  # conv1's volume in both GPUs' streams
+    assert v.page.locator('#net-0 .view[data-view="graph"] g.node.selected').count() == 2  # and its nodes in the hidden graph
+    v.page.locator('#net-0 tbody tr[data-layer="fc8"]').click()  # a row lights its volume: fc8 runs whole, one bar
+    assert v.page.eval_on_selector_all(f"{VOLUMES} g.node.selected", "gs => gs.map(g => g.dataset.row)") == ["14"]
+    v.page.locator('#net-0 tbody tr[data-layer="norm1"]').click()  # LRN is written under conv1's volume: no volume of its own
+    assert v.page.locator(f"{VOLUMES} g.node.selected").count() == 0
+
+
+def test_resnet18_has_only_the_graphviz_view(visit: Any, pages: dict[str, Path]) -> None:
+    """--style volumes refuses a graph with merges: the page has the layer graph alone, and says nothing of it."""
+    v = visit(pages["resnet18"])
+    assert [e.get_attribute("data-view") for e in v.page.locator("#net-0 .view").all()] == ["graph"]
+    assert v.page.locator(".view-switch").count() == 0 and v.page.locator("#net-0 .diagram .note").count() == 0
+    assert v.page.locator("#net-0 svg.diagram").is_visible() and v.errors == []
 
 
 def test_the_harness_would_see_a_request(visit: Any, pages: dict[str, Path], tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 from archcalc import diagram
 from archcalc.analysis import Analysis, analyse
 from archcalc.cli import main
-from archcalc.diagram.scene import Line, Polygon
+from archcalc.diagram.scene import Group, Line, Polygon
 from archcalc.diagram.volumes import stages
 from archcalc.graph import build_graph
 from archcalc.spec import load_spec
@@ -72,8 +72,20 @@ def test_no_text_overlaps_and_all_is_on_the_canvas(name: str) -> None:
         assert a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2], (a, b)
     for left, right, top, bottom in boxes:
         assert left >= 0 and right <= scene.width and top >= 0 and bottom <= scene.height
-    points = [p for i in scene.items if isinstance(i, Polygon) for p in i.points]
+    points = [p for i in scene.drawn if isinstance(i, Polygon) for p in i.points]
     assert all(0 <= x <= scene.width and 0 <= y <= scene.height for x, y in points)
+
+
+def test_each_layers_volume_is_a_group_with_its_node_id() -> None:
+    """The report page links a volume to its layer's row by the group's id (picture.node_id: network, row, name, GPU)."""
+    scene = diagram.to_volumes(net("alexnet"))
+    groups = [i for i in scene.items if isinstance(i, Group)]
+    assert [g.id for g in groups[:4]] == ["n0_0_conv1_g0", "n0_0_conv1_g1", "n0_2_pool1_g0", "n0_2_pool1_g1"]
+    assert len(groups) == 21 and groups[-1].id == "n0_14_fc8" and all(len(g.items) == 3 for g in groups)  # three faces each
+    root = ET.fromstring(diagram.to_svg(scene))
+    drawn = root.findall(f"{SVG}g[@class='node']")
+    assert [g.get("id") for g in drawn] == [g.id for g in groups]
+    assert drawn[0].findtext(f"{SVG}title") == "conv1, GPU 0: 55×55×48" and len(drawn[0].findall(f"{SVG}polygon")) == 3
 
 
 def test_legend_states_the_scale() -> None:

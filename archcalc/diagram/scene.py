@@ -70,7 +70,17 @@ class Text:
         return left, left + w, self.at[1] - 0.8 * self.size, self.at[1] + 0.25 * self.size
 
 
-Item = Polygon | Line | Text
+@dataclass(frozen=True)
+class Group:
+    """Shapes that draw one thing a reader can point at (a layer's volume): an SVG group with an id
+    (picture.node_id's, which the report page links to the layer's row) and a title (its tooltip)."""
+
+    id: str
+    title: str
+    items: tuple[Polygon, ...]
+
+
+Item = Polygon | Line | Text | Group
 
 
 @dataclass(frozen=True)
@@ -84,12 +94,20 @@ class Scene:
     def texts(self) -> tuple[Text, ...]:
         return tuple(i for i in self.items if isinstance(i, Text))
 
+    @property
+    def drawn(self) -> tuple[Polygon | Line | Text, ...]:
+        """Every shape, a group's in its place."""
+        return tuple(j for i in self.items for j in (i.items if isinstance(i, Group) else (i,)))
+
 
 def _n(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
 def _svg_item(item: Item) -> str:
+    if isinstance(item, Group):
+        inner = "".join(_svg_item(i) for i in item.items)
+        return f'<g class="node" id={quoteattr(item.id)}><title>{escape(item.title)}</title>{inner}</g>'
     if isinstance(item, Polygon):
         pts = " ".join(f"{_n(x)},{_n(y)}" for x, y in item.points)
         return f'<polygon points="{pts}" fill="{item.fill}" stroke="{item.stroke}" stroke-width="{_n(item.width)}" stroke-linejoin="round"/>'

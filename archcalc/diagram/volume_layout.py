@@ -17,8 +17,8 @@ from dataclasses import dataclass, replace
 
 from archcalc.analysis import Analysis
 from archcalc.diagram.folded import stage_parts
-from archcalc.diagram.picture import STYLES
-from archcalc.diagram.scene import Item, Line, Point, Polygon, Scene, Text, text_width
+from archcalc.diagram.picture import STYLES, node_id
+from archcalc.diagram.scene import Group, Item, Line, Point, Polygon, Scene, Text, text_width
 from archcalc.diagram.volumes import Stage, shape_text
 from archcalc.text import human, hwc, n
 from archcalc.values import Shape
@@ -181,8 +181,8 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1) -> Scene:
         solids.append(placed)
         cursor = left + width
         right = max(right, cursor)
-    boxes: list[Item] = [f for stage, placed in zip(stages, solids) for s in placed.values()
-                         for f in faces(s, STYLES.get(stage.category, STYLES["reshape"])["fillcolor"])]
+    rows = {row.name: i for i, row in enumerate(a.rows)}
+    boxes = [v for stage, placed in zip(stages, solids) for g, s in placed.items() for v in _volume(stage, g, s, rows)]
     links = _links(stages, solids, {i for i in range(1, len(stages)) if band_of[i] != band_of[i - 1]})
     legend = _legend(streams)
     bottom = centre(len(runs) - 1, streams - 1) + down + 16 + LINE * lines + 10
@@ -192,6 +192,17 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1) -> Scene:
              *_place([Text((0, 0), t, LABEL, fill="#444444") for t in legend], MARGIN, bottom + LINE, "start")]
     height = bottom + LINE * (len(legend) + 1) + MARGIN / 2
     return Scene(width, height, f"{a.name}: volumes", (*boxes, *links, *texts))
+
+
+def _volume(stage: Stage, stream: int | None, solid: Solid, rows: dict[str, int]) -> list[Item]:
+    """A volume's faces; a layer's as one group with its node id (the page links it to the layer's row)."""
+    drawn = faces(solid, STYLES.get(stage.category, STYLES["reshape"])["fillcolor"])
+    if stage.category in ("input", "block") or stage.name not in rows:
+        return list(drawn)
+    shape = stage.shapes[0 if stream is None else stream]
+    where = "" if stream is None else f", GPU {stream}"
+    title = f"{stage.name}{where}: {shape_text(shape)}" if shape is not None else stage.name
+    return [Group(node_id(0, rows[stage.name], stage.name, stream), title, tuple(drawn))]
 
 
 def fitted(a: Analysis, stages: list[Stage], ratio: float) -> Scene:

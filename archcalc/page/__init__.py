@@ -1,5 +1,6 @@
 """`archcalc report`: one self-contained HTML page per network (or per comparison), built from the
-facts of `show --format json` (facts.py), with the Graphviz picture inline (svg.py).
+facts of `show --format json` (facts.py), with the Graphviz picture inline (svg.py) and, for a
+chain, the paper-style volumes figure as a second view of it.
 
 The page makes no network request: its style, script, data and pictures are inside it, and its
 Content-Security-Policy forbids loading anything else. Spec text reaches it as JSON in a data
@@ -48,16 +49,19 @@ def page_folder(out: Path) -> Path:
     return check_folder(out, "alexnet.html")
 
 
-def build_page(analyses: Sequence[Analysis], valids: Sequence[tuple[ValidInputs, ...]], mems: Sequence[DtypeMemory]) -> str:
-    """The page for one network, or for several (their comparison first, then each network's section)."""
+def build_page(analyses: Sequence[Analysis], valids: Sequence[tuple[ValidInputs, ...]], mems: Sequence[DtypeMemory],
+               dot_text: bool = False) -> str:
+    """The page for one network, or for several (their comparison first, then each network's section).
+    `dot_text`: each Graphviz view as the DOT text dot would draw it from, not dot's SVG (which differs
+    between Graphviz versions): the page's source, as docs/make_figures.py records it, needing no Graphviz."""
     from archcalc.compare import compare
 
     comparison = compare(list(analyses)) if len(analyses) > 1 else None
-    views, notes = graph_views(analyses)
-    return render_page(page_facts(analyses, valids, mems, comparison, notes), views)
+    views, notes = graph_views(analyses, dot_text)
+    return render_page(page_facts(analyses, valids, mems, comparison, notes), [*views, *volume_views(analyses)])
 
 
-def graph_views(analyses: Sequence[Analysis]) -> tuple[list[View], list[str]]:
+def graph_views(analyses: Sequence[Analysis], dot_text: bool = False) -> tuple[list[View], list[str]]:
     """The Graphviz picture of each network, and side by side for several; or, without dot, a note why there is none."""
     import graphviz
 
@@ -70,14 +74,26 @@ def graph_views(analyses: Sequence[Analysis]) -> tuple[list[View], list[str]]:
     views = []
     try:
         for net, nets, drawn in pictures:
-            svg = to_digraph(drawn).pipe(format="svg")
-            views.append(View(net, "graph", "layer graph", clean_svg(svg, analyses, nets)))
+            dot = to_digraph(drawn)
+            svg = html.escape(dot.source) if dot_text else clean_svg(dot.pipe(format="svg"), analyses, nets)
+            views.append(View(net, "graph", "layer graph", svg))
     except graphviz.ExecutableNotFound:
         return [], [NO_DOT]
     except graphviz.CalledProcessError as exc:
         stderr = exc.stderr.decode(errors="replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
         return [], [f"no diagram: Graphviz's dot failed (exit {exc.returncode}): {stderr or 'no message'}"]
     return views, []
+
+
+def volume_views(analyses: Sequence[Analysis]) -> list[View]:
+    """The paper's figure (diagram --style volumes) of each network that is a chain (LeNet, AlexNet, VGG);
+    none for one with merges (ResNet, GoogLeNet), which that style refuses: its Graphviz view stands alone."""
+    from archcalc.diagram import to_svg, to_volumes
+    from archcalc.diagram.volumes import chain_break
+    from archcalc.page.svg import clean_svg
+
+    return [View(str(k), "volumes", "volumes, as the papers draw it", clean_svg(to_svg(to_volumes(a)).encode("utf-8"), analyses, [k]))
+            for k, a in enumerate(analyses) if chain_break(a.rows) is None]
 
 
 def render_page(facts: dict[str, Any], views: Sequence[View]) -> str:

@@ -4,7 +4,9 @@ Graphviz writes an SVG from labels archcalc escaped; the page still keeps only w
 (shapes, text, groups) with their geometry and paint attributes, so no spec text can become
 markup, a link or a script. Each node's group gets `data-net` and `data-row` (which network,
 which layer in the spec's order), read back from the node ids picture.node_id made
-('n0_3_conv2_g1'), and a focusable role, so the page links nodes and rows.
+('n0_3_conv2_g1'), and a focusable role, so the page links nodes and rows. Graphviz writes a
+node's id as its group's title; the volumes figure (scene.Group) as the group's id. Groups lose
+their ids ('node1', 'n0_0_conv1_g0'): several pictures on one page would repeat them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ ELEMENTS = {"svg", "g", "polygon", "polyline", "path", "ellipse", "circle", "rec
             "linearGradient", "radialGradient", "stop"}
 ATTRIBUTES = {"id", "class", "transform", "viewBox", "points", "d", "cx", "cy", "rx", "ry", "r", "x", "y", "x1", "y1", "x2", "y2",
               "width", "height", "fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-opacity", "fill-opacity", "opacity",
+              "stroke-linejoin", "paint-order",
               "font-family", "font-size", "font-weight", "font-style", "text-anchor", "text-decoration", "baseline-shift",
               "offset", "stop-color", "stop-opacity", "gradientUnits", "gradientTransform", "fx", "fy"}
 NODE_ID = re.compile(r"n(\d+)_(\d+)_")
@@ -56,7 +59,7 @@ def _keep_drawing(element: ET.Element) -> None:
 def _link(g: ET.Element, analyses: Sequence[Analysis], nets: Sequence[int]) -> None:
     """A node's group: which layer it draws, a title with the layer's name, focusable; other groups lose their titles."""
     title = g.find(f"{{{SVG_NS}}}title")
-    match = NODE_ID.match(title.text or "") if title is not None else None
+    match = NODE_ID.match(g.attrib.pop("id", "")) or (NODE_ID.match(title.text or "") if title is not None else None)
     if title is not None:
         g.remove(title)  # the DOT ids ('n0_3_conv2') mean nothing to a reader
     if g.get("class") != "node" or match is None:

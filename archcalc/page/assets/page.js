@@ -137,10 +137,9 @@
   function diagram(netKey) {
     const views = Array.from(document.querySelectorAll(`#views > .view[data-net="${netKey}"]`));
     const box = el("section", {cls: "diagram", "aria-label": "diagram"});
-    if (!views.length) {
-      for (const note of facts.diagram_notes) box.append(el("p", {cls: "note", text: note}));
-      return box;
-    }
+    // without Graphviz: why there is no layer graph (the volumes view, drawn by archcalc, may still be there)
+    for (const note of facts.diagram_notes) box.append(el("p", {cls: "note", text: note}));
+    if (!views.length) return box;
     if (views.length > 1) {
       const bar = el("div", {cls: "view-switch controls", role: "group", "aria-label": "diagram view"});
       views.forEach((view, i) => {
