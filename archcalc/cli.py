@@ -6,6 +6,7 @@ else; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
 import gc
 import re
 import sys
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archcalc import analysis, jsontext, serialize
+from archcalc import analysis, jsontext, serialize, terminal
 from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
@@ -28,6 +29,27 @@ FORMATS = click.Choice(["table", "json", "csv", "markdown"])
 
 
 class Archcalc(click.Group):
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """click's main, with every way a run can end said in archcalc's words: a usage error as
+        'archcalc: error: ...' (exit 2), Ctrl-C in one line (exit 130), a failed write of stdout once (exit 1)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        terminal.prepare_streams()
+        try:
+            code = super().main(args, prog_name or "archcalc", complete_var, False, **extra)
+        except SystemExit as exc:
+            code = exc.code
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()  # `archcalc` alone: the help
+            code = exc.exit_code
+        except click.ClickException as exc:
+            code = usage_error(exc)
+        except click.Abort:  # Ctrl-C while click read the command line
+            code = terminal.interrupted()
+        failed = terminal.finish_output()
+        sys.exit(code if code else failed or 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         # a command makes many objects that live to its end and few cycles: without the cyclic
         # collector's repeated passes over them its cost per layer stays flat (benchmarks/README.md)
@@ -35,14 +57,35 @@ class Archcalc(click.Group):
         gc.disable()
         try:
             return super().invoke(ctx)
+        except terminal.WriteError as exc:
+            terminal.silence_stdout()
+            if exc.errno != errno.EPIPE:  # a reader that went away (| head) wanted no more: nothing to say
+                terminal.say_error(exc.message, exc.hint)
+            ctx.exit(1)
         except ArchcalcError as exc:
-            click.echo(f"archcalc: error: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"  hint: {exc.hint}", err=True)
+            terminal.say_error(exc.message, exc.hint)
             ctx.exit(2)
+        except KeyboardInterrupt:
+            ctx.exit(terminal.interrupted())
         finally:
             if collecting:
                 gc.enable()
+
+
+def usage_error(exc: click.ClickException) -> int:
+    """click's usage errors as every other error: 'archcalc: error: ...' and a hint, exit 2."""
+    message, _, near = exc.format_message().partition(" Did you mean ")  # click: "No such option '--strcit'. Did you mean '--strict'?"
+    ctx = getattr(exc, "ctx", None)
+    if near:
+        hint = f"did you mean {near}"
+    elif ctx is not None:
+        hint = f"{ctx.get_usage().removeprefix('Usage: ')}; '{ctx.command_path} --help' says what each option takes"
+    elif "requires an argument" in message:  # click's parser, before a command's context exists
+        hint = f"give it a value: {message.split(chr(39))[1] if chr(39) in message else 'the option'} VALUE"
+    else:
+        hint = "'archcalc --help' lists the commands, 'archcalc COMMAND --help' their options"
+    terminal.say_error(message[:1].lower() + message[1:].rstrip("."), hint)
+    return 2 if isinstance(exc, click.UsageError) else exc.exit_code
 
 
 def parse_input(text: str | None, spec_input: Shape) -> Shape | None:
@@ -74,19 +117,26 @@ def emit(renderable: RenderableType) -> None:
     from rich.console import Console  # rich only for the tables
 
     console = Console(highlight=False, emoji=False)  # text as archcalc wrote it: no colouring of numbers, no :emoji: codes
+    if console.encoding != "utf-8" and sys.stdout is not None:  # an ASCII stdout: ASCII forms, before the layout
+        from archcalc.report.ascii import transliterate
+
+        renderable = transliterate(renderable, lambda text: terminal.for_stream(text, sys.stdout))
     measured = console.measure(renderable, options=console.options.update_width(10_000))
     width = measured.maximum if not console.is_terminal else max(console.width, measured.minimum)
     if width != console.width:
         console = Console(width=width, soft_wrap=False, highlight=False, emoji=False)
-    console.print(renderable)
+    try:
+        console.print(renderable)
+    except OSError as exc:
+        raise terminal.WriteError(exc) from None
 
 
 def emit_text(text: str) -> None:
-    click.echo(text, nl=not text.endswith("\n"))
+    terminal.write_out(text)
 
 
 def emit_json(doc: Any) -> None:
-    emit_text(jsontext.dumps(doc))
+    terminal.write_out(jsontext.dumps(doc), json_text=True)
 
 
 @click.group(cls=Archcalc, context_settings={"help_option_names": ["-h", "--help"]})
@@ -188,7 +238,7 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     draw.output_format(out)  # a wrong extension fails before any work
     analyses = [load(s, input_text)[1] for s in specs or (draw.spec_named_by(out),)]
     draw.render(draw.to_digraph(analyses, direction), out)
-    click.echo(f"wrote {out}", err=True)
+    terminal.say(f"wrote {terminal.one_line(str(out))}")
 
 
 @main.command()
@@ -217,7 +267,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     from archcalc.spec import bundled_names
 
     where, note = tb.resolve_device(device)
-    click.echo(f"archcalc: {note}", err=True)
+    terminal.say(note)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
             for g, a in (load(s, input_text) for s in specs or bundled_names())]
     results = []
@@ -226,7 +276,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
             with run_report.progress_display(a.name) as progress:
                 results.append(tb.run_network(graph, a, options, progress))
         except tb.DeviceOutOfMemoryError as exc:
-            click.echo(f"archcalc: error: {exc.message}\n  hint: {exc.hint}", err=True)
+            terminal.say_error(exc.message, exc.hint)
             sys.exit(1)
         if fmt == "table":
             emit(run_report.run_table(results[-1]))

@@ -48,7 +48,7 @@ def run_table(r: RunResult) -> RenderableType:
         params = _cell(c.params, c.torch_params, n)
         if c.frozen_params or c.torch_frozen_params:
             params.append_text(Text(" + ")).append_text(_cell(c.frozen_params, c.torch_frozen_params, lambda v: f"{n(v)} fixed"))
-        cells: list[Any] = [c.name, c.kind, _cell(c.shape, c.torch_shape, dims), params, _cell(c.flops, c.torch_flops, n)]
+        cells: list[Any] = [Text(c.name), Text(c.kind), _cell(c.shape, c.torch_shape, dims), params, _cell(c.flops, c.torch_flops, n)]
         if times:
             cells += [f"{times[c.name].median_ms:.3f}", share(times[c.name].share)]
         table.add_row(*cells, *([arithmetic(c.floors)] if floors else []))
@@ -99,8 +99,9 @@ def _split_text(s: SplitCheck) -> Text:
 
 @contextmanager
 def progress_display(title: str) -> Iterator[Callable[[str, float], None]]:
-    """A progress bar per stage on stderr while a network is measured; gone when it is done."""
-    bars = Bars(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=Console(stderr=True),
+    """A progress bar per stage on stderr while a network is measured; gone when it is done. The title is
+    the spec's name, shown as it is (markup=False): never read as rich markup."""
+    bars = Bars(TextColumn("{task.description}", markup=False), BarColumn(), TimeElapsedColumn(), console=Console(stderr=True),
                 transient=True, redirect_stdout=False, redirect_stderr=False)
     tasks: dict[str, Any] = {}
 
