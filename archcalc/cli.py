@@ -237,7 +237,9 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
     analyses = [load(s, input_text)[1] for s in specs or (draw.spec_named_by(out),)]
-    draw.render(draw.to_digraph(analyses, direction), out)
+    note = draw.render(draw.to_digraph(analyses, direction), out)
+    if note:
+        terminal.say(f"note: {note}")
     terminal.say(f"wrote {terminal.one_line(str(out))}")
 
 

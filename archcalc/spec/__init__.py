@@ -12,7 +12,7 @@ from pathlib import Path
 
 from archcalc.errors import ArchcalcError
 from archcalc.spec.claims import Claims, LayerClaim, Stated
-from archcalc.spec.locate import bundled_dir, bundled_names, resolve
+from archcalc.spec.locate import bundled_dir, bundled_names, resolve, shown
 from archcalc.spec.reader import COMMON_KEYS, TOP_KEYS, LayerSpec, Spec, parse_spec
 
 __all__ = ["COMMON_KEYS", "TOP_KEYS", "Claims", "LayerClaim", "LayerSpec", "Spec", "Stated", "bundled_dir", "bundled_names",
@@ -21,9 +21,14 @@ __all__ = ["COMMON_KEYS", "TOP_KEYS", "Claims", "LayerClaim", "LayerSpec", "Spec
 
 def load_spec(arg: str | Path) -> Spec:
     path = resolve(str(arg))
-    label = str(arg) if Path(str(arg)).is_file() else str(path)
+    label = shown(str(arg) if path == Path(str(arg)) else str(path), limit=400)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ArchcalcError(f"{label}: cannot read: {exc}") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArchcalcError(f"{label}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ArchcalcError(f"{label}:{line}: not UTF-8 text (the byte 0x{data[exc.start]:02x})", "save the spec as UTF-8") from None
     return parse_spec(text, label)
