@@ -122,6 +122,5 @@ def out_of_memory_hint(path: str, batch: int, dtype: str, device: str) -> str:
     by_layer = f"archcalc show {path} --batch {batch} --dtype {dtype} gives the memory by layer"
     if batch > 1:
         return f"try a smaller --batch ({by_layer})"
-    smaller = "--dtype float16 or bfloat16, " if dtype == "float32" else ""
-    elsewhere = "or --device cpu" if device == "cuda" else "or a machine with more memory"
-    return f"it does not fit even at batch 1: try {smaller}{elsewhere} ({by_layer})"
+    tries = [*(["--dtype float16 or bfloat16"] if dtype == "float32" else []), "--device cpu" if device == "cuda" else "a machine with more memory"]
+    return f"it does not fit even at batch 1: try {', or '.join(tries)} ({by_layer})"
