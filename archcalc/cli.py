@@ -240,7 +240,7 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     note = draw.render(draw.to_digraph(analyses, direction), out)
     if note:
         terminal.say(f"note: {note}")
-    terminal.say(f"wrote {terminal.one_line(str(out))}")
+    terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")
 
 
 @main.command()

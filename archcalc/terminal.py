@@ -122,13 +122,13 @@ def say_error(message: str, hint: str | None = None) -> None:
     say(f"error: {one_line(message)}" + (f"\n  hint: {one_line(hint)}" if hint else ""))
 
 
-def say(text: str) -> None:
+def say(text: str, prefix: str = "archcalc: ") -> None:
     """'archcalc: ...' on stderr; nothing when stderr itself cannot be written."""
     stream = sys.stderr
     if stream is None:
         return
     try:
-        stream.write(f"archcalc: {text}\n")
+        stream.write(f"{prefix}{text}\n")
         stream.flush()
     except (OSError, ValueError):
         pass

@@ -46,7 +46,7 @@ def check(args: list[str], code: int, stdout: str, stderr: str, seconds: float) 
         assert stdout == "" and lines and lines[0].startswith("archcalc: error: "), (args, stdout[:300], stderr)
         assert len(lines) <= 2 and all(x.startswith("  hint: ") for x in lines[1:]), (args, stderr)
     else:
-        assert all(x.startswith(("archcalc: ", "  hint: ")) for x in lines), (args, stderr)
+        assert all(x.startswith(("archcalc: ", "  hint: ", "wrote ")) for x in lines), (args, stderr)
 
 
 def run_in_process(tmp_path: Path, text: str, data: st.DataObject) -> None:
