@@ -1,7 +1,8 @@
 """Thin click commands: parse, call the core, print what it returns.
 
-User errors (ArchcalcError) become one message on stderr and exit status 2, here and nowhere
-else; anything else is a bug and keeps its traceback.
+User errors (ArchcalcError, and click's usage errors) become one message on stderr and exit status 2,
+here (Archcalc.main and .invoke, through archcalc.terminal) and nowhere else; Ctrl-C is exit 130 and a
+failed write of stdout exit 1, each in one line; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Archcalc(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         terminal.prepare_streams()
+        terminal.catch_terminate()
         try:
             code = super().main(args, prog_name or "archcalc", complete_var, False, **extra)
         except SystemExit as exc:
@@ -45,8 +47,8 @@ class Archcalc(click.Group):
             code = exc.exit_code
         except click.ClickException as exc:
             code = usage_error(exc)
-        except click.Abort:  # Ctrl-C while click read the command line
-            code = terminal.interrupted()
+        except click.Abort as exc:  # Ctrl-C while click read the command line
+            code = terminal.interrupted(exc.__context__)
         failed = terminal.finish_output()
         sys.exit(code if code else failed or 0)
 
@@ -65,8 +67,8 @@ class Archcalc(click.Group):
         except ArchcalcError as exc:
             terminal.say_error(exc.message, exc.hint)
             ctx.exit(2)
-        except KeyboardInterrupt:
-            ctx.exit(terminal.interrupted())
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (terminal.Terminated)
+            ctx.exit(terminal.interrupted(exc))
         finally:
             if collecting:
                 gc.enable()
@@ -116,8 +118,9 @@ def emit(renderable: RenderableType) -> None:
     a terminal narrower than the table's minimum gets long lines rather than cut figures."""
     from rich.console import Console  # rich only for the tables
 
+    terminal.stdout()  # there is one
     console = Console(highlight=False, emoji=False)  # text as archcalc wrote it: no colouring of numbers, no :emoji: codes
-    if console.encoding != "utf-8" and sys.stdout is not None:  # an ASCII stdout: ASCII forms, before the layout
+    if console.encoding != "utf-8":  # an ASCII stdout: ASCII forms, before the layout
         from archcalc.report.ascii import transliterate
 
         renderable = transliterate(renderable, lambda text: terminal.for_stream(text, sys.stdout))

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import re
+import signal
 import sys
 import unicodedata
 from typing import IO, Any
@@ -90,9 +91,7 @@ def _json_escape(match: re.Match[str]) -> str:
 
 def write_out(text: str, json_text: bool = False) -> None:
     """`text` on stdout. JSON on a stream that cannot hold it is written with \\u escapes: the same document."""
-    stream = sys.stdout
-    if stream is None:
-        return
+    stream = stdout()
     if json_text and not fits(text, stream):
         text = re.sub(r"[^\x00-\x7f]", _json_escape, text)
     try:
@@ -100,6 +99,13 @@ def write_out(text: str, json_text: bool = False) -> None:
         stream.flush()
     except OSError as exc:
         raise WriteError(exc) from None
+
+
+def stdout() -> IO[str]:
+    """sys.stdout, where there is one: a program started with stdout closed (`>&-`) fails to write, and says so."""
+    if sys.stdout is None:
+        raise WriteError(OSError(errno.EBADF, "stdout is closed"))
+    return sys.stdout
 
 
 class WriteError(ArchcalcError):
@@ -134,8 +140,25 @@ def say(text: str, prefix: str = "archcalc: ") -> None:
         pass
 
 
-def interrupted() -> int:
-    """Ctrl-C: one line, and the status a shell expects (130)."""
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI job's timeout, `kill`): unwound as Ctrl-C is, so that no temporary file outlives it."""
+
+
+def on_terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def catch_terminate() -> None:
+    """SIGTERM raises Terminated (where this is the main thread: only it may set a handler)."""
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        signal.signal(signal.SIGTERM, on_terminate)
+
+
+def interrupted(exc: BaseException | None = None) -> int:
+    """Ctrl-C: one line, and the status a shell expects (130); SIGTERM likewise (143)."""
+    if isinstance(exc, Terminated):
+        say("terminated")
+        return 128 + signal.SIGTERM
     say("interrupted")
     return INTERRUPTED
 

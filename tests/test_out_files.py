@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -167,3 +171,25 @@ def test_a_tall_png_with_the_real_dot(tmp_path: Path) -> None:
     result = invoke("diagram", str(tmp_path / "tall.yaml"), "--out", str(tmp_path / "tall.png"))
     assert result.exit_code == 0 and (tmp_path / "tall.png").read_bytes()[:4] == b"\x89PNG"
     assert "cairo" not in result.stderr and "archcalc: note: the picture is larger than Graphviz draws a .png" in result.stderr
+
+
+@pytest.mark.parametrize(("sig", "code", "said"), [(signal.SIGINT, 130, "archcalc: interrupted\n"), (signal.SIGTERM, 143, "archcalc: terminated\n")],
+                         ids=["Ctrl-C", "SIGTERM"])
+def test_a_signal_while_drawing_is_one_line_and_leaves_the_old_picture(tmp_path: Path, sig: int, code: int, said: str) -> None:
+    """A real signal to a real process while Graphviz draws (a dot that waits): one line, the status a shell expects,
+    the earlier picture as it was, and nothing else left beside it."""
+    started = tmp_path / "dot-started"
+    folder = fake_dot(tmp_path, f"touch {started}; sleep 30; printf PNG")
+    out = tmp_path / "pictures" / "lenet.png"
+    out.parent.mkdir()
+    out.write_bytes(b"an earlier picture")
+    env = {**os.environ, "PATH": f"{folder}:{os.environ['PATH']}", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "archcalc", "diagram", "lenet", "--out", str(out)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert (proc.returncode, stderr.decode(), stdout) == (code, said, b"")
+    assert out.read_bytes() == b"an earlier picture" and [p.name for p in out.parent.iterdir()] == ["lenet.png"]

@@ -47,6 +47,8 @@ def _target(out: Path) -> Path:
     try:
         target = Path(os.path.realpath(out, strict=False))
         st = os.stat(target) if os.path.lexists(target) else None
+    except ValueError:  # a NUL byte, which no file name holds
+        raise ArchcalcError(f"--out {printable(shown)}: a file name cannot hold a NUL byte") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ArchcalcError(f"--out {shown}: a loop of symbolic links", "give the path of a file") from None
