@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from archcalc.cli import main
@@ -52,6 +52,7 @@ COMMANDS = [["show", "{}", "--memory"], ["show", "{}", "--format", "json"], ["sh
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(net=names, description=names, conv=names, relu=names, source=names)
+@example(net="\\[", description="[/]", conv="[", relu="\\[", source="[bold]")  # rich.markup.escape left '\\[' as markup
 def test_spec_text_is_shown_as_written_and_never_drives_the_terminal(tmp_path: Path, net: str, description: str, conv: str, relu: str,
                                                                      source: str) -> None:
     path = tmp_path / "odd.yaml"
