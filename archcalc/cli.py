@@ -82,8 +82,8 @@ def usage_error(exc: click.ClickException) -> int:
         hint = f"did you mean {near}"
     elif ctx is not None:
         hint = f"{ctx.get_usage().removeprefix('Usage: ')}; '{ctx.command_path} --help' says what each option takes"
-    elif "requires an argument" in message:  # click's parser, before a command's context exists
-        hint = f"give it a value: {message.split(chr(39))[1] if chr(39) in message else 'the option'} VALUE"
+    elif (option := re.match(r"Option '([^']+)' requires an argument", message)) is not None:  # click's parser: no context yet
+        hint = f"give it a value: {option[1]} VALUE"
     else:
         hint = "'archcalc --help' lists the commands, 'archcalc COMMAND --help' their options"
     terminal.say_error(message[:1].lower() + message[1:].rstrip("."), hint)
@@ -120,7 +120,7 @@ def emit(renderable: RenderableType) -> None:
 
     terminal.stdout()  # there is one
     console = Console(highlight=False, emoji=False)  # text as archcalc wrote it: no colouring of numbers, no :emoji: codes
-    if console.encoding != "utf-8":  # an ASCII stdout: ASCII forms, before the layout
+    if not console.encoding.startswith("utf"):  # an ASCII stdout: ASCII forms, before the layout
         from archcalc.report.ascii import transliterate
 
         renderable = transliterate(renderable, lambda text: terminal.for_stream(text, sys.stdout))
