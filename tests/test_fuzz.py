@@ -41,7 +41,7 @@ def check(args: list[str], code: int, stdout: str, stderr: str, seconds: float) 
     assert "Traceback" not in stderr and "Traceback" not in stdout, (args, stderr)
     assert not controls(stdout) and not controls(stderr), (args, stdout[:500], stderr)
     assert seconds < SECONDS, (args, seconds)
-    lines = stderr.splitlines()
+    lines = [x for x in stderr.splitlines() if x.strip()]  # run's progress display may leave a blank line (issue 11)
     if code == 2:  # one message and at most one hint, after what archcalc said before it failed (run: the device)
         errors = [i for i, x in enumerate(lines) if x.startswith("archcalc: error: ")]
         assert stdout == "" and len(errors) == 1 and len(lines) - errors[0] <= 2, (args, stdout[:300], stderr)
