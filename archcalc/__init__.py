@@ -5,13 +5,30 @@ The library entry points, none of which imports torch:
     from archcalc import load_spec, build_graph, analyse
     a = analyse(build_graph(load_spec("alexnet")))
     a.totals.params  # 60965224
+
+They are imported when first asked for, so that `import archcalc` (which the program does first,
+archcalc.entry) costs nothing: a Ctrl-C while it starts is then archcalc's to answer.
 """
 
 from __future__ import annotations
 
-from archcalc.analysis import Analysis, analyse
-from archcalc.errors import ArchcalcError, SpecError
-from archcalc.graph import Graph, build_graph
-from archcalc.spec import Spec, load_spec
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from archcalc.analysis import Analysis, analyse
+    from archcalc.errors import ArchcalcError, SpecError
+    from archcalc.graph import Graph, build_graph
+    from archcalc.spec import Spec, load_spec
+
+_HOMES = {"Analysis": "analysis", "analyse": "analysis", "ArchcalcError": "errors", "SpecError": "errors", "Graph": "graph",
+          "build_graph": "graph", "Spec": "spec", "load_spec": "spec"}
 
 __all__ = ["Analysis", "ArchcalcError", "Graph", "Spec", "SpecError", "analyse", "build_graph", "load_spec"]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'archcalc' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"archcalc.{home}"), name)

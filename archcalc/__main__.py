@@ -1,3 +1,3 @@
-from archcalc.cli import main
+from archcalc.entry import main
 
 main()

@@ -1,39 +1,104 @@
-"""Writing a file the user named with --out: all of it or nothing. The data goes to a temporary
-file beside `out`, which replaces `out` only once complete: a failure leaves no partial file and
-any existing `out` as it was. Used by `diagram` (pictures) and `report` (pages)."""
+"""Writing a file the user named with --out: all of it or nothing, and only ever a regular file.
+
+`check_target` says where the data goes: `out`, or the file a symlink at `out` points to (written
+through, the link kept); anything that is not a regular file (a FIFO, a device, a socket, a folder)
+is refused, never replaced. `write_atomic` writes a temporary file beside that target, which
+replaces it only once complete: a failure, Ctrl-C included, leaves no temporary file and any
+existing file as it was. Used by `diagram` (pictures) and `report` (pages)."""
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from archcalc.errors import ArchcalcError
+from archcalc.values import printable
 
 
-def check_folder(out: Path, example: str) -> Path:
-    """The folder `out` goes in, once it is known to be one; `example` is the hint's file name (alexnet.svg)."""
-    folder = out.parent if str(out.parent) else Path(".")
-    if folder.exists() and not folder.is_dir():
-        raise ArchcalcError(f"--out {out}: {folder} is a file, not a folder")
-    if not folder.is_dir():
-        raise ArchcalcError(f"--out {out}: the folder {folder} does not exist", f"create it first: mkdir -p {folder}")
-    if out.is_dir():
-        raise ArchcalcError(f"--out {out}: is a folder", f"give a file name, e.g. {example}")
-    return folder
+def check_target(out: Path, example: str) -> Path:
+    """The regular file `out` names (through a symlink), once its folder is known to exist; `example`
+    is the hint's file name (alexnet.svg). Nothing is written yet: a wrong --out fails before any work."""
+    shown = shown_path(out)
+    try:
+        target = Path(os.path.realpath(out, strict=False))
+        st = os.stat(target) if os.path.lexists(target) else None
+    except ValueError:  # a NUL byte, which no file name holds
+        raise ArchcalcError(f"--out {printable(shown)}: a file name cannot hold a NUL byte") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ArchcalcError(f"--out {shown}: a loop of symbolic links", "give the path of a file") from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise _too_long(out) from None
+        raise ArchcalcError(f"--out {shown}: {exc.strerror}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise ArchcalcError(f"--out {shown}: is a folder", f"give a file name, e.g. {example}")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise ArchcalcError(f"--out {shown}: is {_what(st.st_mode)}, not a regular file; archcalc writes only to a file",
+                            "give the name of a new or existing file")
+    if os.path.islink(target):  # realpath stopped at a link it could not follow: a loop
+        raise ArchcalcError(f"--out {shown}: a loop of symbolic links", "give the path of a file")
+    folder = target.parent
+    named = shown_path(out.parent if not os.path.islink(out) else folder)  # the folder as the user wrote it, where no link leads elsewhere
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        raise ArchcalcError(f"--out {shown}: {named} is a file, not a folder")
+    if not os.path.isdir(folder):
+        raise ArchcalcError(f"--out {shown}: the folder {named} does not exist", f"create it first: mkdir -p {named}")
+    if len(os.fsencode(target.name)) > _name_max(folder) or len(os.fsencode(target)) >= _path_max(folder):
+        raise _too_long(out)
+    return target
 
 
-def write_atomic(out: Path, data: bytes, folder: Path) -> None:
-    """`data` into `out` (in `folder`, from check_folder), through a temporary file and os.replace."""
-    tmp = folder / f".{out.name}.{secrets.token_hex(4)}.tmp"
+def write_atomic(out: Path, data: bytes, target: Path) -> None:
+    """`data` into `target` (from check_target(out, ...)), through a temporary file beside it and os.replace;
+    a file written again keeps the permissions it had."""
+    tmp = target.parent / f".{target.name[:200]}.{secrets.token_hex(4)}.tmp"
     try:  # 0o666 less the umask, as any new file (mkstemp would make it 0o600)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
-        raise ArchcalcError(f"--out {out}: cannot write in the folder {folder}: {exc.strerror}", "choose a folder you can write to") from None
+        raise ArchcalcError(f"--out {shown_path(out)}: cannot write in the folder {shown_path(target.parent)}: {exc.strerror}",
+                            "choose a folder you can write to") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, out)
+        if target.exists():
+            os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ArchcalcError(f"--out {out}: cannot write it: {exc.strerror}") from None
+        raise ArchcalcError(f"--out {shown_path(out)}: cannot write it: {exc.strerror}") from None
+    except BaseException:  # Ctrl-C, or a bug: the temporary file goes too
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def shown_path(path: Path | str, limit: int = 120) -> str:
+    """A path as a message shows it: cut in the middle when long."""
+    text = str(path)
+    return text if len(text) <= limit else f"{text[: limit // 2]}…{text[-(limit // 2):]}"
+
+
+def _what(mode: int) -> str:
+    return ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode) else
+            "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 255
+
+
+def _path_max(folder: Path) -> int:
+    try:
+        return os.pathconf(folder, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 4096
+
+
+def _too_long(out: Path) -> ArchcalcError:
+    what = f"the file name is too long ({len(out.name):,} characters)" if len(out.name) > 255 else f"the path is too long ({len(str(out)):,} characters)"
+    return ArchcalcError(f"--out {shown_path(out)}: {what}", "give a shorter name: most file systems take up to 255 bytes a name, 4,096 a path")

@@ -1,11 +1,13 @@
 """Thin click commands: parse, call the core, print what it returns.
 
-User errors (ArchcalcError) become one message on stderr and exit status 2, here and nowhere
-else; anything else is a bug and keeps its traceback.
+User errors (ArchcalcError, and click's usage errors) become one message on stderr and exit status 2,
+here (Archcalc.main and .invoke, through archcalc.terminal) and nowhere else; Ctrl-C is exit 130 and a
+failed write of stdout exit 1, each in one line; anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import re
 import sys
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from archcalc import analysis, jsontext, serialize
+from archcalc import analysis, jsontext, serialize, terminal
 from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
@@ -35,6 +37,28 @@ def max_layers_option(command: Any) -> Any:
 
 
 class Archcalc(click.Group):
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        """click's main, with every way a run can end said in archcalc's words: a usage error as
+        'archcalc: error: ...' (exit 2), Ctrl-C in one line (exit 130), a failed write of stdout once (exit 1)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        terminal.prepare_streams()
+        terminal.catch_terminate()
+        try:
+            code = super().main(args, prog_name or "archcalc", complete_var, False, **extra)
+        except SystemExit as exc:
+            code = exc.code
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()  # `archcalc` alone: the help
+            code = exc.exit_code
+        except click.ClickException as exc:
+            code = usage_error(exc)
+        except click.Abort as exc:  # Ctrl-C while click read the command line
+            code = terminal.interrupted(exc.__context__)
+        failed = terminal.finish_output()
+        sys.exit(code if code else failed or 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         # a command makes many objects that live to its end and few cycles: without the cyclic
         # collector's repeated passes over them its cost per layer stays flat (benchmarks/README.md)
@@ -42,15 +66,19 @@ class Archcalc(click.Group):
         gc.disable()
         try:
             return super().invoke(ctx)
+        except terminal.WriteError as exc:
+            terminal.silence_stdout()
+            if exc.errno != errno.EPIPE:  # a reader that went away (| head) wanted no more: nothing to say
+                terminal.say_error(exc.message, exc.hint)
+            ctx.exit(1)
         except ArchcalcError as exc:
-            click.echo(f"archcalc: error: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"  hint: {exc.hint}", err=True)
+            terminal.say_error(exc.message, exc.hint)
             ctx.exit(2)
         except MemoryError:  # past the limits (archcalc.limits) this machine's memory may still run out: say so, once
-            click.echo("archcalc: error: out of memory", err=True)
-            click.echo("  hint: a smaller --max-layers, --batch or --range, or a machine with more memory", err=True)
+            terminal.say_error("out of memory", "a smaller --max-layers, --batch or --range, or a machine with more memory")
             ctx.exit(1)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (terminal.Terminated)
+            ctx.exit(terminal.interrupted(exc))
         finally:
             if collecting:
                 gc.enable()
@@ -88,6 +116,22 @@ class Seconds(click.ParamType):  # type: ignore[type-arg]
         if not 0 < seconds <= MAX_MIN_TIME_S:  # False for NaN too
             self.fail(f"{quote(value)} is not a time from 0 (not included) to {MAX_MIN_TIME_S:g} seconds", param, ctx)
         return seconds
+
+
+def usage_error(exc: click.ClickException) -> int:
+    """click's usage errors as every other error: 'archcalc: error: ...' and a hint, exit 2."""
+    message, _, near = exc.format_message().partition(" Did you mean ")  # click: "No such option '--strcit'. Did you mean '--strict'?"
+    ctx = getattr(exc, "ctx", None)
+    if near:
+        hint = f"did you mean {near}"
+    elif ctx is not None:
+        hint = f"{ctx.get_usage().removeprefix('Usage: ')}; '{ctx.command_path} --help' says what each option takes"
+    elif (option := re.match(r"Option '([^']+)' requires an argument", message)) is not None:  # click's parser: no context yet
+        hint = f"give it a value: {option[1]} VALUE"
+    else:
+        hint = "'archcalc --help' lists the commands, 'archcalc COMMAND --help' their options"
+    terminal.say_error(message[:1].lower() + message[1:].rstrip("."), hint)
+    return 2 if isinstance(exc, click.UsageError) else exc.exit_code
 
 
 def parse_input(text: str | None, spec_input: Shape) -> Shape | None:
@@ -128,18 +172,18 @@ def load_all(specs: Sequence[str], input_text: str | None, max_layers: int = MAX
 
 
 def emit(renderable: RenderableType) -> None:
-    """Print a table to stdout, never cut or wrapped (archcalc.report.terminal)."""
-    from archcalc.report.terminal import print_whole  # rich only for the tables
+    """Print a table to stdout, never cut or wrapped (archcalc.report.whole)."""
+    from archcalc.report.whole import print_whole  # rich only for the tables
 
     print_whole(renderable)
 
 
 def emit_text(text: str) -> None:
-    click.echo(text, nl=not text.endswith("\n"))
+    terminal.write_out(text)
 
 
 def emit_json(doc: Any) -> None:
-    emit_text(jsontext.dumps(doc))
+    terminal.write_out(jsontext.dumps(doc), json_text=True)
 
 
 @click.group(cls=Archcalc, context_settings={"help_option_names": ["-h", "--help"]})
@@ -268,10 +312,12 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
                                    ("--width", width), ("--height", height)) if given]
         if used:
             raise ArchcalcError(f"{used[0]} draws one network", f"give one spec, or draw several side by side without {used[0]}")
-        draw.render(draw.to_digraph([a for _, a in loaded], direction), out)
+        note = draw.render(draw.to_digraph([a for _, a in loaded], direction), out)
     else:
-        draw.write(draw.picture(*loaded[0], style, depth, direction, frame), out, frame)
-    click.echo(f"wrote {out}", err=True)
+        note = draw.write(draw.picture(*loaded[0], style, depth, direction, frame), out, frame)
+    if note:
+        terminal.say(f"note: {note}")
+    terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")
 
 
 def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.ValidInputs, ...]], batch: int, dtype: str,
@@ -299,14 +345,14 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
     from pathlib import Path
 
     from archcalc.atomic import write_atomic
-    from archcalc.page import page_folder
+    from archcalc.page import page_target
 
     out = Path(out_text)
-    folder = page_folder(out)  # a wrong name or folder fails before any work
+    target = page_target(out)  # a wrong name or folder fails before any work
     loaded = load_all(specs, input_text, max_layers)
     valids = [analysis.valid_inputs(g, *parse_range(None, a.input)) if valid_inputs else () for g, a in loaded]
-    write_atomic(out, html_page([a for _, a in loaded], valids, batch, dtype).encode("utf-8"), folder)
-    click.echo(f"wrote {out}", err=True)
+    write_atomic(out, html_page([a for _, a in loaded], valids, batch, dtype).encode("utf-8"), target)
+    terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")
 
 
 @main.command()
@@ -336,7 +382,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     from archcalc.spec import bundled_names
 
     where, note = tb.resolve_device(device)
-    click.echo(f"archcalc: {note}", err=True)
+    terminal.say(note)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
             for g, a in load_all(specs or bundled_names(), input_text, max_layers)]
     results = []
@@ -345,7 +391,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
             with run_report.progress_display(a.name) as progress:
                 results.append(tb.run_network(graph, a, options, progress))
         except tb.DeviceOutOfMemoryError as exc:
-            click.echo(f"archcalc: error: {exc.message}\n  hint: {exc.hint}", err=True)
+            terminal.say_error(exc.message, exc.hint)
             sys.exit(1)
         if fmt == "table":
             if len(results) > 1:

@@ -48,7 +48,7 @@ def run_table(r: RunResult) -> RenderableType:
         params = _cell(c.params, c.torch_params, n)
         if c.frozen_params or c.torch_frozen_params:
             params.append_text(Text(" + ")).append_text(_cell(c.frozen_params, c.torch_frozen_params, lambda v: f"{n(v)} fixed"))
-        cells: list[Any] = [c.name, c.kind, _cell(c.shape, c.torch_shape, dims), params, _cell(c.flops, c.torch_flops, n)]
+        cells: list[Any] = [Text(c.name), Text(c.kind), _cell(c.shape, c.torch_shape, dims), params, _cell(c.flops, c.torch_flops, n)]
         if times:
             cells += [f"{times[c.name].median_ms:.3f}", share(times[c.name].share)]
         table.add_row(*cells, *([arithmetic(c.floors)] if floors else []))
@@ -99,13 +99,13 @@ def _split_text(s: SplitCheck) -> Text:
 
 @contextmanager
 def progress_display(title: str) -> Iterator[Callable[[str, float], None]]:
-    """A progress bar per stage on stderr while a network is measured, gone when it is done; nothing
+    """A progress bar per stage on stderr while a network is measured, gone when it is done (the title, the spec's name, shown as it is: markup=False); nothing
     where stderr is not a terminal (a file or a pipe gets no bars and no blank lines)."""
     console = Console(stderr=True)
     if not console.is_terminal:
         yield lambda what, fraction: None
         return
-    bars = Bars(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console,
+    bars = Bars(TextColumn("{task.description}", markup=False), BarColumn(), TimeElapsedColumn(), console=console,
                 transient=True, redirect_stdout=False, redirect_stderr=False)
     tasks: dict[str, Any] = {}
 

@@ -59,7 +59,12 @@ def printable(text: str) -> str:
     as its code, so that a spec's text cannot drive the terminal it is shown on."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else (f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}") for c in text)
+    return "".join(c if c.isprintable() else _code(c) for c in text)
+
+
+def _code(c: str) -> str:
+    """A character as Python writes it in a string: \\x1b, \\u202e, \\U000e0001."""
+    return f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
 
 
 class _Short(reprlib.Repr):

@@ -123,7 +123,15 @@ def _compose(text: str, rows: dict[int, Map]) -> tuple[_Builder, yaml.Node | Non
     except BaseException:
         loader.dispose()
         raise
-    return _Builder(loader, rows), node
+    builder = _Builder(loader, rows)
+    builder.root = node
+    return builder, node
+
+
+def _said(value: Any) -> str:
+    """A key or a name as a message quotes it: short, and with control characters as codes."""
+    text = repr(value) if not isinstance(value, str) else "'" + value.encode("unicode_escape").decode("ascii")[:60] + "'"
+    return text if len(text) <= 64 else text[:63] + "…"
 
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -207,6 +215,7 @@ class _Builder:
         self.sizes: dict[int, int] = {}  # id(node) -> the values in it, counted as if its aliases were copied
         self.open: set[int] = set()  # nodes being counted: an alias to one of them is a cycle
         self.repeated = 0  # values aliases repeat, in all
+        self.root: yaml.Node | None = None  # the document's top node (the spec), for messages
 
     def item(self, node: yaml.Node) -> Any:
         """A list's item: a row read by _row where its stand-in is."""
@@ -290,9 +299,10 @@ class _Builder:
                                                         "found an unhashable key", key_node.start_mark) from None
             if seen:  # PyYAML keeps the last of two equal keys; a spec must not
                 names = [v.value for k, v in node.value if k.value == "name" and isinstance(v, yaml.ScalarNode)]
-                owner = f"layer '{names[0]}': " if names else ""
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{owner}the key '{key_node.value}' appears twice in one mapping", key_node.start_mark)
+                layer = names and node is not self.root and "type" in {k.value for k, _ in node.value}  # a layer row has a type
+                owner = f"layer {_said(names[0])}: " if layer else ""
+                place = "at the top level of the spec" if node is self.root else "in one mapping"
+                raise yaml.constructor.ConstructorError(None, None, f"{owner}the key {_said(key)} appears twice {place}", key_node.start_mark)
             result[key] = self.value(value_node)
             result.key_lines[str(key)] = key_node.start_mark.line + 1
         return result

@@ -126,7 +126,7 @@ def shoot(shots: tuple[Screenshot, ...]) -> None:
     """Each screenshot: its page written by `archcalc report` in a temporary folder, opened in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
-    from archcalc.atomic import write_atomic
+    from archcalc.atomic import check_target, write_atomic
 
     chromium = os.environ.get("ARCHCALC_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -139,7 +139,7 @@ def shoot(shots: tuple[Screenshot, ...]) -> None:
             context = browser.new_context(viewport={"width": shot.width, "height": shot.height}, color_scheme="light")
             tab = context.new_page()
             tab.goto(page.as_uri())
-            write_atomic(DOCS / shot.out, shot.take(tab), DOCS)
+            write_atomic(DOCS / shot.out, shot.take(tab), check_target(DOCS / shot.out, shot.out))
             context.close()
         browser.close()
 

@@ -149,7 +149,7 @@ def test_direction() -> None:
     assert "rankdir=LR" in diagram.to_digraph([net("lenet")], "LR").source
     assert "rankdir=TB" in diagram.to_digraph([net("lenet")]).source
     result = run("lenet", "--out", "x.dot", "--direction", "up")
-    assert result.exit_code == 2 and "Invalid value for '--direction': 'up'" in result.stderr
+    assert result.exit_code == 2 and "archcalc: error: invalid value for '--direction': 'up'" in result.stderr
     with pytest.raises(ArchcalcError, match="--direction up: unknown"):
         diagram.to_digraph([net("lenet")], "up")
 

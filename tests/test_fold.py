@@ -88,4 +88,4 @@ def test_depth_on_several_specs_or_below_zero(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["diagram", "lenet", "alexnet", "--depth", "0", "--out", str(tmp_path / "x.dot")])
     assert result.exit_code == 2 and "--depth draws one network" in result.stderr
     result = CliRunner().invoke(main, ["diagram", "alexnet", "--depth", "-1", "--out", str(tmp_path / "x.dot")])
-    assert result.exit_code == 2 and "Invalid value for '--depth'" in result.stderr
+    assert result.exit_code == 2 and "invalid value for '--depth'" in result.stderr

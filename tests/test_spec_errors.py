@@ -251,21 +251,25 @@ def test_compare_needs_two_specs() -> None:
 
 
 @pytest.mark.parametrize(
-    ("args", "needle"),
+    ("args", "needle", "hint"),
     [
-        (["show", "alexnet", "--bogus"], "No such option"),
-        (["show", "alexnet", "--format", "xml"], "Invalid value for '--format'"),
-        (["show"], "Missing argument"),
-        (["shwo", "alexnet"], "No such command"),
-        (["compare", "lenet", "alexnet", "--input", "224"], "No such option"),
+        (["show", "alexnet", "--bogus"], "no such option '--bogus'", "'archcalc show --help' says what each option takes"),
+        (["show", "alexnet", "--strcit"], "no such option '--strcit'", "did you mean '--strict'?"),
+        (["show", "alexnet", "--format", "xml"], "invalid value for '--format': 'xml' is not one of", "archcalc show [OPTIONS] SPEC"),
+        (["show", "alexnet", "--batch", "0"], "invalid value for '--batch': 0 is not at least 1", "archcalc show --help"),
+        (["run", "--device", "tpu"], "invalid value for '--device': 'tpu' is not one of 'auto', 'cpu', 'cuda'", "archcalc run --help"),
+        (["show"], "missing argument 'SPEC'", "archcalc show [OPTIONS] SPEC"),
+        (["shwo", "alexnet"], "no such command 'shwo'", "did you mean 'show'?"),
+        (["compare", "lenet", "alexnet", "--input", "224"], "no such option '--input'", "archcalc compare --help"),
+        (["show", "alexnet", "--batch"], "option '--batch' requires an argument", "give it a value: --batch VALUE"),
     ],
 )
-def test_click_usage_errors(args: list[str], needle: str) -> None:
-    result = invoke(*args)
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert "Usage: archcalc" in result.stderr and needle in result.stderr
-    assert "Traceback" not in result.output
+def test_click_usage_errors(args: list[str], needle: str, hint: str) -> None:
+    """Click's usage errors in archcalc's form (issue 14, item 19): one 'archcalc: error:' line and a hint, exit 2,
+    not click's four lines of 'Usage: ... Try ... Error: ...'."""
+    stderr = assert_user_error(invoke(*args), needle)
+    assert "Usage:" not in stderr and "Error:" not in stderr and "Try '" not in stderr
+    assert stderr.splitlines()[1] == f"  hint: {hint}" or hint in stderr.splitlines()[1], stderr
 
 
 @pytest.mark.parametrize("text", ["0", "abc", "3x", "", "-5", "2.5", "1x2x3x4", "x224", "224x", "0x224", "224x0", "00227", " 224", "3x224x224x"])

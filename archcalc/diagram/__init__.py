@@ -47,11 +47,12 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
     return dot if frame is None else sized(dot, frame)
 
 
-def write(drawing: graphviz.Digraph | str, out: Path, frame: Frame | None) -> None:
+def write(drawing: graphviz.Digraph | str, out: Path, frame: Frame | None) -> str | None:
+    """Write the picture; returns a note to show (Graphviz shrank a large PNG), or None."""
     if isinstance(drawing, str):
         render_svg(drawing, out, None if frame is None else frame.box_px)
-    else:
-        render(drawing, out)
+        return None
+    return render(drawing, out)
 
 
 def to_volumes(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = False) -> Scene:

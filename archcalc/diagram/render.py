@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import graphviz
 
-from archcalc.atomic import check_folder, write_atomic
+from archcalc.atomic import check_target, write_atomic
 from archcalc.errors import ArchcalcError
 from archcalc.spec import bundled_names
+from archcalc.values import printable
 
 FORMATS = ("svg", "png", "pdf", "dot")
 PNG_DPI = "150"
@@ -35,36 +37,79 @@ def output_format(out: Path) -> str:
     return fmt
 
 
-def _draw(dot: graphviz.Digraph, fmt: str) -> bytes:
+def _draw(dot: graphviz.Digraph, fmt: str) -> tuple[bytes, str | None]:
+    """The picture's bytes, and a note where Graphviz had to shrink it. dot is run here rather than by
+    graphviz's pipe, which prints dot's messages itself and then raises with them: each would be said twice."""
     if fmt == "dot":
         source: str = dot.source
-        return source.encode("utf-8")
+        return source.encode("utf-8"), None
     if fmt == "png" and "dpi" not in dot.graph_attr:  # Graphviz's 96 dpi blurs small labels; 150 keeps them sharp in a README
         dot = dot.copy()
         dot.attr(dpi=PNG_DPI)
-    try:
-        data: bytes = dot.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
+    program = shutil.which("dot")
+    if program is None:
         raise ArchcalcError(
             f"Graphviz's 'dot' program is not on the PATH; it is needed to write .{fmt}",
             "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
-            "conda: conda install -c conda-forge graphviz), or write DOT source with --out NAME.dot, which needs no Graphviz",
-        ) from None
-    except graphviz.CalledProcessError as exc:
-        stderr = exc.stderr.decode(errors="replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
-        raise ArchcalcError(f"Graphviz's dot failed (exit {exc.returncode}): {stderr or 'no message'}",
-                            "check the Graphviz installation (dot -V); write --out NAME.dot to see the DOT source") from None
-    if not data:
+            "conda: conda install -c conda-forge graphviz), or write DOT source with --out NAME.dot, which needs no Graphviz")
+    try:
+        done = subprocess.run([program, f"-T{fmt}"], input=dot.source.encode("utf-8"), capture_output=True, check=False)
+    except OSError as exc:
+        raise ArchcalcError(f"Graphviz's dot could not be started: {exc.strerror}", "check the Graphviz installation (dot -V)") from None
+    said = dot_messages(done.stderr)
+    if done.returncode != 0:
+        raise dot_failed(done.returncode, said, fmt)
+    if not done.stdout:
         raise ArchcalcError(f"Graphviz's dot wrote nothing for .{fmt}", "check the Graphviz installation (dot -V)")
-    return data
+    return done.stdout, picture_note(said, fmt)
 
 
-def render(dot: graphviz.Digraph, out: Path) -> None:
-    """Write the picture in the format `out` names, through a temporary file beside it that
-    replaces `out` only once complete: a failure leaves no partial file and any existing `out` as it was."""
+def dot_messages(stderr: bytes) -> list[str]:
+    """dot's messages, one per line, as text a terminal shows as it is (they may quote a spec's text)."""
+    return [printable(line.strip()) for line in stderr.decode("utf-8", errors="replace").splitlines() if line.strip()]
+
+
+def dot_failed(returncode: int, said: list[str], fmt: str) -> ArchcalcError:
+    """dot's failure, once, in one line, with the hint that fits what it said."""
+    text = "; ".join(said)[:600] or "no message"
+    how = f"killed by signal {-returncode}" if returncode < 0 else f"exit {returncode}"
+    lowered = text.lower()
+    if "format" in lowered and "not recognized" in lowered:
+        hint = f"this Graphviz cannot write .{fmt} (dot -T? lists what it can): install its full package (with the cairo plugins), or write .svg"
+    elif "syntax error" in lowered or "in label" in lowered or "non-utf-8" in lowered:
+        hint = "Graphviz could not read the DOT text archcalc made; write --out NAME.dot to see it, and please report it"
+    elif returncode < 0 or "memory" in lowered or "too large" in lowered:
+        hint = "the picture may be too large for Graphviz: draw fewer specs, or write --out NAME.dot and lay it out yourself"
+    else:
+        hint = "write --out NAME.dot to see the DOT source; dot -V checks the Graphviz installation"
+    return ArchcalcError(f"Graphviz's dot failed ({how}): {text}", hint)
+
+
+_SCALED = re.compile(r"too large for cairo-renderer bitmaps\. Scaling by ([0-9.eE+-]+)")
+
+
+def picture_note(said: list[str], fmt: str) -> str | None:
+    """What dot warned about, in archcalc's words: a bitmap larger than cairo draws (32,767 pixels a side) is shrunk."""
+    notes = []
+    for line in said:
+        scaled = _SCALED.search(line)
+        if scaled:
+            notes.append(f"the picture is larger than Graphviz draws a .{fmt} (32,767 pixels a side), so it is shrunk to "
+                         f"{float(scaled[1]):.0%} of its size; .svg or .pdf keep it whole")
+        else:
+            notes.append(f"Graphviz's dot said: {line}")
+    return "; ".join(notes)[:1000] if notes else None
+
+
+def render(dot: graphviz.Digraph, out: Path) -> str | None:
+    """Write the picture in the format `out` names, through a temporary file beside it (beside the file a
+    symlink points to) that replaces it only once complete: a failure, Ctrl-C included, leaves no temporary
+    file and any existing picture as it was. Returns a note to show, or None."""
     fmt = output_format(out)
-    folder = check_folder(out, "alexnet.svg")
-    write_atomic(out, _draw(dot, fmt), folder)
+    target = check_target(out, "alexnet.svg")
+    data, note = _draw(dot, fmt)
+    write_atomic(out, data, target)
+    return note
 
 
 def layout_inches(dot: graphviz.Digraph) -> tuple[float, float]:
@@ -73,7 +118,7 @@ def layout_inches(dot: graphviz.Digraph) -> tuple[float, float]:
         raise ArchcalcError("Graphviz's 'dot' program is not on the PATH; --fit needs it to measure the layouts it chooses among",
                             "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
                             "conda: conda install -c conda-forge graphviz), or leave out --fit")
-    first = _draw(dot, "plain").decode("utf-8").split("\n", 1)[0].split()
+    first = _draw(dot, "plain")[0].decode("utf-8").split("\n", 1)[0].split()
     return float(first[2]), float(first[3])  # 'graph SCALE WIDTH HEIGHT'
 
 
@@ -81,11 +126,11 @@ def render_svg(svg: str, out: Path, box_px: tuple[float, float] | None = None) -
     """Write a picture archcalc drew itself (SVG text) in the format `out` names, atomically as `render`:
     .svg as it is, .png and .pdf converted by librsvg's rsvg-convert."""
     fmt = output_format(out)
-    folder = check_folder(out, "alexnet.svg")
+    target = check_target(out, "alexnet.svg")
     if fmt == "dot":
         raise ArchcalcError(f"--out {out}: this picture is drawn by archcalc, not Graphviz, and has no DOT source",
                             "end the file name in .svg, .png or .pdf")
-    write_atomic(out, svg.encode("utf-8") if fmt == "svg" else convert_svg(svg, fmt, box_px), folder)
+    write_atomic(out, svg.encode("utf-8") if fmt == "svg" else convert_svg(svg, fmt, box_px), target)
 
 
 def convert_svg(svg: str, fmt: str, box_px: tuple[float, float] | None = None) -> bytes:

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from archcalc.atomic import check_folder
+from archcalc.atomic import check_target
 from archcalc.errors import ArchcalcError
 from archcalc.page.facts import page_facts
 
@@ -41,12 +41,12 @@ class View:
     svg: str    # clean markup, from svg.clean_svg
 
 
-def page_folder(out: Path) -> Path:
-    """The folder a page named `out` goes in; a name that is not .html (or .htm) fails before any work."""
+def page_target(out: Path) -> Path:
+    """The file a page named `out` goes to (archcalc.atomic.check_target); a name that is not .html (or .htm) fails before any work."""
     if out.suffix.lower() not in (".html", ".htm"):
         given = f"'{out.suffix}'" if out.suffix else "no extension"
         raise ArchcalcError(f"--out {out}: {given} is not a page archcalc writes", f"end the file name in .html, e.g. {out.stem or 'alexnet'}.html")
-    return check_folder(out, "alexnet.html")
+    return check_target(out, "alexnet.html")
 
 
 def build_page(analyses: Sequence[Analysis], valids: Sequence[tuple[ValidInputs, ...]], mems: Sequence[DtypeMemory],

@@ -4,29 +4,28 @@ from __future__ import annotations
 
 from rich import box
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from archcalc import text
 from archcalc.compare import Comparison, summary
-from archcalc.report.show import whole
+from archcalc.report.show import literal, whole
 
 
 def compare_table(c: Comparison) -> RenderableType:
-    names = [escape(a.name) for a in c.networks]
+    names = [a.name for a in c.networks]
     stages = Table(title="stage by stage", box=box.SIMPLE_HEAD)
     stages.add_column("#", justify="right")
     for name in names:
-        stages.add_column(name)
+        stages.add_column(literal(name))
     for i, line in enumerate(c.stages, start=1):
-        stages.add_row(str(i), *[escape(text.stage_text(s)) for s in line])
+        stages.add_row(str(i), *[literal(text.stage_text(s)) for s in line])
     figures = Table(title="summary", box=box.SIMPLE_HEAD)
     figures.add_column("figure")
     for name in names:
-        figures.add_column(name, justify="right")
+        figures.add_column(literal(name), justify="right")
     for name in names[1:]:
-        figures.add_column(f"{name} / {names[0]}", justify="right")
+        figures.add_column(literal(f"{name} / {names[0]}"), justify="right")
     for title, values in summary(c):
         cells = [v if isinstance(v, str) else text.n(v) for v in values]
         figures.add_row(title, *cells, *[text.ratio(v, values[0]) for v in values[1:]])

@@ -7,7 +7,6 @@ from typing import TypeVar
 
 from rich import box
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -23,10 +22,16 @@ def whole(table: Table) -> Table:
     """Never cut a figure, name, shape or arithmetic short: right-justified and no-wrap columns
     keep their widest cell; the text columns (type, hyper-parameters, details) wrap, down to 12."""
     for i, column in enumerate(table.columns):
-        cells = [*column.cells, column.header, column.footer]
+        cells = [c.plain if isinstance(c, Text) else c for c in (*column.cells, column.header, column.footer)]
         widest = max(len(line) for c in cells if isinstance(c, str) for line in c.split("\n"))
         column.min_width = widest if i == 0 or column.justify == "right" or column.no_wrap else min(widest, 12)
     return table
+
+
+def literal(value: str) -> Text:
+    """A spec's text (a name) as a cell: shown as written, never read as rich markup (rich.markup.escape
+    leaves a backslash before '[' as markup: a layer named '\\[' showed as '[')."""
+    return Text(value)
 
 
 T = TypeVar("T")
@@ -100,7 +105,7 @@ def _layers_table(a: Analysis, every: bool) -> Table:
             _gap(table, hidden, "layers")
         f = row.figures
         figures = [n(f.params), *([n(f.frozen_params)] if frozen else []), n(f.macs), n(f.flops), n(f.connections), n(f.activations)]
-        table.add_row(escape(row.name), text.kind_text(row), text.hyper_text(row), dims(row.output), text.arithmetic(row.terms),
+        table.add_row(literal(row.name), text.kind_text(row), text.hyper_text(row), dims(row.output), text.arithmetic(row.terms),
                       text.field_text(row.receptive_field), *figures, style="bold red" if row.name in flagged else None)
     return whole(table)
 
@@ -117,7 +122,7 @@ def _gpu_table(a: Analysis, every: bool) -> Table:
     for i, row in enumerate((*head, *tail)):
         if hidden and i == len(head):
             _gap(table, hidden, "layers")
-        cells = [escape(row.name), text.placement_text(row)]
+        cells: list[str | Text] = [literal(row.name), text.placement_text(row)]
         for s in row.gpus:
             cells += [dims(s.output) if s.output else "—", n(s.params), n(s.macs), n(s.flops), n(s.activations), n(s.received) if s.received else ""]
         table.add_row(*cells)
@@ -133,7 +138,7 @@ def _claims_table(a: Analysis, every: bool) -> Table:
         if hidden and i == len(head):
             _gap(table, hidden, "claims")
         mark = Text(text.claim_mark(c.confirmed), style="green" if c.confirmed else "bold red")
-        table.add_row(escape(c.subject), c.stated_text, c.computed_text, mark, escape(c.detail), style=None if c.confirmed else "red")
+        table.add_row(literal(c.subject), c.stated_text, c.computed_text, mark, literal(c.detail), style=None if c.confirmed else "red")
     return table
 
 
@@ -162,5 +167,5 @@ def _memory_table(dm: DtypeMemory, every: bool) -> Table:
     for i, lm in enumerate((*head, *tail)):
         if hidden and i == len(head):
             _gap(table, hidden, "layers")
-        table.add_row(escape(lm.name), n(lm.output_bytes), n(lm.param_bytes), n(lm.live_bytes), style="bold" if lm.name == m.peak_layer else None)
+        table.add_row(literal(lm.name), n(lm.output_bytes), n(lm.param_bytes), n(lm.live_bytes), style="bold" if lm.name == m.peak_layer else None)
     return whole(table)

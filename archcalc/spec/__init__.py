@@ -16,7 +16,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.limits import MAX_LAYERS
 from archcalc.spec.blocks import Instance
 from archcalc.spec.claims import Claims, LayerClaim, Stated
-from archcalc.spec.locate import STDIN, STDIN_LABEL, bundled_dir, bundled_names, resolve
+from archcalc.spec.locate import STDIN, STDIN_LABEL, bundled_dir, bundled_names, resolve, shown
 from archcalc.spec.reader import COMMON_KEYS, TOP_KEYS, LayerSpec, Spec, parse_spec
 
 __all__ = ["COMMON_KEYS", "STDIN", "STDIN_LABEL", "TOP_KEYS", "Claims", "Instance", "LayerClaim", "LayerSpec", "Spec", "Stated", "bundled_dir",
@@ -31,17 +31,23 @@ def load_spec(arg: str | Path, max_layers: int = MAX_LAYERS) -> Spec:
 def read_spec_text(arg: str | Path) -> tuple[str, str]:
     """(the spec's text, its name for messages): a file as given, a bundled spec by its path, '-' as <stdin>."""
     if str(arg) == STDIN:
+        label = STDIN_LABEL
         try:
-            return sys.stdin.buffer.read().decode("utf-8"), STDIN_LABEL
-        except (OSError, UnicodeDecodeError, AttributeError, ValueError) as exc:  # no stdin, a closed one, or not UTF-8
-            raise ArchcalcError(f"{STDIN_LABEL}: cannot read: {exc}") from None
-    path = resolve(str(arg))
-    label = str(arg) if Path(str(arg)).is_file() else str(path)
+            data = sys.stdin.buffer.read()
+        except (OSError, AttributeError, ValueError) as exc:  # no stdin, or a closed one
+            raise ArchcalcError(f"{label}: cannot read: {exc}") from None
+    else:
+        path = resolve(str(arg))
+        label = shown(str(arg) if path == Path(str(arg)) else str(path), limit=400)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ArchcalcError(f"{label}: cannot read: {exc.strerror}") from None
     try:
-        return path.read_text(encoding="utf-8"), label
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ArchcalcError(f"{label}: cannot read: {exc}") from None
-
+        return data.decode("utf-8"), label
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ArchcalcError(f"{label}:{line}: not UTF-8 text (the byte 0x{data[exc.start]:02x})", "save the spec as UTF-8") from None
 
 def stdin_once(args: Iterable[str]) -> None:
     """Standard input holds one spec: '-' may be given once among a command's specs."""

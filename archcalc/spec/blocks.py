@@ -43,11 +43,12 @@ class Block:
     line: int
 
 
-def read_blocks(raw: Any, label: str, builtin: Container[str]) -> dict[str, Block]:
+def read_blocks(raw: Any, label: str, builtin: Container[str], line: int | None = None) -> dict[str, Block]:
+    """The blocks of the spec file `label`, whose 'blocks' key is on `line`."""
     if raw is None:
         return {}
     if not isinstance(raw, Map):
-        raise SpecError(label, "'blocks' must map block names to {args, layers}")
+        raise SpecError(label if line is None else f"{label}:{line}", "'blocks' must map block names to {args, layers}")
     blocks = {}
     for name, body in raw.items():
         where = f"{label}:{raw.key_lines.get(str(name), raw.line)}: block '{name}'"
@@ -94,6 +95,7 @@ class Expander:
         self.max_layers = max_layers
         self.counts: dict[str, int] = {}
         self.made = 0  # layers expanded so far
+        self.used_at: dict[str, int] = {}  # block instance -> the line it is used on
 
     def expand(self, rows: list[Any]) -> list[Any]:
         out: list[Any] = []
@@ -159,6 +161,12 @@ class Expander:
         where = f"{self.label}:{row.line}: layer '{name}'"
         if not isinstance(row.get("name"), str) or not row["name"]:
             raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' needs a 'name'")
+        if row["name"] == "input":
+            raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' cannot be named 'input'",
+                            "'input' is the network's input (in a block: what the block reads); give it another name")
+        if name in self.used_at:
+            raise SpecError(where, "duplicate name: another use of a block has it", f"first used at {self.label}:{self.used_at[name]}")
+        self.used_at[name] = row.line
         if depth > MAX_DEPTH:
             raise SpecError(where, f"blocks nest more than {MAX_DEPTH} deep", "does a block use itself?")
         args = dict(block.args)
@@ -181,6 +189,9 @@ class Expander:
             inner_name = inner.get("name")
             if not isinstance(inner_name, str) or not inner_name:
                 raise SpecError(f"{self.label}:{inner.line}", f"every layer of block '{block.name}' needs a 'name'")
+            if inner_name == "input":
+                raise SpecError(f"{self.label}:{inner.line}", f"a layer of block '{block.name}' cannot be named 'input'",
+                                "in a block, 'input' means what the block reads; give the layer another name")
             given = inner.get("inputs")
             if given is None:
                 inputs = prev

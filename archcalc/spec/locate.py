@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import errno
+import os
+import stat
 from pathlib import Path
 
 from archcalc.errors import ArchcalcError
@@ -25,17 +28,56 @@ def bundled_names() -> list[str]:
 
 
 def resolve(arg: str) -> Path:
-    """A path to a spec file, or the name of a bundled spec ('alexnet')."""
+    """A path to a spec file, or the name of a bundled spec ('alexnet'). A path that names something other
+    than a file (a folder, a FIFO, a device, a loop of links, a name too long) is said to be that."""
+    if not arg.strip():
+        raise ArchcalcError("the spec's name is empty", "give a YAML file or a bundled spec's name: archcalc show alexnet")
     path = Path(arg)
-    if path.is_dir():
-        raise ArchcalcError(f"{arg}: is a directory, not a spec file", "give a .yaml file inside it")
-    if path.is_file():
+    st = _stat(arg)
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise ArchcalcError(f"{shown(arg)}: is a directory, not a spec file", "give a .yaml file inside it")
+    if st is not None and stat.S_ISREG(st.st_mode):
         return path
-    if "/" not in arg and path.suffix == "":
+    if st is not None:
+        raise ArchcalcError(f"{shown(arg)}: is {_what(st.st_mode)}, not a spec file",
+                            "give the path of a .yaml file (a pipe or a device could be read forever)")
+    if "/" not in arg and path.suffix == "" and "\0" not in arg:
         candidate = bundled_dir() / f"{arg}.yaml"
-        if candidate.is_file():
+        if _stat(str(candidate), bundled=True) is not None and candidate.is_file():
             return candidate
     names = bundled_names()
     near = difflib.get_close_matches(path.stem, names, n=1)
     hint = f"did you mean '{near[0]}'? " if near else ""
-    raise ArchcalcError(f"{arg}: no such spec file or bundled spec", f"{hint}bundled specs: {', '.join(names)}")
+    raise ArchcalcError(f"{shown(arg)}: no such spec file or bundled spec", f"{hint}bundled specs: {', '.join(names)}")
+
+
+def _stat(arg: str, bundled: bool = False) -> os.stat_result | None:
+    """What `arg` names (following links), or None where nothing is there."""
+    try:
+        return os.stat(arg)
+    except FileNotFoundError:
+        if not bundled and os.path.islink(arg):
+            raise ArchcalcError(f"{shown(arg)}: a symbolic link to {shown(os.readlink(arg))}, which does not exist",
+                                "give the path of a .yaml file") from None
+        return None
+    except (NotADirectoryError, ValueError):  # a file used as a folder; a NUL byte
+        return None
+    except OSError as exc:
+        if bundled:
+            return None
+        if exc.errno == errno.ELOOP:
+            raise ArchcalcError(f"{shown(arg)}: a loop of symbolic links, not a spec file", "give the path of a .yaml file") from None
+        if exc.errno == errno.ENAMETOOLONG:
+            raise ArchcalcError(f"{shown(arg)}: the name is too long for a file ({len(arg):,} characters)",
+                                "give the path of a .yaml file, or a bundled spec's name") from None
+        raise ArchcalcError(f"{shown(arg)}: cannot read: {exc.strerror}") from None
+
+
+def _what(mode: int) -> str:
+    return ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode) else
+            "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+
+
+def shown(path: str, limit: int = 120) -> str:
+    """A path as a message shows it: cut in the middle when long (a spec may be named by a very long path)."""
+    return path if len(path) <= limit else f"{path[: limit // 2]}…{path[-(limit // 2):]}"

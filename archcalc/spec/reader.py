@@ -62,11 +62,18 @@ def parse_spec(text: str, label: str = "<spec>", max_layers: int = MAX_LAYERS) -
         lines = text.splitlines()
         if isinstance(exc, Refused):
             hint = exc.hint
+        elif "appears twice" in problem:
+            hint = "keep one of the two"
         elif mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
             hint = f"YAML does not allow tabs for indentation: replace the tab on line {mark.line + 1} with spaces"
         else:
             hint = "specs are plain YAML mappings"
         raise SpecError(f"{label}{line}", f"not a valid spec: {problem}", hint) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, where PyYAML says only its position
+        at = text.count("\n", 0, max(exc.position, 0)) + 1
+        code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
+        raise SpecError(f"{label}:{at}", f"not a valid spec: the character {ascii(chr(code))} (U+{code:04X}) is not allowed in YAML",
+                        "a spec is plain text: remove the character") from None
     except yaml.YAMLError as exc:
         raise SpecError(label, f"not valid YAML: {exc}") from None
     if not isinstance(raw, Map):
@@ -126,7 +133,7 @@ class _Reader:
                 line = rows.item_lines[index] if hasattr(rows, "item_lines") else m.key_lines["layers"]
                 raise SpecError(f"{self.label}:{line}", f"layer #{index + 1} is not a mapping but {quote(row)}",
                                 "write each layer as {name: ..., type: ...}")
-        self.blocks = read_blocks(m.get("blocks"), str(self.where(m, "blocks")), KINDS)
+        self.blocks = read_blocks(m.get("blocks"), self.label, KINDS, m.key_lines.get("blocks", m.line))
         expander = Expander(self.blocks, self.label, self.max_layers)
         layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(expander.expand(rows)))
         seen: dict[str, Location] = {}
@@ -135,6 +142,12 @@ class _Reader:
                 first = seen[ls.name]
                 raise SpecError(ls.where, "duplicate layer name", f"first defined at {first.file}:{first.line}")
             seen[ls.name] = ls.where
+            if ls.name in expander.used_at:  # `inputs: [name]` would read the block's last layer, silently
+                line = expander.used_at[ls.name]
+                if ls.where.line is not None and line > ls.where.line:  # said where the second one is
+                    raise SpecError(Location(self.label, line, ls.name), "duplicate name: a layer has it too",
+                                    f"first defined at {ls.where.file}:{ls.where.line}")
+                raise SpecError(ls.where, "duplicate name: a use of a block has it too", f"the block is used with this name at {self.label}:{line}")
         claims = read_claims(m["claims"], self, m) if "claims" in m else None
         return Spec(name, description, net_input, gpus, layers, claims, self.label, tuple(expander.aliases.items()),
                     tuple(expander.instances))

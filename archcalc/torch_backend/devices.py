@@ -114,4 +114,13 @@ def out_of_memory(graph: Graph, analysis: Analysis, batch: int, dtype: torch.dty
         f"{analysis.name}: out of memory on {device} ({device_name(device)}) at batch {batch} in {dtype_name(dtype)}. "
         f"The calculator estimates {size(m.inference_bytes)} for inference: parameters {size(m.param_bytes)} + "
         f"the peak of live activations {size(m.peak_bytes)} at {m.peak_layer}. torch said: {said}",
-        f"try a smaller --batch (archcalc show {graph.path} --batch {batch} --dtype {dtype_name(dtype)} gives the memory by layer)")
+        out_of_memory_hint(graph.path, batch, dtype_name(dtype), device.type))
+
+
+def out_of_memory_hint(path: str, batch: int, dtype: str, device: str) -> str:
+    """What to try next: a smaller batch while there is one, else fewer bytes a value or another device."""
+    by_layer = f"archcalc show {path} --batch {batch} --dtype {dtype} gives the memory by layer"
+    if batch > 1:
+        return f"try a smaller --batch ({by_layer})"
+    tries = [*(["--dtype float16 or bfloat16"] if dtype == "float32" else []), "--device cpu" if device == "cuda" else "a machine with more memory"]
+    return f"it does not fit even at batch 1: try {', or '.join(tries)} ({by_layer})"
