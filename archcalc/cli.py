@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import gc
-import re
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,21 +19,13 @@ from archcalc import analysis, jsontext, serialize, terminal
 from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
-from archcalc.limits import MAX_INT, MAX_INT_TEXT, MAX_LAYERS, MAX_MIN_TIME_S, MAX_TABLE_ROWS
+from archcalc.limits import MAX_LAYERS, MAX_TABLE_ROWS
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
+from archcalc.options import FORMATS, Count, Seconds, max_layers_option, parse_input, parse_range, usage_error
 from archcalc.spec import load_spec, stdin_once
-from archcalc.values import Shape, quote
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
-
-FORMATS = click.Choice(["table", "json", "csv", "markdown", "html"])
-
-
-def max_layers_option(command: Any) -> Any:
-    return click.option("--max-layers", type=Count(), default=MAX_LAYERS, show_default=True, metavar="N",
-                        help="Refuse a spec whose blocks expand to more layers than this.")(command)
-
 
 class Archcalc(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None, standalone_mode: bool = True,
@@ -82,81 +73,6 @@ class Archcalc(click.Group):
         finally:
             if collecting:
                 gc.enable()
-
-
-class Count(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
-    """A whole number from 1 to 2^63 − 1 (--batch): a long one is refused before Python reads it, and quoted short."""
-
-    name = "integer"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
-        if isinstance(value, int):
-            return value
-        text = str(value).strip()
-        if not re.fullmatch(r"\+?\d+", text):
-            self.fail(f"{quote(text)} is not a whole number", param, ctx)
-        digits = text.lstrip("+").lstrip("0") or "0"
-        if len(digits) > 19 or int(digits) > MAX_INT:
-            self.fail(f"{quote(text)} is larger than {MAX_INT_TEXT}", param, ctx)
-        if int(digits) < 1:
-            self.fail(f"{text} is not at least 1", param, ctx)
-        return int(digits)
-
-
-class Seconds(click.ParamType):  # type: ignore[type-arg]
-    """A time in seconds above 0 and at most MAX_MIN_TIME_S (--min-time): NaN, infinity and 0 are refused."""
-
-    name = "seconds"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        try:
-            seconds = float(value)
-        except (TypeError, ValueError):
-            self.fail(f"{quote(value)} is not a number of seconds", param, ctx)
-        if not 0 < seconds <= MAX_MIN_TIME_S:  # False for NaN too
-            self.fail(f"{quote(value)} is not a time from 0 (not included) to {MAX_MIN_TIME_S:g} seconds", param, ctx)
-        return seconds
-
-
-def usage_error(exc: click.ClickException) -> int:
-    """click's usage errors as every other error: 'archcalc: error: ...' and a hint, exit 2."""
-    message, _, near = exc.format_message().partition(" Did you mean ")  # click: "No such option '--strcit'. Did you mean '--strict'?"
-    ctx = getattr(exc, "ctx", None)
-    if near:
-        hint = f"did you mean {near}"
-    elif ctx is not None:
-        hint = f"{ctx.get_usage().removeprefix('Usage: ')}; '{ctx.command_path} --help' says what each option takes"
-    elif (option := re.match(r"Option '([^']+)' requires an argument", message)) is not None:  # click's parser: no context yet
-        hint = f"give it a value: {option[1]} VALUE"
-    else:
-        hint = "'archcalc --help' lists the commands, 'archcalc COMMAND --help' their options"
-    terminal.say_error(message[:1].lower() + message[1:].rstrip("."), hint)
-    return 2 if isinstance(exc, click.UsageError) else exc.exit_code
-
-
-def parse_input(text: str | None, spec_input: Shape) -> Shape | None:
-    """'227', '227x227' or '3x227x227' (an H alone keeps the channels and makes it square)."""
-    if text is None:
-        return None
-    if not re.fullmatch(r"[1-9]\d*(x[1-9]\d*){0,2}", text.lower()):
-        raise ArchcalcError(f"--input {quote(text)} is not a size", "write H, HxW or CxHxW, e.g. 224 or 3x224x224")
-    values = tuple(whole(v, "--input") for v in text.lower().split("x"))
-    if len(spec_input) != 3:
-        if len(values) != 1:
-            raise ArchcalcError(f"--input {text!r}: this spec's input is a vector of {spec_input[0]} values", "give one number")
-        return values
-    if len(values) == 1:
-        return (spec_input[0], values[0], values[0])
-    if len(values) == 2:
-        return (spec_input[0], *values)
-    return values
-
-
-def whole(digits: str, option: str) -> int:
-    """A size given on the command line, at most 2^63 − 1 (looked at before Python reads a long number)."""
-    if len(digits) > 19 or int(digits) > MAX_INT:
-        raise ArchcalcError(f"{option}: {quote(digits)} is larger than {MAX_INT_TEXT}", "archcalc's sizes stop at 2^63 − 1, as torch's do")
-    return int(digits)
 
 
 def load(spec: str, input_text: str | None, max_layers: int = MAX_LAYERS) -> tuple[Graph, Analysis]:
@@ -231,15 +147,6 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         emit(show_table(a, valid, (dtype, mem), per_layer_memory, every))
     if strict and a.findings:
         sys.exit(1)
-
-
-def parse_range(text: str | None, shape: Shape) -> tuple[int, int]:
-    if text is None:
-        return 1, 2 * max(shape[1:] or shape)
-    match = re.fullmatch(r"0*(\d+):0*(\d+)", text)
-    if not match or not 1 <= whole(match[1], "--range") <= whole(match[2], "--range"):
-        raise ArchcalcError(f"--range {quote(text)} is not a range of sizes", "write LO:HI with 1 ≤ LO ≤ HI, e.g. 100:300")
-    return int(match[1]), int(match[2])
 
 
 @main.command()
@@ -331,7 +238,7 @@ def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.Vali
 @click.argument("specs", nargs=-1, required=True)
 @click.option("--out", "out_text", required=True, metavar="FILE", help="The page: FILE.html, written whole or not at all.")
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
-@click.option("--batch", type=click.IntRange(min=1), default=1, show_default=True, help="Images per batch, for memory.")
+@click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for memory.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--valid-inputs", is_flag=True, help="Also list the input sizes for which every layer divides exactly.")
 @max_layers_option
