@@ -193,6 +193,7 @@ def test_item6_a_long_table_shows_its_first_and_last_rows(tmp_path: Path) -> Non
     assert len(result.stdout) < 500_000
 
 
+@pytest.mark.slow  # rich lays out every one of thousands of rows: seconds
 def test_item6_all_shows_every_row(tmp_path: Path) -> None:
     path = tmp_path / "long.yaml"
     path.write_text(long_spec(MAX_TABLE_ROWS + 1))

@@ -152,7 +152,7 @@ RUN_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(RUN_CASES))
+@pytest.mark.parametrize("case", [c if c == "--batch 10^19" else pytest.param(c, marks=pytest.mark.slow) for c in RUN_CASES])  # torch starts in each: -m slow
 def test_item10_run_refuses_what_torch_cannot_build(tmp_path: Path, case: str) -> None:
     pytest.importorskip("torch")
     args, *needles = RUN_CASES[case]

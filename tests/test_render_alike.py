@@ -69,7 +69,11 @@ def boxes(svg: Path) -> dict[str, tuple[float, float, float, float]]:
     return found
 
 
-@pytest.mark.parametrize("args", [("alexnet",), ("lenet",), ("resnet18", "--depth", "0"), ("googlenet", "--depth", "0"), ("unet",)],
+SLOW = pytest.mark.slow  # seconds each (librsvg renders the PNG, read back pixel by pixel): AlexNet in the default run, the rest with -m slow
+
+
+@pytest.mark.parametrize("args", [("alexnet",), pytest.param(("lenet",), marks=SLOW), pytest.param(("resnet18", "--depth", "0"), marks=SLOW),
+                                  pytest.param(("googlenet", "--depth", "0"), marks=SLOW), pytest.param(("unet",), marks=SLOW)],
                          ids=lambda a: "-".join(a))
 def test_text_stays_inside_its_box_in_librsvg(args: tuple[str, ...], tmp_path: Path) -> None:
     svg, png = tmp_path / "p.svg", tmp_path / "p.png"
