@@ -15,37 +15,38 @@ import stat
 from pathlib import Path
 
 from archcalc.errors import ArchcalcError
+from archcalc.paths import file_kind, shown
 from archcalc.values import printable
 
 
 def check_target(out: Path, example: str) -> Path:
     """The regular file `out` names (through a symlink), once its folder is known to exist; `example`
     is the hint's file name (alexnet.svg). Nothing is written yet: a wrong --out fails before any work."""
-    shown = shown_path(out)
+    named_out = shown(out)
     try:
         target = Path(os.path.realpath(out, strict=False))
         st = os.stat(target) if os.path.lexists(target) else None
     except ValueError:  # a NUL byte, which no file name holds
-        raise ArchcalcError(f"--out {printable(shown)}: a file name cannot hold a NUL byte") from None
+        raise ArchcalcError(f"--out {printable(named_out)}: a file name cannot hold a NUL byte") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise ArchcalcError(f"--out {shown}: a loop of symbolic links", "give the path of a file") from None
+            raise ArchcalcError(f"--out {named_out}: a loop of symbolic links", "give the path of a file") from None
         if exc.errno == errno.ENAMETOOLONG:
             raise _too_long(out) from None
-        raise ArchcalcError(f"--out {shown}: {exc.strerror}") from None
+        raise ArchcalcError(f"--out {named_out}: {exc.strerror}") from None
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise ArchcalcError(f"--out {shown}: is a folder", f"give a file name, e.g. {example}")
+        raise ArchcalcError(f"--out {named_out}: is a folder", f"give a file name, e.g. {example}")
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise ArchcalcError(f"--out {shown}: is {_what(st.st_mode)}, not a regular file; archcalc writes only to a file",
+        raise ArchcalcError(f"--out {named_out}: is {file_kind(st.st_mode)}, not a regular file; archcalc writes only to a file",
                             "give the name of a new or existing file")
     if os.path.islink(target):  # realpath stopped at a link it could not follow: a loop
-        raise ArchcalcError(f"--out {shown}: a loop of symbolic links", "give the path of a file")
+        raise ArchcalcError(f"--out {named_out}: a loop of symbolic links", "give the path of a file")
     folder = target.parent
-    named = shown_path(out.parent if not os.path.islink(out) else folder)  # the folder as the user wrote it, where no link leads elsewhere
+    named = shown(out.parent if not os.path.islink(out) else folder)  # the folder as the user wrote it, where no link leads elsewhere
     if os.path.lexists(folder) and not os.path.isdir(folder):
-        raise ArchcalcError(f"--out {shown}: {named} is a file, not a folder")
+        raise ArchcalcError(f"--out {named_out}: {named} is a file, not a folder")
     if not os.path.isdir(folder):
-        raise ArchcalcError(f"--out {shown}: the folder {named} does not exist", f"create it first: mkdir -p {named}")
+        raise ArchcalcError(f"--out {named_out}: the folder {named} does not exist", f"create it first: mkdir -p {named}")
     if len(os.fsencode(target.name)) > _name_max(folder) or len(os.fsencode(target)) >= _path_max(folder):
         raise _too_long(out)
     return target
@@ -58,7 +59,7 @@ def write_atomic(out: Path, data: bytes, target: Path) -> None:
     try:  # 0o666 less the umask, as any new file (mkstemp would make it 0o600)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as exc:
-        raise ArchcalcError(f"--out {shown_path(out)}: cannot write in the folder {shown_path(target.parent)}: {exc.strerror}",
+        raise ArchcalcError(f"--out {shown(out)}: cannot write in the folder {shown(target.parent)}: {exc.strerror}",
                             "choose a folder you can write to") from None
     try:
         with os.fdopen(fd, "wb") as f:
@@ -68,21 +69,10 @@ def write_atomic(out: Path, data: bytes, target: Path) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ArchcalcError(f"--out {shown_path(out)}: cannot write it: {exc.strerror}") from None
+        raise ArchcalcError(f"--out {shown(out)}: cannot write it: {exc.strerror}") from None
     except BaseException:  # Ctrl-C, or a bug: the temporary file goes too
         tmp.unlink(missing_ok=True)
         raise
-
-
-def shown_path(path: Path | str, limit: int = 120) -> str:
-    """A path as a message shows it: cut in the middle when long."""
-    text = str(path)
-    return text if len(text) <= limit else f"{text[: limit // 2]}…{text[-(limit // 2):]}"
-
-
-def _what(mode: int) -> str:
-    return ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode) else
-            "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
 
 
 def _name_max(folder: Path) -> int:
@@ -101,4 +91,4 @@ def _path_max(folder: Path) -> int:
 
 def _too_long(out: Path) -> ArchcalcError:
     what = f"the file name is too long ({len(out.name):,} characters)" if len(out.name) > 255 else f"the path is too long ({len(str(out)):,} characters)"
-    return ArchcalcError(f"--out {shown_path(out)}: {what}", "give a shorter name: most file systems take up to 255 bytes a name, 4,096 a path")
+    return ArchcalcError(f"--out {shown(out)}: {what}", "give a shorter name: most file systems take up to 255 bytes a name, 4,096 a path")

@@ -57,7 +57,7 @@ def test_show_and_compare_do_not_import_torch(args: list[str], tmp_path: Path) -
 
 
 CORE = ["errors", "values", "sizes", "figures", "receptive", "kinds", "spec", "graph", "analysis", "compare", "memory", "text",
-        "serialize", "jsontext", "schema", "report.plain", "atomic", "page", "page.facts", "page.svg"]
+        "serialize", "jsontext", "schema", "report.plain", "atomic", "paths", "page", "page.facts", "page.svg"]
 
 
 @pytest.mark.parametrize(("args", "absent"), [

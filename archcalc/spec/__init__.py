@@ -14,9 +14,10 @@ from pathlib import Path
 
 from archcalc.errors import ArchcalcError
 from archcalc.limits import MAX_LAYERS
+from archcalc.paths import shown
 from archcalc.spec.blocks import Instance
 from archcalc.spec.claims import Claims, LayerClaim, Stated
-from archcalc.spec.locate import STDIN, STDIN_LABEL, bundled_dir, bundled_names, resolve, shown
+from archcalc.spec.locate import STDIN, STDIN_LABEL, bundled_dir, bundled_names, resolve
 from archcalc.spec.reader import COMMON_KEYS, TOP_KEYS, LayerSpec, Spec, parse_spec
 
 __all__ = ["COMMON_KEYS", "STDIN", "STDIN_LABEL", "TOP_KEYS", "Claims", "Instance", "LayerClaim", "LayerSpec", "Spec", "Stated", "bundled_dir",

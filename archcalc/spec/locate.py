@@ -9,6 +9,7 @@ import stat
 from pathlib import Path
 
 from archcalc.errors import ArchcalcError
+from archcalc.paths import file_kind, shown
 
 STDIN = "-"  # a spec argument that means: read the spec from standard input
 STDIN_LABEL = "<stdin>"  # its name in messages: "<stdin>:3: layer 'conv1': ..."
@@ -39,7 +40,7 @@ def resolve(arg: str) -> Path:
     if st is not None and stat.S_ISREG(st.st_mode):
         return path
     if st is not None:
-        raise ArchcalcError(f"{shown(arg)}: is {_what(st.st_mode)}, not a spec file",
+        raise ArchcalcError(f"{shown(arg)}: is {file_kind(st.st_mode)}, not a spec file",
                             "give the path of a .yaml file (a pipe or a device could be read forever)")
     if "/" not in arg and path.suffix == "" and "\0" not in arg:
         candidate = bundled_dir() / f"{arg}.yaml"
@@ -71,13 +72,3 @@ def _stat(arg: str, bundled: bool = False) -> os.stat_result | None:
             raise ArchcalcError(f"{shown(arg)}: the name is too long for a file ({len(arg):,} characters)",
                                 "give the path of a .yaml file, or a bundled spec's name") from None
         raise ArchcalcError(f"{shown(arg)}: cannot read: {exc.strerror}") from None
-
-
-def _what(mode: int) -> str:
-    return ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode) else
-            "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
-
-
-def shown(path: str, limit: int = 120) -> str:
-    """A path as a message shows it: cut in the middle when long (a spec may be named by a very long path)."""
-    return path if len(path) <= limit else f"{path[: limit // 2]}…{path[-(limit // 2):]}"
