@@ -1,7 +1,7 @@
 """The limits archcalc enforces on what a spec (untrusted input) may cost, in one place.
 
 Any real network fits well inside them; a spec past one is refused with a message that names the
-limit (README, "Reliability: limits"), never left to run out of memory or time.
+limit (README, "Reliability", its "Limits"), never left to run out of memory or time.
 """
 
 from __future__ import annotations
