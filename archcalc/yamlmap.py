@@ -106,13 +106,19 @@ def _nesting(text: str) -> None:
     if text.count("[") + text.count("{") + max(map(len, text.split("\n"))) <= MAX_NESTING:
         return
     depth = 0
-    for event in yaml.parse(text, Loader=_Base):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_NESTING:
-                raise Refused(f"the YAML nests more than {MAX_NESTING} deep", event.start_mark, "a spec is a few levels of mappings and lists")
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    problem, hint = f"the YAML nests more than {MAX_NESTING} deep", "a spec is a few levels of mappings and lists"
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_NESTING:
+                    raise Refused(problem, event.start_mark, hint)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as exc:  # libyaml from PyYAML 6.0.4 on stops at its own depth (1,000), scanning ahead of the events
+        if isinstance(exc, Refused) or "nesting depth" not in str(exc.problem):
+            raise
+        raise Refused(problem, exc.problem_mark, hint) from None
 
 
 def _compose(text: str, rows: dict[int, Map]) -> tuple[_Builder, yaml.Node | None]:
