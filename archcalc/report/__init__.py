@@ -4,7 +4,8 @@ JSON from archcalc.serialize.
     show      show_table, whole (never cut a figure short)
     compare   compare_table
     plain     to_csv, to_markdown, compare_csv, compare_markdown (no rich)
-    terminal  print_whole: a table to stdout at its natural width, in a terminal too
+    whole     print_whole: a table to stdout at its natural width, in a terminal too (through archcalc.terminal)
+    ascii     transliterate: a table's text in ASCII forms, for a stdout without Unicode
 """
 
 from __future__ import annotations
