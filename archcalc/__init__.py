@@ -7,7 +7,7 @@ The library entry points, none of which imports torch:
     a.totals.params  # 60965224
 
 They are imported when first asked for, so that `import archcalc` (which the program does first,
-archcalc.entry) costs nothing: a Ctrl-C while it starts is then archcalc's to answer.
+archcalc.cli.entry) costs nothing: a Ctrl-C while it starts is then archcalc's to answer.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, analyse
+    from archcalc.analysis.graph import Graph, build_graph
     from archcalc.errors import ArchcalcError, SpecError
-    from archcalc.graph import Graph, build_graph
-    from archcalc.spec import Spec, load_spec
+    from archcalc.specfile import Spec, load_spec
 
-_HOMES = {"Analysis": "analysis", "analyse": "analysis", "ArchcalcError": "errors", "SpecError": "errors", "Graph": "graph",
-          "build_graph": "graph", "Spec": "spec", "load_spec": "spec"}
+_HOMES = {"Analysis": "analysis", "analyse": "analysis", "ArchcalcError": "errors", "SpecError": "errors", "Graph": "analysis.graph",
+          "build_graph": "analysis.graph", "Spec": "specfile", "load_spec": "specfile"}
 
 __all__ = ["Analysis", "ArchcalcError", "Graph", "Spec", "SpecError", "analyse", "build_graph", "load_spec"]
 

@@ -1,3 +1,3 @@
-from archcalc.entry import main
+from archcalc.cli.entry import main
 
 main()

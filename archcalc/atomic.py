@@ -16,7 +16,7 @@ from pathlib import Path
 
 from archcalc.errors import ArchcalcError
 from archcalc.paths import file_kind, shown
-from archcalc.values import printable
+from archcalc.text import printable
 
 
 def check_target(out: Path, example: str) -> Path:

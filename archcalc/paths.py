@@ -1,5 +1,5 @@
 """Paths in messages: how a path is shown (cut in the middle when long), and what kind of file a
-mode says it is. Used where specs are read (archcalc.spec.locate) and where --out is written (archcalc.atomic)."""
+mode says it is. Used where specs are read (archcalc.specfile.locate) and where --out is written (archcalc.atomic)."""
 
 from __future__ import annotations
 

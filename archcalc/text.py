@@ -15,10 +15,10 @@ from archcalc.limits import MAX_TEXT_CHARS
 
 if TYPE_CHECKING:
     from archcalc.analysis import ClaimCheck, Finding, Row, ValidInputs
-    from archcalc.compare import Stage
-    from archcalc.memory import Memory
-    from archcalc.receptive import ReceptiveField
-    from archcalc.sizes import SizeTerm
+    from archcalc.analysis.compare import Stage
+    from archcalc.analysis.memory import Memory
+    from archcalc.kinds.terms.fields import ReceptiveField
+    from archcalc.kinds.terms.sizes import SizeTerm
 
 FLOPS_CONVENTION = (
     "FLOPs as torch.utils.flop_counter.FlopCounterMode counts them: 2 per multiply-accumulate (MAC) "
@@ -60,6 +60,19 @@ def size(value: int) -> str:
     return f"{value:,} B"
 
 
+def printable(text: str) -> str:
+    """`text` with every control or format character (an escape, a carriage return, a bidi override) written
+    as its code, so that a spec's text cannot drive the terminal it is shown on."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _code(c) for c in text)
+
+
+def _code(c: str) -> str:
+    """A character as Python writes it in a string: \\x1b, \\u202e, \\U000e0001."""
+    return f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+
+
 def clipped(free: str, limit: int = MAX_TEXT_CHARS) -> str:
     """Free text from a spec (a description) cut for a table: 'the first 300 characters… (5,000,000 characters; --format json has all)'."""
     if len(free) <= limit:
@@ -86,6 +99,13 @@ def pair(p: Sequence[object]) -> str:
 def square(p: Sequence[int]) -> str:
     """A kernel: (3, 3) -> '3×3'; (1, 7) -> '1×7'."""
     return f"{p[0]}×{p[1]}"
+
+
+def window(kernel: Sequence[int], stride: Sequence[int] | None, unit_stride: bool = True) -> str:
+    """A window, as the tables and the volumes figure write it: '11×11/4', '3×3/1'; with `unit_stride` False a
+    stride of 1 (or none) goes unsaid: '3×3'."""
+    said = stride is not None and (unit_stride or tuple(stride) != (1, 1))
+    return square(kernel) + (f"/{pair(stride)}" if said and stride is not None else "")
 
 
 def a_kind(kind: str) -> str:
@@ -115,7 +135,7 @@ def hyper_text(row: Row) -> str:
 
 def arithmetic(terms: Sequence[SizeTerm]) -> str:
     """Each axis's arithmetic, once when H and W agree: '(227 − 11 + 2·0)/4 + 1 = 55 (H and W)'."""
-    if len(terms) == 2 and terms[0].text() == terms[1].text():
+    if len(terms) == 2 and terms[0].alike(terms[1]):
         return f"{terms[0].text()} (H and W)"
     return "; ".join(f"{t.axis}: {t.text()}" for t in terms)
 
@@ -287,9 +307,7 @@ def ratio(value: int | str, base: int | str) -> str:
     return f"×{quotient(value, base, ',.3g')}" if value < 1000 * base else f"×{quotient(value, base, ',.0f')}"
 
 
-def kind_keys(cls: Any, marks: str = "`") -> str:
-    """"`filters`, `kernel`, `stride` (1), ...": a kind's keys, each with its default (none: required); '—' for none."""
-    from archcalc.kinds import keys
-
-    parts = [f"{marks}{k.key}{marks}" + ("" if k.required else f" ({k.value.show(k.default)})") for k in keys(cls)]
+def kind_keys(keys: Sequence[Any], marks: str = "`") -> str:
+    """"`filters`, `kernel`, `stride` (1), ...": a kind's keys (archcalc.kinds.keys), each with its default (none: required); '—' for none."""
+    parts = [f"{marks}{k.key}{marks}" + ("" if k.required else f" ({k.value.show(k.default)})") for k in keys]
     return ", ".join(parts) or "—"

@@ -44,13 +44,13 @@ from typing import Any
 from readme_block import README, command_line, record, write_block  # benchmarks/, beside this script
 from rich.console import Console
 
-from archcalc import serialize
 from archcalc.analysis import analyse
-from archcalc.graph import build_graph
-from archcalc.jsontext import dumps
+from archcalc.analysis.graph import build_graph
+from archcalc.outputs import serialize
+from archcalc.outputs.jsontext import dumps
 from archcalc.report.show import show_table
-from archcalc.spec import parse_spec
-from archcalc.yamlmap import load
+from archcalc.specfile import parse_spec
+from archcalc.specfile.yamlmap import load
 
 CHAIN = (
     "{{name: conv{i}, type: conv, filters: 16, kernel: 3, padding: 1}}",

@@ -47,7 +47,7 @@ class Figure:
     def source(self) -> str:
         """What the picture is drawn from: DOT text, or the volumes SVG (the command's own code path)."""
         from archcalc import diagram
-        from archcalc.cli import load
+        from archcalc.cli.common import load
 
         value = dict(zip(self.options[::2], self.options[1::2]))
         loaded = [load(s, value.get("--input")) for s in self.specs]
@@ -100,7 +100,7 @@ class Screenshot:
 
     def source(self) -> str:
         """The page's HTML (deterministic: no dates, no random ids), each Graphviz view as the DOT text it is drawn from."""
-        from archcalc.cli import html_page, load
+        from archcalc.cli.common import html_page, load
 
         analyses = [load(s, None)[1] for s in self.specs]
         return html_page(analyses, [() for _ in analyses], 1, "float32", dot_text=True) + f"<!-- {self.browsing} -->\n"

@@ -1,6 +1,6 @@
 """Hypothesis strategies for specs, names and command lines, drawn from the spec format's own grammar:
-the registry of kinds (archcalc.kinds), each key's JSON Schema fragment (archcalc.values, as
-archcalc/schema.py uses it), the top-level keys, blocks with `$` arguments, claims; and, now and then,
+the registry of kinds (archcalc.kinds), each key's JSON Schema fragment (archcalc.kinds.terms.values, as
+archcalc/outputs/schema.py uses it), the top-level keys, blocks with `$` arguments, claims; and, now and then,
 what a hostile file holds instead (a wrong type, a name made of markup or control characters, a cut or
 a stray byte). Sizes stay small on purpose: the fuzzing test is about messages, not about bombs.
 """
@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from archcalc.kinds import KINDS, keys
-from archcalc.spec import TOP_KEYS
+from archcalc.specfile import TOP_KEYS
 
 SMALL = 12  # the largest value of an unbounded integer key: big enough for every size rule, small enough for any machine
 PLAIN_NAMES = ["conv1", "conv2", "pool1", "fc", "a", "b", "x.y", "blk", "out"]
@@ -29,7 +29,7 @@ wrong_count = st.sampled_from([w for w in WRONG if w != 10**6])  # a million GPU
 
 
 def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
-    """Values a JSON Schema fragment of archcalc.values allows (integers kept small)."""
+    """Values a JSON Schema fragment of archcalc.kinds.terms.values allows (integers kept small)."""
     if "oneOf" in schema or "anyOf" in schema:
         return st.one_of([from_schema(s) for s in schema.get("oneOf", schema.get("anyOf", []))])
     if "enum" in schema:

@@ -10,9 +10,9 @@ from click.testing import CliRunner
 
 from archcalc import analyse, build_graph, load_spec
 from archcalc.analysis import Analysis, nearest_exact
-from archcalc.cli import main
+from archcalc.cli.app import main
 from archcalc.errors import SpecError
-from archcalc.spec import parse_spec
+from archcalc.specfile import parse_spec
 
 
 def analysis(name: str, shape: tuple[int, ...] | None = None) -> Analysis:

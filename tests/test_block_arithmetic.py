@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from archcalc.analysis import analyse
+from archcalc.analysis.graph import build_graph
 from archcalc.errors import SpecError
-from archcalc.graph import build_graph
-from archcalc.spec import parse_spec
-from archcalc.spec.blocks import Arithmetic
+from archcalc.specfile import parse_spec
+from archcalc.specfile.blocks import Arithmetic
 
 ARGS = {"in": 5, "a": 7, "width": 96, "flag": True}
 

@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from archcalc.analysis import Analysis, analyse
-from archcalc.cli import main
-from archcalc.graph import build_graph
-from archcalc.spec import load_spec
-from archcalc.values import Shape
+from archcalc.analysis.graph import build_graph
+from archcalc.cli.app import main
+from archcalc.kinds.terms.values import Shape
+from archcalc.specfile import load_spec
 
 CLASSICS = ["vgg16", "resnet18", "googlenet", "squeezenet"]
 

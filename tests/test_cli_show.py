@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAIN = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb"}

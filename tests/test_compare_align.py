@@ -1,5 +1,5 @@
 """How `compare` and the side-by-side diagram line networks up: stages aligned by kind, in order,
-each network against the first (archcalc.compare), stable when networks are added.
+each network against the first (archcalc.analysis.compare), stable when networks are added.
 
 The two cases of issue 11: a spec with one more conv than LeNet before a single dense layer (its conv
 used to land after LeNet's fc2), and `compare lenet lenet5-1998 alexnet`, which used to pair LeNet
@@ -17,10 +17,10 @@ import pytest
 from click.testing import CliRunner
 
 from archcalc.analysis import Analysis, analyse
-from archcalc.cli import main
-from archcalc.compare import Comparison, compare
-from archcalc.graph import build_graph
-from archcalc.spec import bundled_names, load_spec, parse_spec
+from archcalc.analysis.compare import Comparison, compare
+from archcalc.analysis.graph import build_graph
+from archcalc.cli.app import main
+from archcalc.specfile import bundled_names, load_spec, parse_spec
 
 # LeNet's own C1–S4, then a C5 conv of 120 maps and one dense classifier: LeNet-5 (1998) without F6
 MY_NET = """name: My net

@@ -11,8 +11,8 @@ from torch_layers import reference_layers, spec_layers
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import analyse
-from archcalc.graph import build_graph
-from archcalc.spec import load_spec
+from archcalc.analysis.graph import build_graph
+from archcalc.specfile import load_spec
 
 
 class LayerNorm2d(nn.LayerNorm):

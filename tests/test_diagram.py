@@ -19,10 +19,10 @@ from click.testing import CliRunner, Result
 
 from archcalc import diagram
 from archcalc.analysis import Analysis, analyse
-from archcalc.cli import main
+from archcalc.analysis.graph import build_graph
+from archcalc.cli.app import main
 from archcalc.errors import ArchcalcError
-from archcalc.graph import build_graph
-from archcalc.spec import bundled_names, load_spec
+from archcalc.specfile import bundled_names, load_spec
 
 GOLDEN = Path(__file__).parent / "golden"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -344,7 +344,7 @@ def test_diagram_does_not_import_torch(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
-        "from archcalc.cli import main\n"
+        "from archcalc.cli.app import main\n"
         f"r = CliRunner().invoke(main, ['diagram', 'alexnet', '--out', {str(tmp_path / 'a.dot')!r}])\n"
         "assert r.exit_code == 0, r.output\n"
         "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('torch.')))\n"

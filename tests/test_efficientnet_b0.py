@@ -10,8 +10,8 @@ from torch_layers import reference_layers, spec_layers
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import analyse
-from archcalc.graph import build_graph
-from archcalc.spec import load_spec
+from archcalc.analysis.graph import build_graph
+from archcalc.specfile import load_spec
 
 # table 1: (expansion, kernel, stride, input width, output width, repeats)
 STAGES = [(1, 3, 1, 32, 16, 1), (6, 3, 2, 16, 24, 2), (6, 5, 2, 24, 40, 2), (6, 3, 2, 40, 80, 3), (6, 5, 1, 80, 112, 3),

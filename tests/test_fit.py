@@ -17,13 +17,13 @@ from click.testing import CliRunner
 from archcalc import diagram
 from archcalc.analysis import analyse
 from archcalc.analysis.fold import fold
-from archcalc.cli import main
+from archcalc.analysis.graph import build_graph
+from archcalc.cli.app import main
 from archcalc.diagram.fit import Frame, parse_frame
 from archcalc.diagram.folded import stage_parts, to_folded_digraph
 from archcalc.diagram.picture import GRAPH
 from archcalc.errors import ArchcalcError
-from archcalc.graph import build_graph
-from archcalc.spec import load_spec
+from archcalc.specfile import load_spec
 
 SVG = "{http://www.w3.org/2000/svg}"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH")

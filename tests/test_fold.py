@@ -10,11 +10,11 @@ from click.testing import CliRunner
 
 from archcalc.analysis import Analysis, analyse
 from archcalc.analysis.fold import FoldedBlock, fold
-from archcalc.cli import main
+from archcalc.analysis.graph import Graph, build_graph
+from archcalc.cli.app import main
 from archcalc.diagram import to_folded_digraph, to_volumes
-from archcalc.figures import total
-from archcalc.graph import Graph, build_graph
-from archcalc.spec import bundled_names, load_spec
+from archcalc.kinds.terms.figures import total
+from archcalc.specfile import bundled_names, load_spec
 
 # torchvision's resnet18: model.layer1 … layer4 hold 147,968 / 525,568 / 2,099,712 / 8,393,728 parameters,
 # which with conv1 (9,408), bn1 (128) and fc (513,000) make its 11,689,512

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spec_grammar import command_line, spec_text
 
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 20.0  # one command on a spec of at most 7 small layers: far more than any takes (a few ms to a second)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 PAIR = ("blocks:\n  pair:\n    args: {f: null}\n    layers:\n"
         "      - {name: c, type: conv, filters: $f, kernel: 1}\n      - {name: r, type: relu}\n")  # lines 3-8

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 RUN_AND_LIST = """
 import json, sys
-from archcalc.cli import main
+from archcalc.cli.app import main
 try:
     main({args!r}, prog_name="archcalc")
 except SystemExit as exc:
@@ -56,8 +56,9 @@ def test_show_and_compare_do_not_import_torch(args: list[str], tmp_path: Path) -
     assert "torch" not in top and "numpy" not in top
 
 
-CORE = ["errors", "values", "sizes", "figures", "receptive", "kinds", "spec", "graph", "analysis", "compare", "memory", "text",
-        "serialize", "jsontext", "schema", "report.plain", "atomic", "paths", "page", "page.facts", "page.svg"]
+CORE = ["errors", "kinds.terms.values", "kinds.terms.sizes", "kinds.terms.figures", "kinds.terms.fields", "kinds", "specfile",
+        "analysis.graph", "analysis", "analysis.receptive", "analysis.compare", "analysis.memory", "text", "outputs.serialize",
+        "outputs.jsontext", "outputs.schema", "report.plain", "atomic", "paths", "page", "page.facts", "page.svg"]
 
 
 @pytest.mark.parametrize(("args", "absent"), [
@@ -126,7 +127,7 @@ def test_wheel_carries_the_bundled_specs(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site)}  # ahead of the editable install of this checkout
-    code = ("import archcalc, archcalc.spec as s; from archcalc.cli import main; print(archcalc.__file__); print(s.bundled_dir()); "
+    code = ("import archcalc, archcalc.specfile as s; from archcalc.cli.app import main; print(archcalc.__file__); print(s.bundled_dir()); "
             "main(['report', 'lenet', '--out', 'lenet.html'], standalone_mode=False); main(['show', 'alexnet', '--format', 'csv'])")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=elsewhere, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -135,3 +136,15 @@ def test_wheel_carries_the_bundled_specs(tmp_path: Path) -> None:
     header, *layers = csv.reader(csv_lines)
     assert sum(int(r[header.index("params")]) for r in layers) == 60_965_224  # the params column, layer by layer
     assert '"name":"LeNet-5"' in (elsewhere / "lenet.html").read_text(encoding="utf-8")  # the page's template, style and script from the wheel
+
+
+@pytest.mark.parametrize("args", [["diagram", "alexnet", "--out", "a.svg"], ["report", "alexnet", "--out", "a.html"],
+                                  ["show", "alexnet", "--format", "html"]], ids=" ".join)
+def test_a_missing_graphviz_package_is_one_line(args: list[str], tmp_path: Path) -> None:
+    """Issue 19: without the graphviz Python package the picture commands say so in one line (exit 2), not a traceback."""
+    code = f"import sys; sys.modules['graphviz'] = None; from archcalc.cli.app import main; main({args!r}, prog_name='archcalc')"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("archcalc: error: the Python package 'graphviz' could not be imported"), proc.stderr
+    assert "Traceback" not in proc.stderr and "hint: install it: pip install graphviz" in proc.stderr
+    assert not list(tmp_path.iterdir())  # nothing written

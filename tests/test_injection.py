@@ -19,8 +19,8 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from archcalc.cli import main
-from archcalc.values import printable
+from archcalc.cli.app import main
+from archcalc.text import printable
 
 MARKUP = ["[", "]", "[/]", "[bold]", "[/bold]", "[red]", "[link=https://x.test]", "[on red]", ":smile:", ":pile_of_poo:", "\\", "\\[",
           "x", "7", ".", "_", "-", " ", "é", "中", "|", "<", "&", '"', "'", "{", "}", "#", "%", "$", "*"]
@@ -129,8 +129,8 @@ def test_control_characters_in_spec_text_draw_as_codes(tmp_path: Path) -> None:
 def lenet_run() -> Any:
     tb = pytest.importorskip("archcalc.torch_backend")
     from archcalc.analysis import analyse
-    from archcalc.graph import build_graph
-    from archcalc.spec import load_spec
+    from archcalc.analysis.graph import build_graph
+    from archcalc.specfile import load_spec
 
     graph = build_graph(load_spec("lenet"))
     return tb.run_network(graph, analyse(graph), tb.RunOptions("cpu", "float32", 1, 0.01, True))
@@ -142,7 +142,7 @@ def test_the_run_report_and_its_progress_bar_show_any_name_as_written(lenet_run:
     """The run report's table and its progress bar, for names made of rich markup (a layer named '[/]' crashed both)."""
     from rich.console import Console
 
-    from archcalc import run_report
+    from archcalc.report import run as run_report
 
     layers = tuple(replace(c, name=f"{name}{i}") for i, c in enumerate(lenet_run.verification.layers))
     times = tuple(replace(t, name=f"{name}{i}") for i, t in enumerate(lenet_run.layer_times))

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 from archcalc.analysis import analyse
-from archcalc.cli import main
+from archcalc.analysis.graph import build_graph
+from archcalc.cli.app import main
 from archcalc.diagram import STYLES
-from archcalc.graph import build_graph
 from archcalc.kinds import CATEGORIES, FACTS, KINDS, RULES, Layer, keys, missing_rules
 from archcalc.kinds.base import Elementwise
-from archcalc.spec import parse_spec
+from archcalc.specfile import parse_spec
 from archcalc.text import kind_keys
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -66,7 +66,7 @@ def test_a_field_without_a_value_type_cannot_be_parsed() -> None:
             raise AssertionError("not built")
 
     assert missing_rules(Scaled) == ["parser"]
-    with pytest.raises(TypeError, match=r"kind 'scaled', field 'factor'.*names no archcalc.values Value"):
+    with pytest.raises(TypeError, match=r"kind 'scaled', field 'factor'.*names no archcalc.kinds.terms.values Value"):
         keys(Scaled)
 
 
@@ -93,7 +93,7 @@ def test_every_kind_has_its_row_in_the_readme(kind: str) -> None:
     """README's table of kinds: `type` | keys (default), as `archcalc kinds` gives them | what it is."""
     rows = {m[1]: m for m in re.finditer(r"^\| `([a-z0-9_]+)` \| (.+?) \| (.+?) \|$", README.read_text(encoding="utf-8"), re.M)}
     assert kind in rows, f"README.md has no row for the kind '{kind}' in its table of kinds"
-    assert rows[kind][2] == kind_keys(KINDS[kind]), f"README.md's keys for '{kind}' differ from the registry's"
+    assert rows[kind][2] == kind_keys(keys(KINDS[kind])), f"README.md's keys for '{kind}' differ from the registry's"
 
 
 def test_the_readme_lists_no_kind_that_does_not_exist() -> None:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from archcalc.figures import Figures
 from archcalc.kinds import KINDS, Layer
 from archcalc.kinds.activations import ReLU, Sigmoid, Softmax, Tanh
 from archcalc.kinds.adaptive import AdaptiveAvgPool, GlobalAvgPool
@@ -25,7 +24,8 @@ from archcalc.kinds.flatten import Flatten
 from archcalc.kinds.merges import Add, Concat
 from archcalc.kinds.norms import LRN, BatchNorm
 from archcalc.kinds.pools import AvgPool, MaxPool
-from archcalc.sizes import ShapeError, same_padding, window
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.sizes import ShapeError, same_padding, window
 
 
 def out(layer: Layer, *xs: tuple[int, ...]) -> tuple[int, ...]:

@@ -24,9 +24,9 @@ from torch import nn
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import Analysis, analyse
-from archcalc.cli import main
-from archcalc.graph import Graph, build_graph
-from archcalc.spec import load_spec
+from archcalc.analysis.graph import Graph, build_graph
+from archcalc.cli.app import main
+from archcalc.specfile import load_spec
 
 # (layer, output shape, trainable params, frozen params, FLOPs at batch 1)
 PAPER = [

@@ -14,11 +14,11 @@ import pytest
 from capped import GB, capped, refused
 
 from archcalc.analysis import valid_inputs
-from archcalc.graph import build_graph
+from archcalc.analysis.graph import build_graph
+from archcalc.kinds.terms.fields import adaptive_windows
+from archcalc.kinds.terms.values import quote
 from archcalc.limits import MAX_LAYERS, MAX_TABLE_ROWS, TABLE_EDGE_ROWS
-from archcalc.receptive import adaptive_windows
-from archcalc.spec import load_spec, parse_spec
-from archcalc.values import quote
+from archcalc.specfile import load_spec, parse_spec
 
 
 def laughs(indent: str) -> str:

@@ -15,13 +15,13 @@ import pytest
 from capped import GB, capped, refused
 
 from archcalc.analysis import analyse
+from archcalc.analysis.graph import build_graph
 from archcalc.errors import SpecError
-from archcalc.graph import build_graph
 from archcalc.kinds import KINDS, keys
-from archcalc.sizes import fraction_text, same_padding
-from archcalc.spec import parse_spec
+from archcalc.kinds.terms.sizes import fraction_text, same_padding
+from archcalc.kinds.terms.values import NUMBER, POS_FLOAT, RATE
+from archcalc.specfile import parse_spec
 from archcalc.text import human, off, ratio, size
-from archcalc.values import NUMBER, POS_FLOAT, RATE
 
 BIG = 10**400
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from archcalc.analysis import analyse
+from archcalc.analysis.graph import build_graph
+from archcalc.analysis.memory import Memory, dtype_bytes, memory
 from archcalc.errors import ArchcalcError
-from archcalc.graph import build_graph
-from archcalc.memory import Memory, dtype_bytes, memory
-from archcalc.spec import load_spec, parse_spec
+from archcalc.specfile import load_spec, parse_spec
 
 
 def memory_of(layers: list[dict[str, Any]], shape: list[int], batch: int, size: int) -> Memory:
@@ -132,7 +132,7 @@ def test_rows_add_up(spec: str) -> None:
 
 
 def test_the_analysis_modules_stay_pure() -> None:
-    code = ("import sys, archcalc.memory, archcalc.receptive; "
+    code = ("import sys, archcalc.analysis.memory, archcalc.kinds.terms.fields; "
             "print(sorted(m for m in ('torch', 'click', 'rich', 'graphviz') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

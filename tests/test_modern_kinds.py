@@ -14,9 +14,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import Analysis, analyse
+from archcalc.analysis.graph import Graph, build_graph
 from archcalc.errors import SpecError
-from archcalc.graph import Graph, build_graph
-from archcalc.spec import parse_spec
+from archcalc.specfile import parse_spec
 
 
 def loaded(rows: str, shape: str = "[8, 6, 6]") -> tuple[Graph, Analysis]:

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archcalc import diagram
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH")
 

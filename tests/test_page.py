@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from archcalc import diagram
-from archcalc.cli import main
+from archcalc.cli.app import main
 from archcalc.page.svg import clean_svg
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH (apt-get install graphviz)")
@@ -112,8 +112,8 @@ def test_clean_svg_keeps_only_drawing() -> None:
            b'<image href="https://example.com/i.png"/><style>@import url(https://example.com/s.css);</style>'
            b'<g id="node1" class="node"><title>n0_0_c1</title><polygon points="0,0 1,1" fill="red" style="x"/></g></svg>')
     from archcalc.analysis import analyse
-    from archcalc.graph import build_graph
-    from archcalc.spec import load_spec
+    from archcalc.analysis.graph import build_graph
+    from archcalc.specfile import load_spec
 
     a = analyse(build_graph(load_spec("lenet")))
     clean = clean_svg(svg, [a], [0])

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 CHROMIUM = os.environ.get("ARCHCALC_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [

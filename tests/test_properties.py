@@ -42,9 +42,9 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import Analysis, analyse
+from archcalc.analysis.graph import Graph, build_graph
 from archcalc.errors import ArchcalcError
-from archcalc.graph import Graph, build_graph
-from archcalc.spec import parse_spec
+from archcalc.specfile import parse_spec
 
 # torch's own 'same' (the reference uses it for stride 1) warns that an even kernel copies the input padded
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths:UserWarning")

@@ -27,7 +27,7 @@ from pathlib import Path
 import click
 import pytest
 
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -105,7 +105,9 @@ def folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     bin_dir.mkdir()
     (bin_dir / "archcalc").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m archcalc "$@"\n', encoding="utf-8")
     (bin_dir / "archcalc").chmod(0o755)
-    (bin_dir / "python").symlink_to(sys.executable)
+    # a script, not a link: a venv's python started through a link outside the venv finds no pyvenv.cfg and runs as the base interpreter
+    (bin_dir / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n', encoding="utf-8")
+    (bin_dir / "python").chmod(0o755)
     work = tmp_path / "work"
     work.mkdir()
     (work / "specs").symlink_to(ROOT / "specs")

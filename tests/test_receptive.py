@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from archcalc.analysis import propagate
+from archcalc.analysis.graph import build_graph
+from archcalc.analysis.receptive import receptive_fields
 from archcalc.errors import SpecError
-from archcalc.graph import build_graph
-from archcalc.receptive import ReceptiveField, receptive_fields
-from archcalc.spec import load_spec, parse_spec
+from archcalc.kinds.terms.fields import ReceptiveField
+from archcalc.specfile import load_spec, parse_spec
 
 Layer = dict[str, Any]
 

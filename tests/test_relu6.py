@@ -8,9 +8,9 @@ from torch import nn
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import analyse
-from archcalc.graph import build_graph
+from archcalc.analysis.graph import build_graph
 from archcalc.kinds import KINDS, fusable_activations
-from archcalc.spec import parse_spec
+from archcalc.specfile import parse_spec
 
 SPEC = """name: r6
 input: [3, 16, 16]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 SVG = "{http://www.w3.org/2000/svg}"
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None or shutil.which("rsvg-convert") is None,

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 GOLDEN = Path(__file__).parent / "golden"
 PLAIN = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": None}  # the same bytes on every machine

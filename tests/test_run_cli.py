@@ -19,15 +19,15 @@ import torch
 from click.testing import CliRunner, Result
 from rich.console import Console
 
-from archcalc import spec as spec_module
+from archcalc import specfile as spec_module
 from archcalc import torch_backend as tb
 from archcalc.analysis import analyse
-from archcalc.cli import main
-from archcalc.graph import build_graph
+from archcalc.analysis.graph import build_graph
+from archcalc.cli.app import main
 from archcalc.kinds import KINDS
-from archcalc.run_report import run_table
-from archcalc.serialize import run_json
-from archcalc.spec import load_spec
+from archcalc.outputs.serialize import run_json
+from archcalc.report.run import run_table
+from archcalc.specfile import load_spec
 from archcalc.torch_backend import run as run_module
 
 FAST = ["--device", "cpu", "--min-time", "0.01"]
@@ -159,21 +159,21 @@ def test_out_of_memory_exits_1_with_the_batch_and_the_estimate(monkeypatch: pyte
 
 
 def test_without_torch_says_to_install_the_extra(tmp_path: Path) -> None:
-    code = "import sys; sys.modules['torch'] = None; from archcalc.cli import main; main(['run', 'lenet'])"
+    code = "import sys; sys.modules['torch'] = None; from archcalc.cli.app import main; main(['run', 'lenet'])"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr == 'archcalc: error: archcalc run needs PyTorch, which is not installed\n  hint: pip install "archcalc[torch]"\n'
 
 
 def test_show_still_imports_no_torch(tmp_path: Path) -> None:
-    code = ("import sys; from click.testing import CliRunner; from archcalc.cli import main; "
+    code = ("import sys; from click.testing import CliRunner; from archcalc.cli.app import main; "
             "r = CliRunner().invoke(main, ['show', 'alexnet']); assert r.exit_code == 0; print('torch' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.stdout.strip() == "False", proc.stderr
 
 
 def test_the_renderers_import_no_torch(tmp_path: Path) -> None:
-    code = "import sys, archcalc.run_report; print('torch' in sys.modules)"
+    code = "import sys, archcalc.report.run; print('torch' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.stdout.strip() == "False", proc.stderr
 

@@ -13,9 +13,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from archcalc.cli import main
-from archcalc.schema import spec_schema
-from archcalc.spec import bundled_dir, bundled_names
+from archcalc.cli.app import main
+from archcalc.outputs.schema import spec_schema
+from archcalc.specfile import bundled_dir, bundled_names
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_spec_errors import CASES  # noqa: E402 - the bad-input cases of the CLI tests

@@ -17,18 +17,18 @@ import pytest
 from click.testing import CliRunner
 
 from archcalc.analysis import analyse, valid_inputs
-from archcalc.cli import main
-from archcalc.graph import build_graph
+from archcalc.analysis.graph import build_graph
+from archcalc.cli.app import main
 from archcalc.kinds import KINDS, Layer, missing_rules
 from archcalc.kinds.base import NoWeights, PerMap
-from archcalc.receptive import Field, window_field
-from archcalc.sizes import SizeTerm, Sizing, spatial
-from archcalc.spec import parse_spec
-from archcalc.values import PosInt, Shape
+from archcalc.kinds.terms.fields import Field, window_field
+from archcalc.kinds.terms.sizes import SizeTerm, Sizing, Term, spatial
+from archcalc.kinds.terms.values import PosInt, Shape
+from archcalc.specfile import parse_spec
 
 
 @dataclass(frozen=True)
-class DivideTerm:
+class DivideTerm(Term):
     formula: ClassVar[str] = "W/f"
     axis: str
     size: int
@@ -58,6 +58,14 @@ class DivideTerm:
 
     def consequence(self) -> str:
         return f"the last {self.size % self.factor} pixels are dropped, leaving {self.out}"
+
+    @property
+    def period(self) -> int:  # the valid-input search asks the term itself (issue 19): sizes divisible by f
+        return self.factor
+
+    @property
+    def downsampling(self) -> int:
+        return self.factor
 
 
 @dataclass(frozen=True)

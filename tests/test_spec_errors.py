@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 HEAD = "name: t\ninput: [3, 32, 32]\nlayers:\n"  # lines 1-3; layer i is on line 4 + i
 

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from archcalc import analysis
-from archcalc.cli import main
+from archcalc.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,7 +112,7 @@ sys.argv = ["archcalc", "show", "alexnet"]
 
 
 @pytest.mark.parametrize("start", ["import runpy; runpy.run_module('archcalc', run_name='__main__')",  # python -m archcalc
-                                   "from archcalc.entry import main; main()"],  # the installed `archcalc` script (pyproject)
+                                   "from archcalc.cli.entry import main; main()"],  # the installed `archcalc` script (pyproject)
                          ids=["python -m archcalc", "archcalc script"])
 def test_ctrl_c_while_archcalc_starts_is_one_line_and_exit_130(start: str) -> None:
     environ = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -123,4 +123,4 @@ def test_ctrl_c_while_archcalc_starts_is_one_line_and_exit_130(start: str) -> No
 
 def test_the_script_is_the_entry_that_answers_ctrl_c() -> None:
     text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert 'archcalc = "archcalc.entry:main"' in text
+    assert 'archcalc = "archcalc.cli.entry:main"' in text

@@ -17,12 +17,12 @@ from torch import fx, nn
 
 from archcalc import torch_backend as tb
 from archcalc.analysis import Analysis, analyse
+from archcalc.analysis.graph import Graph, build_graph
+from archcalc.analysis.memory import memory
 from archcalc.errors import ArchcalcError
-from archcalc.graph import Graph, build_graph
 from archcalc.kinds import KINDS, missing_rules
-from archcalc.memory import memory
-from archcalc.serialize import run_json
-from archcalc.spec import bundled_names, load_spec, parse_spec
+from archcalc.outputs.serialize import run_json
+from archcalc.specfile import bundled_names, load_spec, parse_spec
 from archcalc.torch_backend import run as run_module
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="torch sees no CUDA device")

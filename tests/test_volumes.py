@@ -15,11 +15,11 @@ from click.testing import CliRunner, Result
 
 from archcalc import diagram
 from archcalc.analysis import Analysis, analyse
-from archcalc.cli import main
+from archcalc.analysis.graph import build_graph
+from archcalc.cli.app import main
 from archcalc.diagram.scene import Group, Line, Polygon
 from archcalc.diagram.volumes import stages
-from archcalc.graph import build_graph
-from archcalc.spec import load_spec
+from archcalc.specfile import load_spec
 
 SVG = "{http://www.w3.org/2000/svg}"
 needs_rsvg = pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="rsvg-convert is not on the PATH (apt-get install librsvg2-bin)")

@@ -1,4 +1,4 @@
-"""archcalc.yamlmap: the one-line layer rows it reads itself give exactly what PyYAML's safe loader gives
+"""archcalc.specfile.yamlmap: the one-line layer rows it reads itself give exactly what PyYAML's safe loader gives
 (values, types, and the line of every mapping, key and item), and whatever it is not sure of goes to PyYAML."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archcalc.jsontext import dumps
-from archcalc.yamlmap import Map, Seq, _compose, load
+from archcalc.outputs.jsontext import dumps
+from archcalc.specfile.yamlbase import Map, Seq
+from archcalc.specfile.yamlmap import _compose, load
 
 
 def pyyaml(text: str) -> Any:

@@ -14,22 +14,27 @@ from dataclasses import dataclass
 
 from archcalc.analysis.claims import ClaimCheck, InputCheck, check_claims
 from archcalc.analysis.findings import Finding, size_findings, unread_findings
+from archcalc.analysis.graph import Graph
+from archcalc.analysis.receptive import receptive_fields
 from archcalc.analysis.shapes import Step, divides_along, nearest_exact, propagate
 from archcalc.analysis.split import EVERY, SPLIT, GpuShare, Placement, place, shares
 from archcalc.analysis.valid import ValidInputs, valid_inputs
 from archcalc.errors import Location, SpecError
-from archcalc.figures import Figures, total
-from archcalc.graph import Graph
 from archcalc.kinds import Layer, activation_kind
-from archcalc.receptive import ReceptiveField, receptive_fields
-from archcalc.sizes import SizeTerm
+from archcalc.kinds.terms.fields import ReceptiveField
+from archcalc.kinds.terms.figures import FIGURES, Figures, total
+from archcalc.kinds.terms.sizes import SizeTerm
+from archcalc.kinds.terms.values import Shape
 from archcalc.text import dims
-from archcalc.values import Shape
 
 __all__ = [
     "EVERY", "SPLIT", "Analysis", "ClaimCheck", "Finding", "GpuShare", "GpuTotals", "InputCheck", "Placement", "Row", "Step",
     "Totals", "ValidInputs", "analyse", "divides_along", "nearest_exact", "propagate", "valid_inputs",
 ]
+
+
+TOTALS = (*FIGURES[:-1], "activations", "neurons")  # params, frozen_params, macs, flops, connections, activations, neurons
+GPU_FIGURES = ("params", "macs", "flops", "activations", "received")  # each GPU's share of a split layer
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Union
 
 from archcalc import text
 from archcalc.analysis.findings import Finding, Nearest
+from archcalc.analysis.graph import Graph
 from archcalc.analysis.shapes import exact, nearest_exact, propagate
 from archcalc.errors import Location, SpecError
-from archcalc.graph import Graph
-from archcalc.sizes import SizeTerm
-from archcalc.spec import Stated
-from archcalc.values import Shape, printable
+from archcalc.kinds.terms.sizes import SizeTerm
+from archcalc.kinds.terms.values import Shape
+from archcalc.specfile import Stated
+from archcalc.text import printable
 
 if TYPE_CHECKING:
     from archcalc.analysis import Row, Totals

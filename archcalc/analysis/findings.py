@@ -7,12 +7,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from archcalc import text
+from archcalc.analysis.graph import Graph
 from archcalc.analysis.shapes import Step, nearest_exact
 from archcalc.errors import Location
-from archcalc.figures import Figures, total
-from archcalc.graph import Graph
-from archcalc.sizes import SizeTerm
-from archcalc.values import Shape
+from archcalc.kinds.terms.figures import Figures, total
+from archcalc.kinds.terms.sizes import SizeTerm
+from archcalc.kinds.terms.values import Shape
 
 if TYPE_CHECKING:
     from archcalc.analysis import Row
@@ -46,7 +46,7 @@ def size_findings(graph: Graph, shape: Shape, steps: list[Step]) -> list[Finding
         for t in bad:
             if t.axis not in nearest:
                 nearest[t.axis] = nearest_exact(graph, shape, t.axis)
-        if len(bad) == 2 and bad[0].text() == bad[1].text() and nearest["H"] == nearest["W"]:
+        if len(bad) == 2 and bad[0].alike(bad[1]) and nearest["H"] == nearest["W"]:
             bad = [replace(bad[0], axis="H and W")]  # type: ignore[type-var]
         for t in bad:
             findings.append(Finding(step.node.name, "non_integer_size", step.node.where, t, nearest[t.axis[0]]))

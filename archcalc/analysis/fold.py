@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from archcalc.analysis import Analysis, Row
-from archcalc.figures import Figures, total
-from archcalc.spec import Instance
-from archcalc.values import Shape
+from archcalc.kinds.terms.figures import Figures, total
+from archcalc.kinds.terms.values import Shape
+from archcalc.specfile import Instance
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from archcalc.analysis.graph import INPUT, Graph, Node
 from archcalc.errors import SpecError
-from archcalc.graph import INPUT, Graph, Node
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm
+from archcalc.kinds.terms.values import Shape, quote
 from archcalc.limits import MAX_INT, MAX_INT_TEXT
-from archcalc.sizes import ShapeError, SizeTerm
 from archcalc.text import dims
-from archcalc.values import Shape, quote
 
 
 @dataclass(frozen=True)

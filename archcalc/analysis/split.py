@@ -15,12 +15,12 @@ import math
 from dataclasses import dataclass
 from typing import Union
 
+from archcalc.analysis.graph import INPUT, Graph
 from archcalc.analysis.shapes import Step
 from archcalc.errors import SpecError
-from archcalc.figures import Figures
-from archcalc.graph import INPUT, Graph
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.values import Shape
 from archcalc.limits import MAX_GPU_SHARES
-from archcalc.values import Shape
 
 EVERY = "every"  # a placement: on every GPU (the input image)
 SPLIT = "split"  # a placement: divided evenly among the GPUs

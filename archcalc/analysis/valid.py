@@ -18,12 +18,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from archcalc.analysis.graph import INPUT, Graph
 from archcalc.analysis.shapes import divides_along, propagate
 from archcalc.errors import SpecError
-from archcalc.graph import INPUT, Graph
-from archcalc.sizes import WindowTerm
-from archcalc.sizes_other import CropTerm, Whole
-from archcalc.values import Shape
+from archcalc.kinds.terms.values import Shape
 
 BUDGET = 2_000_000  # layer evaluations one search may make (sizes tried × layers)
 LISTED = 1000  # sizes listed one by one; past that the pattern says the rest
@@ -143,7 +141,7 @@ def _shortest(period: int, residues: tuple[int, ...]) -> tuple[int, tuple[int, .
 
 def _period(graph: Graph, shape: Shape, idx: tuple[int, ...]) -> int:
     """P: the least common multiple over the layers of (the strides before a layer) × (what its own term divides by);
-    0 where a layer's size rule is not one of the rules this knows."""
+    each size term says its own (SizeTerm.period, .downsampling)."""
     steps = propagate(graph, shape)
     period = 1
     for i in idx:
@@ -154,11 +152,6 @@ def _period(graph: Graph, shape: Shape, idx: tuple[int, ...]) -> int:
             for t in step.terms:
                 if t.axis != axis:
                     continue
-                if isinstance(t, WindowTerm):
-                    period, scale = math.lcm(period, scale * t.stride), scale * t.stride
-                elif isinstance(t, CropTerm):
-                    period = math.lcm(period, scale * 2)
-                elif not isinstance(t, Whole):
-                    return 0
+                period, scale = math.lcm(period, scale * t.period), scale * t.downsampling  # the term's own numbers
             before[step.node.name] = scale
     return period

@@ -14,6 +14,7 @@ import graphviz
 
 from archcalc.analysis import Analysis
 from archcalc.analysis.fold import FoldedBlock, Node, fold
+from archcalc.analysis.graph import Graph
 from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized
 from archcalc.diagram.folded import to_folded_digraph
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
@@ -21,7 +22,6 @@ from archcalc.diagram.render import FORMATS, output_format, render, render_svg, 
 from archcalc.diagram.scene import Scene, to_svg
 from archcalc.diagram.volume_layout import fitted, layout
 from archcalc.diagram.volumes import stages
-from archcalc.graph import Graph
 
 PICTURE_STYLES = ("graph", "volumes")
 

@@ -12,7 +12,7 @@ import graphviz
 
 from archcalc.analysis import Analysis
 from archcalc.analysis.fold import FoldedBlock, Node
-from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, _legend, _line, _net_title, _node_label, _node_style, _table, node_id
+from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, legend, line, net_title, node_id, node_label, node_style, table
 from archcalc.errors import ArchcalcError
 from archcalc.text import human, hwc, n
 
@@ -23,14 +23,14 @@ STAGE_FRAME = {"style": "rounded", "color": "#9e9e9e", "penwidth": "1.2", "label
 def block_label(b: FoldedBlock) -> str:
     """'layer2' / 'stage_down block · 16 layers' / '56×56×64 → 28×28×128' / params / FLOPs."""
     reads = " + ".join(hwc(s) for s in b.input_shapes)
-    lines = [_line(b.name, bold=True, size=11), _line(f"{b.block} block · {len(b.rows)} layers"),
-             _line(f"{reads} → {hwc(b.output)}", bold=True),
-             _line(f"{n(b.params)} params ({human(b.params)})", "#555555", 9),
-             _line(f"{n(b.flops)} FLOPs ({human(b.flops)})", "#555555", 9)]
+    lines = [line(b.name, bold=True, size=11), line(f"{b.block} block · {len(b.rows)} layers"),
+             line(f"{reads} → {hwc(b.output)}", bold=True),
+             line(f"{n(b.params)} params ({human(b.params)})", "#555555", 9),
+             line(f"{n(b.flops)} FLOPs ({human(b.flops)})", "#555555", 9)]
     uneven = [r.name for r in b.rows if any(not t.divides for t in r.terms)]
     if uneven:  # why its frame is red: the layers inside whose size does not divide (archcalc show has the arithmetic)
         more = f" and {len(uneven) - 1} more" if len(uneven) > 1 else ""
-        lines.append(_line(f"⚠ not whole: {uneven[0]}{more}", FINDING["non_integer_size"]["color"], 9))
+        lines.append(line(f"⚠ not whole: {uneven[0]}{more}", FINDING["non_integer_size"]["color"], 9))
     return "<" + "<br/>".join(lines) + ">"
 
 
@@ -38,7 +38,7 @@ def _label(a: Analysis, node: Node) -> str:
     if isinstance(node, FoldedBlock):
         return block_label(node)
     claims = [c for c in a.claims if c.layer == node.name and not c.confirmed]
-    return _node_label(node, node.output, "", claims, False)
+    return node_label(node, node.output, "", claims, False)
 
 
 def _frame(a: Analysis, node: Node) -> dict[str, str]:
@@ -71,23 +71,23 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB
         raise ArchcalcError(f"--depth: {a.name} is split across {a.gpus} GPUs, and its picture keeps every layer in its GPU's column",
                             "draw it without --depth")
     dot = graphviz.Digraph(name="archcalc", graph_attr={**GRAPH, "rankdir": direction}, node_attr=NODE, edge_attr=EDGE)
-    note = _line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)
-    dot.attr(label=_table([*_net_title(a), _legend([a]), note]))
+    note = line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)
+    dot.attr(label=table([*net_title(a), legend([a]), note]))
     ids = folded_ids(nodes)
     outputs = {"input": a.input, **{x.name: x.output for x in nodes}}
     runs = stage_parts(len(nodes) + 1, max(1, min(parts, len(nodes) + 1)))
     stage_of = {name: k for k, run in enumerate(runs) for name in (["input", *(x.name for x in nodes)][i] for i in run)}
     frames = [graphviz.Digraph(name=f"cluster_stage{k + 1}") for k in range(len(runs))]
     for k, frame in enumerate(frames):
-        frame.attr(label=f"<{_line(f'stage {k + 1} of {len(runs)}', bold=True, size=14)}>", **STAGE_FRAME)
+        frame.attr(label=f"<{line(f'stage {k + 1} of {len(runs)}', bold=True, size=14)}>", **STAGE_FRAME)
 
     def home(name: str) -> graphviz.Digraph:
         return frames[stage_of[name]] if len(runs) > 1 else dot
 
-    input_label = f"<{_line('input image', bold=True, size=11)}<br/>{_line(hwc(a.input), bold=True)}>"
-    home("input").node(ids["input"], input_label, **_node_style("input"))
+    input_label = f"<{line('input image', bold=True, size=11)}<br/>{line(hwc(a.input), bold=True)}>"
+    home("input").node(ids["input"], input_label, **node_style("input"))
     for x in nodes:
-        home(x.name).node(ids[x.name], _label(a, x), **{**_node_style(x.category), **_frame(a, x)})
+        home(x.name).node(ids[x.name], _label(a, x), **{**node_style(x.category), **_frame(a, x)})
         for source in dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} "
             if stage_of[source] == stage_of[x.name]:
@@ -97,8 +97,8 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB
             there, here = stage_of[x.name] + 1, stage_of[source] + 1
             out_id, in_id = f"{ids[source]}_to_{ids[x.name]}", f"{ids[x.name]}_from_{ids[source]}"
             arrow = "▼" if direction == "TB" else "▶"
-            home(source).node(out_id, f"<{_line(f'{arrow} to stage {there}: {x.name}', '#444444', 10)}>", **CONNECTOR)
-            home(x.name).node(in_id, f"<{_line(f'{arrow} from stage {here}: {source}', '#444444', 10)}>", **CONNECTOR)
+            home(source).node(out_id, f"<{line(f'{arrow} to stage {there}: {x.name}', '#444444', 10)}>", **CONNECTOR)
+            home(x.name).node(in_id, f"<{line(f'{arrow} from stage {here}: {source}', '#444444', 10)}>", **CONNECTOR)
             home(source).edge(ids[source], out_id, label=shape)
             home(x.name).edge(in_id, ids[x.name], label=shape)
     # Graphviz puts the stages side by side, left to right; left to right inside, it stacks them bottom up

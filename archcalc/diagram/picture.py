@@ -23,10 +23,10 @@ import graphviz
 
 from archcalc import text
 from archcalc.analysis import SPLIT, Analysis, ClaimCheck, Row
-from archcalc.compare import compare
+from archcalc.analysis.compare import compare
 from archcalc.errors import ArchcalcError
+from archcalc.kinds.terms.values import Shape
 from archcalc.text import arithmetic, human, hwc, n
-from archcalc.values import Shape
 
 # A chain of 8 to 20 layers reads best top to bottom: each node keeps a readable width, GPU
 # towers become side-by-side columns as the AlexNet paper draws them, and the picture fits the
@@ -67,7 +67,7 @@ def node_id(k: int, i: int, name: str, gpu: int | None = None) -> str:
 # --- labels -----------------------------------------------------------------------------------
 
 
-def _line(text: str, color: str | None = None, size: int | None = None, bold: bool = False) -> str:
+def line(text: str, color: str | None = None, size: int | None = None, bold: bool = False) -> str:
     body = html.escape(text, quote=False)
     if bold:
         body = f"<b>{body}</b>"
@@ -88,18 +88,18 @@ def _claim_text(c: ClaimCheck, whole: bool = False) -> str:
     return f"✗ paper{', whole layer' if whole else ''}: {subject} {stated}, computed {computed}"
 
 
-def _node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half: bool) -> str:
-    lines = [_line(row.name, bold=True, size=11), _line(text.caption(row))]
+def node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half: bool) -> str:
+    lines = [line(row.name, bold=True, size=11), line(text.caption(row))]
     if row.layer.flattens and len(row.input_shapes[0]) == 3:
         x = row.input_shapes[0]
-        lines.append(_line(f"flattens {hwc(x)} = {n(math.prod(x))}", "#555555", 9))
-    lines.append(_line(f"→ {hwc(shape)}", bold=True))
+        lines.append(line(f"flattens {hwc(x)} = {n(math.prod(x))}", "#555555", 9))
+    lines.append(line(f"→ {hwc(shape)}", bold=True))
     if note:  # a line of its own: runs of two fonts on one line are placed apart differently by each renderer
-        lines.append(_line(note, "#555555", 9))
+        lines.append(line(note, "#555555", 9))
     bad = tuple(t for t in row.terms if not t.divides)
     if bad:
-        lines.append(_line(f"⚠ not whole: {arithmetic(bad)}", FINDING["non_integer_size"]["color"], 9))
-    lines += [_line(_claim_text(c, half), "#c45a00", 9) for c in claims]
+        lines.append(line(f"⚠ not whole: {arithmetic(bad)}", FINDING["non_integer_size"]["color"], 9))
+    lines += [line(_claim_text(c, half), "#c45a00", 9) for c in claims]
     return "<" + "<br/>".join(lines) + ">"
 
 
@@ -109,29 +109,29 @@ def _totals(a: Analysis) -> str:
             f"{n(t.flops)} FLOPs ({human(t.flops)}) per image")
 
 
-def _net_title(a: Analysis) -> list[str]:
-    lines = [_line(a.name, bold=True, size=16)]
+def net_title(a: Analysis) -> list[str]:
+    lines = [line(a.name, bold=True, size=16)]
     if a.description:
-        lines.append(_line(text.clipped(a.description), "#444444"))
-    lines.append(_line(_totals(a)))
+        lines.append(line(text.clipped(a.description), "#444444"))
+    lines.append(line(_totals(a)))
     for c in (c for c in a.claims if not c.confirmed and c.layer is None):
         if c.figure == "input":  # its first problem: "conv1 gives (224 − 11 + 2·0)/4 + 1 = 54.25 → 54 (H and W)"
             stated, computed = c.stated, c.computed
             assert isinstance(stated, tuple) and isinstance(computed, tuple)
             but = f"the spec takes {hwc(computed)}" if stated != computed else "not every layer divides exactly"
-            lines.append(_line(f"✗ paper: input {hwc(stated)}, but {but}", "#c45a00", 10))
-            lines.append(_line(f"at {hwc(stated)}, {text.input_problems(c, hwc)[0]}", "#c45a00", 9))
+            lines.append(line(f"✗ paper: input {hwc(stated)}, but {but}", "#c45a00", 10))
+            lines.append(line(f"at {hwc(stated)}, {text.input_problems(c, hwc)[0]}", "#c45a00", 9))
         else:
-            lines.append(_line(_claim_text(c), "#c45a00", 10))
+            lines.append(line(_claim_text(c), "#c45a00", 10))
     return lines
 
 
-def _table(cells: list[str]) -> str:
+def table(cells: list[str]) -> str:
     """An HTML label of one cell per line (a label cannot mix text and tables)."""
     return '<<table border="0" cellspacing="0" cellpadding="2">' + "".join(f"<tr><td>{c}</td></tr>" for c in cells) + "</table>>"
 
 
-def _legend(analyses: list[Analysis]) -> str:
+def legend(analyses: list[Analysis]) -> str:
     """Swatches of the kinds drawn, then what the frames and edges mean, as an HTML table."""
     used = [c for c in STYLES if c == "input" or any(r.category == c for a in analyses for r in a.rows)]
     cells = "".join(f'<td bgcolor="{STYLES[c]["fillcolor"]}" border="1">{html.escape(STYLES[c]["name"])}</td>' for c in used)
@@ -145,7 +145,7 @@ def _legend(analyses: list[Analysis]) -> str:
         notes.append("red frame: an output size that is not a whole number (frameworks floor it)")
     if any(c.layer is not None and not c.confirmed for a in analyses for c in a.claims):
         notes.append("orange frame: a figure the paper states that the computation contradicts")
-    rows = "".join(f"<tr><td>{_line(note, '#444444', 10)}</td></tr>" for note in notes)
+    rows = "".join(f"<tr><td>{line(note, '#444444', 10)}</td></tr>" for note in notes)
     return f'<table border="0" cellspacing="0" cellpadding="2"><tr><td>{swatches}</td></tr>{rows}</table>'
 
 
@@ -174,7 +174,7 @@ def _places(row: Row, k: int, i: int) -> list[tuple[str, int | None, Shape]]:
     return [(node_id(k, i, row.name), int(row.placement), row.output)]
 
 
-def _node_style(category: str) -> dict[str, str]:
+def node_style(category: str) -> dict[str, str]:
     return {key: value for key, value in STYLES.get(category, STYLES["reshape"]).items() if key != "name"}
 
 
@@ -194,7 +194,7 @@ def _column(a: Analysis, k: int, gpu: int) -> graphviz.Digraph:
     figures = [f"{human(t.params)} params · {human(t.flops)} FLOPs", f"receives {n(t.received)} values per image"]
     column = graphviz.Digraph(name=f"cluster_n{k}_gpu{gpu}")
     column.attr(label="", **GPU_COLUMN)
-    column.node(f"n{k}_gpu{gpu}_heading", "<" + "<br/>".join([_line(f"GPU {gpu}", bold=True, size=12), *(_line(f, "#555555", 9) for f in figures)])
+    column.node(f"n{k}_gpu{gpu}_heading", "<" + "<br/>".join([line(f"GPU {gpu}", bold=True, size=12), *(line(f, "#555555", 9) for f in figures)])
                 + ">", shape="plaintext", style="", margin="0.05")
     return column
 
@@ -202,8 +202,8 @@ def _column(a: Analysis, k: int, gpu: int) -> graphviz.Digraph:
 def _network(g: graphviz.Digraph, a: Analysis, k: int, ranks: dict[str, int] | None) -> None:
     """Every node and edge of one network into `g`; a network split across GPUs gets a column (cluster) per GPU."""
     places: dict[str, list[tuple[str, int | None, Shape]]] = {"input": [(f"n{k}_input", None, a.input)]}
-    every = f"<br/>{_line('on every GPU', '#555555', 9)}" if a.gpus > 1 else ""
-    g.node(f"n{k}_input", f"<{_line('input image', bold=True, size=11)}<br/>{_line(hwc(a.input), bold=True)}{every}>", **_node_style("input"))
+    every = f"<br/>{line('on every GPU', '#555555', 9)}" if a.gpus > 1 else ""
+    g.node(f"n{k}_input", f"<{line('input image', bold=True, size=11)}<br/>{line(hwc(a.input), bold=True)}{every}>", **node_style("input"))
     columns = {gpu: _column(a, k, gpu) for gpu in range(a.gpus if a.gpus > 1 else 0)}
     for i, row in enumerate(a.rows):
         places[row.name] = _places(row, k, i)
@@ -211,7 +211,7 @@ def _network(g: graphviz.Digraph, a: Analysis, k: int, ranks: dict[str, int] | N
         frame = FINDING["non_integer_size"] if any(not t.divides for t in row.terms) else FINDING["claim_contradicted"] if claims else {}
         for nid, gpu, shape in places[row.name]:
             target = columns[gpu] if gpu is not None and row.placement == SPLIT else g
-            target.node(nid, _node_label(row, shape, _share_note(a, row, gpu, shape), claims, shape != row.output), **_node_style(row.category), **frame)
+            target.node(nid, node_label(row, shape, _share_note(a, row, gpu, shape), claims, shape != row.output), **node_style(row.category), **frame)
         for src in row.inputs:
             # side by side, an edge spans the ranks between aligned stages
             minlen = {} if ranks is None else {"minlen": str(max(1, ranks[row.name] - ranks[src]))}
@@ -233,15 +233,15 @@ def to_digraph(analyses: list[Analysis], direction: str = DEFAULT_DIRECTION) -> 
         raise ArchcalcError(f"--direction {direction}: unknown", f"use one of {', '.join(DIRECTIONS)}")
     dot = graphviz.Digraph(name="archcalc", graph_attr={**GRAPH, "rankdir": direction}, node_attr=NODE, edge_attr=EDGE)
     if len(analyses) == 1:
-        dot.attr(label=_table([*_net_title(analyses[0]), _legend(analyses)]))
+        dot.attr(label=table([*net_title(analyses[0]), legend(analyses)]))
         _network(dot, analyses[0], 0, None)
         return dot
     names = " vs ".join(a.name for a in analyses)
     aligned = "stages aligned by kind: convolution beside convolution, pooling beside pooling, dense beside dense"
-    dot.attr(label=_table([_line(names, bold=True, size=16), _line(aligned, "#444444"), _legend(analyses)]))
+    dot.attr(label=table([line(names, bold=True, size=16), line(aligned, "#444444"), legend(analyses)]))
     for k, (a, ranks) in enumerate(zip(analyses, _ranks(analyses))):
         frame = graphviz.Digraph(name=f"cluster_n{k}")
-        frame.attr(label="<" + "<br/>".join(_net_title(a)) + ">", **FRAME)
+        frame.attr(label="<" + "<br/>".join(net_title(a)) + ">", **FRAME)
         _network(frame, a, k, ranks)
         dot.subgraph(frame)
     return dot

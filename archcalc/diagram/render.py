@@ -11,8 +11,8 @@ import graphviz
 
 from archcalc.atomic import check_target, write_atomic
 from archcalc.errors import ArchcalcError
-from archcalc.spec import bundled_names
-from archcalc.values import printable
+from archcalc.specfile import bundled_names
+from archcalc.text import printable
 
 FORMATS = ("svg", "png", "pdf", "dot")
 PNG_DPI = "150"

@@ -20,8 +20,8 @@ from archcalc.diagram.folded import stage_parts
 from archcalc.diagram.picture import STYLES, node_id
 from archcalc.diagram.scene import Group, Item, Line, Point, Polygon, Scene, Text, text_width
 from archcalc.diagram.volumes import Stage, shape_text
+from archcalc.kinds.terms.values import Shape
 from archcalc.text import human, hwc, n
-from archcalc.values import Shape
 
 MARGIN = 24.0
 GAP = 34.0  # the least gap between two columns

@@ -21,8 +21,9 @@ from archcalc.analysis import SPLIT, Analysis
 from archcalc.analysis.fold import FoldedBlock, Node
 from archcalc.errors import ArchcalcError
 from archcalc.kinds import Layer
-from archcalc.text import human, hwc, pair, square
-from archcalc.values import Shape, printable
+from archcalc.kinds.terms.sizes import WindowTerm
+from archcalc.kinds.terms.values import Shape
+from archcalc.text import human, hwc, printable, window
 
 BOX_CATEGORIES = ("conv", "pool", "dense")  # a new volume even where the shape stays (a 3×3 conv with padding 1)
 
@@ -45,10 +46,7 @@ class Stage:
     @property
     def window_text(self) -> str:
         """'11×11/4' (a stride of 1 unsaid: '3×3')."""
-        if self.kernel is None:
-            return ""
-        stride = "" if self.stride is None or self.stride == (1, 1) else f"/{pair(self.stride)}"
-        return square(self.kernel) + stride
+        return "" if self.kernel is None else window(self.kernel, self.stride, unit_stride=False)
 
 
 def shape_text(shape: Shape) -> str:
@@ -78,11 +76,12 @@ def need_chain(a: Analysis, nodes: Sequence[Node], hint: str) -> None:
 
 
 def _window(layer: Layer, inputs: Sequence[Shape]) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-    values = layer.spec_values(tuple(inputs))
-    kernel, stride = values.get("kernel"), values.get("stride")
-    if not (isinstance(kernel, tuple) and len(kernel) == 2 and len(inputs[0]) == 3):
+    """The kernel and stride of a layer that slides a window (H, W), as its size terms hold them; else none."""
+    terms = [t for t in layer.sizing(*inputs).terms if isinstance(t, WindowTerm)]
+    if len(terms) != 2:
         return None, None
-    return kernel, stride if isinstance(stride, tuple) else None
+    h, w = terms
+    return (h.kernel, w.kernel), (h.stride, w.stride)
 
 
 def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = False) -> list[Stage]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archcalc.kinds.base import CATEGORIES, FACTS, RULES, Layer, Site
-from archcalc.values import Value
+from archcalc.kinds.terms.values import Value
 
 if TYPE_CHECKING:
     from archcalc.kinds.activations import Activation
@@ -50,7 +50,7 @@ def _value_of(hint: Any, where: str) -> Value:
         found = next((m for m in getattr(arg, "__metadata__", ()) if isinstance(m, Value)), None)
         if found is not None:
             return found
-    raise TypeError(f"{where}: the field's type {hint!r} names no archcalc.values Value, so the spec cannot be parsed into it")
+    raise TypeError(f"{where}: the field's type {hint!r} names no archcalc.kinds.terms.values Value, so the spec cannot be parsed into it")
 
 
 _KEYS: dict[type, tuple[Key, ...]] = {}
@@ -101,7 +101,7 @@ class _Registry(MutableMapping[str, type[Layer]]):
     def __init__(self) -> None:
         self.where: dict[str, str] = {}  # kind -> its module
         for info in pkgutil.iter_modules(__path__):
-            if info.name != "base":
+            if info.name != "base" and not info.ispkg:  # terms/: what kinds are written in, no kind
                 text = (Path(__file__).parent / f"{info.name}.py").read_text(encoding="utf-8")
                 self.where.update(dict.fromkeys(_KIND_LINE.findall(text), info.name))
         self.loaded: dict[str, type[Layer]] = {}

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, SeesWhole, Site
-from archcalc.receptive import Field, adaptive_field
-from archcalc.sizes import SizeTerm, Sizing, fixed, spatial
-from archcalc.values import Pair, Shape
+from archcalc.kinds.terms.fields import Field, adaptive_field
+from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, spatial
+from archcalc.kinds.terms.values import Pair, Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -21,6 +21,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
 
     kind: ClassVar[str] = "adaptiveavgpool"
     category: ClassVar[str] = "pool"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "adaptive avg pool"
     summary: ClassVar[str] = "average pooling to a fixed output size, with torch's windows"
 
@@ -46,6 +47,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
 class GlobalAvgPool(NoWeights, PerMap, SeesWhole, NoHyper, Layer):
     kind: ClassVar[str] = "globalavgpool"
     category: ClassVar[str] = "pool"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "global avg pool"
     summary: ClassVar[str] = "the mean of each whole map: C×H×W → C×1×1"
 

@@ -1,11 +1,11 @@
 """What a layer kind is: the rules every kind declares, and the mixins that declare the common ones.
 
-A kind is a frozen dataclass whose fields are its spec keys, annotated with archcalc.values types
+A kind is a frozen dataclass whose fields are its spec keys, annotated with archcalc.kinds.terms.values types
 (the annotation says how the key is parsed). It declares, itself or through a mixin it names:
 
-    sizing(*xs) -> Sizing               its output shape and size rule (archcalc.sizes)
+    sizing(*xs) -> Sizing               its output shape and size rule (archcalc.kinds.terms.sizes)
     figures(xs, out) -> Figures         params, frozen params, MACs, FLOPs, connections, activations
-    field(ins, out, terms) -> Field     its receptive-field rule (archcalc.receptive)
+    field(ins, out, terms) -> Field     its receptive-field rule (archcalc.kinds.terms.fields)
     reads_all(gpus) -> bool             split across GPUs, does each GPU read every input map?
     build(site) -> torch module         its torch builder (imports torch when called)
     shard(module, g, G) -> module|None  GPU g's part of the module it built (None: it cannot be cut)
@@ -13,7 +13,7 @@ A kind is a frozen dataclass whose fields are its spec keys, annotated with arch
 
 and the class facts `kind`, `category`, `label` (the word the diagram and tables use) and `summary`.
 `Layer` itself declares none of the rules: a kind that forgets one fails tests/test_kinds.py,
-never falls back on a silent zero. Conventions of shapes and figures: archcalc.figures.
+never falls back on a silent zero. Conventions of shapes and figures: archcalc.kinds.terms.figures.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from archcalc.figures import Figures
-from archcalc.receptive import Field, same_field, whole_field
-from archcalc.sizes import SizeTerm, Sizing, fixed, unchanged
-from archcalc.values import Shape
+from archcalc.kinds.terms.fields import Field, same_field, whole_field
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, unchanged
+from archcalc.kinds.terms.values import Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -55,6 +55,7 @@ class Layer:
     neurons: ClassVar[bool] = False  # its outputs are the "neurons" papers count
     creates_channels: ClassVar[bool] = False  # sets its own output channels (must divide among GPUs)
     fusable: ClassVar[bool] = False  # an activation that other layers may take as `activation:`
+    stage: ClassVar[bool] = False  # begins a stage of `compare` (conv, pool, dense, merge); the rest join the stage before
     flattens: ClassVar[bool] = False  # a C×H×W input is flattened first (the hyper-parameters say so)
     activation: str | None = None  # a fused activation (kinds that take one have it as a field)
 

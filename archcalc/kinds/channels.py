@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Site
-from archcalc.receptive import Field, same_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing
-from archcalc.values import NonNegIntValue, PosInt, Shape
+from archcalc.kinds.terms.fields import Field, same_field
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
+from archcalc.kinds.terms.values import NonNegIntValue, PosInt, Shape
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

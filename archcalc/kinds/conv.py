@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.figures import Figures
 from archcalc.kinds.base import Layer, Site, keys_of, with_activation
-from archcalc.receptive import Field, window_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
-from archcalc.values import ActivationName, Bool, Connections, Padding, Pair, PosInt, Shape
+from archcalc.kinds.terms.fields import Field, window_field
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
+from archcalc.kinds.terms.values import ActivationName, Bool, Connections, Padding, Pair, PosInt, Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 class Conv(Layer):
     kind: ClassVar[str] = "conv"
     category: ClassVar[str] = "conv"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "conv"
     summary: ClassVar[str] = "2-D convolution; groups, dilation, 'same' padding, or a connections table"
     neurons: ClassVar[bool] = True
@@ -87,8 +88,7 @@ class Conv(Layer):
         return self.groups % gpus != 0
 
     def hyper(self) -> str:
-        h = text.square(self.kernel) if self.kernel[0] == self.kernel[1] else text.pair(self.kernel)
-        h += f"/{text.pair(self.stride)}, {self.filters}"
+        h = f"{text.window(self.kernel, self.stride)}, {self.filters}"
         if self.padding == "same":
             h += ", pad same"
         elif any(self.padding):

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.figures import Figures
 from archcalc.kinds.base import Layer, Site, with_activation
-from archcalc.receptive import Field, transposed_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing, spatial
-from archcalc.sizes_other import transposed
-from archcalc.values import ActivationName, Bool, PadPair, Pair, PosInt, Shape
+from archcalc.kinds.terms.fields import Field, transposed_field
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, spatial
+from archcalc.kinds.terms.sizes_other import transposed
+from archcalc.kinds.terms.values import ActivationName, Bool, PadPair, Pair, PosInt, Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 class ConvTranspose(Layer):
     kind: ClassVar[str] = "convtranspose"
     category: ClassVar[str] = "conv"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "up-conv"
     summary: ClassVar[str] = "transposed 2-D convolution: out = (W − 1)·S − 2P + D·(K − 1) + output_padding + 1"
     neurons: ClassVar[bool] = True
@@ -60,7 +61,7 @@ class ConvTranspose(Layer):
         return self.groups % gpus != 0
 
     def hyper(self) -> str:
-        h = f"{text.square(self.kernel)}/{text.pair(self.stride)} up, {self.filters}"
+        h = f"{text.window(self.kernel, self.stride)} up, {self.filters}"
         if any(self.padding):
             h += f", pad {text.pair(self.padding)}"
         if any(self.output_padding):

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
 from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
-from archcalc.receptive import Field, crop_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing, spatial
-from archcalc.sizes_other import CropTerm
-from archcalc.values import PairOrNone, Shape
+from archcalc.kinds.terms.fields import Field, crop_field
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, spatial
+from archcalc.kinds.terms.sizes_other import CropTerm
+from archcalc.kinds.terms.values import PairOrNone, Shape
 
 if TYPE_CHECKING:
     from torch import nn

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.figures import Figures
 from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat, with_activation
-from archcalc.values import ActivationName, Bool, PosInt, Shape
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.values import ActivationName, Bool, PosInt, Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class Dense(Units, SeesWhole, ReadsAll, Layer):
     kind: ClassVar[str] = "dense"
     category: ClassVar[str] = "dense"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "dense"
     summary: ClassVar[str] = "fully connected units; a C×H×W input is flattened first"
     neurons: ClassVar[bool] = True

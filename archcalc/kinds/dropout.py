@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site
-from archcalc.values import Rate
+from archcalc.kinds.terms.values import Rate
 
 if TYPE_CHECKING:
     from torch import nn

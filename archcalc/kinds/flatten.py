@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site
-from archcalc.receptive import Field, same_field
-from archcalc.sizes import SizeTerm, Sizing, fixed
-from archcalc.values import Shape
+from archcalc.kinds.terms.fields import Field, same_field
+from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed
+from archcalc.kinds.terms.values import Shape
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site
-from archcalc.receptive import Field, cover_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing
-from archcalc.values import Shape
+from archcalc.kinds.terms.fields import Field, cover_field
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
+from archcalc.kinds.terms.values import Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 class Merge(NoWeights, NoHyper, Layer):
     category: ClassVar[str] = "merge"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     arity: ClassVar[int] = 0
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import Site
 from archcalc.kinds.merges import Merge
-from archcalc.sizes import ShapeError, Sizing
-from archcalc.values import Shape
+from archcalc.kinds.terms.sizes import ShapeError, Sizing
+from archcalc.kinds.terms.values import Shape
 
 if TYPE_CHECKING:
     from torch import nn

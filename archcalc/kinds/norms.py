@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.figures import Figures
 from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site, affine_figures
-from archcalc.values import Bool, PosFloat, PosInt, Shape
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 
 if TYPE_CHECKING:
     from torch import nn

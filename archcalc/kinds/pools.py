@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
 from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, keys_of
-from archcalc.receptive import Field, window_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
-from archcalc.values import Padding, Pair, PairOrKernel, Rounding, Shape
+from archcalc.kinds.terms.fields import Field, window_field
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
+from archcalc.kinds.terms.values import Padding, Pair, PairOrKernel, Rounding, Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Pool(NoWeights, PerMap, Layer):
     category: ClassVar[str] = "pool"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
 
     kernel: Pair
     stride: PairOrKernel = None
@@ -57,7 +58,7 @@ class Pool(NoWeights, PerMap, Layer):
         return window_field(ins[0], terms, out)
 
     def hyper(self) -> str:
-        h = f"{text.square(self.kernel)}/{text.pair(self.steps)}"
+        h = text.window(self.kernel, self.steps)
         if self.padding == "same":
             h += ", pad same"
         elif any(self.padding):

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.figures import Figures
 from archcalc.kinds.activations import Activation
-from archcalc.values import Bool, Shape
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.values import Bool, Shape
 
 if TYPE_CHECKING:
     from torch import nn

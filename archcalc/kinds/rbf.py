@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.figures import Figures
 from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat
-from archcalc.values import PosInt, Shape
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.values import PosInt, Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -21,6 +21,7 @@ class RBF(Units, SeesWhole, ReadsAll, Layer):
 
     kind: ClassVar[str] = "rbf"
     category: ClassVar[str] = "dense"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "rbf"
     summary: ClassVar[str] = "Euclidean radial-basis units with fixed parameter vectors (LeNet-1998's output)"
     neurons: ClassVar[bool] = True

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.figures import Figures
 from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site
-from archcalc.values import DepthMode, PosFloat, Rate, Shape
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.values import DepthMode, PosFloat, Rate, Shape
 
 if TYPE_CHECKING:
     from torch import nn

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.activations import Activation
-from archcalc.values import Approximate, Number, PosFloat
+from archcalc.kinds.terms.values import Approximate, Number, PosFloat
 
 if TYPE_CHECKING:
     from torch import nn

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.figures import Figures
 from archcalc.kinds.base import Layer, Site, keys_of, with_activation
-from archcalc.receptive import Field, window_field
-from archcalc.sizes import SizeTerm, Sizing, spatial, window
-from archcalc.values import ActivationName, Pair, PairOrKernel, Shape
+from archcalc.kinds.terms.fields import Field, window_field
+from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.sizes import SizeTerm, Sizing, spatial, window
+from archcalc.kinds.terms.values import ActivationName, Pair, PairOrKernel, Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -26,6 +26,7 @@ class Subsample(Layer):
 
     kind: ClassVar[str] = "subsample"
     category: ClassVar[str] = "pool"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "LeNet-1998's trainable subsampling: window sum × coefficient + bias, per map"
     neurons: ClassVar[bool] = True
@@ -59,7 +60,7 @@ class Subsample(Layer):
         return False
 
     def hyper(self) -> str:
-        return f"{text.square(self.kernel)}/{text.pair(self.steps)}, trainable"
+        return f"{text.window(self.kernel, self.steps)}, trainable"
 
     def build(self, site: Site) -> nn.Module:
         from archcalc.torch_backend.modules import Subsampling, fused

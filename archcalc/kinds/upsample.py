@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
 from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
-from archcalc.receptive import Field, scaled_field
-from archcalc.sizes import ShapeError, SizeTerm, Sizing, fixed, spatial
-from archcalc.sizes_other import ScaleTerm
-from archcalc.values import PairOrNone, PosInt, Shape, UpsampleMode
+from archcalc.kinds.terms.fields import Field, scaled_field
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, fixed, spatial
+from archcalc.kinds.terms.sizes_other import ScaleTerm
+from archcalc.kinds.terms.values import PairOrNone, PosInt, Shape, UpsampleMode
 
 if TYPE_CHECKING:
     from torch import nn
@@ -22,6 +22,7 @@ class Upsample(NoWeights, PerMap, Layer):
 
     kind: ClassVar[str] = "upsample"
     category: ClassVar[str] = "pool"
+    stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "upsample"
     summary: ClassVar[str] = "larger maps by a whole `scale`, or to a `size`: nearest or bilinear, no parameters"
 

@@ -25,7 +25,7 @@ from archcalc.page.facts import page_facts
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, ValidInputs
-    from archcalc.serialize import DtypeMemory
+    from archcalc.analysis.memory import DtypeMemory
 
 NO_DOT = ("no diagram: Graphviz's 'dot' program is not on the PATH; install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; "
           "macOS: brew install graphviz; conda: conda install -c conda-forge graphviz) and run the command again")
@@ -54,7 +54,7 @@ def build_page(analyses: Sequence[Analysis], valids: Sequence[tuple[ValidInputs,
     """The page for one network, or for several (their comparison first, then each network's section).
     `dot_text`: each Graphviz view as the DOT text dot would draw it from, not dot's SVG (which differs
     between Graphviz versions): the page's source, as docs/make_figures.py records it, needing no Graphviz."""
-    from archcalc.compare import compare
+    from archcalc.analysis.compare import compare
 
     comparison = compare(list(analyses)) if len(analyses) > 1 else None
     views, notes = graph_views(analyses, dot_text)

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from archcalc import serialize, text
+from archcalc import text
+from archcalc.analysis import TOTALS
+from archcalc.outputs import serialize
 from archcalc.text import dims, human, n
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, Row, ValidInputs
-    from archcalc.compare import Comparison
-    from archcalc.serialize import DtypeMemory
+    from archcalc.analysis.compare import Comparison
+    from archcalc.analysis.memory import DtypeMemory
 
 
 def network_facts(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None) -> dict[str, Any]:
@@ -30,8 +32,8 @@ def network_facts(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMe
         "findings_title": text.findings_title(len(a.findings)),
         "no_findings": text.NO_FINDINGS,
         "arithmetic_header": text.arithmetic_header(a.rows),
-        "totals": {k: n(getattr(t, k)) for k in serialize.TOTALS},
-        "totals_human": {k: human(getattr(t, k)) for k in serialize.TOTALS},
+        "totals": {k: n(getattr(t, k)) for k in TOTALS},
+        "totals_human": {k: human(getattr(t, k)) for k in TOTALS},
         "memory": text.memory_text(*mem) if mem is not None else None,
         "valid_inputs": [text.valid_text(v) for v in valid],
         "claims": [text.claim_mark(c.confirmed) for c in a.claims],
@@ -55,7 +57,7 @@ def _layer_words(row: Row) -> dict[str, Any]:
 
 def comparison_facts(c: Comparison, mems: Sequence[DtypeMemory]) -> dict[str, Any]:
     """`compare --format json`'s alignment and summary, with the cells `compare` prints."""
-    from archcalc.compare import summary
+    from archcalc.analysis.compare import summary
 
     doc = serialize.compare_json(c, mems)
     doc["text"] = {

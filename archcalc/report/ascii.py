@@ -1,5 +1,5 @@
 """A rich renderable with the characters a stream cannot hold (×, →, ✓ on an ASCII stdout) in their
-ASCII forms (archcalc.terminal), made before rich lays it out, so that the columns still line up."""
+ASCII forms (archcalc.cli.terminal), made before rich lays it out, so that the columns still line up."""
 
 from __future__ import annotations
 

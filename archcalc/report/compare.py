@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from archcalc import text
-from archcalc.compare import Comparison, summary
+from archcalc.analysis.compare import Comparison, summary
 from archcalc.report.show import literal, whole
 
 

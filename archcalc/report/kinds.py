@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from archcalc import text
+from archcalc.kinds import keys
 from archcalc.report.show import whole
 
 
@@ -17,5 +18,5 @@ def kinds_table(kinds: dict[str, Any]) -> Table:
     for title in ("type", "category", "keys (default)", "what it is"):
         table.add_column(title)
     for name, cls in kinds.items():
-        table.add_row(name, cls.category, escape(text.kind_keys(cls, marks="")), escape(cls.summary))
+        table.add_row(name, cls.category, escape(text.kind_keys(keys(cls), marks="")), escape(cls.summary))
     return whole(table)

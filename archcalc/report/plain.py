@@ -6,10 +6,10 @@ import csv
 import io
 
 from archcalc import text
-from archcalc.analysis import Analysis, Row, ValidInputs
-from archcalc.compare import Comparison, depth, summary
-from archcalc.figures import Figures
-from archcalc.serialize import GPU_FIGURES, TOTALS, DtypeMemory
+from archcalc.analysis import GPU_FIGURES, TOTALS, Analysis, Row, ValidInputs
+from archcalc.analysis.compare import Comparison, depth, summary
+from archcalc.analysis.memory import DtypeMemory
+from archcalc.kinds.terms.figures import Figures
 from archcalc.text import dims, n
 
 CSV_COLUMNS = ("layer", "type", "hyper", "output", "arithmetic", "params", "frozen_params", "macs", "flops", "connections", "activations")

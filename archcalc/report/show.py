@@ -13,8 +13,8 @@ from rich.text import Text
 
 from archcalc import text
 from archcalc.analysis import Analysis, ValidInputs
+from archcalc.analysis.memory import DtypeMemory
 from archcalc.limits import MAX_TABLE_ROWS, TABLE_EDGE_ROWS
-from archcalc.serialize import DtypeMemory
 from archcalc.text import dims, human, n
 
 

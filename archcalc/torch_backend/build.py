@@ -7,7 +7,7 @@ import torch
 from torch import fx, nn
 
 from archcalc.analysis import SPLIT, Analysis, Row, analyse
-from archcalc.graph import INPUT, Graph
+from archcalc.analysis.graph import INPUT, Graph
 from archcalc.kinds import Layer, Site
 from archcalc.torch_backend.names import attach, class_name, module_paths
 

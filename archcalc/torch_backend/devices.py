@@ -10,9 +10,9 @@ from collections.abc import Callable
 import torch
 
 from archcalc.analysis import Analysis
+from archcalc.analysis.graph import Graph
+from archcalc.analysis.memory import memory
 from archcalc.errors import ArchcalcError
-from archcalc.graph import Graph
-from archcalc.memory import memory
 from archcalc.text import size
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}

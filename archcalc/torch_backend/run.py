@@ -10,17 +10,17 @@ import torch
 from torch import fx, nn
 
 from archcalc.analysis import Analysis
+from archcalc.analysis.graph import Graph
+from archcalc.analysis.memory import memory
 from archcalc.errors import ArchcalcError, SpecError
-from archcalc.graph import Graph
+from archcalc.kinds.terms.values import Shape
 from archcalc.limits import MAX_INT, MAX_INT_TEXT
-from archcalc.memory import memory
 from archcalc.text import dims
 from archcalc.torch_backend.build import build_module, example_input
 from archcalc.torch_backend.devices import DTYPES, device_name, dtype_name, is_out_of_memory, out_of_memory, peak_bytes
 from archcalc.torch_backend.split import SplitCheck, check_split, split_module
 from archcalc.torch_backend.timing import LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import Verification, verify
-from archcalc.values import Shape
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,13 @@ class RunOptions:
 class MemoryUse:
     """Inference memory at the run's batch and dtype: the calculator's estimate and, on CUDA, torch's count.
 
-    Both count the parameters, the input batch and the activations. The estimate (archcalc.memory) is
+    Both count the parameters, the input batch and the activations. The estimate (archcalc.analysis.memory) is
     the parameters + the most activation bytes live at once; the measurement is what torch's allocator
     held at most in one forward pass, counted from before the parameters were moved to the device,
     so it also holds buffers (batch-norm statistics) and workspaces (cuDNN, cuBLAS), which the
     estimate leaves out."""
 
-    estimate_bytes: int  # parameters + the peak of live activations (archcalc.memory inference_bytes)
+    estimate_bytes: int  # parameters + the peak of live activations (archcalc.analysis.memory inference_bytes)
     estimate_peak_layer: str  # the layer running at the estimated peak
     measured_peak_bytes: int | None  # CUDA: peak_bytes around first_pass; None on the CPU (torch counts CUDA memory only)
 

@@ -13,7 +13,7 @@ from torch import fx, nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from archcalc.analysis import EVERY, SPLIT, Analysis, Placement, Row
-from archcalc.graph import INPUT, Graph
+from archcalc.analysis.graph import INPUT, Graph
 from archcalc.kinds import Layer
 from archcalc.torch_backend.build import example_input, output_layers
 from archcalc.torch_backend.names import attach, class_name, module_paths

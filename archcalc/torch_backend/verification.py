@@ -12,13 +12,13 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from archcalc.analysis import Analysis
+from archcalc.analysis.graph import Graph
 from archcalc.errors import ArchcalcError
-from archcalc.graph import Graph
-from archcalc.sizes import SizeTerm
+from archcalc.kinds.terms.sizes import SizeTerm
+from archcalc.kinds.terms.values import Shape
 from archcalc.torch_backend.build import build_module, example_input
 from archcalc.torch_backend.devices import dtype_name
 from archcalc.torch_backend.names import module_paths
-from archcalc.values import Shape
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """A JSON Schema for spec files, made from the registry of kinds: what an editor needs to check and
-complete a spec as it is typed (`# yaml-language-server: $schema=archcalc.schema.json`).
+complete a spec as it is typed (`# yaml-language-server: $schema=archcalc.outputs.schema.json`).
 
 It says what can be said of one file without running it: the keys of each kind with their types and
 bounds, required keys, blocks and their `$name` arguments (inside a block any value may be a `$`
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from archcalc.kinds import KINDS, keys
-from archcalc.spec.claims import CLAIM_FIGURES, TOTAL_FIGURES
+from archcalc.specfile.claims import CLAIM_FIGURES, TOTAL_FIGURES
 
 SCHEMA_ID = "https://archcalc.invalid/spec.schema.json"  # an identifier, not a place to fetch
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from archcalc.kinds.terms.values import quote
 from archcalc.limits import MAX_ARITHMETIC_CHARS, MAX_ARITHMETIC_DEPTH, MAX_ARITHMETIC_DIGITS
-from archcalc.values import quote
 
 _TOKEN = re.compile(r"\s*(?:(\d+)|\$?([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*()]))")
 

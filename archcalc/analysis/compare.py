@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archcalc.analysis import Analysis, Row
-from archcalc.serialize import TOTALS
+from archcalc.analysis import TOTALS, Analysis, Row
 from archcalc.text import dims
-
-STAGE_CATEGORIES = ("conv", "pool", "dense", "merge")
-
 
 @dataclass(frozen=True)
 class Stage:
@@ -34,7 +30,7 @@ class Comparison:
 def stages(a: Analysis) -> list[Stage]:
     result: list[Stage] = []
     for row in a.rows:
-        if row.category in STAGE_CATEGORIES or not result:
+        if row.layer.stage or not result:  # the kind says whether it begins a stage
             result.append(Stage(row.category, row, ()))
         else:
             last = result[-1]

@@ -54,19 +54,6 @@ def pair(value: Any, where: Where, key: str, least: int = 1) -> tuple[int, int]:
     return n, n
 
 
-def printable(text: str) -> str:
-    """`text` with every control or format character (an escape, a carriage return, a bidi override) written
-    as its code, so that a spec's text cannot drive the terminal it is shown on."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else _code(c) for c in text)
-
-
-def _code(c: str) -> str:
-    """A character as Python writes it in a string: \\x1b, \\u202e, \\U000e0001."""
-    return f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
-
-
 class _Short(reprlib.Repr):
     """repr that looks at no more of a value than it shows: a few items, a few levels, a few digits."""
 

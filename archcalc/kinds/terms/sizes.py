@@ -16,6 +16,7 @@ assumes a formula: the findings, the tables' headers and the valid-input search 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar, Protocol
@@ -55,6 +56,28 @@ class SizeTerm(Protocol):
 
     def consequence(self) -> str: ...
 
+    @property
+    def period(self) -> int:
+        """What the input size must be a multiple of (times the strides before) for the output to move by whole steps:
+        the stride of a window, 2 for a centred crop's rounding, 1 for a rule that always gives a whole number."""
+
+    @property
+    def downsampling(self) -> int:
+        """How many input pixels one output pixel steps over (a window's stride; 1 for the rest)."""
+
+    def alike(self, other: object) -> bool:
+        """The same rule with the same numbers on another axis (H and W alike): compared as numbers."""
+
+
+class Term:
+    """What every size term shares: `alike` compares its numbers, the axis aside (each term is a frozen dataclass)."""
+
+    def alike(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return False
+        axis: str = getattr(other, "axis")  # noqa: B009 - every term has one
+        return bool(dataclasses.replace(self, axis=axis) == other)  # type: ignore[type-var]
+
 
 def fraction_text(value: Fraction) -> str:
     """An exact value: '55', '54.25', '11025.25', or '18.333…' where the decimal does not end."""
@@ -84,7 +107,7 @@ def lines(axis: str, count: int) -> str:
 
 
 @dataclass(frozen=True)
-class WindowTerm:
+class WindowTerm(Term):
     """One spatial axis of a forward window: out = round((size + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride) + 1."""
 
     formula: ClassVar[str] = "(W − K + 2P)/S + 1"
@@ -98,6 +121,14 @@ class WindowTerm:
     dilation: int
     rounding: str  # "floor" or "ceil"
     out: int
+
+    @property
+    def period(self) -> int:
+        return self.stride
+
+    @property
+    def downsampling(self) -> int:
+        return self.stride
 
     @property
     def span(self) -> int:

@@ -1,7 +1,7 @@
 """What the command line gives archcalc: its option types and the values it parses (sizes, ranges,
 seconds), each refused in archcalc's words; and click's own usage errors said as every other error is.
 
-No rich, no torch: archcalc.cli's commands use it.
+No rich, no torch: archcalc.cli.app's commands use it.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
-from archcalc import terminal
+from archcalc.cli import terminal
 from archcalc.errors import ArchcalcError
+from archcalc.kinds.terms.values import Shape, quote
 from archcalc.limits import MAX_INT, MAX_INT_TEXT, MAX_LAYERS, MAX_MIN_TIME_S
-from archcalc.values import Shape, quote
 
 FORMATS = click.Choice(["table", "json", "csv", "markdown", "html"])
 

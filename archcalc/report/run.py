@@ -1,4 +1,4 @@
-"""`archcalc run` rendered: the table, and the progress display while it measures (JSON: archcalc.serialize).
+"""`archcalc run` rendered: the table, and the progress display while it measures (JSON: archcalc.outputs.serialize).
 
 rich only: the results are torch_backend's dataclasses, named here for the type checker alone,
 so that this module imports no torch.

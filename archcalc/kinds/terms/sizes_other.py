@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.sizes import ShapeError, fraction_text, lines
+from archcalc.kinds.terms.sizes import ShapeError, Term, fraction_text, lines
 
 
-class Whole:
+class Whole(Term):
     """What a size rule that always gives a whole number (it enlarges its input) says of itself;
     the term gives `out` and `expression()`."""
 
@@ -25,6 +25,14 @@ class Whole:
     @property
     def divides(self) -> bool:
         return True
+
+    @property
+    def period(self) -> int:
+        return 1
+
+    @property
+    def downsampling(self) -> int:
+        return 1
 
     def value(self) -> str:
         return str(self.out)
@@ -85,7 +93,7 @@ class ScaleTerm(Whole):
 
 
 @dataclass(frozen=True)
-class CropTerm:
+class CropTerm(Term):
     """One spatial axis cut to `target` about its centre: the margin (W − w)/2 on each side. An odd total
     margin does not divide: torchvision's center_crop then cuts round(margin) before and the rest after."""
 
@@ -98,6 +106,14 @@ class CropTerm:
     @property
     def out(self) -> int:
         return self.target
+
+    @property
+    def period(self) -> int:
+        return 2  # the margin halves: an odd one rounds
+
+    @property
+    def downsampling(self) -> int:
+        return 1
 
     @property
     def before(self) -> int:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from archcalc.errors import Location, SpecError
 from archcalc.kinds import Layer
-from archcalc.spec import Claims, Instance, Spec
-from archcalc.text import a_kind
-from archcalc.values import Shape, printable
+from archcalc.kinds.terms.values import Shape
+from archcalc.specfile import Claims, Instance, Spec
+from archcalc.text import a_kind, printable
 
 INPUT = "input"
 

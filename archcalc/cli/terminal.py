@@ -1,7 +1,7 @@
 """What archcalc writes to its streams, and how it fails: one-line messages, ASCII on a stream that
 cannot take Unicode, a failed write said once, Ctrl-C said once (exit 130).
 
-No rich, no click: the command line (archcalc.cli) and the entry point (archcalc.entry) use it.
+No rich, no click: the command line (archcalc.cli.app) and the entry point (archcalc.cli.entry) use it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import unicodedata
 from typing import IO, Any
 
 from archcalc.errors import ArchcalcError
-from archcalc.values import printable
+from archcalc.text import printable
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a program that Ctrl-C stopped
 MESSAGE_LIMIT = 2000  # characters of one message: a spec's text or a path may be long

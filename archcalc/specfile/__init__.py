@@ -15,10 +15,10 @@ from pathlib import Path
 from archcalc.errors import ArchcalcError
 from archcalc.limits import MAX_LAYERS
 from archcalc.paths import shown
-from archcalc.spec.blocks import Instance
-from archcalc.spec.claims import Claims, LayerClaim, Stated
-from archcalc.spec.locate import STDIN, STDIN_LABEL, bundled_dir, bundled_names, resolve
-from archcalc.spec.reader import COMMON_KEYS, TOP_KEYS, LayerSpec, Spec, parse_spec
+from archcalc.specfile.blocks import Instance
+from archcalc.specfile.claims import Claims, LayerClaim, Stated
+from archcalc.specfile.locate import STDIN, STDIN_LABEL, bundled_dir, bundled_names, resolve
+from archcalc.specfile.reader import COMMON_KEYS, TOP_KEYS, LayerSpec, Spec, parse_spec
 
 __all__ = ["COMMON_KEYS", "STDIN", "STDIN_LABEL", "TOP_KEYS", "Claims", "Instance", "LayerClaim", "LayerSpec", "Spec", "Stated", "bundled_dir",
            "bundled_names", "load_spec", "parse_spec", "read_spec_text", "resolve", "stdin_once"]

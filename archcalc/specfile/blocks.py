@@ -27,9 +27,9 @@ from typing import Any
 
 from archcalc.errors import SpecError
 from archcalc.limits import MAX_LAYERS
-from archcalc.spec.arithmetic import Arithmetic
-from archcalc.values import printable
-from archcalc.yamlmap import Map, remap
+from archcalc.specfile.arithmetic import Arithmetic
+from archcalc.specfile.yamlbase import Map, remap
+from archcalc.text import printable
 
 INSTANCE_KEYS = ("name", "type", "inputs", "split", "gpu", "output")
 MAX_DEPTH = 16

@@ -8,7 +8,7 @@ import re
 
 from rich.console import Console, RenderableType
 
-from archcalc import terminal
+from archcalc.cli import terminal
 
 
 def print_whole(renderable: RenderableType) -> None:

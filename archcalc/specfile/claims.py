@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from archcalc.errors import Location, SpecError
-from archcalc.values import Shape, int_value, pos_int, printable, quote
-from archcalc.yamlmap import Map
+from archcalc.kinds.terms.values import Shape, int_value, pos_int, quote
+from archcalc.specfile.yamlbase import Map
+from archcalc.text import printable
 
 CLAIM_FIGURES = ("output", "activations", "params", "connections")
 TOTAL_FIGURES = ("params", "frozen_params", "macs", "flops", "connections", "activations", "neurons")

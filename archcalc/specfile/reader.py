@@ -14,12 +14,13 @@ import yaml
 
 from archcalc.errors import Location, SpecError
 from archcalc.kinds import KINDS, Key, Layer, keys
+from archcalc.kinds.terms.values import Shape, int_value, pos_int, quote
 from archcalc.limits import MAX_GPUS, MAX_LAYERS
-from archcalc.spec.blocks import Block, Expander, Instance, read_blocks
-from archcalc.spec.claims import Claims, read_claims, shape_value
-from archcalc.text import a_kind
-from archcalc.values import Shape, int_value, pos_int, printable, quote
-from archcalc.yamlmap import Map, Refused, load
+from archcalc.specfile.blocks import Block, Expander, Instance, read_blocks
+from archcalc.specfile.claims import Claims, read_claims, shape_value
+from archcalc.specfile.yamlbase import Map, Refused
+from archcalc.specfile.yamlmap import load
+from archcalc.text import a_kind, printable
 
 COMMON_KEYS = ("name", "type", "inputs", "split", "gpu", "output")  # output: true marks a deliberate output (a second head)
 TOP_KEYS = ("name", "description", "input", "gpus", "blocks", "layers", "claims")

@@ -12,77 +12,28 @@ of more than MAX_YAML_DIGITS digits is refused before Python is asked to read it
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import yaml
 
 from archcalc.limits import MAX_ALIAS_VALUES, MAX_NESTING, MAX_YAML_DIGITS
-
-try:  # the C parser is several times faster; both are safe loaders
-    _Base: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Base = yaml.SafeLoader
-
-STR, INT = "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
-SEQ, MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
-_TAGS: dict[str, str] = {}  # plain scalar -> its implicit tag: names and numbers repeat across a spec's layers
-_TAGS_MAX = 4096
-
-
-class Refused(yaml.constructor.ConstructorError):
-    """A document archcalc will not build (aliases that repeat too much, a number too long), with a hint."""
-
-    def __init__(self, problem: str, mark: Any, hint: str) -> None:
-        super().__init__(None, None, problem, mark)
-        self.hint = hint
-
-
-def _too_long(digits: int, mark: Any) -> Refused:
-    return Refused(f"a whole number of about {digits:,} digits, past the {MAX_YAML_DIGITS:,} archcalc reads", mark,
-                   "sizes and counts go up to 2^63 − 1 (19 digits)")
-
-
-class Map(dict):  # type: ignore[type-arg]
-    """A YAML mapping that remembers the line of itself and of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict[str, int]
-    note: str = ""  # where a row expanded from a block came from
-
-
-class Seq(list):  # type: ignore[type-arg]
-    """A YAML list that remembers the line of each item (1-based)."""
-
-    item_lines: list[int]
-
-
-class Loader(_Base):  # type: ignore[misc]
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        """PyYAML's resolver, remembered for plain scalars (the result depends on the text alone)."""
-        if kind is yaml.ScalarNode and implicit[0] and len(value) <= 32:
-            tag = _TAGS.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(_TAGS) < _TAGS_MAX:
-                    _TAGS[value] = tag
-            return tag
-        return str(super().resolve(kind, value, implicit))
+from archcalc.specfile import rows as one_line
+from archcalc.specfile.yamlbase import INT, MAP, SEQ, STR, Base, Loader, Map, Refused, Seq, said, too_long
 
 
 def load(text: str) -> Any:
     """The document's value (None for an empty one); raises yaml.YAMLError as PyYAML does.
 
     Layer rows written on one line as a flow mapping of plain keys and simple values (the way specs
-    are written: `- {name: conv1, type: conv, filters: 96, kernel: 11}`) are read by `_row`, the
+    are written: `- {name: conv1, type: conv, filters: 96, kernel: 11}`) are read by `rows.row`, the
     rest of the document by PyYAML, with each such row standing in as a null item of its list, so
-    that every line keeps its number. Anything `_row` is not sure of, it leaves to PyYAML; where
+    that every line keeps its number. Anything `rows.row` is not sure of, it leaves to PyYAML; where
     the rows did not land as items of a list, the whole text is read by PyYAML."""
     lines = text.split("\n")
     rows: dict[int, Map] = {}
     for i, line in enumerate(lines):
         if "- {" in line:
-            row = _row(line, i + 1)
+            row = one_line.row(line, i + 1)
             if row is not None:
                 rows[i + 1] = row
                 lines[i] = line[: line.index("- {")] + "- ~"
@@ -108,7 +59,7 @@ def _nesting(text: str) -> None:
     depth = 0
     problem, hint = f"the YAML nests more than {MAX_NESTING} deep", "a spec is a few levels of mappings and lists"
     try:
-        for event in yaml.parse(text, Loader=_Base):
+        for event in yaml.parse(text, Loader=Base):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_NESTING:
@@ -134,88 +85,10 @@ def _compose(text: str, rows: dict[int, Map]) -> tuple[_Builder, yaml.Node | Non
     return builder, node
 
 
-def _said(value: Any) -> str:
-    """A key or a name as a message quotes it: short, and with control characters as codes."""
-    text = repr(value) if not isinstance(value, str) else "'" + value.encode("unicode_escape").decode("ascii")[:60] + "'"
-    return text if len(text) <= 64 else text[:63] + "…"
-
-
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_COMMA = re.compile(r",(?![^\[\]]*\])")
-_PLAIN = re.compile(r"(?:[A-Za-z0-9_.$+/]|-(?=[0-9A-Za-z.]))[A-Za-z0-9_.$+\-*/ ]*")
-_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?")
-_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
-_NOT_SIMPLE = object()
-_SCALARS: dict[str, Any] = {}  # text -> value (immutable: str, int, float, bool, None, or _NOT_SIMPLE)
-
-
-def _scalar(text: str) -> Any:
-    """A plain scalar as PyYAML's safe loader reads it, or _NOT_SIMPLE where this is not sure."""
-    known = _SCALARS.get(text, _NOT_SIMPLE)
-    if known is not _NOT_SIMPLE:
-        return known
-    value = _read_scalar(text.strip())
-    if len(_SCALARS) < _TAGS_MAX:
-        _SCALARS[text] = value
-    return value
-
-
-def _read_scalar(text: str) -> Any:
-    if not _PLAIN.fullmatch(text):
-        return _NOT_SIMPLE
-    tag = _LOADER.resolve(yaml.ScalarNode, text, (True, False))
-    if tag == STR:
-        return text
-    if tag == INT and _DECIMAL.fullmatch(text) and len(text) <= MAX_YAML_DIGITS:
-        return int(text)
-    if tag == "tag:yaml.org,2002:float" and _FLOAT.fullmatch(text):
-        return float(text)
-    if tag == "tag:yaml.org,2002:bool":
-        return _BOOLS[text.lower()]
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    return _NOT_SIMPLE
-
-
-def _row(line: str, number: int) -> Map | None:
-    """`  - {key: value, key: [a, b], ...}` as a Map, or None where the line is anything else."""
-    start, end = line.find("- {"), line.rfind("}")
-    if end < start or line[:start].strip() or line[end + 1:].strip() or "#" in line or "\t" in line:
-        return None
-    body = line[start + 3:end]
-    if any(c in body for c in "{}'\"&*!|>%@`"):
-        return None
-    pairs = _COMMA.split(body)  # on the commas outside [ ]
-    row = Map()
-    row.line, row.key_lines = number, {}
-    for pair in pairs:
-        key, sep, value = pair.strip().partition(": ")
-        if not sep or not _KEY.fullmatch(key) or key in row or _scalar(key) != key:
-            return None
-        value = value.strip()
-        if "[" in value or "]" in value:
-            if not (value.startswith("[") and value.endswith("]")) or "[" in value[1:-1] or "]" in value[1:-1]:
-                return None
-            items = [_scalar(v) for v in value[1:-1].split(",")] if value[1:-1].strip() else []
-            if any(v is _NOT_SIMPLE for v in items):
-                return None
-            seq = Seq(items)
-            seq.item_lines = [number] * len(items)
-            row[key] = seq
-        else:
-            scalar = _scalar(value)
-            if scalar is _NOT_SIMPLE:
-                return None
-            row[key] = scalar
-        row.key_lines[key] = number
-    return row
-
-
 class _Builder:
     def __init__(self, loader: Loader, rows: dict[int, Map]) -> None:
         self.loader = loader
-        self.rows = rows  # line -> a row read by _row, standing in for the null item on that line
+        self.rows = rows  # line -> a row read by rows.row, standing in for the null item on that line
         self.placed = 0
         self.built: dict[int, Any] = {}  # id(node) -> value: an alias is the same node, built once
         self.sizes: dict[int, int] = {}  # id(node) -> the values in it, counted as if its aliases were copied
@@ -224,7 +97,7 @@ class _Builder:
         self.root: yaml.Node | None = None  # the document's top node (the spec), for messages
 
     def item(self, node: yaml.Node) -> Any:
-        """A list's item: a row read by _row where its stand-in is."""
+        """A list's item: a row read by rows.row where its stand-in is."""
         if self.rows and isinstance(node, yaml.ScalarNode) and node.value == "~" and node.start_mark.line + 1 in self.rows:
             self.placed += 1
             return self.rows.pop(node.start_mark.line + 1)
@@ -238,7 +111,7 @@ class _Builder:
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
             if tag == INT and len(node.value) > MAX_YAML_DIGITS:
-                raise _too_long(len(node.value), node.start_mark)
+                raise too_long(len(node.value), node.start_mark)
             if tag == STR:
                 result: Any = node.value
             elif tag == INT and node.value.isdigit():
@@ -246,7 +119,7 @@ class _Builder:
             else:  # floats, booleans, null, other int forms; unknown tags are refused there
                 result = self.loader.construct_object(node, deep=True)
                 if isinstance(result, int) and result.bit_length() > 3.33 * MAX_YAML_DIGITS:  # 0x… or 1:2:3… make long ones from short text
-                    raise _too_long(result.bit_length() * 3 // 10, node.start_mark)
+                    raise too_long(result.bit_length() * 3 // 10, node.start_mark)
         elif isinstance(node, yaml.SequenceNode) and tag == SEQ:
             result = self.sequence(node)
         elif isinstance(node, yaml.MappingNode) and tag == MAP:
@@ -306,21 +179,9 @@ class _Builder:
             if seen:  # PyYAML keeps the last of two equal keys; a spec must not
                 names = [v.value for k, v in node.value if k.value == "name" and isinstance(v, yaml.ScalarNode)]
                 layer = names and node is not self.root and "type" in {k.value for k, _ in node.value}  # a layer row has a type
-                owner = f"layer {_said(names[0])}: " if layer else ""
+                owner = f"layer {said(names[0])}: " if layer else ""
                 place = "at the top level of the spec" if node is self.root else "in one mapping"
-                raise yaml.constructor.ConstructorError(None, None, f"{owner}the key {_said(key)} appears twice {place}", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(None, None, f"{owner}the key {said(key)} appears twice {place}", key_node.start_mark)
             result[key] = self.value(value_node)
             result.key_lines[str(key)] = key_node.start_mark.line + 1
         return result
-
-
-_LOADER = Loader("")  # its resolver only (PyYAML's implicit tags), for the rows read by _row
-
-
-def remap(source: Map, items: dict[str, object]) -> Map:
-    """A new mapping with `items`, keeping the lines of `source` (for rows rewritten by blocks)."""
-    result = Map(items)
-    result.line = source.line
-    result.key_lines = dict(source.key_lines)
-    result.note = getattr(source, "note", "")
-    return result

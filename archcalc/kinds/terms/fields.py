@@ -1,4 +1,5 @@
-"""The receptive field of every layer: how many input pixels one output unit sees, how far apart
+"""Receptive fields: the value types and the rules each kind states its field with (the walk over a
+network that applies them is archcalc.analysis.receptive). The receptive field of every layer: how many input pixels one output unit sees, how far apart
 (in input pixels) neighbouring units are, and where the first unit's field starts.
 
 The recurrence, per spatial axis (Dumoulin & Visin, "A guide to convolution arithmetic", 2016;
@@ -54,11 +55,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Union
 
-from archcalc.limits import MAX_INT
-
-if TYPE_CHECKING:  # annotation only, so that the analysis may import this module without a cycle
-    from archcalc.analysis.shapes import Step
-    from archcalc.sizes import SizeTerm
+if TYPE_CHECKING:
+    from archcalc.kinds.terms.sizes import SizeTerm
 
 Number = Union[int, Fraction]  # a jump is a fraction where a layer enlarges its input (a transposed window)
 Pair = tuple[Number, Number]  # (h, w)
@@ -89,26 +87,6 @@ class Field:
 
     field: ReceptiveField
     grid: tuple[int, int]
-
-
-def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
-    """Every layer's receptive field, by name, from the shape walk's steps (in graph order); each
-    kind's `field` rule gives its own from its inputs'."""
-    from archcalc.graph import INPUT  # the graph imports the kinds, which use this module's rules
-
-    if not steps:
-        return {}
-    net_input = next(x for s in steps for i, x in zip(s.node.inputs, s.inputs) if i == INPUT)
-    if len(net_input) != 3:
-        return {}  # a [units] input has no spatial axes
-    fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), (net_input[1], net_input[2]))}
-    for step in steps:
-        if all(i in fields for i in step.node.inputs):
-            field = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
-            figures: tuple[Number, ...] = (*field.field.size, *field.field.jump, *field.field.start)
-            if all(-MAX_INT <= v <= MAX_INT for v in figures):
-                fields[step.node.name] = field
-    return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
 
 
 # --- the rules the kinds use ------------------------------------------------------------------

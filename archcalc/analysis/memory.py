@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from archcalc.analysis.graph import INPUT
 from archcalc.errors import ArchcalcError
-from archcalc.graph import INPUT
 
 if TYPE_CHECKING:  # annotation only, so that analysis.py may import this module without a cycle
     from archcalc.analysis import Row
@@ -42,6 +42,9 @@ def dtype_bytes(name: str) -> int:
         hint = f"did you mean '{near[0]}'?" if near else f"dtypes: {', '.join(DTYPE_BYTES)}"
         raise ArchcalcError(f"unknown dtype '{name}'", hint)
     return DTYPE_BYTES[name]
+
+
+DtypeMemory = tuple[str, "Memory"]  # the dtype's name and the memory at it
 
 
 @dataclass(frozen=True)

@@ -13,19 +13,16 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from archcalc import text
+from archcalc.analysis import GPU_FIGURES, TOTALS
 from archcalc.errors import Location
-from archcalc.figures import FIGURES
-from archcalc.jsontext import Shared, SharedMap
+from archcalc.outputs.jsontext import Shared, SharedMap
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, ClaimCheck, Finding, Row, ValidInputs
-    from archcalc.compare import Comparison
-    from archcalc.memory import Memory
+    from archcalc.analysis.compare import Comparison
+    from archcalc.analysis.memory import DtypeMemory
     from archcalc.torch_backend import RunResult, Timing
 
-DtypeMemory = tuple[str, "Memory"]  # the dtype's name and the memory at it
-TOTALS = (*FIGURES[:-1], "activations", "neurons")  # params, frozen_params, macs, flops, connections, activations, neurons
-GPU_FIGURES = ("params", "macs", "flops", "activations", "received")
 
 
 def plain(value: Any) -> Any:
@@ -126,7 +123,7 @@ def claim_json(c: ClaimCheck) -> dict[str, Any]:
 
 def compare_json(c: Comparison, mems: Sequence[DtypeMemory] | None = None) -> dict[str, Any]:
     """Each network as `show --format json` gives it (memory at the same batch and dtype), then the alignment and summary."""
-    from archcalc.compare import summary
+    from archcalc.analysis.compare import summary
 
     return {
         "networks": [to_json(a, (), mems[i] if mems else None) for i, a in enumerate(c.networks)],

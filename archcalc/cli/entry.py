@@ -8,9 +8,9 @@ import sys
 
 def main() -> None:
     try:
-        from archcalc.cli import main as cli
+        from archcalc.cli.app import main as cli
 
         cli(prog_name="archcalc")
     except KeyboardInterrupt:
         sys.stderr.write("archcalc: interrupted\n")
-        sys.exit(130)  # 128 + SIGINT, as archcalc.terminal.INTERRUPTED
+        sys.exit(130)  # 128 + SIGINT, as archcalc.cli.terminal.INTERRUPTED

@@ -1,0 +1,32 @@
+"""The receptive-field walk: every layer's field from its inputs', each kind applying its own rule
+(archcalc.kinds.terms.fields says what a field is and states the rules and conventions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from archcalc.analysis.graph import INPUT
+from archcalc.kinds.terms.fields import Field, Number, ReceptiveField
+from archcalc.limits import MAX_INT
+
+if TYPE_CHECKING:
+    from archcalc.analysis.shapes import Step
+
+
+def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
+    """Every layer's receptive field, by name, from the shape walk's steps (in graph order); each
+    kind's `field` rule gives its own from its inputs'."""
+    if not steps:
+        return {}
+    net_input = next(x for s in steps for i, x in zip(s.node.inputs, s.inputs) if i == INPUT)
+    if len(net_input) != 3:
+        return {}  # a [units] input has no spatial axes
+    fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), (net_input[1], net_input[2]))}
+    for step in steps:
+        if all(i in fields for i in step.node.inputs):
+            field = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
+            figures: tuple[Number, ...] = (*field.field.size, *field.field.jump, *field.field.start)
+            if all(-MAX_INT <= v <= MAX_INT for v in figures):
+                fields[step.node.name] = field
+    return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
