@@ -87,7 +87,8 @@ def dims(shape: Sequence[int]) -> str:
 
 def hwc(shape: Sequence[int]) -> str:
     """(96, 55, 55) -> '55×55×96' (height × width × channels, as the AlexNet paper draws it); (4096,) -> '4096'."""
-    ordered = (*shape[1:], shape[0]) if len(shape) == 3 else shape
+    laid_last = getattr(shape, "channels_last", False)  # archcalc.kinds.terms.layouts.ChannelsLast: written as it is laid out
+    ordered = (*shape[1:], shape[0]) if len(shape) == 3 and not laid_last else shape
     return "×".join(str(v) for v in ordered)
 
 
@@ -137,6 +138,8 @@ def arithmetic(terms: Sequence[SizeTerm]) -> str:
     """Each axis's arithmetic, once when H and W agree: '(227 − 11 + 2·0)/4 + 1 = 55 (H and W)'."""
     if len(terms) == 2 and terms[0].alike(terms[1]):
         return f"{terms[0].text()} (H and W)"
+    if len(terms) == 1 and terms[0].axis == "N":  # tokens: '(224/16)² = 196 tokens'
+        return terms[0].text()
     return "; ".join(f"{t.axis}: {t.text()}" for t in terms)
 
 

@@ -26,6 +26,7 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
     """Each node's input and output shapes, in graph order, one at a time, so that a caller may
     stop early: each kind's size rule, once per layer. A shape a layer cannot take is a SpecError."""
     shapes: dict[str, Shape] = {INPUT: shape}
+    made: dict[str, tuple[SizeTerm, ...]] = {INPUT: ()}  # each layer's size terms, for a term that reads its input's
     for node in graph.nodes:
         xs = tuple(shapes[i] for i in node.inputs)
         try:
@@ -37,7 +38,9 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
             raise SpecError(node.where, f"its output {quote(dims(sizing.out))} is larger than {MAX_INT_TEXT} along one axis",
                             "archcalc's sizes stop at 2^63 − 1, as torch's do")
         shapes[node.name] = sizing.out
-        yield Step(node, xs, sizing.out, sizing.terms)
+        terms = tuple(t.after(made[node.inputs[0]]) if hasattr(t, "after") else t for t in sizing.terms)
+        made[node.name] = terms
+        yield Step(node, xs, sizing.out, terms)
 
 
 def propagate(graph: Graph, shape: Shape) -> list[Step]:

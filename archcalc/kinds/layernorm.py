@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, affine_figures
 from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.layouts import MAP, features, last_axis_layout, layout
 from archcalc.kinds.terms.sizes import ShapeError, Sizing
 from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 
@@ -18,17 +19,20 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class LayerNorm(KeepsShape, NoHyper, Layer):
     """Over the C channels at each position of a C×H×W input (torchvision's LayerNorm2d, nn.LayerNorm(C) on a
-    channels-last tensor), over the units of a vector."""
+    channels-last tensor), over the last axis of a channels-last map or a sequence (nn.LayerNorm(D): a
+    transformer's), over the units of a vector."""
 
     kind: ClassVar[str] = "layernorm"
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "layer norm"
-    summary: ClassVar[str] = "normalisation over the channels at each position (ConvNeXt), or over a vector's units"
+    summary: ClassVar[str] = "normalisation over the channels at each position (ConvNeXt), a token's values, or a vector's units"
 
     eps: PosFloat = 1e-5
     affine: Bool = True
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
+        if last_axis_layout(xs[0]):  # a weight and a bias per value of the last axis
+            return affine_figures([(features(xs[0]), *xs[0][:-1])], out, self.affine)
         return affine_figures(xs, out, self.affine)
 
     def reads_all(self, gpus: int) -> bool:
@@ -39,8 +43,9 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
 
         from archcalc.torch_backend.modules import LayerNorm2d
 
-        cls = LayerNorm2d if len(site.inputs[0]) == 3 else nn.LayerNorm
-        return cls(site.inputs[0][0], eps=self.eps, elementwise_affine=self.affine)
+        x = site.inputs[0]
+        cls = LayerNorm2d if layout(x) == MAP else nn.LayerNorm
+        return cls(features(x), eps=self.eps, elementwise_affine=self.affine)
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from archcalc.torch_backend.modules import LayerNorm2d, LayerNormShare

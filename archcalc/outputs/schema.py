@@ -80,7 +80,7 @@ def spec_schema() -> dict[str, Any]:
                 "input": _shape(),
                 "layers": {"type": "object", "additionalProperties": {
                     "type": "object", "additionalProperties": False,
-                    "properties": {"output": _shape(), **{k: _stated() for k in CLAIM_FIGURES[1:]}}}},
+                    "properties": {"output": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 3}, **{k: _stated() for k in CLAIM_FIGURES[1:]}}}},
                 "totals": {"type": "object", "additionalProperties": False, "properties": {k: _stated() for k in TOTAL_FIGURES}},
             }},
         },
