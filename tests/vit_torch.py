@@ -106,11 +106,12 @@ def vit_b_16(image_size: int = 224) -> VisionTransformer:
 
 def measure(model: nn.Module, x: torch.Tensor) -> tuple[int, int, dict[str, tuple[int, ...]]]:
     """Parameters, FLOPs (FlopCounterMode, gradients on, attention on the math path) and every module's output
-    shape (one sample; a module that returns a tuple, nn.MultiheadAttention, its first element)."""
+    shape (one sample; a module that returns a tuple, nn.MultiheadAttention, its first element; a dict, its "out")."""
     shapes: dict[str, tuple[int, ...]] = {}
 
     def hook(name: str, module: nn.Module, args: Any, out: Any) -> None:
-        shapes[name] = tuple((out[0] if isinstance(out, tuple) else out).shape[1:])
+        out = out["out"] if isinstance(out, dict) else out[0] if isinstance(out, tuple) else out  # a segmentation model's dict
+        shapes[name] = tuple(out.shape[1:])
 
     handles = [m.register_forward_hook(partial(hook, name)) for name, m in model.named_modules() if name]
     try:

@@ -18,22 +18,30 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Upsample(NoWeights, PerMap, Layer):
-    """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false)."""
+    """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false).
+    With neither, to the H×W of a second input (`inputs: [head, input]`): F.interpolate(x, size=other.shape[-2:]),
+    as torchvision's segmentation models end and DeepLab's ASPP pooling returns to its input's size."""
 
     kind: ClassVar[str] = "upsample"
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "upsample"
-    summary: ClassVar[str] = "larger maps by a whole `scale`, or to a `size`: nearest or bilinear, no parameters"
+    summary: ClassVar[str] = "larger maps by a whole `scale`, to a `size`, or to a second input's H×W: nearest or bilinear, no parameters"
 
     scale: PairOrNone = None
     size: PairOrNone = None
     mode: UpsampleMode = "nearest"
 
-    def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, s·H, s·W) or (C, h, w)
+    @property
+    def arity(self) -> int:  # type: ignore[override]  # a scale or a size, or a second input to take the size from
+        return 1 if self.scale is not None or self.size is not None else 2
+
+    def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W)[, (C', h, w)] -> (C, s·H, s·W) or (C, h, w)
         c, h, w = spatial(xs[0], self.kind)
-        if (self.scale is None) == (self.size is None):
-            raise ShapeError("upsample takes a scale or a size, one of the two")
+        if self.scale is not None and self.size is not None:
+            raise ShapeError("upsample takes a scale or a size, one of the two", "give `scale`, `size`, or neither and a second input")
+        if len(xs) == 2:
+            return fixed((c, *spatial(xs[1], self.kind)[1:]))
         if self.size is not None:
             return fixed((c, *self.size))
         sh, sw = self.scale or (1, 1)
@@ -46,13 +54,17 @@ class Upsample(NoWeights, PerMap, Layer):
         return scaled_field(ins[0], factor, out, reads=2 if self.mode == "bilinear" else 1)
 
     def hyper(self) -> str:
-        how = f"×{text.pair(self.scale)}" if self.scale else f"to {text.square(self.size or (0, 0))}"
+        how = f"×{text.pair(self.scale)}" if self.scale else f"to {text.square(self.size)}" if self.size else "to its second input's size"
         return f"{how}, {self.mode}"
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn
 
         corners = False if self.mode == "bilinear" else None
+        if len(site.inputs) == 2:
+            from archcalc.torch_backend.sequences import InterpolateLike
+
+            return InterpolateLike(self.mode, corners)
         return nn.Upsample(size=self.size, scale_factor=self.scale, mode=self.mode, align_corners=corners)
 
 

@@ -1,10 +1,11 @@
 """Torch modules of the sequence kinds (archcalc.kinds.tokens, permute, attention), as torchvision's ViT,
-Swin and ConvNeXt write the same steps."""
+Swin and ConvNeXt write the same steps, and of an upsampling to another tensor's size (its segmentation heads)."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn import functional as F  # noqa: N812
 
 
 class ToTokens(nn.Module):
@@ -75,3 +76,25 @@ class SelfAttention(nn.MultiheadAttention):
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
         out, _ = super().forward(x, x, x, need_weights=False)
         return out
+
+
+class InterpolateLike(nn.Module):
+    """F.interpolate(x, size=other.shape[-2:], mode=..., align_corners=...): torchvision's segmentation heads."""
+
+    def __init__(self, mode: str, align_corners: bool | None) -> None:
+        super().__init__()
+        self.mode, self.align_corners = mode, align_corners
+
+    def forward(self, x: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+        return F.interpolate(x, size=other.shape[-2:], mode=self.mode, align_corners=self.align_corners)
+
+    def extra_repr(self) -> str:
+        return f"mode={self.mode!r}"
+
+
+class AdaptiveAvgPoolLike(nn.Module):
+    """F.adaptive_avg_pool2d(x, other.shape[-2:])."""
+
+    def forward(self, x: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+        h, w = other.shape[-2:]
+        return F.adaptive_avg_pool2d(x, (h, w))
