@@ -126,6 +126,12 @@ def cover_field(ins: Sequence[Field], out: tuple[int, ...]) -> Field:
     return Field(_cover([f.field for f in ins]), grid_of(out, ins[0]))
 
 
+def windowed_field(f: Field, window: int, out: tuple[int, ...]) -> Field:
+    """Attention within windows of `window` units (Swin): the first unit reads its whole window, units 0 to window − 1
+    (a shifted window moves which units share one, not how many); the grid is the input's."""
+    return Field(_window(f.field, (window, window), (1, 1), (0, 0)), grid_of(out, f))
+
+
 def adaptive_field(f: Field, out: tuple[int, ...]) -> Field:
     """torch's adaptive pooling windows: unit i reads ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉ − 1 of n input units."""
     grid = grid_of(out, f)

@@ -1,13 +1,15 @@
-"""Size rules of sequences: a map flattened to tokens, a class token put in front. Each always gives a whole
-number (`divides`); the axis is 'N', the tokens, so that the searches over H and W pass them by."""
+"""Size rules of sequences and windows: a map flattened to tokens, a class token put in front (each always a
+whole number; the axis is 'N', the tokens, so that the searches over H and W pass them by), and a map cut
+into attention windows (per axis H and W: a window that does not divide the map is padded)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import ClassVar
 
-from archcalc.kinds.terms.sizes import SizeTerm, WindowTerm
+from archcalc.kinds.terms.sizes import SizeTerm, Term, WindowTerm, fraction_text, lines
 from archcalc.kinds.terms.sizes_other import Whole
 
 
@@ -59,3 +61,58 @@ class ClassTokenTerm(Whole):
 
     def expression(self) -> str:
         return f"{self.size} + 1 class token"
+
+
+@dataclass(frozen=True)
+class WindowPartitionTerm(Term):
+    """One axis of a map cut into windows of `window` (Swin's window attention): size/window windows. A window that
+    does not divide the map is no error: torchvision's Swin pads the map with zeros to the next multiple, attends
+    over the padded windows (their cost counts) and cuts the padding off after; the output keeps the input's size."""
+
+    formula: ClassVar[str] = "windows = W/window"
+
+    axis: str
+    size: int
+    window: int
+
+    @property
+    def out(self) -> int:
+        return self.size  # the output keeps the size; the arithmetic is the windows'
+
+    @property
+    def windows(self) -> int:
+        return -(-self.size // self.window)
+
+    @property
+    def padding(self) -> int:
+        return self.windows * self.window - self.size
+
+    @property
+    def period(self) -> int:
+        return self.window
+
+    @property
+    def downsampling(self) -> int:
+        return 1
+
+    @property
+    def exact(self) -> Fraction:
+        return Fraction(self.size, self.window)
+
+    @property
+    def divides(self) -> bool:
+        return self.padding == 0
+
+    def expression(self) -> str:
+        return f"{self.size}/{self.window}"
+
+    def value(self) -> str:
+        return fraction_text(self.exact)
+
+    def text(self) -> str:
+        result = f"{self.expression()} = {self.value()} windows"
+        return result if self.divides else f"{result} → {self.windows}, padded by {self.padding}"
+
+    def consequence(self) -> str:
+        return (f"torchvision's Swin pads the map by {lines(self.axis, self.padding)} of zeros to {self.size + self.padding} "
+                f"({self.windows} windows of {self.window}), attends over the padded windows (their FLOPs count) and cuts the padding off")
