@@ -75,3 +75,48 @@ def test_attention_figures_by_hand() -> None:
     assert att.receptive_field is not None and att.receptive_field.size == (14, 14)  # global attention: the whole input
     module = torch.nn.MultiheadAttention(8, 2, bias=False)
     assert sum(p.numel() for p in module.parameters()) == att.params  # torch's own count
+
+
+@pytest.mark.parametrize(("channels", "chunks"), [(5, 2), (5, 4), (7, 3), (8, 3), (3, 3)])
+def test_chunk_follows_torchs_uneven_sizes(channels: int, chunks: int) -> None:
+    """x.chunk(2, dim=1) of 5 channels gives 3 and 2; of 5 in 4 chunks, 2, 2 and 1 (three chunks, not four)."""
+    torch_sizes = [t.shape[1] for t in torch.empty(1, channels, 2, 2).chunk(chunks, dim=1)]
+    ours = [_analyse(f"  - {{name: a, type: chunk, chunks: {chunks}, index: {i}}}\n", f"[{channels}, 2, 2]").rows[0].output[0]
+            for i in range(len(torch_sizes))]
+    assert ours == torch_sizes
+    with pytest.raises(SpecError, match=f"index {len(torch_sizes)} is past the last of {len(torch_sizes)} chunks"):
+        _analyse(f"  - {{name: a, type: chunk, chunks: {chunks}, index: {len(torch_sizes)}}}\n", f"[{channels}, 2, 2]")
+
+
+def test_a_plain_string_names_a_block_instance_as_a_list_does() -> None:
+    spec = """name: t
+input: [4, 8, 8]
+blocks:
+  pair:
+    layers:
+      - {name: a, type: conv, filters: 4, kernel: 3, padding: 1}
+      - {name: b, type: relu}
+layers:
+  - {name: x, type: pair}
+  - {name: y, type: pair}
+  - {name: sum, type: add, inputs: [y, x]}
+  - {name: again, type: relu, inputs: x}
+"""
+    a = analyse(build_graph(parse_spec(spec)))
+    assert a.rows[-1].inputs == ("x.b",)
+
+
+@pytest.mark.parametrize(("layers", "hint"), [
+    ("  - {name: u, type: upsample, scale: 2, inputs: [input, input]}\n", "with a scale or a size it reads one input"),
+    ("  - {name: c, type: crop, size: 4, inputs: [input, input]}\n", "with a size it reads one input"),
+    ("  - {name: u, type: upsample, inputs: [input]}\n", "without a scale or a size it reads two inputs"),
+    ("  - {name: p, type: pixel_shuffle, factor: 3}\n", "a factor whose square divides 8"),
+    ("  - {name: s, type: channel_shuffle, groups: 3}\n", "a number of groups that divides 8"),
+    ("  - {name: g, type: groupnorm, groups: 3}\n", "a number of groups that divides the channels"),
+    ("  - {name: t, type: tokens}\n  - {name: u, type: upsample, scale: 2}\n", "upsample works on maps"),
+    ("  - {name: c, type: crop, size: 20}\n", "are the inputs the other way round?"),
+])
+def test_each_kind_gives_its_own_hint(layers: str, hint: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        _analyse(layers)
+    assert hint in (caught.value.hint or "") and "kernel, stride and padding" not in (caught.value.hint or "")

@@ -51,14 +51,18 @@ def propagate(graph: Graph, shape: Shape) -> list[Step]:
 def _shape_hint(graph: Graph, shape: Shape, node: Node, xs: tuple[Shape, ...], exc: ShapeError) -> str:
     """What to change: a dense layer that flattened into a merge, the kind's own hint, or the window's numbers."""
     if shape != graph.input:
-        return f"the input was overridden to {dims(shape)}; the spec's own input is {dims(graph.input)}"
+        overridden = f"the input was overridden to {dims(shape)}; the spec's own input is {dims(graph.input)}"
+        return f"{exc.hint}; {overridden}" if exc.hint else overridden
     if len(xs) > 1 and any(len(x) == 3 for x in xs):
         layers = {n.name: n.layer for n in graph.nodes}
         flat = next((i for i, x in zip(node.inputs, xs) if len(x) == 1 and i in layers and layers[i].flattens), None)
         if flat is not None:
             return (f"'{flat}' is a {layers[flat].kind} layer, which flattens its input to a vector; "
                     "for a linear layer at each position use a 1×1 conv")
-    return exc.hint or "check the layer's kernel, stride and padding against the shape it receives"
+    if exc.hint:
+        return exc.hint
+    return "check the layer's kernel, stride and padding against the shape it receives" if node.layer.category in ("conv", "pool") \
+        else f"check the shape it receives against what {node.layer.kind} needs"
 
 
 def divides_along(graph: Graph, shape: Shape, axis: str) -> bool:

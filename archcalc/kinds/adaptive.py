@@ -32,6 +32,11 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
     def arity(self) -> int:  # type: ignore[override]  # an output size, or a second input to take it from
         return 1 if self.output is not None else 2
 
+    @property
+    def arity_hint(self) -> str:
+        return ("with `output` it reads one input; without, two: the second gives the size"
+                if self.arity == 1 else "without `output` it reads two inputs: the map, and one whose H×W it takes")
+
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W)[, (C', h, w)] -> (C, h, w)
         c, _, _ = spatial(xs[0], self.kind)
         return fixed((c, *(self.output or spatial(xs[1], self.kind)[1:])))

@@ -67,7 +67,8 @@ class GroupNorm(KeepsShape, Layer):
 
     def sizing(self, *xs: Shape) -> Sizing:
         if len(xs[0]) != 3 or xs[0][0] % self.groups:
-            raise ShapeError(f"groups={self.groups} must divide the channels of a C×H×W input")
+            raise ShapeError(f"groups={self.groups} must divide the channels of a C×H×W input",
+                             "a number of groups that divides the channels" if len(xs[0]) == 3 else "group norm works on a C×H×W map")
         c, h, w = xs[0]
         if c // self.groups * h * w == 1:  # torch refuses: "Expected more than 1 value per channel"
             raise ShapeError(f"each of its {self.groups} groups holds one value ({c // self.groups}×{h}×{w}), which cannot be normalised",

@@ -36,6 +36,11 @@ class Upsample(NoWeights, PerMap, Layer):
     def arity(self) -> int:  # type: ignore[override]  # a scale or a size, or a second input to take the size from
         return 1 if self.scale is not None or self.size is not None else 2
 
+    @property
+    def arity_hint(self) -> str:
+        return ("with a scale or a size it reads one input; without either, two: the second gives the size"
+                if self.arity == 1 else "without a scale or a size it reads two inputs: the map, and one whose H×W it takes")
+
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W)[, (C', h, w)] -> (C, s·H, s·W) or (C, h, w)
         c, h, w = spatial(xs[0], self.kind)
         if self.scale is not None and self.size is not None:
@@ -81,7 +86,8 @@ class PixelShuffle(NoWeights, Layer):
         c, h, w = spatial(xs[0], self.kind)
         r = self.factor
         if c % (r * r):
-            raise ShapeError(f"factor {r}: r² = {r * r} must divide its {c} channels")
+            raise ShapeError(f"factor {r}: r² = {r * r} must divide its {c} channels",
+                             f"a factor whose square divides {c}, or {r * r}·k channels from the layer before")
         th, tw = ScaleTerm("H", h, r, h * r), ScaleTerm("W", w, r, w * r)
         return Sizing((c // (r * r), th.out, tw.out), (th, tw))
 

@@ -218,7 +218,8 @@ def spatial(x: tuple[int, ...], kind: str) -> tuple[int, int, int]:
     if len(x) != 3 or isinstance(x, ChannelsLast):
         laid = "an H×W×C (channels-last) map" if isinstance(x, ChannelsLast) else "a sequence" if len(x) == 2 else "a vector"
         raise ShapeError(f"{kind} needs a C×H×W input, got {laid} {'×'.join(map(str, x))}",
-                         "permute a channels-last map back with `permute` (to: channels_first)" if isinstance(x, ChannelsLast) else None)
+                         "permute a channels-last map back with `permute` (to: channels_first)" if isinstance(x, ChannelsLast)
+                         else f"{kind} works on maps: it cannot follow a layer that flattened them or made tokens")
     return x[0], x[1], x[2]
 
 
