@@ -33,6 +33,15 @@ Conventions:
 - A dense layer and global average pooling see every unit of their input map: as a pooling whose
   window is the whole map (kernel = stride = the map's height and width), so size spans the
   fields of all the map's units and jump is the map's extent.
+- A global pool (global average pooling, adaptive pooling to 1×1) whose map's fields span the whole
+  image sees **the whole input** (``whole``): no size or jump is stated for it, nor for what is
+  computed from it alone (a squeeze-and-excitation gate's convs, a dense head); the figures kept in
+  a whole field are its extent, for the rules' arithmetic only. A layer that reads a whole field
+  and a local one together (a merge, an upsampled global branch) sees the whole input too, except:
+- A gate: a C×1×1 input that `multiply` broadcasts over the H×W of the others scales each unit by
+  one figure per map. Its field and "jump" say nothing of where the gated unit sits; the product
+  keeps the field of the map it scales (its gradient also reaches the gate's whole input, which
+  the walk does not count: tests/test_kind_proofs.py measures the field with the gate held fixed).
 - Adaptive average pooling uses torch's windows (unit i reads rows ⌊i·H/h⌋ to ⌈(i+1)·H/h⌉ − 1).
   When they are all alike and evenly spaced (H divisible by h, and some other sizes) it is an
   ordinary pooling and the figures are exact. Otherwise size is the largest window's field (no
@@ -71,6 +80,7 @@ class ReceptiveField:
     size: Pair  # pixels from the first to the last that one unit reads
     jump: Pair  # pixels between the fields of neighbouring units
     start: Pair  # first pixel of the first unit's field; negative inside the padding
+    whole: bool = False  # every unit sees the whole input (after a global pool): size, jump, start are not stated
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -89,6 +99,7 @@ class Field:
 
     field: ReceptiveField
     grid: tuple[int, int]
+    image: tuple[int, int] = (0, 0)  # the network input's H×W, which a global pool's field must span to be whole
 
 
 def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
@@ -101,7 +112,8 @@ def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
     net_input = next(x for s in steps for i, x in zip(s.node.inputs, s.inputs) if i == INPUT)
     if len(net_input) != 3:
         return {}  # a [units] input has no spatial axes
-    fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), (net_input[1], net_input[2]))}
+    image = (net_input[1], net_input[2])
+    fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), image, image)}
     for step in steps:
         if all(i in fields for i in step.node.inputs):
             field = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
@@ -126,29 +138,62 @@ def same_field(f: Field) -> Field:
 
 def window_field(f: Field, terms: Sequence[SizeTerm], out: tuple[int, ...]) -> Field:
     """A sliding window per axis, from the window terms of its size rule (dilation folded in)."""
+    if f.field.whole:
+        return _still_whole(f, out)
     kernel = [t.reach for t in terms]  # type: ignore[attr-defined]
     stride = [t.stride for t in terms]  # type: ignore[attr-defined]
     pad = [t.pad_before for t in terms]  # type: ignore[attr-defined]
-    return Field(_window(f.field, kernel, stride, pad), grid_of(out, f))
+    return Field(_window(f.field, kernel, stride, pad), grid_of(out, f), f.image)
 
 
 def whole_field(f: Field) -> Field:
     """A dense layer and global pooling: a window over the whole map (kernel = stride = the grid), one unit."""
-    return Field(_window(f.field, f.grid, f.grid, (0, 0)), (1, 1))
+    if f.field.whole:
+        return _still_whole(f, (1,))
+    return Field(_window(f.field, f.grid, f.grid, (0, 0)), (1, 1), f.image)
+
+
+def global_field(f: Field) -> Field:
+    """A global pool: its input's whole map; the whole input where the map's fields span the image."""
+    pooled = whole_field(f)
+    r = pooled.field
+    spans = all(r.start[a] <= 0 and r.start[a] + r.size[a] >= f.image[a] for a in (0, 1))
+    return Field(ReceptiveField(r.size, r.jump, r.start, whole=True), (1, 1), f.image) if spans else pooled
 
 
 def cover_field(ins: Sequence[Field], out: tuple[int, ...]) -> Field:
-    """A merge: the smallest field that covers its inputs' (merged vectors: each input's whole map)."""
+    """A merge: the smallest field that covers its inputs' (merged vectors: each input's whole map);
+    the whole input where any input sees it."""
+    whole = [f for f in ins if f.field.whole]
+    if whole:
+        return _still_whole(whole[0], out)
     if len(out) != 3:
-        return Field(_cover([whole_field(f).field for f in ins]), (1, 1))
-    return Field(_cover([f.field for f in ins]), grid_of(out, ins[0]))
+        return Field(_cover([whole_field(f).field for f in ins]), (1, 1), ins[0].image)
+    return Field(_cover([f.field for f in ins]), grid_of(out, ins[0]), ins[0].image)
+
+
+def gated_field(ins: Sequence[Field], out: tuple[int, ...]) -> Field:
+    """A product whose C×1×1 inputs (gates) are broadcast over the others' H×W: the field of the maps it
+    scales; a gate's field, one figure per map, says nothing of where a unit sits (module docstring)."""
+    scaled = [f for f in ins if not (len(out) == 3 and f.grid == (1, 1) and out[1:] != (1, 1))]
+    return cover_field(scaled or ins, out)
 
 
 def adaptive_field(f: Field, out: tuple[int, ...]) -> Field:
-    """torch's adaptive pooling windows: unit i reads ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉ − 1 of n input units."""
+    """torch's adaptive pooling windows: unit i reads ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉ − 1 of n input units;
+    to 1×1 it is a global pool."""
     grid = grid_of(out, f)
+    if f.field.whole:
+        return _still_whole(f, out)
+    if grid == (1, 1):
+        return global_field(f)
     windows = [adaptive_windows(n, m) for n, m in zip(f.grid, grid)]
-    return Field(_window(f.field, [k for k, _ in windows], [s for _, s in windows], (0, 0)), grid)
+    return Field(_window(f.field, [k for k, _ in windows], [s for _, s in windows], (0, 0)), grid, f.image)
+
+
+def _still_whole(f: Field, out: tuple[int, ...]) -> Field:
+    """A layer that reads a whole-input field sees the whole input too (its figures stay those of the global pool)."""
+    return Field(f.field, grid_of(out, f), f.image)
 
 
 def adaptive_windows(n: int, m: int) -> tuple[int, int]:
@@ -183,6 +228,8 @@ def _cover(fields: Sequence[ReceptiveField]) -> ReceptiveField:
 def transposed_field(f: Field, terms: Sequence[SizeTerm], out: tuple[int, ...]) -> Field:
     """A transposed window (stride s, kernel k, dilation d, padding p): a window over the input spread s apart,
     so the jump divides by s (a fraction), the field grows by (d·(k − 1))/s input units and starts p/s − (that) later."""
+    if f.field.whole:
+        return _still_whole(f, out)
     size, jump, start = [], [], []
     for a, t in enumerate(terms):
         step = Fraction(f.field.jump[a]) / t.stride  # type: ignore[attr-defined]
@@ -190,22 +237,26 @@ def transposed_field(f: Field, terms: Sequence[SizeTerm], out: tuple[int, ...]) 
         jump.append(_whole(step))
         size.append(_whole(f.field.size[a] + reach * step))
         start.append(_whole(f.field.start[a] + (t.padding - reach) * step))  # type: ignore[attr-defined]
-    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f))
+    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f), f.image)
 
 
 def scaled_field(f: Field, scale: Sequence[int], out: tuple[int, ...], reads: int = 1) -> Field:
     """Upsampling by a whole factor: each output unit reads `reads` neighbouring input units (1 nearest, 2 bilinear);
     the jump divides by the factor."""
+    if f.field.whole:
+        return _still_whole(f, out)
     jump = tuple(_whole(Fraction(f.field.jump[a]) / scale[a]) for a in (0, 1))
     size = tuple(f.field.size[a] + (reads - 1) * f.field.jump[a] for a in (0, 1))
     start = tuple(f.field.start[a] - (reads - 1) * f.field.jump[a] for a in (0, 1)) if reads > 1 else f.field.start
-    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f))
+    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f), f.image)
 
 
 def crop_field(f: Field, before: Sequence[int], out: tuple[int, ...]) -> Field:
     """A crop keeps each unit's field; the first unit is the one `before` units in."""
+    if f.field.whole:
+        return _still_whole(f, out)
     start = tuple(f.field.start[a] + before[a] * f.field.jump[a] for a in (0, 1))
-    return Field(ReceptiveField(f.field.size, f.field.jump, (start[0], start[1])), grid_of(out, f))
+    return Field(ReceptiveField(f.field.size, f.field.jump, (start[0], start[1])), grid_of(out, f), f.image)
 
 
 def _whole(value: Number) -> Number:

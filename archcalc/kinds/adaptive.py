@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, SeesWhole, Site
-from archcalc.receptive import Field, adaptive_field
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site
+from archcalc.receptive import Field, adaptive_field, global_field
 from archcalc.sizes import SizeTerm, Sizing, fixed, spatial
 from archcalc.values import Pair, Shape
 
@@ -43,7 +43,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class GlobalAvgPool(NoWeights, PerMap, SeesWhole, NoHyper, Layer):
+class GlobalAvgPool(NoWeights, PerMap, NoHyper, Layer):
     kind: ClassVar[str] = "globalavgpool"
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "global avg pool"
@@ -51,6 +51,9 @@ class GlobalAvgPool(NoWeights, PerMap, SeesWhole, NoHyper, Layer):
 
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, 1, 1)
         return fixed((spatial(xs[0], self.kind)[0], 1, 1))
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return global_field(ins[0])  # the whole input, where its map's fields span the image
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn
