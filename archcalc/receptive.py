@@ -21,7 +21,8 @@ Conventions:
   the image. ``window`` gives the pixels of any unit; clip it to the image where that is wanted.
 - At the border the standard recurrence is an upper bound: it counts pixels that reach a unit only
   through zero padding (which reads nothing) or that floor rounding leaves unread. A unit whose
-  field lies inside the image sees exactly its field (holes aside); tests/test_receptive.py checks
+  field lies inside the image sees exactly its field (holes aside), unless a padded layer after a
+  crop pads inside the image; tests/test_receptive.py checks
   both against torch gradients.
 - With dilation, or a stride larger than the kernel, a field has holes: size, jump and start
   give its extent (the first to the last pixel it reads).
@@ -59,7 +60,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Union
 
@@ -81,6 +82,8 @@ class ReceptiveField:
     jump: Pair  # pixels between the fields of neighbouring units
     start: Pair  # first pixel of the first unit's field; negative inside the padding
     whole: bool = False  # every unit sees the whole input (after a global pool): size, jump, start are not stated
+    exact: bool = True  # False: size and jump are bounds, exact for the first unit only (uneven adaptive windows,
+    #                     a merge of fields whose jumps differ, upsampling to a size by no whole factor)
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -105,6 +108,12 @@ class Field:
 def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
     """Every layer's receptive field, by name, from the shape walk's steps (in graph order); each
     kind's `field` rule gives its own from its inputs'."""
+    fields = field_walk(steps)
+    return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
+
+
+def field_walk(steps: Sequence[Step]) -> dict[str, Field]:
+    """receptive_fields with the grid of units each field is on (and the input, by its graph name)."""
     from archcalc.graph import INPUT  # the graph imports the kinds, which use this module's rules
 
     if not steps:
@@ -120,7 +129,7 @@ def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
             figures: tuple[Number, ...] = (*field.field.size, *field.field.jump, *field.field.start)
             if all(-MAX_INT <= v <= MAX_INT for v in figures):
                 fields[step.node.name] = field
-    return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
+    return fields
 
 
 # --- the rules the kinds use ------------------------------------------------------------------
@@ -188,7 +197,9 @@ def adaptive_field(f: Field, out: tuple[int, ...]) -> Field:
     if grid == (1, 1):
         return global_field(f)
     windows = [adaptive_windows(n, m) for n, m in zip(f.grid, grid)]
-    return Field(_window(f.field, [k for k, _ in windows], [s for _, s in windows], (0, 0)), grid, f.image)
+    field = _window(f.field, [k for k, _ in windows], [s for _, s in windows], (0, 0))
+    even = all(n % m == 0 for n, m in zip(f.grid, grid))  # windows alike and evenly spaced
+    return Field(replace(field, exact=field.exact and even), grid, f.image)
 
 
 def _still_whole(f: Field, out: tuple[int, ...]) -> Field:
@@ -214,6 +225,7 @@ def _window(f: ReceptiveField, kernel: Sequence[int], stride: Sequence[int], pad
         size=(f.size[0] + (kernel[0] - 1) * f.jump[0], f.size[1] + (kernel[1] - 1) * f.jump[1]),
         jump=(f.jump[0] * stride[0], f.jump[1] * stride[1]),
         start=(f.start[0] - pad[0] * f.jump[0], f.start[1] - pad[1] * f.jump[1]),
+        exact=f.exact,
     )
 
 
@@ -222,7 +234,8 @@ def _cover(fields: Sequence[ReceptiveField]) -> ReceptiveField:
     start = tuple(min(f.start[a] for f in fields) for a in (0, 1))
     end = tuple(max(f.start[a] + f.size[a] for f in fields) for a in (0, 1))
     jump = tuple(max(f.jump[a] for f in fields) for a in (0, 1))
-    return ReceptiveField((end[0] - start[0], end[1] - start[1]), (jump[0], jump[1]), (start[0], start[1]))
+    exact = all(f.exact for f in fields) and all(len({f.jump[a] for f in fields}) == 1 for a in (0, 1))
+    return ReceptiveField((end[0] - start[0], end[1] - start[1]), (jump[0], jump[1]), (start[0], start[1]), exact=exact)
 
 
 def transposed_field(f: Field, terms: Sequence[SizeTerm], out: tuple[int, ...]) -> Field:
@@ -237,18 +250,32 @@ def transposed_field(f: Field, terms: Sequence[SizeTerm], out: tuple[int, ...]) 
         jump.append(_whole(step))
         size.append(_whole(f.field.size[a] + reach * step))
         start.append(_whole(f.field.start[a] + (t.padding - reach) * step))  # type: ignore[attr-defined]
-    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f), f.image)
+    exact = f.field.exact and all(t.stride == 1 for t in terms)  # type: ignore[attr-defined]  # strided: units read 1 or 2 inputs by parity
+    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1]), exact=exact), grid_of(out, f), f.image)
+
+
+def shared_field(f: Field, out: tuple[int, ...]) -> Field:
+    """A layer whose every unit reads statistics of its whole map (group norm's mean and variance): each unit sees
+    what the whole map saw: the whole input where the map spans the image, else the map's extent, every unit alike (jump 0)."""
+    if f.field.whole:
+        return _still_whole(f, out)
+    pooled = global_field(f).field
+    if pooled.whole:
+        return Field(pooled, grid_of(out, f), f.image)
+    return Field(ReceptiveField(pooled.size, (0, 0), pooled.start, exact=pooled.exact), grid_of(out, f), f.image)
 
 
 def scaled_field(f: Field, scale: Sequence[int], out: tuple[int, ...], reads: int = 1) -> Field:
-    """Upsampling by a whole factor: each output unit reads `reads` neighbouring input units (1 nearest, 2 bilinear);
-    the jump divides by the factor."""
+    """Upsampling by a whole factor: each output unit reads `reads` neighbouring input units (1 nearest; 2 bilinear,
+    torch's ⌊src⌋ and ⌊src⌋ + 1 with src = (i + ½)/s − ½ clamped at 0, so the first unit reads units 0 and 1);
+    the jump divides by the factor. Units step by whole input units (a staircase): a bound where the factor passes 1."""
     if f.field.whole:
         return _still_whole(f, out)
     jump = tuple(_whole(Fraction(f.field.jump[a]) / scale[a]) for a in (0, 1))
     size = tuple(f.field.size[a] + (reads - 1) * f.field.jump[a] for a in (0, 1))
-    start = tuple(f.field.start[a] - (reads - 1) * f.field.jump[a] for a in (0, 1)) if reads > 1 else f.field.start
-    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f), f.image)
+    grid = grid_of(out, f)
+    even = f.field.exact and all(grid[a] == f.grid[a] * scale[a] == f.grid[a] for a in (0, 1))
+    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), f.field.start, exact=even), grid, f.image)
 
 
 def crop_field(f: Field, before: Sequence[int], out: tuple[int, ...]) -> Field:
@@ -256,7 +283,7 @@ def crop_field(f: Field, before: Sequence[int], out: tuple[int, ...]) -> Field:
     if f.field.whole:
         return _still_whole(f, out)
     start = tuple(f.field.start[a] + before[a] * f.field.jump[a] for a in (0, 1))
-    return Field(ReceptiveField(f.field.size, f.field.jump, (start[0], start[1])), grid_of(out, f), f.image)
+    return Field(ReceptiveField(f.field.size, f.field.jump, (start[0], start[1]), exact=f.field.exact), grid_of(out, f), f.image)
 
 
 def _whole(value: Number) -> Number:

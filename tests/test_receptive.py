@@ -158,7 +158,7 @@ def test_adaptive_pooling() -> None:
         {"name": "a1", "type": "adaptiveavgpool", "output": 1, "inputs": ["input"]},
     ]
     fields = fields_of(layers, [1, 8, 8])
-    assert fields["a4"] == ReceptiveField((2, 4), (2, 3), (0, 0))
+    assert fields["a4"] == ReceptiveField((2, 4), (2, 3), (0, 0), exact=False)  # W: bounds (uneven windows)
     assert fields["a1"] == ReceptiveField((8, 8), (8, 8), (0, 0), whole=True)
 
 

@@ -20,6 +20,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
     """torch's adaptive average pooling: unit i reads rows ⌊i·H/h⌋ to ⌈(i+1)·H/h⌉ − 1."""
 
     kind: ClassVar[str] = "adaptiveavgpool"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"output": [3, 2]}, {"output": [2, 2]}, {"output": 1})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "adaptive avg pool"
     summary: ClassVar[str] = "average pooling to a fixed output size, with torch's windows"
@@ -45,6 +46,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
 @dataclass(frozen=True)
 class GlobalAvgPool(NoWeights, PerMap, NoHyper, Layer):
     kind: ClassVar[str] = "globalavgpool"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "global avg pool"
     summary: ClassVar[str] = "the mean of each whole map: C×H×W → C×1×1"

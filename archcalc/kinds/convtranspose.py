@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
     kind: ClassVar[str] = "convtranspose"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"filters": 4, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1}, {"filters": 2, "kernel": 2, "stride": 2})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "conv"
     label: ClassVar[str] = "up-conv"
     summary: ClassVar[str] = "transposed 2-D convolution: out = (W − 1)·S − 2P + D·(K − 1) + output_padding + 1"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class Merge(NoWeights, NoHyper, Layer):
     category: ClassVar[str] = "merge"
     arity: ClassVar[int] = 0
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # proven on two branches (tests/test_kind_proofs.py)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return cover_field(ins, out)

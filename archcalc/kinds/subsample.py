@@ -25,6 +25,7 @@ class Subsample(Layer):
     MACs and FLOPs 0, as torch's counter sees it."""
 
     kind: ClassVar[str] = "subsample"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({}, {"kernel": 3, "stride": 2, "activation": "sigmoid"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "subsample"
     summary: ClassVar[str] = "LeNet-1998's trainable subsampling: window sum × coefficient + bias, per map"

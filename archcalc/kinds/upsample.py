@@ -21,6 +21,7 @@ class Upsample(NoWeights, PerMap, Layer):
     """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false)."""
 
     kind: ClassVar[str] = "upsample"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"scale": 2}, {"scale": [2, 1], "mode": "bilinear"}, {"size": [9, 10]})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "upsample"
     summary: ClassVar[str] = "larger maps by a whole `scale`, or to a `size`: nearest or bilinear, no parameters"
@@ -58,6 +59,7 @@ class Upsample(NoWeights, PerMap, Layer):
 @dataclass(frozen=True)
 class PixelShuffle(NoWeights, Layer):
     kind: ClassVar[str] = "pixel_shuffle"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"factor": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "pixel shuffle"
     summary: ClassVar[str] = "C×H×W → C/r²×rH×rW: r² maps interleaved into one larger map"
