@@ -166,7 +166,7 @@ def global_field(f: Field) -> Field:
     """A global pool: its input's whole map; the whole input where the map's fields span the image."""
     pooled = whole_field(f)
     r = pooled.field
-    spans = all(r.start[a] <= 0 and r.start[a] + r.size[a] >= f.image[a] for a in (0, 1))
+    spans = r.exact and all(r.start[a] <= 0 and r.start[a] + r.size[a] >= f.image[a] for a in (0, 1))  # bounds may overstate it
     return Field(ReceptiveField(r.size, r.jump, r.start, whole=True), (1, 1), f.image) if spans else pooled
 
 
@@ -265,7 +265,7 @@ def shared_field(f: Field, out: tuple[int, ...]) -> Field:
     return Field(ReceptiveField(pooled.size, (0, 0), pooled.start, exact=pooled.exact), grid_of(out, f), f.image)
 
 
-def scaled_field(f: Field, scale: Sequence[int], out: tuple[int, ...], reads: int = 1) -> Field:
+def scaled_field(f: Field, scale: Sequence[Number], out: tuple[int, ...], reads: int = 1) -> Field:
     """Upsampling by a whole factor: each output unit reads `reads` neighbouring input units (1 nearest; 2 bilinear,
     torch's ⌊src⌋ and ⌊src⌋ + 1 with src = (i + ½)/s − ½ clamped at 0, so the first unit reads units 0 and 1);
     the jump divides by the factor. Units step by whole input units (a staircase): a bound where the factor passes 1."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
@@ -42,7 +43,8 @@ class Upsample(NoWeights, PerMap, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         grid = ins[0].grid
-        factor = self.scale or (max(1, out[1] // grid[0]), max(1, out[2] // grid[1]))  # to a size: the whole part of the factor
+        # to a size: the factor where it is whole; else the jump is a bound, the longest step, ⌈n/m⌉ input units
+        factor = self.scale or tuple(m // n if m % n == 0 else Fraction(1, -(-n // m)) for n, m in zip(grid, out[1:]))
         return scaled_field(ins[0], factor, out, reads=2 if self.mode == "bilinear" else 1)
 
     def hyper(self) -> str:
