@@ -168,14 +168,14 @@ def prove_fields(ex: Example, images: tuple[tuple[int, int], ...]) -> int:
 
 
 @pytest.mark.parametrize("ex", EXAMPLES, ids=[e.id for e in EXAMPLES])
-def test_field_rule_against_torch_gradients(ex: Example) -> None:
+def test_field_rule_against_torch(ex: Example) -> None:
     image = QUICK_IMAGES[ex.index % len(QUICK_IMAGES)]
     assert prove_fields(ex, (image,)) >= 2, f"{ex.id}: fewer than two networks fit a {image} input: give the kind examples that do"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ex", EXAMPLES, ids=[e.id for e in EXAMPLES])
-def test_field_rule_against_torch_gradients_every_image(ex: Example) -> None:
+def test_field_rule_against_torch_every_image(ex: Example) -> None:
     assert prove_fields(ex, IMAGES) >= len(IMAGES)
 
 
