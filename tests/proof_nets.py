@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from archcalc.analysis import Analysis, analyse
@@ -69,8 +70,13 @@ def analysed(rows: list[Row], image: tuple[int, int], channels: int = CHANNELS, 
     doc: dict[str, Any] = {"name": "proof", "input": [channels, *image], "layers": rows}
     if gpus > 1:
         doc["gpus"] = gpus
+    return _analysed(json.dumps(doc))
+
+
+@lru_cache(maxsize=512)
+def _analysed(text: str) -> tuple[Graph, Analysis] | None:  # templates ask again for the networks they tried
     try:
-        graph = build_graph(parse_spec(json.dumps(doc)))
+        graph = build_graph(parse_spec(text))
         return graph, analyse(graph)
     except SpecError:
         return None

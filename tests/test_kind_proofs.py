@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from proof_nets import IMAGES, QUICK_IMAGES, Example, Row, analysed, examples, networks
@@ -112,47 +113,56 @@ def _whole_number(v: Any) -> bool:
 
 
 def check_layer(name: str, f: Field, read: torch.Tensor, image: tuple[int, int]) -> None:
-    """Every unit of one layer against its field, per axis (`read`: (H + W, gh, gw) booleans)."""
-    r = f.field
-    gh, gw = f.grid
-    exact_figures = all(_whole_number(v) for v in (*r.start, *r.jump, *r.size))
-    for i in range(gh):
-        for j in range(gw):
-            for axis, lines in ((0, read[:image[0], i, j]), (1, read[image[0]:, i, j])):
-                unit = (i, j)[axis]
-                got = lines.nonzero().flatten().tolist()
-                where = f"layer '{name}' unit {(i, j)} {'HW'[axis]}: archcalc says {r}; torch: it reads {'rows' if axis == 0 else 'columns'}"
-                if r.whole:
-                    assert got == list(range(image[axis])), f"{where} {got}, not the whole input of {image[axis]}"
-                    continue
-                if not got:
-                    continue  # reads nothing of this axis but padding (checked below where it lies inside)
-                lo, hi = span(f, unit, axis)
-                if not r.exact:
-                    assert got[-1] - got[0] < r.size[axis], f"{where} {got[0]}..{got[-1]}: wider than its bound {r.size[axis]}"
-                    if unit == 0:
-                        assert lo <= got[0] and got[-1] <= hi, f"{where} {got[0]}..{got[-1]}: outside the first unit's field {lo}..{hi}"
-                    continue
-                assert lo <= got[0] and got[-1] <= hi, f"{where} {got[0]}..{got[-1]}: outside its field {lo}..{hi}"
-                if exact_figures and lo >= 0 and hi < image[axis]:
-                    assert (got[0], got[-1]) == (lo, hi), f"{where} {got[0]}..{got[-1]}, not its field {lo}..{hi}"
-            for axis in (0, 1):
-                check_jump(name, f, read, image, (i, j), axis)
+    """Every unit of one layer against its field, per axis (`read`: (H + W, gh, gw) booleans), all units at once."""
+    check_axis(name, f, read[:image[0]].numpy(), 0)
+    check_axis(name, f, read[image[0]:].numpy(), 1)
 
 
-def check_jump(name: str, f: Field, read: torch.Tensor, image: tuple[int, int], unit: tuple[int, int], axis: int) -> None:
-    """A unit and the next along an axis, both inside the image there, start `jump` apart."""
-    nxt = (unit[0] + 1, unit[1]) if axis == 0 else (unit[0], unit[1] + 1)
-    r = f.field
-    if r.whole or not r.exact or nxt[axis] >= f.grid[axis] or not _whole_number(r.jump[axis]):
-        return
-    if any(span(f, u[axis], axis)[0] < 0 or span(f, u[axis], axis)[1] >= image[axis] for u in (unit, nxt)):
-        return
-    lines = (lambda u: read[:image[0], u[0], u[1]]) if axis == 0 else (lambda u: read[image[0]:, u[0], u[1]])
-    first = [lines(u).nonzero().flatten().tolist()[:1] for u in (unit, nxt)]
-    if first[0] and first[1]:
-        assert first[1][0] - first[0][0] == r.jump[axis], \
-            f"layer '{name}': units {unit} and {nxt} start {first[0][0]} and {first[1][0]} along {'HW'[axis]}, archcalc's jump is {r.jump[axis]}"
+def check_axis(name: str, f: Field, lines: np.ndarray, axis: int) -> None:
+    """`lines`: (rows or columns of the image, gh, gw): which of them each unit reads."""
+    n = lines.shape[0]
+    reads_any = lines.any(0)  # (gh, gw)
+    first = lines.argmax(0)
+    last = n - 1 - lines[::-1].argmax(0)
+    index = np.indices(f.grid)[axis]  # each unit's index along this axis
+    spans = np.array([span(f, i, axis) for i in range(f.grid[axis])]).reshape(-1, 2)
+    lo, hi = spans[index, 0], spans[index, 1]
+
+    def fail(bad: np.ndarray, what: str) -> str:
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        got = f"{first[i, j]}..{last[i, j]}" if reads_any[i, j] else "nothing"
+        return (f"layer '{name}' unit {(i, j)} {'HW'[axis]}: archcalc says {f.field}; torch: it reads "
+                f"{'rows' if axis == 0 else 'columns'} {got}, {what} {lo[i, j]}..{hi[i, j]}")
+
+    if f.field.whole:
+        bad = lines.sum(0) != n
+        assert not bad.any(), fail(bad, f"not the whole input of {n}, its field said")
+    elif not f.field.exact:  # bounds: no unit wider than the size; the first unit inside its field
+        bad = reads_any & (last - first >= f.field.size[axis])
+        assert not bad.any(), fail(bad, f"wider than its bound {f.field.size[axis]}, field")
+        bad = reads_any & (index == 0) & ((first < lo) | (last > hi))
+        assert not bad.any(), fail(bad, "outside the first unit's field")
+    else:
+        bad = reads_any & ((first < lo) | (last > hi))
+        assert not bad.any(), fail(bad, "outside its field")
+        if all(_whole_number(v) for v in (*f.field.start, *f.field.jump, *f.field.size)):
+            inside = (lo >= 0) & (hi < n)
+            bad = inside & (~reads_any | (first != lo) | (last != hi))
+            assert not bad.any(), fail(bad, "not its field")
+            check_jump(name, f, axis, first, reads_any & inside)
+
+
+def check_jump(name: str, f: Field, axis: int, first: np.ndarray, inside: np.ndarray) -> None:
+    """Each unit and the next along the axis, both inside the image there, start `jump` apart."""
+    a, b = (slice(None, -1), slice(1, None))
+    pair = (inside[a] & inside[b]) if axis == 0 else (inside[:, a] & inside[:, b])
+    step = (first[b] - first[a]) if axis == 0 else (first[:, b] - first[:, a])
+    bad = pair & (step != f.field.jump[axis])
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        nxt = (i + 1, j) if axis == 0 else (i, j + 1)
+        raise AssertionError(f"layer '{name}': units {(i, j)} and {nxt} start {step[i, j]} apart along {'HW'[axis]}, "
+                             f"archcalc's jump is {f.field.jump[axis]}")
 
 
 def prove_fields(ex: Example, images: tuple[tuple[int, int], ...]) -> int:
