@@ -147,10 +147,18 @@ def arithmetic_header(rows: Sequence[Row]) -> str:
 
 
 def field_text(f: ReceptiveField | None) -> str:
-    """'195 /32': the field's size and jump in input pixels (H×W when they differ)."""
+    """'195 /32', '1,129 /224': the field's size and jump in input pixels (H×W when they differ);
+    'whole input' after a global pool."""
     if f is None:
         return ""
-    return f"{pair(f.size)} /{pair(f.jump)}"
+    if f.whole:
+        return "whole input"
+    return f"{_pair_of_figures(f.size)} /{_pair_of_figures(f.jump)}"
+
+
+def _pair_of_figures(p: Sequence[object]) -> str:
+    """pair() with thousands separators on whole numbers (a fraction, such as an upsampled jump, as it is)."""
+    return pair([f"{v:,}" if isinstance(v, int) else str(v) for v in p])
 
 
 def placement_text(row: Row) -> str:

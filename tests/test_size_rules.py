@@ -74,6 +74,7 @@ class Halve(NoWeights, PerMap, Layer):
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "halve"
     summary: ClassVar[str] = "each side divided by an integer factor"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"factor": 2},)  # a kind says what its rules are proven on
 
     factor: PosInt = 2
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from archcalc.analysis import TOTALS, Analysis, Row
 from archcalc.text import dims
 
+
 @dataclass(frozen=True)
 class Stage:
     category: str

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, SeesWhole, Site
-from archcalc.kinds.terms.fields import Field, adaptive_field
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site
+from archcalc.kinds.terms.fields import Field, adaptive_field, global_field
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, spatial
 from archcalc.kinds.terms.values import Pair, Shape
 
@@ -20,6 +20,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
     """torch's adaptive average pooling: unit i reads rows ⌊i·H/h⌋ to ⌈(i+1)·H/h⌉ − 1."""
 
     kind: ClassVar[str] = "adaptiveavgpool"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"output": [3, 2]}, {"output": [2, 2]}, {"output": 1})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "adaptive avg pool"
@@ -44,8 +45,9 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class GlobalAvgPool(NoWeights, PerMap, SeesWhole, NoHyper, Layer):
+class GlobalAvgPool(NoWeights, PerMap, NoHyper, Layer):
     kind: ClassVar[str] = "globalavgpool"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "global avg pool"
@@ -53,6 +55,9 @@ class GlobalAvgPool(NoWeights, PerMap, SeesWhole, NoHyper, Layer):
 
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, 1, 1)
         return fixed((spatial(xs[0], self.kind)[0], 1, 1))
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return global_field(ins[0])  # the whole input, where its map's fields span the image
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn

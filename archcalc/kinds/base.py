@@ -11,7 +11,9 @@ A kind is a frozen dataclass whose fields are its spec keys, annotated with arch
     shard(module, g, G) -> module|None  GPU g's part of the module it built (None: it cannot be cut)
     hyper() -> str                      its hyper-parameters as the tables show them
 
-and the class facts `kind`, `category`, `label` (the word the diagram and tables use) and `summary`.
+and the class facts `kind`, `category`, `label` (the word the diagram and tables use), `summary` and
+`examples` (small instances, as spec keys, that tests/test_kind_proofs.py proves its size, field and
+split rules on against torch: a kind with none is a red test, never a kind left unproven).
 `Layer` itself declares none of the rules: a kind that forgets one fails tests/test_kinds.py,
 never falls back on a silent zero. Conventions of shapes and figures: archcalc.kinds.terms.figures.
 """
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 RULES = ("sizing", "figures", "field", "reads_all", "build", "shard", "hyper")
-FACTS = ("kind", "category", "label", "summary")
+FACTS = ("kind", "category", "label", "summary", "examples")
 CATEGORIES = ("conv", "pool", "dense", "norm", "dropout", "activation", "reshape", "merge")  # in the order kinds are listed
 
 
@@ -133,7 +135,9 @@ class NoHyper:
 
 
 class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper):
-    """A function of each value alone: same shape, same field, no weights, per map."""
+    """A function of each value alone: same shape, same field, no weights, per map; proven with its defaults."""
+
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)
 
 
 class Units:

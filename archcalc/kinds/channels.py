@@ -31,6 +31,7 @@ class Regroups(NoWeights, Layer):
 @dataclass(frozen=True)
 class Chunk(Regroups):
     kind: ClassVar[str] = "chunk"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"chunks": 2, "index": 1},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "chunk"
     summary: ClassVar[str] = "the index-th of `chunks` equal channel slices (x.chunk(chunks, dim=1)[index])"
 
@@ -60,6 +61,7 @@ class Chunk(Regroups):
 @dataclass(frozen=True)
 class ChannelShuffle(KeepsShape, Regroups):
     kind: ClassVar[str] = "channel_shuffle"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"groups": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "channel shuffle"
     summary: ClassVar[str] = "the maps reordered across `groups`, as ShuffleNet shuffles them; the same shape"
 

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Conv(Layer):
     kind: ClassVar[str] = "conv"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"filters": 4, "kernel": 3, "stride": 2, "padding": 1}, {"filters": 4, "kernel": [3, 2], "dilation": [2, 1], "padding": "same", "groups": 2},
+                                                         {"filters": 2, "kernel": 1, "stride": [1, 2], "activation": "relu"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "conv"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "conv"

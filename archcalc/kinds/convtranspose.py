@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
 from archcalc.kinds.base import Layer, Site, with_activation
-from archcalc.kinds.terms.fields import Field, transposed_field
+from archcalc.kinds.terms.fields import Field
+from archcalc.kinds.terms.fields_other import transposed_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, spatial
 from archcalc.kinds.terms.sizes_other import transposed
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
     kind: ClassVar[str] = "convtranspose"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"filters": 4, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1}, {"filters": 2, "kernel": 2, "stride": 2})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "conv"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "up-conv"

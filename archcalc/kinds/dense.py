@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Dense(Units, SeesWhole, ReadsAll, Layer):
     kind: ClassVar[str] = "dense"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"units": 6}, {"units": 4, "bias": False, "activation": "relu"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dense"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "dense"

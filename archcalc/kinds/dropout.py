@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Dropout(KeepsShape, NoWeights, PerMap, Layer):
     kind: ClassVar[str] = "dropout"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"rate": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dropout"
     label: ClassVar[str] = "dropout"
     summary: ClassVar[str] = "zeroes each value with probability p in training; the identity at inference"

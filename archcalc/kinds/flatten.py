@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Flatten(NoWeights, PerMap, NoHyper, Layer):
     kind: ClassVar[str] = "flatten"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "flatten"
     summary: ClassVar[str] = "C×H×W → C·H·W values, in torch's order"

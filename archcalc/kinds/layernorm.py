@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, affine_figures
+from archcalc.kinds.terms.fields import Field, shared_field
 from archcalc.kinds.terms.figures import Figures
-from archcalc.kinds.terms.sizes import ShapeError, Sizing
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 
 if TYPE_CHECKING:
@@ -21,6 +22,7 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
     channels-last tensor), over the units of a vector."""
 
     kind: ClassVar[str] = "layernorm"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "layer norm"
     summary: ClassVar[str] = "normalisation over the channels at each position (ConvNeXt), or over a vector's units"
@@ -52,6 +54,7 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
 @dataclass(frozen=True)
 class GroupNorm(KeepsShape, Layer):
     kind: ClassVar[str] = "groupnorm"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"groups": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "group norm"
     summary: ClassVar[str] = "normalisation over groups of channels and the whole map"
@@ -74,6 +77,9 @@ class GroupNorm(KeepsShape, Layer):
 
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0  # whole groups on each GPU read only their own maps
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return shared_field(ins[0], out)  # every unit is normalised by its group's mean and variance over the whole map
 
     def hyper(self) -> str:
         return f"groups {self.groups}"

@@ -19,6 +19,7 @@ class Merge(NoWeights, NoHyper, Layer):
     category: ClassVar[str] = "merge"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     arity: ClassVar[int] = 0
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # proven on two branches (tests/test_kind_proofs.py)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return cover_field(ins, out)

@@ -20,6 +20,7 @@ class LRN(KeepsShape, NoWeights, Layer):
     b = a / (k + alpha · Σ a²)^beta over `size` neighbouring maps (torch divides alpha by size)."""
 
     kind: ClassVar[str] = "lrn"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"size": 3}, {})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "LRN"
     summary: ClassVar[str] = "local response normalisation b = a / (k + α·Σa²)^β, as the AlexNet paper writes it"
@@ -50,6 +51,7 @@ class LRN(KeepsShape, NoWeights, Layer):
 @dataclass(frozen=True)
 class BatchNorm(KeepsShape, NoHyper, Layer):
     kind: ClassVar[str] = "batchnorm"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "batch norm"
     summary: ClassVar[str] = "batch normalisation per channel (running statistics are buffers, not parameters)"

@@ -69,6 +69,7 @@ class Pool(NoWeights, PerMap, Layer):
 @dataclass(frozen=True)
 class MaxPool(Pool):
     kind: ClassVar[str] = "maxpool"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"kernel": 2}, {"kernel": 3, "stride": 2, "padding": 1, "rounding": "ceil"}, {"kernel": 3, "stride": 1, "padding": "same"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "max pool"
     summary: ClassVar[str] = "the largest value of each window, per map"
 
@@ -83,6 +84,7 @@ class MaxPool(Pool):
 @dataclass(frozen=True)
 class AvgPool(Pool):
     kind: ClassVar[str] = "avgpool"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"kernel": 2}, {"kernel": 3, "stride": 2, "padding": 1, "rounding": "ceil"}, {"kernel": [3, 2], "stride": [1, 2], "padding": "same"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "avg pool"
     summary: ClassVar[str] = "the mean of each window, per map (zero padding counts)"
 

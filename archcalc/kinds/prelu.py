@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PReLU(Activation):
     kind: ClassVar[str] = "prelu"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({}, {"shared": True})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "prelu"
     fused_label: ClassVar[str] = "PReLU"
     summary: ClassVar[str] = "x for x ≥ 0, a learned a·x below: one a per channel, or one shared"

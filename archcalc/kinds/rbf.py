@@ -20,6 +20,7 @@ class RBF(Units, SeesWhole, ReadsAll, Layer):
     parameters that do not train. MACs: one per (x_j − w_ij)² term; FLOPs 2 per MAC (a matrix product in torch)."""
 
     kind: ClassVar[str] = "rbf"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"units": 6},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dense"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "rbf"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class LayerScale(KeepsShape, Layer):
     kind: ClassVar[str] = "layer_scale"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"init": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "layer scale"
     summary: ClassVar[str] = "a learned factor per channel (ConvNeXt, CaiT), starting at `init`"
@@ -53,6 +54,7 @@ class StochasticDepth(KeepsShape, NoWeights, PerMap, Layer):
     per sample ('row') or for the batch ('batch'); the identity at inference, which is what archcalc counts."""
 
     kind: ClassVar[str] = "stochastic_depth"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"rate": 0.2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dropout"
     label: ClassVar[str] = "stochastic depth"
     summary: ClassVar[str] = "a residual branch dropped in training (per sample or batch); the identity at inference"

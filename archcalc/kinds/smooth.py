@@ -55,6 +55,7 @@ class SiLU(Activation):
 @dataclass(frozen=True)
 class GELU(Activation):
     kind: ClassVar[str] = "gelu"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({}, {"approximate": "tanh"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "gelu"
     fused_label: ClassVar[str] = "GELU"
     summary: ClassVar[str] = "x·Φ(x), exact or with the tanh approximation (ConvNeXt, ViT)"
@@ -73,6 +74,7 @@ class GELU(Activation):
 @dataclass(frozen=True)
 class LeakyReLU(Activation):
     kind: ClassVar[str] = "leakyrelu"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"negative_slope": 0.1},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "leaky relu"
     fused_label: ClassVar[str] = "leaky ReLU"
     summary: ClassVar[str] = "x for x ≥ 0, negative_slope·x below"
@@ -91,6 +93,7 @@ class LeakyReLU(Activation):
 @dataclass(frozen=True)
 class ELU(Activation):
     kind: ClassVar[str] = "elu"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"alpha": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "elu"
     fused_label: ClassVar[str] = "ELU"
     summary: ClassVar[str] = "x for x > 0, alpha·(e^x − 1) below"

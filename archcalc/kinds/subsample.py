@@ -25,6 +25,7 @@ class Subsample(Layer):
     MACs and FLOPs 0, as torch's counter sees it."""
 
     kind: ClassVar[str] = "subsample"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({}, {"kernel": 3, "stride": 2, "activation": "sigmoid"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "subsample"

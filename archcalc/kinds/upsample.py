@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
 from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
-from archcalc.kinds.terms.fields import Field, scaled_field
+from archcalc.kinds.terms.fields import Field
+from archcalc.kinds.terms.fields_other import scaled_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, fixed, spatial
 from archcalc.kinds.terms.sizes_other import ScaleTerm
 from archcalc.kinds.terms.values import PairOrNone, PosInt, Shape, UpsampleMode
@@ -21,6 +23,7 @@ class Upsample(NoWeights, PerMap, Layer):
     """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false)."""
 
     kind: ClassVar[str] = "upsample"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"scale": 2}, {"scale": [2, 1], "mode": "bilinear"}, {"size": [9, 10]})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "upsample"
@@ -42,7 +45,8 @@ class Upsample(NoWeights, PerMap, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         grid = ins[0].grid
-        factor = self.scale or (max(1, out[1] // grid[0]), max(1, out[2] // grid[1]))  # to a size: the whole part of the factor
+        # to a size: the factor where it is whole; else the jump is a bound, the longest step, ⌈n/m⌉ input units
+        factor = self.scale or tuple(m // n if m % n == 0 else Fraction(1, -(-n // m)) for n, m in zip(grid, out[1:]))
         return scaled_field(ins[0], factor, out, reads=2 if self.mode == "bilinear" else 1)
 
     def hyper(self) -> str:
@@ -59,6 +63,7 @@ class Upsample(NoWeights, PerMap, Layer):
 @dataclass(frozen=True)
 class PixelShuffle(NoWeights, Layer):
     kind: ClassVar[str] = "pixel_shuffle"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"factor": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "pixel shuffle"
     summary: ClassVar[str] = "C×H×W → C/r²×rH×rW: r² maps interleaved into one larger map"

@@ -93,7 +93,7 @@ def layer_json(r: Row) -> dict[str, Any]:
         "arithmetic": _arithmetic(r.terms),
         "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
         "connections": figures.connections, "activations": figures.activations,
-        "receptive_field": None if f is None else {"size": plain(f.size), "jump": plain(f.jump), "start": plain(f.start)},
+        "receptive_field": None if f is None else {"whole_input": True} if f.whole else {"size": plain(f.size), "jump": plain(f.jump), "start": plain(f.start)},
         "keys": _keys(r.layer, r.input_shapes),
         "where": where_json(r.where),
     }

@@ -237,7 +237,7 @@
       {title: "output", cell: (l) => l.text.output, sort: (l) => l.output.reduce((a, b) => a * b, 1), numeric: true},
       {title: w.arithmetic_header, cell: (l) => l.text.arithmetic},
       {title: "receptive field\nsize /jump", cell: (l) => l.text.receptive_field,
-        sort: (l) => (l.receptive_field ? Math.max(...[].concat(l.receptive_field.size)) : -1), numeric: true},
+        sort: (l) => (!l.receptive_field ? -1 : l.receptive_field.whole_input ? Infinity : Math.max(...[].concat(l.receptive_field.size))), numeric: true},
       figure("params", "params"),
       ...(t.frozen_params ? [figure("frozen_params", "frozen params")] : []),
       figure("macs", "MACs"), figure("flops", "FLOPs"), figure("connections", "connections"),
