@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.figures import Figures
 from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat
+from archcalc.kinds.conventions import Counts
 from archcalc.values import PosInt, Shape
 
 if TYPE_CHECKING:
@@ -32,6 +33,11 @@ class RBF(Units, SeesWhole, ReadsAll, Layer):
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         terms = flat(xs[0]) * self.units  # no bias
         return Figures.weighted(out, params=0, frozen_params=terms, macs=terms, connections=terms)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # archcalc's RBFUnits: ‖x‖² − 2·F.linear(x, w) + ‖w‖²; hook tools see an unknown module (torchinfo: its weight once)
+        terms = flat(site.inputs[0]) * self.units
+        return Counts(torch=2 * terms, fvcore=terms, ptflops=0, ptflops_aten=terms, thop=0, torchinfo=terms, macs=terms)
 
     def hyper(self) -> str:
         return f"{self.units}, fixed vectors"

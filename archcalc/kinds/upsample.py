@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.conventions import Counts
 from archcalc.receptive import Field, scaled_field
 from archcalc.sizes import ShapeError, SizeTerm, Sizing, fixed, spatial
 from archcalc.sizes_other import ScaleTerm
@@ -28,6 +30,10 @@ class Upsample(NoWeights, PerMap, Layer):
     scale: PairOrNone = None
     size: PairOrNone = None
     mode: UpsampleMode = "nearest"
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        n = math.prod(out)  # ptflops: its module hook and the patched F.interpolate, 1 per output value each
+        return Counts(fvcore=(4 if self.mode == "bilinear" else 1) * n, ptflops=2 * n, thop=(11 if self.mode == "bilinear" else 1) * n)
 
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, s·H, s·W) or (C, h, w)
         c, h, w = spatial(xs[0], self.kind)
@@ -56,7 +62,7 @@ class Upsample(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class PixelShuffle(NoWeights, Layer):
+class PixelShuffle(NoWeights, Uncounted, Layer):
     kind: ClassVar[str] = "pixel_shuffle"
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "pixel shuffle"

@@ -1,0 +1,48 @@
+"""Each layer's and the network's figure under every FLOPs tool's convention (archcalc.kinds.conventions).
+
+The kinds state the rules (`counts`); this module sums them over the rows, each layer built on its Site as
+the torch builder builds it (a split layer's Site has the GPUs: the AlexNet paper's LRN normalises per GPU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archcalc.analysis import SPLIT, Analysis, Row
+from archcalc.kinds import Site
+from archcalc.kinds.conventions import CONVENTIONS, NAMES, ZERO, Convention, Counts
+
+
+def row_counts(row: Row, gpus: int) -> Counts:
+    """One layer's figure under each convention."""
+    return row.layer.counts(Site(row.input_shapes, gpus if row.placement == SPLIT else 1), row.output)
+
+
+def layer_counts(analysis: Analysis) -> list[Counts]:
+    return [row_counts(row, analysis.gpus) for row in analysis.rows]
+
+
+def total_counts(per_layer: Sequence[Counts]) -> Counts:
+    out = ZERO
+    for c in per_layer:
+        out = out + c
+    return out
+
+
+@dataclass(frozen=True)
+class ToolCount:
+    """What one tool prints for the network: its total (None: it fails on the network), in its unit."""
+
+    convention: Convention
+    total: int | None
+
+    @property
+    def name(self) -> str:
+        return self.convention.name
+
+
+def network_counts(analysis: Analysis) -> tuple[ToolCount, ...]:
+    """Every convention's total for the network, in the order of CONVENTIONS."""
+    totals = total_counts(layer_counts(analysis)).as_dict()
+    return tuple(ToolCount(CONVENTIONS[name], totals[name]) for name in NAMES)
