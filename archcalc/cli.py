@@ -19,6 +19,7 @@ from archcalc import analysis, jsontext, serialize, terminal
 from archcalc.analysis import Analysis, analyse
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
+from archcalc.kinds.conventions import NAMES as CONVENTION_NAMES
 from archcalc.limits import MAX_LAYERS, MAX_TABLE_ROWS
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.options import FORMATS, Count, Seconds, max_layers_option, parse_input, parse_range, usage_error
@@ -102,6 +103,11 @@ def emit_json(doc: Any) -> None:
     terminal.write_out(jsontext.dumps(doc), json_text=True)
 
 
+counted_as_option = click.option(
+    "--counted-as", "counted_as", type=click.Choice(CONVENTION_NAMES), metavar="TOOL",
+    help=f"The FLOPs column as a tool counts it: {', '.join(CONVENTION_NAMES)}.")
+
+
 @click.group(cls=Archcalc, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="archcalc")
 def main() -> None:
@@ -119,9 +125,11 @@ def main() -> None:
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--memory", "per_layer_memory", is_flag=True, help="Also show each layer's memory.")
 @click.option("--all", "every", is_flag=True, help=f"Every row of a table of more than {MAX_TABLE_ROWS:,} rows (else its first and last).")
+@counted_as_option
+@click.option("--counts", "tool_counts", is_flag=True, help="What each FLOPs tool (fvcore, ptflops, thop, ...) prints for the network, and why.")
 @max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool, every: bool, max_layers: int) -> None:
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, counted_as: str | None, tool_counts: bool, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
@@ -131,6 +139,17 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         raise ArchcalcError(f"--range {size_range} needs --valid-inputs: it sets the sizes that option looks at",
                             f"archcalc show {spec} --valid-inputs --range {size_range}")
     graph, a = load(spec, input_text, max_layers)
+    counting = None
+    if tool_counts:
+        from archcalc.cli_counts import only_table, show_counts
+
+        only_table("--counts", fmt)
+        show_counts(a)
+        return
+    if counted_as:
+        from archcalc.cli_counts import counted
+
+        a, counting = counted(a, counted_as, fmt)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
     if fmt == "json":
@@ -144,7 +163,7 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     else:
         from archcalc.report.show import show_table
 
-        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every))
+        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every, counting))
     if strict and a.findings:
         sys.exit(1)
 
@@ -153,8 +172,9 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
 @click.argument("specs", nargs=-1, required=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
+@counted_as_option
 @max_layers_option
-def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> None:
+def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | None, max_layers: int) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
     SPECS are two or more YAML files or bundled spec names (one may be - for standard input):
@@ -164,7 +184,13 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> 
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.compare import compare as compare_networks
 
-    c = compare_networks([a for _, a in load_all(specs, None, max_layers)])
+    analyses = [a for _, a in load_all(specs, None, max_layers)]
+    if counted_as:
+        from archcalc.cli_counts import compare_counted
+
+        compare_counted(analyses, fmt, counted_as)
+        return
+    c = compare_networks(analyses)
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
         emit_json(serialize.compare_json(c, mems))

@@ -46,6 +46,8 @@ def where_json(loc: Location | None) -> dict[str, Any] | None:
 
 
 def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None) -> dict[str, Any]:
+    from archcalc.analysis.counts import counts_json
+
     doc: dict[str, Any] = {
         "name": a.name,
         "description": a.description,
@@ -55,6 +57,7 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
         "totals": {k: getattr(a.totals, k) for k in TOTALS},
         "findings": [finding_json(f) for f in a.findings],
         "claims": [claim_json(c) for c in a.claims],
+        "counts": counts_json(a),  # what each FLOPs tool prints (archcalc.kinds.conventions)
     }
     if mem is not None:
         dtype, m = mem

@@ -6,10 +6,13 @@ the torch builder builds it (a split layer's Site has the GPUs: the AlexNet pape
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from archcalc.analysis import SPLIT, Analysis, Row
+from archcalc.errors import ArchcalcError
 from archcalc.kinds import Site
 from archcalc.kinds.conventions import CONVENTIONS, NAMES, ZERO, Convention, Counts
 
@@ -46,3 +49,22 @@ def network_counts(analysis: Analysis) -> tuple[ToolCount, ...]:
     """Every convention's total for the network, in the order of CONVENTIONS."""
     totals = total_counts(layer_counts(analysis)).as_dict()
     return tuple(ToolCount(CONVENTIONS[name], totals[name]) for name in NAMES)
+
+
+def counted_as(analysis: Analysis, name: str) -> Analysis:
+    """The analysis with its FLOPs column (each row's and the total) as convention `name` counts them."""
+    per_layer = layer_counts(analysis)
+    failing = [row for row, c in zip(analysis.rows, per_layer) if c.of(name) is None]
+    if failing:
+        more = f" and {len(failing) - 1} more" if len(failing) > 1 else ""
+        raise ArchcalcError(f"{name} prints no figure for {analysis.name}: the tool fails on layer '{failing[0].name}' "
+                            f"({failing[0].kind}){more}", "`archcalc show SPEC --counts` lists what each tool prints")
+    figures = [c.of(name) or 0 for c in per_layer]  # none is None here
+    rows = tuple(dataclasses.replace(row, figures=dataclasses.replace(row.figures, flops=f)) for row, f in zip(analysis.rows, figures))
+    totals = dataclasses.replace(analysis.totals, flops=sum(figures))
+    return dataclasses.replace(analysis, rows=rows, totals=totals)
+
+
+def counts_json(analysis: Analysis) -> dict[str, dict[str, Any]]:
+    """`"counts"` of `show --format json`: each convention's total (null: the tool fails), unit and rules."""
+    return {c.name: {"total": c.total, "unit": c.convention.unit, "rules": c.convention.rules} for c in network_counts(analysis)}
