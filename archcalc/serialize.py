@@ -124,7 +124,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
 def claim_json(c: ClaimCheck) -> dict[str, Any]:
     return {"subject": c.subject, "layer": c.layer, "stated": plain(c.stated), "computed": plain(c.computed), "confirmed": c.confirmed,
             "detail": c.detail, "figure": c.figure, "tolerance": c.tolerance, "stated_text": c.stated_text,
-            "computed_text": c.computed_text, "where": where_json(c.where)}
+            "computed_text": c.computed_text, "where": where_json(c.where),
+            "matches": list(c.matches) if c.conventions else None}  # a FLOPs or MACs total: the tools' conventions it fits
 
 
 def compare_json(c: Comparison, mems: Sequence[DtypeMemory] | None = None) -> dict[str, Any]:

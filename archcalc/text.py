@@ -247,7 +247,32 @@ def claim_detail(c: ClaimCheck) -> str:
         return f"{dims(c.output)} = {n(c.computed)}" + ("" if c.confirmed else f", {distance}")
     if c.members > 1:
         return distance + f" (summed over the {c.members} layers of '{c.layer}')"
+    if c.conventions:
+        return f"{distance}; {convention_match(c)}"
     return distance
+
+
+def convention_match(c: ClaimCheck) -> str:
+    """"stated 1.8 G: matches `macs` (1.81 G, +0.8%), also `fvcore`, …", or "matches none: the nearest is …":
+    which FLOPs tool's convention (archcalc.kinds.conventions) the stated figure follows."""
+    assert isinstance(c.stated, int)
+    totals = dict(c.conventions)
+
+    def one(name: str) -> str:
+        value = totals[name]
+        assert value is not None
+        away = "exactly" if value == c.stated else quotient(value - c.stated, c.stated, "+.1%") if c.stated else f"{value - c.stated:+,}"
+        return f"`{name}` ({human(value)}, {away})"
+
+    stated_text = f"stated {human(c.stated)}"
+    if c.matches:
+        also = f", also {', '.join(f'`{m}`' for m in c.matches[1:])}" if len(c.matches) > 1 else ""
+        return f"{stated_text}: matches {one(c.matches[0])}{also}"
+    known = [name for name, v in c.conventions if v is not None]
+    if not known:
+        return f"{stated_text}: matches none"
+    nearest = min(known, key=lambda name: abs(totals[name] - c.stated))  # type: ignore[operator]
+    return f"{stated_text}: matches none: the nearest is {one(nearest)}"
 
 
 def input_problems(c: ClaimCheck, shape: Any = dims) -> list[str]:

@@ -26,6 +26,11 @@ def layer_counts(analysis: Analysis) -> list[Counts]:
     return [row_counts(row, analysis.gpus) for row in analysis.rows]
 
 
+def convention_totals(rows: Sequence[Row], gpus: int) -> tuple[tuple[str, int | None], ...]:
+    """(convention, its total) for each convention: what a stated FLOPs or MACs figure is matched against."""
+    return tuple(total_counts([row_counts(row, gpus) for row in rows]).as_dict().items())
+
+
 def total_counts(per_layer: Sequence[Counts]) -> Counts:
     out = ZERO
     for c in per_layer:
