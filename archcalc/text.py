@@ -255,23 +255,24 @@ def claim_detail(c: ClaimCheck) -> str:
 def convention_match(c: ClaimCheck) -> str:
     """"stated 1.8 G: matches `macs` (1.81 G, +0.8%), also `fvcore`, …", or "matches none: the nearest is …":
     which FLOPs tool's convention (archcalc.kinds.conventions) the stated figure follows."""
-    assert isinstance(c.stated, int)
+    stated = c.stated
+    assert isinstance(stated, int)
     totals = dict(c.conventions)
 
     def one(name: str) -> str:
         value = totals[name]
         assert value is not None
-        away = "exactly" if value == c.stated else quotient(value - c.stated, c.stated, "+.1%") if c.stated else f"{value - c.stated:+,}"
+        away = "exactly" if value == stated else quotient(value - stated, stated, "+.1%") if stated else f"{value - stated:+,}"
         return f"`{name}` ({human(value)}, {away})"
 
-    stated_text = f"stated {human(c.stated)}"
+    stated_text = f"stated {human(stated)}"
     if c.matches:
         also = f", also {', '.join(f'`{m}`' for m in c.matches[1:])}" if len(c.matches) > 1 else ""
         return f"{stated_text}: matches {one(c.matches[0])}{also}"
     known = [name for name, v in c.conventions if v is not None]
     if not known:
         return f"{stated_text}: matches none"
-    nearest = min(known, key=lambda name: abs(totals[name] - c.stated))  # type: ignore[operator]
+    nearest = min(known, key=lambda name: abs((totals[name] or 0) - stated))
     return f"{stated_text}: matches none: the nearest is {one(nearest)}"
 
 

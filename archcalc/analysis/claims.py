@@ -97,7 +97,7 @@ def check_claims(graph: Graph, rows: list[Row], totals: Totals) -> tuple[list[Cl
             if claim is not None:
                 value = sum(getattr(r, figure) for r in members)
                 checks.append(_figure(c.layer, figure, claim, value, c.where, members=len(members)))
-    conventions = ()
+    conventions: tuple[tuple[str, int | None], ...] = ()
     if any(figure in ("macs", "flops") for figure, _ in claims.totals):
         from archcalc.analysis.counts import convention_totals
 
