@@ -77,6 +77,7 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
 )}
 
 NAMES = tuple(CONVENTIONS)
+FAILS = "fails"  # the figure of a tool that raises on the network: it prints none
 
 
 @dataclass(frozen=True)

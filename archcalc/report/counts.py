@@ -9,10 +9,9 @@ from rich.table import Table
 
 from archcalc.analysis import Analysis
 from archcalc.analysis.counts import network_counts
+from archcalc.kinds.conventions import FAILS
 from archcalc.report.show import literal, whole
 from archcalc.text import human, n
-
-FAILS = "fails"  # a tool that raises on the network prints no figure
 
 
 def figure_text(total: int | None) -> str:
