@@ -53,10 +53,13 @@ class ClaimCheck:
 
     @property
     def matches(self) -> tuple[str, ...]:
-        """The conventions whose totals fit the stated figure (within its tolerance), nearest first."""
+        """The conventions whose totals fit the stated figure (within its tolerance), nearest first; of equal ones
+        `macs` (the papers') first, then in the order of CONVENTIONS."""
         assert isinstance(self.stated, int)
-        fits = [(abs(v - self.stated), name) for name, v in self.conventions if v is not None and abs(v - self.stated) <= self.tolerance * self.stated]
-        return tuple(name for _, name in sorted(fits))
+        order = [name for name, _ in self.conventions]
+        fits = [(abs(v - self.stated), name != "macs", order.index(name), name) for name, v in self.conventions
+                if v is not None and abs(v - self.stated) <= self.tolerance * self.stated]
+        return tuple(fit[-1] for fit in sorted(fits))
 
     @property
     def stated_text(self) -> str:
