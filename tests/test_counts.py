@@ -464,3 +464,63 @@ def test_a_tool_that_fails_has_no_total() -> None:
     totals = predicted(a)
     assert totals["fvcore"] is None and all(v is not None for k, v in totals.items() if k != "fvcore")
     assert total_counts(layer_counts(a)).fvcore is None
+
+
+# --- every kind, generically over the registry: its counts against every tool ----------------------------------
+
+# each case: a spec's layers after a relu `a` on a 4×12×12 input (a test of every kind's rule, and of its options)
+EVERY_KIND = {
+    "conv": ["{type: conv, filters: 6, kernel: 3, padding: 1}", "{type: conv, filters: 4, kernel: 3, groups: 2, bias: false}",
+             "{type: conv, filters: 4, kernel: 4, padding: same, activation: prelu}",
+             "{type: conv, filters: 3, kernel: 3, connections: [[0, 1], [1, 2, 3], [0, 3]]}"],
+    "convtranspose": ["{type: convtranspose, filters: 6, kernel: 3, stride: 2, padding: 1, output_padding: 1}",
+                      "{type: convtranspose, filters: 4, kernel: 2, stride: 2, groups: 2, bias: false, activation: relu}"],
+    "dense": ["{type: dense, units: 7}", "{type: dense, units: 7, bias: false, activation: elu}"],
+    "rbf": ["{type: rbf, units: 5}"],
+    "lrn": ["{type: lrn}", "{type: lrn, size: 4}"],
+    "batchnorm": ["{type: batchnorm}", "{type: batchnorm, affine: false}", "{type: flatten}\n  - {type: batchnorm}"],
+    "layernorm": ["{type: layernorm}", "{type: layernorm, affine: false}", "{type: dense, units: 8}\n  - {type: layernorm}",
+                  "{type: dense, units: 8}\n  - {type: layernorm, affine: false}"],
+    "groupnorm": ["{type: groupnorm, groups: 2}", "{type: groupnorm, groups: 4, affine: false}"],
+    "maxpool": ["{type: maxpool, kernel: 3, stride: 2, padding: 1}", "{type: maxpool, kernel: 3, stride: 2, padding: same}",
+                "{type: maxpool, kernel: 5, stride: 2, rounding: ceil}"],
+    "avgpool": ["{type: avgpool, kernel: 2}", "{type: avgpool, kernel: 3, stride: 2, padding: same}"],
+    "adaptiveavgpool": ["{type: adaptiveavgpool, output: 5}", "{type: adaptiveavgpool, output: [3, 4]}"],
+    "globalavgpool": ["{type: globalavgpool}"],
+    "upsample": ["{type: upsample, scale: 2}", "{type: upsample, scale: [2, 3], mode: bilinear}", "{type: upsample, size: [17, 20]}"],
+    "pixel_shuffle": ["{type: pixel_shuffle, factor: 2}"],
+    "subsample": ["{type: subsample, activation: scaled_tanh}"],
+    "softmax": ["{type: softmax}", "{type: flatten}\n  - {type: softmax}"],
+    "prelu": ["{type: prelu}", "{type: prelu, shared: true}"],
+    "layer_scale": ["{type: layer_scale}"],
+    "stochastic_depth": ["{type: stochastic_depth, rate: 0.2}"],
+    "add": ["{type: add, inputs: [a, a]}"],
+    "concat": ["{type: concat, inputs: [a, a]}"],
+    "multiply": ["{type: globalavgpool}\n  - {type: multiply, inputs: [k0, a]}"],
+    "chunk": ["{type: chunk, chunks: 2, index: 1}"],
+    "channel_shuffle": ["{type: channel_shuffle, groups: 2}"],
+    "crop": ["{type: crop, size: [8, 8]}"],
+    "dropout": ["{type: dropout}"],
+    "flatten": ["{type: flatten}"],
+    **{k: [f"{{type: {k}}}"] for k in ("relu", "sigmoid", "tanh", "scaled_tanh", "relu6", "hardswish", "hardsigmoid", "silu", "gelu",
+                                       "leakyrelu", "elu")},
+}
+CASES = [(kind, i, layers) for kind, cases in EVERY_KIND.items() for i, layers in enumerate(cases)]
+
+
+def test_every_kind_has_its_cases() -> None:
+    assert set(EVERY_KIND) == set(KINDS), "add the new kind's cases to EVERY_KIND: its counts are proven against every tool"
+
+
+def case_spec(layers: str) -> str:
+    rows = [row.strip() for row in layers.split("\n  - ")]
+    named = [row.replace("{", f"{{name: k{i}, ", 1) for i, row in enumerate(rows)]
+    return "name: one\ninput: [4, 12, 12]\nlayers:\n  - {name: a, type: relu}\n" + "".join(f"  - {r}\n" for r in named)
+
+
+@pytest.mark.parametrize(("kind", "i", "layers"), CASES, ids=[f"{k}-{i}" for k, i, _ in CASES])
+def test_every_kinds_counts_are_every_tools(kind: str, i: int, layers: str) -> None:
+    graph, a = loaded(case_spec(layers))
+    gm = build_module(graph, a).eval()
+    assert_every_tool_agrees(gm, a)
+    assert_every_layer_agrees(graph, a, gm)
