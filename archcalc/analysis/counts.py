@@ -32,10 +32,9 @@ def convention_totals(rows: Sequence[Row], gpus: int) -> tuple[tuple[str, int | 
 
 
 def total_counts(per_layer: Sequence[Counts]) -> Counts:
-    out = ZERO
-    for c in per_layer:
-        out = out + c
-    return out
+    """The sum, per convention; None where any layer's is None (the tool fails on the network)."""
+    columns = zip(*(c.values() for c in per_layer)) if per_layer else zip(*[ZERO.values()])
+    return Counts(*(None if None in column else sum(column) for column in columns))
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ class Conv(Layer):
         return with_activation(own, self.activation, out)
 
     def counts(self, site: Site, out: Shape) -> Counts:
-        figures = self.figures(site.inputs, out)
+        figures = Figures.weighted(out, params=0, macs=self.weights(site.inputs[0]) * out[1] * out[2], connections=0)
         bias = math.prod(out) if self.bias else 0  # the bias adds one value per output value
         own = weighted(figures, bias)
         if self.connections_table is not None:  # archcalc's TableConv2d: F.conv2d calls, index_select, cat, `+ bias`

@@ -47,7 +47,9 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
         "nn.LayerNorm 1 per value (a subclass such as LayerNorm2d: 0); ReLU, ELU, GELU, PReLU 2 per value (the module "
         "hook and F.relu both count); ReLU6, LeakyReLU, SiLU, softmax 1 per value; max, average and adaptive pooling "
         "2 per input value (module and functional); upsampling 2 per output value; sigmoid, tanh, hardswish, "
-        "operators (+, *, torch.cat) 0; functional F.linear and F.conv2d inside archcalc's own modules 0",
+        "operators (+, *, torch.cat) 0; inside archcalc's own modules only the patched calls: LRN 3 per value "
+        "(Tensor.mul twice, Tensor.add) + its padded squares (F.avg_pool2d), subsampling 1 per input value "
+        "(F.avg_pool2d), F.linear and F.conv2d 0",
         "one per MAC plus biases; ReLU and pools counted twice (module hook and patched functional), batch norm per value"),
     Convention(
         "ptflops-aten", "ptflops.get_model_complexity_info(backend='aten'): MACs", "MACs",
@@ -96,7 +98,7 @@ class Counts:
         return Counts(*(None if a is None or b is None else a + b for a, b in zip(self.values(), other.values())))
 
     def values(self) -> tuple[int | None, ...]:
-        return tuple(getattr(self, f.name) for f in fields(self))
+        return (self.torch, self.fvcore, self.ptflops, self.ptflops_aten, self.thop, self.torchinfo, self.macs)
 
     def as_dict(self) -> dict[str, int | None]:
         return dict(zip(NAMES, self.values()))
