@@ -524,3 +524,82 @@ def test_every_kinds_counts_are_every_tools(kind: str, i: int, layers: str) -> N
     gm = build_module(graph, a).eval()
     assert_every_tool_agrees(gm, a)
     assert_every_layer_agrees(graph, a, gm)
+
+
+# --- torchvision's own ResNet-50, as the tools print it -----------------------------------------------------------
+
+RESNET50 = """name: ResNet-50
+input: [3, 224, 224]
+blocks:
+  bottleneck:
+    args: {width: null, out: null, stride: 1}
+    layers:
+      - {name: conv1, type: conv, filters: $width, kernel: 1, bias: false}
+      - {name: bn1, type: batchnorm}
+      - {name: relu1, type: relu}
+      - {name: conv2, type: conv, filters: $width, kernel: 3, stride: $stride, padding: 1, bias: false}
+      - {name: bn2, type: batchnorm}
+      - {name: relu2, type: relu}
+      - {name: conv3, type: conv, filters: $out, kernel: 1, bias: false}
+      - {name: bn3, type: batchnorm}
+      - {name: add, type: add, inputs: [bn3, input]}
+      - {name: relu, type: relu}
+  bottleneck_down:
+    args: {width: null, out: null, stride: 1}
+    layers:
+      - {name: conv1, type: conv, filters: $width, kernel: 1, bias: false}
+      - {name: bn1, type: batchnorm}
+      - {name: relu1, type: relu}
+      - {name: conv2, type: conv, filters: $width, kernel: 3, stride: $stride, padding: 1, bias: false}
+      - {name: bn2, type: batchnorm}
+      - {name: relu2, type: relu}
+      - {name: conv3, type: conv, filters: $out, kernel: 1, bias: false}
+      - {name: bn3, type: batchnorm}
+      - {name: downsample.0, type: conv, filters: $out, kernel: 1, stride: $stride, bias: false, inputs: input}
+      - {name: downsample.1, type: batchnorm}
+      - {name: add, type: add, inputs: [bn3, downsample.1]}
+      - {name: relu, type: relu}
+layers:
+  - {name: conv1, type: conv, filters: 64, kernel: 7, stride: 2, padding: 3, bias: false}
+  - {name: bn1, type: batchnorm}
+  - {name: relu, type: relu}
+  - {name: maxpool, type: maxpool, kernel: 3, stride: 2, padding: 1}
+  - {name: layer1.0, type: bottleneck_down, width: 64, out: 256}
+  - {name: layer1.1, type: bottleneck, width: 64, out: 256}
+  - {name: layer1.2, type: bottleneck, width: 64, out: 256}
+  - {name: layer2.0, type: bottleneck_down, width: 128, out: 512, stride: 2}
+  - {name: layer2.1, type: bottleneck, width: 128, out: 512}
+  - {name: layer2.2, type: bottleneck, width: 128, out: 512}
+  - {name: layer2.3, type: bottleneck, width: 128, out: 512}
+  - {name: layer3.0, type: bottleneck_down, width: 256, out: 1024, stride: 2}
+  - {name: layer3.1, type: bottleneck, width: 256, out: 1024}
+  - {name: layer3.2, type: bottleneck, width: 256, out: 1024}
+  - {name: layer3.3, type: bottleneck, width: 256, out: 1024}
+  - {name: layer3.4, type: bottleneck, width: 256, out: 1024}
+  - {name: layer3.5, type: bottleneck, width: 256, out: 1024}
+  - {name: layer4.0, type: bottleneck_down, width: 512, out: 2048, stride: 2}
+  - {name: layer4.1, type: bottleneck, width: 512, out: 2048}
+  - {name: layer4.2, type: bottleneck, width: 512, out: 2048}
+  - {name: avgpool, type: adaptiveavgpool, output: [1, 1]}
+  - {name: fc, type: dense, units: 1000}
+"""
+
+
+def test_resnet50_written_from_torchvisions_source_predicts_what_the_tools_print_for_torchvisions() -> None:
+    """The tools' totals on torchvision's resnet50 at 224 (torchvision.models.resnet50(), batch 1), as measured and
+    quoted in issue 20; the spec is written from torchvision's source (Bottleneck: 1×1, 3×3 with the stride, 1×1 ×4,
+    batch norm after each, `out += identity`, ReLU modules; 25,557,032 parameters, as torchvision's)."""
+    _, a = loaded(RESNET50)
+    assert a.totals.params == 25_557_032
+    assert predicted(a) == {"torch": 8_178_368_512, "fvcore": 4_111_512_576, "ptflops": 4_132_436_968, "ptflops-aten": 4_089_185_256,
+                            "thop": 4_133_742_592, "torchinfo": 4_089_238_376,
+                            "macs": 4_089_185_256 - 1000}  # archcalc's MACs: ptflops-aten's less the fc's 1,000 biases
+
+
+def test_the_resnet_papers_3_8_billion_flops_are_multiply_adds() -> None:
+    """He et al. (2016), table 1: ResNet-50 "3.8×10⁹" FLOPs. Within 8%: the conventions of one per MAC, not torch's."""
+    _, a = loaded(RESNET50.replace("layers:\n  - {name: conv1", "claims:\n  totals:\n    macs: {about: 3800000000, tolerance: 0.08}\n"
+                                   "layers:\n  - {name: conv1", 1))
+    claim = next(c for c in a.claims if c.subject == "total macs")
+    assert claim.matches == ("macs", "ptflops-aten", "torchinfo")  # fvcore's 4.11 G is 8.2% off
+    assert "stated 3.80 G: matches `macs` (4.09 G, +7.6%), also `ptflops-aten`, `torchinfo`" in claim.detail
