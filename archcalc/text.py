@@ -252,6 +252,15 @@ def claim_detail(c: ClaimCheck) -> str:
     return distance
 
 
+def counted_here(per_mac: int, added: Sequence[tuple[str, int]], fails_on: Sequence[str]) -> str:
+    """'MACs + batchnorm 4,967,424 + adaptiveavgpool 25,088': how a tool's figure is made up for this network."""
+    if fails_on:
+        return f"fails on {', '.join(fails_on)}"
+    parts = ["MACs" if per_mac == 1 else f"{per_mac} × MACs"]
+    parts += [f"{'+' if v > 0 else '−'} {kind} {abs(v):,}" for kind, v in added]
+    return " ".join(parts)
+
+
 def convention_match(c: ClaimCheck) -> str:
     """"stated 1.8 G: matches `macs` (1.81 G, +0.8%), also `fvcore`, …", or "matches none: the nearest is …":
     which FLOPs tool's convention (archcalc.kinds.conventions) the stated figure follows."""

@@ -28,6 +28,11 @@ def test_counts_lists_every_tool_with_its_figure_unit_and_reason() -> None:
     for name, figure in LENET.items():
         line = next(line for line in out.splitlines() if line.split()[:1] == [name])
         assert f"{figure:,}" in line and CONVENTIONS[name].unit in line and CONVENTIONS[name].differs in line
+    # what each adds to the MACs here (tests/test_counts.py derives each by hand): biases, pools, nothing
+    here = {line.split()[0]: line for line in out.splitlines() if line.split()[:1] and line.split()[0] in LENET}
+    assert "MACs + avgpool 12,608 + conv 6,304 + dense 214  " in here["ptflops"]  # pools twice; 6·28·28 + 16·10·10 biases
+    assert "MACs + avgpool 1,576  " in here["thop"]  # 6·14·14 + 16·5·5 outputs
+    assert "2 × MACs  " in here["torch"] and "  MACs  " in here["macs"]
 
 
 def test_counted_as_puts_the_tools_figures_in_the_flops_column() -> None:

@@ -43,6 +43,8 @@ class ToolCount:
 
     convention: Convention
     total: int | None
+    added: tuple[tuple[str, int], ...] = ()  # beyond per_mac × the network's MACs: (kind or activation, figure), largest first
+    fails_on: tuple[str, ...] = ()  # the kinds of the layers on which the tool fails
 
     @property
     def name(self) -> str:
@@ -50,9 +52,38 @@ class ToolCount:
 
 
 def network_counts(analysis: Analysis) -> tuple[ToolCount, ...]:
-    """Every convention's total for the network, in the order of CONVENTIONS."""
-    totals = total_counts(layer_counts(analysis)).as_dict()
-    return tuple(ToolCount(CONVENTIONS[name], totals[name]) for name in NAMES)
+    """Every convention's total for the network, in the order of CONVENTIONS, with what it adds to the MACs, by kind."""
+    per_layer = layer_counts(analysis)
+    totals = total_counts(per_layer).as_dict()
+    parts = [_parts(row, c, analysis.gpus) for row, c in zip(analysis.rows, per_layer)]
+    result = []
+    for name in NAMES:
+        convention = CONVENTIONS[name]
+        added: dict[str, int] = {}
+        fails: dict[str, None] = {}
+        for row, row_parts in zip(analysis.rows, parts):
+            for i, (label, counts) in enumerate(row_parts):
+                value = counts.of(name)
+                if value is None:
+                    fails[label] = None
+                    continue
+                extra = value - (convention.per_mac * row.macs if i == 0 else 0)
+                if extra:
+                    added[label] = added.get(label, 0) + extra
+        ordered = tuple(sorted(((k, v) for k, v in added.items() if v), key=lambda kv: -abs(kv[1])))
+        result.append(ToolCount(convention, totals[name], ordered, tuple(fails)))
+    return tuple(result)
+
+
+def _parts(row: Row, counts: Counts, gpus: int) -> list[tuple[str, Counts]]:
+    """A layer's counts as its own kind's and its fused activation's."""
+    if row.activation is None:
+        return [(row.kind, counts)]
+    from archcalc.kinds import activation_kind
+
+    act = activation_kind(row.activation).counts(Site((row.output,), gpus if row.placement == SPLIT else 1), row.output)
+    own = Counts(*(None if a is None or b is None else a - b for a, b in zip(counts.values(), act.values())))
+    return [(row.kind, own), (row.activation, act)]
 
 
 def counted_as(analysis: Analysis, name: str) -> Analysis:

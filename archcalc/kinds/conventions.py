@@ -24,6 +24,7 @@ class Convention:
     unit: str  # "FLOPs", "MACs", "mult-adds"
     rules: str  # the rules, in words to check against the tool's source
     differs: str  # one line: how its figure differs from `torch`'s
+    per_mac: int = 1  # what one multiply-accumulate of a weight counts
 
 
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
@@ -31,7 +32,7 @@ CONVENTIONS: dict[str, Convention] = {c.name: c for c in (
         "torch", "torch.utils.flop_counter.FlopCounterMode: get_total_flops()", "FLOPs",
         "2 per MAC of conv, transposed conv and matrix products (dense, rbf); bias, normalisation, activations, "
         "pooling, upsampling and merges 0",
-        "archcalc's FLOPs column: 2 per MAC of the weights, nothing else"),
+        "archcalc's FLOPs column: 2 per MAC of the weights, nothing else", per_mac=2),
     Convention(
         "fvcore", "fvcore.nn.FlopCountAnalysis(model, x).total()", "FLOPs",
         "1 per MAC of conv, transposed conv, linear and matmul, no bias; batch norm (inference) 1 per input value, "

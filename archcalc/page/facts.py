@@ -48,7 +48,8 @@ def _count_words(a: Analysis) -> list[dict[str, str]]:
     from archcalc.kinds.conventions import FAILS
 
     return [{"tool": c.name, "figure": FAILS if c.total is None else n(c.total), "human": "" if c.total is None else human(c.total),
-             "unit": c.convention.unit, "differs": c.convention.differs} for c in network_counts(a)]
+             "unit": c.convention.unit, "here": text.counted_here(c.convention.per_mac, c.added, c.fails_on),
+             "differs": c.convention.differs} for c in network_counts(a)]
 
 
 def _layer_words(row: Row) -> dict[str, Any]:

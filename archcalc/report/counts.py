@@ -11,7 +11,7 @@ from archcalc.analysis import Analysis
 from archcalc.analysis.counts import network_counts
 from archcalc.kinds.conventions import FAILS
 from archcalc.report.show import literal, whole
-from archcalc.text import human, n
+from archcalc.text import counted_here, human, n
 
 
 def figure_text(total: int | None) -> str:
@@ -21,10 +21,11 @@ def figure_text(total: int | None) -> str:
 def counts_table(a: Analysis) -> Table:
     """One line per convention: its figure (exact, then humanised), unit, and how it differs from `torch`."""
     table = Table(title=f"{a.name}: counted as each tool counts", box=box.SIMPLE_HEAD, title_justify="left")
-    for title, right in (("tool", False), ("figure", True), ("", True), ("unit", False), ("how it counts, beside torch", False)):
+    for title, right in (("tool", False), ("figure", True), ("", True), ("unit", False), ("here", False), ("how it counts, beside torch", False)):
         table.add_column(title, justify="right" if right else "left")
     for c in network_counts(a):
-        table.add_row(c.name, figure_text(c.total), "" if c.total is None else human(c.total), c.convention.unit, c.convention.differs)
+        table.add_row(c.name, figure_text(c.total), "" if c.total is None else human(c.total), c.convention.unit,
+                      counted_here(c.convention.per_mac, c.added, c.fails_on), c.convention.differs)
     return whole(table)
 
 

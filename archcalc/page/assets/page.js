@@ -285,6 +285,7 @@
       {title: "figure", cell: (c) => c.figure, sort: (c) => net.counts[c.tool].total ?? -1, numeric: true},
       {title: "", cell: (c) => c.human},
       {title: "unit", cell: (c) => c.unit},
+      {title: "here", cell: (c) => c.here},
       {title: "how it counts, beside torch", cell: (c) => c.differs},
     ], net.text.counts).table;
   }
