@@ -366,7 +366,8 @@ def test_every_tool_prints_what_archcalc_predicts_for_a_torchvision_style_module
 
 
 @pytest.mark.parametrize("form", ["modules", "operators"])
-@pytest.mark.parametrize("spec", [RESNETISH, MOBILENETISH, DENSENETISH], ids=["resnet", "mobilenet", "densenet"])
+@pytest.mark.parametrize("spec", [pytest.param(RESNETISH, marks=pytest.mark.slow), MOBILENETISH, pytest.param(DENSENETISH, marks=pytest.mark.slow)],
+                         ids=["resnet", "mobilenet", "densenet"])  # mobilenet (add and multiply) by default; all with -m slow
 def test_archcalcs_build_prints_the_same_with_merges_as_modules_or_operators(spec: str, form: str) -> None:
     graph, a = loaded(spec)
     assert_every_tool_agrees(merges_as(build_module(graph, a), form).eval(), a)
