@@ -141,10 +141,9 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     graph, a = load(spec, input_text, max_layers)
     counting = None
     if tool_counts:
-        from archcalc.cli_counts import only_table, show_counts
+        from archcalc.cli_counts import show_counts
 
-        only_table("--counts", fmt)
-        show_counts(a)
+        show_counts(a, fmt)
         return
     if counted_as:
         from archcalc.cli_counts import counted

@@ -16,11 +16,15 @@ def only_table(option: str, fmt: str) -> None:
                             "archcalc show SPEC --format json")
 
 
-def show_counts(a: Analysis) -> None:
-    """`show --counts`: the counts table alone."""
-    from archcalc.cli import emit
+def show_counts(a: Analysis, fmt: str) -> None:
+    """`show --counts`: the counts table alone; with --format json, the name and the `counts` object of show's JSON."""
+    from archcalc.cli import emit, emit_json
     from archcalc.report.counts import counts_table
 
+    if fmt == "json":
+        emit_json({"name": a.name, "counts": counts_json(a)})
+        return
+    only_table("--counts", fmt)
     emit(counts_table(a))
 
 

@@ -80,3 +80,12 @@ def test_json_has_every_tools_total_unit_and_rules() -> None:
 def test_counts_and_counted_as_are_tables() -> None:
     code, _, err = invoke("show", "lenet", "--counted-as", "thop", "--format", "csv")
     assert code == 2 and "--counted-as makes a table" in err
+
+
+def test_counts_as_json_is_the_counts_object_alone() -> None:
+    code, out, _ = invoke("show", "lenet", "--counts", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc) == {"name", "counts"} and {k: v["total"] for k, v in doc["counts"].items()} == LENET
+    code, _, err = invoke("show", "lenet", "--counts", "--format", "csv")
+    assert code == 2 and "--counts makes a table, not --format csv" in err
