@@ -51,10 +51,13 @@ class ToolCount:
         return self.convention.name
 
 
-def network_counts(analysis: Analysis) -> tuple[ToolCount, ...]:
-    """Every convention's total for the network, in the order of CONVENTIONS, with what it adds to the MACs, by kind."""
+def network_counts(analysis: Analysis, breakdown: bool = True) -> tuple[ToolCount, ...]:
+    """Every convention's total for the network, in the order of CONVENTIONS, with (`breakdown`) what it adds to the
+    MACs, by kind."""
     per_layer = layer_counts(analysis)
     totals = total_counts(per_layer).as_dict()
+    if not breakdown:
+        return tuple(ToolCount(CONVENTIONS[name], totals[name]) for name in NAMES)
     parts = [_parts(row, c, analysis.gpus) for row, c in zip(analysis.rows, per_layer)]
     result = []
     for name in NAMES:
@@ -102,4 +105,5 @@ def counted_as(analysis: Analysis, name: str) -> Analysis:
 
 def counts_json(analysis: Analysis) -> dict[str, dict[str, Any]]:
     """`"counts"` of `show --format json`: each convention's total (null: the tool fails), unit and rules."""
-    return {c.name: {"total": c.total, "unit": c.convention.unit, "rules": c.convention.rules} for c in network_counts(analysis)}
+    return {c.name: {"total": c.total, "unit": c.convention.unit, "rules": c.convention.rules}
+            for c in network_counts(analysis, breakdown=False)}

@@ -105,12 +105,13 @@ class Counts:
         return dict(zip(NAMES, self.values()))
 
     def of(self, convention: str) -> int | None:
-        return self.as_dict()[convention]
+        return self.values()[_INDEX[convention]]
 
 
 assert tuple(f.name.replace("_", "-") for f in fields(Counts)) == NAMES  # one field per convention, in order
 
 ZERO = Counts()
+_INDEX = {name: i for i, name in enumerate(NAMES)}
 
 
 def weighted(figures: Figures, bias: int = 0) -> Counts:
