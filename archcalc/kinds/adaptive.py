@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site
+from archcalc.kinds.terms.conventions import Counts, adaptive_thop
 from archcalc.kinds.terms.fields import Field, adaptive_field, global_field
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, spatial
 from archcalc.kinds.terms.values import Pair, Shape
@@ -27,6 +29,9 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
     summary: ClassVar[str] = "average pooling to a fixed output size, with torch's windows"
 
     output: Pair
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return adaptive_counts(site.inputs[0], out)
 
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, h, w)
         c, _, _ = spatial(xs[0], self.kind)
@@ -53,6 +58,9 @@ class GlobalAvgPool(NoWeights, PerMap, NoHyper, Layer):
     label: ClassVar[str] = "global avg pool"
     summary: ClassVar[str] = "the mean of each whole map: C×H×W → C×1×1"
 
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return adaptive_counts(site.inputs[0], out)
+
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, 1, 1)
         return fixed((spatial(xs[0], self.kind)[0], 1, 1))
 
@@ -63,3 +71,8 @@ class GlobalAvgPool(NoWeights, PerMap, NoHyper, Layer):
         from torch import nn
 
         return nn.AdaptiveAvgPool2d(1)
+
+
+def adaptive_counts(x: Shape, out: Shape) -> Counts:
+    """nn.AdaptiveAvgPool2d: fvcore 1 per input value; ptflops 2 (module hook and patched functional); thop its window rule."""
+    return Counts(fvcore=math.prod(x), ptflops=2 * math.prod(x), thop=adaptive_thop(x, out))

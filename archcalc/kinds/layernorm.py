@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, affine_figures
+from archcalc.kinds.terms.conventions import Counts, norm
 from archcalc.kinds.terms.fields import Field, shared_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
@@ -32,6 +34,14 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # C×H×W: archcalc's (and torchvision's) LayerNorm2d, a subclass of nn.LayerNorm that the hook tools do not
+        # know; a vector: nn.LayerNorm itself (ptflops looks for `affine`, which nn.LayerNorm lacks: 1 per value)
+        whole = len(site.inputs[0]) == 1
+        a = 2 if self.affine else 1
+        return norm(math.prod(site.inputs[0]), site.inputs[0][0], self.affine, fvcore=4 + (1 if self.affine else 0),
+                    thop=2 * a if whole else 0, ptflops=1 if whole else 0)
 
     def reads_all(self, gpus: int) -> bool:
         return True  # every channel at a position
@@ -74,6 +84,10 @@ class GroupNorm(KeepsShape, Layer):
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        a = 2 if self.affine else 1  # thop has no rule for nn.GroupNorm
+        return norm(math.prod(site.inputs[0]), site.inputs[0][0], self.affine, fvcore=4 + (1 if self.affine else 0), thop=0, ptflops=a)
 
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0  # whole groups on each GPU read only their own maps

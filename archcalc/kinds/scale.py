@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import DepthMode, PosFloat, Rate, Shape
 
@@ -29,6 +30,11 @@ class LayerScale(KeepsShape, Layer):
         # one factor per channel; connections: each unit reads its input through its factor
         return Figures(params=xs[0][0], connections=math.prod(xs[0]), activations=math.prod(out))
 
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # `x * weight`, an operator; torchinfo counts the weight of archcalc's module once (torchvision's CNBlock
+        # holds it as a parameter of the block, which torchinfo does not count: 0 there)
+        return Counts(torchinfo=site.inputs[0][0])
+
     def reads_all(self, gpus: int) -> bool:
         return False
 
@@ -49,7 +55,7 @@ class LayerScale(KeepsShape, Layer):
 
 
 @dataclass(frozen=True)
-class StochasticDepth(KeepsShape, NoWeights, PerMap, Layer):
+class StochasticDepth(KeepsShape, NoWeights, Uncounted, PerMap, Layer):
     """torchvision.ops.StochasticDepth: in training, the residual branch dropped with probability `rate`
     per sample ('row') or for the batch ('batch'); the identity at inference, which is what archcalc counts."""
 

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.activations import Activation
-from archcalc.kinds.terms.values import Approximate, Number, PosFloat
+from archcalc.kinds.base import Site, Uncounted
+from archcalc.kinds.terms.conventions import Counts, per_value
+from archcalc.kinds.terms.values import Approximate, Number, PosFloat, Shape
 
 if TYPE_CHECKING:
     from torch import nn
 
 
 @dataclass(frozen=True)
-class Hardswish(Activation):
+class Hardswish(Uncounted, Activation):
     kind: ClassVar[str] = "hardswish"
     label: ClassVar[str] = "hardswish"
     fused_label: ClassVar[str] = "hardswish"
@@ -27,7 +29,7 @@ class Hardswish(Activation):
 
 
 @dataclass(frozen=True)
-class Hardsigmoid(Activation):
+class Hardsigmoid(Uncounted, Activation):
     kind: ClassVar[str] = "hardsigmoid"
     label: ClassVar[str] = "hardsigmoid"
     fused_label: ClassVar[str] = "hardsigmoid"
@@ -46,6 +48,9 @@ class SiLU(Activation):
     fused_label: ClassVar[str] = "SiLU"
     summary: ClassVar[str] = "x·sigmoid(x), also called swish (EfficientNet)"
 
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return per_value(out, ptflops=1)  # no module hook: the patched F.silu
+
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
 
@@ -61,6 +66,9 @@ class GELU(Activation):
     summary: ClassVar[str] = "x·Φ(x), exact or with the tanh approximation (ConvNeXt, ViT)"
 
     approximate: Approximate = "none"
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return per_value(out, ptflops=2)  # its module hook and the patched F.gelu
 
     def hyper(self) -> str:
         return "" if self.approximate == "none" else "tanh approximation"
@@ -81,6 +89,9 @@ class LeakyReLU(Activation):
 
     negative_slope: Number = 0.01
 
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return per_value(out, ptflops=1)  # its module hook (F.leaky_relu is not patched); thop's rule for it counts 0
+
     def hyper(self) -> str:
         return f"slope {self.negative_slope:g}"
 
@@ -99,6 +110,9 @@ class ELU(Activation):
     summary: ClassVar[str] = "x for x > 0, alpha·(e^x − 1) below"
 
     alpha: PosFloat = 1.0
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return per_value(out, ptflops=2)  # its module hook and the patched F.elu
 
     def hyper(self) -> str:
         return f"α={self.alpha:g}"

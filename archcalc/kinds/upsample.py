@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field
 from archcalc.kinds.terms.fields_other import scaled_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, fixed, spatial
@@ -32,6 +34,10 @@ class Upsample(NoWeights, PerMap, Layer):
     scale: PairOrNone = None
     size: PairOrNone = None
     mode: UpsampleMode = "nearest"
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        n = math.prod(out)  # ptflops: its module hook and the patched F.interpolate, 1 per output value each
+        return Counts(fvcore=(4 if self.mode == "bilinear" else 1) * n, ptflops=2 * n, thop=(11 if self.mode == "bilinear" else 1) * n)
 
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, s·H, s·W) or (C, h, w)
         c, h, w = spatial(xs[0], self.kind)
@@ -61,7 +67,7 @@ class Upsample(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class PixelShuffle(NoWeights, Layer):
+class PixelShuffle(NoWeights, Uncounted, Layer):
     kind: ClassVar[str] = "pixel_shuffle"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"factor": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"

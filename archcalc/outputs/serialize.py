@@ -43,6 +43,8 @@ def where_json(loc: Location | None) -> dict[str, Any] | None:
 
 
 def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None) -> dict[str, Any]:
+    from archcalc.analysis.counts import counts_json
+
     doc: dict[str, Any] = {
         "name": a.name,
         "description": a.description,
@@ -52,6 +54,7 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
         "totals": {k: getattr(a.totals, k) for k in TOTALS},
         "findings": [finding_json(f) for f in a.findings],
         "claims": [claim_json(c) for c in a.claims],
+        "counts": counts_json(a),  # what each FLOPs tool prints (archcalc.kinds.terms.conventions)
     }
     if mem is not None:
         dtype, m = mem
@@ -118,7 +121,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
 def claim_json(c: ClaimCheck) -> dict[str, Any]:
     return {"subject": c.subject, "layer": c.layer, "stated": plain(c.stated), "computed": plain(c.computed), "confirmed": c.confirmed,
             "detail": c.detail, "figure": c.figure, "tolerance": c.tolerance, "stated_text": c.stated_text,
-            "computed_text": c.computed_text, "where": where_json(c.where)}
+            "computed_text": c.computed_text, "where": where_json(c.where),
+            "matches": list(c.matches) if c.conventions else None}  # a FLOPs or MACs total: the tools' conventions it fits
 
 
 def compare_json(c: Comparison, mems: Sequence[DtypeMemory] | None = None) -> dict[str, Any]:
