@@ -150,10 +150,18 @@ def arithmetic_header(rows: Sequence[Row]) -> str:
 
 
 def field_text(f: ReceptiveField | None) -> str:
-    """'195 /32': the field's size and jump in input pixels (H×W when they differ)."""
+    """'195 /32', '1,129 /224': the field's size and jump in input pixels (H×W when they differ);
+    'whole input' after a global pool."""
     if f is None:
         return ""
-    return f"{pair(f.size)} /{pair(f.jump)}"
+    if f.whole:
+        return "whole input"
+    return f"{_pair_of_figures(f.size)} /{_pair_of_figures(f.jump)}"
+
+
+def _pair_of_figures(p: Sequence[object]) -> str:
+    """pair() with thousands separators on whole numbers (a fraction, such as an upsampled jump, as it is)."""
+    return pair([f"{v:,}" if isinstance(v, int) else str(v) for v in p])
 
 
 def placement_text(row: Row) -> str:
@@ -270,7 +278,42 @@ def claim_detail(c: ClaimCheck) -> str:
         return f"{dims(c.output)} = {n(c.computed)}" + ("" if c.confirmed else f", {distance}")
     if c.members > 1:
         return distance + f" (summed over the {c.members} layers of '{c.layer}')"
+    if c.conventions:
+        return f"{distance}; {convention_match(c)}"
     return distance
+
+
+def counted_here(per_mac: int, added: Sequence[tuple[str, int]], fails_on: Sequence[str]) -> str:
+    """'MACs + batchnorm 4,967,424 + adaptiveavgpool 25,088': how a tool's figure is made up for this network."""
+    if fails_on:
+        return f"fails on {', '.join(fails_on)}"
+    parts = ["MACs" if per_mac == 1 else f"{per_mac} × MACs"]
+    parts += [f"{'+' if v > 0 else '−'} {kind} {abs(v):,}" for kind, v in added]
+    return " ".join(parts)
+
+
+def convention_match(c: ClaimCheck) -> str:
+    """"stated 1.8 G: matches `macs` (1.81 G, +0.8%), also `fvcore`, …", or "matches none: the nearest is …":
+    which FLOPs tool's convention (archcalc.kinds.terms.conventions) the stated figure follows."""
+    stated = c.stated
+    assert isinstance(stated, int)
+    totals = dict(c.conventions)
+
+    def one(name: str) -> str:
+        value = totals[name]
+        assert value is not None
+        away = "exactly" if value == stated else quotient(value - stated, stated, "+.1%") if stated else f"{value - stated:+,}"
+        return f"`{name}` ({human(value)}, {away})"
+
+    stated_text = f"stated {human(stated)}"
+    if c.matches:
+        also = f", also {', '.join(f'`{m}`' for m in c.matches[1:])}" if len(c.matches) > 1 else ""
+        return f"{stated_text}: matches {one(c.matches[0])}{also}"
+    known = [name for name, v in c.conventions if v is not None]
+    if not known:
+        return f"{stated_text}: matches none"
+    nearest = min(known, key=lambda name: abs((totals[name] or 0) - stated))
+    return f"{stated_text}: matches none: the nearest is {one(nearest)}"
 
 
 def input_problems(c: ClaimCheck, shape: Any = dims) -> list[str]:

@@ -21,7 +21,7 @@ from archcalc.analysis.graph import build_graph
 from archcalc.cli.app import main
 from archcalc.diagram import STYLES
 from archcalc.kinds import CATEGORIES, FACTS, KINDS, RULES, Layer, keys, missing_rules
-from archcalc.kinds.base import Elementwise
+from archcalc.kinds.base import Elementwise, Uncounted
 from archcalc.specfile import parse_spec
 from archcalc.text import kind_keys
 
@@ -55,7 +55,7 @@ def test_a_field_without_a_value_type_cannot_be_parsed() -> None:
     """The old parser keyed on annotation text and crashed with a bare KeyError on Optional[float]."""
 
     @dataclass(frozen=True)
-    class Scaled(Elementwise, Layer):
+    class Scaled(Elementwise, Uncounted, Layer):
         kind: ClassVar[str] = "scaled"
         category: ClassVar[str] = "activation"
         label: ClassVar[str] = "scaled"

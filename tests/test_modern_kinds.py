@@ -16,6 +16,7 @@ from archcalc import torch_backend as tb
 from archcalc.analysis import Analysis, analyse
 from archcalc.analysis.graph import Graph, build_graph
 from archcalc.errors import SpecError
+from archcalc.kinds.terms.fields import ReceptiveField
 from archcalc.specfile import parse_spec
 
 
@@ -85,7 +86,9 @@ def test_squeeze_and_excitation_against_a_hand_written_block() -> None:
     assert by["scale"].output == (16, 6, 6) and by["scale"].params == 0 and by["scale"].flops == 0
     # fc1: 4·16 + 4 = 68; fc2: 16·4 + 16 = 80; conv: 16·8·9 + 16 = 1,168
     assert (by["fc1"].params, by["fc2"].params, a.totals.params) == (68, 80, 68 + 80 + 1_168)
-    assert by["scale"].receptive_field is not None and by["scale"].receptive_field.size == (8, 8)  # the gate sees the whole 6×6 map (+ padding)
+    # the gate sees the whole input (its pool spans the 6×6 map); the product keeps the conv's field: 3 /1, start −1
+    assert all(by[n].receptive_field is not None and by[n].receptive_field.whole for n in ("squeeze", "fc1", "fc2"))
+    assert by["scale"].receptive_field == by["conv"].receptive_field == ReceptiveField((3, 3), (1, 1), (-1, -1))
     module = tb.build_module(graph, a).eval()
     assert tb.verify(graph, a, module=module).ok
     x = torch.randn(2, 8, 6, 6)

@@ -135,7 +135,8 @@ def test_merge_union_per_axis() -> None:
 
 def test_whole_input_layers() -> None:
     # conv 3×3/2 on 9×9 → 4×4 map, field 3, jump 2, start 0. Global pooling and dense see all 4×4 units:
-    # 3 + 3·2 = 9 = the whole image, jump 4·2 = 8. Dense after dense: the same.
+    # 3 + 3·2 = 9 = the whole image, jump 4·2 = 8. Dense after dense: the same. Global pooling says so:
+    # the whole input (its figures kept for the arithmetic only); a dense layer on the map keeps the figures.
     layers = [
         {"name": "c", "type": "conv", "filters": 4, "kernel": 3, "stride": 2},
         {"name": "g", "type": "globalavgpool", "inputs": ["c"]},
@@ -145,20 +146,21 @@ def test_whole_input_layers() -> None:
         {"name": "d3", "type": "dense", "units": 3},
     ]
     fields = fields_of(layers, [1, 9, 9])
-    assert fields["g"] == fields["d"] == fields["d2"] == fields["d3"] == square(9, 8, 0)
+    assert fields["d"] == fields["d2"] == fields["d3"] == square(9, 8, 0)
+    assert fields["g"] == ReceptiveField((9, 9), (8, 8), (0, 0), whole=True)
 
 
 def test_adaptive_pooling() -> None:
     # 8 → 4: torch's windows 0..1, 2..3, 4..5, 6..7: a 2/2 pool, exact. 8 → 3: windows 0..2, 2..5, 5..7
     # (⌊i·8/3⌋ to ⌈(i+1)·8/3⌉ − 1): largest 4, largest step 3: the bound size 4, jump 3.
-    # 8 → 1: the whole map, as global pooling.
+    # 8 → 1: the whole map, as global pooling: the whole input.
     layers = [
         {"name": "a4", "type": "adaptiveavgpool", "output": [4, 3], "inputs": ["input"]},
         {"name": "a1", "type": "adaptiveavgpool", "output": 1, "inputs": ["input"]},
     ]
     fields = fields_of(layers, [1, 8, 8])
-    assert fields["a4"] == ReceptiveField((2, 4), (2, 3), (0, 0))
-    assert fields["a1"] == square(8, 8, 0)
+    assert fields["a4"] == ReceptiveField((2, 4), (2, 3), (0, 0), exact=False)  # W: bounds (uneven windows)
+    assert fields["a1"] == ReceptiveField((8, 8), (8, 8), (0, 0), whole=True)
 
 
 def test_vector_input_has_no_fields() -> None:

@@ -36,7 +36,9 @@ def test_swin_t_against_torchvision() -> None:
     assert attn.params == 4 * 96 * 96 + 4 * 96 + 507 and attn.layer.hyper() == "3 heads, 7×7, shift 3"
     first = rows["features.1.0.attn"].receptive_field
     assert first is not None and first.size == (28, 28)  # the first block: a 7×7 window of 4×4 patches
-    assert attn.receptive_field is not None and attn.receptive_field.size == (52, 52)  # then 6 more patches of 4: 28 + 24
+    # shifted: the roll brings the far side of the map into the border windows, and the mask weighs it e^−100, not 0:
+    # a bound over the whole 56×56 map of 4×4 patches, 28 + 55·4 = 248 (torch's dependence, tests/test_kind_proofs.py)
+    assert attn.receptive_field is not None and attn.receptive_field.size == (248, 248) and not attn.receptive_field.exact
     assert rows["features.2.merge"].output == (28, 28, 384) and rows["features.2.reduction"].output == (28, 28, 192)
     assert tb.verify(graph, a, device="meta").ok
 

@@ -50,6 +50,17 @@ class ClaimCheck:
     output: Shape | None = None  # output, activations: the layer's computed shape
     members: int = 1  # params, connections: the layers summed (a block instance's)
     input_check: InputCheck | None = None  # input
+    conventions: tuple[tuple[str, int | None], ...] = ()  # a total's FLOPs or MACs: each FLOPs tool's total, to match
+
+    @property
+    def matches(self) -> tuple[str, ...]:
+        """The conventions whose totals fit the stated figure (within its tolerance), nearest first; of equal ones
+        `macs` (the papers') first, then in the order of CONVENTIONS."""
+        assert isinstance(self.stated, int)
+        order = [name for name, _ in self.conventions]
+        fits = [(abs(v - self.stated), name != "macs", order.index(name), name) for name, v in self.conventions
+                if v is not None and abs(v - self.stated) <= self.tolerance * self.stated]
+        return tuple(fit[-1] for fit in sorted(fits))
 
     @property
     def stated_text(self) -> str:
@@ -90,8 +101,14 @@ def check_claims(graph: Graph, rows: list[Row], totals: Totals) -> tuple[list[Cl
             if claim is not None:
                 value = sum(getattr(r, figure) for r in members)
                 checks.append(_figure(c.layer, figure, claim, value, c.where, members=len(members)))
+    conventions: tuple[tuple[str, int | None], ...] = ()
+    if any(figure in ("macs", "flops") for figure, _ in claims.totals):
+        from archcalc.analysis.counts import convention_totals
+
+        conventions = convention_totals(rows, graph.gpus)
     for figure, s in claims.totals:
-        checks.append(_figure(None, figure, s, getattr(totals, figure), None))
+        counted = {"conventions": conventions} if figure in ("macs", "flops") else {}
+        checks.append(_figure(None, figure, s, getattr(totals, figure), None, **counted))
     contradicted = [Finding(c.layer, "claim_contradicted", c.where, claim=c) for c in checks if not c.confirmed]
     return checks, contradicted
 

@@ -17,16 +17,23 @@ if TYPE_CHECKING:
 def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
     """Every layer's receptive field, by name, from the shape walk's steps (in graph order); each
     kind's `field` rule gives its own from its inputs'."""
+    fields = field_walk(steps)
+    return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
+
+
+def field_walk(steps: Sequence[Step]) -> dict[str, Field]:
+    """receptive_fields with the grid of units each field is on (and the input, by its graph name)."""
     if not steps:
         return {}
     net_input = next(x for s in steps for i, x in zip(s.node.inputs, s.inputs) if i == INPUT)
     if len(net_input) != 3:
         return {}  # a [units] input has no spatial axes
-    fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), (net_input[1], net_input[2]))}
+    image = (net_input[1], net_input[2])
+    fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), image, image)}
     for step in steps:
         if all(i in fields for i in step.node.inputs):
             field = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
             figures: tuple[Number, ...] = (*field.field.size, *field.field.jump, *field.field.start)
             if all(-MAX_INT <= v <= MAX_INT for v in figures):
                 fields[step.node.name] = field
-    return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
+    return fields

@@ -11,8 +11,13 @@ from archcalc.analysis.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.cli.common import emit, emit_json, emit_text, html_page, load, load_all
 from archcalc.cli.options import FORMATS, Count, max_layers_option, parse_range
 from archcalc.errors import ArchcalcError
+from archcalc.kinds.terms.conventions import NAMES as CONVENTION_NAMES
 from archcalc.limits import MAX_TABLE_ROWS
 from archcalc.outputs import serialize
+
+counted_as_option = click.option(
+    "--counted-as", "counted_as", type=click.Choice(CONVENTION_NAMES), metavar="TOOL",
+    help=f"The FLOPs column as a tool counts it: {', '.join(CONVENTION_NAMES)}.")
 
 
 @click.command()
@@ -26,9 +31,11 @@ from archcalc.outputs import serialize
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--memory", "per_layer_memory", is_flag=True, help="Also show each layer's memory.")
 @click.option("--all", "every", is_flag=True, help=f"Every row of a table of more than {MAX_TABLE_ROWS:,} rows (else its first and last).")
+@counted_as_option
+@click.option("--counts", "tool_counts", is_flag=True, help="What each FLOPs tool (fvcore, ptflops, thop, ...) prints for the network, and why.")
 @max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool, every: bool, max_layers: int) -> None:
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, counted_as: str | None, tool_counts: bool, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
@@ -38,6 +45,16 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         raise ArchcalcError(f"--range {size_range} needs --valid-inputs: it sets the sizes that option looks at",
                             f"archcalc show {spec} --valid-inputs --range {size_range}")
     graph, a = load(spec, input_text, max_layers)
+    counting = None
+    if tool_counts:
+        from archcalc.cli.counts import show_counts
+
+        show_counts(a, fmt)
+        return
+    if counted_as:
+        from archcalc.cli.counts import counted
+
+        a, counting = counted(a, counted_as, fmt)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
     if fmt == "json":
@@ -51,7 +68,7 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     else:
         from archcalc.report.show import show_table
 
-        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every))
+        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every, counting))
     if strict and a.findings:
         sys.exit(1)
 
@@ -60,8 +77,9 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
 @click.argument("specs", nargs=-1, required=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
+@counted_as_option
 @max_layers_option
-def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> None:
+def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | None, max_layers: int) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
     SPECS are two or more YAML files or bundled spec names (one may be - for standard input):
@@ -71,7 +89,13 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> 
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.analysis.compare import compare as compare_networks
 
-    c = compare_networks([a for _, a in load_all(specs, None, max_layers)])
+    analyses = [a for _, a in load_all(specs, None, max_layers)]
+    if counted_as:
+        from archcalc.cli.counts import compare_counted
+
+        compare_counted(analyses, fmt, counted_as)
+        return
+    c = compare_networks(analyses)
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
         emit_json(serialize.compare_json(c, mems))

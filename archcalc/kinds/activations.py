@@ -5,10 +5,13 @@ dense, subsample): the layer then runs it in place after its own work, in the sa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Elementwise, Layer, ReadsAll, Site
+from archcalc.kinds.base import Elementwise, Layer, ReadsAll, Site, Uncounted
+from archcalc.kinds.terms.conventions import Counts, per_value
+from archcalc.kinds.terms.values import Shape
 
 if TYPE_CHECKING:
     from torch import nn
@@ -36,6 +39,9 @@ class ReLU(Activation):
     fused_label: ClassVar[str] = "ReLU"
     summary: ClassVar[str] = "max(0, x)"
 
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return per_value(out, ptflops=2)  # ptflops: its module hook and the patched F.relu
+
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
 
@@ -43,7 +49,7 @@ class ReLU(Activation):
 
 
 @dataclass(frozen=True)
-class Sigmoid(Activation):
+class Sigmoid(Uncounted, Activation):
     kind: ClassVar[str] = "sigmoid"
     label: ClassVar[str] = "sigmoid"
     fused_label: ClassVar[str] = "sigmoid"
@@ -56,7 +62,7 @@ class Sigmoid(Activation):
 
 
 @dataclass(frozen=True)
-class Tanh(Activation):
+class Tanh(Uncounted, Activation):
     kind: ClassVar[str] = "tanh"
     label: ClassVar[str] = "tanh"
     fused_label: ClassVar[str] = "tanh"
@@ -69,7 +75,7 @@ class Tanh(Activation):
 
 
 @dataclass(frozen=True)
-class ScaledTanh(Activation):
+class ScaledTanh(Uncounted, Activation):
     """LeCun et al. (1998), appendix A: f(a) = A·tanh(S·a), A = 1.7159, S = 2/3."""
 
     kind: ClassVar[str] = "scaled_tanh"
@@ -90,6 +96,10 @@ class Softmax(ReadsAll, Activation):
     fused_label: ClassVar[str] = "softmax"
     summary: ClassVar[str] = "e^x / Σ e^x over the channels (or units)"
     fusable: ClassVar[bool] = False  # the normaliser sums over every unit: a layer of its own
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        c, *rest = site.inputs[0]  # thop: C exponentials, C − 1 additions, C divisions at each position
+        return Counts(ptflops=math.prod(out), thop=(3 * c - 1) * math.prod(rest))  # ptflops: the patched F.softmax
 
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn

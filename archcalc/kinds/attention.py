@@ -15,9 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, SeesWhole, Site
+from archcalc.kinds.base import Layer, Site
+from archcalc.kinds.terms.conventions import Counts
+from archcalc.kinds.terms.fields import Field
+from archcalc.kinds.terms.fields_tokens import attention_field
 from archcalc.kinds.terms.figures import Figures
-from archcalc.kinds.terms.sizes import ShapeError, Sizing
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Bool, PosInt, Rate, Shape
 from archcalc.kinds.tokens import NotSplit, sequence
 
@@ -26,8 +29,9 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class SelfAttention(SeesWhole, NotSplit, Layer):
+class SelfAttention(NotSplit, Layer):
     kind: ClassVar[str] = "self_attention"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"heads": 2}, {"heads": 1, "bias": False})
     category: ClassVar[str] = "dense"
     stage: ClassVar[bool] = True
     label: ClassVar[str] = "self-attention"
@@ -52,6 +56,19 @@ class SelfAttention(SeesWhole, NotSplit, Layer):
         params = 4 * d * d + (4 * d if self.bias else 0)
         connections = 4 * n * d * (d + (1 if self.bias else 0))  # the projections' units, each its inputs and bias
         return Figures(params, 0, projections + products, 2 * (projections + products), connections, math.prod(out))
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        """nn.MultiheadAttention in eval as the tools run it (under no_grad): with biases torch takes its fast path,
+        of which FlopCounterMode counts nothing; without, the projections (the fused attention kernel: nothing);
+        fvcore and ptflops' aten backend the projections (aten the output projection's bias too), never Q·Kᵀ or A·V;
+        ptflops' and thop's hooks and torchinfo see no module of theirs (the projections run as functions)."""
+        n, d = site.inputs[0]
+        projections = 4 * n * d * d
+        return Counts(torch=0 if self.bias else 2 * projections, fvcore=projections, ptflops=0,
+                      ptflops_aten=projections + (n * d if self.bias else 0), thop=0, torchinfo=0, macs=self.figures(site.inputs, out).macs)
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return attention_field(ins[0])  # every token reads every token: the whole input
 
     def hyper(self) -> str:
         return f"{self.heads} heads"

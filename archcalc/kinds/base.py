@@ -5,13 +5,16 @@ A kind is a frozen dataclass whose fields are its spec keys, annotated with arch
 
     sizing(*xs) -> Sizing               its output shape and size rule (archcalc.kinds.terms.sizes)
     figures(xs, out) -> Figures         params, frozen params, MACs, FLOPs, connections, activations
+    counts(site, out) -> Counts         its figure under each FLOPs tool's convention (archcalc.kinds.terms.conventions)
     field(ins, out, terms) -> Field     its receptive-field rule (archcalc.kinds.terms.fields)
     reads_all(gpus) -> bool             split across GPUs, does each GPU read every input map?
     build(site) -> torch module         its torch builder (imports torch when called)
     shard(module, g, G) -> module|None  GPU g's part of the module it built (None: it cannot be cut)
     hyper() -> str                      its hyper-parameters as the tables show them
 
-and the class facts `kind`, `category`, `label` (the word the diagram and tables use) and `summary`.
+and the class facts `kind`, `category`, `label` (the word the diagram and tables use), `summary` and
+`examples` (small instances, as spec keys, that tests/test_kind_proofs.py proves its size, field and
+split rules on against torch: a kind with none is a red test, never a kind left unproven).
 `Layer` itself declares none of the rules: a kind that forgets one fails tests/test_kinds.py,
 never falls back on a silent zero. Conventions of shapes and figures: archcalc.kinds.terms.figures.
 """
@@ -23,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from archcalc.kinds.terms.conventions import ZERO, Counts
 from archcalc.kinds.terms.fields import Field, same_field, whole_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, unchanged
@@ -31,8 +35,8 @@ from archcalc.kinds.terms.values import Shape
 if TYPE_CHECKING:
     from torch import nn
 
-RULES = ("sizing", "figures", "field", "reads_all", "build", "shard", "hyper")
-FACTS = ("kind", "category", "label", "summary")
+RULES = ("sizing", "figures", "counts", "field", "reads_all", "build", "shard", "hyper")
+FACTS = ("kind", "category", "label", "summary", "examples")
 CATEGORIES = ("conv", "pool", "dense", "norm", "dropout", "activation", "reshape", "merge")  # in the order kinds are listed
 
 
@@ -62,6 +66,7 @@ class Layer:
     if TYPE_CHECKING:  # the rules, for the type checker only: at run time Layer declares none (missing_rules)
         def sizing(self, *xs: Shape) -> Sizing: ...
         def figures(self, xs: Sequence[Shape], out: Shape) -> Figures: ...
+        def counts(self, site: Site, out: Shape) -> Counts: ...
         def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field: ...
         def reads_all(self, gpus: int) -> bool: ...
         def build(self, site: Site) -> nn.Module: ...
@@ -86,6 +91,13 @@ class NoWeights:
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return Figures.no_weights(out)
+
+
+class Uncounted:
+    """No tool counts it: 0 under every convention (said explicitly, never a default)."""
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return ZERO
 
 
 class KeepsShape:
@@ -133,7 +145,9 @@ class NoHyper:
 
 
 class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper):
-    """A function of each value alone: same shape, same field, no weights, per map."""
+    """A function of each value alone: same shape, same field, no weights, per map; proven with its defaults."""
+
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)
 
 
 class Units:
@@ -153,6 +167,15 @@ def with_activation(own: Figures, activation: str | None, out: Shape) -> Figures
 
     extra = activation_kind(activation).figures((out,), out)
     return own + Figures(extra.params, extra.frozen_params, extra.macs, extra.flops, extra.connections, 0)
+
+
+def with_activation_counts(own: Counts, activation: str | None, site: Site, out: Shape) -> Counts:
+    """A layer's counts with its fused activation's added (the activation module runs on the layer's output)."""
+    if activation is None:
+        return own
+    from archcalc.kinds import activation_kind
+
+    return own + activation_kind(activation).counts(Site((out,), site.gpus), out)
 
 
 def affine_figures(xs: Sequence[Shape], out: Shape, affine: bool) -> Figures:

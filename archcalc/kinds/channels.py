@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Site, Uncounted
 from archcalc.kinds.terms.fields import Field, same_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import NonNegIntValue, PosInt, Shape
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-class Regroups(NoWeights, Layer):
+class Regroups(NoWeights, Uncounted, Layer):
     """Moves maps between positions in the channel order: split across GPUs, it needs the others' maps."""
 
     category: ClassVar[str] = "reshape"
@@ -31,6 +31,7 @@ class Regroups(NoWeights, Layer):
 @dataclass(frozen=True)
 class Chunk(Regroups):
     kind: ClassVar[str] = "chunk"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"chunks": 2, "index": 1},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "chunk"
     summary: ClassVar[str] = "the index-th of `chunks` channel slices as torch cuts them (x.chunk(chunks, dim=1)[index]: ⌈C/chunks⌉ each, the last the rest)"
 
@@ -61,6 +62,7 @@ class Chunk(Regroups):
 @dataclass(frozen=True)
 class ChannelShuffle(KeepsShape, Regroups):
     kind: ClassVar[str] = "channel_shuffle"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"groups": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "channel shuffle"
     summary: ClassVar[str] = "the maps reordered across `groups`, as ShuffleNet shuffles them; the same shape"
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, keys_of, with_activation
+from archcalc.kinds.base import Layer, Site, keys_of, with_activation, with_activation_counts
+from archcalc.kinds.terms.conventions import Counts, weighted
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Conv(Layer):
     kind: ClassVar[str] = "conv"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"filters": 4, "kernel": 3, "stride": 2, "padding": 1}, {"filters": 4, "kernel": [3, 2], "dilation": [2, 1], "padding": "same", "groups": 2},
+                                                         {"filters": 2, "kernel": 1, "stride": [1, 2], "activation": "relu"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "conv"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "conv"
@@ -80,6 +84,15 @@ class Conv(Layer):
         # one MAC per weight per output position; connections: every weight and the bias, at every position
         own = Figures.weighted(out, params=params, macs=weights * positions, connections=params * positions)
         return with_activation(own, self.activation, out)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        figures = Figures.weighted(out, params=0, macs=self.weights(site.inputs[0]) * out[1] * out[2], connections=0)
+        bias = math.prod(out) if self.bias else 0  # the bias adds one value per output value
+        own = weighted(figures, bias)
+        if self.connections_table is not None:  # archcalc's TableConv2d: F.conv2d calls, index_select, cat, `+ bias`
+            own = Counts(torch=figures.flops, fvcore=figures.macs, ptflops=0, ptflops_aten=figures.macs, thop=0, torchinfo=0,
+                         macs=figures.macs)  # hooks see an unknown module, torchinfo a module with children
+        return with_activation_counts(own, self.activation, site, out)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)

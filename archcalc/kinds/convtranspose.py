@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, with_activation
-from archcalc.kinds.terms.fields import Field, transposed_field
+from archcalc.kinds.base import Layer, Site, with_activation, with_activation_counts
+from archcalc.kinds.terms.conventions import Counts
+from archcalc.kinds.terms.fields import Field
+from archcalc.kinds.terms.fields_other import transposed_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, spatial
 from archcalc.kinds.terms.sizes_other import transposed
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
     kind: ClassVar[str] = "convtranspose"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"filters": 4, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1}, {"filters": 2, "kernel": 2, "stride": 2})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "conv"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "up-conv"
@@ -53,6 +56,18 @@ class ConvTranspose(Layer):
         positions = xs[0][1] * xs[0][2]
         return with_activation(Figures.weighted(out, params=params, macs=weights * positions, connections=params * positions),
                                self.activation, out)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        x = site.inputs[0]
+        macs = x[0] * (self.filters // self.groups) * self.kernel[0] * self.kernel[1] * x[1] * x[2]  # at the input positions
+        values = self.filters * out[1] * out[2]
+        bias = values if self.bias else 0
+        params = x[0] * (self.filters // self.groups) * self.kernel[0] * self.kernel[1] + (self.filters if self.bias else 0)
+        own = Counts(torch=2 * macs, fvcore=macs, ptflops=macs + bias, ptflops_aten=macs + bias,
+                     thop=values * (x[0] // self.groups) * self.kernel[0] * self.kernel[1],  # its conv rule, at output values
+                     torchinfo=params * out[1] * out[2],  # 'Conv' in the class name: every parameter at every output position
+                     macs=macs)
+        return with_activation_counts(own, self.activation, site, out)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return transposed_field(ins[0], terms, out)

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
 from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
-from archcalc.kinds.terms.fields import Field, crop_field
+from archcalc.kinds.terms.conventions import Counts
+from archcalc.kinds.terms.fields import Field
+from archcalc.kinds.terms.fields_other import crop_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, spatial
 from archcalc.kinds.terms.sizes_other import CropTerm
 from archcalc.kinds.terms.values import PairOrNone, Shape
@@ -23,11 +25,17 @@ class Crop(NoWeights, PerMap, Layer):
     A total margin that is odd cannot be centred: a finding, as torchvision's center_crop rounds one side."""
 
     kind: ClassVar[str] = "crop"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"size": [3, 4]}, {})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "crop"
     summary: ClassVar[str] = "the centre of its first input cut to the H×W of its second (U-Net's copy and crop), or to `size`"
 
     size: PairOrNone = None
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # a slice, counted by none; but fvcore traces with torch.jit, where x.shape[-2] is a tensor that the centring
+        # arithmetic of archcalc's CenterCrop cannot round: fvcore fails
+        return Counts(fvcore=None)
 
     @property
     def arity(self) -> int:  # type: ignore[override]  # a size, or a second input to take it from

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat, with_activation
+from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat, with_activation, with_activation_counts
+from archcalc.kinds.terms.conventions import Counts, weighted
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import ActivationName, Bool, PosInt, Shape
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Dense(Units, SeesWhole, ReadsAll, Layer):
     kind: ClassVar[str] = "dense"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"units": 6}, {"units": 4, "bias": False, "activation": "relu"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dense"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "dense"
@@ -33,6 +35,10 @@ class Dense(Units, SeesWhole, ReadsAll, Layer):
         weights = flat(xs[0]) * self.units
         params = weights + (self.units if self.bias else 0)
         return with_activation(Figures.weighted(out, params=params, macs=weights, connections=params), self.activation, out)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        figures = Figures.weighted(out, params=0, macs=flat(site.inputs[0]) * self.units, connections=0)
+        return with_activation_counts(weighted(figures, self.units if self.bias else 0), self.activation, site, out)
 
     def hyper(self) -> str:
         return str(self.units)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site, Uncounted
 from archcalc.kinds.terms.values import Rate
 
 if TYPE_CHECKING:
@@ -13,8 +13,9 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Dropout(KeepsShape, NoWeights, PerMap, Layer):
+class Dropout(KeepsShape, NoWeights, Uncounted, PerMap, Layer):
     kind: ClassVar[str] = "dropout"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"rate": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dropout"
     label: ClassVar[str] = "dropout"
     summary: ClassVar[str] = "zeroes each value with probability p in training; the identity at inference"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, affine_figures
+from archcalc.kinds.terms.conventions import Counts, norm
+from archcalc.kinds.terms.fields import Field, shared_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.layouts import MAP, features, last_axis_layout, layout
-from archcalc.kinds.terms.sizes import ShapeError, Sizing
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 
 if TYPE_CHECKING:
@@ -23,6 +26,7 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
     transformer's), over the units of a vector."""
 
     kind: ClassVar[str] = "layernorm"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "layer norm"
     summary: ClassVar[str] = "normalisation over the channels at each position (ConvNeXt), a token's values, or a vector's units"
@@ -34,6 +38,16 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
         if last_axis_layout(xs[0]):  # a weight and a bias per value of the last axis
             return affine_figures([(features(xs[0]), *xs[0][:-1])], out, self.affine)
         return affine_figures(xs, out, self.affine)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # C×H×W: archcalc's (and torchvision's) LayerNorm2d, a subclass of nn.LayerNorm that the hook tools do not
+        # know; a vector: nn.LayerNorm itself (ptflops looks for `affine`, which nn.LayerNorm lacks: 1 per value)
+        # (a sequence or a channels-last map: nn.LayerNorm over its last axis, as a vector's)
+        x = site.inputs[0]
+        whole = len(x) == 1 or last_axis_layout(x)
+        a = 2 if self.affine else 1
+        return norm(math.prod(x), features(x), self.affine, fvcore=4 + (1 if self.affine else 0),
+                    thop=2 * a if whole else 0, ptflops=1 if whole else 0)
 
     def reads_all(self, gpus: int) -> bool:
         return True  # every channel at a position
@@ -57,6 +71,7 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
 @dataclass(frozen=True)
 class GroupNorm(KeepsShape, Layer):
     kind: ClassVar[str] = "groupnorm"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"groups": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "group norm"
     summary: ClassVar[str] = "normalisation over groups of channels and the whole map"
@@ -78,8 +93,15 @@ class GroupNorm(KeepsShape, Layer):
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)
 
+    def counts(self, site: Site, out: Shape) -> Counts:
+        a = 2 if self.affine else 1  # thop has no rule for nn.GroupNorm
+        return norm(math.prod(site.inputs[0]), site.inputs[0][0], self.affine, fvcore=4 + (1 if self.affine else 0), thop=0, ptflops=a)
+
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0  # whole groups on each GPU read only their own maps
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return shared_field(ins[0], out)  # every unit is normalised by its group's mean and variance over the whole map
 
     def hyper(self) -> str:
         return f"groups {self.groups}"

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, ReadsAll, Site, with_activation
+from archcalc.kinds.base import Layer, ReadsAll, Site, with_activation, with_activation_counts
+from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, same_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.layouts import MAP, layout, same_layout
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Linear(ReadsAll, Layer):
     kind: ClassVar[str] = "linear"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"units": 6}, {"units": 4, "bias": False, "activation": "relu"})
     category: ClassVar[str] = "dense"
     stage: ClassVar[bool] = True  # compare aligns networks at it
     label: ClassVar[str] = "linear"
@@ -45,6 +47,17 @@ class Linear(ReadsAll, Layer):
         params = weights + (self.units if self.bias else 0)
         return with_activation(Figures.weighted(out, params=params, macs=positions * weights, connections=positions * params),
                                self.activation, out)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        """nn.Linear: its MACs; ptflops adds the bias at every output value, and so does its aten backend where torch folds
+        the input into one matrix product (addmm: a contiguous input, as a layer norm or a linear layer leaves it; after
+        a permute, a view, torch multiplies and adds apart and aten counts no bias); torchinfo counts its parameters once."""
+        x = site.inputs[0]
+        macs = math.prod(x[:-1]) * x[-1] * self.units
+        bias = math.prod(out) if self.bias else 0
+        own = Counts(torch=2 * macs, fvcore=macs, ptflops=macs + bias, ptflops_aten=macs + bias, thop=macs,
+                     torchinfo=x[-1] * self.units + (self.units if self.bias else 0), macs=macs)
+        return with_activation_counts(own, self.activation, site, out)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])  # each position reads only its own values

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site, Uncounted
 from archcalc.kinds.terms.fields import Field, cover_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Shape
@@ -15,10 +15,13 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-class Merge(NoWeights, NoHyper, Layer):
+class Merge(NoWeights, Uncounted, NoHyper, Layer):
+    """Operators in torchvision's forward (`out += identity`, torch.cat, `scale * x`): no tool counts them."""
+
     category: ClassVar[str] = "merge"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     arity: ClassVar[int] = 0
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # proven on two branches (tests/test_kind_proofs.py)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return cover_field(ins, out)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import Site
 from archcalc.kinds.merges import Merge
-from archcalc.kinds.terms.sizes import ShapeError, Sizing
+from archcalc.kinds.terms.fields import Field, gated_field
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Shape
 
 if TYPE_CHECKING:
@@ -30,6 +32,9 @@ class Multiply(Merge):
                 raise ShapeError("multiply needs inputs of one shape, or C×1×1 inputs of the same C to broadcast",
                                  "a squeeze-and-excitation gate ends in a 1×1 conv with as many filters as the map has channels")
         return Sizing(out)
+
+    def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
+        return gated_field(ins, out)  # a C×1×1 gate scales the map; the product keeps the map's field
 
     def reads_all(self, gpus: int) -> bool:
         return False  # each map times its own scale

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site, affine_figures
+from archcalc.kinds.terms.conventions import Counts, norm
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 
@@ -20,6 +22,7 @@ class LRN(KeepsShape, NoWeights, Layer):
     b = a / (k + alpha · Σ a²)^beta over `size` neighbouring maps (torch divides alpha by size)."""
 
     kind: ClassVar[str] = "lrn"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"size": 3}, {})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "LRN"
     summary: ClassVar[str] = "local response normalisation b = a / (k + α·Σa²)^β, as the AlexNet paper writes it"
@@ -28,6 +31,13 @@ class LRN(KeepsShape, NoWeights, Layer):
     alpha: PosFloat = 1e-4
     beta: PosFloat = 0.75
     k: PosFloat = 2.0
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # archcalc's PaperLRN runs F.local_response_norm on (N·G, C/G, H·W): ptflops's patched Tensor.mul counts x·x and
+        # ·alpha, Tensor.add +k (a value each), and F.avg_pool2d its padded input, C/G + size − 1 rows per group
+        c, *rest = site.inputs[0]
+        positions = math.prod(rest)
+        return Counts(ptflops=3 * c * positions + (c + site.gpus * (self.size - 1)) * positions)
 
     def reads_all(self, gpus: int) -> bool:
         return False  # the paper's towers normalise over their own GPU's maps
@@ -50,6 +60,7 @@ class LRN(KeepsShape, NoWeights, Layer):
 @dataclass(frozen=True)
 class BatchNorm(KeepsShape, NoHyper, Layer):
     kind: ClassVar[str] = "batchnorm"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "batch norm"
     summary: ClassVar[str] = "batch normalisation per channel (running statistics are buffers, not parameters)"
@@ -59,6 +70,10 @@ class BatchNorm(KeepsShape, NoHyper, Layer):
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)  # gamma and beta per channel; running statistics are buffers
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        a = 2 if self.affine else 1
+        return norm(math.prod(site.inputs[0]), site.inputs[0][0], self.affine, fvcore=a, thop=2 * a, ptflops=a)
 
     def reads_all(self, gpus: int) -> bool:
         return False

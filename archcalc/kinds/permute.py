@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, Uncounted
 from archcalc.kinds.terms.fields import Field, same_field
 from archcalc.kinds.terms.layouts import MAP, MAP_LAST, ChannelsLast, layout
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
@@ -20,8 +20,9 @@ Target = Annotated[str, Value("channels_last or channels_first", choice(lambda: 
 
 
 @dataclass(frozen=True)
-class Permute(NoWeights, PerMap, Layer):
+class Permute(NoWeights, Uncounted, PerMap, Layer):
     kind: ClassVar[str] = "permute"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # a view: no tool counts it
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "permute"
     summary: ClassVar[str] = "a map to channels-last (C×H×W → H×W×C) or back to channels-first: the same values, laid out anew"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
 from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, keys_of
+from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
 from archcalc.kinds.terms.values import Padding, Pair, PairOrKernel, Rounding, Shape
@@ -47,6 +49,13 @@ class Pool(NoWeights, PerMap, Layer):
         tw = window("W", w, self.kernel[1], self.steps[1], pw, 1, self.rounding)
         return Sizing((c, th.out, tw.out), (th, tw))
 
+    def pooled(self, x: Shape) -> int:
+        """The values the pool module reads: 'same' pads first, in a module of its own."""
+        if self.padding != "same":
+            return math.prod(x)
+        (top, bottom), (left, right) = self.pads(x)
+        return x[0] * (x[1] + top + bottom) * (x[2] + left + right)
+
     def padded(self, site: Site, pool: nn.Module, fill: float) -> nn.Module:
         """'same' padding as its own module (filled with `fill`), then the pool without padding."""
         from torch import nn
@@ -69,8 +78,12 @@ class Pool(NoWeights, PerMap, Layer):
 @dataclass(frozen=True)
 class MaxPool(Pool):
     kind: ClassVar[str] = "maxpool"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"kernel": 2}, {"kernel": 3, "stride": 2, "padding": 1, "rounding": "ceil"}, {"kernel": 3, "stride": 1, "padding": "same"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "max pool"
     summary: ClassVar[str] = "the largest value of each window, per map"
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return Counts(ptflops=2 * self.pooled(site.inputs[0]))  # the module hook and the patched F.max_pool2d
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn
@@ -83,8 +96,12 @@ class MaxPool(Pool):
 @dataclass(frozen=True)
 class AvgPool(Pool):
     kind: ClassVar[str] = "avgpool"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"kernel": 2}, {"kernel": 3, "stride": 2, "padding": 1, "rounding": "ceil"}, {"kernel": [3, 2], "stride": [1, 2], "padding": "same"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "avg pool"
     summary: ClassVar[str] = "the mean of each window, per map (zero padding counts)"
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return Counts(ptflops=2 * self.pooled(site.inputs[0]), thop=math.prod(out))
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.activations import Activation
+from archcalc.kinds.base import Site
+from archcalc.kinds.terms.conventions import Counts, per_value
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import Bool, Shape
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PReLU(Activation):
     kind: ClassVar[str] = "prelu"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({}, {"shared": True})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "prelu"
     fused_label: ClassVar[str] = "PReLU"
     summary: ClassVar[str] = "x for x ≥ 0, a learned a·x below: one a per channel, or one shared"
@@ -27,6 +30,10 @@ class PReLU(Activation):
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         # one slope per channel (or one in all); connections: each unit reads its input through its slope
         return Figures(params=1 if self.shared else xs[0][0], connections=math.prod(xs[0]), activations=math.prod(out))
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # ptflops: its module hook and the patched F.prelu; thop 1 per value at inference; torchinfo its slopes once
+        return per_value(out, ptflops=2, thop=1) + Counts(torchinfo=1 if self.shared else site.inputs[0][0])
 
     def hyper(self) -> str:
         return "one slope" if self.shared else "a slope per channel"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat
+from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import PosInt, Shape
 
@@ -20,6 +21,7 @@ class RBF(Units, SeesWhole, ReadsAll, Layer):
     parameters that do not train. MACs: one per (x_j − w_ij)² term; FLOPs 2 per MAC (a matrix product in torch)."""
 
     kind: ClassVar[str] = "rbf"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"units": 6},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dense"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "rbf"
@@ -33,6 +35,11 @@ class RBF(Units, SeesWhole, ReadsAll, Layer):
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         terms = flat(xs[0]) * self.units  # no bias
         return Figures.weighted(out, params=0, frozen_params=terms, macs=terms, connections=terms)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # archcalc's RBFUnits: ‖x‖² − 2·F.linear(x, w) + ‖w‖²; hook tools see an unknown module (torchinfo: its weight once)
+        terms = flat(site.inputs[0]) * self.units
+        return Counts(torch=2 * terms, fvcore=terms, ptflops=0, ptflops_aten=terms, thop=0, torchinfo=terms, macs=terms)
 
     def hyper(self) -> str:
         return f"{self.units}, fixed vectors"

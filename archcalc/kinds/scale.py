@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import DepthMode, PosFloat, Rate, Shape
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class LayerScale(KeepsShape, Layer):
     kind: ClassVar[str] = "layer_scale"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"init": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "layer scale"
     summary: ClassVar[str] = "a learned factor per channel (ConvNeXt, CaiT), starting at `init`"
@@ -27,6 +29,11 @@ class LayerScale(KeepsShape, Layer):
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         # one factor per channel; connections: each unit reads its input through its factor
         return Figures(params=xs[0][0], connections=math.prod(xs[0]), activations=math.prod(out))
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # `x * weight`, an operator; torchinfo counts the weight of archcalc's module once (torchvision's CNBlock
+        # holds it as a parameter of the block, which torchinfo does not count: 0 there)
+        return Counts(torchinfo=site.inputs[0][0])
 
     def reads_all(self, gpus: int) -> bool:
         return False
@@ -48,11 +55,12 @@ class LayerScale(KeepsShape, Layer):
 
 
 @dataclass(frozen=True)
-class StochasticDepth(KeepsShape, NoWeights, PerMap, Layer):
+class StochasticDepth(KeepsShape, NoWeights, Uncounted, PerMap, Layer):
     """torchvision.ops.StochasticDepth: in training, the residual branch dropped with probability `rate`
     per sample ('row') or for the batch ('batch'); the identity at inference, which is what archcalc counts."""
 
     kind: ClassVar[str] = "stochastic_depth"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"rate": 0.2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dropout"
     label: ClassVar[str] = "stochastic depth"
     summary: ClassVar[str] = "a residual branch dropped in training (per sample or batch); the identity at inference"

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.activations import Activation
-from archcalc.kinds.terms.values import Approximate, Number, PosFloat
+from archcalc.kinds.base import Site, Uncounted
+from archcalc.kinds.terms.conventions import Counts, per_value
+from archcalc.kinds.terms.values import Approximate, Number, PosFloat, Shape
 
 if TYPE_CHECKING:
     from torch import nn
 
 
 @dataclass(frozen=True)
-class Hardswish(Activation):
+class Hardswish(Uncounted, Activation):
     kind: ClassVar[str] = "hardswish"
     label: ClassVar[str] = "hardswish"
     fused_label: ClassVar[str] = "hardswish"
@@ -27,7 +29,7 @@ class Hardswish(Activation):
 
 
 @dataclass(frozen=True)
-class Hardsigmoid(Activation):
+class Hardsigmoid(Uncounted, Activation):
     kind: ClassVar[str] = "hardsigmoid"
     label: ClassVar[str] = "hardsigmoid"
     fused_label: ClassVar[str] = "hardsigmoid"
@@ -46,6 +48,9 @@ class SiLU(Activation):
     fused_label: ClassVar[str] = "SiLU"
     summary: ClassVar[str] = "x·sigmoid(x), also called swish (EfficientNet)"
 
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return per_value(out, ptflops=1)  # no module hook: the patched F.silu
+
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
 
@@ -55,11 +60,15 @@ class SiLU(Activation):
 @dataclass(frozen=True)
 class GELU(Activation):
     kind: ClassVar[str] = "gelu"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({}, {"approximate": "tanh"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "gelu"
     fused_label: ClassVar[str] = "GELU"
     summary: ClassVar[str] = "x·Φ(x), exact or with the tanh approximation (ConvNeXt, ViT)"
 
     approximate: Approximate = "none"
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return per_value(out, ptflops=2)  # its module hook and the patched F.gelu
 
     def hyper(self) -> str:
         return "" if self.approximate == "none" else "tanh approximation"
@@ -73,11 +82,15 @@ class GELU(Activation):
 @dataclass(frozen=True)
 class LeakyReLU(Activation):
     kind: ClassVar[str] = "leakyrelu"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"negative_slope": 0.1},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "leaky relu"
     fused_label: ClassVar[str] = "leaky ReLU"
     summary: ClassVar[str] = "x for x ≥ 0, negative_slope·x below"
 
     negative_slope: Number = 0.01
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return per_value(out, ptflops=1)  # its module hook (F.leaky_relu is not patched); thop's rule for it counts 0
 
     def hyper(self) -> str:
         return f"slope {self.negative_slope:g}"
@@ -91,11 +104,15 @@ class LeakyReLU(Activation):
 @dataclass(frozen=True)
 class ELU(Activation):
     kind: ClassVar[str] = "elu"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"alpha": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "elu"
     fused_label: ClassVar[str] = "ELU"
     summary: ClassVar[str] = "x for x > 0, alpha·(e^x − 1) below"
 
     alpha: PosFloat = 1.0
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        return per_value(out, ptflops=2)  # its module hook and the patched F.elu
 
     def hyper(self) -> str:
         return f"α={self.alpha:g}"

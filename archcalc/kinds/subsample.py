@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, keys_of, with_activation
+from archcalc.kinds.base import Layer, Site, keys_of, with_activation, with_activation_counts
+from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, spatial, window
@@ -25,6 +26,7 @@ class Subsample(Layer):
     MACs and FLOPs 0, as torch's counter sees it."""
 
     kind: ClassVar[str] = "subsample"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({}, {"kernel": 3, "stride": 2, "activation": "sigmoid"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "subsample"
@@ -52,6 +54,12 @@ class Subsample(Layer):
         # a coefficient and a bias per map; connections: the kernel's inputs + the bias, per output unit
         own = Figures(params=2 * xs[0][0], connections=(self.kernel[0] * self.kernel[1] + 1) * math.prod(out), activations=math.prod(out))
         return with_activation(own, self.activation, out)
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        # archcalc's Subsampling: the patched F.avg_pool2d (ptflops, 1 per input value), then `* weight + bias`;
+        # torchinfo counts its weight and bias once
+        own = Counts(ptflops=math.prod(site.inputs[0]), torchinfo=2 * site.inputs[0][0])
+        return with_activation_counts(own, self.activation, site, out)
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Union
 
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, PerMap, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, PerMap, Site, Uncounted
 from archcalc.kinds.terms.fields import Field, same_field
+from archcalc.kinds.terms.fields_tokens import token_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.layouts import SEQUENCE, ChannelsLast, layout
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
-from archcalc.kinds.terms.sizes_tokens import ClassTokenTerm, TokensTerm
+from archcalc.kinds.terms.sizes_tokens import ClassTokenTerm, SelectTerm, TokensTerm
 from archcalc.kinds.terms.values import NonNegIntValue, Shape, Value, Where, pos_int
 
 if TYPE_CHECKING:
@@ -50,8 +51,9 @@ class NotSplit:
 
 
 @dataclass(frozen=True)
-class Tokens(NoWeights, NotSplit, NoHyper, Layer):
+class Tokens(NoWeights, Uncounted, NotSplit, NoHyper, Layer):
     kind: ClassVar[str] = "tokens"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # a reshape and a permute: no tool counts them
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "to tokens"
     summary: ClassVar[str] = "a map's H×W positions as a sequence of H·W tokens of C values (ViT after its patch embedding)"
@@ -75,8 +77,9 @@ class Tokens(NoWeights, NotSplit, NoHyper, Layer):
 
 
 @dataclass(frozen=True)
-class ClassToken(NotSplit, NoHyper, Layer):
+class ClassToken(Uncounted, NotSplit, NoHyper, Layer):
     kind: ClassVar[str] = "class_token"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # torch.cat: no tool counts it
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "class token"
     summary: ClassVar[str] = "a learned token (D parameters) put before the sequence as token 0: N + 1 tokens"
@@ -99,11 +102,12 @@ class ClassToken(NotSplit, NoHyper, Layer):
 
 
 @dataclass(frozen=True)
-class PosEmbedding(KeepsShape, NotSplit, Layer):
+class PosEmbedding(KeepsShape, Uncounted, NotSplit, Layer):
     """Learned for one token count: `length` (torchvision: (image_size/patch)² + 1); at another input size
     the count differs and torchvision's ViT must interpolate it (interpolate_embeddings): refused, never guessed."""
 
     kind: ClassVar[str] = "pos_embedding"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # an addition (x + p): no tool counts it
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "position embedding"
     summary: ClassVar[str] = "a learned N×D tensor added to the sequence; `length` fixes N (none: the tokens it gets)"
@@ -133,8 +137,9 @@ class PosEmbedding(KeepsShape, NotSplit, Layer):
 
 
 @dataclass(frozen=True)
-class SelectToken(NoWeights, PerMap, Layer):
+class SelectToken(NoWeights, Uncounted, PerMap, Layer):
     kind: ClassVar[str] = "select_token"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"index": 0}, {"index": 1})  # a slice
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "select token"
     summary: ClassVar[str] = "one token of the sequence as a vector: x[:, index] (ViT's head reads the class token, 0)"
@@ -145,10 +150,10 @@ class SelectToken(NoWeights, PerMap, Layer):
         n, d = sequence(xs[0], self.kind)
         if self.index >= n:
             raise ShapeError(f"index {self.index} is past the last of its {n} tokens", f"an index from 0 to {n - 1}")
-        return Sizing((d,))
+        return Sizing((d,), (SelectTerm("N", n, self.index),))
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
-        return same_field(ins[0])
+        return token_field(ins[0], self.index, terms[0].tokens)  # type: ignore[attr-defined]
 
     def hyper(self) -> str:
         return f"x[:, {self.index}]"

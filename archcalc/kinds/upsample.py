@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
-from archcalc.kinds.terms.fields import Field, scaled_field
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.terms.conventions import Counts
+from archcalc.kinds.terms.fields import Field
+from archcalc.kinds.terms.fields_other import scaled_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, fixed, spatial
 from archcalc.kinds.terms.sizes_other import ScaleTerm
 from archcalc.kinds.terms.values import PairOrNone, PosInt, Shape, UpsampleMode
@@ -23,6 +27,7 @@ class Upsample(NoWeights, PerMap, Layer):
     as torchvision's segmentation models end and DeepLab's ASPP pooling returns to its input's size."""
 
     kind: ClassVar[str] = "upsample"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"scale": 2}, {"scale": [2, 1], "mode": "bilinear"}, {"size": [9, 10]})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "upsample"
@@ -31,6 +36,12 @@ class Upsample(NoWeights, PerMap, Layer):
     scale: PairOrNone = None
     size: PairOrNone = None
     mode: UpsampleMode = "nearest"
+
+    def counts(self, site: Site, out: Shape) -> Counts:
+        n = math.prod(out)  # ptflops: its module hook and the patched F.interpolate, 1 per output value each
+        if self.arity == 2:  # F.interpolate in archcalc's module: no module hook (ptflops 1 per output value, thop none)
+            return Counts(fvcore=(4 if self.mode == "bilinear" else 1) * n, ptflops=n)
+        return Counts(fvcore=(4 if self.mode == "bilinear" else 1) * n, ptflops=2 * n, thop=(11 if self.mode == "bilinear" else 1) * n)
 
     @property
     def arity(self) -> int:  # type: ignore[override]  # a scale or a size, or a second input to take the size from
@@ -55,7 +66,8 @@ class Upsample(NoWeights, PerMap, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         grid = ins[0].grid
-        factor = self.scale or (max(1, out[1] // grid[0]), max(1, out[2] // grid[1]))  # to a size: the whole part of the factor
+        # to a size: the factor where it is whole; else the jump is a bound, the longest step, ⌈n/m⌉ input units
+        factor = self.scale or tuple(m // n if m % n == 0 else Fraction(1, -(-n // m)) for n, m in zip(grid, out[1:]))
         return scaled_field(ins[0], factor, out, reads=2 if self.mode == "bilinear" else 1)
 
     def hyper(self) -> str:
@@ -74,8 +86,9 @@ class Upsample(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class PixelShuffle(NoWeights, Layer):
+class PixelShuffle(NoWeights, Uncounted, Layer):
     kind: ClassVar[str] = "pixel_shuffle"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"factor": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "pixel shuffle"
     summary: ClassVar[str] = "C×H×W → C/r²×rH×rW: r² maps interleaved into one larger map"

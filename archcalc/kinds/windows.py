@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site
-from archcalc.kinds.terms.fields import Field, window_field, windowed_field
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site, Uncounted
+from archcalc.kinds.terms.conventions import Counts
+from archcalc.kinds.terms.fields import Field, window_field
+from archcalc.kinds.terms.fields_tokens import windowed_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.layouts import MAP_LAST, ChannelsLast, layout
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, window
@@ -43,6 +45,7 @@ def channels_last_map(x: Shape, kind: str) -> tuple[int, int, int]:
 @dataclass(frozen=True)
 class WindowAttention(NotSplit, Layer):
     kind: ClassVar[str] = "window_attention"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({"heads": 2, "window": 3}, {"heads": 1, "window": 3, "shift": 1, "qkv_bias": False})
     category: ClassVar[str] = "dense"
     stage: ClassVar[bool] = True
     label: ClassVar[str] = "window attention"
@@ -75,8 +78,23 @@ class WindowAttention(NotSplit, Layer):
         connections = padded * (3 * c * (c + self.qkv_bias) + c * (c + self.proj_bias))
         return Figures(params, 0, projections + products, 2 * (projections + products), connections, math.prod(out))
 
+    def counts(self, site: Site, out: Shape) -> Counts:
+        """archcalc's module as torchvision writes it: nn.Linear modules qkv and proj (thop and torchinfo see them;
+        torchinfo per window batch), Tensor.matmul for Q·Kᵀ and A·V (ptflops patches it), F.softmax (ptflops: 1 per value)."""
+        h, w, c = site.inputs[0]
+        windows = -(-h // self.window) * -(-w // self.window)
+        padded = windows * self.window**2
+        f = self.figures(site.inputs, out)
+        biases = padded * (3 * c * self.qkv_bias + c * self.proj_bias)  # each bias added at every padded position
+        softmax = windows * self.heads * self.window**4
+        return Counts(torch=f.flops, fvcore=f.macs, ptflops=f.macs + biases + softmax, ptflops_aten=f.macs + biases, thop=4 * padded * c * c,
+                      torchinfo=windows * (4 * c * c + 3 * c * self.qkv_bias + c * self.proj_bias), macs=f.macs)
+
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
-        return windowed_field(ins[0], self.window, out)
+        h, w, _ = out
+        padded = (-(-h // self.window) * self.window, -(-w // self.window) * self.window)
+        shifted = (self.shift > 0 and padded[0] > self.window, self.shift > 0 and padded[1] > self.window)  # torchvision shifts
+        return windowed_field(ins[0], self.window, shifted, out)  # no axis the window covers whole
 
     def hyper(self) -> str:
         return f"{self.heads} heads, {self.window}×{self.window}" + (f", shift {self.shift}" if self.shift else "")
@@ -89,8 +107,9 @@ class WindowAttention(NotSplit, Layer):
 
 
 @dataclass(frozen=True)
-class PatchMerging(NoWeights, NotSplit, NoHyper, Layer):
+class PatchMerging(NoWeights, Uncounted, NotSplit, NoHyper, Layer):
     kind: ClassVar[str] = "patch_merging"
+    examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # pad, slices, torch.cat: no tool counts them
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "patch merging"
     summary: ClassVar[str] = "each 2×2 neighbourhood of a channels-last map to one position of 4C values (Swin; odd sides padded)"

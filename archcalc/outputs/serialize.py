@@ -44,6 +44,8 @@ def where_json(loc: Location | None) -> dict[str, Any] | None:
 
 
 def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None) -> dict[str, Any]:
+    from archcalc.analysis.counts import counts_json
+
     doc: dict[str, Any] = {
         "name": a.name,
         "description": a.description,
@@ -53,6 +55,7 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
         "totals": {k: getattr(a.totals, k) for k in TOTALS},
         "findings": [finding_json(f) for f in a.findings],
         "claims": [claim_json(c) for c in a.claims],
+        "counts": counts_json(a),  # what each FLOPs tool prints (archcalc.kinds.terms.conventions)
     }
     if mem is not None:
         dtype, m = mem
@@ -94,7 +97,7 @@ def layer_json(r: Row) -> dict[str, Any]:
         "arithmetic": _arithmetic(r.terms),
         "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
         "connections": figures.connections, "activations": figures.activations,
-        "receptive_field": None if f is None else {"size": plain(f.size), "jump": plain(f.jump), "start": plain(f.start)},
+        "receptive_field": None if f is None else {"whole_input": True} if f.whole else {"size": plain(f.size), "jump": plain(f.jump), "start": plain(f.start)},
         "keys": _keys(r.layer, r.input_shapes),
         "where": where_json(r.where),
     }
@@ -119,7 +122,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
 def claim_json(c: ClaimCheck) -> dict[str, Any]:
     return {"subject": c.subject, "layer": c.layer, "stated": plain(c.stated), "computed": plain(c.computed), "confirmed": c.confirmed,
             "detail": c.detail, "figure": c.figure, "tolerance": c.tolerance, "stated_text": c.stated_text,
-            "computed_text": c.computed_text, "where": where_json(c.where)}
+            "computed_text": c.computed_text, "where": where_json(c.where),
+            "matches": list(c.matches) if c.conventions else None}  # a FLOPs or MACs total: the tools' conventions it fits
 
 
 def compare_json(c: Comparison, mems: Sequence[DtypeMemory] | None = None) -> dict[str, Any]:

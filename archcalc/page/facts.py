@@ -39,8 +39,19 @@ def network_facts(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMe
         "claims": [text.claim_mark(c.confirmed) for c in a.claims],
         "gpu_title": f"split across {a.gpus} GPUs (per image)" if a.gpu_totals else None,
         "memory_title": f"memory per layer, batch {mem[1].batch}, {mem[0]}" if mem is not None else None,
+        "counts": _count_words(a),
     }
     return doc
+
+
+def _count_words(a: Analysis) -> list[dict[str, str]]:
+    """The counts table's cells, as `show --counts` writes them (archcalc.report.counts)."""
+    from archcalc.analysis.counts import network_counts
+    from archcalc.kinds.terms.conventions import FAILS
+
+    return [{"tool": c.name, "figure": FAILS if c.total is None else n(c.total), "human": "" if c.total is None else human(c.total),
+             "unit": c.convention.unit, "here": text.counted_here(c.convention.per_mac, c.added, c.fails_on),
+             "differs": c.convention.differs} for c in network_counts(a)]
 
 
 def _layer_words(row: Row) -> dict[str, Any]:

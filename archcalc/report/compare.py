@@ -9,10 +9,12 @@ from rich.text import Text
 
 from archcalc import text
 from archcalc.analysis.compare import Comparison, summary
+from archcalc.kinds.terms.conventions import Convention
 from archcalc.report.show import literal, whole
 
 
-def compare_table(c: Comparison) -> RenderableType:
+def compare_table(c: Comparison, counting: Convention | None = None) -> RenderableType:
+    """`counting`: the networks' FLOPs are that convention's (archcalc.analysis.counts.counted_as)."""
     names = [a.name for a in c.networks]
     stages = Table(title="stage by stage", box=box.SIMPLE_HEAD)
     stages.add_column("#", justify="right")
@@ -27,6 +29,12 @@ def compare_table(c: Comparison) -> RenderableType:
     for name in names[1:]:
         figures.add_column(literal(f"{name} / {names[0]}"), justify="right")
     for title, values in summary(c):
+        if counting is not None and title == "FLOPs":
+            title = f"{counting.unit} ({counting.name})"
         cells = [v if isinstance(v, str) else text.n(v) for v in values]
         figures.add_row(title, *cells, *[text.ratio(v, values[0]) for v in values[1:]])
-    return Group(Text(text.FLOPS_CONVENTION, style="dim"), stages, whole(figures))
+    from archcalc.report.counts import compare_counts_table
+    from archcalc.report.show import counted_title
+
+    convention = text.FLOPS_CONVENTION if counting is None else f"{counted_title(counting)}: {counting.rules}"
+    return Group(Text(convention, style="dim"), stages, whole(figures), compare_counts_table(c.networks))

@@ -14,6 +14,7 @@ from rich.text import Text
 from archcalc import text
 from archcalc.analysis import Analysis, ValidInputs
 from archcalc.analysis.memory import DtypeMemory
+from archcalc.kinds.terms.conventions import Convention
 from archcalc.limits import MAX_TABLE_ROWS, TABLE_EDGE_ROWS
 from archcalc.text import dims, human, n
 
@@ -52,9 +53,10 @@ def _gap(table: Table, hidden: int, what: str) -> None:
 
 
 def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None, per_layer: bool = False,
-               every: bool = False) -> RenderableType:
-    """`every`: all rows of every table, however long (else a table past MAX_TABLE_ROWS shows its first and last rows)."""
-    parts: list[RenderableType] = [_header(a), _layers_table(a, every)]
+               every: bool = False, counting: Convention | None = None) -> RenderableType:
+    """`every`: all rows of every table, however long (else a table past MAX_TABLE_ROWS shows its first and last rows);
+    `counting`: the FLOPs column is that convention's (archcalc.analysis.counts.counted_as)."""
+    parts: list[RenderableType] = [_header(a, counting), _layers_table(a, every, counting)]
     if a.gpu_totals:
         parts.append(_gpu_table(a, every))
     if mem is not None:
@@ -68,7 +70,7 @@ def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemor
     return Group(*parts)
 
 
-def _header(a: Analysis) -> Text:
+def _header(a: Analysis, counting: Convention | None = None) -> Text:
     head = Text()
     head.append(a.name, style="bold")
     if a.description:
@@ -78,11 +80,15 @@ def _header(a: Analysis) -> Text:
         head.append(f", split across {a.gpus} GPUs")
     if a.findings:
         head.append(f"   {text.findings_title(len(a.findings))} (below)", style="bold red")
-    head.append(f"\n{text.FLOPS_CONVENTION}", style="dim")
+    head.append(f"\n{text.FLOPS_CONVENTION if counting is None else counted_title(counting) + ': ' + counting.rules}", style="dim")
     return head
 
 
-def _layers_table(a: Analysis, every: bool) -> Table:
+def counted_title(c: Convention) -> str:
+    return f"{c.unit} as {c.name} counts them"
+
+
+def _layers_table(a: Analysis, every: bool, counting: Convention | None = None) -> Table:
     flagged = {f.layer for f in a.findings if f.kind == "non_integer_size"}
     t = a.totals
     table = Table(box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
@@ -96,7 +102,8 @@ def _layers_table(a: Analysis, every: bool) -> Table:
     table.add_column("params", f"{n(t.params)}\n{human(t.params)}", justify="right")
     if frozen:
         table.add_column("frozen params", n(t.frozen_params), justify="right")
-    for title, figure in (("MACs", t.macs), ("FLOPs", t.flops), ("connections", t.connections)):
+    flops = "FLOPs" if counting is None else f"{counting.unit}\n({counting.name})"
+    for title, figure in (("MACs", t.macs), (flops, t.flops), ("connections", t.connections)):
         table.add_column(title, f"{n(figure)}\n{human(figure)}", justify="right")
     table.add_column("activations", f"{n(t.activations)}\nneurons {n(t.neurons)}", justify="right")
     head, tail, hidden = shown(a.rows, every)

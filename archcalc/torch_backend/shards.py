@@ -14,6 +14,9 @@ def rows(module: nn.Module, part: nn.Module, g: int) -> nn.Module:
     """`part` with GPU g's rows of every weight, bias and running statistic of `module`."""
     with torch.no_grad():
         source = dict(module.named_parameters(recurse=False)) | dict(module.named_buffers(recurse=False))
+        floats = [t.dtype for t in source.values() if t.is_floating_point()]
+        if floats:  # a new module starts in float32: a float64 module's share would lose its precision in the copy
+            part.to(dtype=floats[0])
         for key, tensor in (dict(part.named_parameters(recurse=False)) | dict(part.named_buffers(recurse=False))).items():
             n = tensor.shape[0] if tensor.dim() else 0
             tensor.copy_(source[key][g * n:(g + 1) * n] if n else source[key])

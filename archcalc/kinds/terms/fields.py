@@ -22,7 +22,8 @@ Conventions:
   the image. ``window`` gives the pixels of any unit; clip it to the image where that is wanted.
 - At the border the standard recurrence is an upper bound: it counts pixels that reach a unit only
   through zero padding (which reads nothing) or that floor rounding leaves unread. A unit whose
-  field lies inside the image sees exactly its field (holes aside); tests/test_receptive.py checks
+  field lies inside the image sees exactly its field (holes aside), unless a padded layer after a
+  crop pads inside the image; tests/test_receptive.py checks
   both against torch gradients.
 - With dilation, or a stride larger than the kernel, a field has holes: size, jump and start
   give its extent (the first to the last pixel it reads).
@@ -34,6 +35,15 @@ Conventions:
 - A dense layer and global average pooling see every unit of their input map: as a pooling whose
   window is the whole map (kernel = stride = the map's height and width), so size spans the
   fields of all the map's units and jump is the map's extent.
+- A global pool (global average pooling, adaptive pooling to 1×1) whose map's fields span the whole
+  image sees **the whole input** (``whole``): no size or jump is stated for it, nor for what is
+  computed from it alone (a squeeze-and-excitation gate's convs, a dense head); the figures kept in
+  a whole field are its extent, for the rules' arithmetic only. A layer that reads a whole field
+  and a local one together (a merge, an upsampled global branch) sees the whole input too, except:
+- A gate: a C×1×1 input that `multiply` broadcasts over the H×W of the others scales each unit by
+  one figure per map. Its field and "jump" say nothing of where the gated unit sits; the product
+  keeps the field of the map it scales (its gradient also reaches the gate's whole input, which
+  the walk does not count: tests/test_kind_proofs.py measures the field with the gate held fixed).
 - Adaptive average pooling uses torch's windows (unit i reads rows ⌊i·H/h⌋ to ⌈(i+1)·H/h⌉ − 1).
   When they are all alike and evenly spaced (H divisible by h, and some other sizes) it is an
   ordinary pooling and the figures are exact. Otherwise size is the largest window's field (no
@@ -51,7 +61,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Union
 
@@ -69,6 +79,9 @@ class ReceptiveField:
     size: Pair  # pixels from the first to the last that one unit reads
     jump: Pair  # pixels between the fields of neighbouring units
     start: Pair  # first pixel of the first unit's field; negative inside the padding
+    whole: bool = False  # every unit sees the whole input (after a global pool): size, jump, start are not stated
+    exact: bool = True  # False: size and jump are bounds, exact for the first unit only (uneven adaptive windows,
+    #                     a merge of fields whose jumps differ, upsampling to a size by no whole factor)
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -87,6 +100,7 @@ class Field:
 
     field: ReceptiveField
     grid: tuple[int, int]
+    image: tuple[int, int] = (0, 0)  # the network input's H×W, which a global pool's field must span to be whole
 
 
 # --- the rules the kinds use ------------------------------------------------------------------
@@ -108,35 +122,64 @@ def same_field(f: Field) -> Field:
 
 def window_field(f: Field, terms: Sequence[SizeTerm], out: tuple[int, ...]) -> Field:
     """A sliding window per axis, from the window terms of its size rule (dilation folded in)."""
+    if f.field.whole:
+        return still_whole(f, out)
     kernel = [t.reach for t in terms]  # type: ignore[attr-defined]
     stride = [t.stride for t in terms]  # type: ignore[attr-defined]
     pad = [t.pad_before for t in terms]  # type: ignore[attr-defined]
-    return Field(_window(f.field, kernel, stride, pad), grid_of(out, f))
+    return Field(_window(f.field, kernel, stride, pad), grid_of(out, f), f.image)
 
 
 def whole_field(f: Field) -> Field:
     """A dense layer and global pooling: a window over the whole map (kernel = stride = the grid), one unit."""
-    return Field(_window(f.field, f.grid, f.grid, (0, 0)), (1, 1))
+    if f.field.whole:
+        return still_whole(f, (1,))
+    return Field(_window(f.field, f.grid, f.grid, (0, 0)), (1, 1), f.image)
+
+
+def global_field(f: Field) -> Field:
+    """A global pool: its input's whole map; the whole input where the map's fields span the image."""
+    pooled = whole_field(f)
+    r = pooled.field
+    spans = r.exact and all(r.start[a] <= 0 and r.start[a] + r.size[a] >= f.image[a] for a in (0, 1))  # bounds may overstate it
+    return Field(ReceptiveField(r.size, r.jump, r.start, whole=True), (1, 1), f.image) if spans else pooled
 
 
 def cover_field(ins: Sequence[Field], out: tuple[int, ...]) -> Field:
-    """A merge: the smallest field that covers its inputs' (merged vectors: each input's whole map)."""
+    """A merge: the smallest field that covers its inputs' (merged vectors: each input's whole map);
+    the whole input where any input sees it."""
+    whole = [f for f in ins if f.field.whole]
+    if whole:
+        return still_whole(whole[0], out)
     if len(out) != 3:
-        return Field(_cover([whole_field(f).field for f in ins]), (1, 1))
-    return Field(_cover([f.field for f in ins]), grid_of(out, ins[0]))
+        return Field(_cover([whole_field(f).field for f in ins]), (1, 1), ins[0].image)
+    return Field(_cover([f.field for f in ins]), grid_of(out, ins[0]), ins[0].image)
 
 
-def windowed_field(f: Field, window: int, out: tuple[int, ...]) -> Field:
-    """Attention within windows of `window` units (Swin): the first unit reads its whole window, units 0 to window − 1
-    (a shifted window moves which units share one, not how many); the grid is the input's."""
-    return Field(_window(f.field, (window, window), (1, 1), (0, 0)), grid_of(out, f))
+def gated_field(ins: Sequence[Field], out: tuple[int, ...]) -> Field:
+    """A product whose C×1×1 inputs (gates) are broadcast over the others' H×W: the field of the maps it
+    scales; a gate's field, one figure per map, says nothing of where a unit sits (module docstring)."""
+    scaled = [f for f in ins if not (len(out) == 3 and f.grid == (1, 1) and out[1:] != (1, 1))]
+    return cover_field(scaled or ins, out)
 
 
 def adaptive_field(f: Field, out: tuple[int, ...]) -> Field:
-    """torch's adaptive pooling windows: unit i reads ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉ − 1 of n input units."""
+    """torch's adaptive pooling windows: unit i reads ⌊i·n/m⌋ … ⌈(i+1)·n/m⌉ − 1 of n input units;
+    to 1×1 it is a global pool."""
     grid = grid_of(out, f)
+    if f.field.whole:
+        return still_whole(f, out)
+    if grid == (1, 1):
+        return global_field(f)
     windows = [adaptive_windows(n, m) for n, m in zip(f.grid, grid)]
-    return Field(_window(f.field, [k for k, _ in windows], [s for _, s in windows], (0, 0)), grid)
+    field = _window(f.field, [k for k, _ in windows], [s for _, s in windows], (0, 0))
+    even = all(n % m == 0 for n, m in zip(f.grid, grid))  # windows alike and evenly spaced
+    return Field(replace(field, exact=field.exact and even), grid, f.image)
+
+
+def still_whole(f: Field, out: tuple[int, ...]) -> Field:
+    """A layer that reads a whole-input field sees the whole input too (its figures stay those of the global pool)."""
+    return Field(f.field, grid_of(out, f), f.image)
 
 
 def adaptive_windows(n: int, m: int) -> tuple[int, int]:
@@ -157,6 +200,7 @@ def _window(f: ReceptiveField, kernel: Sequence[int], stride: Sequence[int], pad
         size=(f.size[0] + (kernel[0] - 1) * f.jump[0], f.size[1] + (kernel[1] - 1) * f.jump[1]),
         jump=(f.jump[0] * stride[0], f.jump[1] * stride[1]),
         start=(f.start[0] - pad[0] * f.jump[0], f.start[1] - pad[1] * f.jump[1]),
+        exact=f.exact,
     )
 
 
@@ -165,37 +209,21 @@ def _cover(fields: Sequence[ReceptiveField]) -> ReceptiveField:
     start = tuple(min(f.start[a] for f in fields) for a in (0, 1))
     end = tuple(max(f.start[a] + f.size[a] for f in fields) for a in (0, 1))
     jump = tuple(max(f.jump[a] for f in fields) for a in (0, 1))
-    return ReceptiveField((end[0] - start[0], end[1] - start[1]), (jump[0], jump[1]), (start[0], start[1]))
+    exact = all(f.exact for f in fields) and all(len({f.jump[a] for f in fields}) == 1 for a in (0, 1))
+    return ReceptiveField((end[0] - start[0], end[1] - start[1]), (jump[0], jump[1]), (start[0], start[1]), exact=exact)
 
 
-def transposed_field(f: Field, terms: Sequence[SizeTerm], out: tuple[int, ...]) -> Field:
-    """A transposed window (stride s, kernel k, dilation d, padding p): a window over the input spread s apart,
-    so the jump divides by s (a fraction), the field grows by (d·(k − 1))/s input units and starts p/s − (that) later."""
-    size, jump, start = [], [], []
-    for a, t in enumerate(terms):
-        step = Fraction(f.field.jump[a]) / t.stride  # type: ignore[attr-defined]
-        reach = t.dilation * (t.kernel - 1)  # type: ignore[attr-defined]
-        jump.append(_whole(step))
-        size.append(_whole(f.field.size[a] + reach * step))
-        start.append(_whole(f.field.start[a] + (t.padding - reach) * step))  # type: ignore[attr-defined]
-    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f))
+def shared_field(f: Field, out: tuple[int, ...]) -> Field:
+    """A layer whose every unit reads statistics of its whole map (group norm's mean and variance): each unit sees
+    what the whole map saw: the whole input where the map spans the image, else the map's extent, every unit alike (jump 0)."""
+    if f.field.whole:
+        return still_whole(f, out)
+    pooled = global_field(f).field
+    if pooled.whole:
+        return Field(pooled, grid_of(out, f), f.image)
+    return Field(ReceptiveField(pooled.size, (0, 0), pooled.start, exact=pooled.exact), grid_of(out, f), f.image)
 
 
-def scaled_field(f: Field, scale: Sequence[int], out: tuple[int, ...], reads: int = 1) -> Field:
-    """Upsampling by a whole factor: each output unit reads `reads` neighbouring input units (1 nearest, 2 bilinear);
-    the jump divides by the factor."""
-    jump = tuple(_whole(Fraction(f.field.jump[a]) / scale[a]) for a in (0, 1))
-    size = tuple(f.field.size[a] + (reads - 1) * f.field.jump[a] for a in (0, 1))
-    start = tuple(f.field.start[a] - (reads - 1) * f.field.jump[a] for a in (0, 1)) if reads > 1 else f.field.start
-    return Field(ReceptiveField((size[0], size[1]), (jump[0], jump[1]), (start[0], start[1])), grid_of(out, f))
-
-
-def crop_field(f: Field, before: Sequence[int], out: tuple[int, ...]) -> Field:
-    """A crop keeps each unit's field; the first unit is the one `before` units in."""
-    start = tuple(f.field.start[a] + before[a] * f.field.jump[a] for a in (0, 1))
-    return Field(ReceptiveField(f.field.size, f.field.jump, (start[0], start[1])), grid_of(out, f))
-
-
-def _whole(value: Number) -> Number:
+def whole_number(value: Number) -> Number:
     """A fraction that is a whole number as an int, so that fields stay ints where they can."""
     return value.numerator if isinstance(value, Fraction) and value.denominator == 1 else value

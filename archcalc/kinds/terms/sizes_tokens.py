@@ -116,3 +116,24 @@ class WindowPartitionTerm(Term):
     def consequence(self) -> str:
         return (f"torchvision's Swin pads the map by {lines(self.axis, self.padding)} of zeros to {self.size + self.padding} "
                 f"({self.windows} windows of {self.window}), attends over the padded windows (their FLOPs count) and cuts the padding off")
+
+
+@dataclass(frozen=True)
+class SelectTerm(Whole):
+    """One token of N read as a vector: 'token 0 of 197' (its field needs to know N: a class token shifts the positions)."""
+
+    formula: ClassVar[str] = "token i of N"
+
+    axis: str
+    tokens: int
+    index: int
+
+    @property
+    def out(self) -> int:  # type: ignore[override]
+        return 1
+
+    def expression(self) -> str:
+        return f"token {self.index} of {self.tokens}"
+
+    def text(self) -> str:
+        return self.expression()

@@ -237,7 +237,7 @@
       {title: "output", cell: (l) => l.text.output, sort: (l) => l.output.reduce((a, b) => a * b, 1), numeric: true},
       {title: w.arithmetic_header, cell: (l) => l.text.arithmetic},
       {title: "receptive field\nsize /jump", cell: (l) => l.text.receptive_field,
-        sort: (l) => (l.receptive_field ? Math.max(...[].concat(l.receptive_field.size)) : -1), numeric: true},
+        sort: (l) => (!l.receptive_field ? -1 : l.receptive_field.whole_input ? Infinity : Math.max(...[].concat(l.receptive_field.size))), numeric: true},
       figure("params", "params"),
       ...(t.frozen_params ? [figure("frozen_params", "frozen params")] : []),
       figure("macs", "MACs"), figure("flops", "FLOPs"), figure("connections", "connections"),
@@ -279,6 +279,17 @@
     ], net.layers, {decorate: (tr, l) => { if (l.name === m.peak_layer) tr.classList.add("peak"); }}).table;
   }
 
+  function countsTable(net) {
+    return table(`${net.name}: counted as each tool counts`, [
+      {title: "tool", cell: (c) => c.tool},
+      {title: "figure", cell: (c) => c.figure, sort: (c) => net.counts[c.tool].total ?? -1, numeric: true},
+      {title: "", cell: (c) => c.human},
+      {title: "unit", cell: (c) => c.unit},
+      {title: "here", cell: (c) => c.here},
+      {title: "how it counts, beside torch", cell: (c) => c.differs},
+    ], net.text.counts).table;
+  }
+
   function networkSection(k, net, several) {
     const section = el("section", {cls: "network", id: `net-${k}`, "aria-label": net.name});
     section.append(header(net, several ? "h2" : "h1"));
@@ -302,6 +313,7 @@
     section.append(el("div", {cls: "linked"}, panel, tableBox));
     if (net.gpus) section.append(wrap(gpuTable(net)));
     if (net.memory) section.append(wrap(memoryTable(net)));
+    section.append(wrap(countsTable(net)));
     for (const g of panel.querySelectorAll("g.node[data-row]")) {
       const i = Number(g.dataset.row);
       g.addEventListener("click", () => select(k, i, "node"));
