@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, SeesWhole, Site
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, SeesWhole, Site, VectorUnits
 from archcalc.receptive import Field, adaptive_field
 from archcalc.sizes import SizeTerm, Sizing, fixed, spatial
 from archcalc.values import Pair, Shape
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class AdaptiveAvgPool(NoWeights, PerMap, Layer):
+class AdaptiveAvgPool(NoWeights, PerMap, VectorUnits, Layer):
     """torch's adaptive average pooling: unit i reads rows ⌊i·H/h⌋ to ⌈(i+1)·H/h⌉ − 1."""
 
     kind: ClassVar[str] = "adaptiveavgpool"
@@ -43,7 +43,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class GlobalAvgPool(NoWeights, PerMap, SeesWhole, NoHyper, Layer):
+class GlobalAvgPool(NoWeights, PerMap, SeesWhole, NoHyper, VectorUnits, Layer):
     kind: ClassVar[str] = "globalavgpool"
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "global avg pool"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Passes, Site, VectorUnits
 from archcalc.receptive import Field, same_field
 from archcalc.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.values import NonNegIntValue, PosInt, Shape
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-class Regroups(NoWeights, Layer):
+class Regroups(NoWeights, VectorUnits, Layer):
     """Moves maps between positions in the channel order: split across GPUs, it needs the others' maps."""
 
     category: ClassVar[str] = "reshape"
@@ -29,7 +29,7 @@ class Regroups(NoWeights, Layer):
 
 
 @dataclass(frozen=True)
-class Chunk(Regroups):
+class Chunk(Passes, Regroups):
     kind: ClassVar[str] = "chunk"
     label: ClassVar[str] = "chunk"
     summary: ClassVar[str] = "the index-th of `chunks` equal channel slices (x.chunk(chunks, dim=1)[index])"

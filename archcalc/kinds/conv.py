@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
 from archcalc.figures import Figures
-from archcalc.kinds.base import Layer, Site, keys_of, with_activation
+from archcalc.kinds.base import Layer, MatrixUnits, Site, keys_of, with_activation
 from archcalc.receptive import Field, window_field
 from archcalc.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
 from archcalc.values import ActivationName, Bool, Connections, Padding, Pair, PosInt, Shape
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Conv(Layer):
+class Conv(MatrixUnits, Layer):
     kind: ClassVar[str] = "conv"
     category: ClassVar[str] = "conv"
     label: ClassVar[str] = "conv"

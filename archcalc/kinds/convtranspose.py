@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
 from archcalc.figures import Figures
-from archcalc.kinds.base import Layer, Site, with_activation
+from archcalc.kinds.base import Layer, MatrixUnits, Site, with_activation
 from archcalc.receptive import Field, transposed_field
 from archcalc.sizes import ShapeError, SizeTerm, Sizing, spatial
 from archcalc.sizes_other import transposed
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class ConvTranspose(Layer):
+class ConvTranspose(MatrixUnits, Layer):
     kind: ClassVar[str] = "convtranspose"
     category: ClassVar[str] = "conv"
     label: ClassVar[str] = "up-conv"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.figures import Figures
-from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat, with_activation
+from archcalc.kinds.base import Layer, MatrixUnits, ReadsAll, SeesWhole, Site, Units, flat, with_activation
 from archcalc.values import ActivationName, Bool, PosInt, Shape
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Dense(Units, SeesWhole, ReadsAll, Layer):
+class Dense(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
     kind: ClassVar[str] = "dense"
     category: ClassVar[str] = "dense"
     label: ClassVar[str] = "dense"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Passes, PerMap, Site
 from archcalc.values import Rate
 
 if TYPE_CHECKING:
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Dropout(KeepsShape, NoWeights, PerMap, Layer):
+class Dropout(KeepsShape, NoWeights, PerMap, Passes, Layer):
     kind: ClassVar[str] = "dropout"
     category: ClassVar[str] = "dropout"
     label: ClassVar[str] = "dropout"

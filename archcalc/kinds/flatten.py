@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, Passes, PerMap, Site
 from archcalc.receptive import Field, same_field
 from archcalc.sizes import SizeTerm, Sizing, fixed
 from archcalc.values import Shape
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Flatten(NoWeights, PerMap, NoHyper, Layer):
+class Flatten(NoWeights, PerMap, NoHyper, Passes, Layer):
     kind: ClassVar[str] = "flatten"
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "flatten"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.figures import Figures
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, affine_figures
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, VectorUnits, affine_figures
 from archcalc.sizes import ShapeError, Sizing
 from archcalc.values import Bool, PosFloat, PosInt, Shape
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class LayerNorm(KeepsShape, NoHyper, Layer):
+class LayerNorm(KeepsShape, NoHyper, VectorUnits, Layer):
     """Over the C channels at each position of a C×H×W input (torchvision's LayerNorm2d, nn.LayerNorm(C) on a
     channels-last tensor), over the units of a vector."""
 
@@ -50,7 +50,7 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
 
 
 @dataclass(frozen=True)
-class GroupNorm(KeepsShape, Layer):
+class GroupNorm(KeepsShape, VectorUnits, Layer):
     kind: ClassVar[str] = "groupnorm"
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "group norm"

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site, VectorUnits
 from archcalc.receptive import Field, cover_field
 from archcalc.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.values import Shape
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-class Merge(NoWeights, NoHyper, Layer):
+class Merge(NoWeights, NoHyper, VectorUnits, Layer):
     category: ClassVar[str] = "merge"
     arity: ClassVar[int] = 0
 

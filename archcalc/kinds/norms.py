@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.figures import Figures
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site, affine_figures
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site, VectorUnits, affine_figures
 from archcalc.values import Bool, PosFloat, PosInt, Shape
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class LRN(KeepsShape, NoWeights, Layer):
+class LRN(KeepsShape, NoWeights, VectorUnits, Layer):
     """Local response normalisation across channels, as the AlexNet paper writes it:
     b = a / (k + alpha · Σ a²)^beta over `size` neighbouring maps (torch divides alpha by size)."""
 
@@ -48,7 +48,7 @@ class LRN(KeepsShape, NoWeights, Layer):
 
 
 @dataclass(frozen=True)
-class BatchNorm(KeepsShape, NoHyper, Layer):
+class BatchNorm(KeepsShape, NoHyper, VectorUnits, Layer):
     kind: ClassVar[str] = "batchnorm"
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "batch norm"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, keys_of
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, VectorUnits, keys_of
 from archcalc.receptive import Field, window_field
 from archcalc.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
 from archcalc.values import Padding, Pair, PairOrKernel, Rounding, Shape
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Pool(NoWeights, PerMap, Layer):
+class Pool(NoWeights, PerMap, VectorUnits, Layer):
     category: ClassVar[str] = "pool"
 
     kernel: Pair

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.figures import Figures
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Passes, PerMap, Site, VectorUnits
 from archcalc.values import DepthMode, PosFloat, Rate, Shape
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class LayerScale(KeepsShape, Layer):
+class LayerScale(KeepsShape, VectorUnits, Layer):
     kind: ClassVar[str] = "layer_scale"
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "layer scale"
@@ -48,7 +48,7 @@ class LayerScale(KeepsShape, Layer):
 
 
 @dataclass(frozen=True)
-class StochasticDepth(KeepsShape, NoWeights, PerMap, Layer):
+class StochasticDepth(KeepsShape, NoWeights, PerMap, Passes, Layer):
     """torchvision.ops.StochasticDepth: in training, the residual branch dropped with probability `rate`
     per sample ('row') or for the batch ('batch'); the identity at inference, which is what archcalc counts."""
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
 from archcalc.figures import Figures
-from archcalc.kinds.base import Layer, Site, keys_of, with_activation
+from archcalc.kinds.base import Layer, Site, VectorUnits, keys_of, with_activation
 from archcalc.receptive import Field, window_field
 from archcalc.sizes import SizeTerm, Sizing, spatial, window
 from archcalc.values import ActivationName, Pair, PairOrKernel, Shape
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Subsample(Layer):
+class Subsample(VectorUnits, Layer):
     """Each unit adds its kernel's inputs, multiplies the sum by a coefficient and adds a bias, one of
     each per map (LeCun et al. 1998, section II.B). No multiply-accumulate of a weight per input:
     MACs and FLOPs 0, as torch's counter sees it."""

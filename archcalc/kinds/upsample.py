@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, VectorUnits
 from archcalc.receptive import Field, scaled_field
 from archcalc.sizes import ShapeError, SizeTerm, Sizing, fixed, spatial
 from archcalc.sizes_other import ScaleTerm
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 @dataclass(frozen=True)
-class Upsample(NoWeights, PerMap, Layer):
+class Upsample(NoWeights, PerMap, VectorUnits, Layer):
     """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false)."""
 
     kind: ClassVar[str] = "upsample"
@@ -56,7 +56,7 @@ class Upsample(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class PixelShuffle(NoWeights, Layer):
+class PixelShuffle(NoWeights, VectorUnits, Layer):
     kind: ClassVar[str] = "pixel_shuffle"
     category: ClassVar[str] = "reshape"
     label: ClassVar[str] = "pixel shuffle"

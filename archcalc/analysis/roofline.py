@@ -1,0 +1,79 @@
+"""Each layer's roofline on a chip: its least memory traffic, its arithmetic intensity, the roof that bounds it,
+and the least time it can take; the network's least time at a batch.
+
+    bytes      = (batch × values read and written per image + weights read once) × bytes per value   (its kind's traffic rule)
+    intensity  = FLOPs ÷ bytes
+    seconds    = max(FLOPs ÷ peak, bytes ÷ bandwidth)     peak: the chip's matrix or vector units in the dtype
+    bound      = "compute" where FLOPs ÷ peak is the larger, else "memory"
+
+(Williams, Waterman and Patterson, "Roofline", CACM 2009.) A lower bound: caches cannot lower the least
+traffic below once, and no kernel beats the datasheet's peak. A layer without FLOPs (pooling, activations,
+as torch counts them) is memory-bound by definition; one that moves nothing (a view) takes no time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from archcalc.analysis import Analysis, Row
+from archcalc.hardware import DTYPES, Profile
+
+
+@dataclass(frozen=True)
+class LayerRoof:
+    name: str
+    kind: str
+    units: str  # matrix | vector
+    flops: int  # for the batch
+    bytes: int  # least traffic for the batch
+    peak: float  # FLOP/s of the units it runs on, in the dtype
+    bound: str  # compute | memory
+    seconds: float
+
+    @property
+    def intensity(self) -> float:
+        """FLOPs per byte (0 for a layer that moves nothing)."""
+        return self.flops / self.bytes if self.bytes else 0.0
+
+
+@dataclass(frozen=True)
+class Roofline:
+    hardware: Profile
+    batch: int
+    dtype: str
+    layers: tuple[LayerRoof, ...]
+
+    @property
+    def seconds(self) -> float:
+        """The network's least time for one forward pass of the batch: its layers' least times, one after another."""
+        return sum(r.seconds for r in self.layers)
+
+    @property
+    def memory_share(self) -> float:
+        """The share of the least time spent in memory-bound layers."""
+        total = self.seconds
+        return sum(r.seconds for r in self.layers if r.bound == "memory") / total if total else 0.0
+
+    @property
+    def ridge(self) -> dict[str, float]:
+        """FLOPs per byte where each roof meets the bandwidth line: above it a layer is compute-bound."""
+        return {u: self.hardware.peak(u, self.dtype) / self.hardware.bandwidth for u in ("matrix", "vector")}
+
+
+def layer_roof(row: Row, hardware: Profile, batch: int, dtype: str) -> LayerRoof:
+    traffic = row.layer.traffic(row.input_shapes, row.output, row.figures)
+    flops = row.flops * batch
+    moved = (traffic.per_image * batch + traffic.per_batch) * DTYPES[dtype]
+    peak = hardware.peak(traffic.units, dtype)
+    compute, memory = flops / peak, moved / hardware.bandwidth
+    return LayerRoof(row.name, row.kind, traffic.units, flops, moved, peak, "compute" if compute > memory else "memory", max(compute, memory))
+
+
+def roofline(a: Analysis, hardware: Profile, batch: int, dtype: str) -> Roofline:
+    hardware.check(dtype)
+    return Roofline(hardware, batch, dtype, tuple(layer_roof(r, hardware, batch, dtype) for r in a.rows))
+
+
+def rooflines(analyses: Sequence[Analysis], hardware: Profile | None, batch: int, dtype: str) -> list[Roofline | None]:
+    return [roofline(a, hardware, batch, dtype) if hardware is not None else None for a in analyses]
