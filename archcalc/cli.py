@@ -17,11 +17,14 @@ import click
 
 from archcalc import analysis, jsontext, serialize, terminal
 from archcalc.analysis import Analysis, analyse
+from archcalc.analysis.roofline import named
 from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph, build_graph
 from archcalc.limits import MAX_LAYERS, MAX_TABLE_ROWS
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.options import FORMATS, Count, Seconds, max_layers_option, parse_input, parse_range, usage_error
+from archcalc.roofline_cli import hardware_option, no_hardware
+from archcalc.roofline_json import add_roofline
 from archcalc.spec import load_spec, stdin_once
 
 if TYPE_CHECKING:
@@ -119,9 +122,10 @@ def main() -> None:
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--memory", "per_layer_memory", is_flag=True, help="Also show each layer's memory.")
 @click.option("--all", "every", is_flag=True, help=f"Every row of a table of more than {MAX_TABLE_ROWS:,} rows (else its first and last).")
+@hardware_option
 @max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool, every: bool, max_layers: int) -> None:
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, hardware: str | None, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
@@ -133,8 +137,9 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     graph, a = load(spec, input_text, max_layers)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
+    roof = named([a], hardware, batch, dtype) if fmt != "csv" and fmt != "markdown" else no_hardware(hardware, fmt)
     if fmt == "json":
-        emit_json(serialize.to_json(a, valid, (dtype, mem)))
+        emit_json(add_roofline(serialize.to_json(a, valid, (dtype, mem)), roof[0]) if roof else serialize.to_json(a, valid, (dtype, mem)))
     elif fmt == "html":
         emit_text(html_page([a], [valid], batch, dtype))
     elif fmt in ("csv", "markdown"):
@@ -142,9 +147,10 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
 
         emit_text(plain.to_csv(a) if fmt == "csv" else plain.to_markdown(a, valid, (dtype, mem)))
     else:
+        from archcalc.report.roofline import roofline_table
         from archcalc.report.show import show_table
 
-        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every))
+        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every, roofline_table(roof[0], every) if roof else None))
     if strict and a.findings:
         sys.exit(1)
 
@@ -153,8 +159,11 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
 @click.argument("specs", nargs=-1, required=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
+@hardware_option
+@click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for --hardware.")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="The dtype, for --hardware.")
 @max_layers_option
-def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> None:
+def compare(specs: tuple[str, ...], fmt: str, strict: bool, hardware: str | None, batch: int, dtype: str, max_layers: int) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
     SPECS are two or more YAML files or bundled spec names (one may be - for standard input):
@@ -165,9 +174,13 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> 
     from archcalc.compare import compare as compare_networks
 
     c = compare_networks([a for _, a in load_all(specs, None, max_layers)])
+    roofs = named(c.networks, hardware, batch, dtype) if fmt in ("table", "json") else no_hardware(hardware, fmt)
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
-        emit_json(serialize.compare_json(c, mems))
+        doc = serialize.compare_json(c, mems)
+        for network, roof in zip(doc["networks"], roofs or ()):
+            add_roofline(network, roof)
+        emit_json(doc)
     elif fmt == "html":
         emit_text(html_page(c.networks, [() for _ in c.networks], 1, "float32"))  # show's defaults, as the JSON
     elif fmt in ("csv", "markdown"):
@@ -178,6 +191,10 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> 
         from archcalc.report.compare import compare_table
 
         emit(compare_table(c))
+        if roofs:
+            from archcalc.report.roofline import compare_roofline_table
+
+            emit(compare_roofline_table([a.name for a in c.networks], roofs))
     if strict and any(a.findings for a in c.networks):
         sys.exit(1)
 
@@ -323,6 +340,22 @@ def kinds(fmt: str) -> None:
         from archcalc.report.kinds import kinds_table
 
         emit(kinds_table(KINDS.all()))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def hardware(fmt: str) -> None:
+    """The chips --hardware can name: peak dense TFLOPS per dtype, memory bandwidth and size, and each figure's source."""
+    from archcalc import hardware as profiles
+
+    if fmt == "json":
+        from archcalc.roofline_json import hardware_json
+
+        emit_json(hardware_json(profiles.every()))
+    else:
+        from archcalc.report.roofline import hardware_table
+
+        emit(hardware_table(profiles.every()))
 
 
 @main.command()

@@ -75,5 +75,11 @@ def roofline(a: Analysis, hardware: Profile, batch: int, dtype: str) -> Roofline
     return Roofline(hardware, batch, dtype, tuple(layer_roof(r, hardware, batch, dtype) for r in a.rows))
 
 
-def rooflines(analyses: Sequence[Analysis], hardware: Profile | None, batch: int, dtype: str) -> list[Roofline | None]:
-    return [roofline(a, hardware, batch, dtype) if hardware is not None else None for a in analyses]
+def named(analyses: Sequence[Analysis], hardware_name: str | None, batch: int, dtype: str) -> list[Roofline] | None:
+    """Each network's roofline on the profile named `hardware_name` (None without one: the option was not given)."""
+    if hardware_name is None:
+        return None
+    from archcalc import hardware as profiles
+
+    chip = profiles.load(hardware_name)
+    return [roofline(a, chip, batch, dtype) for a in analyses]

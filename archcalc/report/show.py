@@ -52,8 +52,9 @@ def _gap(table: Table, hidden: int, what: str) -> None:
 
 
 def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None, per_layer: bool = False,
-               every: bool = False) -> RenderableType:
-    """`every`: all rows of every table, however long (else a table past MAX_TABLE_ROWS shows its first and last rows)."""
+               every: bool = False, roofline: RenderableType | None = None) -> RenderableType:
+    """`every`: all rows of every table, however long (else a table past MAX_TABLE_ROWS shows its first and last rows).
+    `roofline`: the roofline's table (archcalc.report.roofline), after memory."""
     parts: list[RenderableType] = [_header(a), _layers_table(a, every)]
     if a.gpu_totals:
         parts.append(_gpu_table(a, every))
@@ -61,6 +62,8 @@ def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemor
         if per_layer:
             parts.append(_memory_table(mem, every))
         parts.append(Text(text.memory_text(*mem) + "\n"))
+    if roofline is not None:
+        parts.append(roofline)
     parts += [Text(text.valid_text(v) + "\n") for v in valid]
     if a.claims:
         parts.append(_claims_table(a, every))
