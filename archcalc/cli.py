@@ -23,8 +23,8 @@ from archcalc.graph import Graph, build_graph
 from archcalc.limits import MAX_LAYERS, MAX_TABLE_ROWS
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.options import FORMATS, Count, Seconds, max_layers_option, parse_input, parse_range, usage_error
-from archcalc.roofline_cli import hardware_option, no_hardware
-from archcalc.roofline_json import add_roofline
+from archcalc.roofline_cli import calibrate_here, hardware_option, measured, no_hardware, run_profile
+from archcalc.roofline_json import add_roofline, measured_json
 from archcalc.spec import load_spec, stdin_once
 
 if TYPE_CHECKING:
@@ -291,9 +291,10 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
 @click.option("--min-time", "min_time_s", type=Seconds(), default=1.0, show_default=True,
               metavar="SECONDS", help="Time at least this long, then until the spread settles (at most 5×).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@hardware_option
 @max_layers_option
 def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text: str | None, per_layer: bool, split: bool,
-        min_time_s: float, fmt: str, max_layers: int) -> None:
+        min_time_s: float, fmt: str, hardware: str | None, max_layers: int) -> None:
     """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
 
     SPECS are YAML files or bundled spec names (one may be - for standard input); without SPECS, every bundled spec. Needs PyTorch:
@@ -309,7 +310,9 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     terminal.say(note)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
             for g, a in load_all(specs or bundled_names(), input_text, max_layers)]
-    results = []
+    profile = run_profile(hardware, where.type, per_layer)  # with --per-layer, the chip its times stand beside
+    overhead = tb.timer_overhead(where) if profile and per_layer else None
+    results, against = [], []
     for graph, a, options in jobs:
         try:
             with run_report.progress_display(a.name) as progress:
@@ -317,12 +320,20 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
         except tb.DeviceOutOfMemoryError as exc:
             terminal.say_error(exc.message, exc.hint)
             sys.exit(1)
+        if profile and overhead:
+            against.append(measured(results[-1], a, profile, overhead))
         if fmt == "table":
             if len(results) > 1:
                 click.echo()  # a blank line between one spec's last line and the next one's title
             emit(run_report.run_table(results[-1]))
+            if against:
+                from archcalc.report.roofline import measured_table
+
+                emit(measured_table(against[-1]))
     if fmt == "json":
         docs = [serialize.run_json(r) for r in results]
+        for doc, ag in zip(docs, against):
+            doc["roofline"] = measured_json(ag)
         emit_json(docs[0] if len(specs) == 1 else docs)
     if not all(r.ok for r in results):
         sys.exit(1)
@@ -356,6 +367,19 @@ def hardware(fmt: str) -> None:
         from archcalc.report.roofline import hardware_table
 
         emit(hardware_table(profiles.every()))
+
+
+@main.command()
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="cpu", show_default=True,
+              help="auto: CUDA when torch sees a device, else the CPU.")
+@click.option("--name", metavar="NAME", help="The profile's name, for --hardware NAME [default: the device, cpu or cuda].")
+@click.option("--dtype", "dtypes", multiple=True, type=click.Choice(["float32", "tf32", "bfloat16", "float16"]),
+              help="A dtype to measure matmuls in (repeatable) [default: float32 and bfloat16; on CUDA also tf32 and float16].")
+@click.option("--quick", is_flag=True, help="Small sizes and short timings: seconds, and less exact.")
+def calibrate(device: str, name: str | None, dtypes: tuple[str, ...], quick: bool) -> None:
+    """Measure this machine's attained peaks with torch (large matmuls per dtype, streaming copies) and save them as a
+    hardware profile in $XDG_CONFIG_HOME/archcalc/hardware (else ~/.config/archcalc/hardware). Needs PyTorch."""
+    calibrate_here(device, name, dtypes, quick)
 
 
 @main.command()

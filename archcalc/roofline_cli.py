@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from archcalc.analysis.roofline import Roofline
+from archcalc.analysis import Analysis
+from archcalc.analysis.roofline import Against, Roofline, against, roofline
 from archcalc.errors import ArchcalcError
+from archcalc.hardware import Profile
+
+if TYPE_CHECKING:
+    from archcalc.torch_backend import RunResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,3 +31,58 @@ def no_hardware(hardware: str | None, fmt: str) -> list[Roofline] | None:
         raise ArchcalcError(f"--hardware shows in --format table, json and html, not {fmt}",
                             hint=f"archcalc show SPEC --hardware {hardware} --format json")
     return None
+
+
+def run_profile(hardware: str | None, device_type: str, per_layer: bool) -> Profile | None:
+    """The chip `run --per-layer` measures against: --hardware, else this machine's calibrated profile named after the
+    device ('cpu', 'cuda') where `archcalc calibrate` wrote one, else none (and a note says how to get one)."""
+    from archcalc import hardware as profiles
+    from archcalc import terminal
+
+    if hardware is not None:
+        return profiles.load(hardware)
+    if not per_layer:
+        return None
+    if (profiles.user_dir() / f"{device_type}.yaml").is_file():
+        return profiles.load(device_type)
+    terminal.say(f"note: no roofline beside the per-layer times: `archcalc calibrate --device {device_type}` measures this machine "
+                 "once (or name a chip with --hardware)")
+    return None
+
+
+def measured(result: RunResult, a: Analysis, profile: Profile, overhead: tuple[float, float]) -> Against:
+    medians = {t.name: t.median_ms / 1e3 for t in result.layer_times}
+    r = roofline(a, profile, result.timing.batch, result.dtype)
+    return against(r, medians, overhead[0], overhead[1], result.timing.median_ms / 1e3)
+
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def calibrate_here(device: str, name: str | None, dtypes: tuple[str, ...], quick: bool) -> None:
+    """Measure this machine (archcalc.torch_backend.calibrate), write its profile to the user's folder, say where."""
+    from archcalc import hardware as profiles
+    from archcalc import terminal
+    from archcalc import torch_backend as tb
+    from archcalc.atomic import check_target, write_atomic
+    from archcalc.torch_backend.calibrate import calibrate, profile_text
+
+    where, note = tb.resolve_device(device)
+    name = name or where.type
+    if not NAME.fullmatch(name):
+        raise ArchcalcError(f"--name {name!r}: a profile's name is letters, digits, '.', '_' and '-' (64 at most)", hint="--name mybox")
+    chosen = dtypes or (("float32", "tf32", "bfloat16", "float16") if where.type == "cuda" else ("float32", "bfloat16"))
+    if "tf32" in chosen and where.type != "cuda":
+        raise ArchcalcError("tf32 is a matrix mode of NVIDIA GPUs: there is none to measure on the CPU", hint="--dtype float32 --dtype bfloat16")
+    if "float32" not in chosen:
+        chosen = ("float32", *chosen)  # the vector units' figure
+    terminal.say(note)
+    c = calibrate(where, chosen, quick)
+    folder = profiles.user_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{name}.yaml"
+    write_atomic(out, profile_text(c, name).encode("utf-8"), check_target(out, f"{name}.yaml"))
+    p = profiles.read(out)
+    click.echo(f"{p.title}: matmul " + ", ".join(f"{d} {v * 1e3:.4g} GFLOP/s" for d, v in p.matrix_tflops.items())
+               + f"; streaming copy {p.bandwidth_gbs:.4g} GB/s (main memory {c.main_memory_gbs:.4g} GB/s)")
+    terminal.say(f"wrote {out}: use it with --hardware {name}", prefix="")

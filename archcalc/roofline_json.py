@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from archcalc.analysis.roofline import Roofline
+from archcalc.analysis.roofline import Against, Roofline
 from archcalc.hardware import Profile
 
 
@@ -36,3 +36,11 @@ def hardware_json(profiles: Sequence[Profile]) -> list[dict[str, Any]]:
              "memory_bandwidth_gbs": p.bandwidth_gbs, "memory_gb": p.memory_gb,
              "source": {"name": p.source, "url": p.url, "confirmed_by": list(p.confirmed_by)}, "notes": p.notes, "measured": p.measured}
             for p in profiles]
+
+
+def measured_json(a: Against) -> dict[str, Any]:
+    """`run --per-layer --format json`'s `roofline`: each layer's measured seconds beside its least seconds."""
+    return {**totals_json(a.roofline), "timer_overhead_seconds": _sig(a.overhead), "timer_error_seconds": _sig(a.error),
+            "layers_sum_seconds": _sig(a.layers_sum), "forward_seconds": _sig(a.forward),
+            "layers": [{"layer": m.name, "measured_seconds": _sig(m.seconds), "roofline_seconds": _sig(m.bound), "bound": m.roof,
+                        "percent_of_roofline": None if m.percent is None else _sig(m.percent)} for m in a.layers]}

@@ -83,3 +83,37 @@ def named(analyses: Sequence[Analysis], hardware_name: str | None, batch: int, d
 
     chip = profiles.load(hardware_name)
     return [roofline(a, chip, batch, dtype) for a in analyses]
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One layer's measured time beside its least time."""
+
+    name: str
+    seconds: float  # measured, the timer's overhead taken off (never below 0)
+    bound: float  # the roofline's least time
+    roof: str  # compute | memory
+
+    @property
+    def percent(self) -> float | None:
+        """% of roofline: the least time as a share of the measured one (100: as fast as the chip allows); None where
+        nothing was measured."""
+        return 100 * self.bound / self.seconds if self.seconds > 0 else None
+
+
+@dataclass(frozen=True)
+class Against:
+    """A run's per-layer times against the roofline: what the timer costs, and the sum against the whole forward."""
+
+    roofline: Roofline
+    layers: tuple[Measured, ...]
+    overhead: float  # seconds: the per-layer timer's median cost, measured on an empty module and taken off each layer
+    error: float  # seconds: how far a layer's figure may be off through the timer (its cost's 90th percentile)
+    layers_sum: float  # seconds: the layers' measured times, added
+    forward: float  # seconds: the whole forward pass, timed alone
+
+
+def against(r: Roofline, medians: dict[str, float], overhead: float, error: float, forward: float) -> Against:
+    """`medians`: each layer's median seconds as the hooks timed it (the timer's cost included)."""
+    layers = tuple(Measured(x.name, max(medians[x.name] - overhead, 0.0), x.seconds, x.bound) for x in r.layers)
+    return Against(r, layers, overhead, error, sum(m.seconds for m in layers), forward)
