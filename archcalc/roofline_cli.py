@@ -86,3 +86,17 @@ def calibrate_here(device: str, name: str | None, dtypes: tuple[str, ...], quick
     click.echo(f"{p.title}: matmul " + ", ".join(f"{d} {v * 1e3:.4g} GFLOP/s" for d, v in p.matrix_tflops.items())
                + f"; streaming copy {p.bandwidth_gbs:.4g} GB/s (main memory {c.main_memory_gbs:.4g} GB/s)")
     terminal.say(f"wrote {out}: use it with --hardware {name}", prefix="")
+
+
+def roofline_picture(a: Analysis, hardware: str | None, batch: int, dtype: str) -> str:
+    """`diagram --style roofline`: the chart of one network on the chip --hardware names (SVG text)."""
+    from archcalc import hardware as profiles
+    from archcalc.diagram.roofline_chart import roofline_svg
+    from archcalc.report.roofline import seconds_text
+
+    if hardware is None:
+        raise ArchcalcError("--style roofline needs --hardware: the chip whose roofs it draws", hint="--hardware h100-sxm")
+    r = roofline(a, profiles.load(hardware), batch, dtype)
+    title = (f"{a.name} on {r.hardware.title}, batch {batch}, {dtype}: least time {seconds_text(r.seconds)}, "
+             f"{r.memory_share:.0%} memory-bound")
+    return roofline_svg(title, r, {row.name: row.category for row in a.rows})
