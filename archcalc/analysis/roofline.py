@@ -97,8 +97,8 @@ class Measured:
     @property
     def percent(self) -> float | None:
         """% of roofline: the least time as a share of the measured one (100: as fast as the chip allows); None where
-        nothing was measured."""
-        return 100 * self.bound / self.seconds if self.seconds > 0 else None
+        nothing was measured, or the layer moves nothing (a view, dropout: no least time to compare)."""
+        return 100 * self.bound / self.seconds if self.seconds > 0 and self.bound > 0 else None
 
 
 @dataclass(frozen=True)

@@ -104,16 +104,16 @@ def compare_roofline_table(names: Sequence[str], rooflines: Sequence[Roofline]) 
 def measured_table(a: Against) -> RenderableType:
     """`run --per-layer` against the roofline: each layer's measured time, its least time and % of roofline."""
     r = a.roofline
-    table = Table(title=f"measured against the {title(r)}", box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
+    table = Table(box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
     table.add_column("layer", "sum")
     table.add_column("bound")
     table.add_column("measured", seconds_text(a.layers_sum), justify="right")
     table.add_column("roofline (least)", seconds_text(r.seconds), justify="right")
     table.add_column("% of roofline", f"{100 * r.seconds / a.layers_sum:.1f}%" if a.layers_sum else "—", justify="right")
     for m in a.layers:
-        table.add_row(literal(m.name), m.roof, seconds_text(m.seconds), seconds_text(m.bound),
+        table.add_row(literal(m.name), m.roof if m.bound > 0 else "—", seconds_text(m.seconds), seconds_text(m.bound),
                       f"{m.percent:.1f}%" if m.percent is not None else "—")
     note = (f"the layers add up to {seconds_text(a.layers_sum)}; the whole forward pass, timed alone, took {seconds_text(a.forward)} "
             f"({a.layers_sum / a.forward:.0%}). Each layer's time is the median over passes, less the per-layer timer's own cost "
             f"({seconds_text(a.overhead)}, measured around an empty module); a figure may be off by up to {seconds_text(a.error)} through it.")
-    return Group(whole(table), Text(note + "\n"))
+    return Group(Text(f"\nmeasured against the {title(r)}", style="bold"), whole(table), Text(note + "\n"))
