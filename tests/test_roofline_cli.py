@@ -72,3 +72,15 @@ def test_compare_with_hardware() -> None:
     assert "least time on NVIDIA H100 SXM 80GB (h100-sxm), batch 16, bfloat16" in out
     doc = json.loads(invoke("compare", "alexnet", "lenet", "--hardware", "l4", "--format", "json")[0])
     assert [n["totals"]["roofline"]["hardware"] for n in doc["networks"]] == ["l4", "l4"]
+
+
+def test_show_and_diagram_with_hardware_import_no_torch(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from archcalc.cli import main; main(['show', 'alexnet', '--hardware', 'h100-sxm'], standalone_mode=False); "
+            f"main(['diagram', 'alexnet', '--style', 'roofline', '--hardware', 'l4', '--out', {str(tmp_path / 'r.svg')!r}], "
+            "standalone_mode=False); print('torch' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "False"

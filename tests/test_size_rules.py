@@ -20,7 +20,7 @@ from archcalc.analysis import analyse, valid_inputs
 from archcalc.cli import main
 from archcalc.graph import build_graph
 from archcalc.kinds import KINDS, Layer, missing_rules
-from archcalc.kinds.base import NoWeights, PerMap
+from archcalc.kinds.base import NoWeights, PerMap, VectorUnits
 from archcalc.receptive import Field, window_field
 from archcalc.sizes import SizeTerm, Sizing, spatial
 from archcalc.spec import parse_spec
@@ -61,7 +61,7 @@ class DivideTerm:
 
 
 @dataclass(frozen=True)
-class Halve(NoWeights, PerMap, Layer):
+class Halve(NoWeights, PerMap, VectorUnits, Layer):
     kind: ClassVar[str] = "halve"
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "halve"
