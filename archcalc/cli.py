@@ -318,7 +318,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     terminal.say(note)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
             for g, a in load_all(specs or bundled_names(), input_text, max_layers)]
-    profile = run_profile(hardware, where.type, per_layer)  # with --per-layer, the chip its times stand beside
+    profile = run_profile(hardware, where.type, per_layer, dtype)  # with --per-layer, the chip its times stand beside
     overhead = tb.timer_overhead(where) if profile and per_layer else None
     results, against = [], []
     for graph, a, options in jobs:

@@ -33,21 +33,26 @@ def no_hardware(hardware: str | None, fmt: str) -> list[Roofline] | None:
     return None
 
 
-def run_profile(hardware: str | None, device_type: str, per_layer: bool) -> Profile | None:
+def run_profile(hardware: str | None, device_type: str, per_layer: bool, dtype: str) -> Profile | None:
     """The chip `run --per-layer` measures against: --hardware, else this machine's calibrated profile named after the
     device ('cpu', 'cuda') where `archcalc calibrate` wrote one, else none (and a note says how to get one)."""
     from archcalc import hardware as profiles
     from archcalc import terminal
 
     if hardware is not None:
-        return profiles.load(hardware)
+        return _checked(profiles.load(hardware), dtype)
     if not per_layer:
         return None
     if (profiles.user_dir() / f"{device_type}.yaml").is_file():
-        return profiles.load(device_type)
+        return _checked(profiles.load(device_type), dtype)
     terminal.say(f"note: no roofline beside the per-layer times: `archcalc calibrate --device {device_type}` measures this machine "
                  "once (or name a chip with --hardware)")
     return None
+
+
+def _checked(profile: Profile, dtype: str) -> Profile:
+    profile.check(dtype)  # before anything runs: a dtype the profile has no figure for is refused now
+    return profile
 
 
 def measured(result: RunResult, a: Analysis, profile: Profile, overhead: tuple[float, float]) -> Against:

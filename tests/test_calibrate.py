@@ -91,3 +91,8 @@ def test_no_layer_beats_its_roofline(config: Path) -> None:
     calibrated(config)
     beaten = {spec: below_bound(per_layer(spec)) for spec in bundled_names()}
     assert {s: b for s, b in beaten.items() if b} == {}
+
+
+def test_a_dtype_the_profile_lacks_is_refused_before_running(config: Path) -> None:
+    _, err = invoke("run", "lenet", "--device", "cpu", "--per-layer", "--hardware", "t4", "--dtype", "bfloat16", code=2)
+    assert "hardware 't4' has no bfloat16 figure for its matrix units" in err and "forward" not in err
