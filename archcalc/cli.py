@@ -23,7 +23,7 @@ from archcalc.graph import Graph, build_graph
 from archcalc.limits import MAX_LAYERS, MAX_TABLE_ROWS
 from archcalc.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.options import FORMATS, Count, Seconds, max_layers_option, parse_input, parse_range, usage_error
-from archcalc.roofline_cli import calibrate_here, hardware_option, measured, no_hardware, roofline_picture, run_profile
+from archcalc.roofline_cli import calibrate_here, hardware_option, measured, measured_chart, no_hardware, roofline_picture, run_profile
 from archcalc.roofline_json import add_roofline, measured_json
 from archcalc.spec import load_spec, stdin_once
 
@@ -300,9 +300,10 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
               metavar="SECONDS", help="Time at least this long, then until the spread settles (at most 5×).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @hardware_option
+@click.option("--chart", "chart_out", metavar="FILE", help="With --per-layer: the roofline chart, each layer where it was measured (.svg, .png, .pdf).")
 @max_layers_option
 def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text: str | None, per_layer: bool, split: bool,
-        min_time_s: float, fmt: str, hardware: str | None, max_layers: int) -> None:
+        min_time_s: float, fmt: str, hardware: str | None, chart_out: str | None, max_layers: int) -> None:
     """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
 
     SPECS are YAML files or bundled spec names (one may be - for standard input); without SPECS, every bundled spec. Needs PyTorch:
@@ -314,6 +315,9 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     from archcalc import torch_backend as tb  # torch only for this command
     from archcalc.spec import bundled_names
 
+    if chart_out is not None and (not per_layer or len(specs) != 1):
+        raise ArchcalcError("--chart draws one network's measured layers: give one SPEC and --per-layer",
+                            f"archcalc run alexnet --per-layer --chart {chart_out}")
     where, note = tb.resolve_device(device)
     terminal.say(note)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
@@ -338,6 +342,8 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
                 from archcalc.report.roofline import measured_table
 
                 emit(measured_table(against[-1]))
+    if chart_out is not None and against:
+        measured_chart(jobs[0][1], against[0], chart_out)
     if fmt == "json":
         docs = [serialize.run_json(r) for r in results]
         for doc, ag in zip(docs, against):

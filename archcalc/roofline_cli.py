@@ -105,3 +105,19 @@ def roofline_picture(a: Analysis, hardware: str | None, batch: int, dtype: str) 
     title = (f"{a.name} on {r.hardware.title}, batch {batch}, {dtype}: least time {seconds_text(r.seconds)}, "
              f"{r.memory_share:.0%} memory-bound")
     return roofline_svg(title, r, {row.name: row.category for row in a.rows})
+
+
+def measured_chart(a: Analysis, ag: Against, out_text: str) -> None:
+    """`run --per-layer --chart FILE`: the roofline chart with each layer where it was measured (hollow points)."""
+    from pathlib import Path
+
+    from archcalc import terminal
+    from archcalc.diagram.render import render_svg
+    from archcalc.diagram.roofline_chart import roofline_svg
+    from archcalc.report.roofline import seconds_text
+
+    r = ag.roofline
+    title = (f"{a.name} measured on {r.hardware.name}, batch {r.batch}, {r.dtype}: {seconds_text(ag.layers_sum)}, "
+             f"least time {seconds_text(r.seconds)}")
+    render_svg(roofline_svg(title, r, {row.name: row.category for row in a.rows}, {m.name: m.seconds for m in ag.layers}), Path(out_text))
+    terminal.say(f"wrote {terminal.one_line(out_text)}", prefix="")

@@ -96,3 +96,14 @@ def test_no_layer_beats_its_roofline(config: Path) -> None:
 def test_a_dtype_the_profile_lacks_is_refused_before_running(config: Path) -> None:
     _, err = invoke("run", "lenet", "--device", "cpu", "--per-layer", "--hardware", "t4", "--dtype", "bfloat16", code=2)
     assert "hardware 't4' has no bfloat16 figure for its matrix units" in err and "forward" not in err
+
+
+def test_run_draws_the_measured_chart(config: Path, tmp_path: Path) -> None:
+    calibrated(config)
+    out = tmp_path / "measured.svg"
+    _, err = invoke("run", "lenet", "--device", "cpu", "--per-layer", "--min-time", "0.02", "--chart", str(out))
+    assert f"wrote {out}" in err
+    svg = out.read_text(encoding="utf-8")
+    assert "LeNet-5 measured on cpu, batch 1, float32" in svg and 'fill="#ffffff" stroke=' in svg  # hollow: measured
+    _, err = invoke("run", "lenet", "--device", "cpu", "--chart", str(out), code=2)
+    assert "--chart draws one network's measured layers: give one SPEC and --per-layer" in err

@@ -45,8 +45,8 @@ def _si(value: float) -> str:
     """10^k as people say it: 1, 10, 100, 1 k, ... 1 P."""
     for unit, scale in (("P", 1e15), ("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if value >= scale:
-            return f"{value / scale:g} {unit}"
-    return f"{value:g}"
+            return f"{value / scale:.4g} {unit}"
+    return f"{value:.4g}"
 
 
 def points(r: Roofline, categories: dict[str, str], measured: dict[str, float] | None = None) -> list[Point]:
@@ -167,7 +167,7 @@ def _legend(pts: Sequence[Point], peaks: dict[str, float], bandwidth: float) -> 
         out.append(f'<line x1="{x}" y1="{y - 7}" x2="{x + 36}" y2="{y - 7}" stroke="{ROOF_COLOURS[units]}" stroke-width="3.5"{dash}/>')
         out.append(f'<text x="{x + 46}" y="{y}" font-size="18">{units} units: {_si(peaks[units])}FLOP/s</text>')
     y += 30
-    out.append(f'<text x="{x}" y="{y}" font-size="18">memory: {bandwidth / 1e9:g} GB/s (the slope)</text>')
+    out.append(f'<text x="{x}" y="{y}" font-size="18">memory: {bandwidth / 1e9:.4g} GB/s (the slope)</text>')
     y += 30
     out.append(f'<text x="{x}" y="{y}" font-size="18">ridge: {peaks["matrix"] / bandwidth:.3g} FLOPs/byte</text>')
     if any(p.measured for p in pts):
