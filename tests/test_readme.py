@@ -100,7 +100,8 @@ def is_run(c: Command) -> bool:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A fresh folder with specs/ beside it, and an environment whose `archcalc` and `python` are this interpreter."""
+    """A fresh folder with specs/ beside it, and an environment whose `archcalc` and `python` are this interpreter
+    (and whose configuration folder is empty: no profile `archcalc calibrate` wrote on this machine)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "archcalc").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m archcalc "$@"\n', encoding="utf-8")
@@ -112,7 +113,7 @@ def folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     work.mkdir()
     (work / "specs").symlink_to(ROOT / "specs")
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", NO_COLOR="1", TERM="dumb",
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", NO_COLOR="1", TERM="dumb", XDG_CONFIG_HOME=str(tmp_path / "config"),
                PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])]))
     return work, env
 

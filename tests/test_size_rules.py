@@ -20,7 +20,7 @@ from archcalc.analysis import analyse, valid_inputs
 from archcalc.analysis.graph import build_graph
 from archcalc.cli.app import main
 from archcalc.kinds import KINDS, Layer, missing_rules
-from archcalc.kinds.base import NoWeights, PerMap, Uncounted
+from archcalc.kinds.base import NoWeights, PerMap, Uncounted, VectorUnits
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, Term, spatial
 from archcalc.kinds.terms.values import PosInt, Shape
@@ -69,7 +69,7 @@ class DivideTerm(Term):
 
 
 @dataclass(frozen=True)
-class Halve(NoWeights, Uncounted, PerMap, Layer):
+class Halve(NoWeights, Uncounted, PerMap, VectorUnits, Layer):
     kind: ClassVar[str] = "halve"
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "halve"

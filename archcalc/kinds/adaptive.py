@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site, VectorUnits
 from archcalc.kinds.terms.conventions import Counts, adaptive_thop
 from archcalc.kinds.terms.fields import Field, adaptive_field, global_field
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, spatial
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class AdaptiveAvgPool(NoWeights, PerMap, Layer):
+class AdaptiveAvgPool(NoWeights, PerMap, VectorUnits, Layer):
     """torch's adaptive average pooling: unit i reads rows ⌊i·H/h⌋ to ⌈(i+1)·H/h⌉ − 1."""
 
     kind: ClassVar[str] = "adaptiveavgpool"
@@ -50,7 +50,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class GlobalAvgPool(NoWeights, PerMap, NoHyper, Layer):
+class GlobalAvgPool(NoWeights, PerMap, NoHyper, VectorUnits, Layer):
     kind: ClassVar[str] = "globalavgpool"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"

@@ -11,6 +11,7 @@ A kind is a frozen dataclass whose fields are its spec keys, annotated with arch
     build(site) -> torch module         its torch builder (imports torch when called)
     shard(module, g, G) -> module|None  GPU g's part of the module it built (None: it cannot be cut)
     hyper() -> str                      its hyper-parameters as the tables show them
+    traffic(xs, out, figures) -> Traffic  the units it runs on (matrix or vector) and its least memory traffic
 
 and the class facts `kind`, `category`, `label` (the word the diagram and tables use), `summary` and
 `examples` (small instances, as spec keys, that tests/test_kind_proofs.py proves its size, field and
@@ -35,7 +36,7 @@ from archcalc.kinds.terms.values import Shape
 if TYPE_CHECKING:
     from torch import nn
 
-RULES = ("sizing", "figures", "counts", "field", "reads_all", "build", "shard", "hyper")
+RULES = ("sizing", "figures", "counts", "field", "reads_all", "build", "shard", "hyper", "traffic")
 FACTS = ("kind", "category", "label", "summary", "examples")
 CATEGORIES = ("conv", "pool", "dense", "norm", "dropout", "activation", "reshape", "merge")  # in the order kinds are listed
 
@@ -46,6 +47,17 @@ class Site:
 
     inputs: tuple[Shape, ...]
     gpus: int  # 1: whole on one device
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """What a layer's least time rests on (archcalc.analysis.roofline): the units its FLOPs run on and the
+    values it must move at the least: each input read once and the output written once (per image), its
+    weights and biases read once (per batch)."""
+
+    units: str  # "matrix" (Tensor Cores, a matrix product) or "vector" (everything else)
+    per_image: int  # values: inputs read + output written
+    per_batch: int  # values: weights and biases (trainable and frozen) read
 
 
 class Layer:
@@ -72,6 +84,7 @@ class Layer:
         def build(self, site: Site) -> nn.Module: ...
         def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None: ...
         def hyper(self) -> str: ...
+        def traffic(self, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic: ...
 
     def spec_values(self, xs: tuple[Shape, ...]) -> dict[str, Any]:
         """Its spec keys and their values, as numbers (a kind whose values depend on its input resolves them)."""
@@ -144,7 +157,33 @@ class NoHyper:
         return ""
 
 
-class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper):
+def streamed(units: str, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic:
+    """Least traffic: every input value read once, every output value written once, every weight read once."""
+    return Traffic(units, sum(math.prod(x) for x in xs) + math.prod(out), figures.params + figures.frozen_params)
+
+
+class MatrixUnits:
+    """Traffic rule: a matrix product (convolution, dense) on the matrix units; inputs, weights and output moved once."""
+
+    def traffic(self, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic:
+        return streamed("matrix", xs, out, figures)
+
+
+class VectorUnits:
+    """Traffic rule: on the vector units; inputs, weights and output moved once."""
+
+    def traffic(self, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic:
+        return streamed("vector", xs, out, figures)
+
+
+class Passes:
+    """Traffic rule: no traffic at inference: a view of its input (flatten, a slice) or the identity (dropout)."""
+
+    def traffic(self, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic:
+        return Traffic("vector", 0, 0)
+
+
+class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper, VectorUnits):
     """A function of each value alone: same shape, same field, no weights, per map; proven with its defaults."""
 
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Site, Uncounted
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Passes, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.fields import Field, same_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import NonNegIntValue, PosInt, Shape
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-class Regroups(NoWeights, Uncounted, Layer):
+class Regroups(NoWeights, Uncounted, VectorUnits, Layer):
     """Moves maps between positions in the channel order: split across GPUs, it needs the others' maps."""
 
     category: ClassVar[str] = "reshape"
@@ -29,7 +29,7 @@ class Regroups(NoWeights, Uncounted, Layer):
 
 
 @dataclass(frozen=True)
-class Chunk(Regroups):
+class Chunk(Passes, Regroups):
     kind: ClassVar[str] = "chunk"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"chunks": 2, "index": 1},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "chunk"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, keys_of, with_activation, with_activation_counts
+from archcalc.kinds.base import Layer, MatrixUnits, Site, keys_of, with_activation, with_activation_counts
 from archcalc.kinds.terms.conventions import Counts, weighted
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.figures import Figures
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Conv(Layer):
+class Conv(MatrixUnits, Layer):
     kind: ClassVar[str] = "conv"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"filters": 4, "kernel": 3, "stride": 2, "padding": 1}, {"filters": 4, "kernel": [3, 2], "dilation": [2, 1], "padding": "same", "groups": 2},
                                                          {"filters": 2, "kernel": 1, "stride": [1, 2], "activation": "relu"})  # small instances its rules are proven on (tests/test_kind_proofs.py)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, with_activation, with_activation_counts
+from archcalc.kinds.base import Layer, MatrixUnits, Site, with_activation, with_activation_counts
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field
 from archcalc.kinds.terms.fields_other import transposed_field
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class ConvTranspose(Layer):
+class ConvTranspose(MatrixUnits, Layer):
     kind: ClassVar[str] = "convtranspose"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"filters": 4, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1}, {"filters": 2, "kernel": 2, "stride": 2})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "conv"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import Layer, NoWeights, Passes, PerMap, Site
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field
 from archcalc.kinds.terms.fields_other import crop_field
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Crop(NoWeights, PerMap, Layer):
+class Crop(NoWeights, PerMap, Passes, Layer):
     """`inputs: [down4.relu2, up1.conv]` cuts the first to the second's H×W; `size: [h, w]` to a given size (one input).
     A total margin that is odd cannot be centred: a finding, as torchvision's center_crop rounds one side."""
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat, with_activation, with_activation_counts
+from archcalc.kinds.base import Layer, MatrixUnits, ReadsAll, SeesWhole, Site, Units, flat, with_activation, with_activation_counts
 from archcalc.kinds.terms.conventions import Counts, weighted
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import ActivationName, Bool, PosInt, Shape
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Dense(Units, SeesWhole, ReadsAll, Layer):
+class Dense(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
     kind: ClassVar[str] = "dense"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"units": 6}, {"units": 4, "bias": False, "activation": "relu"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dense"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Passes, PerMap, Site, Uncounted
 from archcalc.kinds.terms.values import Rate
 
 if TYPE_CHECKING:
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Dropout(KeepsShape, NoWeights, Uncounted, PerMap, Layer):
+class Dropout(KeepsShape, NoWeights, Uncounted, PerMap, Passes, Layer):
     kind: ClassVar[str] = "dropout"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"rate": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dropout"

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, Passes, PerMap, Site, Uncounted
 from archcalc.kinds.terms.fields import Field, same_field
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed
 from archcalc.kinds.terms.values import Shape
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Flatten(NoWeights, Uncounted, PerMap, NoHyper, Layer):
+class Flatten(NoWeights, Uncounted, PerMap, NoHyper, Passes, Layer):
     kind: ClassVar[str] = "flatten"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"

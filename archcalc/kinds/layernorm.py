@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, affine_figures
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, VectorUnits, affine_figures
 from archcalc.kinds.terms.conventions import Counts, norm
 from archcalc.kinds.terms.fields import Field, shared_field
 from archcalc.kinds.terms.figures import Figures
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class LayerNorm(KeepsShape, NoHyper, Layer):
+class LayerNorm(KeepsShape, NoHyper, VectorUnits, Layer):
     """Over the C channels at each position of a C×H×W input (torchvision's LayerNorm2d, nn.LayerNorm(C) on a
     channels-last tensor), over the units of a vector."""
 
@@ -62,7 +62,7 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
 
 
 @dataclass(frozen=True)
-class GroupNorm(KeepsShape, Layer):
+class GroupNorm(KeepsShape, VectorUnits, Layer):
     kind: ClassVar[str] = "groupnorm"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"groups": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"

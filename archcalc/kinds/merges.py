@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site, Uncounted
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.fields import Field, cover_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Shape
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-class Merge(NoWeights, Uncounted, NoHyper, Layer):
+class Merge(NoWeights, Uncounted, NoHyper, VectorUnits, Layer):
     """Operators in torchvision's forward (`out += identity`, torch.cat, `scale * x`): no tool counts them."""
 
     category: ClassVar[str] = "merge"

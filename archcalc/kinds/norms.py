@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site, affine_figures
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site, VectorUnits, affine_figures
 from archcalc.kinds.terms.conventions import Counts, norm
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class LRN(KeepsShape, NoWeights, Layer):
+class LRN(KeepsShape, NoWeights, VectorUnits, Layer):
     """Local response normalisation across channels, as the AlexNet paper writes it:
     b = a / (k + alpha · Σ a²)^beta over `size` neighbouring maps (torch divides alpha by size)."""
 
@@ -58,7 +58,7 @@ class LRN(KeepsShape, NoWeights, Layer):
 
 
 @dataclass(frozen=True)
-class BatchNorm(KeepsShape, NoHyper, Layer):
+class BatchNorm(KeepsShape, NoHyper, VectorUnits, Layer):
     kind: ClassVar[str] = "batchnorm"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"

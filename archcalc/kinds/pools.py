@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, keys_of
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, VectorUnits, keys_of
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Pool(NoWeights, PerMap, Layer):
+class Pool(NoWeights, PerMap, VectorUnits, Layer):
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat
+from archcalc.kinds.base import Layer, MatrixUnits, ReadsAll, SeesWhole, Site, Units, flat
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import PosInt, Shape
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class RBF(Units, SeesWhole, ReadsAll, Layer):
+class RBF(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
     """y_i = Σ_j (x_j − w_ij)², one parameter vector per unit, fixed by hand in the paper, so they are
     parameters that do not train. MACs: one per (x_j − w_ij)² term; FLOPs 2 per MAC (a matrix product in torch)."""
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Passes, PerMap, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import DepthMode, PosFloat, Rate, Shape
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class LayerScale(KeepsShape, Layer):
+class LayerScale(KeepsShape, VectorUnits, Layer):
     kind: ClassVar[str] = "layer_scale"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"init": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
@@ -55,7 +55,7 @@ class LayerScale(KeepsShape, Layer):
 
 
 @dataclass(frozen=True)
-class StochasticDepth(KeepsShape, NoWeights, Uncounted, PerMap, Layer):
+class StochasticDepth(KeepsShape, NoWeights, Uncounted, PerMap, Passes, Layer):
     """torchvision.ops.StochasticDepth: in training, the residual branch dropped with probability `rate`
     per sample ('row') or for the batch ('batch'); the identity at inference, which is what archcalc counts."""
 

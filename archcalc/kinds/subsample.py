@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, keys_of, with_activation, with_activation_counts
+from archcalc.kinds.base import Layer, Site, VectorUnits, keys_of, with_activation, with_activation_counts
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.figures import Figures
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class Subsample(Layer):
+class Subsample(VectorUnits, Layer):
     """Each unit adds its kernel's inputs, multiplies the sum by a coefficient and adds a bias, one of
     each per map (LeCun et al. 1998, section II.B). No multiply-accumulate of a weight per input:
     MACs and FLOPs 0, as torch's counter sees it."""

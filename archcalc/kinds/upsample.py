@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field
 from archcalc.kinds.terms.fields_other import scaled_field
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from torch import nn
 
 @dataclass(frozen=True)
-class Upsample(NoWeights, PerMap, Layer):
+class Upsample(NoWeights, PerMap, VectorUnits, Layer):
     """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false)."""
 
     kind: ClassVar[str] = "upsample"
@@ -67,7 +67,7 @@ class Upsample(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class PixelShuffle(NoWeights, Uncounted, Layer):
+class PixelShuffle(NoWeights, Uncounted, VectorUnits, Layer):
     kind: ClassVar[str] = "pixel_shuffle"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"factor": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"
