@@ -83,6 +83,9 @@ class Halve(NoWeights, PerMap, Layer):
     def build(self, site: object) -> None:
         raise NotImplementedError("not built in this test")
 
+    def kept(self, keeping: object) -> None:
+        raise NotImplementedError("not asked in this test")
+
 
 SPEC = "name: h\ninput: [3, 9, 9]\nlayers:\n  - {name: down, type: halve}\n  - {name: conv, type: conv, filters: 4, kernel: 3}\n"
 

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, SeesWhole, Site
+from archcalc.kinds.base import KeepsNothing, Layer, NoHyper, NoWeights, PerMap, SeesWhole, Site
 from archcalc.receptive import Field, adaptive_field
 from archcalc.sizes import SizeTerm, Sizing, fixed, spatial
 from archcalc.values import Pair, Shape
 
 if TYPE_CHECKING:
     from torch import nn
+
+    from archcalc.kept import Keeping, Kept
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,12 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return adaptive_field(ins[0], out)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        # torch pools to 1×1 as a mean, whose backward needs only sizes; to any other size it keeps its input
+        return Kept() if self.output == (1, 1) else Kept(inputs=(0,))
+
     def hyper(self) -> str:
         return f"→ {self.output[0]}×{self.output[1]}"
 
@@ -43,7 +51,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class GlobalAvgPool(NoWeights, PerMap, SeesWhole, NoHyper, Layer):
+class GlobalAvgPool(NoWeights, PerMap, SeesWhole, KeepsNothing, NoHyper, Layer):  # a mean: keeps nothing
     kind: ClassVar[str] = "globalavgpool"
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "global avg pool"

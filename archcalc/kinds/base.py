@@ -9,6 +9,7 @@ A kind is a frozen dataclass whose fields are its spec keys, annotated with arch
     reads_all(gpus) -> bool             split across GPUs, does each GPU read every input map?
     build(site) -> torch module         its torch builder (imports torch when called)
     shard(module, g, G) -> module|None  GPU g's part of the module it built (None: it cannot be cut)
+    kept(keeping) -> Kept               what its forward keeps for backward in training (archcalc.kept), as torch does
     hyper() -> str                      its hyper-parameters as the tables show them
 
 and the class facts `kind`, `category`, `label` (the word the diagram and tables use) and `summary`.
@@ -31,7 +32,9 @@ from archcalc.values import Shape
 if TYPE_CHECKING:
     from torch import nn
 
-RULES = ("sizing", "figures", "field", "reads_all", "build", "shard", "hyper")
+    from archcalc.kept import Keeping, Kept
+
+RULES = ("sizing", "figures", "field", "reads_all", "build", "shard", "hyper", "kept")
 FACTS = ("kind", "category", "label", "summary")
 CATEGORIES = ("conv", "pool", "dense", "norm", "dropout", "activation", "reshape", "merge")  # in the order kinds are listed
 
@@ -42,6 +45,7 @@ class Site:
 
     inputs: tuple[Shape, ...]
     gpus: int  # 1: whole on one device
+    in_place: bool = False  # an activation that may overwrite its input (nothing else reads it: archcalc.kept.in_place_layers)
 
 
 class Layer:
@@ -66,6 +70,7 @@ class Layer:
         def build(self, site: Site) -> nn.Module: ...
         def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None: ...
         def hyper(self) -> str: ...
+        def kept(self, keeping: Keeping) -> Kept: ...
 
     def spec_values(self, xs: tuple[Shape, ...]) -> dict[str, Any]:
         """Its spec keys and their values, as numbers (a kind whose values depend on its input resolves them)."""
@@ -133,6 +138,33 @@ class NoHyper:
 
 class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper):
     """A function of each value alone: same shape, same field, no weights, per map."""
+
+
+class KeepsInput:
+    """Kept for backward: its input (a convolution's, a pool's, an activation's whose derivative reads x)."""
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept(inputs=(0,))
+
+
+class KeepsNothing:
+    """Kept for backward: nothing (a sum, a concatenation, a copy whose backward needs only sizes); a new output."""
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept()
+
+
+class ViewOfInput:
+    """Kept for backward: nothing; its output is a view of its input's storage (flatten, a slice)."""
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept(alias=True)
 
 
 class Units:

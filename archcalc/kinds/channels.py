@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 class Regroups(NoWeights, Layer):
     """Moves maps between positions in the channel order: split across GPUs, it needs the others' maps."""
@@ -48,6 +50,11 @@ class Chunk(Regroups):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept(alias=True)  # a view of its input's channels
+
     def hyper(self) -> str:
         return f"{self.index} of {self.chunks}"
 
@@ -65,6 +72,11 @@ class ChannelShuffle(KeepsShape, Regroups):
 
     groups: PosInt
 
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept()  # a copy in a new order: its backward needs only the groups
     def sizing(self, *xs: Shape) -> Sizing:
         if xs[0][0] % self.groups:
             raise ShapeError(f"groups={self.groups} must divide its {xs[0][0]} channels")

@@ -17,6 +17,8 @@ from archcalc.values import ActivationName, Bool, PadPair, Pair, PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
@@ -55,6 +57,11 @@ class ConvTranspose(Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return transposed_field(ins[0], terms, out)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept(inputs=(0,))  # its input, for the weights' gradient
 
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0

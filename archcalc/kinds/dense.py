@@ -13,6 +13,8 @@ from archcalc.values import ActivationName, Bool, PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Dense(Units, SeesWhole, ReadsAll, Layer):
@@ -28,6 +30,14 @@ class Dense(Units, SeesWhole, ReadsAll, Layer):
     bias: Bool = True
     activation: ActivationName = None
 
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        x = keeping.inputs[0]
+        if len(x) > 1 and not keeping.is_contiguous(0):  # flatten copies a tensor it cannot view; linear keeps the copy
+            return Kept(extra=(keeping.bytes(x),))
+        return Kept(inputs=(0,))  # its input (flattened: a view of it), for the weights' gradient
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         weights = flat(xs[0]) * self.units
         params = weights + (self.units if self.bias else 0)

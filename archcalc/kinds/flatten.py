@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Flatten(NoWeights, PerMap, NoHyper, Layer):
@@ -29,6 +31,11 @@ class Flatten(NoWeights, PerMap, NoHyper, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])  # a flattened unit keeps the field of the map position it came from
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept(alias=True) if keeping.is_contiguous(0) else Kept()  # a view, or a copy where it cannot view
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn

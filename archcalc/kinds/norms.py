@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -12,6 +13,8 @@ from archcalc.values import Bool, PosFloat, PosInt, Shape
 
 if TYPE_CHECKING:
     from torch import nn
+
+    from archcalc.kept import Keeping, Kept
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,16 @@ class LRN(KeepsShape, NoWeights, Layer):
     beta: PosFloat = 0.75
     k: PosFloat = 2.0
 
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        # torch's composite local_response_norm (3-D path, N·G rows of C/G maps): avg_pool2d keeps the squares padded
+        # by size − 1 maps per group; pow keeps k + α·avg; the division keeps its input and the divisor
+        c, positions = keeping.inputs[0][0], math.prod(keeping.inputs[0][1:])
+        padded = keeping.bytes((c + keeping.gpus * (self.size // 2 + (self.size - 1) // 2), positions))
+        whole = keeping.bytes(keeping.inputs[0])
+        return Kept(inputs=(0,), extra=(padded, whole, whole))
     def reads_all(self, gpus: int) -> bool:
         return False  # the paper's towers normalise over their own GPU's maps
 
@@ -57,6 +70,13 @@ class BatchNorm(KeepsShape, NoHyper, Layer):
     eps: PosFloat = 1e-5
     affine: Bool = True
 
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        # its input, and the batch's mean and 1/σ per channel (in the input's dtype on the CPU); running statistics are buffers
+        stats = keeping.itemsize * keeping.inputs[0][0]
+        return Kept(inputs=(0,), extra=(stats, stats))
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)  # gamma and beta per channel; running statistics are buffers
 

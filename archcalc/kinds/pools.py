@@ -15,6 +15,8 @@ from archcalc.values import Padding, Pair, PairOrKernel, Rounding, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Pool(NoWeights, PerMap, Layer):
@@ -56,6 +58,12 @@ class Pool(NoWeights, PerMap, Layer):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
 
+    def padded_bytes(self, keeping: Keeping) -> int:
+        """The input padded for 'same', for the whole batch."""
+        c, h, w = keeping.inputs[0]
+        (top, bottom), (left, right) = self.pads(keeping.inputs[0])
+        return keeping.bytes((c, h + top + bottom, w + left + right))
+
     def hyper(self) -> str:
         h = f"{text.square(self.kernel)}/{text.pair(self.steps)}"
         if self.padding == "same":
@@ -71,6 +79,14 @@ class MaxPool(Pool):
     label: ClassVar[str] = "max pool"
     summary: ClassVar[str] = "the largest value of each window, per map"
 
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        indices = keeping.bytes(keeping.output, 8)  # int64, one per output value
+        if self.padding == "same":  # nn.ConstantPad2d(−∞)'s new tensor is what the pool reads
+            return Kept(extra=(self.padded_bytes(keeping), indices))
+        return Kept(inputs=(0,), extra=(indices,))
     def build(self, site: Site) -> nn.Module:
         from torch import nn
 
@@ -85,6 +101,11 @@ class AvgPool(Pool):
     label: ClassVar[str] = "avg pool"
     summary: ClassVar[str] = "the mean of each window, per map (zero padding counts)"
 
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept(extra=(self.padded_bytes(keeping),)) if self.padding == "same" else Kept(inputs=(0,))
     def build(self, site: Site) -> nn.Module:
         from torch import nn
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.figures import Figures
 from archcalc.kinds.activations import Activation
+from archcalc.kinds.base import KeepsInput
 from archcalc.values import Bool, Shape
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class PReLU(Activation):
+class PReLU(KeepsInput, Activation):  # its backward reads x (and its slopes, parameters)
     kind: ClassVar[str] = "prelu"
     label: ClassVar[str] = "prelu"
     fused_label: ClassVar[str] = "PReLU"

@@ -13,6 +13,8 @@ from archcalc.values import PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class RBF(Units, SeesWhole, ReadsAll, Layer):
@@ -29,6 +31,11 @@ class RBF(Units, SeesWhole, ReadsAll, Layer):
 
     units: PosInt
 
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept(inputs=(0,))  # x·x keeps x; its vectors are fixed
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         terms = flat(xs[0]) * self.units  # no bias
         return Figures.weighted(out, params=0, frozen_params=terms, macs=terms, connections=terms)

@@ -10,6 +10,8 @@ from archcalc.kinds.activations import Activation
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class ReLU6(Activation):
@@ -17,6 +19,15 @@ class ReLU6(Activation):
     label: ClassVar[str] = "relu6"
     fused_label: ClassVar[str] = "ReLU6"
     summary: ClassVar[str] = "min(max(0, x), 6), as MobileNetV2 clips it"
+    runs_in_place: ClassVar[bool] = True
+    in_place_alone: ClassVar[bool] = True  # torchvision's MobileNetV2: ReLU6(inplace=True)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        if keeping.in_place:  # hardtanh_ keeps a copy of the input it overwrites
+            return Kept(extra=(keeping.bytes(keeping.output),), alias=True)
+        return Kept(inputs=(0,))
 
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn

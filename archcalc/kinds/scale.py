@@ -14,6 +14,8 @@ from archcalc.values import DepthMode, PosFloat, Rate, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class LayerScale(KeepsShape, Layer):
@@ -24,6 +26,11 @@ class LayerScale(KeepsShape, Layer):
 
     init: PosFloat = 1e-6
 
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept(inputs=(0,))  # x · factor: x, for the factors' gradient
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         # one factor per channel; connections: each unit reads its input through its factor
         return Figures(params=xs[0][0], connections=math.prod(xs[0]), activations=math.prod(out))
@@ -60,6 +67,14 @@ class StochasticDepth(KeepsShape, NoWeights, PerMap, Layer):
     rate: Rate = 0.0
     mode: DepthMode = "row"
 
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        if self.rate == 0:
+            return Kept(alias=True)  # the identity: its input itself
+        noise = keeping.bytes(()) if self.mode == "row" else keeping.itemsize  # one per sample, or one for the batch
+        return Kept(extra=(noise,))  # x · noise keeps the noise
     def hyper(self) -> str:
         return f"p={self.rate:g}, {self.mode}"
 

@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.activations import Activation
+from archcalc.kinds.base import KeepsInput
 from archcalc.values import Approximate, Number, PosFloat
 
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class Hardswish(Activation):
+class Hardswish(KeepsInput, Activation):  # its derivative reads x
     kind: ClassVar[str] = "hardswish"
     label: ClassVar[str] = "hardswish"
     fused_label: ClassVar[str] = "hardswish"
@@ -27,7 +30,7 @@ class Hardswish(Activation):
 
 
 @dataclass(frozen=True)
-class Hardsigmoid(Activation):
+class Hardsigmoid(KeepsInput, Activation):  # its derivative reads x
     kind: ClassVar[str] = "hardsigmoid"
     label: ClassVar[str] = "hardsigmoid"
     fused_label: ClassVar[str] = "hardsigmoid"
@@ -40,7 +43,7 @@ class Hardsigmoid(Activation):
 
 
 @dataclass(frozen=True)
-class SiLU(Activation):
+class SiLU(KeepsInput, Activation):  # its derivative reads x
     kind: ClassVar[str] = "silu"
     label: ClassVar[str] = "silu"
     fused_label: ClassVar[str] = "SiLU"
@@ -53,7 +56,7 @@ class SiLU(Activation):
 
 
 @dataclass(frozen=True)
-class GELU(Activation):
+class GELU(KeepsInput, Activation):  # its derivative reads x
     kind: ClassVar[str] = "gelu"
     label: ClassVar[str] = "gelu"
     fused_label: ClassVar[str] = "GELU"
@@ -70,8 +73,17 @@ class GELU(Activation):
         return nn.GELU(approximate=self.approximate)
 
 
+class InPlaceKeepsOutput:
+    """Kept: its input; in place (fused), its output, which is its input's storage (leaky_relu_'s and elu_'s backward read it)."""
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept(output=True, alias=True) if keeping.in_place else Kept(inputs=(0,))
+
+
 @dataclass(frozen=True)
-class LeakyReLU(Activation):
+class LeakyReLU(InPlaceKeepsOutput, Activation):
     kind: ClassVar[str] = "leakyrelu"
     label: ClassVar[str] = "leaky relu"
     fused_label: ClassVar[str] = "leaky ReLU"
@@ -87,9 +99,11 @@ class LeakyReLU(Activation):
 
         return nn.LeakyReLU(self.negative_slope, inplace=fused)
 
+    runs_in_place: ClassVar[bool] = True
+
 
 @dataclass(frozen=True)
-class ELU(Activation):
+class ELU(InPlaceKeepsOutput, Activation):
     kind: ClassVar[str] = "elu"
     label: ClassVar[str] = "elu"
     fused_label: ClassVar[str] = "ELU"
@@ -104,3 +118,5 @@ class ELU(Activation):
         from torch import nn
 
         return nn.ELU(self.alpha, inplace=fused)
+
+    runs_in_place: ClassVar[bool] = True

@@ -17,6 +17,8 @@ from archcalc.values import ActivationName, Pair, PairOrKernel, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Subsample(Layer):
@@ -54,6 +56,12 @@ class Subsample(Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        # avg_pool2d keeps its input (where it needs a gradient); window sum × coefficient keeps the window sums
+        return Kept(inputs=(0,) if keeping.grads[0] else (), extra=(keeping.bytes(keeping.output),))
 
     def reads_all(self, gpus: int) -> bool:
         return False

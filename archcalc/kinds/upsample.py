@@ -16,6 +16,8 @@ from archcalc.values import PairOrNone, PosInt, Shape, UpsampleMode
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kept import Keeping, Kept
+
 @dataclass(frozen=True)
 class Upsample(NoWeights, PerMap, Layer):
     """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false)."""
@@ -43,6 +45,11 @@ class Upsample(NoWeights, PerMap, Layer):
         grid = ins[0].grid
         factor = self.scale or (max(1, out[1] // grid[0]), max(1, out[2] // grid[1]))  # to a size: the whole part of the factor
         return scaled_field(ins[0], factor, out, reads=2 if self.mode == "bilinear" else 1)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept()  # nearest and bilinear: the backward needs only the sizes
 
     def hyper(self) -> str:
         how = f"×{text.pair(self.scale)}" if self.scale else f"to {text.square(self.size or (0, 0))}"
@@ -74,6 +81,11 @@ class PixelShuffle(NoWeights, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return scaled_field(ins[0], (self.factor, self.factor), out)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kept import Kept
+
+        return Kept()  # a copy in a new order
 
     def reads_all(self, gpus: int) -> bool:
         return True  # r² neighbouring maps make one
