@@ -56,6 +56,7 @@ class Layer:
     label: ClassVar[str]  # 'max pool', 'LRN': how people name it
     summary: ClassVar[str]  # one line for `archcalc kinds`
     arity: ClassVar[int] = 1  # number of inputs; 0 means two or more
+    fewest_inputs: ClassVar[int] = 2  # with arity 0: the fewest it reads (concat: one, torch.cat's copy)
     neurons: ClassVar[bool] = False  # its outputs are the "neurons" papers count
     creates_channels: ClassVar[bool] = False  # sets its own output channels (must divide among GPUs)
     fusable: ClassVar[bool] = False  # an activation that other layers may take as `activation:`

@@ -72,11 +72,11 @@ class ChannelShuffle(KeepsShape, Regroups):
 
     groups: PosInt
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
         return Kept()  # a copy in a new order: its backward needs only the groups
+
     def sizing(self, *xs: Shape) -> Sizing:
         if xs[0][0] % self.groups:
             raise ShapeError(f"groups={self.groups} must divide its {xs[0][0]} channels")

@@ -30,7 +30,6 @@ class Dense(Units, SeesWhole, ReadsAll, Layer):
     bias: Bool = True
     activation: ActivationName = None
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
@@ -38,6 +37,7 @@ class Dense(Units, SeesWhole, ReadsAll, Layer):
         if len(x) > 1 and not keeping.is_contiguous(0):  # flatten copies a tensor it cannot view; linear keeps the copy
             return Kept(extra=(keeping.bytes(x),))
         return Kept(inputs=(0,))  # its input (flattened: a view of it), for the weights' gradient
+
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         weights = flat(xs[0]) * self.units
         params = weights + (self.units if self.bias else 0)

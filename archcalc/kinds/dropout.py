@@ -23,17 +23,15 @@ class Dropout(KeepsShape, NoWeights, PerMap, Layer):
 
     rate: Rate = 0.5
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
         if self.rate == 0:
             return Kept(alias=True)  # torch returns its input
-        if self.rate == 1:
-            return Kept(extra=(keeping.itemsize,))  # its input times a zero scalar, which mul keeps
         # on the CPU, torch's _dropout_impl: input × noise, and mul keeps the noise, in the input's dtype
         # (CUDA's fused native_dropout keeps a one-byte mask instead)
         return Kept(extra=(keeping.bytes(keeping.output),))
+
     def hyper(self) -> str:
         return f"p={self.rate:g}"
 

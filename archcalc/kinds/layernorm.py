@@ -30,7 +30,6 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
     eps: PosFloat = 1e-5
     affine: Bool = True
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
@@ -40,6 +39,7 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
         # the output is permuted back from channels-last: flatten can view it only where H·W = 1
         flat = len(x) != 3 or x[1] * x[2] == 1 or x[0] == 1
         return Kept(inputs=(0,), extra=(stats, stats), contiguous=flat)
+
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)
 
@@ -72,12 +72,12 @@ class GroupNorm(KeepsShape, Layer):
     eps: PosFloat = 1e-5
     affine: Bool = True
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
         stats = keeping.bytes((self.groups,))  # its input, and a mean and 1/σ per sample and group, in the input's dtype
         return Kept(inputs=(0,), extra=(stats, stats))
+
     def sizing(self, *xs: Shape) -> Sizing:
         if len(xs[0]) != 3 or xs[0][0] % self.groups:
             raise ShapeError(f"groups={self.groups} must divide the channels of a C×H×W input")

@@ -33,11 +33,11 @@ class Add(Merge):
     label: ClassVar[str] = "add"
     summary: ClassVar[str] = "element-wise sum of inputs of one shape (a residual connection)"
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
         return Kept()  # a + b: its backward passes the gradient through
+
     def sizing(self, *xs: Shape) -> Sizing:
         if any(x != xs[0] for x in xs):
             raise ShapeError("add needs inputs of one shape", "the branches it sums must end in one shape: check their strides, padding and filters")
@@ -64,12 +64,13 @@ class Concat(Merge):
     kind: ClassVar[str] = "concat"
     label: ClassVar[str] = "concat"
     summary: ClassVar[str] = "inputs joined along the channels; spatial sizes must match"
-
+    fewest_inputs: ClassVar[int] = 1  # torch.cat of one tensor is a copy: torchvision's DenseNet makes one per block
 
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
         return Kept()  # torch.cat: its backward needs only the sizes
+
     def sizing(self, *xs: Shape) -> Sizing:  # (C1, H, W), (C2, H, W) -> (C1 + C2, H, W)
         if any(len(x) != len(xs[0]) or x[1:] != xs[0][1:] for x in xs):
             raise ShapeError("concat needs inputs of the same spatial size", "check the branches' strides and padding; a crop cuts one to the other's size")

@@ -24,7 +24,6 @@ class Multiply(Merge):
     label: ClassVar[str] = "multiply"
     summary: ClassVar[str] = "element-wise product; a C×1×1 input is broadcast over the others' H×W (squeeze-and-excitation)"
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
@@ -41,6 +40,7 @@ class Multiply(Merge):
                 inputs.append(j)
             product_grad = product_grad or grads[j]
         return Kept(inputs=tuple(inputs), extra=tuple(extra))
+
     def sizing(self, *xs: Shape) -> Sizing:
         out = max(xs, key=lambda x: (len(x), x[1:] if len(x) == 3 else ()))
         for x in xs:

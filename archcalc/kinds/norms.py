@@ -32,7 +32,6 @@ class LRN(KeepsShape, NoWeights, Layer):
     beta: PosFloat = 0.75
     k: PosFloat = 2.0
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
@@ -42,6 +41,7 @@ class LRN(KeepsShape, NoWeights, Layer):
         padded = keeping.bytes((c + keeping.gpus * (self.size // 2 + (self.size - 1) // 2), positions))
         whole = keeping.bytes(keeping.inputs[0])
         return Kept(inputs=(0,), extra=(padded, whole, whole))
+
     def reads_all(self, gpus: int) -> bool:
         return False  # the paper's towers normalise over their own GPU's maps
 
@@ -70,13 +70,13 @@ class BatchNorm(KeepsShape, NoHyper, Layer):
     eps: PosFloat = 1e-5
     affine: Bool = True
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
         # its input, and the batch's mean and 1/σ per channel (in the input's dtype on the CPU); running statistics are buffers
         stats = keeping.itemsize * keeping.inputs[0][0]
         return Kept(inputs=(0,), extra=(stats, stats))
+
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)  # gamma and beta per channel; running statistics are buffers
 

@@ -79,7 +79,6 @@ class MaxPool(Pool):
     label: ClassVar[str] = "max pool"
     summary: ClassVar[str] = "the largest value of each window, per map"
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
@@ -87,6 +86,7 @@ class MaxPool(Pool):
         if self.padding == "same":  # nn.ConstantPad2d(−∞)'s new tensor is what the pool reads
             return Kept(extra=(self.padded_bytes(keeping), indices))
         return Kept(inputs=(0,), extra=(indices,))
+
     def build(self, site: Site) -> nn.Module:
         from torch import nn
 
@@ -101,11 +101,11 @@ class AvgPool(Pool):
     label: ClassVar[str] = "avg pool"
     summary: ClassVar[str] = "the mean of each window, per map (zero padding counts)"
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
         return Kept(extra=(self.padded_bytes(keeping),)) if self.padding == "same" else Kept(inputs=(0,))
+
     def build(self, site: Site) -> nn.Module:
         from torch import nn
 

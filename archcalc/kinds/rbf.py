@@ -31,11 +31,11 @@ class RBF(Units, SeesWhole, ReadsAll, Layer):
 
     units: PosInt
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
         return Kept(inputs=(0,))  # x·x keeps x; its vectors are fixed
+
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         terms = flat(xs[0]) * self.units  # no bias
         return Figures.weighted(out, params=0, frozen_params=terms, macs=terms, connections=terms)

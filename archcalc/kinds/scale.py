@@ -26,11 +26,11 @@ class LayerScale(KeepsShape, Layer):
 
     init: PosFloat = 1e-6
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
         return Kept(inputs=(0,))  # x · factor: x, for the factors' gradient
+
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         # one factor per channel; connections: each unit reads its input through its factor
         return Figures(params=xs[0][0], connections=math.prod(xs[0]), activations=math.prod(out))
@@ -67,7 +67,6 @@ class StochasticDepth(KeepsShape, NoWeights, PerMap, Layer):
     rate: Rate = 0.0
     mode: DepthMode = "row"
 
-
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kept import Kept
 
@@ -75,6 +74,7 @@ class StochasticDepth(KeepsShape, NoWeights, PerMap, Layer):
             return Kept(alias=True)  # the identity: its input itself
         noise = keeping.bytes(()) if self.mode == "row" else keeping.itemsize  # one per sample, or one for the batch
         return Kept(extra=(noise,))  # x · noise keeps the noise
+
     def hyper(self) -> str:
         return f"p={self.rate:g}, {self.mode}"
 

@@ -77,6 +77,25 @@ def measure_kept(module: nn.Module, analysis: Analysis, batch: int, dtype: torch
     return KeptMeasure(tuple(seen.values()))
 
 
+def module_kept_bytes(module: nn.Module, x: torch.Tensor) -> int:
+    """The bytes any module's training-mode forward on `x` keeps for backward: storages once, module state left out
+    (for hand-written reference modules, which have no spec layers to put the storages to)."""
+    module = module.train()
+    state = state_storages(module)
+    seen: dict[int, int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        if storage.data_ptr() not in state:
+            seen[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, _unpack):
+        out = module(x)
+    del out
+    return sum(seen.values())
+
+
 def _running(running: list[str], name: str, module: nn.Module, args: Any) -> None:
     running[0] = name
 
