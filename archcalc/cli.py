@@ -119,9 +119,14 @@ def main() -> None:
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--memory", "per_layer_memory", is_flag=True, help="Also show each layer's memory.")
 @click.option("--all", "every", is_flag=True, help=f"Every row of a table of more than {MAX_TABLE_ROWS:,} rows (else its first and last).")
+@click.option("--train", is_flag=True, help="Also show one training step's memory: what is live at its peak.")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]), default="adam", show_default=True,
+              help="The optimiser of --train and --fits.")
+@click.option("--fits", "fits_in", metavar="SIZE", help="With --train: the largest batch whose step peaks within SIZE (24GiB, 80GB).")
 @max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool, every: bool, max_layers: int) -> None:
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, train: bool, optimizer: str, fits_in: str | None,
+         max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
@@ -145,6 +150,10 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         from archcalc.report.show import show_table
 
         emit(show_table(a, valid, (dtype, mem), per_layer_memory, every))
+        if train or fits_in:
+            from archcalc.train_memory import training_text
+
+            click.echo(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in))
     if strict and a.findings:
         sys.exit(1)
 
@@ -274,9 +283,12 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
 @click.option("--min-time", "min_time_s", type=Seconds(), default=1.0, show_default=True,
               metavar="SECONDS", help="Time at least this long, then until the spread settles (at most 5×).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--train", is_flag=True, help="Instead: one training step on the CPU, its kept bytes per layer and its peak against archcalc's.")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]), default="adam", show_default=True,
+              help="The optimiser of --train.")
 @max_layers_option
 def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text: str | None, per_layer: bool, split: bool,
-        min_time_s: float, fmt: str, max_layers: int) -> None:
+        min_time_s: float, fmt: str, train: bool, optimizer: str, max_layers: int) -> None:
     """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
 
     SPECS are YAML files or bundled spec names (one may be - for standard input); without SPECS, every bundled spec. Needs PyTorch:
@@ -288,6 +300,9 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     from archcalc import torch_backend as tb  # torch only for this command
     from archcalc.spec import bundled_names
 
+    if train:
+        _run_train(specs or bundled_names(), device, batch, dtype, input_text, optimizer, max_layers)
+        return
     where, note = tb.resolve_device(device)
     terminal.say(note)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
@@ -308,6 +323,18 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
         docs = [serialize.run_json(r) for r in results]
         emit_json(docs[0] if len(specs) == 1 else docs)
     if not all(r.ok for r in results):
+        sys.exit(1)
+
+
+def _run_train(specs: Sequence[str], device: str, batch: int, dtype: str, input_text: str | None, optimizer: str, max_layers: int) -> None:
+    """run --train: on the CPU only (torch's memory profiler counts the CPU allocator); exit 1 on a difference."""
+    from archcalc.torch_backend.train_check import check_training, train_check_text
+
+    if device == "cuda":
+        raise ArchcalcError("run --train measures one training step on the CPU", "--device cpu (or auto)")
+    checks = [check_training(g, a, batch, dtype, optimizer) for g, a in load_all(specs, input_text, max_layers)]
+    click.echo("\n\n".join(train_check_text(c) for c in checks))
+    if not all(c.ok for c in checks):
         sys.exit(1)
 
 

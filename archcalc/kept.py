@@ -73,12 +73,14 @@ class LayerKept:
     saved_bytes: int  # storages this layer keeps that no earlier layer keeps
     shared_bytes: int  # storages it keeps that an earlier layer keeps too (counted there)
     output_storage: int  # the id of its output's storage (a view or an in-place activation shares its input's)
+    storages: tuple[int, ...] = ()  # the ids of every storage it keeps (its own and shared ones)
 
 
 @dataclass(frozen=True)
 class KeptNetwork:
     layers: tuple[LayerKept, ...]
     input_bytes: int  # the network input, kept if its first layer keeps it (a convolution does)
+    sizes: tuple[int, ...] = ()  # storage id -> bytes; 0 is the network input
 
     @property
     def total_bytes(self) -> int:
@@ -147,6 +149,6 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
         mine = [s for s in dict.fromkeys(keeps) if s not in first]
         first.update(mine)
         shared = sum(sizes[s] for s in set(keeps) - set(mine))
-        layers.append(LayerKept(r.name, sum(sizes[s] for s in mine), shared, out))
+        layers.append(LayerKept(r.name, sum(sizes[s] for s in mine), shared, out, tuple(dict.fromkeys(keeps))))
         storage[r.name], grad[r.name], contiguous[r.name] = out, needs, flat
-    return KeptNetwork(tuple(layers), sizes[0])
+    return KeptNetwork(tuple(layers), sizes[0], tuple(sizes))

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 from archcalc.errors import ArchcalcError
 from archcalc.graph import INPUT
-from archcalc.kept import kept
+from archcalc.kept import KeptNetwork, kept
+from archcalc.training import step
 
 if TYPE_CHECKING:  # annotation only, so that analysis.py may import this module without a cycle
     from archcalc.analysis import Row
@@ -64,6 +65,9 @@ class Training:
     optimiser_bytes: int
     activation_bytes: int  # the bytes torch keeps for the backward pass: every layer's saved_bytes
     total_bytes: int
+    peak_bytes: int  # the most live at once in one training step (archcalc.training)
+    peak_when: str  # 'forward', 'end of forward', 'backward' or 'optimiser step'
+    peak_layer: str  # the layer running then ('' at the end of the forward pass and at the step)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,13 @@ class Memory:
     peak_layer: str  # the layer running at the peak
     inference_bytes: int  # parameters + the peak
     training: tuple[Training, ...]  # one per optimiser, in OPTIMISER_STATES order
+
+
+def _training(rows: Sequence[Row], batch: int, itemsize: int, name: str, copies: int, saved: KeptNetwork) -> Training:
+    s = step(rows, batch, itemsize, name, copies, saved)
+    peak = s.peak
+    return Training(name, s.param_bytes, s.param_bytes, s.optimiser_bytes, s.activation_bytes,
+                    (2 + copies) * s.param_bytes + s.activation_bytes, peak.total_bytes, peak.when, peak.layer)
 
 
 def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
@@ -98,9 +109,6 @@ def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
         live -= sum(size[name] for name in set(r.inputs) if last_read[name] == i)
     peak = max(layers, key=lambda m: m.live_bytes)  # the first of equals
     params = sum(r.params for r in rows) * dtype_bytes
-    training = tuple(
-        Training(name, params, params, copies * params, saved.total_bytes, (2 + copies) * params + saved.total_bytes)
-        for name, copies in OPTIMISER_STATES.items()
-    )
+    training = tuple(_training(rows, batch, dtype_bytes, name, copies, saved) for name, copies in OPTIMISER_STATES.items())
     return Memory(batch, dtype_bytes, tuple(layers), size[INPUT], params, peak.live_bytes, peak.name,
                   params + peak.live_bytes, training)
