@@ -146,9 +146,9 @@ def _forward(rows: Sequence[Row], saved: KeptNetwork, size: dict[str, int], read
             hold(s)  # kept until its backward: through the whole forward pass
         out = saved.layers[i].output_storage
         hold(out)
-        moments.append(Moment(FORWARD, r.name, base + live, live, 0, 0))
         for j in ending.get(i, []):  # outputs read for the last time now
             release(saved.layers[j].output_storage)
+        moments.append(Moment(FORWARD, r.name, base + live, live, 0, 0))  # after the layer ran
     last = moments[-1]
     moments.append(Moment(END_OF_FORWARD, "", last.total_bytes + loss, last.activation_bytes, 0, 0))
     return moments

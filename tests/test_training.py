@@ -118,3 +118,14 @@ def test_run_train_checks_every_layer(monkeypatch: pytest.MonkeyPatch) -> None:
     wrong = CliRunner().invoke(main, ["run", "lenet", "--train", "--device", "cpu", "--batch", "2"])
     assert wrong.exit_code == 1
     assert "✗ torch" in wrong.output
+
+
+def test_the_report_page_charts_live_memory_through_the_step() -> None:
+    from archcalc.page.facts import network_facts
+
+    a = analyse(build_graph(parse_spec(json.dumps({"name": "chain", "input": [1, 4, 4], "layers": CHAIN}))))
+    chart = network_facts(a, (), ("float32", memory(a.rows, 1, 4)))["text"]["step_chart"]
+    assert [m["bytes"] for m in chart["moments"]] == [m.total_bytes for m in training_step(a.rows, 1, 4, "adam").moments]
+    assert [p["label"] for p in chart["phases"]] == ["forward", "backward", "step"]
+    assert chart["moments"][chart["peak"]]["bytes"] == max(m["bytes"] for m in chart["moments"])
+    assert chart["peak_text"].startswith("peak ") and chart["title"].startswith("live memory through one training step (adam")

@@ -38,6 +38,10 @@ def network_facts(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMe
         "gpu_title": f"split across {a.gpus} GPUs (per image)" if a.gpu_totals else None,
         "memory_title": f"memory per layer, batch {mem[1].batch}, {mem[0]}" if mem is not None else None,
     }
+    if mem is not None:
+        from archcalc.page.step_chart import step_chart
+
+        doc["text"]["step_chart"] = step_chart(a.rows, mem[1], mem[0])
     return doc
 
 
