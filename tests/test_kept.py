@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F  # noqa: N812 - torch's own convention
+from test_torch_backend import BUILD_EVERY
 from torch import nn
 
 from archcalc.analysis import Analysis, analyse
@@ -21,7 +22,6 @@ from archcalc.memory import memory
 from archcalc.spec import bundled_names, load_spec, parse_spec
 from archcalc.torch_backend.build import build_module
 from archcalc.torch_backend.kept import measure_kept, module_kept_bytes
-from test_torch_backend import BUILD_EVERY
 
 DTYPES = (torch.float32, torch.bfloat16)
 
