@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from archcalc.analysis import analyse, valid_inputs
 from archcalc.cli import main
 from archcalc.graph import build_graph
+from archcalc.kept import Kept
 from archcalc.kinds import KINDS, Layer, missing_rules
 from archcalc.kinds.base import NoWeights, PerMap
 from archcalc.receptive import Field, window_field
@@ -83,8 +84,8 @@ class Halve(NoWeights, PerMap, Layer):
     def build(self, site: object) -> None:
         raise NotImplementedError("not built in this test")
 
-    def kept(self, keeping: object) -> None:
-        raise NotImplementedError("not asked in this test")
+    def kept(self, keeping: object) -> Kept:
+        return Kept()  # a new, smaller map; nothing kept (it is never built)
 
 
 SPEC = "name: h\ninput: [3, 9, 9]\nlayers:\n  - {name: down, type: halve}\n  - {name: conv, type: conv, filters: 4, kernel: 3}\n"
