@@ -252,8 +252,18 @@ def memory_text(dtype: str, m: Memory) -> str:
              f"inference peak of live activations {size(m.peak_bytes)} at {m.peak_layer}; parameters + peak {size(m.inference_bytes)}"]
     for t in m.training:
         lines.append(f"training with {t.optimiser}: {size(t.total_bytes)} = parameters {t.param_bytes:,} + gradients {t.gradient_bytes:,}"
-                     f" + optimiser state {t.optimiser_bytes:,} + activations kept for backward {t.activation_bytes:,}")
+                     f" + optimiser state {t.optimiser_bytes:,} + activations kept for backward {t.activation_bytes:,};"
+                     f" step peak {t.peak_bytes:,} {peak_place(t.peak_when, t.peak_layer)}")
     return "\n".join(lines)
+
+
+def peak_place(when: str, layer: str) -> str:
+    """'during backward, at conv2': where in a training step its peak falls (archcalc.analysis.training)."""
+    if when == "backward":
+        return f"during backward, at {layer}"
+    if when == "forward":
+        return f"in the forward pass, at {layer}"
+    return "at the end of the forward pass" if when == "end of forward" else "at the optimiser step"
 
 
 def source(input_shapes: Sequence[Sequence[int]], output: Sequence[int]) -> str:

@@ -36,8 +36,8 @@ def no_hardware(hardware: str | None, fmt: str) -> list[Roofline] | None:
 def run_profile(hardware: str | None, device_type: str, per_layer: bool, dtype: str) -> Profile | None:
     """The chip `run --per-layer` measures against: --hardware, else this machine's calibrated profile named after the
     device ('cpu', 'cuda') where `archcalc calibrate` wrote one, else none (and a note says how to get one)."""
-    from archcalc.cli import terminal
     from archcalc.analysis import hardware as profiles
+    from archcalc.cli import terminal
 
     if hardware is not None:
         return _checked(profiles.load(hardware), dtype)
@@ -66,10 +66,10 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 def calibrate_here(device: str, name: str | None, dtypes: tuple[str, ...], quick: bool) -> None:
     """Measure this machine (archcalc.torch_backend.calibrate), write its profile to the user's folder, say where."""
-    from archcalc.cli import terminal
     from archcalc import torch_backend as tb
     from archcalc.analysis import hardware as profiles
     from archcalc.atomic import check_target, write_atomic
+    from archcalc.cli import terminal
     from archcalc.torch_backend.calibrate import calibrate, profile_text
 
     where, note = tb.resolve_device(device)

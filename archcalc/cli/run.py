@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import click
 
 from archcalc.cli import terminal
-from archcalc.cli.common import emit, emit_json, load_all
+from archcalc.cli.common import emit, emit_json, emit_text, load_all
 from archcalc.cli.options import Count, Seconds, max_layers_option
 from archcalc.cli.roofline import hardware_option, measured, measured_chart, run_profile
 from archcalc.errors import ArchcalcError
@@ -27,11 +28,15 @@ from archcalc.outputs.roofline import measured_json
 @click.option("--min-time", "min_time_s", type=Seconds(), default=1.0, show_default=True,
               metavar="SECONDS", help="Time at least this long, then until the spread settles (at most 5×).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--train", is_flag=True, help="Instead: one training step on the CPU, its kept bytes per layer and its peak against archcalc's.")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]), default="adam", show_default=True,
+              help="The optimiser of --train.")
 @hardware_option
 @click.option("--chart", "chart_out", metavar="FILE", help="With --per-layer: the roofline chart, each layer where it was measured (.svg, .png, .pdf).")
 @max_layers_option
 def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text: str | None, per_layer: bool, split: bool,
-        min_time_s: float, fmt: str, hardware: str | None, chart_out: str | None, max_layers: int) -> None:
+        min_time_s: float, fmt: str, train: bool, optimizer: str, hardware: str | None, chart_out: str | None,
+        max_layers: int) -> None:
     """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
 
     SPECS are YAML files or bundled spec names (one may be - for standard input); without SPECS, every bundled spec. Needs PyTorch:
@@ -43,6 +48,9 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     from archcalc.report import run as run_report
     from archcalc.specfile import bundled_names
 
+    if train:
+        _run_train(specs or bundled_names(), device, batch, dtype, input_text, optimizer, max_layers)
+        return
     if chart_out is not None and (not per_layer or len(specs) != 1):
         raise ArchcalcError("--chart draws one network's measured layers: give one SPEC and --per-layer",
                             f"archcalc run alexnet --per-layer --chart {chart_out}")
@@ -78,4 +86,16 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
             doc["roofline"] = measured_json(ag)
         emit_json(docs[0] if len(specs) == 1 else docs)
     if not all(r.ok for r in results):
+        sys.exit(1)
+
+
+def _run_train(specs: Sequence[str], device: str, batch: int, dtype: str, input_text: str | None, optimizer: str, max_layers: int) -> None:
+    """run --train: on the CPU only (torch's memory profiler counts the CPU allocator); exit 1 on a difference."""
+    from archcalc.torch_backend.train_check import check_training, train_check_text
+
+    if device == "cuda":
+        raise ArchcalcError("run --train measures one training step on the CPU", "--device cpu (or auto)")
+    checks = [check_training(g, a, batch, dtype, optimizer) for g, a in load_all(specs, input_text, max_layers)]
+    emit_text("\n\n".join(train_check_text(c) for c in checks) + "\n")
+    if not all(c.ok for c in checks):
         sys.exit(1)

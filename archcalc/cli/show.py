@@ -18,6 +18,8 @@ from archcalc.limits import MAX_TABLE_ROWS
 from archcalc.outputs import serialize
 from archcalc.outputs.roofline import add_roofline
 
+OPTIMIZERS = ["sgd", "momentum", "adam", "adamw"]
+
 counted_as_option = click.option(
     "--counted-as", "counted_as", type=click.Choice(CONVENTION_NAMES), metavar="TOOL",
     help=f"The FLOPs column as a tool counts it: {', '.join(CONVENTION_NAMES)}.")
@@ -34,13 +36,16 @@ counted_as_option = click.option(
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--memory", "per_layer_memory", is_flag=True, help="Also show each layer's memory.")
 @click.option("--all", "every", is_flag=True, help=f"Every row of a table of more than {MAX_TABLE_ROWS:,} rows (else its first and last).")
+@click.option("--train", is_flag=True, help="Also show one training step's memory: what is live at its peak.")
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True, help="The optimiser of --train and --fits.")
+@click.option("--fits", "fits_in", metavar="SIZE", help="With --train: the largest batch whose step peaks within SIZE (24GiB, 80GB).")
 @counted_as_option
 @click.option("--counts", "tool_counts", is_flag=True, help="What each FLOPs tool (fvcore, ptflops, thop, ...) prints for the network, and why.")
 @hardware_option
 @max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool, every: bool, counted_as: str | None, tool_counts: bool, hardware: str | None,
-         max_layers: int) -> None:
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, train: bool, optimizer: str, fits_in: str | None,
+         counted_as: str | None, tool_counts: bool, hardware: str | None, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
@@ -77,6 +82,10 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         from archcalc.report.show import show_table
 
         emit(show_table(a, valid, (dtype, mem), per_layer_memory, every, counting, roofline_table(roof[0], every) if roof else None))
+        if train or fits_in:
+            from archcalc.analysis.train_memory import training_text
+
+            emit_text(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in) + "\n")
     if strict and a.findings:
         sys.exit(1)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site, VectorUnits
+from archcalc.kinds.base import KeepsNothing, Layer, NoHyper, NoWeights, PerMap, Site, VectorUnits
 from archcalc.kinds.terms.conventions import Counts, adaptive_thop
 from archcalc.kinds.terms.fields import Field, adaptive_field, global_field
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, spatial
@@ -15,6 +15,8 @@ from archcalc.kinds.terms.values import Pair, Shape
 
 if TYPE_CHECKING:
     from torch import nn
+
+    from archcalc.kinds.terms.kept import Keeping, Kept
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,12 @@ class AdaptiveAvgPool(NoWeights, PerMap, VectorUnits, Layer):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return adaptive_field(ins[0], out)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # torch pools to 1×1 as a mean, whose backward needs only sizes; to any other size it keeps its input
+        return Kept() if self.output == (1, 1) else Kept(inputs=(0,))
+
     def hyper(self) -> str:
         return f"→ {self.output[0]}×{self.output[1]}"
 
@@ -50,7 +58,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, VectorUnits, Layer):
 
 
 @dataclass(frozen=True)
-class GlobalAvgPool(NoWeights, PerMap, NoHyper, VectorUnits, Layer):
+class GlobalAvgPool(NoWeights, PerMap, NoHyper, VectorUnits, KeepsNothing, Layer):  # a mean: keeps nothing
     kind: ClassVar[str] = "globalavgpool"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"

@@ -10,6 +10,7 @@ A kind is a frozen dataclass whose fields are its spec keys, annotated with arch
     reads_all(gpus) -> bool             split across GPUs, does each GPU read every input map?
     build(site) -> torch module         its torch builder (imports torch when called)
     shard(module, g, G) -> module|None  GPU g's part of the module it built (None: it cannot be cut)
+    kept(keeping) -> Kept               what its forward keeps for backward in training (archcalc.analysis.kept), as torch does
     hyper() -> str                      its hyper-parameters as the tables show them
     traffic(xs, out, figures) -> Traffic  the units it runs on (matrix or vector) and its least memory traffic
 
@@ -36,7 +37,9 @@ from archcalc.kinds.terms.values import Shape
 if TYPE_CHECKING:
     from torch import nn
 
-RULES = ("sizing", "figures", "counts", "field", "reads_all", "build", "shard", "hyper", "traffic")
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
+RULES = ("sizing", "figures", "counts", "field", "kept", "reads_all", "build", "shard", "hyper", "traffic")
 FACTS = ("kind", "category", "label", "summary", "examples")
 CATEGORIES = ("conv", "pool", "dense", "norm", "dropout", "activation", "reshape", "merge")  # in the order kinds are listed
 
@@ -47,6 +50,7 @@ class Site:
 
     inputs: tuple[Shape, ...]
     gpus: int  # 1: whole on one device
+    in_place: bool = False  # an activation that may overwrite its input (nothing else reads it: archcalc.analysis.kept.in_place_layers)
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Layer:
     label: ClassVar[str]  # 'max pool', 'LRN': how people name it
     summary: ClassVar[str]  # one line for `archcalc kinds`
     arity: ClassVar[int] = 1  # number of inputs; 0 means two or more
+    fewest_inputs: ClassVar[int] = 2  # with arity 0: the fewest it reads (concat: one, torch.cat's copy)
     neurons: ClassVar[bool] = False  # its outputs are the "neurons" papers count
     creates_channels: ClassVar[bool] = False  # sets its own output channels (must divide among GPUs)
     fusable: ClassVar[bool] = False  # an activation that other layers may take as `activation:`
@@ -85,6 +90,7 @@ class Layer:
         def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None: ...
         def hyper(self) -> str: ...
         def traffic(self, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic: ...
+        def kept(self, keeping: Keeping) -> Kept: ...
 
     def spec_values(self, xs: tuple[Shape, ...]) -> dict[str, Any]:
         """Its spec keys and their values, as numbers (a kind whose values depend on its input resolves them)."""
@@ -187,6 +193,33 @@ class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper, VectorUnits):
     """A function of each value alone: same shape, same field, no weights, per map; proven with its defaults."""
 
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)
+
+
+class KeepsInput:
+    """Kept for backward: its input (a convolution's, a pool's, an activation's whose derivative reads x)."""
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(inputs=(0,))
+
+
+class KeepsNothing:
+    """Kept for backward: nothing (a sum, a concatenation, a copy whose backward needs only sizes); a new output."""
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()
+
+
+class ViewOfInput:
+    """Kept for backward: nothing; its output is a view of its input's storage (flatten, a slice)."""
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(alias=True)
 
 
 class Units:

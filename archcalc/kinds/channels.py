@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 class Regroups(NoWeights, Uncounted, VectorUnits, Layer):
     """Moves maps between positions in the channel order: split across GPUs, it needs the others' maps."""
@@ -49,6 +51,11 @@ class Chunk(Passes, Regroups):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(alias=True)  # a view of its input's channels
+
     def hyper(self) -> str:
         return f"{self.index} of {self.chunks}"
 
@@ -66,6 +73,11 @@ class ChannelShuffle(KeepsShape, Regroups):
     summary: ClassVar[str] = "the maps reordered across `groups`, as ShuffleNet shuffles them; the same shape"
 
     groups: PosInt
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # a copy in a new order: its backward needs only the groups
 
     def sizing(self, *xs: Shape) -> Sizing:
         if xs[0][0] % self.groups:

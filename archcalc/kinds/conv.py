@@ -18,6 +18,8 @@ from archcalc.kinds.terms.values import ActivationName, Bool, Connections, Paddi
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Conv(MatrixUnits, Layer):
@@ -96,6 +98,20 @@ class Conv(MatrixUnits, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        x = keeping.inputs[0]  # (C, H, W)
+        (top, bottom), (left, right) = self.pads(x)
+        padded = (x[0], x[1] + top + bottom, x[2] + left + right)
+        even = top == bottom and left == right
+        seen = x if even else padded  # an odd 'same' total: nn.ZeroPad2d's new tensor, then the conv
+        table = self.connections_table
+        if table is not None:  # each fan-in's index_select, a new tensor, is what its grouped conv keeps
+            reads = [sum(len(row) for row in table if len(row) == n) for n in sorted({len(row) for row in table})]
+            return Kept(extra=tuple(keeping.bytes((maps, *seen[1:])) for maps in reads))
+        return Kept(inputs=(0,)) if even else Kept(extra=(keeping.bytes(padded),))
 
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0

@@ -19,6 +19,8 @@ from archcalc.kinds.terms.values import ActivationName, Bool, PadPair, Pair, Pos
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class ConvTranspose(MatrixUnits, Layer):
@@ -71,6 +73,11 @@ class ConvTranspose(MatrixUnits, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return transposed_field(ins[0], terms, out)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(inputs=(0,))  # its input, for the weights' gradient
 
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0

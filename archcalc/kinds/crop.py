@@ -18,6 +18,8 @@ from archcalc.kinds.terms.values import PairOrNone, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Crop(NoWeights, PerMap, Passes, Layer):
@@ -51,6 +53,12 @@ class Crop(NoWeights, PerMap, Passes, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return crop_field(ins[0], [t.before for t in terms], out)  # type: ignore[attr-defined]
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # a slice of its input's storage; cut, it is no longer one block that flatten could view
+        return Kept(alias=True, contiguous=keeping.inputs[0][1:] == keeping.output[1:] and keeping.is_contiguous(0))
 
     def hyper(self) -> str:
         return f"to {text.square(self.size)}" if self.size is not None else "to its second input's size"

@@ -14,6 +14,8 @@ from archcalc.kinds.terms.values import ActivationName, Bool, PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Dense(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
@@ -30,6 +32,14 @@ class Dense(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
     units: PosInt
     bias: Bool = True
     activation: ActivationName = None
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        x = keeping.inputs[0]
+        if len(x) > 1 and not keeping.is_contiguous(0):  # flatten copies a tensor it cannot view; linear keeps the copy
+            return Kept(extra=(keeping.bytes(x),))
+        return Kept(inputs=(0,))  # its input (flattened: a view of it), for the weights' gradient
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         weights = flat(xs[0]) * self.units

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Flatten(NoWeights, Uncounted, PerMap, NoHyper, Passes, Layer):
@@ -30,6 +32,11 @@ class Flatten(NoWeights, Uncounted, PerMap, NoHyper, Passes, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])  # a flattened unit keeps the field of the map position it came from
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(alias=True) if keeping.is_contiguous(0) else Kept()  # a view, or a copy where it cannot view
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn

@@ -17,6 +17,8 @@ from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class LayerNorm(KeepsShape, NoHyper, VectorUnits, Layer):
@@ -31,6 +33,16 @@ class LayerNorm(KeepsShape, NoHyper, VectorUnits, Layer):
 
     eps: PosFloat = 1e-5
     affine: Bool = True
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        x = keeping.inputs[0]
+        positions = x[1:] if len(x) == 3 else ()  # its mean and 1/σ: one each per position, in the input's dtype
+        stats = keeping.bytes(positions)
+        # the output is permuted back from channels-last: flatten can view it only where H·W = 1
+        flat = len(x) != 3 or x[1] * x[2] == 1 or x[0] == 1
+        return Kept(inputs=(0,), extra=(stats, stats), contiguous=flat)
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)
@@ -72,6 +84,12 @@ class GroupNorm(KeepsShape, VectorUnits, Layer):
     groups: PosInt
     eps: PosFloat = 1e-5
     affine: Bool = True
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        stats = keeping.bytes((self.groups,))  # its input, and a mean and 1/σ per sample and group, in the input's dtype
+        return Kept(inputs=(0,), extra=(stats, stats))
 
     def sizing(self, *xs: Shape) -> Sizing:
         if len(xs[0]) != 3 or xs[0][0] % self.groups:

@@ -15,6 +15,8 @@ from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class LRN(KeepsShape, NoWeights, VectorUnits, Layer):
@@ -38,6 +40,16 @@ class LRN(KeepsShape, NoWeights, VectorUnits, Layer):
         c, *rest = site.inputs[0]
         positions = math.prod(rest)
         return Counts(ptflops=3 * c * positions + (c + site.gpus * (self.size - 1)) * positions)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # torch's composite local_response_norm (3-D path, N·G rows of C/G maps): avg_pool2d keeps the squares padded
+        # by size − 1 maps per group; pow keeps k + α·avg; the division keeps its input and the divisor
+        c, positions = keeping.inputs[0][0], math.prod(keeping.inputs[0][1:])
+        padded = keeping.bytes((c + keeping.gpus * (self.size // 2 + (self.size - 1) // 2), positions))
+        whole = keeping.bytes(keeping.inputs[0])
+        return Kept(inputs=(0,), extra=(padded, whole, whole))
 
     def reads_all(self, gpus: int) -> bool:
         return False  # the paper's towers normalise over their own GPU's maps
@@ -67,6 +79,13 @@ class BatchNorm(KeepsShape, NoHyper, VectorUnits, Layer):
 
     eps: PosFloat = 1e-5
     affine: Bool = True
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # its input, and the batch's mean and 1/σ per channel (in the input's dtype on the CPU); running statistics are buffers
+        stats = keeping.itemsize * keeping.inputs[0][0]
+        return Kept(inputs=(0,), extra=(stats, stats))
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)  # gamma and beta per channel; running statistics are buffers

@@ -14,6 +14,8 @@ from archcalc.kinds.terms.values import PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class RBF(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
@@ -31,6 +33,11 @@ class RBF(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
     flattens: ClassVar[bool] = True
 
     units: PosInt
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(inputs=(0,))  # x·x keeps x; its vectors are fixed
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         terms = flat(xs[0]) * self.units  # no bias

@@ -15,6 +15,8 @@ from archcalc.kinds.terms.values import DepthMode, PosFloat, Rate, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class LayerScale(KeepsShape, VectorUnits, Layer):
@@ -25,6 +27,11 @@ class LayerScale(KeepsShape, VectorUnits, Layer):
     summary: ClassVar[str] = "a learned factor per channel (ConvNeXt, CaiT), starting at `init`"
 
     init: PosFloat = 1e-6
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(inputs=(0,))  # x · factor: x, for the factors' gradient
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         # one factor per channel; connections: each unit reads its input through its factor
@@ -67,6 +74,14 @@ class StochasticDepth(KeepsShape, NoWeights, Uncounted, PerMap, Passes, Layer):
 
     rate: Rate = 0.0
     mode: DepthMode = "row"
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        if self.rate == 0:
+            return Kept(alias=True)  # the identity: its input itself
+        noise = keeping.bytes(()) if self.mode == "row" else keeping.itemsize  # one per sample, or one for the batch
+        return Kept(extra=(noise,))  # x · noise keeps the noise
 
     def hyper(self) -> str:
         return f"p={self.rate:g}, {self.mode}"

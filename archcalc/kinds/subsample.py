@@ -18,6 +18,8 @@ from archcalc.kinds.terms.values import ActivationName, Pair, PairOrKernel, Shap
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Subsample(VectorUnits, Layer):
@@ -63,6 +65,12 @@ class Subsample(VectorUnits, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # avg_pool2d keeps its input (where it needs a gradient); window sum × coefficient keeps the window sums
+        return Kept(inputs=(0,) if keeping.grads[0] else (), extra=(keeping.bytes(keeping.output),))
 
     def reads_all(self, gpus: int) -> bool:
         return False

@@ -20,6 +20,8 @@ from archcalc.kinds.terms.values import PairOrNone, PosInt, Shape, UpsampleMode
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 @dataclass(frozen=True)
 class Upsample(NoWeights, PerMap, VectorUnits, Layer):
     """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false)."""
@@ -55,6 +57,11 @@ class Upsample(NoWeights, PerMap, VectorUnits, Layer):
         factor = self.scale or tuple(m // n if m % n == 0 else Fraction(1, -(-n // m)) for n, m in zip(grid, out[1:]))
         return scaled_field(ins[0], factor, out, reads=2 if self.mode == "bilinear" else 1)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # nearest and bilinear: the backward needs only the sizes
+
     def hyper(self) -> str:
         how = f"×{text.pair(self.scale)}" if self.scale else f"to {text.square(self.size or (0, 0))}"
         return f"{how}, {self.mode}"
@@ -86,6 +93,11 @@ class PixelShuffle(NoWeights, Uncounted, VectorUnits, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return scaled_field(ins[0], (self.factor, self.factor), out)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # a copy in a new order
 
     def reads_all(self, gpus: int) -> bool:
         return True  # r² neighbouring maps make one

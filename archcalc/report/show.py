@@ -171,11 +171,12 @@ def _memory_table(dm: DtypeMemory, every: bool) -> Table:
     dtype, m = dm
     table = Table(title=f"memory per layer, batch {m.batch}, {dtype}", box=box.SIMPLE_HEAD)
     table.add_column("layer")
-    for title in ("output bytes", "parameter bytes", "live bytes while it runs"):
+    for title in ("output bytes", "parameter bytes", "live bytes while it runs", "kept for backward (training)"):
         table.add_column(title, justify="right")
     head, tail, hidden = shown(m.layers, every)
     for i, lm in enumerate((*head, *tail)):
         if hidden and i == len(head):
             _gap(table, hidden, "layers")
-        table.add_row(literal(lm.name), n(lm.output_bytes), n(lm.param_bytes), n(lm.live_bytes), style="bold" if lm.name == m.peak_layer else None)
+        table.add_row(literal(lm.name), n(lm.output_bytes), n(lm.param_bytes), n(lm.live_bytes), n(lm.saved_bytes),
+                      style="bold" if lm.name == m.peak_layer else None)
     return whole(table)
