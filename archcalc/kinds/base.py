@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from archcalc.kinds.terms.conventions import ZERO, Counts
+from archcalc.kinds.costs import KeepsInput, KeepsNothing, MatrixUnits, Passes, Traffic, Uncounted, VectorUnits, ViewOfInput, streamed
+from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, same_field, whole_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, unchanged
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
     from torch import nn
 
     from archcalc.kinds.terms.kept import Keeping, Kept
+
+
+__all__ = ["KeepsInput", "KeepsNothing", "MatrixUnits", "Passes", "Traffic", "Uncounted", "VectorUnits", "ViewOfInput", "streamed"]
 
 RULES = ("sizing", "figures", "counts", "field", "kept", "reads_all", "build", "shard", "hyper", "traffic")
 FACTS = ("kind", "category", "label", "summary", "examples")
@@ -51,17 +55,6 @@ class Site:
     inputs: tuple[Shape, ...]
     gpus: int  # 1: whole on one device
     in_place: bool = False  # an activation that may overwrite its input (nothing else reads it: archcalc.analysis.kept.in_place_layers)
-
-
-@dataclass(frozen=True)
-class Traffic:
-    """What a layer's least time rests on (archcalc.analysis.roofline): the units its FLOPs run on and the
-    values it must move at the least: each input read once and the output written once (per image), its
-    weights and biases read once (per batch)."""
-
-    units: str  # "matrix" (Tensor Cores, a matrix product) or "vector" (everything else)
-    per_image: int  # values: inputs read + output written
-    per_batch: int  # values: weights and biases (trainable and frozen) read
 
 
 class Layer:
@@ -102,6 +95,7 @@ class Layer:
         return f"{self.label} {hyper}" if hyper else self.label
 
 
+
 # --- mixins: each declares one rule, by name, for the kinds that share it ----------------------
 
 
@@ -110,13 +104,6 @@ class NoWeights:
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return Figures.no_weights(out)
-
-
-class Uncounted:
-    """No tool counts it: 0 under every convention (said explicitly, never a default)."""
-
-    def counts(self, site: Site, out: Shape) -> Counts:
-        return ZERO
 
 
 class KeepsShape:
@@ -163,63 +150,10 @@ class NoHyper:
         return ""
 
 
-def streamed(units: str, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic:
-    """Least traffic: every input value read once, every output value written once, every weight read once."""
-    return Traffic(units, sum(math.prod(x) for x in xs) + math.prod(out), figures.params + figures.frozen_params)
-
-
-class MatrixUnits:
-    """Traffic rule: a matrix product (convolution, dense) on the matrix units; inputs, weights and output moved once."""
-
-    def traffic(self, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic:
-        return streamed("matrix", xs, out, figures)
-
-
-class VectorUnits:
-    """Traffic rule: on the vector units; inputs, weights and output moved once."""
-
-    def traffic(self, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic:
-        return streamed("vector", xs, out, figures)
-
-
-class Passes:
-    """Traffic rule: no traffic at inference: a view of its input (flatten, a slice) or the identity (dropout)."""
-
-    def traffic(self, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic:
-        return Traffic("vector", 0, 0)
-
-
 class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper, VectorUnits):
     """A function of each value alone: same shape, same field, no weights, per map; proven with its defaults."""
 
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)
-
-
-class KeepsInput:
-    """Kept for backward: its input (a convolution's, a pool's, an activation's whose derivative reads x)."""
-
-    def kept(self, keeping: Keeping) -> Kept:
-        from archcalc.kinds.terms.kept import Kept
-
-        return Kept(inputs=(0,))
-
-
-class KeepsNothing:
-    """Kept for backward: nothing (a sum, a concatenation, a copy whose backward needs only sizes); a new output."""
-
-    def kept(self, keeping: Keeping) -> Kept:
-        from archcalc.kinds.terms.kept import Kept
-
-        return Kept()
-
-
-class ViewOfInput:
-    """Kept for backward: nothing; its output is a view of its input's storage (flatten, a slice)."""
-
-    def kept(self, keeping: Keeping) -> Kept:
-        from archcalc.kinds.terms.kept import Kept
-
-        return Kept(alias=True)
 
 
 class Units:
