@@ -24,7 +24,7 @@ never falls back on a silent zero. Conventions of shapes and figures: archcalc.k
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -182,6 +182,25 @@ def with_activation_counts(own: Counts, activation: str | None, site: Site, out:
     from archcalc.kinds import activation_kind
 
     return own + activation_kind(activation).counts(Site((out,), site.gpus), out)
+
+
+def fused_activation(activation: str | None, channels: int = 1) -> tuple[str, nn.Module] | None:
+    """What a layer hands the torch backend for its fused activation: its name and module, run in place (nothing else
+    reads the layer's own output); `channels`: the layer's output channels (prelu has a weight per channel)."""
+    if activation is None:
+        return None
+    from archcalc.kinds import activation_kind
+
+    return activation, activation_kind(activation).module(fused=True, channels=channels)
+
+
+def activation_shard(activation: str | None) -> tuple[str, Callable[[nn.Module, int, int], nn.Module | None]] | None:
+    """What a layer hands the torch backend to cut its fused activation into towers: its name and its kind's shard rule."""
+    if activation is None:
+        return None
+    from archcalc.kinds import activation_kind
+
+    return activation, activation_kind(activation).shard
 
 
 def affine_figures(xs: Sequence[Shape], out: Shape, affine: bool) -> Figures:

@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, MatrixUnits, Site, keys_of, with_activation, with_activation_counts
+from archcalc.kinds.base import (
+    Layer,
+    MatrixUnits,
+    Site,
+    activation_shard,
+    fused_activation,
+    keys_of,
+    with_activation,
+    with_activation_counts,
+)
 from archcalc.kinds.terms.conventions import Counts, weighted
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.figures import Figures
@@ -145,7 +154,7 @@ class Conv(MatrixUnits, Layer):
             conv = TableConv2d(x[0], self.connections_table, self.kernel, self.stride, padding, self.dilation, self.bias)
         else:
             conv = nn.Conv2d(x[0], self.filters, self.kernel, self.stride, padding, self.dilation, self.groups, self.bias)
-        return fused([*pad, ("conv", conv)], self.activation, self.filters)
+        return fused([*pad, ("conv", conv)], fused_activation(self.activation, self.filters))
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from torch import nn
@@ -161,4 +170,4 @@ class Conv(MatrixUnits, Layer):
                              conv.groups // G if local else 1, conv.bias is not None)
             return rows(conv, part, g)
 
-        return shard_parts(module, g, G, "conv", cut, self.activation)
+        return shard_parts(module, g, G, "conv", cut, activation_shard(self.activation))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, MatrixUnits, Site, with_activation, with_activation_counts
+from archcalc.kinds.base import Layer, MatrixUnits, Site, fused_activation, with_activation, with_activation_counts
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field
 from archcalc.kinds.terms.fields_other import transposed_field
@@ -99,7 +99,7 @@ class ConvTranspose(MatrixUnits, Layer):
 
         conv = nn.ConvTranspose2d(site.inputs[0][0], self.filters, self.kernel, self.stride, self.padding, self.output_padding,
                                   self.groups, self.bias, self.dilation)
-        return fused([("conv", conv)], self.activation, self.filters)
+        return fused([("conv", conv)], fused_activation(self.activation, self.filters))
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         return None  # its weights hold the output maps in their second axis: the towers compute it whole

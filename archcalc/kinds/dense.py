@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, MatrixUnits, ReadsAll, SeesWhole, Site, Units, flat, with_activation, with_activation_counts
+from archcalc.kinds.base import (
+    Layer,
+    MatrixUnits,
+    ReadsAll,
+    SeesWhole,
+    Site,
+    Units,
+    activation_shard,
+    flat,
+    fused_activation,
+    with_activation,
+    with_activation_counts,
+)
 from archcalc.kinds.terms.conventions import Counts, weighted
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import ActivationName, Bool, PosInt, Shape
@@ -62,7 +74,7 @@ class Dense(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
         from archcalc.torch_backend.modules import flattened, fused
 
         x = site.inputs[0]
-        return fused([*flattened(x), ("linear", nn.Linear(flat(x), self.units, self.bias))], self.activation, self.units)
+        return fused([*flattened(x), ("linear", nn.Linear(flat(x), self.units, self.bias))], fused_activation(self.activation, self.units))
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from torch import nn
@@ -73,4 +85,4 @@ class Dense(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
             assert isinstance(linear, nn.Linear)
             return rows(linear, nn.Linear(linear.in_features, linear.out_features // G, linear.bias is not None), g)
 
-        return shard_parts(module, g, G, "linear", cut, self.activation)
+        return shard_parts(module, g, G, "linear", cut, activation_shard(self.activation))

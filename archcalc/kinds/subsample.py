@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, VectorUnits, keys_of, with_activation, with_activation_counts
+from archcalc.kinds.base import (
+    Layer,
+    Site,
+    VectorUnits,
+    activation_shard,
+    fused_activation,
+    keys_of,
+    with_activation,
+    with_activation_counts,
+)
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.figures import Figures
@@ -81,7 +90,7 @@ class Subsample(VectorUnits, Layer):
     def build(self, site: Site) -> nn.Module:
         from archcalc.torch_backend.modules import Subsampling, fused
 
-        return fused([("subsample", Subsampling(site.inputs[0][0], self.kernel, self.steps))], self.activation, site.inputs[0][0])
+        return fused([("subsample", Subsampling(site.inputs[0][0], self.kernel, self.steps))], fused_activation(self.activation, site.inputs[0][0]))
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from archcalc.torch_backend.modules import Subsampling
@@ -91,4 +100,4 @@ class Subsample(VectorUnits, Layer):
             assert isinstance(m, Subsampling)
             return rows(m, Subsampling(m.weight.numel() // G, m.kernel, m.stride), g)
 
-        return shard_parts(module, g, G, "subsample", cut, self.activation)
+        return shard_parts(module, g, G, "subsample", cut, activation_shard(self.activation))
