@@ -29,29 +29,48 @@ print(json.dumps({{"code": code, "modules": sorted(sys.modules)}}), file=sys.std
 """
 
 
-def modules_after(args: list[str], cwd: Path) -> tuple[int, set[str]]:
-    proc = subprocess.run([sys.executable, "-c", RUN_AND_LIST.format(args=args)], capture_output=True, text=True, cwd=cwd, timeout=120)
+# One fresh interpreter runs them all, one after another, and says which modules each brought in: a module is
+# imported once, so what the whole run never imports, none of them imports (and what one brings in is named by it).
+RUN_EACH_AND_LIST = """
+import json, sys
+seen, report = set(sys.modules), {{}}
+from archcalc.cli.app import main
+for args in {runs!r}:
+    code = None
+    try:
+        main(args, prog_name="archcalc")
+    except SystemExit as exc:
+        code = exc.code
+    report[" ".join(args)] = {{"code": code, "modules": sorted(set(sys.modules) - seen)}}
+print(json.dumps(report), file=sys.stderr)
+"""
+
+NO_TORCH = [
+    ["show", "alexnet"],
+    ["show", "alexnet", "--input", "224", "--format", "json"],
+    ["show", "lenet", "--format", "csv"],
+    ["show", "lenet", "--format", "markdown"],
+    ["compare", "lenet", "alexnet"],
+    ["compare", "lenet", "alexnet", "--format", "json"],
+    ["show", "alexnet", "--format", "html"],
+    ["compare", "lenet", "alexnet", "--format", "html"],
+    ["report", "lenet", "alexnet", "--out", "page.html"],
+]
+
+
+@pytest.fixture(scope="module")
+def imported_by_each(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int | None, set[str]]]:
+    """Each command of NO_TORCH: its exit code and the top-level modules imported by then (the first command's
+    include what importing the command line brings in)."""
+    proc = subprocess.run([sys.executable, "-c", RUN_EACH_AND_LIST.format(runs=NO_TORCH)], capture_output=True, text=True,
+                          cwd=tmp_path_factory.mktemp("no-torch"), timeout=300)
     report = json.loads(proc.stderr.strip().splitlines()[-1])
-    return report["code"], {m.split(".")[0] for m in report["modules"]}
+    return {args: (done["code"], {m.split(".")[0] for m in done["modules"]}) for args, done in report.items()}
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["show", "alexnet"],
-        ["show", "alexnet", "--input", "224", "--format", "json"],
-        ["show", "lenet", "--format", "csv"],
-        ["show", "lenet", "--format", "markdown"],
-        ["compare", "lenet", "alexnet"],
-        ["compare", "lenet", "alexnet", "--format", "json"],
-        ["show", "alexnet", "--format", "html"],
-        ["compare", "lenet", "alexnet", "--format", "html"],
-        ["report", "lenet", "alexnet", "--out", "page.html"],
-    ],
-    ids=" ".join,
-)
-def test_show_and_compare_do_not_import_torch(args: list[str], tmp_path: Path) -> None:
-    code, top = modules_after(args, tmp_path)
+@pytest.mark.parametrize("args", NO_TORCH, ids=" ".join)
+def test_show_and_compare_do_not_import_torch(args: list[str], imported_by_each: dict[str, tuple[int | None, set[str]]]) -> None:
+    code, top = imported_by_each[" ".join(args)]
     assert code in (0, None)
     assert "torch" not in top and "numpy" not in top
 
@@ -74,11 +93,30 @@ def test_each_format_imports_only_what_it_uses(args: list[str], absent: set[str]
     assert not {m for m in modules if m in absent or m.split(".")[0] in absent - {"importlib.metadata"}}
 
 
+IMPORT_EACH = """
+import importlib, json, sys
+seen, report = set(sys.modules), {}
+for name in sys.argv[1:]:
+    importlib.import_module("archcalc." + name)
+    report[name] = sorted({m.split(".")[0] for m in set(sys.modules) - seen} | {"archcalc"})
+    seen = set(sys.modules)
+print(json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="module")
+def brought_in_by_each(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """The CORE modules imported one after another in one fresh interpreter: the top-level modules each brings in
+    (what the whole run never imports, none of them imports)."""
+    proc = subprocess.run([sys.executable, "-c", IMPORT_EACH, *CORE], capture_output=True, text=True, cwd=tmp_path_factory.mktemp("core"),
+                          timeout=120, check=True)
+    report: dict[str, list[str]] = json.loads(proc.stdout)
+    return report
+
+
 @pytest.mark.parametrize("module", CORE)
-def test_core_imports_no_frontend(module: str, tmp_path: Path) -> None:
-    code = f"import sys, archcalc.{module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60, check=True)
-    top = set(proc.stdout.split())
+def test_core_imports_no_frontend(module: str, brought_in_by_each: dict[str, list[str]]) -> None:
+    top = set(brought_in_by_each[module])
     assert "archcalc" in top
     assert not top & {"click", "rich", "graphviz", "torch"}, top & {"click", "rich", "graphviz", "torch"}
 
