@@ -64,7 +64,8 @@ TOWERS = """
 # --- every bundled spec agrees with torch -----------------------------------------------------
 
 
-@pytest.mark.parametrize("spec", bundled_names())
+# unet computes at 572×572 (4 s of CPU): -m slow; tests/test_unet.py holds its build against torch by default
+@pytest.mark.parametrize("spec", [pytest.param(s, marks=pytest.mark.slow) if s == "unet" else s for s in bundled_names()])
 def test_bundled_spec_agrees_with_torch_layer_by_layer(spec: str) -> None:
     graph, a = loaded(spec)
     v = tb.verify(graph, a, "cpu", torch.float32)
