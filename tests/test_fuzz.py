@@ -80,7 +80,7 @@ def run_in_a_shell(tmp_path: Path, text: str, args: list[str]) -> None:
     check(args, done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"), (time.monotonic() - start) / 3)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=spec_text(), data=st.data())
 def test_in_a_fresh_interpreter_under_a_memory_cap(tmp_path: Path, text: str, data: st.DataObject) -> None:
     run_in_a_shell(tmp_path, text, data.draw(command_line(str(tmp_path / "net.yaml"), str(tmp_path))))
