@@ -13,6 +13,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,13 +177,46 @@ def test_wheel_carries_the_bundled_specs(tmp_path: Path) -> None:
     assert '"name":"LeNet-5"' in (elsewhere / "lenet.html").read_text(encoding="utf-8")  # the page's template, style and script from the wheel
 
 
-@pytest.mark.parametrize("args", [["diagram", "alexnet", "--out", "a.svg"], ["report", "alexnet", "--out", "a.html"],
-                                  ["show", "alexnet", "--format", "html"]], ids=" ".join)
-def test_a_missing_graphviz_package_is_one_line(args: list[str], tmp_path: Path) -> None:
+WITHOUT_GRAPHVIZ = [["diagram", "alexnet", "--out", "a.svg"], ["report", "alexnet", "--out", "a.html"], ["show", "alexnet", "--format", "html"]]
+
+# each command in its own folder, its stderr and exit code taken apart; what escapes as a traceback is printed as the interpreter would
+RUN_EACH_WITHOUT_GRAPHVIZ = """
+import contextlib, io, json, os, sys, traceback
+sys.modules["graphviz"] = None
+from archcalc.cli.app import main
+report = {{}}
+for k, args in enumerate({runs!r}):
+    os.mkdir(str(k))
+    os.chdir(str(k))
+    stderr, code = io.StringIO(), None
+    with contextlib.redirect_stderr(stderr):
+        try:
+            main(args, prog_name="archcalc")
+        except SystemExit as exc:
+            code = exc.code
+        except BaseException:
+            traceback.print_exc()
+    os.chdir("..")
+    report[" ".join(args)] = {{"code": code, "stderr": stderr.getvalue(), "written": os.listdir(str(k))}}
+print(json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="module")
+def without_graphviz(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The commands of WITHOUT_GRAPHVIZ, one after another in one fresh interpreter where `import graphviz` fails."""
+    proc = subprocess.run([sys.executable, "-c", RUN_EACH_WITHOUT_GRAPHVIZ.format(runs=WITHOUT_GRAPHVIZ)], capture_output=True, text=True,
+                          cwd=tmp_path_factory.mktemp("no-graphviz"), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    report: dict[str, dict[str, Any]] = json.loads(proc.stdout)
+    return report
+
+
+@pytest.mark.parametrize("args", WITHOUT_GRAPHVIZ, ids=" ".join)
+def test_a_missing_graphviz_package_is_one_line(args: list[str], without_graphviz: dict[str, dict[str, Any]]) -> None:
     """Issue 19: without the graphviz Python package the picture commands say so in one line (exit 2), not a traceback."""
-    code = f"import sys; sys.modules['graphviz'] = None; from archcalc.cli.app import main; main({args!r}, prog_name='archcalc')"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("archcalc: error: the Python package 'graphviz' could not be imported"), proc.stderr
-    assert "Traceback" not in proc.stderr and "hint: install it: pip install graphviz" in proc.stderr
-    assert not list(tmp_path.iterdir())  # nothing written
+    done = without_graphviz[" ".join(args)]
+    assert done["code"] == 2, done["stderr"]
+    assert done["stderr"].startswith("archcalc: error: the Python package 'graphviz' could not be imported"), done["stderr"]
+    assert "Traceback" not in done["stderr"] and "hint: install it: pip install graphviz" in done["stderr"]
+    assert done["written"] == []  # nothing written
