@@ -122,7 +122,8 @@ def test_core_imports_no_frontend(module: str, brought_in_by_each: dict[str, lis
     assert not top & {"click", "rich", "graphviz", "torch"}, top & {"click", "rich", "graphviz", "torch"}
 
 
-@pytest.mark.parametrize(("module", "allowed"), [("diagram", {"graphviz"}), ("torch_backend", {"torch"})])
+@pytest.mark.parametrize(("module", "allowed"), [("diagram", {"graphviz"}),
+                                                 pytest.param("torch_backend", {"torch"}, marks=pytest.mark.slow)])  # importing torch: 2 s
 def test_diagram_and_torch_backend_do_not_import_rich(module: str, allowed: set[str], tmp_path: Path) -> None:
     """Text is made in archcalc.text: neither imports rich to format a number."""
     code = f"import sys, archcalc.{module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
