@@ -86,7 +86,7 @@ CORE = ["errors", "kinds.terms.values", "kinds.terms.sizes", "kinds.terms.figure
     (["show", "alexnet", "--format", "json"], {"torch", "rich", "importlib.metadata"}),
     (["show", "alexnet", "--format", "csv"], {"torch", "rich", "graphviz"}),
     (["compare", "lenet", "alexnet", "--format", "markdown"], {"torch", "rich", "graphviz"}),
-], ids=" ".join)
+], ids=lambda v: " ".join(sorted(v) if isinstance(v, set) else v))  # sorted: the same ids in every run (pytest-xdist)
 def test_each_format_imports_only_what_it_uses(args: list[str], absent: set[str], tmp_path: Path) -> None:
     code = RUN_AND_LIST.format(args=args)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
