@@ -1,9 +1,14 @@
 """Shared pytest options and fixtures: --update-golden rewrites the golden files (review them in the diff);
-`figures_script` is docs/make_figures.py, which says how each picture in docs/ is made."""
+`figures_script` is docs/make_figures.py, which says how each picture in docs/ is made.
+
+torch runs on one thread in the tests and in the processes they start (OMP_NUM_THREADS, read when torch is
+imported): its second intra-op thread spin-waits for work, which on a loaded 2-core machine doubled the suite's
+CPU time and gave no result a different figure."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -11,6 +16,10 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # before any test module imports torch; inherited by subprocesses
+if "torch" in sys.modules:  # imported already (by a plugin): too late for the variable
+    sys.modules["torch"].set_num_threads(1)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,29 +30,48 @@ print(json.dumps({{"code": code, "modules": sorted(sys.modules)}}), file=sys.std
 """
 
 
-def modules_after(args: list[str], cwd: Path) -> tuple[int, set[str]]:
-    proc = subprocess.run([sys.executable, "-c", RUN_AND_LIST.format(args=args)], capture_output=True, text=True, cwd=cwd, timeout=120)
+# One fresh interpreter runs them all, one after another, and says which modules each brought in: a module is
+# imported once, so what the whole run never imports, none of them imports (and what one brings in is named by it).
+RUN_EACH_AND_LIST = """
+import json, sys
+seen, report = set(sys.modules), {{}}
+from archcalc.cli.app import main
+for args in {runs!r}:
+    code = None
+    try:
+        main(args, prog_name="archcalc")
+    except SystemExit as exc:
+        code = exc.code
+    report[" ".join(args)] = {{"code": code, "modules": sorted(set(sys.modules) - seen)}}
+print(json.dumps(report), file=sys.stderr)
+"""
+
+NO_TORCH = [
+    ["show", "alexnet"],
+    ["show", "alexnet", "--input", "224", "--format", "json"],
+    ["show", "lenet", "--format", "csv"],
+    ["show", "lenet", "--format", "markdown"],
+    ["compare", "lenet", "alexnet"],
+    ["compare", "lenet", "alexnet", "--format", "json"],
+    ["show", "alexnet", "--format", "html"],
+    ["compare", "lenet", "alexnet", "--format", "html"],
+    ["report", "lenet", "alexnet", "--out", "page.html"],
+]
+
+
+@pytest.fixture(scope="module")
+def imported_by_each(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int | None, set[str]]]:
+    """Each command of NO_TORCH: its exit code and the top-level modules imported by then (the first command's
+    include what importing the command line brings in)."""
+    proc = subprocess.run([sys.executable, "-c", RUN_EACH_AND_LIST.format(runs=NO_TORCH)], capture_output=True, text=True,
+                          cwd=tmp_path_factory.mktemp("no-torch"), timeout=300)
     report = json.loads(proc.stderr.strip().splitlines()[-1])
-    return report["code"], {m.split(".")[0] for m in report["modules"]}
+    return {args: (done["code"], {m.split(".")[0] for m in done["modules"]}) for args, done in report.items()}
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["show", "alexnet"],
-        ["show", "alexnet", "--input", "224", "--format", "json"],
-        ["show", "lenet", "--format", "csv"],
-        ["show", "lenet", "--format", "markdown"],
-        ["compare", "lenet", "alexnet"],
-        ["compare", "lenet", "alexnet", "--format", "json"],
-        ["show", "alexnet", "--format", "html"],
-        ["compare", "lenet", "alexnet", "--format", "html"],
-        ["report", "lenet", "alexnet", "--out", "page.html"],
-    ],
-    ids=" ".join,
-)
-def test_show_and_compare_do_not_import_torch(args: list[str], tmp_path: Path) -> None:
-    code, top = modules_after(args, tmp_path)
+@pytest.mark.parametrize("args", NO_TORCH, ids=" ".join)
+def test_show_and_compare_do_not_import_torch(args: list[str], imported_by_each: dict[str, tuple[int | None, set[str]]]) -> None:
+    code, top = imported_by_each[" ".join(args)]
     assert code in (0, None)
     assert "torch" not in top and "numpy" not in top
 
@@ -66,7 +86,7 @@ CORE = ["errors", "kinds.terms.values", "kinds.terms.sizes", "kinds.terms.figure
     (["show", "alexnet", "--format", "json"], {"torch", "rich", "importlib.metadata"}),
     (["show", "alexnet", "--format", "csv"], {"torch", "rich", "graphviz"}),
     (["compare", "lenet", "alexnet", "--format", "markdown"], {"torch", "rich", "graphviz"}),
-], ids=" ".join)
+], ids=lambda v: " ".join(sorted(v) if isinstance(v, set) else v))  # sorted: the same ids in every run (pytest-xdist)
 def test_each_format_imports_only_what_it_uses(args: list[str], absent: set[str], tmp_path: Path) -> None:
     code = RUN_AND_LIST.format(args=args)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
@@ -74,16 +94,36 @@ def test_each_format_imports_only_what_it_uses(args: list[str], absent: set[str]
     assert not {m for m in modules if m in absent or m.split(".")[0] in absent - {"importlib.metadata"}}
 
 
+IMPORT_EACH = """
+import importlib, json, sys
+seen, report = set(sys.modules), {}
+for name in sys.argv[1:]:
+    importlib.import_module("archcalc." + name)
+    report[name] = sorted({m.split(".")[0] for m in set(sys.modules) - seen} | {"archcalc"})
+    seen = set(sys.modules)
+print(json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="module")
+def brought_in_by_each(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
+    """The CORE modules imported one after another in one fresh interpreter: the top-level modules each brings in
+    (what the whole run never imports, none of them imports)."""
+    proc = subprocess.run([sys.executable, "-c", IMPORT_EACH, *CORE], capture_output=True, text=True, cwd=tmp_path_factory.mktemp("core"),
+                          timeout=120, check=True)
+    report: dict[str, list[str]] = json.loads(proc.stdout)
+    return report
+
+
 @pytest.mark.parametrize("module", CORE)
-def test_core_imports_no_frontend(module: str, tmp_path: Path) -> None:
-    code = f"import sys, archcalc.{module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60, check=True)
-    top = set(proc.stdout.split())
+def test_core_imports_no_frontend(module: str, brought_in_by_each: dict[str, list[str]]) -> None:
+    top = set(brought_in_by_each[module])
     assert "archcalc" in top
     assert not top & {"click", "rich", "graphviz", "torch"}, top & {"click", "rich", "graphviz", "torch"}
 
 
-@pytest.mark.parametrize(("module", "allowed"), [("diagram", {"graphviz"}), ("torch_backend", {"torch"})])
+@pytest.mark.parametrize(("module", "allowed"), [("diagram", {"graphviz"}),
+                                                 pytest.param("torch_backend", {"torch"}, marks=pytest.mark.slow)])  # importing torch: 2 s
 def test_diagram_and_torch_backend_do_not_import_rich(module: str, allowed: set[str], tmp_path: Path) -> None:
     """Text is made in archcalc.text: neither imports rich to format a number."""
     code = f"import sys, archcalc.{module}; print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
@@ -138,13 +178,46 @@ def test_wheel_carries_the_bundled_specs(tmp_path: Path) -> None:
     assert '"name":"LeNet-5"' in (elsewhere / "lenet.html").read_text(encoding="utf-8")  # the page's template, style and script from the wheel
 
 
-@pytest.mark.parametrize("args", [["diagram", "alexnet", "--out", "a.svg"], ["report", "alexnet", "--out", "a.html"],
-                                  ["show", "alexnet", "--format", "html"]], ids=" ".join)
-def test_a_missing_graphviz_package_is_one_line(args: list[str], tmp_path: Path) -> None:
+WITHOUT_GRAPHVIZ = [["diagram", "alexnet", "--out", "a.svg"], ["report", "alexnet", "--out", "a.html"], ["show", "alexnet", "--format", "html"]]
+
+# each command in its own folder, its stderr and exit code taken apart; what escapes as a traceback is printed as the interpreter would
+RUN_EACH_WITHOUT_GRAPHVIZ = """
+import contextlib, io, json, os, sys, traceback
+sys.modules["graphviz"] = None
+from archcalc.cli.app import main
+report = {{}}
+for k, args in enumerate({runs!r}):
+    os.mkdir(str(k))
+    os.chdir(str(k))
+    stderr, code = io.StringIO(), None
+    with contextlib.redirect_stderr(stderr):
+        try:
+            main(args, prog_name="archcalc")
+        except SystemExit as exc:
+            code = exc.code
+        except BaseException:
+            traceback.print_exc()
+    os.chdir("..")
+    report[" ".join(args)] = {{"code": code, "stderr": stderr.getvalue(), "written": os.listdir(str(k))}}
+print(json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="module")
+def without_graphviz(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The commands of WITHOUT_GRAPHVIZ, one after another in one fresh interpreter where `import graphviz` fails."""
+    proc = subprocess.run([sys.executable, "-c", RUN_EACH_WITHOUT_GRAPHVIZ.format(runs=WITHOUT_GRAPHVIZ)], capture_output=True, text=True,
+                          cwd=tmp_path_factory.mktemp("no-graphviz"), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    report: dict[str, dict[str, Any]] = json.loads(proc.stdout)
+    return report
+
+
+@pytest.mark.parametrize("args", WITHOUT_GRAPHVIZ, ids=" ".join)
+def test_a_missing_graphviz_package_is_one_line(args: list[str], without_graphviz: dict[str, dict[str, Any]]) -> None:
     """Issue 19: without the graphviz Python package the picture commands say so in one line (exit 2), not a traceback."""
-    code = f"import sys; sys.modules['graphviz'] = None; from archcalc.cli.app import main; main({args!r}, prog_name='archcalc')"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.startswith("archcalc: error: the Python package 'graphviz' could not be imported"), proc.stderr
-    assert "Traceback" not in proc.stderr and "hint: install it: pip install graphviz" in proc.stderr
-    assert not list(tmp_path.iterdir())  # nothing written
+    done = without_graphviz[" ".join(args)]
+    assert done["code"] == 2, done["stderr"]
+    assert done["stderr"].startswith("archcalc: error: the Python package 'graphviz' could not be imported"), done["stderr"]
+    assert "Traceback" not in done["stderr"] and "hint: install it: pip install graphviz" in done["stderr"]
+    assert done["written"] == []  # nothing written

@@ -65,6 +65,9 @@ def test_a_field_without_a_value_type_cannot_be_parsed() -> None:
         def build(self, site: object) -> None:
             raise AssertionError("not built")
 
+        def kept(self, keeping: object) -> None:
+            raise AssertionError("not asked")
+
     assert missing_rules(Scaled) == ["parser"]
     with pytest.raises(TypeError, match=r"kind 'scaled', field 'factor'.*names no archcalc.kinds.terms.values Value"):
         keys(Scaled)

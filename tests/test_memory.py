@@ -47,11 +47,16 @@ def test_chain_by_hand() -> None:
     assert [x.live_bytes for x in m.layers] == [192, 256, 160, 44]
     assert (m.input_bytes, m.param_bytes, m.peak_bytes, m.peak_layer) == (64, 94, 256, "relu")
     assert m.inference_bytes == 94 + 256
-    # kept for backward: 16 + 32 + 32 + 8 + 3 = 91 values = 364 bytes; SGD-momentum 3 × 94 + 364, Adam 4 × 94 + 364
-    sgd, adam = m.training
+    # kept for backward (archcalc.analysis.kept, as torch keeps it): conv its input, 16 values × 2 × 2 = 64; the relu runs in
+    # place (nothing else reads the conv's output) and keeps its output, 32 × 4 = 128; the pool its input (the relu's
+    # storage, counted) and int64 indices, 8 × 2 × 8 = 128; fc its flattened input, 8 × 4 = 32. In all 352 bytes.
+    assert [x.saved_bytes for x in m.layers] == [64, 128, 128, 32]
+    sgd, momentum, adam, adamw = m.training
     assert (sgd.optimiser, sgd.param_bytes, sgd.gradient_bytes, sgd.optimiser_bytes, sgd.activation_bytes, sgd.total_bytes) == (
-        "sgd-momentum", 94, 94, 94, 364, 646)
-    assert (adam.optimiser, adam.optimiser_bytes, adam.total_bytes) == ("adam", 188, 740)
+        "sgd", 94, 94, 0, 352, 540)
+    assert (momentum.optimiser, momentum.optimiser_bytes, momentum.total_bytes) == ("momentum", 94, 634)
+    assert (adam.optimiser, adam.optimiser_bytes, adam.total_bytes) == ("adam", 188, 728)
+    assert (adamw.optimiser, adamw.optimiser_bytes, adamw.total_bytes) == ("adamw", 188, 728)
 
 
 BRANCHING = """
@@ -78,8 +83,10 @@ def test_branching_graph_peaks_at_the_merge() -> None:
     #   out:  relu 128 + out 32                                     = 160
     assert [x.live_bytes // 4 for x in m.layers] == [80, 144, 192, 256, 256, 160]
     assert (m.peak_bytes, m.peak_layer) == (1024, "cat")
-    # not the sum of every tensor: 16 + 3·64 + 2·128 + 32 = 496 values
-    assert m.training[0].activation_bytes == 496 * 4 > m.peak_bytes
+    # kept for backward: a and b keep the input (once, 16), c keeps b (64), the relu runs in place on cat's output and
+    # keeps it (128), out keeps that same storage: 208 values, less than the peak of live values
+    assert [x.saved_bytes // 4 for x in m.layers] == [16, 0, 64, 0, 128, 0]
+    assert m.training[0].activation_bytes == 208 * 4 < m.peak_bytes
 
 
 def test_unread_tensor_stays_live_to_the_end() -> None:
@@ -111,12 +118,16 @@ def test_alexnet_by_hand() -> None:
     # the peak: norm1 runs with conv1's output and its own, each 96×55×55 = 290,400 values
     assert (m.peak_layer, m.peak_bytes) == ("norm1", 2 * 290_400 * 4)
     assert m.input_bytes == 3 * 227 * 227 * 4 == 618_348
-    # kept for backward: the input 154,587 + every output (290,400·2 + 69,984 + 186,624·2 + 43,264 + 64,896·2
-    # + 43,264 + 9,216 + 4,096·4 + 1,000·2 = 1,267,952) = 1,422,539 values
-    sgd, adam = m.training
-    assert sgd.activation_bytes == 1_422_539 * 4
-    assert sgd.total_bytes == 3 * 243_860_896 + 1_422_539 * 4 == 737_272_844
-    assert adam.total_bytes == 4 * 243_860_896 + 1_422_539 * 4 == 981_133_740
+    # kept for backward: conv1 its input 154,587 values and its in-place ReLU's output 290,400 (1,779,948 bytes); norm1
+    # (torch's composite LRN) the squares padded by 4 maps per GPU, (96 + 2·4)·55·55 = 314,600, and two tensors of
+    # 290,400 (3,581,600 bytes); pool1 its input (counted) and 96·27·27 = 69,984 int64 indices (1,721,472 bytes);
+    # conv2 its input 69,984 and its ReLU's output 186,624 (1,026,432 bytes). The whole network keeps 12,543,052
+    # bytes, as torch 2.13's saved_tensors_hooks measure it (tests/test_kept.py)
+    assert [x.saved_bytes for x in m.layers[:4]] == [1_779_948, 3_581_600, 1_721_472, 1_026_432]
+    sgd, momentum, adam, adamw = m.training
+    assert sgd.activation_bytes == 12_543_052
+    assert momentum.total_bytes == 3 * 243_860_896 + 12_543_052 == 744_125_740
+    assert adam.total_bytes == 4 * 243_860_896 + 12_543_052 == 987_986_636
     batch = memory(analyse(build_graph(load_spec("alexnet"))).rows, 128, 2)  # activations scale with the batch, params do not
     assert (batch.param_bytes, batch.peak_bytes) == (60_965_224 * 2, 2 * 290_400 * 128 * 2)
 
@@ -127,7 +138,7 @@ def test_rows_add_up(spec: str) -> None:
     m = memory(analysis.rows, 3, 8)
     assert [x.output_bytes for x in m.layers] == [r.activations * 3 * 8 for r in analysis.rows]
     assert sum(x.param_bytes for x in m.layers) == m.param_bytes == analysis.totals.params * 8
-    assert m.training[0].activation_bytes == m.input_bytes + analysis.totals.activations * 3 * 8
+    assert m.training[0].activation_bytes == sum(x.saved_bytes for x in m.layers)
     assert m.peak_bytes == max(x.live_bytes for x in m.layers)
 
 

@@ -27,6 +27,9 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on the PATH (apt-get install chromium, or set ARCHCALC_CHROMIUM)"),
     pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH (apt-get install graphviz)"),
 ]
+# Each page costs Chromium about half a second of CPU: the default run opens the page (no error, no request) and
+# proves the harness would see a request; the rest of the page's behaviour runs with `pytest -m slow` (CI).
+SLOW = pytest.mark.slow
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 
 
@@ -105,6 +108,7 @@ def test_loads_with_no_console_errors_and_no_network(visit: Any, pages: dict[str
         assert v.page.title() in ("AlexNet", "LeNet-5 vs AlexNet", "ResNet-18")
 
 
+@SLOW
 def test_one_row_per_layer_with_the_figures_of_show_json(visit: Any, pages: dict[str, Path]) -> None:
     shown = json.loads(cli("show", "alexnet", "--format", "json"))
     rows = layer_rows(visit(pages["alexnet"]))
@@ -115,6 +119,7 @@ def test_one_row_per_layer_with_the_figures_of_show_json(visit: Any, pages: dict
     assert rows[0][4] == "(227 − 11 + 2·0)/4 + 1 = 55 (H and W)"
 
 
+@SLOW
 def test_sorting_by_params_puts_fc6_first(visit: Any, pages: dict[str, Path]) -> None:
     v = visit(pages["alexnet"])
     button = v.page.locator("#net-0 .tables th button", has_text="params")
@@ -128,6 +133,7 @@ def test_sorting_by_params_puts_fc6_first(visit: Any, pages: dict[str, Path]) ->
     assert layer_rows(v)[0][0] == "conv1"
 
 
+@SLOW
 def test_filter_box(visit: Any, pages: dict[str, Path]) -> None:
     v = visit(pages["alexnet"])
     v.page.fill("#net-0 input.filter", "conv")
@@ -136,6 +142,7 @@ def test_filter_box(visit: Any, pages: dict[str, Path]) -> None:
     assert [r[0] for r in layer_rows(v)] == ["fc6", "fc7"]
 
 
+@SLOW
 def test_clicking_conv1s_node_highlights_its_row_and_shows_its_arithmetic(visit: Any, pages: dict[str, Path]) -> None:
     v = visit(pages["alexnet"])
     v.page.locator('#net-0 g.node[data-row="0"]').first.click()
@@ -151,6 +158,7 @@ def test_clicking_conv1s_node_highlights_its_row_and_shows_its_arithmetic(visit:
     assert "fc6 dense + relu 4096, flattens 256×6×6 → 4096" in (detail.text_content() or "")
 
 
+@SLOW
 def test_the_findings_of_input_224_are_visible(visit: Any, pages: dict[str, Path]) -> None:
     v = visit(pages["alexnet224"])
     shown = json.loads(cli("show", "alexnet", "--input", "224", "--format", "json"))
@@ -163,6 +171,7 @@ def test_the_findings_of_input_224_are_visible(visit: Any, pages: dict[str, Path
     assert flagged == ["conv1", "pool1", "pool2", "pool5"]  # sizes that do not divide: 54.25, 26.5, 12.5, 5.5
 
 
+@SLOW
 def test_keyboard_tab_to_a_row_and_enter(visit: Any, pages: dict[str, Path]) -> None:
     v = visit(pages["alexnet"])
     v.page.locator("#net-0 .tables th button").last.focus()  # the last column's sort button; the rows come next
@@ -190,6 +199,7 @@ CONTRAST = """(selector) => {
 }"""
 
 
+@SLOW
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_readable_in_light_and_dark(scheme: str, visit: Any, pages: dict[str, Path]) -> None:
     v = visit(pages["alexnet224"], scheme=scheme)
@@ -204,6 +214,7 @@ def test_readable_in_light_and_dark(scheme: str, visit: Any, pages: dict[str, Pa
     assert body < 0.05 if scheme == "dark" else body > 0.9
 
 
+@SLOW
 def test_print_hides_the_controls(visit: Any, pages: dict[str, Path]) -> None:
     v = visit(pages["lenet-vs-alexnet"])
     v.page.emulate_media(media="print")
@@ -215,6 +226,7 @@ def test_print_hides_the_controls(visit: Any, pages: dict[str, Path]) -> None:
     assert pdf.startswith(b"%PDF") and len(pdf) > 50_000
 
 
+@SLOW
 def test_a_two_spec_comparison_page(visit: Any, pages: dict[str, Path]) -> None:
     v = visit(pages["lenet-vs-alexnet"])
     compared = json.loads(cli("compare", "lenet", "alexnet", "--format", "json"))
@@ -237,6 +249,7 @@ def test_a_two_spec_comparison_page(visit: Any, pages: dict[str, Path]) -> None:
     assert v.texts("#net-0 tbody tr.selected td:first-child") == ["conv1"]
 
 
+@SLOW
 def test_screenshots(visit: Any, figures_script: ModuleType, tmp_path: Path) -> None:
     """The README's pictures, as docs/make_figures.py takes them: AlexNet with conv1 picked from the diagram, LeNet-5 beside AlexNet."""
     for shot in figures_script.SCREENSHOTS:
@@ -251,6 +264,7 @@ def test_screenshots(visit: Any, figures_script: ModuleType, tmp_path: Path) -> 
 VOLUMES = '#net-0 .view[data-view="volumes"]'
 
 
+@SLOW
 def test_alexnet_has_the_volumes_view_beside_the_graph(visit: Any, pages: dict[str, Path]) -> None:
     """The paper's figure as a second view: a switch between the two, the volumes at the panel's whole width."""
     v = visit(pages["alexnet"])
@@ -269,6 +283,7 @@ def test_alexnet_has_the_volumes_view_beside_the_graph(visit: Any, pages: dict[s
     assert v.errors == []
 
 
+@SLOW
 def test_clicking_conv1s_volume_selects_its_row(visit: Any, pages: dict[str, Path]) -> None:
     v = visit(pages["alexnet"])
     v.page.locator("#net-0 .view-switch button").nth(1).click()
@@ -283,6 +298,7 @@ def test_clicking_conv1s_volume_selects_its_row(visit: Any, pages: dict[str, Pat
     assert v.page.locator(f"{VOLUMES} g.node.selected").count() == 0
 
 
+@SLOW
 def test_resnet18_has_only_the_graphviz_view(visit: Any, pages: dict[str, Path]) -> None:
     """--style volumes refuses a graph with merges: the page has the layer graph alone, and says nothing of it."""
     v = visit(pages["resnet18"])

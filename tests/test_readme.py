@@ -2,8 +2,10 @@
 
 The README's shell blocks are read as they stand: a block whose lines start with `$ ` is a session
 (each command, then the output it printed); any other shell block is a list of commands. Session
-commands run in bash, in a fresh folder (with the checkout's `specs/` beside them), `archcalc` and
-`python` being this interpreter; their output (stdout and stderr) must be the pasted one, line for
+commands run in a fresh folder (with the checkout's `specs/` beside them): a plain `archcalc ...` (words
+alone: no pipe, redirection, variable or substitution) in this process through click's CliRunner, as
+`archcalc` runs it (saving a fresh Python per command); any other in bash, `archcalc` and `python` being
+this interpreter. Their output (stdout and stderr) must be the pasted one, line for
 line, or, where the command says `abridged` or the output has a `…` line, hold the pasted lines in
 order. `archcalc run` is timed, so its sessions are compared without the timings, and run in the
 long suite (`-m slow`): by default they are only parsed. Listed commands are parsed by click (an
@@ -26,6 +28,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from archcalc.cli.app import main
 
@@ -100,7 +103,8 @@ def is_run(c: Command) -> bool:
 
 @pytest.fixture
 def folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
-    """A fresh folder with specs/ beside it, and an environment whose `archcalc` and `python` are this interpreter."""
+    """A fresh folder with specs/ beside it, and an environment whose `archcalc` and `python` are this interpreter
+    (and whose configuration folder is empty: no profile `archcalc calibrate` wrote on this machine)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "archcalc").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m archcalc "$@"\n', encoding="utf-8")
@@ -112,7 +116,7 @@ def folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     work.mkdir()
     (work / "specs").symlink_to(ROOT / "specs")
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
-    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", NO_COLOR="1", TERM="dumb",
+    env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", NO_COLOR="1", TERM="dumb", XDG_CONFIG_HOME=str(tmp_path / "config"),
                PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])]))
     return work, env
 
@@ -122,6 +126,23 @@ def run_in_bash(c: Command, work: Path, env: dict[str, str], stderr: bool = True
     proc = subprocess.run(["bash", "-c", c.text], cwd=work, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT if stderr else subprocess.DEVNULL, text=True, timeout=300)
     return [line.rstrip() for line in proc.stdout.splitlines()]
+
+
+PLAIN = re.compile(r"archcalc(?: +[\w.:/,+=-]+)* *")  # words alone: nothing for a shell to do but split them
+
+
+def is_plain(c: Command) -> bool:
+    """`archcalc` and words only: what bash would pass to archcalc as they are."""
+    return PLAIN.fullmatch(c.text.split(" #")[0]) is not None
+
+
+def run_in_process(c: Command, work: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The lines a plain command prints, stdout and stderr interleaved as a terminal shows them, as run_in_bash gives them."""
+    monkeypatch.chdir(work)
+    result = CliRunner(env={"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": None, "FORCE_COLOR": None}).invoke(
+        main, words(c.text)[1:], prog_name="archcalc")
+    assert result.exception is None or isinstance(result.exception, SystemExit), f"{c}: {result.exc_info}"  # a traceback in bash
+    return [line.rstrip() for line in result.output.splitlines()]
 
 
 def check_output(c: Command, got: list[str], pasted: list[str]) -> None:
@@ -143,11 +164,12 @@ def check_output(c: Command, got: list[str], pasted: list[str]) -> None:
 
 
 @pytest.mark.parametrize("c", [c for c in SESSIONS if not is_run(c)], ids=str)
-def test_a_readme_session_gives_the_pasted_output(c: Command, folder: tuple[Path, dict[str, str]]) -> None:
+def test_a_readme_session_gives_the_pasted_output(c: Command, folder: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
     if re.search(r"--out \S+\.(svg|png|pdf)\b", c.text) and not c.text.startswith("PATH=") and shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not on the PATH (apt-get install graphviz)")
     work, env = folder
-    check_output(c, run_in_bash(c, work, env), list(c.output or ()))
+    got = run_in_process(c, work, monkeypatch) if is_plain(c) else run_in_bash(c, work, env)
+    check_output(c, got, list(c.output or ()))
 
 
 TIMED = re.compile(r"\d[\d,]*\.\d+")  # a measured figure: 35.041 ms, 28.5 images/s, 13.3%
@@ -229,3 +251,8 @@ def test_every_kind_of_readme_command_is_found() -> None:
     texts = [c.text for c in ALL]
     assert "archcalc compare lenet alexnet" in texts and any(t.startswith("PATH=/nonexistent") for t in texts)
     assert any(c.abridged for c in SESSIONS) and any(not c.abridged for c in SESSIONS)
+    plain = [c.text for c in SESSIONS if is_plain(c)]
+    assert "archcalc compare lenet alexnet" in plain and "archcalc diagram --out my_net.svg" in plain
+    # what a shell must do runs in bash: a pipe, a redirection, a variable, a substitution, a list
+    assert not [t for t in plain if any(ch in t.split(" #")[0] for ch in "|>$&;'\"")], plain
+    assert len(plain) < len([c for c in SESSIONS if not is_run(c)])

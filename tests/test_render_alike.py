@@ -25,7 +25,20 @@ pytestmark = pytest.mark.skipif(shutil.which("dot") is None or shutil.which("rsv
 
 
 def read_png(path: Path) -> tuple[int, int, list[bytes], int]:
-    """(width, height, rows, bytes per pixel) of an 8-bit, non-interlaced RGB or RGBA PNG (as rsvg-convert writes)."""
+    """(width, height, rows, bytes per pixel) of an 8-bit, non-interlaced RGB or RGBA PNG (as rsvg-convert writes):
+    by Pillow where it is installed (milliseconds), else here, byte by byte (seconds for AlexNet)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return unfilter_png(path)
+    with Image.open(path) as image:
+        assert image.mode in ("RGB", "RGBA"), image.mode
+        bpp, (width, height) = len(image.mode), image.size
+        data = image.tobytes()
+    return width, height, [data[y * width * bpp:(y + 1) * width * bpp] for y in range(height)], bpp
+
+
+def unfilter_png(path: Path) -> tuple[int, int, list[bytes], int]:
     data = path.read_bytes()
     pos, chunks = 8, []
     width = height = bpp = 0

@@ -198,6 +198,24 @@ def test_a_measured_peak_is_shown_beside_the_estimate_with_the_ratio() -> None:
     assert "; measured peak 2,000,000 B (1.9 MiB) on cuda:0 = 1.14× the estimate" in console.export_text()
 
 
+def separated(stdout: str) -> None:
+    """A blank line before each spec after the first."""
+    lines = stdout.splitlines()
+    second = next(i for i, line in enumerate(lines) if line.startswith("LeNet-5 (1998)  input"))
+    assert lines[0].startswith("LeNet-5  input") and lines[second - 1] == "" and lines[second - 2].startswith("✓ every layer")
+
+
+def test_a_run_not_on_a_terminal_is_quiet_on_stderr_and_separates_the_specs() -> None:
+    """In process, neither stream a terminal: stderr holds the device note alone (no progress display, no blank
+    lines); stdout has a blank line before each spec after the first. The real process below (-m slow) adds
+    what only a fresh interpreter shows: no warning from importing torch."""
+    result = run("lenet", "lenet5-1998", *FAST)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"archcalc: running on the CPU: {tb.device_name('cpu')}"]
+    separated(result.stdout)
+
+
+@pytest.mark.slow  # a fresh interpreter importing torch: 3 s of CPU; the test above runs the same commands in process
 def test_redirected_run_is_quiet_on_stderr_and_separates_the_specs(tmp_path: Path) -> None:
     """A real process with stdout and stderr to files (issue 11): stderr holds the device note alone (no
     progress display, no blank lines, no torch warning such as 'Failed to initialize NumPy', which the
@@ -209,9 +227,7 @@ def test_redirected_run_is_quiet_on_stderr_and_separates_the_specs(tmp_path: Pat
     assert proc.returncode == 0, err.read_text()
     assert err.read_text().splitlines() == [f"archcalc: running on the CPU: {tb.device_name('cpu')}"]
     assert "NumPy" not in err.read_text() and "Warning" not in err.read_text()
-    lines = out.read_text().splitlines()
-    second = next(i for i, line in enumerate(lines) if line.startswith("LeNet-5 (1998)  input"))
-    assert lines[0].startswith("LeNet-5  input") and lines[second - 1] == "" and lines[second - 2].startswith("✓ every layer")
+    separated(out.read_text())
 
 
 def test_run_reads_a_spec_from_standard_input() -> None:

@@ -20,8 +20,9 @@ from archcalc.analysis import analyse, valid_inputs
 from archcalc.analysis.graph import build_graph
 from archcalc.cli.app import main
 from archcalc.kinds import KINDS, Layer, missing_rules
-from archcalc.kinds.base import NoWeights, PerMap, Uncounted
+from archcalc.kinds.base import NoWeights, PerMap, Uncounted, VectorUnits
 from archcalc.kinds.terms.fields import Field, window_field
+from archcalc.kinds.terms.kept import Kept
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, Term, spatial
 from archcalc.kinds.terms.values import PosInt, Shape
 from archcalc.specfile import parse_spec
@@ -69,7 +70,7 @@ class DivideTerm(Term):
 
 
 @dataclass(frozen=True)
-class Halve(NoWeights, Uncounted, PerMap, Layer):
+class Halve(NoWeights, Uncounted, PerMap, VectorUnits, Layer):
     kind: ClassVar[str] = "halve"
     category: ClassVar[str] = "pool"
     label: ClassVar[str] = "halve"
@@ -91,6 +92,9 @@ class Halve(NoWeights, Uncounted, PerMap, Layer):
 
     def build(self, site: object) -> None:
         raise NotImplementedError("not built in this test")
+
+    def kept(self, keeping: object) -> Kept:
+        return Kept()  # a new, smaller map; nothing kept (it is never built)
 
 
 SPEC = "name: h\ninput: [3, 9, 9]\nlayers:\n  - {name: down, type: halve}\n  - {name: conv, type: conv, filters: 4, kernel: 3}\n"

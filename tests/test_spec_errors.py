@@ -255,7 +255,7 @@ def test_compare_needs_two_specs() -> None:
     [
         # an option like none of show's ('--bogus' is now like '--counts', which click suggests)
         (["show", "alexnet", "--frobnicate"], "no such option '--frobnicate'", "'archcalc show --help' says what each option takes"),
-        (["show", "alexnet", "--strcit"], "no such option '--strcit'", "did you mean '--strict'?"),
+        (["show", "alexnet", "--stirct"], "no such option '--stirct'", "did you mean '--strict'?"),  # '--strcit' is as near '--train'
         (["show", "alexnet", "--format", "xml"], "invalid value for '--format': 'xml' is not one of", "archcalc show [OPTIONS] SPEC"),
         (["show", "alexnet", "--batch", "0"], "invalid value for '--batch': 0 is not at least 1", "archcalc show --help"),
         (["run", "--device", "tpu"], "invalid value for '--device': 'tpu' is not one of 'auto', 'cpu', 'cuda'", "archcalc run --help"),

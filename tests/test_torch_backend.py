@@ -64,7 +64,9 @@ TOWERS = """
 # --- every bundled spec agrees with torch -----------------------------------------------------
 
 
-@pytest.mark.parametrize("spec", bundled_names())
+# unet computes at 572×572 (4 s of CPU), vgg16 initialises 138 million parameters (1 s): -m slow; by default
+# tests/test_unet.py holds unet's build against torch, and tests/test_classics.py vgg16's parameters against torchvision
+@pytest.mark.parametrize("spec", [pytest.param(s, marks=pytest.mark.slow) if s in ("unet", "vgg16") else s for s in bundled_names()])
 def test_bundled_spec_agrees_with_torch_layer_by_layer(spec: str) -> None:
     graph, a = loaded(spec)
     v = tb.verify(graph, a, "cpu", torch.float32)

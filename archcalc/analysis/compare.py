@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcalc.analysis import TOTALS, Analysis, Row
+from archcalc.analysis.kept import kept
 from archcalc.text import dims
 
 
@@ -141,7 +142,8 @@ def depth(a: Analysis) -> dict[str, int]:
 
 TITLES = {"conv": "conv layers", "pool": "pool layers", "dense": "dense layers", "weighted": "conv and dense layers",
           "layers": "layers in all", "params": "params", "frozen_params": "frozen params", "macs": "MACs", "flops": "FLOPs",
-          "connections": "connections", "activations": "activations", "neurons": "neurons"}
+          "connections": "connections", "activations": "activations", "neurons": "neurons",
+          "kept_bytes": "kept for backward (B)"}  # at show's defaults, batch 1 and float32
 
 
 def figures(c: Comparison) -> list[tuple[str, list[int]]]:
@@ -151,6 +153,7 @@ def figures(c: Comparison) -> list[tuple[str, list[int]]]:
     for key in TOTALS:
         if key != "frozen_params" or any(a.totals.frozen_params for a in c.networks):
             rows.append((key, [getattr(a.totals, key) for a in c.networks]))
+    rows.append(("kept_bytes", [kept(a.rows, 1, 4).total_bytes for a in c.networks]))  # what torch keeps in training (archcalc.analysis.kept)
     return rows
 
 

@@ -61,7 +61,7 @@ def build_graph(spec: Spec) -> Graph:
             said = "inputs" if arity > 1 else "input"
             raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} reads {arity} {said}, not {len(inputs)}",
                             getattr(ls.layer, "arity_hint", "merge several with 'add' or 'concat'"))
-        if not arity and len(inputs) < 2:
+        if not arity and len(inputs) < ls.layer.fewest_inputs:
             raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} merges two or more inputs; 'inputs' names {len(inputs)}")
         nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where, ls.output))
     return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path, spec.aliases, spec.instances)

@@ -10,9 +10,11 @@ Conventions:
   earlier tensor that a later layer still reads (the network input counts until its last reader).
   A tensor no layer reads is an output of the network and stays live to the end. The peak is the
   most bytes live at once, and the layer that runs at that point (the first such, on a tie).
-- **Training**: parameters, their gradients (as many bytes), the optimiser's state (SGD with
-  momentum keeps one velocity per parameter, Adam two moments), and the activations kept for the
-  backward pass: the network input and every layer's output, for the whole batch.
+- **Training**: parameters, their gradients (as many bytes), the optimiser's state (plain SGD none,
+  SGD with momentum one velocity per parameter, Adam and AdamW two moments), and the activations
+  kept for the backward pass, exactly as torch keeps them for the module archcalc builds (the way
+  torchvision writes its networks): each kind's `kept` rule, each storage once, parameters and
+  buffers left out (archcalc.analysis.kept; proven against saved_tensors_hooks in tests/test_kept.py).
 
 Linear in the number of layers and edges.
 """
@@ -26,13 +28,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
+from archcalc.analysis.kept import KeptNetwork, kept
+from archcalc.analysis.training import step
 from archcalc.errors import ArchcalcError
 
 if TYPE_CHECKING:  # annotation only, so that analysis.py may import this module without a cycle
     from archcalc.analysis import Row
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "float64": 8}
-OPTIMISER_STATES = {"sgd-momentum": 1, "adam": 2}  # copies of the parameters each optimiser keeps
+OPTIMISER_STATES = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2}  # copies of the parameters each optimiser keeps (torch.optim)
 
 
 def dtype_bytes(name: str) -> int:
@@ -53,6 +57,7 @@ class LayerMemory:
     output_bytes: int  # its output activations, for the whole batch
     param_bytes: int
     live_bytes: int  # activations live while it runs: its inputs, its output, tensors read later
+    saved_bytes: int  # kept for backward in training, storages no earlier layer keeps (archcalc.analysis.kept)
 
 
 @dataclass(frozen=True)
@@ -61,8 +66,11 @@ class Training:
     param_bytes: int
     gradient_bytes: int
     optimiser_bytes: int
-    activation_bytes: int  # the input and every layer's output, kept for the backward pass
+    activation_bytes: int  # the bytes torch keeps for the backward pass: every layer's saved_bytes
     total_bytes: int
+    peak_bytes: int  # the most live at once in one training step (archcalc.analysis.training)
+    peak_when: str  # 'forward', 'end of forward', 'backward' or 'optimiser step'
+    peak_layer: str  # the layer running then ('' at the end of the forward pass and at the step)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,13 @@ class Memory:
     training: tuple[Training, ...]  # one per optimiser, in OPTIMISER_STATES order
 
 
+def _training(rows: Sequence[Row], batch: int, itemsize: int, name: str, copies: int, saved: KeptNetwork) -> Training:
+    s = step(rows, batch, itemsize, name, copies, saved)
+    peak = s.peak
+    return Training(name, s.param_bytes, s.param_bytes, s.optimiser_bytes, s.activation_bytes,
+                    (2 + copies) * s.param_bytes + s.activation_bytes, peak.total_bytes, peak.when, peak.layer)
+
+
 def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
     """Memory of the network whose analysis rows (in graph order) are `rows`."""
     if batch < 1 or dtype_bytes < 1 or not rows:
@@ -90,16 +105,13 @@ def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
         last_read.update(dict.fromkeys(r.inputs, i))
     layers = []
     live = size[INPUT]
-    for i, r in enumerate(rows):
+    saved = kept(rows, batch, dtype_bytes)
+    for i, (r, k) in enumerate(zip(rows, saved.layers)):
         live += size[r.name]
-        layers.append(LayerMemory(r.name, size[r.name], r.params * dtype_bytes, live))
+        layers.append(LayerMemory(r.name, size[r.name], r.params * dtype_bytes, live, k.saved_bytes))
         live -= sum(size[name] for name in set(r.inputs) if last_read[name] == i)
     peak = max(layers, key=lambda m: m.live_bytes)  # the first of equals
     params = sum(r.params for r in rows) * dtype_bytes
-    kept = size[INPUT] + sum(m.output_bytes for m in layers)
-    training = tuple(
-        Training(name, params, params, copies * params, kept, (2 + copies) * params + kept)
-        for name, copies in OPTIMISER_STATES.items()
-    )
+    training = tuple(_training(rows, batch, dtype_bytes, name, copies, saved) for name, copies in OPTIMISER_STATES.items())
     return Memory(batch, dtype_bytes, tuple(layers), size[INPUT], params, peak.live_bytes, peak.name,
                   params + peak.live_bytes, training)

@@ -17,6 +17,7 @@ import click
 from archcalc.cli import terminal
 from archcalc.cli.draw import diagram, report
 from archcalc.cli.options import usage_error
+from archcalc.cli.roofline import calibrate, hardware
 from archcalc.cli.run import run
 from archcalc.cli.show import compare, show
 from archcalc.cli.vocabulary import kinds, schema
@@ -78,5 +79,5 @@ def main() -> None:
     """Shapes, parameters, FLOPs and findings of convolutional networks written as YAML specs."""
 
 
-for command in (show, compare, diagram, report, run, kinds, schema):
+for command in (show, compare, diagram, report, run, kinds, schema, hardware, calibrate):
     main.add_command(command)

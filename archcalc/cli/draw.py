@@ -9,6 +9,7 @@ from archcalc.analysis.memory import DTYPE_BYTES
 from archcalc.cli import terminal
 from archcalc.cli.common import html_page, load_all, need_graphviz_package
 from archcalc.cli.options import Count, max_layers_option, parse_range
+from archcalc.cli.roofline import hardware_option, roofline_picture
 from archcalc.errors import ArchcalcError
 
 
@@ -19,16 +20,20 @@ from archcalc.errors import ArchcalcError
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--direction", type=click.Choice(["TB", "LR"]), default="TB", show_default=True,
               help="TB: top to bottom, one column per GPU (reads best for a deep chain); LR: left to right.")
-@click.option("--style", type=click.Choice(["graph", "volumes"]), default="graph", show_default=True,
-              help="graph: every layer as a Graphviz node; volumes: feature maps as boxes, as the papers draw them (a chain).")
+@click.option("--style", type=click.Choice(["graph", "volumes", "roofline"]), default="graph", show_default=True,
+              help="graph: every layer as a Graphviz node; volumes: feature maps as boxes, as the papers draw them (a chain); "
+                   "roofline: each layer on the --hardware chip's roofline chart.")
 @click.option("--depth", type=click.IntRange(min=0), metavar="N",
               help="Fold each block used N deep into one node (0: every block the spec's layers use).")
 @click.option("--fit", metavar="W:H", help="Lay the picture out and scale it for a slide of this shape, e.g. 16:9 (1920 px wide).")
 @click.option("--width", metavar="LENGTH", help="The picture's width: pixels (1920, 1920px) or inches (13.33in).")
 @click.option("--height", metavar="LENGTH", help="The picture's height: pixels or inches.")
+@hardware_option
+@click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for --style roofline.")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="The dtype, for --style roofline.")
 @max_layers_option
 def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None,
-            fit: str | None, width: str | None, height: str | None, max_layers: int) -> None:
+            fit: str | None, width: str | None, height: str | None, hardware: str | None, batch: int, dtype: str, max_layers: int) -> None:
     """The architecture as a picture: a Graphviz graph of layers by kind, shapes, GPU columns and
     findings, or (--style volumes) the papers' figure of feature maps as boxes.
 
@@ -46,11 +51,14 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     frame = draw.parse_frame(fit, width, height)
     loaded = load_all(specs or (draw.spec_named_by(out),), input_text, max_layers)
     if len(loaded) > 1:
-        used = [o for o, given in (("--style volumes", style == "volumes"), ("--depth", depth is not None), ("--fit", fit),
+        used = [o for o, given in (("--style volumes", style == "volumes"), ("--style roofline", style == "roofline"),
+                                   ("--depth", depth is not None), ("--fit", fit),
                                    ("--width", width), ("--height", height)) if given]
         if used:
             raise ArchcalcError(f"{used[0]} draws one network", f"give one spec, or draw several side by side without {used[0]}")
         note = draw.render(draw.to_digraph([a for _, a in loaded], direction), out)
+    elif style == "roofline":
+        note = draw.write(roofline_picture(loaded[0][1], hardware, batch, dtype), out, frame)
     else:
         note = draw.write(draw.picture(*loaded[0], style, depth, direction, frame), out, frame)
     if note:
@@ -65,9 +73,10 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for memory.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--valid-inputs", is_flag=True, help="Also list the input sizes for which every layer divides exactly.")
+@hardware_option
 @max_layers_option
 def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch: int, dtype: str, valid_inputs: bool,
-           max_layers: int) -> None:
+           hardware: str | None, max_layers: int) -> None:
     """One self-contained HTML page: the header, the diagram linked to a sortable table of every layer,
     the GPU split, memory; for several SPECS, their comparison first. Works offline.
 
@@ -82,5 +91,5 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
     target = page_target(out)  # a wrong name or folder fails before any work
     loaded = load_all(specs, input_text, max_layers)
     valids = [analysis.valid_inputs(g, *parse_range(None, a.input)) if valid_inputs else () for g, a in loaded]
-    write_atomic(out, html_page([a for _, a in loaded], valids, batch, dtype).encode("utf-8"), target)
+    write_atomic(out, html_page([a for _, a in loaded], valids, batch, dtype, hardware=hardware).encode("utf-8"), target)
     terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")

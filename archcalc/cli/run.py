@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import click
 
 from archcalc.cli import terminal
-from archcalc.cli.common import emit, emit_json, load_all
+from archcalc.cli.common import emit, emit_json, emit_text, load_all
 from archcalc.cli.options import Count, Seconds, max_layers_option
+from archcalc.cli.roofline import hardware_option, measured, measured_chart, run_profile
+from archcalc.errors import ArchcalcError
 from archcalc.outputs import serialize
+from archcalc.outputs.roofline import measured_json
 
 
 @click.command()
@@ -24,9 +28,15 @@ from archcalc.outputs import serialize
 @click.option("--min-time", "min_time_s", type=Seconds(), default=1.0, show_default=True,
               metavar="SECONDS", help="Time at least this long, then until the spread settles (at most 5×).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--train", is_flag=True, help="Instead: one training step on the CPU, its kept bytes per layer and its peak against archcalc's.")
+@click.option("--optimizer", type=click.Choice(["sgd", "momentum", "adam", "adamw"]), default="adam", show_default=True,
+              help="The optimiser of --train.")
+@hardware_option
+@click.option("--chart", "chart_out", metavar="FILE", help="With --per-layer: the roofline chart, each layer where it was measured (.svg, .png, .pdf).")
 @max_layers_option
 def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text: str | None, per_layer: bool, split: bool,
-        min_time_s: float, fmt: str, max_layers: int) -> None:
+        min_time_s: float, fmt: str, train: bool, optimizer: str, hardware: str | None, chart_out: str | None,
+        max_layers: int) -> None:
     """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
 
     SPECS are YAML files or bundled spec names (one may be - for standard input); without SPECS, every bundled spec. Needs PyTorch:
@@ -38,11 +48,19 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     from archcalc.report import run as run_report
     from archcalc.specfile import bundled_names
 
+    if train:
+        _run_train(specs or bundled_names(), device, batch, dtype, input_text, optimizer, max_layers)
+        return
+    if chart_out is not None and (not per_layer or len(specs) != 1):
+        raise ArchcalcError("--chart draws one network's measured layers: give one SPEC and --per-layer",
+                            f"archcalc run alexnet --per-layer --chart {chart_out}")
     where, note = tb.resolve_device(device)
     terminal.say(note)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
             for g, a in load_all(specs or bundled_names(), input_text, max_layers)]
-    results = []
+    profile = run_profile(hardware, where.type, per_layer, dtype)  # with --per-layer, the chip its times stand beside
+    overhead = tb.timer_overhead(where) if profile and per_layer else None
+    results, against = [], []
     for graph, a, options in jobs:
         try:
             with run_report.progress_display(a.name) as progress:
@@ -50,12 +68,34 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
         except tb.DeviceOutOfMemoryError as exc:
             terminal.say_error(exc.message, exc.hint)
             sys.exit(1)
+        if profile and overhead:
+            against.append(measured(results[-1], a, profile, overhead))
         if fmt == "table":
             if len(results) > 1:
                 click.echo()  # a blank line between one spec's last line and the next one's title
             emit(run_report.run_table(results[-1]))
+            if against:
+                from archcalc.report.roofline import measured_table
+
+                emit(measured_table(against[-1]))
+    if chart_out is not None and against:
+        measured_chart(jobs[0][1], against[0], chart_out)
     if fmt == "json":
         docs = [serialize.run_json(r) for r in results]
+        for doc, ag in zip(docs, against):
+            doc["roofline"] = measured_json(ag)
         emit_json(docs[0] if len(specs) == 1 else docs)
     if not all(r.ok for r in results):
+        sys.exit(1)
+
+
+def _run_train(specs: Sequence[str], device: str, batch: int, dtype: str, input_text: str | None, optimizer: str, max_layers: int) -> None:
+    """run --train: on the CPU only (torch's memory profiler counts the CPU allocator); exit 1 on a difference."""
+    from archcalc.torch_backend.train_check import check_training, train_check_text
+
+    if device == "cuda":
+        raise ArchcalcError("run --train measures one training step on the CPU", "--device cpu (or auto)")
+    checks = [check_training(g, a, batch, dtype, optimizer) for g, a in load_all(specs, input_text, max_layers)]
+    emit_text("\n\n".join(train_check_text(c) for c in checks) + "\n")
+    if not all(c.ok for c in checks):
         sys.exit(1)

@@ -8,12 +8,17 @@ import click
 
 from archcalc import analysis
 from archcalc.analysis.memory import DTYPE_BYTES, dtype_bytes, memory
+from archcalc.analysis.roofline import named
 from archcalc.cli.common import emit, emit_json, emit_text, html_page, load, load_all
 from archcalc.cli.options import FORMATS, Count, max_layers_option, parse_range
+from archcalc.cli.roofline import hardware_option, no_hardware
 from archcalc.errors import ArchcalcError
 from archcalc.kinds.terms.conventions import NAMES as CONVENTION_NAMES
 from archcalc.limits import MAX_TABLE_ROWS
 from archcalc.outputs import serialize
+from archcalc.outputs.roofline import add_roofline
+
+OPTIMIZERS = ["sgd", "momentum", "adam", "adamw"]
 
 counted_as_option = click.option(
     "--counted-as", "counted_as", type=click.Choice(CONVENTION_NAMES), metavar="TOOL",
@@ -31,11 +36,16 @@ counted_as_option = click.option(
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--memory", "per_layer_memory", is_flag=True, help="Also show each layer's memory.")
 @click.option("--all", "every", is_flag=True, help=f"Every row of a table of more than {MAX_TABLE_ROWS:,} rows (else its first and last).")
+@click.option("--train", is_flag=True, help="Also show one training step's memory: what is live at its peak.")
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True, help="The optimiser of --train and --fits.")
+@click.option("--fits", "fits_in", metavar="SIZE", help="With --train: the largest batch whose step peaks within SIZE (24GiB, 80GB).")
 @counted_as_option
 @click.option("--counts", "tool_counts", is_flag=True, help="What each FLOPs tool (fvcore, ptflops, thop, ...) prints for the network, and why.")
+@hardware_option
 @max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool, every: bool, counted_as: str | None, tool_counts: bool, max_layers: int) -> None:
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, train: bool, optimizer: str, fits_in: str | None,
+         counted_as: str | None, tool_counts: bool, hardware: str | None, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
 
@@ -57,18 +67,25 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         a, counting = counted(a, counted_as, fmt)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
+    roof = named([a], hardware, batch, dtype) if fmt not in ("csv", "markdown") else no_hardware(hardware, fmt)
     if fmt == "json":
-        emit_json(serialize.to_json(a, valid, (dtype, mem)))
+        doc = serialize.to_json(a, valid, (dtype, mem))
+        emit_json(add_roofline(doc, roof[0]) if roof else doc)
     elif fmt == "html":
-        emit_text(html_page([a], [valid], batch, dtype))
+        emit_text(html_page([a], [valid], batch, dtype, hardware=hardware))
     elif fmt in ("csv", "markdown"):
         from archcalc.report import plain
 
         emit_text(plain.to_csv(a) if fmt == "csv" else plain.to_markdown(a, valid, (dtype, mem)))
     else:
+        from archcalc.report.roofline import roofline_table
         from archcalc.report.show import show_table
 
-        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every, counting))
+        emit(show_table(a, valid, (dtype, mem), per_layer_memory, every, counting, roofline_table(roof[0], every) if roof else None))
+        if train or fits_in:
+            from archcalc.analysis.train_memory import training_text
+
+            emit_text(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in) + "\n")
     if strict and a.findings:
         sys.exit(1)
 
@@ -78,8 +95,12 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
 @counted_as_option
+@hardware_option
+@click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for --hardware.")
+@click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="The dtype, for --hardware.")
 @max_layers_option
-def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | None, max_layers: int) -> None:
+def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | None, hardware: str | None, batch: int, dtype: str,
+            max_layers: int) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
     SPECS are two or more YAML files or bundled spec names (one may be - for standard input):
@@ -96,9 +117,13 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | No
         compare_counted(analyses, fmt, counted_as)
         return
     c = compare_networks(analyses)
+    roofs = named(c.networks, hardware, batch, dtype) if fmt in ("table", "json") else no_hardware(hardware, fmt)
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
-        emit_json(serialize.compare_json(c, mems))
+        doc = serialize.compare_json(c, mems)
+        for network, roof in zip(doc["networks"], roofs or ()):
+            add_roofline(network, roof)
+        emit_json(doc)
     elif fmt == "html":
         emit_text(html_page(c.networks, [() for _ in c.networks], 1, "float32"))  # show's defaults, as the JSON
     elif fmt in ("csv", "markdown"):
@@ -109,5 +134,9 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | No
         from archcalc.report.compare import compare_table
 
         emit(compare_table(c))
+        if roofs:
+            from archcalc.report.roofline import compare_roofline_table
+
+            emit(compare_roofline_table([a.name for a in c.networks], roofs))
     if strict and any(a.findings for a in c.networks):
         sys.exit(1)

@@ -16,11 +16,15 @@ from archcalc.kinds.terms.values import Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 class Activation(Elementwise, Layer):
     category: ClassVar[str] = "activation"
     fusable: ClassVar[bool] = True
     fused_label: ClassVar[str]  # its name after a fused layer: 'conv 3×3/1, 64 + ReLU'
+    runs_in_place: ClassVar[bool] = False  # module(fused=True) overwrites its input, as torchvision's ReLU(inplace=True)
+    in_place_alone: ClassVar[bool] = False  # as a layer of its own, too, where nothing else reads its input (torchvision's ReLU, ReLU6)
     extra_rules: ClassVar[tuple[str, ...]] = ("fused_label", "module")  # each activation's own, besides Layer's
 
     if TYPE_CHECKING:  # declared by each activation (missing_rules holds them to it)
@@ -29,7 +33,7 @@ class Activation(Elementwise, Layer):
             place; `channels`: its input's, for an activation with a weight per channel."""
 
     def build(self, site: Site) -> nn.Module:
-        return self.module(fused=False, channels=site.inputs[0][0])
+        return self.module(fused=site.in_place, channels=site.inputs[0][0])
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,13 @@ class ReLU(Activation):
     label: ClassVar[str] = "relu"
     fused_label: ClassVar[str] = "ReLU"
     summary: ClassVar[str] = "max(0, x)"
+    runs_in_place: ClassVar[bool] = True
+    in_place_alone: ClassVar[bool] = True
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(output=True, alias=keeping.in_place)  # relu's backward reads its output; in place, its input's storage
 
     def counts(self, site: Site, out: Shape) -> Counts:
         return per_value(out, ptflops=2)  # ptflops: its module hook and the patched F.relu
@@ -45,7 +56,7 @@ class ReLU(Activation):
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
 
-        return nn.ReLU(inplace=fused)  # not in place alone: another layer may read its input
+        return nn.ReLU(inplace=fused)  # alone, in place only where nothing else reads its input (archcalc.analysis.kept.in_place_layers)
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,11 @@ class Sigmoid(Uncounted, Activation):
     label: ClassVar[str] = "sigmoid"
     fused_label: ClassVar[str] = "sigmoid"
     summary: ClassVar[str] = "1 / (1 + e^−x)"
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(output=True)  # σ' = σ(1 − σ): its output
 
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
@@ -67,6 +83,11 @@ class Tanh(Uncounted, Activation):
     label: ClassVar[str] = "tanh"
     fused_label: ClassVar[str] = "tanh"
     summary: ClassVar[str] = "tanh(x)"
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(output=True)  # tanh' = 1 − tanh²: its output
 
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn
@@ -82,6 +103,11 @@ class ScaledTanh(Uncounted, Activation):
     label: ClassVar[str] = "scaled tanh"
     fused_label: ClassVar[str] = "scaled tanh"
     summary: ClassVar[str] = "LeCun's squashing function 1.7159·tanh(2x/3)"
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(extra=(keeping.bytes(keeping.output),))  # tanh(S·x), which A· then copies: a tensor of its own
 
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from archcalc.torch_backend.modules import ScaledTanh as Module
@@ -100,6 +126,11 @@ class Softmax(ReadsAll, Activation):
     def counts(self, site: Site, out: Shape) -> Counts:
         c, *rest = site.inputs[0]  # thop: C exponentials, C − 1 additions, C divisions at each position
         return Counts(ptflops=math.prod(out), thop=(3 * c - 1) * math.prod(rest))  # ptflops: the patched F.softmax
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(output=True)  # softmax's backward reads its output
 
     def module(self, fused: bool, channels: int = 1) -> nn.Module:
         from torch import nn

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site
+from archcalc.kinds.base import KeepsNothing, Layer, NoHyper, NoWeights, PerMap, Site, VectorUnits
 from archcalc.kinds.terms.conventions import Counts, adaptive_thop
 from archcalc.kinds.terms.fields import Field, adaptive_field, global_field
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, spatial
@@ -16,9 +16,11 @@ from archcalc.kinds.terms.values import PairOrNone, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class AdaptiveAvgPool(NoWeights, PerMap, Layer):
+class AdaptiveAvgPool(NoWeights, PerMap, VectorUnits, Layer):
     """torch's adaptive average pooling: unit i reads rows ⌊i·H/h⌋ to ⌈(i+1)·H/h⌉ − 1. Without `output`, to the
     H×W of a second input (`inputs: [x, other]`: F.adaptive_avg_pool2d(x, other.shape[-2:]))."""
 
@@ -52,6 +54,12 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return adaptive_field(ins[0], out)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # torch pools to 1×1 as a mean, whose backward needs only sizes; to any other size it keeps its input
+        return Kept() if self.output == (1, 1) else Kept(inputs=(0,))
+
     def hyper(self) -> str:
         return f"→ {self.output[0]}×{self.output[1]}" if self.output else "→ its second input's size"
 
@@ -66,7 +74,7 @@ class AdaptiveAvgPool(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class GlobalAvgPool(NoWeights, PerMap, NoHyper, Layer):
+class GlobalAvgPool(NoWeights, PerMap, NoHyper, VectorUnits, KeepsNothing, Layer):  # a mean: keeps nothing
     kind: ClassVar[str] = "globalavgpool"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, Site
+from archcalc.kinds.base import Layer, MatrixUnits, Site
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field
 from archcalc.kinds.terms.fields_tokens import attention_field
@@ -27,9 +27,11 @@ from archcalc.kinds.tokens import NotSplit, sequence
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class SelfAttention(NotSplit, Layer):
+class SelfAttention(NotSplit, MatrixUnits, Layer):
     kind: ClassVar[str] = "self_attention"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"heads": 2}, {"heads": 1, "bias": False})
     category: ClassVar[str] = "dense"
@@ -66,6 +68,17 @@ class SelfAttention(NotSplit, Layer):
         projections = 4 * n * d * d
         return Counts(torch=0 if self.bias else 2 * projections, fvcore=projections, ptflops=0,
                       ptflops_aten=projections + (n * d if self.bias else 0), thop=0, torchinfo=0, macs=self.figures(site.inputs, out).macs)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        n, d = keeping.inputs[0]
+        tokens = keeping.bytes((n, d))
+        # measured with saved_tensors_hooks (torch 2.13, CPU, training: the flash kernel): the input to the q/k/v
+        # projection (batch first, transposed: a copy, but at batch 1 a view of the input itself), the packed q, k, v,
+        # the attention's output (for the output projection) and its log-sum-exp per head and token, in float32
+        copy = (tokens,) if keeping.batch > 1 else ()
+        return Kept(inputs=() if copy else (0,), extra=(*copy, 3 * tokens, tokens, keeping.bytes((self.heads, n), 4)))
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return attention_field(ins[0])  # every token reads every token: the whole input

@@ -10,7 +10,9 @@ A kind is a frozen dataclass whose fields are its spec keys, annotated with arch
     reads_all(gpus) -> bool             split across GPUs, does each GPU read every input map?
     build(site) -> torch module         its torch builder (imports torch when called)
     shard(module, g, G) -> module|None  GPU g's part of the module it built (None: it cannot be cut)
+    kept(keeping) -> Kept               what its forward keeps for backward in training (archcalc.analysis.kept), as torch does
     hyper() -> str                      its hyper-parameters as the tables show them
+    traffic(xs, out, figures) -> Traffic  the units it runs on (matrix or vector) and its least memory traffic
 
 and the class facts `kind`, `category`, `label` (the word the diagram and tables use), `summary` and
 `examples` (small instances, as spec keys, that tests/test_kind_proofs.py proves its size, field and
@@ -22,11 +24,12 @@ never falls back on a silent zero. Conventions of shapes and figures: archcalc.k
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from archcalc.kinds.terms.conventions import ZERO, Counts
+from archcalc.kinds.costs import KeepsInput, KeepsNothing, MatrixUnits, Passes, Traffic, Uncounted, VectorUnits, ViewOfInput, streamed
+from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, same_field, whole_field
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed, unchanged
@@ -35,7 +38,12 @@ from archcalc.kinds.terms.values import Shape
 if TYPE_CHECKING:
     from torch import nn
 
-RULES = ("sizing", "figures", "counts", "field", "reads_all", "build", "shard", "hyper")
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
+
+__all__ = ["KeepsInput", "KeepsNothing", "MatrixUnits", "Passes", "Traffic", "Uncounted", "VectorUnits", "ViewOfInput", "streamed"]
+
+RULES = ("sizing", "figures", "counts", "field", "kept", "reads_all", "build", "shard", "hyper", "traffic")
 FACTS = ("kind", "category", "label", "summary", "examples")
 CATEGORIES = ("conv", "pool", "dense", "norm", "dropout", "activation", "reshape", "merge")  # in the order kinds are listed
 
@@ -46,6 +54,7 @@ class Site:
 
     inputs: tuple[Shape, ...]
     gpus: int  # 1: whole on one device
+    in_place: bool = False  # an activation that may overwrite its input (nothing else reads it: archcalc.analysis.kept.in_place_layers)
 
 
 class Layer:
@@ -56,6 +65,7 @@ class Layer:
     label: ClassVar[str]  # 'max pool', 'LRN': how people name it
     summary: ClassVar[str]  # one line for `archcalc kinds`
     arity: ClassVar[int] = 1  # number of inputs; 0 means two or more
+    fewest_inputs: ClassVar[int] = 2  # with arity 0: the fewest it reads (concat: one, torch.cat's copy)
     neurons: ClassVar[bool] = False  # its outputs are the "neurons" papers count
     creates_channels: ClassVar[bool] = False  # sets its own output channels (must divide among GPUs)
     fusable: ClassVar[bool] = False  # an activation that other layers may take as `activation:`
@@ -72,6 +82,8 @@ class Layer:
         def build(self, site: Site) -> nn.Module: ...
         def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None: ...
         def hyper(self) -> str: ...
+        def traffic(self, xs: Sequence[Shape], out: Shape, figures: Figures) -> Traffic: ...
+        def kept(self, keeping: Keeping) -> Kept: ...
 
     def spec_values(self, xs: tuple[Shape, ...]) -> dict[str, Any]:
         """Its spec keys and their values, as numbers (a kind whose values depend on its input resolves them)."""
@@ -83,6 +95,7 @@ class Layer:
         return f"{self.label} {hyper}" if hyper else self.label
 
 
+
 # --- mixins: each declares one rule, by name, for the kinds that share it ----------------------
 
 
@@ -91,13 +104,6 @@ class NoWeights:
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return Figures.no_weights(out)
-
-
-class Uncounted:
-    """No tool counts it: 0 under every convention (said explicitly, never a default)."""
-
-    def counts(self, site: Site, out: Shape) -> Counts:
-        return ZERO
 
 
 class KeepsShape:
@@ -144,7 +150,7 @@ class NoHyper:
         return ""
 
 
-class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper):
+class Elementwise(KeepsShape, NoWeights, PerMap, NoHyper, VectorUnits):
     """A function of each value alone: same shape, same field, no weights, per map; proven with its defaults."""
 
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)
@@ -176,6 +182,25 @@ def with_activation_counts(own: Counts, activation: str | None, site: Site, out:
     from archcalc.kinds import activation_kind
 
     return own + activation_kind(activation).counts(Site((out,), site.gpus), out)
+
+
+def fused_activation(activation: str | None, channels: int = 1) -> tuple[str, nn.Module] | None:
+    """What a layer hands the torch backend for its fused activation: its name and module, run in place (nothing else
+    reads the layer's own output); `channels`: the layer's output channels (prelu has a weight per channel)."""
+    if activation is None:
+        return None
+    from archcalc.kinds import activation_kind
+
+    return activation, activation_kind(activation).module(fused=True, channels=channels)
+
+
+def activation_shard(activation: str | None) -> tuple[str, Callable[[nn.Module, int, int], nn.Module | None]] | None:
+    """What a layer hands the torch backend to cut its fused activation into towers: its name and its kind's shard rule."""
+    if activation is None:
+        return None
+    from archcalc.kinds import activation_kind
+
+    return activation, activation_kind(activation).shard
 
 
 def affine_figures(xs: Sequence[Shape], out: Shape, affine: bool) -> Figures:

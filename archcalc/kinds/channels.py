@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Site, Uncounted
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Passes, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.fields import Field, same_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import NonNegIntValue, PosInt, Shape
@@ -15,8 +15,10 @@ if TYPE_CHECKING:
 
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
 
-class Regroups(NoWeights, Uncounted, Layer):
+
+class Regroups(NoWeights, Uncounted, VectorUnits, Layer):
     """Moves maps between positions in the channel order: split across GPUs, it needs the others' maps."""
 
     category: ClassVar[str] = "reshape"
@@ -29,7 +31,7 @@ class Regroups(NoWeights, Uncounted, Layer):
 
 
 @dataclass(frozen=True)
-class Chunk(Regroups):
+class Chunk(Passes, Regroups):
     kind: ClassVar[str] = "chunk"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"chunks": 2, "index": 1},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "chunk"
@@ -50,6 +52,11 @@ class Chunk(Regroups):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(alias=True)  # a view of its input's channels
+
     def hyper(self) -> str:
         return f"{self.index} of {self.chunks}"
 
@@ -67,6 +74,11 @@ class ChannelShuffle(KeepsShape, Regroups):
     summary: ClassVar[str] = "the maps reordered across `groups`, as ShuffleNet shuffles them; the same shape"
 
     groups: PosInt
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # a copy in a new order: its backward needs only the groups
 
     def sizing(self, *xs: Shape) -> Sizing:
         if xs[0][0] % self.groups:

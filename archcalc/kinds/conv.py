@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, keys_of, with_activation, with_activation_counts
+from archcalc.kinds.base import (
+    Layer,
+    MatrixUnits,
+    Site,
+    activation_shard,
+    fused_activation,
+    keys_of,
+    with_activation,
+    with_activation_counts,
+)
 from archcalc.kinds.terms.conventions import Counts, weighted
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.figures import Figures
@@ -18,9 +27,11 @@ from archcalc.kinds.terms.values import ActivationName, Bool, Connections, Paddi
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class Conv(Layer):
+class Conv(MatrixUnits, Layer):
     kind: ClassVar[str] = "conv"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"filters": 4, "kernel": 3, "stride": 2, "padding": 1}, {"filters": 4, "kernel": [3, 2], "dilation": [2, 1], "padding": "same", "groups": 2},
                                                          {"filters": 2, "kernel": 1, "stride": [1, 2], "activation": "relu"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
@@ -97,6 +108,20 @@ class Conv(Layer):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        x = keeping.inputs[0]  # (C, H, W)
+        (top, bottom), (left, right) = self.pads(x)
+        padded = (x[0], x[1] + top + bottom, x[2] + left + right)
+        even = top == bottom and left == right
+        seen = x if even else padded  # an odd 'same' total: nn.ZeroPad2d's new tensor, then the conv
+        table = self.connections_table
+        if table is not None:  # each fan-in's index_select, a new tensor, is what its grouped conv keeps
+            reads = [sum(len(row) for row in table if len(row) == n) for n in sorted({len(row) for row in table})]
+            return Kept(extra=tuple(keeping.bytes((maps, *seen[1:])) for maps in reads))
+        return Kept(inputs=(0,)) if even else Kept(extra=(keeping.bytes(padded),))
+
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0
 
@@ -129,7 +154,7 @@ class Conv(Layer):
             conv = TableConv2d(x[0], self.connections_table, self.kernel, self.stride, padding, self.dilation, self.bias)
         else:
             conv = nn.Conv2d(x[0], self.filters, self.kernel, self.stride, padding, self.dilation, self.groups, self.bias)
-        return fused([*pad, ("conv", conv)], self.activation, self.filters)
+        return fused([*pad, ("conv", conv)], fused_activation(self.activation, self.filters))
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from torch import nn
@@ -145,4 +170,4 @@ class Conv(Layer):
                              conv.groups // G if local else 1, conv.bias is not None)
             return rows(conv, part, g)
 
-        return shard_parts(module, g, G, "conv", cut, self.activation)
+        return shard_parts(module, g, G, "conv", cut, activation_shard(self.activation))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, with_activation, with_activation_counts
+from archcalc.kinds.base import Layer, MatrixUnits, Site, fused_activation, with_activation, with_activation_counts
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field
 from archcalc.kinds.terms.fields_other import transposed_field
@@ -19,9 +19,11 @@ from archcalc.kinds.terms.values import ActivationName, Bool, PadPair, Pair, Pos
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class ConvTranspose(Layer):
+class ConvTranspose(MatrixUnits, Layer):
     kind: ClassVar[str] = "convtranspose"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"filters": 4, "kernel": 3, "stride": 2, "padding": 1, "output_padding": 1}, {"filters": 2, "kernel": 2, "stride": 2})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "conv"
@@ -72,6 +74,11 @@ class ConvTranspose(Layer):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return transposed_field(ins[0], terms, out)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(inputs=(0,))  # its input, for the weights' gradient
+
     def reads_all(self, gpus: int) -> bool:
         return self.groups % gpus != 0
 
@@ -92,7 +99,7 @@ class ConvTranspose(Layer):
 
         conv = nn.ConvTranspose2d(site.inputs[0][0], self.filters, self.kernel, self.stride, self.padding, self.output_padding,
                                   self.groups, self.bias, self.dilation)
-        return fused([("conv", conv)], self.activation, self.filters)
+        return fused([("conv", conv)], fused_activation(self.activation, self.filters))
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         return None  # its weights hold the output maps in their second axis: the towers compute it whole

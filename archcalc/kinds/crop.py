@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site
+from archcalc.kinds.base import Layer, NoWeights, Passes, PerMap, Site
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field
 from archcalc.kinds.terms.fields_other import crop_field
@@ -18,9 +18,11 @@ from archcalc.kinds.terms.values import PairOrNone, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class Crop(NoWeights, PerMap, Layer):
+class Crop(NoWeights, PerMap, Passes, Layer):
     """`inputs: [down4.relu2, up1.conv]` cuts the first to the second's H×W; `size: [h, w]` to a given size (one input).
     A total margin that is odd cannot be centred: a finding, as torchvision's center_crop rounds one side."""
 
@@ -57,6 +59,12 @@ class Crop(NoWeights, PerMap, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return crop_field(ins[0], [t.before for t in terms], out)  # type: ignore[attr-defined]
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # a slice of its input's storage; cut, it is no longer one block that flatten could view
+        return Kept(alias=True, contiguous=keeping.inputs[0][1:] == keeping.output[1:] and keeping.is_contiguous(0))
 
     def hyper(self) -> str:
         return f"to {text.square(self.size)}" if self.size is not None else "to its second input's size"

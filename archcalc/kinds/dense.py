@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat, with_activation, with_activation_counts
+from archcalc.kinds.base import (
+    Layer,
+    MatrixUnits,
+    ReadsAll,
+    SeesWhole,
+    Site,
+    Units,
+    activation_shard,
+    flat,
+    fused_activation,
+    with_activation,
+    with_activation_counts,
+)
 from archcalc.kinds.terms.conventions import Counts, weighted
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import ActivationName, Bool, PosInt, Shape
@@ -14,9 +26,11 @@ from archcalc.kinds.terms.values import ActivationName, Bool, PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class Dense(Units, SeesWhole, ReadsAll, Layer):
+class Dense(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
     kind: ClassVar[str] = "dense"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"units": 6}, {"units": 4, "bias": False, "activation": "relu"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "dense"
@@ -30,6 +44,14 @@ class Dense(Units, SeesWhole, ReadsAll, Layer):
     units: PosInt
     bias: Bool = True
     activation: ActivationName = None
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        x = keeping.inputs[0]
+        if len(x) > 1 and not keeping.is_contiguous(0):  # flatten copies a tensor it cannot view; linear keeps the copy
+            return Kept(extra=(keeping.bytes(x),))
+        return Kept(inputs=(0,))  # its input (flattened: a view of it), for the weights' gradient
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         weights = flat(xs[0]) * self.units
@@ -52,7 +74,7 @@ class Dense(Units, SeesWhole, ReadsAll, Layer):
         from archcalc.torch_backend.modules import flattened, fused
 
         x = site.inputs[0]
-        return fused([*flattened(x), ("linear", nn.Linear(flat(x), self.units, self.bias))], self.activation, self.units)
+        return fused([*flattened(x), ("linear", nn.Linear(flat(x), self.units, self.bias))], fused_activation(self.activation, self.units))
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from torch import nn
@@ -63,4 +85,4 @@ class Dense(Units, SeesWhole, ReadsAll, Layer):
             assert isinstance(linear, nn.Linear)
             return rows(linear, nn.Linear(linear.in_features, linear.out_features // G, linear.bias is not None), g)
 
-        return shard_parts(module, g, G, "linear", cut, self.activation)
+        return shard_parts(module, g, G, "linear", cut, activation_shard(self.activation))

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, Passes, PerMap, Site, Uncounted
 from archcalc.kinds.terms.fields import Field, same_field
 from archcalc.kinds.terms.sizes import SizeTerm, Sizing, fixed
 from archcalc.kinds.terms.values import Shape
@@ -16,9 +16,11 @@ if TYPE_CHECKING:
 
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class Flatten(NoWeights, Uncounted, PerMap, NoHyper, Layer):
+class Flatten(NoWeights, Uncounted, PerMap, NoHyper, Passes, Layer):
     kind: ClassVar[str] = "flatten"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"
@@ -30,6 +32,11 @@ class Flatten(NoWeights, Uncounted, PerMap, NoHyper, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])  # a flattened unit keeps the field of the map position it came from
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(alias=True) if keeping.is_contiguous(0) else Kept()  # a view, or a copy where it cannot view
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn

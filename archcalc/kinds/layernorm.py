@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, affine_figures
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, VectorUnits, affine_figures
 from archcalc.kinds.terms.conventions import Counts, norm
 from archcalc.kinds.terms.fields import Field, shared_field
 from archcalc.kinds.terms.figures import Figures
@@ -18,9 +18,11 @@ from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class LayerNorm(KeepsShape, NoHyper, Layer):
+class LayerNorm(KeepsShape, NoHyper, VectorUnits, Layer):
     """Over the C channels at each position of a C×H×W input (torchvision's LayerNorm2d, nn.LayerNorm(C) on a
     channels-last tensor), over the last axis of a channels-last map or a sequence (nn.LayerNorm(D): a
     transformer's), over the units of a vector."""
@@ -33,6 +35,19 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
 
     eps: PosFloat = 1e-5
     affine: Bool = True
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        x = keeping.inputs[0]
+        if last_axis_layout(x):  # nn.LayerNorm over a sequence's or a channels-last map's last axis: a new, contiguous output
+            stats = keeping.bytes(x[:-1])
+            return Kept(inputs=(0,), extra=(stats, stats), contiguous=True)
+        positions = x[1:] if len(x) == 3 else ()  # its mean and 1/σ: one each per position, in the input's dtype
+        stats = keeping.bytes(positions)
+        # the output is permuted back from channels-last: flatten can view it only where H·W = 1
+        flat = len(x) != 3 or x[1] * x[2] == 1 or x[0] == 1
+        return Kept(inputs=(0,), extra=(stats, stats), contiguous=flat)
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         if last_axis_layout(xs[0]):  # a weight and a bias per value of the last axis
@@ -69,7 +84,7 @@ class LayerNorm(KeepsShape, NoHyper, Layer):
 
 
 @dataclass(frozen=True)
-class GroupNorm(KeepsShape, Layer):
+class GroupNorm(KeepsShape, VectorUnits, Layer):
     kind: ClassVar[str] = "groupnorm"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"groups": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
@@ -79,6 +94,12 @@ class GroupNorm(KeepsShape, Layer):
     groups: PosInt
     eps: PosFloat = 1e-5
     affine: Bool = True
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        stats = keeping.bytes((self.groups,))  # its input, and a mean and 1/σ per sample and group, in the input's dtype
+        return Kept(inputs=(0,), extra=(stats, stats))
 
     def sizing(self, *xs: Shape) -> Sizing:
         if len(xs[0]) != 3 or xs[0][0] % self.groups:

@@ -8,7 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, ReadsAll, Site, with_activation, with_activation_counts
+from archcalc.kinds.base import (
+    Layer,
+    MatrixUnits,
+    ReadsAll,
+    Site,
+    activation_shard,
+    fused_activation,
+    with_activation,
+    with_activation_counts,
+)
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, same_field
 from archcalc.kinds.terms.figures import Figures
@@ -19,9 +28,11 @@ from archcalc.kinds.terms.values import ActivationName, Bool, PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class Linear(ReadsAll, Layer):
+class Linear(ReadsAll, MatrixUnits, Layer):
     kind: ClassVar[str] = "linear"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"units": 6}, {"units": 4, "bias": False, "activation": "relu"})
     category: ClassVar[str] = "dense"
@@ -59,6 +70,14 @@ class Linear(ReadsAll, Layer):
                      torchinfo=x[-1] * self.units + (self.units if self.bias else 0), macs=macs)
         return with_activation_counts(own, self.activation, site, out)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        x = keeping.inputs[0]
+        if len(x) > 2 and not keeping.is_contiguous(0):  # matmul reshapes a tensor it cannot view: it keeps the copy
+            return Kept(extra=(keeping.bytes(x),))
+        return Kept(inputs=(0,))  # its input, for the weights' gradient
+
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])  # each position reads only its own values
 
@@ -70,7 +89,7 @@ class Linear(ReadsAll, Layer):
 
         from archcalc.torch_backend.modules import fused
 
-        return fused([("linear", nn.Linear(site.inputs[0][-1], self.units, self.bias))], self.activation, self.units)
+        return fused([("linear", nn.Linear(site.inputs[0][-1], self.units, self.bias))], fused_activation(self.activation, self.units))
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from torch import nn
@@ -81,4 +100,4 @@ class Linear(ReadsAll, Layer):
             assert isinstance(linear, nn.Linear)
             return rows(linear, nn.Linear(linear.in_features, linear.out_features // G, linear.bias is not None), g)
 
-        return shard_parts(module, g, G, "linear", cut, self.activation)
+        return shard_parts(module, g, G, "linear", cut, activation_shard(self.activation))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site, Uncounted
+from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.fields import Field, cover_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Shape
@@ -14,8 +14,10 @@ from archcalc.kinds.terms.values import Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
 
-class Merge(NoWeights, Uncounted, NoHyper, Layer):
+
+class Merge(NoWeights, Uncounted, NoHyper, VectorUnits, Layer):
     """Operators in torchvision's forward (`out += identity`, torch.cat, `scale * x`): no tool counts them."""
 
     category: ClassVar[str] = "merge"
@@ -34,6 +36,11 @@ class Add(Merge):
     kind: ClassVar[str] = "add"
     label: ClassVar[str] = "add"
     summary: ClassVar[str] = "element-wise sum of inputs of one shape (a residual connection)"
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # a + b: its backward passes the gradient through
 
     def sizing(self, *xs: Shape) -> Sizing:
         if any(x != xs[0] for x in xs):
@@ -61,6 +68,12 @@ class Concat(Merge):
     kind: ClassVar[str] = "concat"
     label: ClassVar[str] = "concat"
     summary: ClassVar[str] = "inputs joined along the channels; spatial sizes must match"
+    fewest_inputs: ClassVar[int] = 1  # torch.cat of one tensor is a copy: torchvision's DenseNet makes one per block
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # torch.cat: its backward needs only the sizes
 
     def sizing(self, *xs: Shape) -> Sizing:  # (C1, H, W), (C2, H, W) -> (C1 + C2, H, W)
         if any(len(x) != len(xs[0]) or x[1:] != xs[0][1:] for x in xs):

@@ -15,6 +15,8 @@ from archcalc.kinds.terms.values import Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
 class Multiply(Merge):
@@ -23,6 +25,23 @@ class Multiply(Merge):
     kind: ClassVar[str] = "multiply"
     label: ClassVar[str] = "multiply"
     summary: ClassVar[str] = "element-wise product; a C×1×1 input is broadcast over the others' H×W (squeeze-and-excitation)"
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # ((x0·x1)·x2)…: each product keeps each factor whose partner needs a gradient; the running products are new
+        grads, inputs, extra = keeping.grads, [], []
+        product_grad = grads[0]
+        for j in range(1, len(grads)):
+            if grads[j]:
+                if j == 1:
+                    inputs.append(0)
+                else:
+                    extra.append(keeping.bytes(keeping.output))  # the product so far (its broadcast shape)
+            if product_grad:
+                inputs.append(j)
+            product_grad = product_grad or grads[j]
+        return Kept(inputs=tuple(inputs), extra=tuple(extra))
 
     def sizing(self, *xs: Shape) -> Sizing:
         out = max(xs, key=lambda x: (len(x), x[1:] if len(x) == 3 else ()))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site, affine_figures
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Site, VectorUnits, affine_figures
 from archcalc.kinds.terms.conventions import Counts, norm
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
@@ -15,9 +15,11 @@ from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class LRN(KeepsShape, NoWeights, Layer):
+class LRN(KeepsShape, NoWeights, VectorUnits, Layer):
     """Local response normalisation across channels, as the AlexNet paper writes it:
     b = a / (k + alpha · Σ a²)^beta over `size` neighbouring maps (torch divides alpha by size)."""
 
@@ -39,6 +41,16 @@ class LRN(KeepsShape, NoWeights, Layer):
         positions = math.prod(rest)
         return Counts(ptflops=3 * c * positions + (c + site.gpus * (self.size - 1)) * positions)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # torch's composite local_response_norm (3-D path, N·G rows of C/G maps): avg_pool2d keeps the squares padded
+        # by size − 1 maps per group; pow keeps k + α·avg; the division keeps its input and the divisor
+        c, positions = keeping.inputs[0][0], math.prod(keeping.inputs[0][1:])
+        padded = keeping.bytes((c + keeping.gpus * (self.size // 2 + (self.size - 1) // 2), positions))
+        whole = keeping.bytes(keeping.inputs[0])
+        return Kept(inputs=(0,), extra=(padded, whole, whole))
+
     def reads_all(self, gpus: int) -> bool:
         return False  # the paper's towers normalise over their own GPU's maps
 
@@ -58,7 +70,7 @@ class LRN(KeepsShape, NoWeights, Layer):
 
 
 @dataclass(frozen=True)
-class BatchNorm(KeepsShape, NoHyper, Layer):
+class BatchNorm(KeepsShape, NoHyper, VectorUnits, Layer):
     kind: ClassVar[str] = "batchnorm"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
@@ -67,6 +79,13 @@ class BatchNorm(KeepsShape, NoHyper, Layer):
 
     eps: PosFloat = 1e-5
     affine: Bool = True
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # its input, and the batch's mean and 1/σ per channel (in the input's dtype on the CPU); running statistics are buffers
+        stats = keeping.itemsize * keeping.inputs[0][0]
+        return Kept(inputs=(0,), extra=(stats, stats))
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return affine_figures(xs, out, self.affine)  # gamma and beta per channel; running statistics are buffers

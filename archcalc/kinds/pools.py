@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, keys_of
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, VectorUnits, keys_of
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing, resolve_padding, spatial, window
@@ -17,9 +17,11 @@ from archcalc.kinds.terms.values import Padding, Pair, PairOrKernel, Rounding, S
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class Pool(NoWeights, PerMap, Layer):
+class Pool(NoWeights, PerMap, VectorUnits, Layer):
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
 
@@ -66,6 +68,12 @@ class Pool(NoWeights, PerMap, Layer):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
 
+    def padded_bytes(self, keeping: Keeping) -> int:
+        """The input padded for 'same', for the whole batch."""
+        c, h, w = keeping.inputs[0]
+        (top, bottom), (left, right) = self.pads(keeping.inputs[0])
+        return keeping.bytes((c, h + top + bottom, w + left + right))
+
     def hyper(self) -> str:
         h = text.window(self.kernel, self.steps)
         if self.padding == "same":
@@ -85,6 +93,14 @@ class MaxPool(Pool):
     def counts(self, site: Site, out: Shape) -> Counts:
         return Counts(ptflops=2 * self.pooled(site.inputs[0]))  # the module hook and the patched F.max_pool2d
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        indices = keeping.bytes(keeping.output, 8)  # int64, one per output value
+        if self.padding == "same":  # nn.ConstantPad2d(−∞)'s new tensor is what the pool reads
+            return Kept(extra=(self.padded_bytes(keeping), indices))
+        return Kept(inputs=(0,), extra=(indices,))
+
     def build(self, site: Site) -> nn.Module:
         from torch import nn
 
@@ -102,6 +118,11 @@ class AvgPool(Pool):
 
     def counts(self, site: Site, out: Shape) -> Counts:
         return Counts(ptflops=2 * self.pooled(site.inputs[0]), thop=math.prod(out))
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(extra=(self.padded_bytes(keeping),)) if self.padding == "same" else Kept(inputs=(0,))
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn

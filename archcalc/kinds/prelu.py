@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.activations import Activation
-from archcalc.kinds.base import Site
+from archcalc.kinds.base import KeepsInput, Site
 from archcalc.kinds.terms.conventions import Counts, per_value
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import Bool, Shape
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class PReLU(Activation):
+class PReLU(KeepsInput, Activation):  # its backward reads x (and its slopes, parameters)
     kind: ClassVar[str] = "prelu"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({}, {"shared": True})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "prelu"

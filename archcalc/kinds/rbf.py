@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, ReadsAll, SeesWhole, Site, Units, flat
+from archcalc.kinds.base import Layer, MatrixUnits, ReadsAll, SeesWhole, Site, Units, flat
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import PosInt, Shape
@@ -14,9 +14,11 @@ from archcalc.kinds.terms.values import PosInt, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class RBF(Units, SeesWhole, ReadsAll, Layer):
+class RBF(Units, SeesWhole, ReadsAll, MatrixUnits, Layer):
     """y_i = Σ_j (x_j − w_ij)², one parameter vector per unit, fixed by hand in the paper, so they are
     parameters that do not train. MACs: one per (x_j − w_ij)² term; FLOPs 2 per MAC (a matrix product in torch)."""
 
@@ -31,6 +33,11 @@ class RBF(Units, SeesWhole, ReadsAll, Layer):
     flattens: ClassVar[bool] = True
 
     units: PosInt
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(inputs=(0,))  # x·x keeps x; its vectors are fixed
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         terms = flat(xs[0]) * self.units  # no bias

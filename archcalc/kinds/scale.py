@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import KeepsShape, Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.base import KeepsShape, Layer, NoWeights, Passes, PerMap, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.figures import Figures
 from archcalc.kinds.terms.values import DepthMode, PosFloat, Rate, Shape
@@ -15,9 +15,11 @@ from archcalc.kinds.terms.values import DepthMode, PosFloat, Rate, Shape
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class LayerScale(KeepsShape, Layer):
+class LayerScale(KeepsShape, VectorUnits, Layer):
     kind: ClassVar[str] = "layer_scale"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"init": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
@@ -25,6 +27,11 @@ class LayerScale(KeepsShape, Layer):
     summary: ClassVar[str] = "a learned factor per channel (ConvNeXt, CaiT), starting at `init`"
 
     init: PosFloat = 1e-6
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(inputs=(0,))  # x · factor: x, for the factors' gradient
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         # one factor per channel; connections: each unit reads its input through its factor
@@ -55,7 +62,7 @@ class LayerScale(KeepsShape, Layer):
 
 
 @dataclass(frozen=True)
-class StochasticDepth(KeepsShape, NoWeights, Uncounted, PerMap, Layer):
+class StochasticDepth(KeepsShape, NoWeights, Uncounted, PerMap, Passes, Layer):
     """torchvision.ops.StochasticDepth: in training, the residual branch dropped with probability `rate`
     per sample ('row') or for the batch ('batch'); the identity at inference, which is what archcalc counts."""
 
@@ -67,6 +74,14 @@ class StochasticDepth(KeepsShape, NoWeights, Uncounted, PerMap, Layer):
 
     rate: Rate = 0.0
     mode: DepthMode = "row"
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        if self.rate == 0:
+            return Kept(alias=True)  # the identity: its input itself
+        noise = keeping.bytes(()) if self.mode == "row" else keeping.itemsize  # one per sample, or one for the batch
+        return Kept(extra=(noise,))  # x · noise keeps the noise
 
     def hyper(self) -> str:
         return f"p={self.rate:g}, {self.mode}"

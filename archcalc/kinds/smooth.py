@@ -7,16 +7,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.activations import Activation
-from archcalc.kinds.base import Site, Uncounted
+from archcalc.kinds.base import KeepsInput, Site, Uncounted
 from archcalc.kinds.terms.conventions import Counts, per_value
 from archcalc.kinds.terms.values import Approximate, Number, PosFloat, Shape
 
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class Hardswish(Uncounted, Activation):
+class Hardswish(Uncounted, KeepsInput, Activation):  # its derivative reads x
     kind: ClassVar[str] = "hardswish"
     label: ClassVar[str] = "hardswish"
     fused_label: ClassVar[str] = "hardswish"
@@ -29,7 +31,7 @@ class Hardswish(Uncounted, Activation):
 
 
 @dataclass(frozen=True)
-class Hardsigmoid(Uncounted, Activation):
+class Hardsigmoid(Uncounted, KeepsInput, Activation):  # its derivative reads x
     kind: ClassVar[str] = "hardsigmoid"
     label: ClassVar[str] = "hardsigmoid"
     fused_label: ClassVar[str] = "hardsigmoid"
@@ -42,7 +44,7 @@ class Hardsigmoid(Uncounted, Activation):
 
 
 @dataclass(frozen=True)
-class SiLU(Activation):
+class SiLU(KeepsInput, Activation):  # its derivative reads x
     kind: ClassVar[str] = "silu"
     label: ClassVar[str] = "silu"
     fused_label: ClassVar[str] = "SiLU"
@@ -58,7 +60,7 @@ class SiLU(Activation):
 
 
 @dataclass(frozen=True)
-class GELU(Activation):
+class GELU(KeepsInput, Activation):  # its derivative reads x
     kind: ClassVar[str] = "gelu"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({}, {"approximate": "tanh"})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "gelu"
@@ -79,8 +81,17 @@ class GELU(Activation):
         return nn.GELU(approximate=self.approximate)
 
 
+class InPlaceKeepsOutput:
+    """Kept: its input; in place (fused), its output, which is its input's storage (leaky_relu_'s and elu_'s backward read it)."""
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(output=True, alias=True) if keeping.in_place else Kept(inputs=(0,))
+
+
 @dataclass(frozen=True)
-class LeakyReLU(Activation):
+class LeakyReLU(InPlaceKeepsOutput, Activation):
     kind: ClassVar[str] = "leakyrelu"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"negative_slope": 0.1},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "leaky relu"
@@ -100,9 +111,11 @@ class LeakyReLU(Activation):
 
         return nn.LeakyReLU(self.negative_slope, inplace=fused)
 
+    runs_in_place: ClassVar[bool] = True
+
 
 @dataclass(frozen=True)
-class ELU(Activation):
+class ELU(InPlaceKeepsOutput, Activation):
     kind: ClassVar[str] = "elu"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"alpha": 0.5},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "elu"
@@ -121,3 +134,5 @@ class ELU(Activation):
         from torch import nn
 
         return nn.ELU(self.alpha, inplace=fused)
+
+    runs_in_place: ClassVar[bool] = True

@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, Site, keys_of, with_activation, with_activation_counts
+from archcalc.kinds.base import (
+    Layer,
+    Site,
+    VectorUnits,
+    activation_shard,
+    fused_activation,
+    keys_of,
+    with_activation,
+    with_activation_counts,
+)
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.figures import Figures
@@ -18,9 +27,11 @@ from archcalc.kinds.terms.values import ActivationName, Pair, PairOrKernel, Shap
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 @dataclass(frozen=True)
-class Subsample(Layer):
+class Subsample(VectorUnits, Layer):
     """Each unit adds its kernel's inputs, multiplies the sum by a coefficient and adds a bias, one of
     each per map (LeCun et al. 1998, section II.B). No multiply-accumulate of a weight per input:
     MACs and FLOPs 0, as torch's counter sees it."""
@@ -64,6 +75,12 @@ class Subsample(Layer):
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        # avg_pool2d keeps its input (where it needs a gradient); window sum × coefficient keeps the window sums
+        return Kept(inputs=(0,) if keeping.grads[0] else (), extra=(keeping.bytes(keeping.output),))
+
     def reads_all(self, gpus: int) -> bool:
         return False
 
@@ -73,7 +90,7 @@ class Subsample(Layer):
     def build(self, site: Site) -> nn.Module:
         from archcalc.torch_backend.modules import Subsampling, fused
 
-        return fused([("subsample", Subsampling(site.inputs[0][0], self.kernel, self.steps))], self.activation, site.inputs[0][0])
+        return fused([("subsample", Subsampling(site.inputs[0][0], self.kernel, self.steps))], fused_activation(self.activation, site.inputs[0][0]))
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from archcalc.torch_backend.modules import Subsampling
@@ -83,4 +100,4 @@ class Subsample(Layer):
             assert isinstance(m, Subsampling)
             return rows(m, Subsampling(m.weight.numel() // G, m.kernel, m.stride), g)
 
-        return shard_parts(module, g, G, "subsample", cut, self.activation)
+        return shard_parts(module, g, G, "subsample", cut, activation_shard(self.activation))

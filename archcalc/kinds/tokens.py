@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Union
 
-from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.base import KeepsShape, Layer, NoHyper, NoWeights, Passes, PerMap, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.fields import Field, same_field
 from archcalc.kinds.terms.fields_tokens import token_field
 from archcalc.kinds.terms.figures import Figures
@@ -22,6 +22,8 @@ from archcalc.kinds.terms.values import NonNegIntValue, Shape, Value, Where, pos
 
 if TYPE_CHECKING:
     from torch import nn
+
+    from archcalc.kinds.terms.kept import Keeping, Kept
 
 
 def _length(value: Any, where: Where, key: str) -> int | None:
@@ -51,7 +53,7 @@ class NotSplit:
 
 
 @dataclass(frozen=True)
-class Tokens(NoWeights, Uncounted, NotSplit, NoHyper, Layer):
+class Tokens(NoWeights, Uncounted, NotSplit, NoHyper, Passes, Layer):
     kind: ClassVar[str] = "tokens"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # a reshape and a permute: no tool counts them
     category: ClassVar[str] = "reshape"
@@ -67,6 +69,12 @@ class Tokens(NoWeights, Uncounted, NotSplit, NoHyper, Layer):
         term = TokensTerm("N", h, w)
         return Sizing((term.out, c), (term,))
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(alias=True, contiguous=False)  # a reshape and a permute: a view, channels last
+
+
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])  # token i is map position i: its field
 
@@ -77,7 +85,7 @@ class Tokens(NoWeights, Uncounted, NotSplit, NoHyper, Layer):
 
 
 @dataclass(frozen=True)
-class ClassToken(Uncounted, NotSplit, NoHyper, Layer):
+class ClassToken(Uncounted, NotSplit, NoHyper, VectorUnits, Layer):
     kind: ClassVar[str] = "class_token"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # torch.cat: no tool counts it
     category: ClassVar[str] = "reshape"
@@ -88,6 +96,12 @@ class ClassToken(Uncounted, NotSplit, NoHyper, Layer):
         n, d = sequence(xs[0], self.kind)
         term = ClassTokenTerm("N", n)
         return Sizing((term.out, d), (term,))
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # torch.cat: its backward needs only the sizes
+
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         return Figures(params=xs[0][1], activations=math.prod(out))  # one learned D-vector, no arithmetic
@@ -102,7 +116,7 @@ class ClassToken(Uncounted, NotSplit, NoHyper, Layer):
 
 
 @dataclass(frozen=True)
-class PosEmbedding(KeepsShape, Uncounted, NotSplit, Layer):
+class PosEmbedding(KeepsShape, Uncounted, NotSplit, VectorUnits, Layer):
     """Learned for one token count: `length` (torchvision: (image_size/patch)² + 1); at another input size
     the count differs and torchvision's ViT must interpolate it (interpolate_embeddings): refused, never guessed."""
 
@@ -123,6 +137,11 @@ class PosEmbedding(KeepsShape, Uncounted, NotSplit, Layer):
                              f"give the input size it was learned for, or set length: {n} for an embedding learned at this size")
         return Sizing(xs[0])
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # x + p: its backward passes the gradient through
+
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
         # N×D learned values, added: torch counts no FLOPs for an addition; each unit reads its input and its position
         return Figures(params=math.prod(xs[0]), connections=math.prod(xs[0]), activations=math.prod(out))
@@ -137,7 +156,7 @@ class PosEmbedding(KeepsShape, Uncounted, NotSplit, Layer):
 
 
 @dataclass(frozen=True)
-class SelectToken(NoWeights, Uncounted, PerMap, Layer):
+class SelectToken(NoWeights, Uncounted, PerMap, Passes, Layer):
     kind: ClassVar[str] = "select_token"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"index": 0}, {"index": 1})  # a slice
     category: ClassVar[str] = "reshape"
@@ -151,6 +170,12 @@ class SelectToken(NoWeights, Uncounted, PerMap, Layer):
         if self.index >= n:
             raise ShapeError(f"index {self.index} is past the last of its {n} tokens", f"an index from 0 to {n - 1}")
         return Sizing((d,), (SelectTerm("N", n, self.index),))
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept(alias=True, contiguous=True)  # x[:, i]: a view of one token's values
+
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return token_field(ins[0], self.index, terms[0].tokens)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc import text
-from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, Uncounted
+from archcalc.kinds.base import Layer, NoWeights, PerMap, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field
 from archcalc.kinds.terms.fields_other import scaled_field
@@ -20,8 +20,10 @@ from archcalc.kinds.terms.values import PairOrNone, PosInt, Shape, UpsampleMode
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 @dataclass(frozen=True)
-class Upsample(NoWeights, PerMap, Layer):
+class Upsample(NoWeights, PerMap, VectorUnits, Layer):
     """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false).
     With neither, to the H×W of a second input (`inputs: [head, input]`): F.interpolate(x, size=other.shape[-2:]),
     as torchvision's segmentation models end and DeepLab's ASPP pooling returns to its input's size."""
@@ -70,6 +72,11 @@ class Upsample(NoWeights, PerMap, Layer):
         factor = self.scale or tuple(m // n if m % n == 0 else Fraction(1, -(-n // m)) for n, m in zip(grid, out[1:]))
         return scaled_field(ins[0], factor, out, reads=2 if self.mode == "bilinear" else 1)
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # nearest and bilinear: the backward needs only the sizes
+
     def hyper(self) -> str:
         how = f"×{text.pair(self.scale)}" if self.scale else f"to {text.square(self.size)}" if self.size else "to its second input's size"
         return f"{how}, {self.mode}"
@@ -86,7 +93,7 @@ class Upsample(NoWeights, PerMap, Layer):
 
 
 @dataclass(frozen=True)
-class PixelShuffle(NoWeights, Uncounted, Layer):
+class PixelShuffle(NoWeights, Uncounted, VectorUnits, Layer):
     kind: ClassVar[str] = "pixel_shuffle"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"factor": 2},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "reshape"
@@ -106,6 +113,11 @@ class PixelShuffle(NoWeights, Uncounted, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return scaled_field(ins[0], (self.factor, self.factor), out)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # a copy in a new order
 
     def reads_all(self, gpus: int) -> bool:
         return True  # r² neighbouring maps make one

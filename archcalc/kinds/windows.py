@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from archcalc.kinds.base import Layer, NoHyper, NoWeights, Site, Uncounted
+from archcalc.kinds.base import Layer, MatrixUnits, NoHyper, NoWeights, Site, Uncounted, VectorUnits
 from archcalc.kinds.terms.conventions import Counts
 from archcalc.kinds.terms.fields import Field, window_field
 from archcalc.kinds.terms.fields_tokens import windowed_field
@@ -33,6 +33,8 @@ from archcalc.kinds.tokens import NotSplit
 if TYPE_CHECKING:
     from torch import nn
 
+    from archcalc.kinds.terms.kept import Keeping, Kept
+
 
 def channels_last_map(x: Shape, kind: str) -> tuple[int, int, int]:
     """(H, W, C), or the error that the kind needs a channels-last map."""
@@ -43,7 +45,7 @@ def channels_last_map(x: Shape, kind: str) -> tuple[int, int, int]:
 
 
 @dataclass(frozen=True)
-class WindowAttention(NotSplit, Layer):
+class WindowAttention(NotSplit, MatrixUnits, Layer):
     kind: ClassVar[str] = "window_attention"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"heads": 2, "window": 3}, {"heads": 1, "window": 3, "shift": 1, "qkv_bias": False})
     category: ClassVar[str] = "dense"
@@ -78,6 +80,16 @@ class WindowAttention(NotSplit, Layer):
         connections = padded * (3 * c * (c + self.qkv_bias) + c * (c + self.proj_bias))
         return Figures(params, 0, projections + products, 2 * (projections + products), connections, math.prod(out))
 
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        h, w, c = keeping.inputs[0]
+        windows = -(-h // self.window) * -(-w // self.window)
+        padded = keeping.bytes((windows * self.window**2, c))
+        # measured with saved_tensors_hooks (torch 2.13): the windows' tokens (the q/k/v projection's input), q scaled,
+        # kᵀ and v made contiguous for their products, the softmax's output, and the output projection's input
+        return Kept(extra=(padded, padded, padded, padded, padded, keeping.bytes((windows * self.heads, self.window**4))))
+
     def counts(self, site: Site, out: Shape) -> Counts:
         """archcalc's module as torchvision writes it: nn.Linear modules qkv and proj (thop and torchinfo see them;
         torchinfo per window batch), Tensor.matmul for Q·Kᵀ and A·V (ptflops patches it), F.softmax (ptflops: 1 per value)."""
@@ -107,7 +119,7 @@ class WindowAttention(NotSplit, Layer):
 
 
 @dataclass(frozen=True)
-class PatchMerging(NoWeights, Uncounted, NotSplit, NoHyper, Layer):
+class PatchMerging(NoWeights, Uncounted, NotSplit, NoHyper, VectorUnits, Layer):
     kind: ClassVar[str] = "patch_merging"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # pad, slices, torch.cat: no tool counts them
     category: ClassVar[str] = "reshape"
@@ -121,6 +133,11 @@ class PatchMerging(NoWeights, Uncounted, NotSplit, NoHyper, Layer):
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return window_field(ins[0], terms, out)
+
+    def kept(self, keeping: Keeping) -> Kept:
+        from archcalc.kinds.terms.kept import Kept
+
+        return Kept()  # pad, slices and torch.cat: the backward needs only the sizes
 
     def build(self, site: Site) -> nn.Module:
         from archcalc.torch_backend.windows import MergePatches

@@ -50,7 +50,7 @@ def _layer(in_block: bool) -> dict[str, Any]:
             props[k.key] = {"anyOf": [schema, argument]} if in_block else schema
         required = ["name", "type", *(k.key for k in keys(cls) if k.required)]
         if cls.arity == 0:  # a merge reads two or more inputs, named
-            props["inputs"] = {"type": "array", "items": {"type": "string"}, "minItems": 2}
+            props["inputs"] = {"type": "array", "items": {"type": "string"}, "minItems": cls.fewest_inputs}
             required.append("inputs")
         rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
                       "then": {"properties": props, "required": required, "additionalProperties": False}})

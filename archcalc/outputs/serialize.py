@@ -62,7 +62,8 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
         per_layer = {lm.name: lm for lm in m.layers}
         for layer in doc["layers"]:
             lm = per_layer[layer["name"]]
-            layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes}
+            layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes,
+                               "saved_bytes": lm.saved_bytes}
         summary = {f.name: getattr(m, f.name) for f in dataclasses.fields(m) if f.name != "layers"}
         summary["training"] = [dataclasses.asdict(t) for t in m.training]
         doc["memory"] = {"dtype": dtype, **summary}

@@ -50,15 +50,23 @@ def page_target(out: Path) -> Path:
 
 
 def build_page(analyses: Sequence[Analysis], valids: Sequence[tuple[ValidInputs, ...]], mems: Sequence[DtypeMemory],
-               dot_text: bool = False) -> str:
+               dot_text: bool = False, roofs: Sequence[tuple[str, str]] = ()) -> str:
     """The page for one network, or for several (their comparison first, then each network's section).
     `dot_text`: each Graphviz view as the DOT text dot would draw it from, not dot's SVG (which differs
-    between Graphviz versions): the page's source, as docs/make_figures.py records it, needing no Graphviz."""
+    between Graphviz versions): the page's source, as docs/make_figures.py records it, needing no Graphviz.
+    `roofs`: each network's roofline chart (its switch's words, the SVG of archcalc.diagram.roofline_chart), with --hardware."""
     from archcalc.analysis.compare import compare
 
     comparison = compare(list(analyses)) if len(analyses) > 1 else None
     views, notes = graph_views(analyses, dot_text)
-    return render_page(page_facts(analyses, valids, mems, comparison, notes), [*views, *volume_views(analyses)])
+    charts = [View(str(k), "roofline", title, clean_roofline(svg, analyses, k)) for k, (title, svg) in enumerate(roofs)]
+    return render_page(page_facts(analyses, valids, mems, comparison, notes), [*views, *volume_views(analyses), *charts])
+
+
+def clean_roofline(svg: str, analyses: Sequence[Analysis], k: int) -> str:
+    from archcalc.page.svg import clean_svg
+
+    return clean_svg(svg.encode("utf-8"), analyses, [k])
 
 
 def graph_views(analyses: Sequence[Analysis], dot_text: bool = False) -> tuple[list[View], list[str]]:

@@ -41,6 +41,10 @@ def network_facts(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMe
         "memory_title": f"memory per layer, batch {mem[1].batch}, {mem[0]}" if mem is not None else None,
         "counts": _count_words(a),
     }
+    if mem is not None:
+        from archcalc.page.step_chart import step_chart
+
+        doc["text"]["step_chart"] = step_chart(a.rows, mem[1], mem[0])
     return doc
 
 

@@ -53,9 +53,10 @@ def _gap(table: Table, hidden: int, what: str) -> None:
 
 
 def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None, per_layer: bool = False,
-               every: bool = False, counting: Convention | None = None) -> RenderableType:
+               every: bool = False, counting: Convention | None = None, roofline: RenderableType | None = None) -> RenderableType:
     """`every`: all rows of every table, however long (else a table past MAX_TABLE_ROWS shows its first and last rows);
-    `counting`: the FLOPs column is that convention's (archcalc.analysis.counts.counted_as)."""
+    `counting`: the FLOPs column is that convention's (archcalc.analysis.counts.counted_as);
+    `roofline`: the roofline's table (archcalc.report.roofline), after memory."""
     parts: list[RenderableType] = [_header(a, counting), _layers_table(a, every, counting)]
     if a.gpu_totals:
         parts.append(_gpu_table(a, every))
@@ -63,6 +64,8 @@ def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemor
         if per_layer:
             parts.append(_memory_table(mem, every))
         parts.append(Text(text.memory_text(*mem) + "\n"))
+    if roofline is not None:
+        parts.append(roofline)
     parts += [Text(text.valid_text(v) + "\n") for v in valid]
     if a.claims:
         parts.append(_claims_table(a, every))
@@ -168,11 +171,12 @@ def _memory_table(dm: DtypeMemory, every: bool) -> Table:
     dtype, m = dm
     table = Table(title=f"memory per layer, batch {m.batch}, {dtype}", box=box.SIMPLE_HEAD)
     table.add_column("layer")
-    for title in ("output bytes", "parameter bytes", "live bytes while it runs"):
+    for title in ("output bytes", "parameter bytes", "live bytes while it runs", "kept for backward (training)"):
         table.add_column(title, justify="right")
     head, tail, hidden = shown(m.layers, every)
     for i, lm in enumerate((*head, *tail)):
         if hidden and i == len(head):
             _gap(table, hidden, "layers")
-        table.add_row(literal(lm.name), n(lm.output_bytes), n(lm.param_bytes), n(lm.live_bytes), style="bold" if lm.name == m.peak_layer else None)
+        table.add_row(literal(lm.name), n(lm.output_bytes), n(lm.param_bytes), n(lm.live_bytes), n(lm.saved_bytes),
+                      style="bold" if lm.name == m.peak_layer else None)
     return whole(table)

@@ -53,6 +53,7 @@ from archcalc.torch_backend.devices import (
 )
 from archcalc.torch_backend.modules import Add, Concat, PaperLRN, RBFUnits, ScaledTanh, Subsampling, TableConv2d, flattened, fused
 from archcalc.torch_backend.names import class_name, module_paths
+from archcalc.torch_backend.overhead import timer_overhead
 from archcalc.torch_backend.run import MemoryUse, RunOptions, RunResult, first_pass, measure_memory, run_network
 from archcalc.torch_backend.split import RTOL, GpuCheck, SplitCheck, check_split, split_module
 from archcalc.torch_backend.timing import MIN_BLOCKS, WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
@@ -65,5 +66,5 @@ __all__ = [
     "Timing", "Verification",
     "build_module", "check_split", "flattened", "fused", "class_name", "cpu_model", "device_name", "dtype_name", "example_input", "first_pass", "layer_module",
     "measure_memory", "module_paths", "no_cuda_reason", "out_of_memory", "peak_bytes", "resolve_device", "run_network", "split_devices",
-    "split_module", "time_forward", "time_layers", "verify",
+    "split_module", "time_forward", "time_layers", "verify", "timer_overhead",
 ]

@@ -8,6 +8,7 @@ from torch import fx, nn
 
 from archcalc.analysis import SPLIT, Analysis, Row, analyse
 from archcalc.analysis.graph import INPUT, Graph
+from archcalc.analysis.kept import in_place_layers
 from archcalc.kinds import Layer, Site
 from archcalc.torch_backend.names import attach, class_name, module_paths
 
@@ -17,8 +18,8 @@ def layer_module(layer: Layer, site: Site, where: object = "") -> nn.Module:
     return layer.build(site)
 
 
-def _site(row: Row, gpus: int) -> Site:
-    return Site(row.input_shapes, gpus if row.placement == SPLIT else 1)
+def _site(row: Row, gpus: int, in_place: frozenset[str] = frozenset()) -> Site:
+    return Site(row.input_shapes, gpus if row.placement == SPLIT else 1, row.name in in_place)
 
 
 def build_module(graph: Graph, analysis: Analysis | None = None) -> fx.GraphModule:
@@ -28,8 +29,9 @@ def build_module(graph: Graph, analysis: Analysis | None = None) -> fx.GraphModu
     root = nn.Module()
     code = fx.Graph()
     values: dict[str, fx.Node] = {INPUT: code.placeholder("x")}
+    in_place = in_place_layers(analysis.rows)  # ReLU(inplace=True) where torchvision has it: nothing else reads its input
     for node, row in zip(graph.nodes, analysis.rows):
-        attach(root, paths[node.name], layer_module(node.layer, _site(row, graph.gpus), node.where))
+        attach(root, paths[node.name], layer_module(node.layer, _site(row, graph.gpus, in_place), node.where))
         values[node.name] = code.call_module(paths[node.name], tuple(values[i] for i in node.inputs))
     sinks = output_layers(graph)
     code.output(values[sinks[0]] if len(sinks) == 1 else tuple(values[s] for s in sinks))

@@ -143,13 +143,11 @@ class Concat(nn.Module):
         return f"gpus={self.gpus}" if self.gpus != 1 else ""
 
 
-def fused(parts: list[tuple[str, nn.Module]], activation: str | None, channels: int = 1) -> nn.Module:
-    """A layer's module, with its fused activation after it (run in place: nothing else reads the layer's own
-    output); `channels`: the layer's output channels, for an activation with a weight per channel (prelu)."""
+def fused(parts: list[tuple[str, nn.Module]], activation: tuple[str, nn.Module] | None) -> nn.Module:
+    """A layer's module, with its fused activation after it, named and built by the kind
+    (archcalc.kinds.base.fused_activation: in place, nothing else reads the layer's own output)."""
     if activation is not None:
-        from archcalc.kinds import activation_kind
-
-        parts = [*parts, (activation, activation_kind(activation).module(fused=True, channels=channels))]
+        parts = [*parts, activation]
     return parts[0][1] if len(parts) == 1 else nn.Sequential(OrderedDict(parts))
 
 

@@ -23,20 +23,21 @@ def rows(module: nn.Module, part: nn.Module, g: int) -> nn.Module:
     return part
 
 
+Shard = Callable[[nn.Module, int, int], "nn.Module | None"]  # an activation kind's shard rule
+
+
 def shard_parts(module: nn.Module, g: int, G: int, main: str, cut: Callable[[nn.Module], nn.Module | None],
-                activation: str | None) -> nn.Module | None:
+                activation: tuple[str, Shard] | None) -> nn.Module | None:
     """A layer built as `fused` parts: its main part (named `main`) cut by `cut`, a padding or flatten before it copied
-    (they act per map), its fused activation cut by the activation kind's own rule. None where any part cannot be cut."""
+    (they act per map), its fused activation cut by the rule the kind hands it (archcalc.kinds.base.activation_shard). None where any part cannot be cut."""
     if not isinstance(module, nn.Sequential):
         return cut(module)
     parts: list[tuple[str, nn.Module | None]] = []
     for name, child in module.named_children():
         if name == main:
             parts.append((name, cut(child)))
-        elif name == activation:
-            from archcalc.kinds import activation_kind
-
-            parts.append((name, activation_kind(activation).shard(child, g, G)))
+        elif activation is not None and name == activation[0]:  # the kind handed its activation's own rule
+            parts.append((name, activation[1](child, g, G)))
         else:  # 'pad', 'flatten'
             parts.append((name, copy.deepcopy(child)))
     if any(m is None for _, m in parts):

@@ -276,6 +276,7 @@
     return table(net.text.memory_title, [
       {title: "layer", cell: (l) => l.name},
       bytes("output_bytes", "output bytes"), bytes("param_bytes", "parameter bytes"), bytes("live_bytes", "live bytes while it runs"),
+      bytes("saved_bytes", "kept for backward (training)"),
     ], net.layers, {decorate: (tr, l) => { if (l.name === m.peak_layer) tr.classList.add("peak"); }}).table;
   }
 
@@ -288,6 +289,36 @@
       {title: "here", cell: (c) => c.here},
       {title: "how it counts, beside torch", cell: (c) => c.differs},
     ], net.text.counts).table;
+  }
+
+  // live bytes through one training step: a line over its moments, the phases marked, the peak a dot
+  function stepChart(chart) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svgEl = (tag, attrs, text) => {
+      const node = document.createElementNS(ns, tag);
+      for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+      if (text !== undefined) node.textContent = text;
+      return node;
+    };
+    const width = 640, height = 180, left = 10, top = 16, bottom = 22;
+    const top_bytes = Math.max(...chart.moments.map((m) => m.bytes));
+    const x = (i) => left + (i / Math.max(1, chart.moments.length - 1)) * (width - 2 * left);
+    const y = (b) => top + (1 - b / top_bytes) * (height - top - bottom);
+    const svg = svgEl("svg", {viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": chart.title, class: "step-chart"});
+    for (const phase of chart.phases) {
+      svg.append(svgEl("line", {x1: x(phase.start), x2: x(phase.start), y1: top, y2: height - bottom, stroke: "#bbb", "stroke-dasharray": "3 3"}));
+      const last = phase.start === chart.moments.length - 1;  // the step: its label to the left of its line
+      svg.append(svgEl("text", {x: x(phase.start) + (last ? -3 : 3), y: height - 6, "font-size": 11, fill: "#666",
+        "text-anchor": last ? "end" : "start"}, phase.label));
+    }
+    const points = chart.moments.map((m, i) => `${x(i).toFixed(1)},${y(m.bytes).toFixed(1)}`).join(" ");
+    svg.append(svgEl("polyline", {points, fill: "none", stroke: "#3465a4", "stroke-width": 1.5}));
+    chart.moments.forEach((m, i) => {
+      const dot = svgEl("circle", {cx: x(i), cy: y(m.bytes), r: i === chart.peak ? 4 : 1.5, fill: i === chart.peak ? "#cc0000" : "#3465a4"});
+      dot.append(svgEl("title", {}, m.words));
+      svg.append(dot);
+    });
+    return el("figure", {cls: "step"}, el("figcaption", {text: chart.title}), svg, el("p", {text: chart.peak_text}));
   }
 
   function networkSection(k, net, several) {
@@ -314,6 +345,7 @@
     if (net.gpus) section.append(wrap(gpuTable(net)));
     if (net.memory) section.append(wrap(memoryTable(net)));
     section.append(wrap(countsTable(net)));
+    if (net.text.step_chart) section.append(stepChart(net.text.step_chart));
     for (const g of panel.querySelectorAll("g.node[data-row]")) {
       const i = Number(g.dataset.row);
       g.addEventListener("click", () => select(k, i, "node"));

@@ -1,182 +1,17 @@
-"""Every string a person reads, made from numbers: figures, shapes, arithmetic, hyper-parameters,
-findings and claims. Pure (no rich): the tables, the diagram and the run report all use it, and
-nothing parses its strings back.
-
-Figures are exact integers with thousands separators; a humanised figure (60.97 M) may stand
-beside a total, never instead of it.
-"""
+"""Findings, claims, valid inputs, memory, counts and comparisons in words."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from archcalc.limits import MAX_TEXT_CHARS
+from archcalc.text.layers import arithmetic, hyper_text, kind_text
+from archcalc.text.numbers import dims, human, n, quotient, size
 
 if TYPE_CHECKING:
-    from archcalc.analysis import ClaimCheck, Finding, Row, ValidInputs
+    from archcalc.analysis import ClaimCheck, Finding, ValidInputs
     from archcalc.analysis.compare import Stage
     from archcalc.analysis.memory import Memory
-    from archcalc.kinds.terms.fields import ReceptiveField
-    from archcalc.kinds.terms.sizes import SizeTerm
-
-FLOPS_CONVENTION = (
-    "FLOPs as torch.utils.flop_counter.FlopCounterMode counts them: 2 per multiply-accumulate (MAC) "
-    "in convolutions and dense layers; pooling, normalisation and activations count 0"
-)
-
-
-# --- numbers and shapes -----------------------------------------------------------------------
-
-
-def n(value: int) -> str:
-    """60965224 -> '60,965,224'."""
-    return f"{value:,}"
-
-
-def quotient(num: int, den: int, spec: str) -> str:
-    """num/den formatted as `spec` ('.2f', '+.1%', ',.3g'); past what a float holds (archcalc's
-    figures are exact integers of any size) the whole part, exact: '×12,345,…,678' never overflows."""
-    if abs(num) < den * 10**300:
-        return format(num / den, spec)
-    percent = spec.endswith("%")
-    whole = (2 * num * (100 if percent else 1) + den) // (2 * den)
-    return ("+" if "+" in spec and whole >= 0 else "") + f"{whole:,}" + ("%" if percent else "")
-
-
-def human(value: int) -> str:
-    """60965224 -> '60.97 M'."""
-    for unit, scale in (("T", 10**12), ("G", 10**9), ("M", 10**6), ("k", 10**3)):
-        if abs(value) >= scale:
-            return f"{quotient(value, scale, '.2f')} {unit}"
-    return f"{value:g}"
-
-
-def size(value: int) -> str:
-    """Bytes, exact, with a binary unit beside: '243,860,896 B (232.6 MiB)'."""
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if value >= scale:
-            return f"{value:,} B ({quotient(value, scale, '.1f')} {unit})"
-    return f"{value:,} B"
-
-
-def printable(text: str) -> str:
-    """`text` with every control or format character (an escape, a carriage return, a bidi override) written
-    as its code, so that a spec's text cannot drive the terminal it is shown on."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else _code(c) for c in text)
-
-
-def _code(c: str) -> str:
-    """A character as Python writes it in a string: \\x1b, \\u202e, \\U000e0001."""
-    return f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
-
-
-def clipped(free: str, limit: int = MAX_TEXT_CHARS) -> str:
-    """Free text from a spec (a description) cut for a table: 'the first 300 characters… (5,000,000 characters; --format json has all)'."""
-    if len(free) <= limit:
-        return free
-    return f"{free[:limit]}… ({len(free):,} characters; --format json has all)"
-
-
-def dims(shape: Sequence[int]) -> str:
-    """(96, 55, 55) -> '96×55×55' as papers write it; (4096,) -> '4096'."""
-    return "×".join(str(v) for v in shape)
-
-
-def hwc(shape: Sequence[int]) -> str:
-    """(96, 55, 55) -> '55×55×96' (height × width × channels, as the AlexNet paper draws it); (4096,) -> '4096'."""
-    laid_last = getattr(shape, "channels_last", False)  # archcalc.kinds.terms.layouts.ChannelsLast: written as it is laid out
-    ordered = (*shape[1:], shape[0]) if len(shape) == 3 and not laid_last else shape
-    return "×".join(str(v) for v in ordered)
-
-
-def pair(p: Sequence[object]) -> str:
-    """(3, 3) -> '3'; (1, 7) -> '1×7'."""
-    return str(p[0]) if p[0] == p[1] else f"{p[0]}×{p[1]}"
-
-
-def square(p: Sequence[int]) -> str:
-    """A kernel: (3, 3) -> '3×3'; (1, 7) -> '1×7'."""
-    return f"{p[0]}×{p[1]}"
-
-
-def window(kernel: Sequence[int], stride: Sequence[int] | None, unit_stride: bool = True) -> str:
-    """A window, as the tables and the volumes figure write it: '11×11/4', '3×3/1'; with `unit_stride` False a
-    stride of 1 (or none) goes unsaid: '3×3'."""
-    said = stride is not None and (unit_stride or tuple(stride) != (1, 1))
-    return square(kernel) + (f"/{pair(stride)}" if said and stride is not None else "")
-
-
-def a_kind(kind: str) -> str:
-    """'a conv layer', 'an add layer'."""
-    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind} layer"
-
-
-def share(value: float) -> str:
-    return f"{value:.1%}"
-
-
-# --- layers -----------------------------------------------------------------------------------
-
-
-def kind_text(row: Row) -> str:
-    """'conv + relu': the kind and its fused activation."""
-    return row.kind + (f" + {row.activation}" if row.activation else "")
-
-
-def hyper_text(row: Row) -> str:
-    """The hyper-parameter column: the kind's own, and what a dense layer flattens."""
-    hyper = row.layer.hyper()
-    if row.layer.flattens and len(row.input_shapes[0]) > 1:
-        return f"{hyper}, flattens {dims(row.input_shapes[0])}"
-    return hyper
-
-
-def arithmetic(terms: Sequence[SizeTerm]) -> str:
-    """Each axis's arithmetic, once when H and W agree: '(227 − 11 + 2·0)/4 + 1 = 55 (H and W)'."""
-    if len(terms) == 2 and terms[0].alike(terms[1]):
-        return f"{terms[0].text()} (H and W)"
-    if len(terms) == 1 and terms[0].axis == "N":  # tokens: '(224/16)² = 196 tokens'
-        return terms[0].text()
-    return "; ".join(f"{t.axis}: {t.text()}" for t in terms)
-
-
-def arithmetic_header(rows: Sequence[Row]) -> str:
-    """'size arithmetic  ((W − K + 2P)/S + 1)': the formulas of the size rules in the table."""
-    formulas = list(dict.fromkeys(t.formula for r in rows for t in r.terms))
-    return "size arithmetic" + (f"  ({'; '.join(formulas)})" if formulas else "")
-
-
-def field_text(f: ReceptiveField | None) -> str:
-    """'195 /32', '1,129 /224': the field's size and jump in input pixels (H×W when they differ);
-    'whole input' after a global pool."""
-    if f is None:
-        return ""
-    if f.whole:
-        return "whole input"
-    return f"{_pair_of_figures(f.size)} /{_pair_of_figures(f.jump)}"
-
-
-def _pair_of_figures(p: Sequence[object]) -> str:
-    """pair() with thousands separators on whole numbers (a fraction, such as an upsampled jump, as it is)."""
-    return pair([f"{v:,}" if isinstance(v, int) else str(v) for v in p])
-
-
-def placement_text(row: Row) -> str:
-    return "split" if row.placement == "split" else f"GPU {row.placement}"
-
-
-def caption(row: Row) -> str:
-    """'conv 11×11/4, 96 + ReLU', 'dense 4096 units', 'max pool 3×3/2': the diagram's words for a layer."""
-    text = row.layer.caption()
-    if row.activation:
-        text += f" + {row.activation_label}"
-    return text
-
-
-# --- findings and claims ----------------------------------------------------------------------
 
 
 def stated(value: int, tolerance: float) -> str:
@@ -255,8 +90,18 @@ def memory_text(dtype: str, m: Memory) -> str:
              f"inference peak of live activations {size(m.peak_bytes)} at {m.peak_layer}; parameters + peak {size(m.inference_bytes)}"]
     for t in m.training:
         lines.append(f"training with {t.optimiser}: {size(t.total_bytes)} = parameters {t.param_bytes:,} + gradients {t.gradient_bytes:,}"
-                     f" + optimiser state {t.optimiser_bytes:,} + activations kept for backward {t.activation_bytes:,}")
+                     f" + optimiser state {t.optimiser_bytes:,} + activations kept for backward {t.activation_bytes:,};"
+                     f" step peak {t.peak_bytes:,} {peak_place(t.peak_when, t.peak_layer)}")
     return "\n".join(lines)
+
+
+def peak_place(when: str, layer: str) -> str:
+    """'during backward, at conv2': where in a training step its peak falls (archcalc.analysis.training)."""
+    if when == "backward":
+        return f"during backward, at {layer}"
+    if when == "forward":
+        return f"in the forward pass, at {layer}"
+    return "at the end of the forward pass" if when == "end of forward" else "at the optimiser step"
 
 
 def source(input_shapes: Sequence[Sequence[int]], output: Sequence[int]) -> str:

@@ -1,0 +1,121 @@
+"""What autograd keeps for backward in training, per layer and for the network, to the byte, as torch 2.13 keeps it
+for the module archcalc builds (archcalc.torch_backend.build), which is written the way torchvision writes its
+networks: layers as modules, merges as `+`, torch.cat and `*`, ReLU in place wherever nothing else reads its input.
+
+Each kind declares its rule (`kept`, kinds/base.py RULES): which of its tensors its forward saves for backward
+(its inputs, its output, new tensors such as max pooling's int64 indices, batch norm's per-channel mean and
+inverse deviation, dropout's noise) and whether its output is its input's storage (a view, or an activation run
+in place). A network's figure counts each storage once, at its whole size (a view keeps its whole storage alive),
+and leaves out module state (parameters and buffers). A storage kept by two layers is put to the first of them,
+in graph order, which is how archcalc.torch_backend.kept measures it.
+
+What a rule follows, measured with torch.autograd.graph.saved_tensors_hooks (tests/test_kept.py):
+- a layer none of whose inputs needs a gradient and that has no trainable parameters records nothing;
+- dropout on the CPU keeps its noise in the input's dtype (torch's `_dropout_impl`; CUDA's fused kernel keeps a
+  one-byte mask instead); batch norm, layer norm and group norm keep their statistics in the input's dtype;
+- adaptive average pooling to 1×1 is a mean and keeps nothing; to any other size it keeps its input;
+- an in-place ReLU, leaky ReLU or ELU keeps its output (its input's storage); an in-place ReLU6 keeps a copy of
+  its input (torch saves the original for hardtanh_'s backward).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from archcalc.analysis.graph import INPUT
+from archcalc.kinds import activation_kind
+from archcalc.kinds.terms.kept import Keeping
+
+if TYPE_CHECKING:
+    from archcalc.analysis import Row
+
+
+@dataclass(frozen=True)
+class LayerKept:
+    name: str
+    saved_bytes: int  # storages this layer keeps that no earlier layer keeps
+    shared_bytes: int  # storages it keeps that an earlier layer keeps too (counted there)
+    output_storage: int  # the id of its output's storage (a view or an in-place activation shares its input's)
+    storages: tuple[int, ...] = ()  # the ids of every storage it keeps (its own and shared ones)
+
+
+@dataclass(frozen=True)
+class KeptNetwork:
+    layers: tuple[LayerKept, ...]
+    input_bytes: int  # the network input, kept if its first layer keeps it (a convolution does)
+    sizes: tuple[int, ...] = ()  # storage id -> bytes; 0 is the network input
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(k.saved_bytes for k in self.layers)
+
+
+def in_place_layers(rows: Sequence[Row]) -> frozenset[str]:
+    """The activations the builder runs in place, as torchvision does (`ReLU(inplace=True)`): an activation that can
+    (`runs_in_place`), whose input is another layer's output that nothing else reads and that its producer neither
+    keeps nor shares with its own input (overwriting it would change what backward reads)."""
+    readers = Counter(i for r in rows for i in r.inputs)
+    by_name = {r.name: r for r in rows}
+    found = set()
+    for r in rows:
+        if not getattr(r.layer, "in_place_alone", False) or r.inputs[0] == INPUT or readers[r.inputs[0]] != 1:
+            continue
+        producer = by_name[r.inputs[0]]
+        own = producer.layer.kept(_keeping(producer, 1, 1, (True,) * len(producer.inputs), producer.name in found))
+        if own.alias or own.output:
+            continue
+        if producer.activation is not None:
+            fused = activation_kind(producer.activation)
+            after = fused.kept(Keeping((producer.output,), producer.output, 1, 1, (True,), fused.runs_in_place))
+            if after.alias or after.output:
+                continue
+        found.add(r.name)
+    return frozenset(found)
+
+
+def _keeping(row: Row, batch: int, itemsize: int, grads: tuple[bool, ...], in_place: bool,
+             contiguous: tuple[bool, ...] = ()) -> Keeping:
+    from archcalc.analysis.split import SPLIT
+
+    gpus = len(row.gpus) if row.placement == SPLIT else 1  # as the builder's Site has it
+    return Keeping(row.input_shapes, row.output, batch, itemsize, grads, in_place, contiguous, gpus)
+
+
+def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
+    """Per layer, the bytes its forward keeps for backward; each storage once, module state left out."""
+    net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
+    sizes = [batch * math.prod(net_input) * itemsize]  # storage id -> bytes; 0 is the network input
+    storage, grad, contiguous = {INPUT: 0}, {INPUT: False}, {INPUT: True}
+    first: set[int] = set()
+    in_place = in_place_layers(rows)
+    layers = []
+
+    def new(nbytes: int) -> int:
+        sizes.append(nbytes)
+        return len(sizes) - 1
+
+    for r in rows:
+        grads = tuple(grad[i] for i in r.inputs)
+        needs = any(grads) or r.params > 0
+        k = _keeping(r, batch, itemsize, grads, r.name in in_place, tuple(contiguous[i] for i in r.inputs))
+        own = r.layer.kept(k)
+        out = storage[r.inputs[0]] if own.alias else new(k.bytes(r.output))
+        keeps = [storage[r.inputs[j]] for j in own.inputs] + ([out] if own.output else []) + [new(b) for b in own.extra]
+        flat = own.contiguous if own.contiguous is not None else (len(r.output) != len(r.input_shapes[0]) or k.is_contiguous(0))
+        if r.activation is not None:
+            act = activation_kind(r.activation)
+            after = act.kept(Keeping((r.output,), r.output, batch, itemsize, (needs,), act.runs_in_place, (flat,)))
+            pre, out = out, out if after.alias else new(k.bytes(r.output))
+            keeps += [pre] * len(after.inputs) + ([out] if after.output else []) + [new(b) for b in after.extra]
+        if not needs:
+            keeps = []  # no graph: nothing recorded
+        mine = [s for s in dict.fromkeys(keeps) if s not in first]
+        first.update(mine)
+        shared = sum(sizes[s] for s in set(keeps) - set(mine))
+        layers.append(LayerKept(r.name, sum(sizes[s] for s in mine), shared, out, tuple(dict.fromkeys(keeps))))
+        storage[r.name], grad[r.name], contiguous[r.name] = out, needs, flat
+    return KeptNetwork(tuple(layers), sizes[0], tuple(sizes))

@@ -1,0 +1,84 @@
+"""`archcalc show --train`: one training step's memory for an optimiser, what is live at its peak, and with
+`--fits SIZE` the largest batch whose peak fits in SIZE (archcalc.analysis.training's rule, each storage rounded up to the
+CUDA caching allocator's 512-byte blocks)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from archcalc.analysis.memory import OPTIMISER_STATES
+from archcalc.analysis.training import Step, step
+from archcalc.errors import ArchcalcError
+from archcalc.text import peak_place, size
+
+if TYPE_CHECKING:
+    from archcalc.analysis import Row
+
+BLOCK = 512  # bytes: the CUDA caching allocator rounds every block up to a multiple of this
+UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+MAX_BATCH = 2**40
+
+
+def parse_size(text: str) -> int:
+    """'24GiB' -> 25769803776; '80GB' -> 80000000000; a plain number is bytes."""
+    found = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*", text)
+    unit = found.group(2).lower() if found else ""
+    if not found or unit not in UNITS or float(found.group(1)) <= 0:
+        raise ArchcalcError(f"--fits {text!r} is not a size", "a number and a unit: 24GiB, 80GB, 512MiB (or bytes)")
+    return int(float(found.group(1)) * UNITS[unit])
+
+
+def training_step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, granule: int = 1) -> Step:
+    if optimiser not in OPTIMISER_STATES:
+        raise ArchcalcError(f"no optimiser '{optimiser}'", f"one of {', '.join(OPTIMISER_STATES)}")
+    return step(rows, batch, itemsize, optimiser, OPTIMISER_STATES[optimiser], granule=granule)
+
+
+def largest_batch(rows: Sequence[Row], itemsize: int, optimiser: str, budget: int) -> tuple[int, Step | None]:
+    """The largest batch whose step peaks within `budget` bytes (0 and None: not even one sample fits)."""
+    def fits(batch: int) -> bool:
+        return training_step(rows, batch, itemsize, optimiser, BLOCK).peak.total_bytes <= budget
+
+    if not fits(1):
+        return 0, None
+    low, high = 1, 2
+    while high <= MAX_BATCH and fits(high):
+        low, high = high, high * 2
+    while high - low > 1:  # fits(low), not fits(high)
+        middle = (low + high) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle)
+    return low, training_step(rows, low, itemsize, optimiser, BLOCK)
+
+
+def step_text(s: Step, batch: int, dtype: str) -> str:
+    p = s.peak
+    held = p.total_bytes - s.param_bytes - s.optimiser_bytes - s.input_bytes - p.activation_bytes - p.gradient_bytes - p.activation_gradient_bytes
+    lines = [
+        f"training step with {s.optimiser} at batch {batch}, {dtype}: parameters {s.param_bytes:,}, gradients {s.param_bytes:,}, "
+        f"optimiser state {s.optimiser_bytes:,}, activations kept for backward {s.activation_bytes:,} (as torch keeps them)",
+        f"peak {size(p.total_bytes)} {peak_place(p.when, p.layer)}: parameters {s.param_bytes:,} + optimiser state {s.optimiser_bytes:,}"
+        f" + input {s.input_bytes:,} + activations {p.activation_bytes:,} + parameter gradients {p.gradient_bytes:,}"
+        f" + activation gradients {p.activation_gradient_bytes:,}" + (f" + loss and outputs {held:,}" if held else ""),
+    ]
+    return "\n".join(lines)
+
+
+def fits_text(budget_text: str, budget: int, batch: int, s: Step | None, dtype: str) -> str:
+    if s is None:
+        return f"--fits {budget_text}: not even batch 1 fits ({dtype}, with the allocator's 512-byte blocks)"
+    p = s.peak
+    return (f"--fits {budget_text} ({budget:,} bytes): the largest batch is {batch:,} ({dtype}, {s.optimiser}, each storage rounded up to "
+            f"512-byte blocks as CUDA's caching allocator does; its context, cuDNN workspaces and fragmentation not counted): "
+            f"peak {size(p.total_bytes)} {peak_place(p.when, p.layer)}")
+
+
+def training_text(rows: Sequence[Row], batch: int, dtype: str, itemsize: int, optimiser: str, fits_in: str | None) -> str:
+    """What `show --train [--fits SIZE]` prints after the table."""
+    parts = [step_text(training_step(rows, batch, itemsize, optimiser), batch, dtype)]
+    if fits_in is not None:
+        budget = parse_size(fits_in)
+        largest, s = largest_batch(rows, itemsize, optimiser, budget)
+        parts.append(fits_text(fits_in, budget, largest, s, dtype))
+    return "\n".join(parts)

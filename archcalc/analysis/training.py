@@ -1,0 +1,169 @@
+"""One training step's memory (forward, loss, backward, optimiser step), moment by moment, and its peak.
+
+The step is torch's usual one, in its steady state (the optimiser's state exists, the gradients were set to
+None by `zero_grad()` before the step): `out = net(x); out.sum().backward(); opt.step()`.
+
+Live at every moment: the parameters, the optimiser's state (plain SGD none, momentum one copy of the
+parameters, Adam and AdamW two), the input batch and the network's outputs (the caller holds them), and
+- in the forward pass, after each layer: what the layers so far keep for backward (archcalc.analysis.kept, exact) and
+  the outputs a later layer still reads;
+- in the backward pass, layer by layer in reverse: what the layers not yet run backward keep, the gradients of
+  the parameters computed so far, and the gradients of activations: the gradient of each tensor a layer read,
+  from the first of its readers to run backward until its own producer has run (its full size, once), with the
+  gradient of the layer's own output and the gradients it makes for its inputs and parameters live at once;
+- at the optimiser step: parameters, their gradients and the optimiser's state, which torch updates in place; Adam's
+  and AdamW's single-tensor path (torch's default on the CPU) also makes two temporaries per parameter tensor
+  (√v and √v / c), counted at the size of the largest layer's parameters;
+- the loss, one value in the dtype, from the end of the forward pass.
+
+What is left out, and why the peak is an estimate within a stated bound and not exact: the temporaries inside the
+backward kernels (a convolution's or batch norm's scratch), gradients that torch passes on as views or sums in
+place (add, concat, flatten), and the allocator's rounding. tests/test_training.py measures the live bytes with
+torch's memory profiler on the CPU and states the bound.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from archcalc.analysis.graph import INPUT
+from archcalc.analysis.kept import KeptNetwork, kept
+
+if TYPE_CHECKING:
+    from archcalc.analysis import Row
+
+FORWARD, END_OF_FORWARD, BACKWARD, STEP = "forward", "end of forward", "backward", "optimiser step"
+
+
+@dataclass(frozen=True)
+class Moment:
+    when: str  # FORWARD, END_OF_FORWARD, BACKWARD or STEP
+    layer: str  # the layer that runs then ("" at the end of the forward pass and at the step)
+    total_bytes: int
+    activation_bytes: int  # kept for backward, and outputs still to be read
+    gradient_bytes: int  # the parameters' gradients so far
+    activation_gradient_bytes: int  # gradients of activations live then
+
+
+@dataclass(frozen=True)
+class Step:
+    optimiser: str
+    param_bytes: int
+    optimiser_bytes: int
+    input_bytes: int  # the batch (counted once, though the first layer may keep it)
+    activation_bytes: int  # kept for backward (archcalc.analysis.kept)
+    moments: tuple[Moment, ...]
+
+    @property
+    def peak(self) -> Moment:
+        return max(self.moments, key=lambda m: m.total_bytes)  # the first of equals
+
+
+def step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, copies: int, saved: KeptNetwork | None = None,
+         granule: int = 1) -> Step:
+    """The moments of one training step with an optimiser keeping `copies` copies of the parameters; `granule`: each
+    storage rounded up to a multiple of it (an allocator's blocks; a layer's parameters as one storage)."""
+    def up(n: int) -> int:
+        return -(-n // granule) * granule
+
+    saved = saved or kept(rows, batch, itemsize)
+    if granule > 1:
+        saved = replace(saved, sizes=tuple(up(n) for n in saved.sizes))
+    layer_params = [up(r.params * itemsize) for r in rows]
+    params = sum(layer_params)
+    state = copies * params
+    size = {r.name: up(batch * _values(r.output) * itemsize) for r in rows}
+    index = {r.name: i for i, r in enumerate(rows)}
+    readers: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        for name in r.inputs:
+            readers.setdefault(name, []).append(i)
+    outputs = [r.name for r in rows if r.name not in readers]
+    held = {saved.layers[index[name]].output_storage for name in outputs} | {0}  # the caller holds these
+    holders: dict[int, list[int]] = {}
+    for i, k in enumerate(saved.layers):
+        for s in k.storages:
+            holders.setdefault(s, []).append(i)
+    base = params + state + saved.sizes[0]
+    moments = list(_forward(rows, saved, size, readers, held, holders, base, up(itemsize)))
+    base += up(itemsize)  # the loss
+    grads = _needs_grad(rows)
+    alive = set(holders) | held
+    activations = sum(saved.sizes[s] for s in alive - {0})
+    pending: dict[str, int] = {}
+    done = flowing_now = 0
+    for i in reversed(range(len(rows))):
+        r = rows[i]
+        if not grads[i]:
+            continue
+        made = sum(size.get(name, 0) for name in dict.fromkeys(r.inputs) if name != INPUT and grads[index[name]] and name not in pending)
+        layer_grads = layer_params[i]
+        flowing = flowing_now + made
+        moments.append(Moment(BACKWARD, r.name, base + activations + done + layer_grads + flowing, activations, done + layer_grads, flowing))
+        done += layer_grads
+        for name in r.inputs:
+            if name != INPUT and grads[index[name]] and name not in pending:
+                pending[name] = size[name]
+                flowing_now += size[name]
+        flowing_now -= pending.pop(r.name, 0)
+        for s in saved.layers[i].storages:
+            if s in alive and s not in held and min(holders[s]) >= i:
+                alive.discard(s)
+                activations -= saved.sizes[s]
+    temporaries = 2 * max(layer_params) if copies == 2 else 0
+    held_bytes = sum(saved.sizes[s] for s in held - {0}) + up(itemsize)
+    moments.append(Moment(STEP, "", params + state + params + saved.sizes[0] + held_bytes + temporaries, held_bytes, params, 0))
+    return Step(optimiser, params, state, saved.sizes[0], saved.total_bytes, tuple(moments))
+
+
+def _forward(rows: Sequence[Row], saved: KeptNetwork, size: dict[str, int], readers: dict[str, list[int]], held: set[int],
+             holders: dict[int, list[int]], base: int, loss: int) -> list[Moment]:
+    """After each layer: the storages kept so far, outputs a later layer still reads, and the network's outputs."""
+    last_read = {name: max(at) for name, at in readers.items()}
+    reasons: dict[int, int] = {}  # storage -> why it is live: kept, to be read, held (a count)
+    live = 0
+    moments = []
+
+    def hold(s: int) -> None:
+        nonlocal live
+        if s != 0 and reasons.get(s, 0) == 0:
+            live += saved.sizes[s]
+        reasons[s] = reasons.get(s, 0) + 1
+
+    def release(s: int) -> None:
+        nonlocal live
+        reasons[s] -= 1
+        if s != 0 and reasons[s] == 0:
+            live -= saved.sizes[s]
+
+    ending: dict[int, list[int]] = {}
+    for j, r in enumerate(rows):
+        ending.setdefault(last_read.get(r.name, -1), []).append(j)
+    for i, r in enumerate(rows):
+        for s in saved.layers[i].storages:
+            hold(s)  # kept until its backward: through the whole forward pass
+        out = saved.layers[i].output_storage
+        hold(out)
+        for j in ending.get(i, []):  # outputs read for the last time now
+            release(saved.layers[j].output_storage)
+        moments.append(Moment(FORWARD, r.name, base + live, live, 0, 0))  # after the layer ran
+    last = moments[-1]
+    moments.append(Moment(END_OF_FORWARD, "", last.total_bytes + loss, last.activation_bytes, 0, 0))
+    return moments
+
+
+def _needs_grad(rows: Sequence[Row]) -> list[bool]:
+    """Per layer: does its output need a gradient (it has trainable parameters, or reads one that does)?"""
+    needs: dict[str, bool] = {INPUT: False}
+    for r in rows:
+        needs[r.name] = r.params > 0 or any(needs[i] for i in r.inputs)
+    return [needs[r.name] for r in rows]
+
+
+def _values(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n

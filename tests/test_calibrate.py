@@ -1,0 +1,109 @@
+"""`archcalc calibrate` and `run --per-layer` against the roofline, on this machine's CPU.
+
+The roofline is a least time: after calibrating, no layer's measured time may be below its bound by more than
+the per-layer timer's stated error. One quick check runs by default (LeNet); every bundled spec under -m slow.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from archcalc.analysis import hardware
+from archcalc.cli.app import main
+from archcalc.specfile import bundled_names
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh configuration folder, and one torch thread (as `calibrate` and `run` then both measure)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield tmp_path / "config" / "archcalc" / "hardware"
+    torch.set_num_threads(threads)
+
+
+def invoke(*args: str, code: int = 0) -> tuple[str, str]:
+    result = CliRunner(env={"NO_COLOR": "1", "TERM": "dumb"}).invoke(main, list(args), prog_name="archcalc")
+    assert result.exit_code == code, result.output
+    return result.stdout, result.stderr
+
+
+def calibrated(folder: Path) -> None:
+    out, err = invoke("calibrate", "--device", "cpu", "--quick")
+    assert f"wrote {folder / 'cpu.yaml'}: use it with --hardware cpu" in err
+    assert "matmul float32" in out and "GFLOP/s" in out and "streaming copy" in out
+
+
+def per_layer(spec: str) -> dict[str, Any]:
+    out, _ = invoke("run", spec, "--device", "cpu", "--per-layer", "--min-time", "0.05", "--format", "json")
+    doc: dict[str, Any] = json.loads(out)["roofline"]
+    return doc
+
+
+def below_bound(doc: dict[str, Any]) -> list[tuple[str, float, float]]:
+    """Layers measured faster than the least time allows, past the timer's error."""
+    error = doc["timer_error_seconds"]
+    return [(x["layer"], x["measured_seconds"], x["roofline_seconds"]) for x in doc["layers"]
+            if x["measured_seconds"] < x["roofline_seconds"] - error]
+
+
+def test_calibrate_writes_a_profile_run_measures_against_it(config: Path) -> None:
+    calibrated(config)
+    p = hardware.load("cpu")
+    assert p.measured and p.path == config / "cpu.yaml"
+    assert p.matrix_tflops["float32"] > 0 and p.bandwidth_gbs > 0 and "float32" in p.vector_tflops
+    doc = per_layer("lenet")
+    assert (doc["hardware"], doc["batch"], doc["dtype"]) == ("cpu", 1, "float32")
+    assert [x["layer"] for x in doc["layers"]] == ["conv1", "pool1", "conv2", "pool2", "fc1", "fc2", "fc3"]  # specs/lenet.yaml
+    assert all(x["measured_seconds"] >= 0 and x["roofline_seconds"] >= 0 for x in doc["layers"])
+    assert 0 < doc["timer_error_seconds"] < 1e-3  # the hooks around an empty module: microseconds
+    assert below_bound(doc) == []
+    out, _ = invoke("run", "lenet", "--device", "cpu", "--per-layer", "--min-time", "0.05")
+    assert "% of roofline" in out and "the whole forward pass, timed alone, took" in out
+
+
+def test_per_layer_without_a_profile_says_how_to_get_one(config: Path) -> None:
+    _, err = invoke("run", "lenet", "--device", "cpu", "--per-layer", "--min-time", "0.01")
+    assert "note: no roofline beside the per-layer times: `archcalc calibrate --device cpu`" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--name", "../x"), "--name '../x': a profile's name is letters, digits"),
+    (("--dtype", "tf32"), "tf32 is a matrix mode of NVIDIA GPUs: there is none to measure on the CPU"),
+])
+def test_calibrate_refuses(config: Path, args: tuple[str, ...], message: str) -> None:
+    _, err = invoke("calibrate", "--device", "cpu", *args, code=2)
+    assert message in err and "Traceback" not in err
+    assert not config.exists()
+
+
+@pytest.mark.slow
+def test_no_layer_beats_its_roofline(config: Path) -> None:
+    """Every bundled spec on this CPU: the measured times are at or above the least times."""
+    calibrated(config)
+    beaten = {spec: below_bound(per_layer(spec)) for spec in bundled_names()}
+    assert {s: b for s, b in beaten.items() if b} == {}
+
+
+def test_a_dtype_the_profile_lacks_is_refused_before_running(config: Path) -> None:
+    _, err = invoke("run", "lenet", "--device", "cpu", "--per-layer", "--hardware", "t4", "--dtype", "bfloat16", code=2)
+    assert "hardware 't4' has no bfloat16 figure for its matrix units" in err and "forward" not in err
+
+
+def test_run_draws_the_measured_chart(config: Path, tmp_path: Path) -> None:
+    calibrated(config)
+    out = tmp_path / "measured.svg"
+    _, err = invoke("run", "lenet", "--device", "cpu", "--per-layer", "--min-time", "0.02", "--chart", str(out))
+    assert f"wrote {out}" in err
+    svg = out.read_text(encoding="utf-8")
+    assert "LeNet-5 measured on cpu, batch 1, float32" in svg and 'fill="#ffffff" stroke=' in svg  # hollow: measured
+    _, err = invoke("run", "lenet", "--device", "cpu", "--chart", str(out), code=2)
+    assert "--chart draws one network's measured layers: give one SPEC and --per-layer" in err
