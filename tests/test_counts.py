@@ -508,7 +508,7 @@ EVERY_KIND = {
     # sequences and channels-last maps (issue 28); a linear layer with a bias after a layer norm, as transformers have it
     "linear": ["{type: permute}\n  - {type: layernorm}\n  - {type: linear, units: 6}",
                "{type: tokens}\n  - {type: linear, units: 6, bias: false, activation: gelu}", "{type: flatten}\n  - {type: linear, units: 6}"],
-    "self_attention": ["{type: tokens}\n  - {type: self_attention, heads: 2}", "{type: tokens}\n  - {type: self_attention, heads: 4, bias: false}"],
+    "self_attention": ["{type: tokens}\n  - {type: layernorm}\n  - {type: self_attention, heads: 2}", "{type: tokens}\n  - {type: self_attention, heads: 4, bias: false}"],
     "window_attention": ["{type: permute}\n  - {type: window_attention, heads: 2, window: 5, shift: 2}",
                          "{type: permute}\n  - {type: window_attention, heads: 2, window: 4, qkv_bias: false}"],
     "patch_merging": ["{type: permute}\n  - {type: patch_merging}"],

@@ -62,12 +62,13 @@ class SelfAttention(NotSplit, MatrixUnits, Layer):
     def counts(self, site: Site, out: Shape) -> Counts:
         """nn.MultiheadAttention in eval as the tools run it (under no_grad): with biases torch takes its fast path,
         of which FlopCounterMode counts nothing; without, the projections (the fused attention kernel: nothing);
-        fvcore and ptflops' aten backend the projections (aten the output projection's bias too), never Q·Kᵀ or A·V;
+        fvcore and ptflops' aten backend the projections, never Q·Kᵀ or A·V (aten also the biases, added at every token, where
+        torch folds the input into one matrix product: a contiguous input, as a layer norm leaves it; else the output's only);
         ptflops' and thop's hooks and torchinfo see no module of theirs (the projections run as functions)."""
         n, d = site.inputs[0]
         projections = 4 * n * d * d
         return Counts(torch=0 if self.bias else 2 * projections, fvcore=projections, ptflops=0,
-                      ptflops_aten=projections + (n * d if self.bias else 0), thop=0, torchinfo=0, macs=self.figures(site.inputs, out).macs)
+                      ptflops_aten=projections + (4 * n * d if self.bias else 0), thop=0, torchinfo=0, macs=self.figures(site.inputs, out).macs)
 
     def kept(self, keeping: Keeping) -> Kept:
         from archcalc.kinds.terms.kept import Kept

@@ -87,8 +87,12 @@ class WindowAttention(NotSplit, MatrixUnits, Layer):
         windows = -(-h // self.window) * -(-w // self.window)
         padded = keeping.bytes((windows * self.window**2, c))
         # measured with saved_tensors_hooks (torch 2.13): the windows' tokens (the q/k/v projection's input), q scaled,
-        # kᵀ and v made contiguous for their products, the softmax's output, and the output projection's input
-        return Kept(extra=(padded, padded, padded, padded, padded, keeping.bytes((windows * self.heads, self.window**4))))
+        # kᵀ and v made contiguous for their products, the softmax's output, and the output projection's input; one
+        # window in all (batch 1, a map no larger than the window): kᵀ and v stay views of the packed q, k, v, kept whole
+        softmax = keeping.bytes((windows * self.heads, self.window**4))
+        if keeping.batch * windows == 1:
+            return Kept(extra=(padded, padded, 3 * padded, softmax, padded))
+        return Kept(extra=(padded, padded, padded, padded, padded, softmax))
 
     def counts(self, site: Site, out: Shape) -> Counts:
         """archcalc's module as torchvision writes it: nn.Linear modules qkv and proj (thop and torchinfo see them;
