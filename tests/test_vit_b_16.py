@@ -87,3 +87,12 @@ def test_vit_at_other_sizes(size: int) -> None:
     a = analyse(build_graph(spec))
     params, flops, shapes = measure(VisionTransformer(size, 16, 12, 12, 768, 3072).to("meta"), torch.empty(1, 3, size, size, device="meta"))
     assert (params, flops) == (a.totals.params, a.totals.flops) and unmatched_shapes(shapes, a)[0] == {}
+
+
+def test_an_image_size_the_patch_does_not_divide_is_a_finding() -> None:
+    """225 with 16×16 patches: (225 − 16)/16 + 1 = 14.0625 → 14, the last row and column unread; still 197 tokens."""
+    a = analyse(build_graph(load_spec("vit_b_16")), (3, 225, 225))
+    (finding,) = a.findings
+    assert finding.layer == "conv_proj" and finding.kind == "non_integer_size"
+    assert finding.term is not None and finding.term.value() == "14.0625" and finding.nearest == (224, None)
+    assert {r.name: r for r in a.rows}["tokens"].terms[0].text() == "(⌊225/16⌋)² = 196 tokens"
