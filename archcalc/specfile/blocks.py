@@ -150,12 +150,10 @@ class Expander:
             name = big
         return ", ".join(parts) + (", …" if len(parts) == 6 else "") if parts else f"{name}: {self.counts.get(name, 1):,} rows"
 
-    def resolve(self, row: Any) -> Any:
-        """A row's inputs with each block instance's name read as its last layer (`inputs: x` as `inputs: [x]`)."""
-        if not isinstance(row, Map) or "inputs" not in row or not isinstance(row["inputs"], (list, str)):
+    def resolve(self, row: Any) -> Any:  # an instance's name as its last layer; `inputs: x` as `inputs: [x]`
+        if not isinstance(row, Map) or "inputs" not in row or not isinstance(given := row["inputs"], (list, str)):
             return row
-        given = row["inputs"] if isinstance(row["inputs"], list) else [row["inputs"]]
-        return remap(row, {**row, "inputs": [self.aliases.get(i, i) if isinstance(i, str) else i for i in given]})
+        return remap(row, {**row, "inputs": [self.aliases.get(i, i) if isinstance(i, str) else i for i in ([given] if isinstance(given, str) else given)]})
 
     def instance(self, row: Map, reads: list[Any], prefix: str, depth: int) -> list[Map]:
         block = self.blocks[row["type"]]
