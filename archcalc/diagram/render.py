@@ -10,6 +10,7 @@ from pathlib import Path
 import graphviz
 
 from archcalc.atomic import check_target, write_atomic
+from archcalc.diagram.bounded import bounded, run_dot
 from archcalc.errors import ArchcalcError
 from archcalc.specfile import bundled_names
 from archcalc.text import printable
@@ -37,12 +38,13 @@ def output_format(out: Path) -> str:
     return fmt
 
 
-def _draw(dot: graphviz.Digraph, fmt: str) -> tuple[bytes, str | None]:
+def _draw(dot: graphviz.Digraph, fmt: str, seconds: float | None = None) -> tuple[bytes, str | None]:
     """The picture's bytes, and a note where Graphviz had to shrink it. dot is run here rather than by
     graphviz's pipe, which prints dot's messages itself and then raises with them: each would be said twice."""
     if fmt == "dot":
         source: str = dot.source
         return source.encode("utf-8"), None
+    dot = bounded(dot)  # Graphviz's limits for a costly layout; refused past what dot lays out in time
     if fmt == "png" and "dpi" not in dot.graph_attr:  # Graphviz's 96 dpi blurs small labels; 150 keeps them sharp in a README
         dot = dot.copy()
         dot.attr(dpi=PNG_DPI)
@@ -53,7 +55,7 @@ def _draw(dot: graphviz.Digraph, fmt: str) -> tuple[bytes, str | None]:
             "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
             "conda: conda install -c conda-forge graphviz), or write DOT source with --out NAME.dot, which needs no Graphviz")
     try:
-        done = subprocess.run([program, f"-T{fmt}"], input=dot.source.encode("utf-8"), capture_output=True, check=False)
+        done = run_dot(program, fmt, dot.source.encode("utf-8"), *(() if seconds is None else (seconds,)))
     except OSError as exc:
         raise ArchcalcError(f"Graphviz's dot could not be started: {exc.strerror}", "check the Graphviz installation (dot -V)") from None
     said = dot_messages(done.stderr)
@@ -112,13 +114,18 @@ def render(dot: graphviz.Digraph, out: Path) -> str | None:
     return note
 
 
-def layout_inches(dot: graphviz.Digraph) -> tuple[float, float]:
+def svg_bytes(dot: graphviz.Digraph, seconds: float | None = None) -> bytes:
+    """dot's SVG of `dot`, under the bound of bounded.py (the page's picture)."""
+    return _draw(dot, "svg", seconds)[0]
+
+
+def layout_inches(dot: graphviz.Digraph, seconds: float | None = None) -> tuple[float, float]:
     """The width and height Graphviz lays `dot` out at, in inches (its plain output's first line)."""
     if shutil.which("dot") is None:  # even for --out NAME.dot: the layout is chosen by measuring
         raise ArchcalcError("Graphviz's 'dot' program is not on the PATH; --fit needs it to measure the layouts it chooses among",
                             "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
                             "conda: conda install -c conda-forge graphviz), or leave out --fit")
-    first = _draw(dot, "plain")[0].decode("utf-8").split("\n", 1)[0].split()
+    first = _draw(dot, "plain", seconds)[0].decode("utf-8").split("\n", 1)[0].split()
     return float(first[2]), float(first[3])  # 'graph SCALE WIDTH HEIGHT'
 
 

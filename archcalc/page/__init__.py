@@ -63,25 +63,28 @@ def build_page(analyses: Sequence[Analysis], valids: Sequence[tuple[ValidInputs,
 
 def graph_views(analyses: Sequence[Analysis], dot_text: bool = False) -> tuple[list[View], list[str]]:
     """The Graphviz picture of each network, and side by side for several; or, without dot, a note why there is none."""
-    import graphviz
+    import shutil
+    import time
 
     from archcalc.diagram import to_digraph
+    from archcalc.diagram.bounded import DOT_SECONDS
+    from archcalc.diagram.render import svg_bytes
     from archcalc.page.svg import clean_svg
 
     pictures = [(str(k), [k], [a]) for k, a in enumerate(analyses)]
     if len(analyses) > 1:
         pictures.append(("all", list(range(len(analyses))), list(analyses)))
+    if not dot_text and shutil.which("dot") is None:
+        return [], [NO_DOT]
     views = []
+    ends = time.monotonic() + DOT_SECONDS  # every picture of the page together
     try:
         for net, nets, drawn in pictures:
             dot = to_digraph(drawn)
-            svg = html.escape(dot.source) if dot_text else clean_svg(dot.pipe(format="svg"), analyses, nets)
+            svg = html.escape(dot.source) if dot_text else clean_svg(svg_bytes(dot, ends - time.monotonic()), analyses, nets)
             views.append(View(net, "graph", "layer graph", svg))
-    except graphviz.ExecutableNotFound:
-        return [], [NO_DOT]
-    except graphviz.CalledProcessError as exc:
-        stderr = exc.stderr.decode(errors="replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
-        return [], [f"no diagram: Graphviz's dot failed (exit {exc.returncode}): {stderr or 'no message'}"]
+    except ArchcalcError as exc:
+        return [], [f"no graph view: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")]
     return views, []
 
 
