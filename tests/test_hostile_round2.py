@@ -15,6 +15,7 @@ import pytest
 from capped import GB, capped, refused
 
 from archcalc.diagram import bounded, fit
+from archcalc.diagram.render import dot_failed, dot_messages
 from archcalc.errors import ArchcalcError
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH")
@@ -148,3 +149,18 @@ def test_item2_fit_on_a_long_chain_is_inside_the_bound(tmp_path: Path) -> None:
     result = capped("diagram", str(written(tmp_path, chain(2000))), "--fit", "16:9", "--out", str(out), timeout=90)
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < 40 and out.exists()
+
+
+@needs_dot
+def test_dot_past_its_memory_is_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bounded, "DOT_MEMORY", 60 << 20)  # the layout of 300 skips needs more (about 200 MB)
+    source = skips_dot(300)
+    done = bounded.run_dot(shutil.which("dot") or "dot", "svg", source.encode())
+    assert done.returncode != 0
+    message = str(dot_failed(done.returncode, dot_messages(done.stderr), "svg"))
+    assert "Graphviz's dot failed" in message and "the picture may be too large for Graphviz" in message and "--depth 0" in message
+
+
+def skips_dot(n: int) -> str:
+    r = random.Random(1)
+    return "digraph {\n" + "".join(f"\tl{i - 1} -> l{i} [label=x]\n\tl{r.randrange(i - 1)} -> l{i} [label=x]\n" for i in range(2, n)) + "}"

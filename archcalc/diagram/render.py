@@ -10,7 +10,7 @@ from pathlib import Path
 import graphviz
 
 from archcalc.atomic import check_target, write_atomic
-from archcalc.diagram.bounded import bounded, run_dot
+from archcalc.diagram.bounded import DOT_MEMORY, bounded, run_dot
 from archcalc.errors import ArchcalcError
 from archcalc.specfile import bundled_names
 from archcalc.text import printable
@@ -81,7 +81,8 @@ def dot_failed(returncode: int, said: list[str], fmt: str) -> ArchcalcError:
     elif "syntax error" in lowered or "in label" in lowered or "non-utf-8" in lowered:
         hint = "Graphviz could not read the DOT text archcalc made; write --out NAME.dot to see it, and please report it"
     elif returncode < 0 or "memory" in lowered or "too large" in lowered:
-        hint = "the picture may be too large for Graphviz: draw fewer specs, or write --out NAME.dot and lay it out yourself"
+        hint = (f"the picture may be too large for Graphviz (archcalc gives dot {DOT_MEMORY >> 20:,} MB of memory): draw fewer specs, "
+                "or fold blocks into single nodes with --depth 0, or write --out NAME.dot and lay it out yourself")
     else:
         hint = "write --out NAME.dot to see the DOT source; dot -V checks the Graphviz installation"
     return ArchcalcError(f"Graphviz's dot failed ({how}): {text}", hint)
