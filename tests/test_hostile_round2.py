@@ -114,7 +114,7 @@ def test_item1_the_page_is_written_with_a_no_graph_view_note(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     facts = json.loads(re.search(r'<script type="application/json" id="facts">(.*?)</script>', out.read_text(), re.DOTALL)[1])  # type: ignore[index]
     [note] = facts["diagram_notes"]
-    assert note.startswith("no graph view: the graph is too tangled for Graphviz") and "--out NAME.dot" in note
+    assert note.startswith("no graph view: the graph is too tangled for Graphviz") and "(--out NAME.dot)" in note and "(--depth 0)" in note
     assert len(facts["networks"][0]["layers"]) == 3000
 
 
@@ -201,3 +201,51 @@ def test_item3_an_add_that_names_one_layer_80000_times(tmp_path: Path) -> None:
     assert drawn.returncode == 0, drawn.stderr
     assert "8×8×3 ×80,000" in out.read_text() and out.read_text().count("class=\"edge\"") == 2  # input→r, r→a (×80,000)
     assert time.monotonic() - started < 30
+
+
+def blocks_to(total_tens: int = 4, top: int = 9) -> str:
+    """Blocks b0 … b4, each using the one before 10 times: `top` × 10^4 relu layers from 1.5 KB."""
+    text = "name: x\ninput: [3, 8, 8]\nblocks:\n  b0:\n    layers:\n      - {name: r, type: relu}\n"
+    for i in range(1, total_tens + 1):
+        text += f"  b{i}:\n    layers:\n" + "".join(f"      - {{name: u{j}, type: b{i - 1}}}\n" for j in range(10))
+    return text + "layers:\n" + "".join(f"  - {{name: top{j}, type: b{total_tens}}}\n" for j in range(top))
+
+
+@pytest.mark.parametrize("style", ["volumes", pytest.param("graph", marks=pytest.mark.slow)])
+def test_item4_a_picture_of_90000_layers_is_refused_before_it_is_built(tmp_path: Path, style: str) -> None:
+    # before: --style volumes 38 s (the issue; 12 s of CPU here, quadratic in the layers written under one volume)
+    path = written(tmp_path, blocks_to())
+    assert len(path.read_text()) < 1600
+    started = time.monotonic()
+    refused(capped("diagram", str(path), "--style", style, "--out", str(tmp_path / "x.svg"), timeout=60),
+            "the picture would have 90,000 layers; archcalc draws at most 10,000", "--depth 0")
+    assert time.monotonic() - started < 30 and not (tmp_path / "x.svg").exists()
+
+
+def test_item4_the_volumes_figure_scales_with_the_layers_it_folds() -> None:
+    from archcalc.analysis import analyse
+    from archcalc.analysis.graph import build_graph
+    from archcalc.diagram.volumes import stages
+    from archcalc.specfile import parse_spec
+
+    a = analyse(build_graph(parse_spec(chain(9000), "chain.yaml")))
+    started = time.monotonic()
+    [only] = stages(a)  # every relu keeps the shape: all written under the input's volume
+    assert len(only.folded) == 9000 and time.monotonic() - started < 2  # was quadratic: about 1 s here for 9,000, 17 s for 90,000
+
+
+@pytest.mark.slow
+def test_item4_report_of_90000_layers_writes_the_table_without_pictures(tmp_path: Path) -> None:
+    # before: 23-60 s and 842 MB (the issue; 17 s of CPU here); now about 5 s of CPU and 530 MB
+    import json
+    import re
+
+    out = tmp_path / "page.html"
+    result = capped("report", str(written(tmp_path, blocks_to())), "--out", str(out), memory=2 * GB, timeout=90)
+    assert result.returncode == 0, result.stderr
+    page = out.read_text()
+    facts = json.loads(re.search(r'<script type="application/json" id="facts">(.*?)</script>', page, re.DOTALL)[1])  # type: ignore[index]
+    assert len(facts["networks"][0]["layers"]) == 90_000 and 'class="view"' not in page
+    if shutil.which("dot"):
+        assert facts["diagram_notes"] == ["no graph view: the picture would have 90,000 layers; archcalc draws at most 10,000; archcalc "
+                                          "diagram draws it with blocks folded (--depth 0), or writes its DOT source (--out NAME.dot)"]

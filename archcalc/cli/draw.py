@@ -50,9 +50,11 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
                                    ("--width", width), ("--height", height)) if given]
         if used:
             raise ArchcalcError(f"{used[0]} draws one network", f"give one spec, or draw several side by side without {used[0]}")
+        if draw.output_format(out) != "dot":
+            draw.check_drawn(sum(len(a.rows) for _, a in loaded), style)
         note = draw.render(draw.to_digraph([a for _, a in loaded], direction), out)
     else:
-        note = draw.write(draw.picture(*loaded[0], style, depth, direction, frame), out, frame)
+        note = draw.write(draw.picture(*loaded[0], style, depth, direction, frame, draw.output_format(out) != "dot"), out, frame)
     if note:
         terminal.say(f"note: {note}")
     terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")

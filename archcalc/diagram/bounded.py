@@ -23,6 +23,7 @@ from collections import defaultdict
 import graphviz
 
 from archcalc.errors import ArchcalcError
+from archcalc.limits import MAX_DRAWN_LAYERS
 
 FAST_FROM = 5_000  # hidden nodes: every bundled network has fewer (googlenet, the most: about 1,000)
 MAX_HIDDEN_NODES = 100_000  # past this, dot takes more than a few seconds even with its limits (390,000: 11 s, 1.3 GB)
@@ -37,6 +38,14 @@ _EDGE = re.compile(rf"^\s*({_ID})(?::\w+)?\s*->\s*({_ID})(?::\w+)?(.*)$", re.MUL
 
 class LayoutTooLargeError(ArchcalcError):
     """A layout dot is not asked to make, or that it could not make within its bound."""
+
+
+def check_drawn(count: int, style: str) -> None:
+    """A picture of more than MAX_DRAWN_LAYERS nodes is refused before it is built (99,000 layers: 40 s, 800 MB)."""
+    if count > MAX_DRAWN_LAYERS:
+        other = "draw --style graph --out NAME.dot" if style == "volumes" else "write --out NAME.dot"
+        raise LayoutTooLargeError(f"the picture would have {count:,} layers; archcalc draws at most {MAX_DRAWN_LAYERS:,}",
+                                  f"fold blocks into single nodes with --depth 0 (or --depth N), or {other}; show lists every layer")
 
 
 def hidden_nodes(source: str) -> int:

@@ -67,7 +67,7 @@ def graph_views(analyses: Sequence[Analysis], dot_text: bool = False) -> tuple[l
     import time
 
     from archcalc.diagram import to_digraph
-    from archcalc.diagram.bounded import DOT_SECONDS
+    from archcalc.diagram.bounded import DOT_SECONDS, LayoutTooLargeError, check_drawn
     from archcalc.diagram.render import svg_bytes
     from archcalc.page.svg import clean_svg
 
@@ -80,9 +80,14 @@ def graph_views(analyses: Sequence[Analysis], dot_text: bool = False) -> tuple[l
     ends = time.monotonic() + DOT_SECONDS  # every picture of the page together
     try:
         for net, nets, drawn in pictures:
+            if not dot_text:
+                check_drawn(sum(len(a.rows) for a in drawn), "graph")
             dot = to_digraph(drawn)
             svg = html.escape(dot.source) if dot_text else clean_svg(svg_bytes(dot, ends - time.monotonic()), analyses, nets)
             views.append(View(net, "graph", "layer graph", svg))
+    except LayoutTooLargeError as exc:
+        return [], [f"no graph view: {exc.message}; archcalc diagram draws it with blocks folded (--depth 0), or writes its DOT "
+                    "source (--out NAME.dot)"]
     except ArchcalcError as exc:
         return [], [f"no graph view: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")]
     return views, []
@@ -90,13 +95,15 @@ def graph_views(analyses: Sequence[Analysis], dot_text: bool = False) -> tuple[l
 
 def volume_views(analyses: Sequence[Analysis]) -> list[View]:
     """The paper's figure (diagram --style volumes) of each network that is a chain (LeNet, AlexNet, VGG);
-    none for one with merges (ResNet, GoogLeNet), which that style refuses: its Graphviz view stands alone."""
+    none for one with merges (ResNet, GoogLeNet), which that style refuses: its Graphviz view stands alone;
+    none past MAX_DRAWN_LAYERS layers (the graph view's note says why)."""
     from archcalc.diagram import to_svg, to_volumes
     from archcalc.diagram.volumes import chain_break
+    from archcalc.limits import MAX_DRAWN_LAYERS
     from archcalc.page.svg import clean_svg
 
     return [View(str(k), "volumes", "volumes, as the papers draw it", clean_svg(to_svg(to_volumes(a)).encode("utf-8"), analyses, [k]))
-            for k, a in enumerate(analyses) if chain_break(a.rows) is None]
+            for k, a in enumerate(analyses) if len(a.rows) <= MAX_DRAWN_LAYERS and chain_break(a.rows) is None]
 
 
 def render_page(facts: dict[str, Any], views: Sequence[View]) -> str:
