@@ -249,3 +249,51 @@ def test_item4_report_of_90000_layers_writes_the_table_without_pictures(tmp_path
     if shutil.which("dot"):
         assert facts["diagram_notes"] == ["no graph view: the picture would have 90,000 layers; archcalc draws at most 10,000; archcalc "
                                           "diagram draws it with blocks folded (--depth 0), or writes its DOT source (--out NAME.dot)"]
+
+
+@pytest.mark.parametrize(("option", "value"), [("--height", "1000000000"), ("--width", "32768"), ("--width", "300in"), ("--height", "219in")])
+def test_item5_a_side_past_32767_px_is_refused_before_any_work(tmp_path: Path, option: str, value: str) -> None:
+    # before: --height 1000000000 ran rsvg-convert for 120 s (the issue)
+    refused(capped("diagram", "lenet", option, value, "--out", str(tmp_path / "tall.pdf"), timeout=30),
+            f"{option} '{value}' is larger than a picture can be: at most 32,767 px (218 in) a side")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("rsvg-convert") is None, reason="librsvg's rsvg-convert is not on the PATH")
+def test_item5_a_picture_rsvg_cannot_make_is_one_short_message(tmp_path: Path) -> None:
+    # a height of 32,000 px makes the wide LeNet figure some 90,000 px wide: librsvg's refusal, once, with what to do
+    result = capped("diagram", "lenet", "--style", "volumes", "--height", "32000", "--out", str(tmp_path / "t.png"), timeout=60)
+    message = refused(result, "rsvg-convert failed", "give a smaller --width or --height")
+    assert len(message) < 600
+    ok = capped("diagram", "lenet", "--style", "volumes", "--height", "3000", "--out", str(tmp_path / "t.png"), timeout=60)
+    assert ok.returncode == 0 and (tmp_path / "t.png").read_bytes()[20:24] == (3000).to_bytes(4, "big")  # the PNG's height
+
+
+def _archcalc(args: list[str], stdout: object) -> tuple[int, str]:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run([sys.executable, "-m", "archcalc", *args], stdout=stdout, stderr=subprocess.PIPE, text=True, env=env,  # type: ignore[call-overload]
+                          timeout=60)
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["show", "--help"], ["-h"]])
+def test_item6_help_and_version_with_stdout_full_or_closed(args: list[str]) -> None:
+    import os
+    import subprocess
+
+    if os.path.exists("/dev/full"):
+        with open("/dev/full", "w") as full:
+            code, err = _archcalc(args, full)
+        assert code == 1 and err == "archcalc: error: cannot write the output: No space left on device\n  hint: free some space, or write somewhere else\n"
+    code, err = _archcalc(args, subprocess.DEVNULL)
+    assert code == 0 and err == ""
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os, subprocess, sys; os.close(1); sys.exit(subprocess.run([sys.executable, '-m', 'archcalc', *sys.argv[1:]],"
+                           " close_fds=False).returncode)", *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert done.returncode == 1 and done.stderr == "archcalc: error: cannot write the output: stdout is closed\n", done.stderr

@@ -33,9 +33,12 @@ class Archcalc(click.Group):
         terminal.prepare_streams()
         terminal.catch_terminate()
         try:
+            terminal.need_stdout_for_help(sys.argv[1:] if args is None else list(args))
             code = super().main(args, prog_name or "archcalc", complete_var, False, **extra)
         except SystemExit as exc:
             code = exc.code
+        except (OSError, terminal.WriteError) as exc:  # --help or --version, which click writes before any command runs
+            code = terminal.failed_write(exc)
         except click.exceptions.NoArgsIsHelpError as exc:
             exc.show()  # `archcalc` alone: the help
             code = exc.exit_code

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import graphviz
 
 from archcalc.diagram.bounded import LayoutTooLargeError
-from archcalc.diagram.render import layout_inches
+from archcalc.diagram.render import MAX_SIDE_PX, layout_inches
 from archcalc.errors import ArchcalcError
 
 SLIDE_WIDTH_PX = 1920  # a full-HD slide
@@ -49,7 +49,12 @@ def _length(text: str, option: str) -> tuple[float, str]:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(px|in)?\s*", text)
     if m is None or float(m[1]) <= 0:
         raise ArchcalcError(f"{option} {text!r:.40} is not a length", f"write pixels or inches, e.g. {option} 1920 or {option} 13.33in")
-    return float(m[1]), m[2] or "px"
+    value, unit = float(m[1]), m[2] or "px"
+    if value * (150 if unit == "in" else 1) > MAX_SIDE_PX:  # inches are drawn at 150 dpi
+        raise ArchcalcError(f"{option} {text.strip()!r:.40} is larger than a picture can be: at most {MAX_SIDE_PX:,} px "
+                            f"({MAX_SIDE_PX / 150:.0f} in) a side, Graphviz's own limit for a bitmap",
+                            f"give a smaller {option}; an .svg or .pdf scales to any size when it is shown")
+    return value, unit
 
 
 def parse_frame(fit: str | None, width: str | None, height: str | None) -> Frame | None:

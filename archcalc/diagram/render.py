@@ -17,6 +17,8 @@ from archcalc.text import printable
 
 FORMATS = ("svg", "png", "pdf", "dot")
 PNG_DPI = "150"
+RSVG_SECONDS = 10
+MAX_SIDE_PX = 32_767  # a side of a bitmap: cairo's largest, and so Graphviz's and librsvg's
 
 
 def spec_named_by(out: Path) -> str:
@@ -152,13 +154,17 @@ def convert_svg(svg: str, fmt: str, box_px: tuple[float, float] | None = None) -
         )
     zoom = ["--zoom", str(int(PNG_DPI) / 96)] if fmt == "png" else []
     if box_px is not None:
-        zoom = ["--width", str(round(box_px[0])), "--height", str(round(box_px[1])), "--keep-aspect-ratio"]
+        zoom = [*(arg for side, px in zip(("--width", "--height"), box_px) if px <= MAX_SIDE_PX for arg in (side, str(round(px)))),
+                "--keep-aspect-ratio"]  # a side past the limit is one left free (a height alone)
     try:
-        proc = subprocess.run([program, "--format", fmt, *zoom], input=svg.encode("utf-8"), capture_output=True, timeout=120)
+        proc = subprocess.run([program, "--format", fmt, *zoom], input=svg.encode("utf-8"), capture_output=True, timeout=RSVG_SECONDS)
     except subprocess.TimeoutExpired:
-        raise ArchcalcError(f"rsvg-convert took more than 120 s to write .{fmt}", "write --out NAME.svg") from None
+        raise ArchcalcError(f"rsvg-convert took more than {RSVG_SECONDS} s to write .{fmt}", "write --out NAME.svg") from None
     if proc.returncode != 0 or not proc.stdout:
-        message = proc.stderr.decode(errors="replace").strip() or "no message"
-        raise ArchcalcError(f"rsvg-convert failed (exit {proc.returncode}): {message}", "check it runs: rsvg-convert --version") from None
+        said = [printable(line.strip()) for line in proc.stderr.decode(errors="replace").splitlines() if line.strip()]
+        message = "; ".join(dict.fromkeys(said))[:300] or "no message"  # Pango repeats its warnings by the hundred
+        hint = (f"the picture would be larger than {MAX_SIDE_PX:,} px a side: give a smaller --width or --height, or write .svg"
+                if "larger than" in message else "check it runs: rsvg-convert --version")
+        raise ArchcalcError(f"rsvg-convert failed (exit {proc.returncode}): {message}", hint) from None
     return proc.stdout
 
