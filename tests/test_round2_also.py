@@ -1,0 +1,44 @@
+"""Issue 25, "Also": --out through symbolic links, a torch that fails to load, `run … | head`, YAML's base-60
+and hex numbers, blank layer names."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from archcalc.cli.app import main
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_a_link_out_of_its_folder_is_not_written_through(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "system" / "passwd"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("root:x:0:0")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "x.svg").symlink_to(elsewhere)
+    result = invoke("diagram", "lenet", "--out", str(shared / "x.svg"))
+    assert result.exit_code == 2 and elsewhere.read_text() == "root:x:0:0"
+    assert f"is a symbolic link to {elsewhere}, outside the link's own folder; archcalc does not write through it" in result.stderr
+    assert f"give its own path: --out {elsewhere}" in result.stderr
+    assert invoke("diagram", "lenet", "--out", str(elsewhere.with_suffix(".dot"))).exit_code == 0  # the path itself is written
+    (shared / "gone.html").symlink_to(tmp_path / "system" / "new.html")  # a dangling link out of its folder: refused too
+    assert invoke("report", "lenet", "--out", str(shared / "gone.html")).exit_code == 2
+    assert not (tmp_path / "system" / "new.html").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root, to give a file to another user")
+def test_a_link_to_another_users_file_is_not_written_through(tmp_path: Path) -> None:
+    theirs = tmp_path / "theirs.dot"
+    theirs.write_text("their picture")
+    os.chown(theirs, 65534, 65534)  # nobody
+    (tmp_path / "lenet.dot").symlink_to(theirs)
+    result = invoke("diagram", "lenet", "--out", str(tmp_path / "lenet.dot"))
+    assert result.exit_code == 2 and "owned by another user; archcalc does not write through it" in result.stderr
+    assert theirs.read_text() == "their picture"
