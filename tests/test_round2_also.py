@@ -42,3 +42,21 @@ def test_a_link_to_another_users_file_is_not_written_through(tmp_path: Path) -> 
     result = invoke("diagram", "lenet", "--out", str(tmp_path / "lenet.dot"))
     assert result.exit_code == 2 and "owned by another user; archcalc does not write through it" in result.stderr
     assert theirs.read_text() == "their picture"
+
+
+@pytest.mark.parametrize("failure", ['raise ImportError("libtorch_cpu.so: failed to map segment from shared object")',
+                                     'raise OSError(12, "Cannot allocate memory")', "import no_such_dependency_of_torch"])
+def test_a_torch_that_fails_to_load_is_one_message(tmp_path: Path, failure: str) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "torch" / "__init__.py").write_text(failure + "\n")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{Path(__file__).resolve().parent.parent}"}
+    proc = subprocess.run([sys.executable, "-m", "archcalc", "run", "lenet", "--device", "cpu"], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    first, hint = proc.stderr.splitlines()
+    assert first.startswith("archcalc: error: torch could not be loaded: ")
+    assert first.endswith(("failed to map segment from shared object", "Cannot allocate memory", "No module named 'no_such_dependency_of_torch'"))
+    assert hint == "  hint: check the torch installation: python -c 'import torch'"

@@ -30,7 +30,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     """Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.
 
     SPECS are YAML files or bundled spec names (one may be - for standard input); without SPECS, every bundled spec. Needs PyTorch:
-    pip install "archcalc[torch]". --format json gives one object for one SPEC, else a list.
+    pip install torch --index-url https://download.pytorch.org/whl/cpu. --format json gives one object for one SPEC, else a list.
     Memory: the calculator's inference estimate for the batch; on CUDA, the peak torch measured beside it.
     Exit 1 when a check fails or the device runs out of memory.
     """
