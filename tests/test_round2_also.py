@@ -60,3 +60,20 @@ def test_a_torch_that_fails_to_load_is_one_message(tmp_path: Path, failure: str)
     assert first.startswith("archcalc: error: torch could not be loaded: ")
     assert first.endswith(("failed to map segment from shared object", "Cannot allocate memory", "No module named 'no_such_dependency_of_torch'"))
     assert hint == "  hint: check the torch installation: python -c 'import torch'"
+
+
+def test_run_into_head_ends_as_show_does() -> None:
+    """`archcalc run lenet alexnet --device cpu | head -1`: the reader wanted one line; no error, exit 0 (it was 1)."""
+    pytest.importorskip("torch")
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "archcalc", "run", "lenet", "alexnet", "--device", "cpu", "--min-time", "0.01"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"LeNet-5  input 1\xc3\x9728\xc3\x9728")
+    proc.stdout.close()  # as head does after its line
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert stderr.startswith("archcalc: running on the CPU") and "error" not in stderr and "Traceback" not in stderr

@@ -58,8 +58,9 @@ class Archcalc(click.Group):
             return super().invoke(ctx)
         except terminal.WriteError as exc:
             terminal.silence_stdout()
-            if exc.errno != errno.EPIPE:  # a reader that went away (| head) wanted no more: nothing to say
-                terminal.say_error(exc.message, exc.hint)
+            if exc.errno == errno.EPIPE:  # a reader that went away (| head) wanted no more: no error, as where it all fit the pipe
+                ctx.exit(0)
+            terminal.say_error(exc.message, exc.hint)
             ctx.exit(1)
         except ArchcalcError as exc:
             terminal.say_error(exc.message, exc.hint)

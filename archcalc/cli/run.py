@@ -52,7 +52,7 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
             sys.exit(1)
         if fmt == "table":
             if len(results) > 1:
-                click.echo()  # a blank line between one spec's last line and the next one's title
+                terminal.write_out("")  # a blank line between one spec's last line and the next one's title
             emit(run_report.run_table(results[-1]))
     if fmt == "json":
         docs = [serialize.run_json(r) for r in results]

@@ -173,9 +173,10 @@ def finish_output() -> int | None:
         stream.flush()
     except OSError as exc:
         silence_stdout()
-        if exc.errno != errno.EPIPE:  # a reader that went away (| head) wanted no more: nothing to say
-            failed = WriteError(exc)
-            say_error(failed.message, failed.hint)
+        if exc.errno == errno.EPIPE:  # a reader that went away (| head) wanted no more: no error
+            return None
+        failed = WriteError(exc)
+        say_error(failed.message, failed.hint)
         return 1
     return None
 
@@ -190,8 +191,9 @@ def failed_write(exc: OSError | WriteError) -> int:
     """A write of stdout that failed outside a command (click's --help and --version): said once, exit 1."""
     failed = exc if isinstance(exc, WriteError) else WriteError(exc)
     silence_stdout()
-    if failed.errno != errno.EPIPE:  # a reader that went away (| head) wanted no more: nothing to say
-        say_error(failed.message, failed.hint)
+    if failed.errno == errno.EPIPE:  # a reader that went away (| head) wanted no more: no error
+        return 0
+    say_error(failed.message, failed.hint)
     return 1
 
 
