@@ -30,15 +30,13 @@ from __future__ import annotations
 
 from archcalc.errors import ArchcalcError
 
-INSTALL_TORCH = ("pip install torch --index-url https://download.pytorch.org/whl/cpu (its CPU build; any torch 2.x, "
-                 "a CUDA build for --device cuda, will do)")
-
 try:
     import torch  # noqa: F401 - the one place that asks whether torch is there
 except ModuleNotFoundError as exc:
     if exc.name is None or exc.name.split(".")[0] != "torch":  # torch is there, and something it needs is not
         raise ArchcalcError(f"torch could not be loaded: {exc}", "check the torch installation: python -c 'import torch'") from None
-    raise ArchcalcError("archcalc run needs PyTorch, which is not installed", INSTALL_TORCH) from None
+    raise ArchcalcError("archcalc run needs PyTorch, which is not installed", "pip install torch --index-url "
+                        "https://download.pytorch.org/whl/cpu (its CPU build; any torch 2.x, a CUDA build for --device cuda, will do)") from None
 except (ImportError, OSError) as exc:  # a broken install, or a library that cannot be mapped under a memory limit
     reason = " ".join(str(exc).split())[:300] or type(exc).__name__
     raise ArchcalcError(f"torch could not be loaded: {reason}", "check the torch installation: python -c 'import torch'") from None
