@@ -77,3 +77,42 @@ def test_run_into_head_ends_as_show_does() -> None:
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0
     assert stderr.startswith("archcalc: running on the CPU") and "error" not in stderr and "Traceback" not in stderr
+
+
+def shown(tmp_path: Path, text: str) -> Result:
+    path = tmp_path / "net.yaml"
+    path.write_text(text)
+    return invoke("show", str(path))
+
+
+CONV = "name: t\ninput: [3, 32, 32]\nlayers:\n  - {{name: c, type: conv, filters: {}, kernel: 3}}\n"
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("1:30", "'1:30' is a base-60 number to YAML 1.1 (1:30 reads as 90), which archcalc does not take"),
+    ("0x3", "'0x3' is a hexadecimal number to YAML 1.1"),
+    ("017", "'017' is an octal number to YAML 1.1"),  # YAML 1.1 reads 15; archcalc read 17 before
+    ("0b11", "'0b11' is a binary number to YAML 1.1"),
+])
+def test_numbers_in_another_base_are_refused_with_why(tmp_path: Path, value: str, said: str) -> None:
+    result = shown(tmp_path, CONV.format(value))
+    assert result.exit_code == 2 and said in result.stderr and f"{tmp_path / 'net.yaml'}:4:" in result.stderr
+    assert "hint: write the number in decimal" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["8", "+8", "1_000", "0"])
+def test_plain_numbers_still_read(tmp_path: Path, value: str) -> None:
+    result = shown(tmp_path, CONV.format(value))
+    assert "base" not in result.stderr and "octal" not in result.stderr  # 0 is refused only as a count of filters
+    assert result.exit_code == (2 if value == "0" else 0)
+
+
+def test_blank_layer_names_are_refused(tmp_path: Path) -> None:
+    result = shown(tmp_path, "name: t\ninput: [3, 32, 32]\nlayers:\n  - {name: ' ', type: relu}\n")
+    assert result.exit_code == 2 and "layer #1: 'name' ' ' is blank: only spaces" in result.stderr
+    result = shown(tmp_path, "name: t\ninput: [3, 32, 32]\nblocks:\n  b:\n    layers:\n      - {name: '  ', type: relu}\n"
+                             "layers:\n  - {name: u, type: b}\n")
+    assert result.exit_code == 2 and ":6: every layer of block 'b' needs a 'name', not a blank one" in result.stderr
+    result = shown(tmp_path, "name: t\ninput: [3, 32, 32]\nblocks:\n  b:\n    layers:\n      - {name: r, type: relu}\n"
+                             "layers:\n  - {name: ' ', type: b}\n")
+    assert result.exit_code == 2 and ":8: a use of block 'b' needs a 'name', not a blank one" in result.stderr

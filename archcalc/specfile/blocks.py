@@ -159,8 +159,8 @@ class Expander:
         block = self.blocks[row["type"]]
         name = f"{prefix}{row.get('name')}"
         where = f"{self.label}:{row.line}: layer '{name}'"
-        if not isinstance(row.get("name"), str) or not row["name"]:
-            raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' needs a 'name'")
+        if not isinstance(row.get("name"), str) or not row["name"].strip():
+            raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' needs a 'name'" + (", not a blank one" if row.get("name") else ""))
         if row["name"] == "input":
             raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' cannot be named 'input'",
                             "'input' is the network's input (in a block: what the block reads); give it another name")
@@ -187,8 +187,8 @@ class Expander:
         note = f" (in block '{block.name}' used at line {row.line})"
         for inner in block.rows:
             inner_name = inner.get("name")
-            if not isinstance(inner_name, str) or not inner_name:
-                raise SpecError(f"{self.label}:{inner.line}", f"every layer of block '{block.name}' needs a 'name'")
+            if not isinstance(inner_name, str) or not inner_name.strip():
+                raise SpecError(f"{self.label}:{inner.line}", f"every layer of block '{block.name}' needs a 'name'" + (", not a blank one" if inner_name else ""))
             if inner_name == "input":
                 raise SpecError(f"{self.label}:{inner.line}", f"a layer of block '{block.name}' cannot be named 'input'",
                                 "in a block, 'input' means what the block reads; give the layer another name")

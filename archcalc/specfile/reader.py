@@ -171,10 +171,12 @@ class _Reader:
         if not isinstance(row, Map):
             raise SpecError(f"{self.label}:{top.key_lines['layers']}", f"layer #{index + 1} is not a mapping")
         name = row.get("name")
-        if not isinstance(name, str) or not name or name == "input" or not name.isprintable():
+        if not isinstance(name, str) or not name.strip() or name == "input" or not name.isprintable():
             problem = "'name' is missing" if name is None else f"'name' must be a non-empty text other than 'input', not {quote(name)}"
             if isinstance(name, str) and name and not name.isprintable():
                 problem = f"'name' {quote(name)} holds a control character"
+            elif isinstance(name, str) and name and not name.strip():
+                problem = f"'name' {quote(name)} is blank: only spaces"
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
         kind = self.kind(row, name)
         self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
