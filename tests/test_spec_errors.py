@@ -260,7 +260,7 @@ def test_compare_needs_two_specs() -> None:
         (["run", "--device", "tpu"], "invalid value for '--device': 'tpu' is not one of 'auto', 'cpu', 'cuda'", "archcalc run --help"),
         (["show"], "missing argument 'SPEC'", "archcalc show [OPTIONS] SPEC"),
         (["shwo", "alexnet"], "no such command 'shwo'", "did you mean 'show'?"),
-        (["compare", "lenet", "alexnet", "--input", "224"], "no such option '--input'", "archcalc compare --help"),
+        (["compare", "lenet", "alexnet", "--inptu", "224"], "no such option '--inptu'", "archcalc compare --help"),
         (["show", "alexnet", "--batch"], "option '--batch' requires an argument", "give it a value: --batch VALUE"),
     ],
 )
@@ -279,7 +279,7 @@ def test_bad_input_strings(text: str) -> None:
 
 def test_input_too_small_for_a_layer() -> None:
     # conv1 is on line 10 of specs/alexnet.yaml; 11 > 10
-    message = assert_user_error(invoke("show", "alexnet", "--input", "3x10x10"), "alexnet.yaml:10", "layer 'conv1'", "11", "10")
+    message = assert_user_error(invoke("show", "alexnet", "--input", "3x10x10"), "alexnet (bundled):10: layer 'conv1'", "11", "10")
     assert "3×10×10" in message and "3×227×227" in message  # the hint says the input was overridden
 
 

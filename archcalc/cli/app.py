@@ -19,6 +19,7 @@ from archcalc.cli.draw import diagram, report
 from archcalc.cli.options import usage_error
 from archcalc.cli.run import run
 from archcalc.cli.show import compare, show
+from archcalc.cli.specs import specs
 from archcalc.cli.vocabulary import kinds, schema
 from archcalc.errors import ArchcalcError
 
@@ -48,6 +49,13 @@ class Archcalc(click.Group):
             code = terminal.interrupted(exc.__context__)
         failed = terminal.finish_output()
         sys.exit(code if code else failed or 0)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's first paragraph whole, not cut at 45 characters with '...' as click does."""
+        for command in self.commands.values():
+            if command.short_help is None and command.help:
+                command.short_help = " ".join(command.help.split("\n\n")[0].split())
+        super().format_commands(ctx, formatter)
 
     def invoke(self, ctx: click.Context) -> Any:
         # a command makes many objects that live to its end and few cycles: without the cyclic
@@ -82,5 +90,5 @@ def main() -> None:
     """Shapes, parameters, FLOPs and findings of convolutional networks written as YAML specs."""
 
 
-for command in (show, compare, diagram, report, run, kinds, schema):
+for command in (show, compare, diagram, report, run, kinds, schema, specs):
     main.add_command(command)

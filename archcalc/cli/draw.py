@@ -14,7 +14,7 @@ from archcalc.errors import ArchcalcError
 
 @click.command()
 @click.argument("specs", nargs=-1)
-@click.option("--out", "out_text", required=True, metavar="FILE",
+@click.option("--out", "-o", "out_text", required=True, metavar="FILE",
               help="The picture: .svg, .png, .pdf, or .dot (DOT source, needs no Graphviz).")
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--direction", type=click.Choice(["TB", "LR"]), default="TB", show_default=True,
@@ -62,7 +62,7 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
 
 @click.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--out", "out_text", required=True, metavar="FILE", help="The page: FILE.html, written whole or not at all.")
+@click.option("--out", "-o", "out_text", required=True, metavar="FILE", help="The page: FILE.html, written whole or not at all.")
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for memory.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")

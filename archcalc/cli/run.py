@@ -17,13 +17,15 @@ from archcalc.outputs import serialize
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="auto: CUDA when torch sees a device, else the CPU.")
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per timed forward pass.")
-@click.option("--dtype", type=click.Choice(["float32", "float16", "bfloat16"]), default="float32", show_default=True)
+@click.option("--dtype", type=click.Choice(["float32", "float16", "bfloat16"]), default="float32", show_default=True,
+              help="The type of the weights and the input; float16 and bfloat16 mostly on CUDA.")
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--per-layer", is_flag=True, help="Also time each layer, to see which dominate.")
 @click.option("--split", is_flag=True, help="Also run a split spec's towers, one CUDA device per GPU, and check them.")
 @click.option("--min-time", "min_time_s", type=Seconds(), default=1.0, show_default=True,
               metavar="SECONDS", help="Time at least this long, then until the spread settles (at most 5×).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table (for people) or json (one object per spec).")
 @max_layers_option
 def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text: str | None, per_layer: bool, split: bool,
         min_time_s: float, fmt: str, max_layers: int) -> None:

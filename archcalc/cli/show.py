@@ -18,7 +18,7 @@ from archcalc.outputs import serialize
 @click.command()
 @click.argument("spec")
 @click.option("--input", "input_text", metavar="SIZE", help="Override the spec's input: H, HxW or CxHxW.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="table (for people), json, csv, markdown, or html (the report's page).")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are findings.")
 @click.option("--valid-inputs", is_flag=True, help="List the input sizes for which every layer divides exactly.")
 @click.option("--range", "size_range", metavar="LO:HI", help="Sizes --valid-inputs looks at [default: 1 to twice the input].")
@@ -58,10 +58,11 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
 
 @click.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="table (for people), json, csv, markdown, or html (the report's page).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
+@click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @max_layers_option
-def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> None:
+def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int, input_text: str | None = None) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
     SPECS are two or more YAML files or bundled spec names (one may be - for standard input):
@@ -71,7 +72,7 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, max_layers: int) -> 
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.analysis.compare import compare as compare_networks
 
-    c = compare_networks([a for _, a in load_all(specs, None, max_layers)])
+    c = compare_networks([a for _, a in load_all(specs, input_text, max_layers)])
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
         emit_json(serialize.compare_json(c, mems))
