@@ -260,7 +260,7 @@ def test_compare_needs_two_specs() -> None:
         (["run", "--device", "tpu"], "invalid value for '--device': 'tpu' is not one of 'auto', 'cpu', 'cuda'", "archcalc run --help"),
         (["show"], "missing argument 'SPEC'", "archcalc show [OPTIONS] SPEC"),
         (["shwo", "alexnet"], "no such command 'shwo'", "did you mean 'show'?"),
-        (["compare", "lenet", "alexnet", "--inptu", "224"], "no such option '--inptu'", "archcalc compare --help"),
+        (["compare", "lenet", "alexnet", "--inptu", "224"], "no such option '--inptu'", "did you mean '--input'?"),
         (["show", "alexnet", "--batch"], "option '--batch' requires an argument", "give it a value: --batch VALUE"),
     ],
 )
