@@ -70,3 +70,58 @@ def test_a_bundled_spec_is_named_so_in_messages() -> None:
     result = invoke("show", "alexnet", "--input", "3x10x10")
     assert result.exit_code == 2 and result.stderr.startswith("archcalc: error: alexnet (bundled):10: layer 'conv1'")
     assert str(bundled_dir()) not in result.stderr
+
+
+def shown(tmp_path: Path, text: str) -> Result:
+    path = tmp_path / "net.yaml"
+    path.write_text(text)
+    return invoke("show", str(path))
+
+
+HEAD = "name: t\ninput: [3, 8, 8]\n"
+BLOCK = "blocks:\n  b:\n    args: {f: null}\n"
+
+
+@pytest.mark.parametrize(("text", "message", "hint"), [
+    (HEAD + "layers:\n  - {name: f, type: flatten}\n  - {name: d, type: dense, units: 4, activation: softmax}\n", "not 'softmax'",
+     "softmax is a layer of its own: add one after this layer, e.g. {name: prob, type: softmax}"),
+    (HEAD + BLOCK + "    layers:\n      - {name: c, type: conv, filters: $f, kernel: 1}\nlayers:\n  - {name: u, type: b}\n",
+     "block 'b' needs the argument 'f'", "give it where the block is used: f: ..."),
+    ("name: t\ninput: [32, 32]\nlayers:\n  - {name: u, type: relu}\n", "not [32, 32]",
+     "an image is [channels, height, width]: [3, 32, 32] for colour, [1, 32, 32] for grey"),
+    (HEAD + "layers:\n  - {name: c, type: conv, filters: 8.0, kernel: 1}\n", "'filters' must be a whole number, not 8.0",
+     "write 8, without the decimal point"),
+    (HEAD + "layers:\n  - {name: d, type: dropout, rate: 30}\n", "'rate' must be from 0.0 up to, not including, 1.0, not 30",
+     "a fraction: 30 % is 0.3"),
+    (HEAD + BLOCK + "layers:\n  - {name: u, type: b, f: 3}\n", "a block is {args: {name: default, ...}, layers: [...]}",
+     "give it 'layers:', a list of layers as the spec's own"),
+    (HEAD + "layers:\n  - {name: a, type: swish}\n", "unknown layer type 'swish'", "did you mean 'silu'?"),
+    (HEAD + "layers:\n  - {name: a, type: conv, filters: 4, kernel: 3, activation: swish}\n", "not 'swish'", "did you mean 'silu'?"),
+    (HEAD + "layers:\n  - {name: a, type: ReLU}\n", "unknown layer type 'ReLU'", "did you mean 'relu'?"),
+    (HEAD + "layers:\n  - {name: a, type: dropout, p: 0.5}\n", "unknown key 'p' in a dropout layer", "did you mean 'rate'?"),
+    (HEAD + "layers:\n  - {name: a, type: maxpool, kernel: 2, padding: Valid}\n", "same or valid, not 'Valid'", "did you mean 'valid'?"),
+    ("name: t\ninput: [32, 32, 3]\nlayers:\n  - {name: u, type: relu}\n", "'input' [32, 32, 3] reads as 32 channels of 32×3: archcalc reads [C, H, W]",
+     "did you mean [3, 32, 32] (Keras writes height, width, channels)?"),
+    ("name: t\ninput: [28, 28, 1]\nlayers:\n  - {name: u, type: relu}\n", "reads as 28 channels of 28×1",
+     "did you mean [1, 28, 28] (Keras writes height, width, channels)?"),
+])
+def test_every_first_hour_error_has_a_hint(tmp_path: Path, text: str, message: str, hint: str) -> None:
+    result = shown(tmp_path, text)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert result.stderr.splitlines()[1] == f"  hint: {hint}"
+
+
+def test_padding_valid_is_no_padding(tmp_path: Path) -> None:
+    valid = json.loads(invoke("show", str(_write(tmp_path, "v", "valid")), "--format", "json").output)
+    zero = json.loads(invoke("show", str(_write(tmp_path, "z", "0")), "--format", "json").output)
+    assert valid["layers"][0]["output"] == zero["layers"][0]["output"] == [4, 6, 6]  # (8 − 3 + 2·0)/1 + 1 = 6
+
+
+def test_a_1d_signal_with_one_channel_last_is_no_keras_habit(tmp_path: Path) -> None:
+    assert shown(tmp_path, "name: t\ninput: [64, 16000, 1]\nlayers:\n  - {name: u, type: relu}\n").exit_code == 0
+
+
+def _write(tmp_path: Path, stem: str, padding: str) -> Path:
+    path = tmp_path / f"{stem}.yaml"
+    path.write_text(HEAD + f"layers:\n  - {{name: c, type: conv, filters: 4, kernel: 3, padding: {padding}}}\n")
+    return path

@@ -92,7 +92,7 @@ CASES: list[tuple[str, str, int, str | None, tuple[str, ...]]] = [
     ("bias as text", spec("{name: conv1, type: conv, filters: 8, kernel: 3, bias: 'yes'}"), 4, "conv1", ("'bias'",)),
     ("activation swish", spec("{name: conv1, type: conv, filters: 8, kernel: 3, activation: swish}"), 4, "conv1", ("'activation'", "swish")),
     ("rounding round", spec("{name: p, type: maxpool, kernel: 2, rounding: round}"), 4, "p", ("'rounding'",)),
-    ("padding valid", spec("{name: conv1, type: conv, filters: 8, kernel: 3, padding: valid}"), 4, "conv1", ("'padding'", "valid")),
+    ("padding Valid", spec("{name: conv1, type: conv, filters: 8, kernel: 3, padding: Valid}"), 4, "conv1", ("'padding'", "Valid")),
     ("inputs as a number", spec(CONV, "{name: r, type: relu, inputs: 5}"), 5, "r", ("'inputs'",)),
     ("split as text", spec(CONV, "{name: r, type: relu, split: 'no'}"), 5, "r", ("'split'",)),
     ("name as a number", spec("{name: 5, type: relu}"), 4, "1", ("'name'",)),

@@ -57,7 +57,7 @@ def read_blocks(raw: Any, label: str, builtin: Container[str], line: int | None 
         if name in builtin or name == "input":
             raise SpecError(where, f"'{name}' is a built-in layer type; give the block another name")
         if not isinstance(body, Map) or set(body) - {"args", "layers"} or "layers" not in body:
-            raise SpecError(where, "a block is {args: {name: default, ...}, layers: [...]}")
+            raise SpecError(where, "a block is {args: {name: default, ...}, layers: [...]}", "give it 'layers:', a list of layers as the spec's own")
         args = body.get("args") or Map()
         rows = body["layers"]
         if not isinstance(args, Map):
@@ -180,7 +180,7 @@ class Expander:
             args[key] = value
         missing = [k for k, v in args.items() if v is None]
         if missing:
-            raise SpecError(where, f"block '{block.name}' needs the argument '{missing[0]}'")
+            raise SpecError(where, f"block '{block.name}' needs the argument '{missing[0]}'", f"give it where the block is used: {missing[0]}: ...")
         local = [r.get("name") for r in block.rows]
         out: list[Map] = []
         prev: list[Any] = reads
