@@ -125,3 +125,17 @@ def _write(tmp_path: Path, stem: str, padding: str) -> Path:
     path = tmp_path / f"{stem}.yaml"
     path.write_text(HEAD + f"layers:\n  - {{name: c, type: conv, filters: 4, kernel: 3, padding: {padding}}}\n")
     return path
+
+
+def test_the_python_api_loads_and_builds() -> None:
+    import archcalc
+
+    a = archcalc.load("resnet18")
+    assert a.totals.params == 11_689_512  # torchvision's resnet18
+    assert (a.rows[0].name, a.rows[0].output) == ("conv1", (64, 112, 112))  # (224 + 2·3 − 7)/2 + 1 = 112
+    assert archcalc.load("lenet", (1, 32, 32)).rows[0].output == (6, 32, 32)  # the input overridden, as --input does
+    torch = pytest.importorskip("torch")
+    model = archcalc.build("resnet18")
+    assert isinstance(model, torch.nn.Module) and sum(p.numel() for p in model.parameters()) == 11_689_512
+    assert model(torch.zeros(2, 3, 224, 224)).shape == (2, 1000)
+    assert "layer2.0.conv1" in dict(model.named_modules())  # named after the spec's layers, as torchvision's
