@@ -139,3 +139,19 @@ def test_the_python_api_loads_and_builds() -> None:
     assert isinstance(model, torch.nn.Module) and sum(p.numel() for p in model.parameters()) == 11_689_512
     assert model(torch.zeros(2, 3, 224, 224)).shape == (2, 1000)
     assert "layer2.0.conv1" in dict(model.named_modules())  # named after the spec's layers, as torchvision's
+
+
+def test_run_says_when_its_timing_is_unstable_and_how_many_specs_agree() -> None:
+    from types import SimpleNamespace
+
+    from archcalc.report.run import agreement, unstable_note
+    from archcalc.torch_backend.timing import Timing
+
+    quiet = Timing(1, 50, median_ms=1.10, min_ms=1.00, max_ms=1.5, images_per_s=909.1, tflops=0.001)
+    busy = Timing(1, 50, median_ms=300.0, min_ms=1.00, max_ms=900.0, images_per_s=3.3, tflops=0.0)  # the 300× on a busy machine
+    assert unstable_note(quiet) is None
+    assert unstable_note(busy) == ("unstable: the median is 300.0× the fastest pass (1.000 ms), so something else was running; "
+                                   "the fastest pass is nearer the network's own time: time it again on a quiet machine")
+    results = [SimpleNamespace(name=f"net{i}", ok=i != 3) for i in range(11)]
+    assert agreement(results[:3]) == "3 of 3 specs agree with torch"  # type: ignore[arg-type]
+    assert agreement(results) == "10 of 11 specs agree with torch; not: net3"  # type: ignore[arg-type]

@@ -56,6 +56,8 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
             if len(results) > 1:
                 terminal.write_out("")  # a blank line between one spec's last line and the next one's title
             emit(run_report.run_table(results[-1]))
+    if fmt == "table" and len(results) > 1:
+        terminal.write_out("\n" + run_report.agreement(results))
     if fmt == "json":
         docs = [serialize.run_json(r) for r in results]
         emit_json(docs[0] if len(specs) == 1 else docs)
