@@ -155,3 +155,15 @@ def test_run_says_when_its_timing_is_unstable_and_how_many_specs_agree() -> None
     results = [SimpleNamespace(name=f"net{i}", ok=i != 3) for i in range(11)]
     assert agreement(results[:3]) == "3 of 3 specs agree with torch"  # type: ignore[arg-type]
     assert agreement(results) == "10 of 11 specs agree with torch; not: net3"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("words", "cword", "expected"), [
+    ("archcalc show al", 2, ["plain,alexnet", "file,al"]),
+    ("archcalc compare lenet le", 3, ["plain,lenet", "plain,lenet5-1998", "file,le"]),
+    ("archcalc specs res", 2, ["plain,resnet18"]),
+    ("archcalc diagram lenet --st", 3, ["plain,--style"]),
+])
+def test_completion_offers_bundled_specs_and_options(words: str, cword: int, expected: list[str]) -> None:
+    result = CliRunner().invoke(main, [], prog_name="archcalc",
+                                env={"_ARCHCALC_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)})
+    assert result.output.splitlines() == expected

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from archcalc.cli import terminal
+from archcalc.cli import completion, terminal
 from archcalc.cli.draw import diagram, report
 from archcalc.cli.options import usage_error
 from archcalc.cli.run import run
@@ -92,3 +92,4 @@ def main() -> None:
 
 for command in (show, compare, diagram, report, run, kinds, schema, specs):
     main.add_command(command)
+completion.attach(main)
