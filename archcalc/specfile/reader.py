@@ -52,8 +52,9 @@ class Spec:
 
 def keras_habit(shape: Shape, where: Location) -> None:
     """[32, 32, 3] is Keras's (H, W, C): archcalc would read a 32-channel 32×3 image. An image's last side of 3 (RGB),
-    or of 1 under a square, is taken for that habit; a real [C, H, W] has its few channels first."""
-    if len(shape) == 3 and shape[0] > 4 and shape[1] > 4 and (shape[2] == 3 or (shape[2] == 1 and shape[0] == shape[1])):
+    or of 1 under a square, of an image of 16 pixels or more, is taken for that habit; a real [C, H, W] has its few channels
+    first (and a 1-D signal, [C, L, 1], is no square)."""
+    if len(shape) == 3 and shape[0] >= 16 and shape[1] >= 16 and (shape[2] == 3 or (shape[2] == 1 and shape[0] == shape[1])):
         h, w, c = shape
         raise SpecError(where, f"'input' [{h}, {w}, {c}] reads as {h} channels of {w}×{c}: archcalc reads [C, H, W]",
                         f"did you mean [{c}, {h}, {w}] (Keras writes height, width, channels)?")
