@@ -167,3 +167,9 @@ def test_completion_offers_bundled_specs_and_options(words: str, cword: int, exp
     result = CliRunner().invoke(main, [], prog_name="archcalc",
                                 env={"_ARCHCALC_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)})
     assert result.output.splitlines() == expected
+
+
+def test_kinds_lists_each_keys_type_and_default() -> None:
+    out = invoke("kinds").output
+    assert "stride: int or [h, w], ≥ 1 = 1" in out and "filters: int ≥ 1 " in out  # a default after '='; none: required
+    assert "padding: int or [h, w], ≥ 0, or same, or valid (0) = 0" in out
