@@ -28,7 +28,7 @@ counted_as_option = click.option(
 @click.command()
 @click.argument("spec")
 @click.option("--input", "input_text", metavar="SIZE", help="Override the spec's input: H, HxW or CxHxW.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="table (for people), json, csv, markdown, or html (the report's page).")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are findings.")
 @click.option("--valid-inputs", is_flag=True, help="List the input sizes for which every layer divides exactly.")
 @click.option("--range", "size_range", metavar="LO:HI", help="Sizes --valid-inputs looks at [default: 1 to twice the input].")
@@ -92,15 +92,16 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
 
 @click.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="table (for people), json, csv, markdown, or html (the report's page).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
 @counted_as_option
 @hardware_option
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for --hardware.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="The dtype, for --hardware.")
+@click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @max_layers_option
 def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | None, hardware: str | None, batch: int, dtype: str,
-            max_layers: int) -> None:
+            max_layers: int, input_text: str | None = None) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
     SPECS are two or more YAML files or bundled spec names (one may be - for standard input):
@@ -110,7 +111,7 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | No
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.analysis.compare import compare as compare_networks
 
-    analyses = [a for _, a in load_all(specs, None, max_layers)]
+    analyses = [a for _, a in load_all(specs, input_text, max_layers)]
     if counted_as:
         from archcalc.cli.counts import compare_counted
 

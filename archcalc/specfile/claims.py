@@ -45,7 +45,9 @@ class Claims:
 
 def shape_value(value: Any, where: str | Location, key: str) -> Shape:
     if not isinstance(value, list) or len(value) not in (1, 3):
-        raise SpecError(where, f"'{key}' must be [channels, height, width] (or [units]), not {quote(value)}")
+        hint = (f"an image is [channels, height, width]: [3, {value[0]}, {value[1]}] for colour, [1, {value[0]}, {value[1]}] for grey"
+                if isinstance(value, list) and len(value) == 2 else None)
+        raise SpecError(where, f"'{key}' must be [channels, height, width] (or [units]), not {quote(value)}", hint)
     return tuple(pos_int(v, where, key) for v in value)
 
 
