@@ -76,7 +76,7 @@ def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequ
         member.update((index[name], n) for name in inst.layers)
     keeps: list[tuple[int, ...]] = [k.storages for k in plain.layers]
     recomputed, flops, regrown = [], 0, []
-    for n, inst in enumerate(instances):
+    for inst in instances:
         at = sorted(index[name] for name in inst.layers)
         reads = dict.fromkeys(i for j in at for i in rows[j].inputs if i not in inst.layers)
         outer = tuple(dict.fromkeys(0 if i == INPUT else plain.layers[index[i]].output_storage for i in reads))
@@ -107,3 +107,35 @@ def checkpointed_step(rows: Sequence[Row], c: Checkpointed, batch: int, itemsize
                     if m.when == BACKWARD and m.layer in extra else m for m in s.moments)
     return replace(s, moments=moments, activation_bytes=c.saved.total_bytes)
 
+
+
+def checkpoint_figures(rows: Sequence[Row], instances: Sequence[Instance], batch: int, itemsize: int) -> dict[str, dict[str, object]]:
+    """Per optimiser, the JSON figures of `memory.training[...].checkpoint`."""
+    from archcalc.analysis.memory import OPTIMISER_STATES
+
+    c = checkpointed(rows, batch, itemsize, instances)
+    found: dict[str, dict[str, object]] = {}
+    for name, copies in OPTIMISER_STATES.items():
+        p = checkpointed_step(rows, c, batch, itemsize, name, copies).peak
+        found[name] = {"instances": list(c.instances), "activation_bytes": c.saved.total_bytes, "saved_bytes": c.saved_difference,
+                       "peak_bytes": p.total_bytes, "peak_when": p.when, "peak_layer": p.layer, "extra_flops": c.extra_flops}
+    return found
+
+
+def checkpoint_text(rows: Sequence[Row], instances: Sequence[Instance], batch: int, itemsize: int, optimiser: str) -> str:
+    """What `show --train --checkpoint ...` prints after the training step."""
+    from archcalc.analysis.memory import OPTIMISER_STATES
+    from archcalc.text import peak_place, size
+
+    c = checkpointed(rows, batch, itemsize, instances)
+    s = checkpointed_step(rows, c, batch, itemsize, optimiser, OPTIMISER_STATES[optimiser])
+    before = step(rows, batch, itemsize, optimiser, OPTIMISER_STATES[optimiser]).peak
+    shown = ", ".join(c.instances[:4]) + (f", … {c.instances[-1]}" if len(c.instances) > 4 else "")
+    total = batch * sum(r.flops for r in rows)
+    return "\n".join([
+        f"checkpointing {len(c.instances)} block instance{'s' if len(c.instances) != 1 else ''} ({shown}) as "
+        f"torch.utils.checkpoint(use_reentrant=False) does: activations kept for backward {c.saved.total_bytes:,} instead of "
+        f"{c.plain.total_bytes:,} ({c.saved_difference:,} saved, {c.saved_difference / max(c.plain.total_bytes, 1):.1%})",
+        f"peak {size(s.peak.total_bytes)} {peak_place(s.peak.when, s.peak.layer)} (without checkpointing {size(before.total_bytes)}); "
+        f"recomputed in backward: {c.extra_flops:,} forward FLOPs ({c.extra_flops / max(total, 1):.1%} of the forward pass's {total:,})",
+    ])
