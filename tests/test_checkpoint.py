@@ -8,6 +8,7 @@ profiler, within the stated bound (the recomputed tensors counted all at once wh
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -121,3 +122,38 @@ def test_checkpointed_step_peak_within_the_stated_bound(name: str, optimiser: st
     torch.manual_seed(0)
     measured = measure_step(CheckpointedNet(build_module(graph, a), a, chosen), a, 2, torch.float32, optimiser).peak_bytes
     assert 0.75 <= peak / measured <= 1.05
+
+
+TINY = """name: tiny
+input: [3, 8, 8]
+blocks:
+  basic:
+    args: {filters: null}
+    layers:
+      - {name: conv1, type: conv, filters: $filters, kernel: 3, padding: 1, bias: false}
+      - {name: bn1, type: batchnorm}
+      - {name: relu1, type: relu}
+      - {name: conv2, type: conv, filters: $filters, kernel: 3, padding: 1}
+      - {name: add, type: add, inputs: [conv2, input]}
+      - {name: relu, type: relu}
+layers:
+  - {name: stem, type: conv, filters: 4, kernel: 3, padding: 1}
+  - {name: b1, type: basic, filters: 4}
+  - {name: b2, type: basic, filters: 4}
+  - {name: pool, type: globalavgpool}
+  - {name: fc, type: dense, units: 3}
+"""
+
+
+def test_run_train_checkpoint_checks_every_layer(tmp_path: Path) -> None:
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(TINY)
+    ok = CliRunner().invoke(main, ["run", str(spec), "--train", "--checkpoint", "blocks", "--device", "cpu", "--batch", "2", "--optimizer", "sgd"])
+    assert ok.exit_code == 0, ok.output
+    lines = ok.output.splitlines()
+    assert lines[0].startswith("tiny with 2 block instances checkpointed: kept for backward")
+    # each block keeps only its input, put to its first layer: 2 × 4×8×8 float32 = 2,048 bytes (the stem's output, b1's output)
+    assert "  b1.conv1                                2,048  ✓" in lines and "  b2.conv1                                2,048  ✓" in lines
+    assert not any("✗" in line for line in lines)
+    refused = CliRunner().invoke(main, ["run", str(spec), "--checkpoint", "blocks"])
+    assert refused.exit_code == 2 and "needs --train" in refused.output

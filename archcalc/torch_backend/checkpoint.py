@@ -3,7 +3,8 @@ as a user checkpoints each residual block: the estimate of archcalc.analysis.che
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import torch
@@ -11,9 +12,11 @@ from torch import fx, nn
 from torch.utils.checkpoint import checkpoint
 
 from archcalc.analysis import Analysis
-from archcalc.analysis.graph import INPUT
+from archcalc.analysis.graph import INPUT, Graph
 from archcalc.errors import ArchcalcError
 from archcalc.specfile import Instance
+from archcalc.torch_backend.build import build_module, example_input
+from archcalc.torch_backend.kept import KeptMeasure, SavedTensor, _running, _unpack, state_storages
 from archcalc.torch_backend.names import module_paths
 
 
@@ -40,6 +43,7 @@ class CheckpointedNet(nn.Module):
             gives = tuple(order[j] for j in at if read_by[order[j]] - inside or order[j] in outputs)
             self.groups[at[0]] = (at[0], at[-1], reads, gives)
         self.outputs = [name for name in order if name in outputs]
+        self.entering: Callable[[str], None] | None = None  # told the first layer of each checkpointed call, before it
 
     def _run(self, values: dict[str, Any], first: int, last: int) -> None:
         for name, inputs, path in self.steps[first:last + 1]:
@@ -58,6 +62,8 @@ class CheckpointedNet(nn.Module):
                     self._run(inner, first, last)
                     return tuple(inner[g] for g in gives)
 
+                if self.entering is not None:
+                    self.entering(self.steps[first][0])
                 values.update(zip(gives, checkpoint(block, *(values[r] for r in reads), use_reentrant=False)))
                 i = last + 1
             else:
@@ -65,3 +71,36 @@ class CheckpointedNet(nn.Module):
                 i += 1
         outs = [values[o] for o in self.outputs]
         return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def measure_checkpointed_kept(graph: Graph, analysis: Analysis, instances: Sequence[Instance], batch: int,
+                              dtype: torch.dtype = torch.float32) -> KeptMeasure:
+    """archcalc.torch_backend.kept.measure_kept for the module with `instances` checkpointed: what a checkpointed call
+    saves (its inputs) is put to its first layer, as archcalc.analysis.checkpoint puts it."""
+    net = CheckpointedNet(build_module(graph, analysis), analysis, instances).to(dtype=dtype).train()
+    paths = module_paths(r.name for r in analysis.rows)
+    running = [""]
+    net.entering = partial(_enter, running)
+    handles = [net.net.get_submodule(paths[r.name]).register_forward_pre_hook(partial(_running, running, r.name)) for r in analysis.rows]
+    state = state_storages(net)
+    seen: dict[int, SavedTensor] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        storage = t.untyped_storage()
+        key = storage.data_ptr()
+        if key not in state and key not in seen and storage.nbytes():
+            seen[key] = SavedTensor(running[0], key, storage.nbytes(), str(t.dtype).removeprefix("torch."), tuple(t.shape))
+        return t
+
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, _unpack):
+            out = net(example_input(analysis, batch, "cpu", dtype))
+        del out
+    finally:
+        for h in handles:
+            h.remove()
+    return KeptMeasure(tuple(seen.values()))
+
+
+def _enter(running: list[str], name: str) -> None:
+    running[0] = name
