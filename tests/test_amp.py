@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import torch
 from click.testing import CliRunner
+from test_kept import EVERY, loaded
 
 from archcalc.analysis import analyse
 from archcalc.analysis.amp import kept_amp, weight_copy_bytes
@@ -34,6 +35,16 @@ def test_resnet18_under_cpu_autocast_keeps_what_torch_keeps() -> None:
     assert total == measured == 47_185_696  # torch 2.13's saved_tensors_hooks under CPU autocast, batch 2
     # ResNet-18's 11,678,912 convolution and fc weights (11,689,512 parameters less fc's bias and batch norms' 9,600), in bfloat16
     assert weight_copy_bytes(analyse(build_graph(load_spec("resnet18"))).rows) == 23_357_824
+
+
+def test_every_kind_under_cpu_autocast_keeps_what_torch_keeps_layer_by_layer() -> None:
+    graph, a = loaded(EVERY)  # one layer of every kind (tests/test_kept.py)
+    for batch in (1, 2):
+        estimate = kept_amp(a.rows, batch)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            measured = measure_kept(build_module(graph, a), a, batch)
+        assert {k.name: k.saved_bytes for k in estimate.layers if k.saved_bytes} == measured.per_layer()
+        assert estimate.total_bytes == measured.total_bytes == (34_736 if batch == 1 else 68_980)  # torch 2.13, CPU autocast
 
 
 def test_show_amp_says_what_autocast_keeps() -> None:
