@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
-from archcalc.analysis.kept import KeptNetwork, LayerKept, _keeping, in_place_layers
+from archcalc.analysis.kept import KeptNetwork, LayerKept, in_place_layers
 from archcalc.kinds import activation_kind
 from archcalc.kinds.terms.kept import Keeping
 
@@ -30,6 +30,13 @@ LOWER = frozenset({"conv", "convtranspose", "dense", "prelu"})  # CPU autocast's
 STATISTICS = frozenset({"batchnorm", "layernorm", "groupnorm"})  # statistics in their float32 parameters' dtype
 PROMOTES = frozenset({"layer_scale", "scale", "subsample", "rbf"})  # a map combined with float32 parameters or buffers
 FULL, HALF = 4, 2  # float32, bfloat16
+
+
+def _keeping(row: Row, batch: int, itemsize: int, grads: tuple[bool, ...], in_place: bool, contiguous: tuple[bool, ...]) -> Keeping:
+    from archcalc.analysis.split import SPLIT
+
+    gpus = len(row.gpus) if row.placement == SPLIT else 1  # as archcalc.analysis.kept gives it
+    return Keeping(row.input_shapes, row.output, batch, itemsize, grads, in_place, contiguous, gpus)
 
 
 def _weights(r: Row) -> int:

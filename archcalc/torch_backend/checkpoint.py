@@ -16,7 +16,7 @@ from archcalc.analysis.graph import INPUT, Graph
 from archcalc.errors import ArchcalcError
 from archcalc.specfile import Instance
 from archcalc.torch_backend.build import build_module, example_input
-from archcalc.torch_backend.kept import KeptMeasure, SavedTensor, _running, _unpack, state_storages
+from archcalc.torch_backend.kept import KeptMeasure, SavedTensor, state_storages
 from archcalc.torch_backend.names import module_paths
 
 
@@ -81,7 +81,7 @@ def measure_checkpointed_kept(graph: Graph, analysis: Analysis, instances: Seque
     paths = module_paths(r.name for r in analysis.rows)
     running = [""]
     net.entering = partial(_enter, running)
-    handles = [net.net.get_submodule(paths[r.name]).register_forward_pre_hook(partial(_running, running, r.name)) for r in analysis.rows]
+    handles = [net.net.get_submodule(paths[r.name]).register_forward_pre_hook(partial(_layer, running, r.name)) for r in analysis.rows]
     state = state_storages(net)
     seen: dict[int, SavedTensor] = {}
 
@@ -93,7 +93,7 @@ def measure_checkpointed_kept(graph: Graph, analysis: Analysis, instances: Seque
         return t
 
     try:
-        with torch.autograd.graph.saved_tensors_hooks(pack, _unpack):
+        with torch.autograd.graph.saved_tensors_hooks(pack, _same):
             out = net(example_input(analysis, batch, "cpu", dtype))
         del out
     finally:
@@ -104,3 +104,11 @@ def measure_checkpointed_kept(graph: Graph, analysis: Analysis, instances: Seque
 
 def _enter(running: list[str], name: str) -> None:
     running[0] = name
+
+
+def _layer(running: list[str], name: str, module: nn.Module, args: Any) -> None:
+    running[0] = name
+
+
+def _same(t: torch.Tensor) -> torch.Tensor:
+    return t
