@@ -3,7 +3,7 @@ those instances run under torch.utils.checkpoint.checkpoint(use_reentrant=False)
 the bytes it keeps for backward measured with saved_tensors_hooks (storages once, parameters left out), equal to the
 byte; the FLOPs recomputed in backward measured as the difference between FlopCounterMode's count of a training
 step's forward and backward with and without checkpointing, equal exactly; the step's peak against torch's memory
-profiler, within the stated bound (the recomputed tensors counted all at once while the block runs backward)."""
+profiler, within the stated bound, 0.94 to 1.06 (the recomputed tensors counted all at once while the block runs backward)."""
 
 from __future__ import annotations
 
@@ -121,7 +121,7 @@ def test_checkpointed_step_peak_within_the_stated_bound(name: str, optimiser: st
     peak = checkpointed_step(a.rows, c, 2, 4, optimiser, OPTIMISER_STATES[optimiser]).peak.total_bytes
     torch.manual_seed(0)
     measured = measure_step(CheckpointedNet(build_module(graph, a), a, chosen), a, 2, torch.float32, optimiser).peak_bytes
-    assert 0.75 <= peak / measured <= 1.05
+    assert 0.94 <= peak / measured <= 1.06  # measured: U-Net with SGD 0.947, EfficientNet-B0 with SGD 1.050 (batch 2, float32)
 
 
 TINY = """name: tiny
