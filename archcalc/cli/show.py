@@ -39,12 +39,16 @@ counted_as_option = click.option(
 @click.option("--train", is_flag=True, help="Also show one training step's memory: what is live at its peak.")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True, help="The optimiser of --train and --fits.")
 @click.option("--fits", "fits_in", metavar="SIZE", help="With --train: the largest batch whose step peaks within SIZE (24GiB, 80GB).")
+@click.option("--checkpoint", "checkpoint", metavar="blocks|NAME[,NAME...]",
+              help="With --train: activation checkpointing per block instance (every innermost one, or those named).")
+@click.option("--amp", "amp", type=click.Choice(["bfloat16"]),
+              help="With --train: mixed precision as torch.autocast('cpu', dtype=torch.bfloat16) runs it (float32 parameters).")
 @counted_as_option
 @click.option("--counts", "tool_counts", is_flag=True, help="What each FLOPs tool (fvcore, ptflops, thop, ...) prints for the network, and why.")
 @hardware_option
 @max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool, every: bool, train: bool, optimizer: str, fits_in: str | None,
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, train: bool, optimizer: str, fits_in: str | None, checkpoint: str | None, amp: str | None,
          counted_as: str | None, tool_counts: bool, hardware: str | None, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
@@ -67,9 +71,28 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         a, counting = counted(a, counted_as, fmt)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
+    chosen = None
+    if amp is not None and (dtype != "float32" or checkpoint is not None):
+        raise ArchcalcError("--amp bfloat16 runs float32 parameters under autocast, without --checkpoint",
+                            f"archcalc show {spec} --train --amp bfloat16 (with --dtype float32, the default)")
+    if checkpoint is not None:
+        from archcalc.analysis.checkpoint import chosen_instances
+
+        chosen = chosen_instances(graph.instances, checkpoint)
     roof = named([a], hardware, batch, dtype) if fmt not in ("csv", "markdown") else no_hardware(hardware, fmt)
     if fmt == "json":
         doc = serialize.to_json(a, valid, (dtype, mem))
+        if chosen is not None:
+            from archcalc.analysis.checkpoint import checkpoint_figures
+
+            figures = checkpoint_figures(a.rows, chosen, batch, dtype_bytes(dtype))
+            for entry in doc["memory"]["training"]:
+                entry["checkpoint"] = figures[entry["optimiser"]]
+        if amp is not None:
+            from archcalc.analysis.amp import kept_amp, weight_copy_bytes
+
+            for entry in doc["memory"]["training"]:
+                entry["amp"] = {"dtype": amp, "activation_bytes": kept_amp(a.rows, batch).total_bytes, "weight_copy_bytes": weight_copy_bytes(a.rows)}
         emit_json(add_roofline(doc, roof[0]) if roof else doc)
     elif fmt == "html":
         emit_text(html_page([a], [valid], batch, dtype, hardware=hardware))
@@ -82,10 +105,18 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         from archcalc.report.show import show_table
 
         emit(show_table(a, valid, (dtype, mem), per_layer_memory, every, counting, roofline_table(roof[0], every) if roof else None))
-        if train or fits_in:
+        if train or fits_in or chosen is not None or amp is not None:
             from archcalc.analysis.train_memory import training_text
 
             emit_text(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in) + "\n")
+        if chosen is not None:
+            from archcalc.analysis.checkpoint import checkpoint_text
+
+            emit_text(checkpoint_text(a.rows, chosen, batch, dtype_bytes(dtype), optimizer) + "\n")
+        if amp is not None:
+            from archcalc.analysis.amp import amp_text
+
+            emit_text(amp_text(a.rows, batch, mem.training[0].activation_bytes) + "\n")
     if strict and a.findings:
         sys.exit(1)
 
