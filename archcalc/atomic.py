@@ -41,6 +41,7 @@ def check_target(out: Path, example: str) -> Path:
                             "give the name of a new or existing file")
     if os.path.islink(target):  # realpath stopped at a link it could not follow: a loop
         raise ArchcalcError(f"--out {named_out}: a loop of symbolic links", "give the path of a file")
+    _check_link(out, target, st)
     folder = target.parent
     named = shown(out.parent if not os.path.islink(out) else folder)  # the folder as the user wrote it, where no link leads elsewhere
     if os.path.lexists(folder) and not os.path.isdir(folder):
@@ -50,6 +51,21 @@ def check_target(out: Path, example: str) -> Path:
     if len(os.fsencode(target.name)) > _name_max(folder) or len(os.fsencode(target)) >= _path_max(folder):
         raise _too_long(out)
     return target
+
+
+def _check_link(out: Path, target: Path, st: os.stat_result | None) -> None:
+    """A symbolic link is written through only to a file in its own folder (or below it) that is the user's own, as
+    Linux's fs.protected_symlinks follows links: a link planted in a shared folder cannot aim a write elsewhere.
+    The file's own path, given as --out, is written."""
+    if not os.path.islink(out):
+        return
+    home = Path(os.path.realpath(out.parent))
+    outside = home != target.parent and home not in target.parents
+    other = st is not None and hasattr(os, "geteuid") and st.st_uid != os.geteuid()
+    if outside or other:
+        why = "outside the link's own folder" if outside else "owned by another user"
+        raise ArchcalcError(f"--out {shown(out)}: is a symbolic link to {printable(str(target))}, {why}; archcalc does not write through it",
+                            f"to write that file, give its own path: --out {printable(str(target))}")
 
 
 def write_atomic(out: Path, data: bytes, target: Path) -> None:

@@ -14,6 +14,7 @@ MAX_ALIAS_VALUES = 100_000  # values YAML aliases may repeat in all: a "billion 
 MAX_GPUS = 1024  # gpus: each GPU's share of every layer is worked out and shown
 MAX_GPU_SHARES = 4_000_000  # layers × gpus
 MAX_LAYERS = 100_000  # layers a spec may expand to, blocks included (--max-layers raises it): 100,000 layers take about 1 GB and 30 s
+MAX_DRAWN_LAYERS = 10_000  # a picture's nodes (the Graphviz graph, the volumes figure), folded blocks counting one each
 MAX_ARITHMETIC_CHARS = 1000  # the text of one $ expression
 MAX_ARITHMETIC_DEPTH = 50  # nested parentheses and leading minus signs in one $ expression
 MAX_ARITHMETIC_DIGITS = 30  # any value inside a $ expression stays below 10^30

@@ -24,7 +24,6 @@ The default run takes one image per example; `-m slow` every image of tests/proo
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -42,13 +41,6 @@ from archcalc.kinds.terms.fields import Field
 EXAMPLES = examples()
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    """Tiny tensors: one thread computes them in microseconds; two, on a loaded machine, wait on each other for milliseconds."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 Reads = dict[str, torch.Tensor]  # layer -> (rows + cols, gh, gw): which input rows, then columns, each unit reads
 
 

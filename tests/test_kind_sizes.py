@@ -13,7 +13,6 @@ grid of 12 shapes per example; `-m slow` every H, W from 1 to 13."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -24,14 +23,6 @@ from archcalc import torch_backend as tb
 EXAMPLES = examples()
 QUICK_SHAPES = [(1, 1), (1, 2), (2, 1), (2, 3), (3, 3), (3, 5), (4, 7), (5, 4), (7, 7), (8, 5), (9, 12), (13, 6)]
 EVERY_SHAPE = [(h, w) for h in range(1, 14) for w in range(1, 14)]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def with_inputs(ex: Example) -> list[tuple[list[Row], list[str]]]:

@@ -16,7 +16,6 @@ those are (test_which_kinds_cannot_be_cut), never skips one. The default run tak
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 import torch
@@ -34,14 +33,6 @@ C = 8  # maps before the kind: a multiple of the GPUs after pixel shuffle's ÷4 
 # What the proof found and is not fixed here: a shared PReLU slope is held by every tower, while the analysis
 # divides its 1 parameter among the GPUs (1 // 2 = 0 each); the split shares assume every figure is linear in the maps.
 KNOWN = {"prelu-1": "a shared PReLU slope: each tower holds it (1 each), the analysis's linear share says 0 each"}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread() -> Iterator[None]:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def split_networks(ex: Example, image: tuple[int, int]) -> list[tuple[str, list[Row]]]:

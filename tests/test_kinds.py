@@ -117,7 +117,7 @@ def test_kinds_command_lists_every_kind_with_its_keys() -> None:
     assert doc["relu"]["keys"] == []
     table = CliRunner().invoke(main, ["kinds"])
     assert table.exit_code == 0 and all(kind in table.stdout for kind in KINDS)
-    assert "stride (= kernel)" in table.stdout  # maxpool's default stride follows its kernel
+    assert "stride: int or [h, w], ≥ 1 = kernel" in table.stdout  # maxpool's default stride follows its kernel
 
 
 def test_analyse_asks_each_kind_once_per_layer(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
-import graphviz
 import pytest
 from click.testing import CliRunner, Result
 
@@ -218,13 +218,18 @@ def test_failed_write_keeps_the_old_page_and_leaves_no_temp(tmp_path: Path, monk
     assert out.read_text() == "an earlier page" and [p.name for p in tmp_path.iterdir()] == ["lenet.html"]
 
 
+@needs_dot
 def test_dot_failing_is_a_note_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(*args: object, **kwargs: object) -> bytes:
-        raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: out of memory")
+    from archcalc.diagram import bounded
 
-    monkeypatch.setattr(graphviz.Digraph, "pipe", fail)
+    def fail(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.CompletedProcess(args, 1, b"", b"Error: syntax error in line 1")
+
+    monkeypatch.setattr(bounded.subprocess, "run", fail)
     doc = facts_of(report(tmp_path, "lenet"))
-    assert doc["diagram_notes"] == ["no diagram: Graphviz's dot failed (exit 1): Error: out of memory"]
+    assert doc["diagram_notes"] == ["no graph view: Graphviz's dot failed (exit 1): Error: syntax error in line 1; Graphviz could not read "
+                                    "the DOT text archcalc made; write --out NAME.dot to see it, and please report it"]
+    assert len(doc["networks"][0]["layers"]) == 7  # the table is there
 
 
 def test_valid_inputs_and_memory_at_a_batch_as_show_says_them(tmp_path: Path) -> None:

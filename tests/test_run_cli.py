@@ -162,7 +162,8 @@ def test_without_torch_says_to_install_the_extra(tmp_path: Path) -> None:
     code = "import sys; sys.modules['torch'] = None; from archcalc.cli.app import main; main(['run', 'lenet'])"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr == 'archcalc: error: archcalc run needs PyTorch, which is not installed\n  hint: pip install "archcalc[torch]"\n'
+    assert proc.stderr == ("archcalc: error: archcalc run needs PyTorch, which is not installed\n  hint: pip install torch --index-url "
+                           "https://download.pytorch.org/whl/cpu (its CPU build; any torch 2.x, a CUDA build for --device cuda, will do)\n")
 
 
 def test_show_still_imports_no_torch(tmp_path: Path) -> None:

@@ -73,3 +73,36 @@ layers:
     assert VALIDATOR.is_valid(doc)
     doc["blocks"]["unit"]["layers"][0]["strides"] = 2  # an unknown key inside a block is still an error
     assert not VALIDATOR.is_valid(doc)
+
+
+def _with_blocks(layer: str) -> dict[str, Any]:
+    return yaml.safe_load("name: t\ninput: [3, 32, 32]\nblocks:\n  b:\n    layers:\n      - {name: r, type: relu}\n"
+                          f"layers:\n  - {layer}\n  - {{name: u, type: b}}\n")
+
+
+def test_a_spec_with_blocks_is_still_offered_the_kinds() -> None:
+    """Issue 25: the enum of kinds applied only without blocks; with them it is offered beside a block's name."""
+    types = spec_schema()["else"]["properties"]["layers"]["items"]["properties"]["type"]["anyOf"]
+    assert types[0]["enum"] == list(spec_schema()["then"]["properties"]["layers"]["items"]["properties"]["type"]["enum"])
+    assert VALIDATOR.is_valid(_with_blocks("{name: p, type: maxpool, kernel: 2}"))
+    assert not VALIDATOR.is_valid(_with_blocks("{name: p, type: maxpool, kernel: 2, strides: 2}"))  # a kind's keys, exactly
+    assert not VALIDATOR.is_valid(_with_blocks("{name: p, type: max pool, kernel: 2}"))  # no kind, no block name
+
+
+def test_every_key_says_what_it_takes_and_its_default() -> None:
+    rules = {r["if"]["properties"]["type"]["const"]: r["then"] for r in spec_schema()["$defs"]["layer"]["allOf"]}
+    conv = rules["conv"]["properties"]
+    assert conv["type"]["description"] == "2-D convolution; groups, dilation, 'same' padding, or a connections table"
+    assert conv["stride"]["default"] == [1, 1] and conv["stride"]["description"].startswith("conv · stride: ")
+    assert conv["filters"]["description"] == "conv · filters: int ≥ 1" and "default" not in conv["filters"]  # required
+    for kind, then in rules.items():
+        for key, prop in then["properties"].items():
+            if key not in ("name", "inputs", "split", "gpu") and not (key == "output" and "description" not in prop):
+                assert "description" in prop, (kind, key)
+
+
+def test_upsample_takes_a_scale_or_a_size_in_the_schema_too() -> None:
+    up = "name: t\ninput: [3, 8, 8]\nlayers:\n  - {{name: u, type: upsample{}}}\n"
+    assert VALIDATOR.is_valid(yaml.safe_load(up.format(", scale: 2"))) and VALIDATOR.is_valid(yaml.safe_load(up.format(", size: [16, 16]")))
+    assert not VALIDATOR.is_valid(yaml.safe_load(up.format(", scale: 2, size: [16, 16]")))
+    assert not VALIDATOR.is_valid(yaml.safe_load(up.format("")))

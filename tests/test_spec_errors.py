@@ -92,7 +92,7 @@ CASES: list[tuple[str, str, int, str | None, tuple[str, ...]]] = [
     ("bias as text", spec("{name: conv1, type: conv, filters: 8, kernel: 3, bias: 'yes'}"), 4, "conv1", ("'bias'",)),
     ("activation swish", spec("{name: conv1, type: conv, filters: 8, kernel: 3, activation: swish}"), 4, "conv1", ("'activation'", "swish")),
     ("rounding round", spec("{name: p, type: maxpool, kernel: 2, rounding: round}"), 4, "p", ("'rounding'",)),
-    ("padding valid", spec("{name: conv1, type: conv, filters: 8, kernel: 3, padding: valid}"), 4, "conv1", ("'padding'", "valid")),
+    ("padding Valid", spec("{name: conv1, type: conv, filters: 8, kernel: 3, padding: Valid}"), 4, "conv1", ("'padding'", "Valid")),
     ("inputs as a number", spec(CONV, "{name: r, type: relu, inputs: 5}"), 5, "r", ("'inputs'",)),
     ("split as text", spec(CONV, "{name: r, type: relu, split: 'no'}"), 5, "r", ("'split'",)),
     ("name as a number", spec("{name: 5, type: relu}"), 4, "1", ("'name'",)),
@@ -261,7 +261,7 @@ def test_compare_needs_two_specs() -> None:
         (["run", "--device", "tpu"], "invalid value for '--device': 'tpu' is not one of 'auto', 'cpu', 'cuda'", "archcalc run --help"),
         (["show"], "missing argument 'SPEC'", "archcalc show [OPTIONS] SPEC"),
         (["shwo", "alexnet"], "no such command 'shwo'", "did you mean 'show'?"),
-        (["compare", "lenet", "alexnet", "--input", "224"], "no such option '--input'", "archcalc compare --help"),
+        (["compare", "lenet", "alexnet", "--inptu", "224"], "no such option '--inptu'", "did you mean '--input'?"),
         (["show", "alexnet", "--batch"], "option '--batch' requires an argument", "give it a value: --batch VALUE"),
     ],
 )
@@ -280,7 +280,7 @@ def test_bad_input_strings(text: str) -> None:
 
 def test_input_too_small_for_a_layer() -> None:
     # conv1 is on line 10 of specs/alexnet.yaml; 11 > 10
-    message = assert_user_error(invoke("show", "alexnet", "--input", "3x10x10"), "alexnet.yaml:10", "layer 'conv1'", "11", "10")
+    message = assert_user_error(invoke("show", "alexnet", "--input", "3x10x10"), "alexnet (bundled):10: layer 'conv1'", "11", "10")
     assert "3×10×10" in message and "3×227×227" in message  # the hint says the input was overridden
 
 

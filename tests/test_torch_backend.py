@@ -399,7 +399,7 @@ def test_out_of_memory_names_the_batch_and_the_estimate(monkeypatch: pytest.Monk
     assert "at batch 64 in float32" in info.value.message
     assert ("estimates 1,752,104 B (1.7 MiB) for inference: parameters 246,824 B (241.0 KiB) + "
             "the peak of live activations 1,505,280 B (1.4 MiB) at pool1") in info.value.message
-    assert info.value.hint.endswith("lenet.yaml --batch 64 --dtype float32 gives the memory by layer)")
+    assert info.value.hint.endswith("(archcalc show lenet --batch 64 --dtype float32 gives the memory by layer)")  # a bundled spec by its name
     assert "torch said: CUDA out of memory. Tried to allocate 2.00 GiB" in info.value.message
 
 

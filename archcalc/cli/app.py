@@ -14,12 +14,13 @@ from typing import Any
 
 import click
 
-from archcalc.cli import terminal
+from archcalc.cli import completion, terminal
 from archcalc.cli.draw import diagram, report
 from archcalc.cli.options import usage_error
 from archcalc.cli.roofline import calibrate, hardware
 from archcalc.cli.run import run
 from archcalc.cli.show import compare, show
+from archcalc.cli.specs import specs
 from archcalc.cli.vocabulary import kinds, schema
 from archcalc.errors import ArchcalcError
 
@@ -34,9 +35,12 @@ class Archcalc(click.Group):
         terminal.prepare_streams()
         terminal.catch_terminate()
         try:
+            terminal.need_stdout_for_help(sys.argv[1:] if args is None else list(args))
             code = super().main(args, prog_name or "archcalc", complete_var, False, **extra)
         except SystemExit as exc:
             code = exc.code
+        except (OSError, terminal.WriteError) as exc:  # --help or --version, which click writes before any command runs
+            code = terminal.failed_write(exc)
         except click.exceptions.NoArgsIsHelpError as exc:
             exc.show()  # `archcalc` alone: the help
             code = exc.exit_code
@@ -47,6 +51,13 @@ class Archcalc(click.Group):
         failed = terminal.finish_output()
         sys.exit(code if code else failed or 0)
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's first paragraph whole, not cut at 45 characters with '...' as click does."""
+        for command in self.commands.values():
+            if command.short_help is None and command.help:
+                command.short_help = " ".join(command.help.split("\n\n")[0].split())
+        super().format_commands(ctx, formatter)
+
     def invoke(self, ctx: click.Context) -> Any:
         # a command makes many objects that live to its end and few cycles: without the cyclic
         # collector's repeated passes over them its cost per layer stays flat (benchmarks/README.md)
@@ -56,8 +67,9 @@ class Archcalc(click.Group):
             return super().invoke(ctx)
         except terminal.WriteError as exc:
             terminal.silence_stdout()
-            if exc.errno != errno.EPIPE:  # a reader that went away (| head) wanted no more: nothing to say
-                terminal.say_error(exc.message, exc.hint)
+            if exc.errno == errno.EPIPE:  # a reader that went away (| head) wanted no more: no error, as where it all fit the pipe
+                ctx.exit(0)
+            terminal.say_error(exc.message, exc.hint)
             ctx.exit(1)
         except ArchcalcError as exc:
             terminal.say_error(exc.message, exc.hint)
@@ -79,5 +91,6 @@ def main() -> None:
     """Shapes, parameters, FLOPs and findings of convolutional networks written as YAML specs."""
 
 
-for command in (show, compare, diagram, report, run, kinds, schema, hardware, calibrate):
+for command in (show, compare, diagram, report, run, kinds, schema, specs, hardware, calibrate):
     main.add_command(command)
+completion.attach(main)

@@ -15,7 +15,7 @@ from archcalc.errors import ArchcalcError
 
 @click.command()
 @click.argument("specs", nargs=-1)
-@click.option("--out", "out_text", required=True, metavar="FILE",
+@click.option("--out", "-o", "out_text", required=True, metavar="FILE",
               help="The picture: .svg, .png, .pdf, or .dot (DOT source, needs no Graphviz).")
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--direction", type=click.Choice(["TB", "LR"]), default="TB", show_default=True,
@@ -56,11 +56,13 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
                                    ("--width", width), ("--height", height)) if given]
         if used:
             raise ArchcalcError(f"{used[0]} draws one network", f"give one spec, or draw several side by side without {used[0]}")
+        if draw.output_format(out) != "dot":
+            draw.check_drawn(sum(len(a.rows) for _, a in loaded), style)
         note = draw.render(draw.to_digraph([a for _, a in loaded], direction), out)
     elif style == "roofline":
         note = draw.write(roofline_picture(loaded[0][1], hardware, batch, dtype), out, frame)
     else:
-        note = draw.write(draw.picture(*loaded[0], style, depth, direction, frame), out, frame)
+        note = draw.write(draw.picture(*loaded[0], style, depth, direction, frame, draw.output_format(out) != "dot"), out, frame)
     if note:
         terminal.say(f"note: {note}")
     terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")
@@ -68,7 +70,7 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
 
 @click.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--out", "out_text", required=True, metavar="FILE", help="The page: FILE.html, written whole or not at all.")
+@click.option("--out", "-o", "out_text", required=True, metavar="FILE", help="The page: FILE.html, written whole or not at all.")
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for memory.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")

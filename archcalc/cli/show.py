@@ -28,7 +28,7 @@ counted_as_option = click.option(
 @click.command()
 @click.argument("spec")
 @click.option("--input", "input_text", metavar="SIZE", help="Override the spec's input: H, HxW or CxHxW.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="table (for people), json, csv, markdown, or html (the report's page).")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are findings.")
 @click.option("--valid-inputs", is_flag=True, help="List the input sizes for which every layer divides exactly.")
 @click.option("--range", "size_range", metavar="LO:HI", help="Sizes --valid-inputs looks at [default: 1 to twice the input].")
@@ -39,12 +39,16 @@ counted_as_option = click.option(
 @click.option("--train", is_flag=True, help="Also show one training step's memory: what is live at its peak.")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True, help="The optimiser of --train and --fits.")
 @click.option("--fits", "fits_in", metavar="SIZE", help="With --train: the largest batch whose step peaks within SIZE (24GiB, 80GB).")
+@click.option("--checkpoint", "checkpoint", metavar="blocks|NAME[,NAME...]",
+              help="With --train: activation checkpointing per block instance (every innermost one, or those named).")
+@click.option("--amp", "amp", type=click.Choice(["bfloat16"]),
+              help="With --train: mixed precision as torch.autocast('cpu', dtype=torch.bfloat16) runs it (float32 parameters).")
 @counted_as_option
 @click.option("--counts", "tool_counts", is_flag=True, help="What each FLOPs tool (fvcore, ptflops, thop, ...) prints for the network, and why.")
 @hardware_option
 @max_layers_option
 def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
-         batch: int, dtype: str, per_layer_memory: bool, every: bool, train: bool, optimizer: str, fits_in: str | None,
+         batch: int, dtype: str, per_layer_memory: bool, every: bool, train: bool, optimizer: str, fits_in: str | None, checkpoint: str | None, amp: str | None,
          counted_as: str | None, tool_counts: bool, hardware: str | None, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
     fields, memory and findings.
@@ -67,9 +71,28 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         a, counting = counted(a, counted_as, fmt)
     valid = analysis.valid_inputs(graph, *parse_range(size_range, a.input)) if valid_inputs else ()
     mem = memory(a.rows, batch, dtype_bytes(dtype))
+    chosen = None
+    if amp is not None and (dtype != "float32" or checkpoint is not None):
+        raise ArchcalcError("--amp bfloat16 runs float32 parameters under autocast, without --checkpoint",
+                            f"archcalc show {spec} --train --amp bfloat16 (with --dtype float32, the default)")
+    if checkpoint is not None:
+        from archcalc.analysis.checkpoint import chosen_instances
+
+        chosen = chosen_instances(graph.instances, checkpoint)
     roof = named([a], hardware, batch, dtype) if fmt not in ("csv", "markdown") else no_hardware(hardware, fmt)
     if fmt == "json":
         doc = serialize.to_json(a, valid, (dtype, mem))
+        if chosen is not None:
+            from archcalc.analysis.checkpoint import checkpoint_figures
+
+            figures = checkpoint_figures(a.rows, chosen, batch, dtype_bytes(dtype))
+            for entry in doc["memory"]["training"]:
+                entry["checkpoint"] = figures[entry["optimiser"]]
+        if amp is not None:
+            from archcalc.analysis.amp import kept_amp, weight_copy_bytes
+
+            for entry in doc["memory"]["training"]:
+                entry["amp"] = {"dtype": amp, "activation_bytes": kept_amp(a.rows, batch).total_bytes, "weight_copy_bytes": weight_copy_bytes(a.rows)}
         emit_json(add_roofline(doc, roof[0]) if roof else doc)
     elif fmt == "html":
         emit_text(html_page([a], [valid], batch, dtype, hardware=hardware))
@@ -82,25 +105,34 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
         from archcalc.report.show import show_table
 
         emit(show_table(a, valid, (dtype, mem), per_layer_memory, every, counting, roofline_table(roof[0], every) if roof else None))
-        if train or fits_in:
+        if train or fits_in or chosen is not None or amp is not None:
             from archcalc.analysis.train_memory import training_text
 
             emit_text(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in) + "\n")
+        if chosen is not None:
+            from archcalc.analysis.checkpoint import checkpoint_text
+
+            emit_text(checkpoint_text(a.rows, chosen, batch, dtype_bytes(dtype), optimizer) + "\n")
+        if amp is not None:
+            from archcalc.analysis.amp import amp_text
+
+            emit_text(amp_text(a.rows, batch, mem.training[0].activation_bytes) + "\n")
     if strict and a.findings:
         sys.exit(1)
 
 
 @click.command()
 @click.argument("specs", nargs=-1, required=True)
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="table (for people), json, csv, markdown, or html (the report's page).")
 @click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
 @counted_as_option
 @hardware_option
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for --hardware.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="The dtype, for --hardware.")
+@click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @max_layers_option
 def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | None, hardware: str | None, batch: int, dtype: str,
-            max_layers: int) -> None:
+            max_layers: int, input_text: str | None = None) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
     SPECS are two or more YAML files or bundled spec names (one may be - for standard input):
@@ -110,7 +142,7 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | No
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.analysis.compare import compare as compare_networks
 
-    analyses = [a for _, a in load_all(specs, None, max_layers)]
+    analyses = [a for _, a in load_all(specs, input_text, max_layers)]
     if counted_as:
         from archcalc.cli.counts import compare_counted
 

@@ -173,11 +173,28 @@ def finish_output() -> int | None:
         stream.flush()
     except OSError as exc:
         silence_stdout()
-        if exc.errno != errno.EPIPE:  # a reader that went away (| head) wanted no more: nothing to say
-            failed = WriteError(exc)
-            say_error(failed.message, failed.hint)
+        if exc.errno == errno.EPIPE:  # a reader that went away (| head) wanted no more: no error
+            return None
+        failed = WriteError(exc)
+        say_error(failed.message, failed.hint)
         return 1
     return None
+
+
+def need_stdout_for_help(args: list[str]) -> None:
+    """--help and --version with stdout closed (`>&-`): click would write nothing and exit 0; say it, as every command does."""
+    if sys.stdout is None and any(a in ("--help", "-h", "--version") for a in args[: args.index("--") if "--" in args else None]):
+        raise WriteError(OSError(errno.EBADF, "stdout is closed"))
+
+
+def failed_write(exc: OSError | WriteError) -> int:
+    """A write of stdout that failed outside a command (click's --help and --version): said once, exit 1."""
+    failed = exc if isinstance(exc, WriteError) else WriteError(exc)
+    silence_stdout()
+    if failed.errno == errno.EPIPE:  # a reader that went away (| head) wanted no more: no error
+        return 0
+    say_error(failed.message, failed.hint)
+    return 1
 
 
 def silence_stdout() -> None:

@@ -9,7 +9,8 @@ from archcalc.outputs import serialize
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table (for people) or json.")
 def kinds(fmt: str) -> None:
     """Every layer kind a spec can use: its keys, their types and defaults."""
     from archcalc.kinds import KINDS

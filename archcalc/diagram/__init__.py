@@ -15,6 +15,7 @@ import graphviz
 from archcalc.analysis import Analysis
 from archcalc.analysis.fold import FoldedBlock, Node, fold
 from archcalc.analysis.graph import Graph
+from archcalc.diagram.bounded import check_drawn
 from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized
 from archcalc.diagram.folded import to_folded_digraph
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
@@ -26,9 +27,13 @@ from archcalc.diagram.volumes import stages
 PICTURE_STYLES = ("graph", "volumes")
 
 
-def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction: str, frame: Frame | None) -> graphviz.Digraph | str:
-    """One network's picture as the options ask: a Digraph (Graphviz style) or SVG text (volumes)."""
+def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction: str, frame: Frame | None,
+            bounded: bool = True) -> graphviz.Digraph | str:
+    """One network's picture as the options ask: a Digraph (Graphviz style) or SVG text (volumes); `bounded`:
+    refused past MAX_DRAWN_LAYERS nodes (DOT source for --out NAME.dot is not bounded: dot does not run)."""
     nodes = None if depth is None else fold(a, graph.instances, depth)
+    if bounded or style == "volumes":
+        check_drawn(len(a.rows if nodes is None else nodes), style)
     if style == "volumes":
         if frame is not None and frame.ratio is not None:  # a long chain wraps into rows
             return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio))
@@ -60,5 +65,5 @@ def to_volumes(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool 
     return layout(a, stages(a, nodes, foldable))
 
 
-__all__ = ["CROSSING", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
+__all__ = ["check_drawn", "CROSSING", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
            "output_format", "render", "render_svg", "spec_named_by", "to_digraph", "to_svg", "to_volumes"]

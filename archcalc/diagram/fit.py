@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import graphviz
 
-from archcalc.diagram.render import layout_inches
+from archcalc.diagram.bounded import LayoutTooLargeError
+from archcalc.diagram.render import MAX_SIDE_PX, layout_inches
 from archcalc.errors import ArchcalcError
 
 SLIDE_WIDTH_PX = 1920  # a full-HD slide
 MAX_PARTS = 8
+FIT_SECONDS = 6.0  # the layouts --fit measures, all together (each is bounded by itself too)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,12 @@ def _length(text: str, option: str) -> tuple[float, str]:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(px|in)?\s*", text)
     if m is None or float(m[1]) <= 0:
         raise ArchcalcError(f"{option} {text!r:.40} is not a length", f"write pixels or inches, e.g. {option} 1920 or {option} 13.33in")
-    return float(m[1]), m[2] or "px"
+    value, unit = float(m[1]), m[2] or "px"
+    if value * (150 if unit == "in" else 1) > MAX_SIDE_PX:  # inches are drawn at 150 dpi
+        raise ArchcalcError(f"{option} {text.strip()!r:.40} is larger than a picture can be: at most {MAX_SIDE_PX:,} px "
+                            f"({MAX_SIDE_PX / 150:.0f} in) a side, Graphviz's own limit for a bitmap",
+                            f"give a smaller {option}; an .svg or .pdf scales to any size when it is shown")
+    return value, unit
 
 
 def parse_frame(fit: str | None, width: str | None, height: str | None) -> Frame | None:
@@ -75,17 +83,45 @@ def parse_frame(fit: str | None, width: str | None, height: str | None) -> Frame
     return Frame(ratio, w, h, dpi)
 
 
-def choose_layout(build: Callable[[str, int], graphviz.Digraph], ratio: float, count: int) -> tuple[str, int]:
-    """(direction, stages) whose laid-out width : height is nearest `ratio` (log scale); fewer stages first."""
+def choose_layout(build: Callable[[str, int], graphviz.Digraph], ratio: float, count: int,
+                  seconds: float = FIT_SECONDS) -> tuple[str, int]:
+    """(direction, stages) whose laid-out width : height is nearest `ratio` (log scale); fewer stages first.
+    One stage each way is laid out first; the others are tried in the order their ratio, foreseen from those
+    (k columns are k times as wide and 1/k as tall), comes near, while `seconds` last: a large network's
+    layouts take seconds each, and the nearest foreseen is then the best one measured."""
+    ends = time.monotonic() + seconds
+    candidates = [(parts, direction) for parts in range(1, min(MAX_PARTS, count) + 1) for direction in ("TB", "LR")]
+    measured: dict[tuple[int, str], float] = {}
+    order = candidates[:2]
+    try:
+        while order and (time.monotonic() < ends or not measured):
+            parts, direction = order.pop(0)
+            size = layout_inches(build(direction, parts), max(ends - time.monotonic(), 1.0))
+            measured[parts, direction] = _miss(size, ratio)
+            if not order and len(measured) == 2:
+                order = sorted(candidates[2:], key=lambda c: abs(_foreseen(measured, c)))
+    except LayoutTooLargeError:  # out of time: the best layout measured so far
+        if not measured:
+            return candidates[0][1], 1
     best: tuple[float, str, int] | None = None
-    for parts in range(1, min(MAX_PARTS, count) + 1):
-        for direction in ("TB", "LR"):
-            w, h = layout_inches(build(direction, parts))
-            miss = abs(math.log((w / h) / ratio))
-            if best is None or miss < best[0] - 1e-9:
-                best = (miss, direction, parts)
+    for parts, direction in candidates:
+        miss = measured.get((parts, direction))
+        if miss is not None and (best is None or abs(miss) < best[0] - 1e-9):
+            best = (abs(miss), direction, parts)
     assert best is not None
     return best[1], best[2]
+
+
+def _miss(size: tuple[float, float], ratio: float) -> float:
+    """log((width / height) / ratio): 0 for a layout of the asked shape."""
+    return math.log((size[0] / size[1]) / ratio)
+
+
+def _foreseen(measured: dict[tuple[int, str], float], candidate: tuple[int, str]) -> float:
+    """The miss foreseen for `candidate` from the one-stage layout of its direction: k stages side by side (TB,
+    columns) make the ratio k² times the one column's; stacked (LR, rows), 1/k² times."""
+    parts, direction = candidate
+    return measured[1, direction] + (2 if direction == "TB" else -2) * math.log(parts)
 
 
 def sized(dot: graphviz.Digraph, frame: Frame) -> graphviz.Digraph:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections import Counter
 
 import graphviz
 
@@ -212,13 +213,13 @@ def _network(g: graphviz.Digraph, a: Analysis, k: int, ranks: dict[str, int] | N
         for nid, gpu, shape in places[row.name]:
             target = columns[gpu] if gpu is not None and row.placement == SPLIT else g
             target.node(nid, node_label(row, shape, _share_note(a, row, gpu, shape), claims, shape != row.output), **node_style(row.category), **frame)
-        for src in row.inputs:
+        for src, times in Counter(row.inputs).items():  # a tensor read n times is one edge, marked ×n
             # side by side, an edge spans the ranks between aligned stages
             minlen = {} if ranks is None else {"minlen": str(max(1, ranks[row.name] - ranks[src]))}
             for nid, gpu, _ in places[row.name]:
                 for sid, sgpu, sshape in places[src]:
                     if src == "input" or sgpu == gpu:  # the image is on every GPU; a tower's own maps
-                        g.edge(sid, nid, label=f" {hwc(sshape)} ", **minlen)
+                        g.edge(sid, nid, label=f" {hwc(sshape)}{f' ×{times:,}' if times > 1 else ''} ", **minlen)
                     elif gpu is not None and row.gpus[gpu].received:  # this GPU reads the other GPUs' maps
                         g.edge(sid, nid, label=f" {hwc(sshape)} from GPU {sgpu} ", **minlen, **CROSSING)
     for gpu, column in columns.items():  # the heading above the column's first layer

@@ -10,12 +10,15 @@ from pathlib import Path
 import graphviz
 
 from archcalc.atomic import check_target, write_atomic
+from archcalc.diagram.bounded import DOT_MEMORY, bounded, run_dot
 from archcalc.errors import ArchcalcError
 from archcalc.specfile import bundled_names
 from archcalc.text import printable
 
 FORMATS = ("svg", "png", "pdf", "dot")
 PNG_DPI = "150"
+RSVG_SECONDS = 10
+MAX_SIDE_PX = 32_767  # a side of a bitmap: cairo's largest, and so Graphviz's and librsvg's
 
 
 def spec_named_by(out: Path) -> str:
@@ -37,12 +40,13 @@ def output_format(out: Path) -> str:
     return fmt
 
 
-def _draw(dot: graphviz.Digraph, fmt: str) -> tuple[bytes, str | None]:
+def _draw(dot: graphviz.Digraph, fmt: str, seconds: float | None = None) -> tuple[bytes, str | None]:
     """The picture's bytes, and a note where Graphviz had to shrink it. dot is run here rather than by
     graphviz's pipe, which prints dot's messages itself and then raises with them: each would be said twice."""
     if fmt == "dot":
         source: str = dot.source
         return source.encode("utf-8"), None
+    dot = bounded(dot)  # Graphviz's limits for a costly layout; refused past what dot lays out in time
     if fmt == "png" and "dpi" not in dot.graph_attr:  # Graphviz's 96 dpi blurs small labels; 150 keeps them sharp in a README
         dot = dot.copy()
         dot.attr(dpi=PNG_DPI)
@@ -53,7 +57,7 @@ def _draw(dot: graphviz.Digraph, fmt: str) -> tuple[bytes, str | None]:
             "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
             "conda: conda install -c conda-forge graphviz), or write DOT source with --out NAME.dot, which needs no Graphviz")
     try:
-        done = subprocess.run([program, f"-T{fmt}"], input=dot.source.encode("utf-8"), capture_output=True, check=False)
+        done = run_dot(program, fmt, dot.source.encode("utf-8"), *(() if seconds is None else (seconds,)))
     except OSError as exc:
         raise ArchcalcError(f"Graphviz's dot could not be started: {exc.strerror}", "check the Graphviz installation (dot -V)") from None
     said = dot_messages(done.stderr)
@@ -79,7 +83,8 @@ def dot_failed(returncode: int, said: list[str], fmt: str) -> ArchcalcError:
     elif "syntax error" in lowered or "in label" in lowered or "non-utf-8" in lowered:
         hint = "Graphviz could not read the DOT text archcalc made; write --out NAME.dot to see it, and please report it"
     elif returncode < 0 or "memory" in lowered or "too large" in lowered:
-        hint = "the picture may be too large for Graphviz: draw fewer specs, or write --out NAME.dot and lay it out yourself"
+        hint = (f"the picture may be too large for Graphviz (archcalc gives dot {DOT_MEMORY >> 20:,} MB of memory): draw fewer specs, "
+                "or fold blocks into single nodes with --depth 0, or write --out NAME.dot and lay it out yourself")
     else:
         hint = "write --out NAME.dot to see the DOT source; dot -V checks the Graphviz installation"
     return ArchcalcError(f"Graphviz's dot failed ({how}): {text}", hint)
@@ -112,13 +117,18 @@ def render(dot: graphviz.Digraph, out: Path) -> str | None:
     return note
 
 
-def layout_inches(dot: graphviz.Digraph) -> tuple[float, float]:
+def svg_bytes(dot: graphviz.Digraph, seconds: float | None = None) -> bytes:
+    """dot's SVG of `dot`, under the bound of bounded.py (the page's picture)."""
+    return _draw(dot, "svg", seconds)[0]
+
+
+def layout_inches(dot: graphviz.Digraph, seconds: float | None = None) -> tuple[float, float]:
     """The width and height Graphviz lays `dot` out at, in inches (its plain output's first line)."""
     if shutil.which("dot") is None:  # even for --out NAME.dot: the layout is chosen by measuring
         raise ArchcalcError("Graphviz's 'dot' program is not on the PATH; --fit needs it to measure the layouts it chooses among",
                             "install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; macOS: brew install graphviz; "
                             "conda: conda install -c conda-forge graphviz), or leave out --fit")
-    first = _draw(dot, "plain")[0].decode("utf-8").split("\n", 1)[0].split()
+    first = _draw(dot, "plain", seconds)[0].decode("utf-8").split("\n", 1)[0].split()
     return float(first[2]), float(first[3])  # 'graph SCALE WIDTH HEIGHT'
 
 
@@ -144,13 +154,17 @@ def convert_svg(svg: str, fmt: str, box_px: tuple[float, float] | None = None) -
         )
     zoom = ["--zoom", str(int(PNG_DPI) / 96)] if fmt == "png" else []
     if box_px is not None:
-        zoom = ["--width", str(round(box_px[0])), "--height", str(round(box_px[1])), "--keep-aspect-ratio"]
+        zoom = [*(arg for side, px in zip(("--width", "--height"), box_px) if px <= MAX_SIDE_PX for arg in (side, str(round(px)))),
+                "--keep-aspect-ratio"]  # a side past the limit is one left free (a height alone)
     try:
-        proc = subprocess.run([program, "--format", fmt, *zoom], input=svg.encode("utf-8"), capture_output=True, timeout=120)
+        proc = subprocess.run([program, "--format", fmt, *zoom], input=svg.encode("utf-8"), capture_output=True, timeout=RSVG_SECONDS)
     except subprocess.TimeoutExpired:
-        raise ArchcalcError(f"rsvg-convert took more than 120 s to write .{fmt}", "write --out NAME.svg") from None
+        raise ArchcalcError(f"rsvg-convert took more than {RSVG_SECONDS} s to write .{fmt}", "write --out NAME.svg") from None
     if proc.returncode != 0 or not proc.stdout:
-        message = proc.stderr.decode(errors="replace").strip() or "no message"
-        raise ArchcalcError(f"rsvg-convert failed (exit {proc.returncode}): {message}", "check it runs: rsvg-convert --version") from None
+        said = [printable(line.strip()) for line in proc.stderr.decode(errors="replace").splitlines() if line.strip()]
+        message = "; ".join(dict.fromkeys(said))[:300] or "no message"  # Pango repeats its warnings by the hundred
+        hint = (f"the picture would be larger than {MAX_SIDE_PX:,} px a side: give a smaller --width or --height, or write .svg"
+                if "larger than" in message else "check it runs: rsvg-convert --version")
+        raise ArchcalcError(f"rsvg-convert failed (exit {proc.returncode}): {message}", hint) from None
     return proc.stdout
 

@@ -27,6 +27,7 @@ MARGIN = 24.0
 GAP = 34.0  # the least gap between two columns
 LINE = 14.0  # the pitch of label lines
 LABEL = 10.0  # label font size, px
+FOLDED_SHOWN = 12  # layers named under a volume; past this, how many more
 CROSSING = "#d62728"
 SCALE_NOTE = ("sides on a log scale: height and depth 6 + 14·log₂(H or W) px, width 2·√C px; "
               "a bar's length 6 + 10·log₂(units) px (clamped to keep every volume in view)")
@@ -93,7 +94,8 @@ def _labels(stage: Stage, shape: Shape) -> list[Text]:
     """The lines under a volume, placed at (0, 0): name, shape, what is folded into it."""
     lines = [Text((0, 0), stage.name, LABEL, bold=True), Text((0, 0), shape_text(shape), LABEL + 1)]
     if stage.folded:
-        lines.append(Text((0, 0), "+ " + ", ".join(stage.folded), LABEL - 1, fill="#555555"))
+        shown = stage.folded if len(stage.folded) <= FOLDED_SHOWN else (*stage.folded[:FOLDED_SHOWN - 1], f"… {len(stage.folded) - FOLDED_SHOWN + 1:,} more")
+        lines.append(Text((0, 0), "+ " + ", ".join(shown), LABEL - 1, fill="#555555"))
     lines += [Text((0, 0), note, LABEL - 1, fill="#555555") for note in stage.note]
     return lines
 

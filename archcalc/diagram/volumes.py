@@ -15,7 +15,7 @@ with the default --style graph). Drawing one path of it would hide what the netw
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from archcalc.analysis import SPLIT, Analysis
 from archcalc.analysis.fold import FoldedBlock, Node
@@ -92,15 +92,15 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
     need_chain(a, nodes, f"{fold}draw it with the default --style graph")
     split = a.gpus > 1
     out = [Stage("input", "input", (a.input,), True, None, None, None, False)]
+    more: list[list[str]] = [[]]  # the layers folded under each volume, gathered here (a tuple grown per layer was quadratic)
     for row in nodes:
         if isinstance(row, FoldedBlock):
             note = (f"{row.block} · {len(row.rows)} layers", f"{human(row.params)} params")
             out.append(Stage(row.name, "block", (row.output,), True, None, None, None, False, note=note))
+            more.append([])
             continue
         if row.category not in BOX_CATEGORIES and row.output == row.input_shapes[0]:
-            last = out[-1]
-            out[-1] = Stage(last.name, last.category, last.shapes, last.whole, last.gpu, last.kernel, last.stride,
-                            last.crosses, (*last.folded, row.layer.label), last.note)
+            more[-1].append(row.layer.label)
             continue
         kernel, stride = _window(row.layer, row.input_shapes)
         if split and row.placement == SPLIT:
@@ -110,4 +110,5 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
             shapes, whole, gpu = (row.output,), True, row.placement if isinstance(row.placement, int) else None
         crosses = any(s.received for s in row.gpus)
         out.append(Stage(row.name, row.category, shapes, whole, gpu, kernel, stride, crosses))
-    return out
+        more.append([])
+    return [replace(stage, folded=(*stage.folded, *labels)) if labels else stage for stage, labels in zip(out, more)]

@@ -12,9 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from archcalc.kinds import KINDS, keys
+from archcalc.outputs.serialize import plain
 from archcalc.specfile.claims import CLAIM_FIGURES, TOTAL_FIGURES
 
 SCHEMA_ID = "https://archcalc.invalid/spec.schema.json"  # an identifier, not a place to fetch
+ONE_OF_KEYS = {"upsample": ("scale", "size")}  # kinds that take one of two keys, never both (the kind's own sizing says so too)
+BLOCK_NAME = {"type": "string", "pattern": r"^[^\s$]+$", "description": "the name of a block of this spec (blocks:)"}
 
 
 def _shape() -> dict[str, Any]:
@@ -45,16 +48,32 @@ def _layer(in_block: bool) -> dict[str, Any]:
     rules = []
     for name, cls in KINDS.items():
         props = dict(_common())
+        props["type"] = {"const": name, "description": cls.summary}
         for k in keys(cls):
             schema = k.value.schema()
-            props[k.key] = {"anyOf": [schema, argument]} if in_block else schema
+            props[k.key] = {**({"anyOf": [schema, argument]} if in_block else schema), **_told(cls.kind, k)}
         required = ["name", "type", *(k.key for k in keys(cls) if k.required)]
         if cls.arity == 0:  # a merge reads two or more inputs, named
             props["inputs"] = {"type": "array", "items": {"type": "string"}, "minItems": cls.fewest_inputs}
             required.append("inputs")
-        rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
-                      "then": {"properties": props, "required": required, "additionalProperties": False}})
+        then: dict[str, Any] = {"properties": props, "required": required, "additionalProperties": False}
+        if name in ONE_OF_KEYS:
+            then["oneOf"] = [{"required": [key]} for key in ONE_OF_KEYS[name]]
+        rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]}, "then": then})
     return {"type": "object", "required": ["name", "type"], "properties": _common(), "allOf": rules}
+
+
+def _told(kind: str, k: Any) -> dict[str, Any]:
+    """What an editor shows on hover: the key's type and bounds, and its default (from the registry, as `archcalc kinds`)."""
+    told: dict[str, Any] = {"description": f"{kind} · {k.key}: {k.value.name}" + ("" if k.required else f"; default {k.value.show(k.default)}")}
+    if not k.required and k.default is not None:
+        told["default"] = plain(k.default)
+    return told
+
+
+def _types() -> dict[str, Any]:
+    """`type` in a spec with blocks: a kind (offered for completion, each with its summary) or a block's name."""
+    return {"anyOf": [{"enum": list(KINDS), "description": "a layer kind (archcalc kinds)"}, BLOCK_NAME]}
 
 
 def spec_schema() -> dict[str, Any]:
@@ -85,7 +104,9 @@ def spec_schema() -> dict[str, Any]:
             }},
         },
         "$defs": {"layer": _layer(in_block=False), "block_layer": _layer(in_block=True)},
-        # without blocks, every type is a kind (with blocks, a type may be a block's name)
+        # without blocks, every type is a kind; with blocks, a kind (still offered for completion) or a block's name
         "if": {"not": {"required": ["blocks"]}},
         "then": {"properties": {"layers": {"items": {"properties": {"type": {"enum": list(KINDS)}}}}}},
+        "else": {"properties": {"layers": {"items": {"properties": {"type": _types()}}},
+                                "blocks": {"additionalProperties": {"properties": {"layers": {"items": {"properties": {"type": _types()}}}}}}}},
     }

@@ -71,37 +71,47 @@ def clean_roofline(svg: str, analyses: Sequence[Analysis], k: int) -> str:
 
 def graph_views(analyses: Sequence[Analysis], dot_text: bool = False) -> tuple[list[View], list[str]]:
     """The Graphviz picture of each network, and side by side for several; or, without dot, a note why there is none."""
-    import graphviz
+    import shutil
+    import time
 
     from archcalc.diagram import to_digraph
+    from archcalc.diagram.bounded import DOT_SECONDS, LayoutTooLargeError, check_drawn
+    from archcalc.diagram.render import svg_bytes
     from archcalc.page.svg import clean_svg
 
     pictures = [(str(k), [k], [a]) for k, a in enumerate(analyses)]
     if len(analyses) > 1:
         pictures.append(("all", list(range(len(analyses))), list(analyses)))
+    if not dot_text and shutil.which("dot") is None:
+        return [], [NO_DOT]
     views = []
+    ends = time.monotonic() + DOT_SECONDS  # every picture of the page together
     try:
         for net, nets, drawn in pictures:
+            if not dot_text:
+                check_drawn(sum(len(a.rows) for a in drawn), "graph")
             dot = to_digraph(drawn)
-            svg = html.escape(dot.source) if dot_text else clean_svg(dot.pipe(format="svg"), analyses, nets)
+            svg = html.escape(dot.source) if dot_text else clean_svg(svg_bytes(dot, ends - time.monotonic()), analyses, nets)
             views.append(View(net, "graph", "layer graph", svg))
-    except graphviz.ExecutableNotFound:
-        return [], [NO_DOT]
-    except graphviz.CalledProcessError as exc:
-        stderr = exc.stderr.decode(errors="replace").strip() if isinstance(exc.stderr, bytes) else str(exc.stderr or "")
-        return [], [f"no diagram: Graphviz's dot failed (exit {exc.returncode}): {stderr or 'no message'}"]
+    except LayoutTooLargeError as exc:
+        return [], [f"no graph view: {exc.message}; archcalc diagram draws it with blocks folded (--depth 0), or writes its DOT "
+                    "source (--out NAME.dot)"]
+    except ArchcalcError as exc:
+        return [], [f"no graph view: {exc.message}" + (f"; {exc.hint}" if exc.hint else "")]
     return views, []
 
 
 def volume_views(analyses: Sequence[Analysis]) -> list[View]:
     """The paper's figure (diagram --style volumes) of each network that is a chain (LeNet, AlexNet, VGG);
-    none for one with merges (ResNet, GoogLeNet), which that style refuses: its Graphviz view stands alone."""
+    none for one with merges (ResNet, GoogLeNet), which that style refuses: its Graphviz view stands alone;
+    none past MAX_DRAWN_LAYERS layers (the graph view's note says why)."""
     from archcalc.diagram import to_svg, to_volumes
     from archcalc.diagram.volumes import chain_break
+    from archcalc.limits import MAX_DRAWN_LAYERS
     from archcalc.page.svg import clean_svg
 
     return [View(str(k), "volumes", "volumes, as the papers draw it", clean_svg(to_svg(to_volumes(a)).encode("utf-8"), analyses, [k]))
-            for k, a in enumerate(analyses) if chain_break(a.rows) is None]
+            for k, a in enumerate(analyses) if len(a.rows) <= MAX_DRAWN_LAYERS and chain_break(a.rows) is None]
 
 
 def render_page(facts: dict[str, Any], views: Sequence[View]) -> str:

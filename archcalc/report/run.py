@@ -6,7 +6,7 @@ so that this module imports no torch.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -54,6 +54,7 @@ def run_table(r: RunResult) -> RenderableType:
         table.add_row(*cells, *([arithmetic(c.floors)] if floors else []))
     t = r.timing
     parts: list[RenderableType] = [head, table, Text(_timing_text("forward", t), style="bold"),
+                                    *([Text(unstable, style="yellow")] if (unstable := unstable_note(t)) else []),
                                     Text(_memory_text(r.memory, t.batch, r.dtype, r.device))]
     mismatches = r.verification.mismatches
     if mismatches:
@@ -70,6 +71,25 @@ def run_table(r: RunResult) -> RenderableType:
 
 ATTENTION_MATH = ("attention verified on the math path (sdpa_kernel(SDPBackend.MATH), gradients on): FlopCounterMode counts nothing "
                   "of nn.MultiheadAttention's fast path nor of fused attention kernels; the timing runs torch's default path")
+
+
+UNSTABLE_SPREAD = 2.0  # a median past twice the minimum: the passes were slowed by something else
+
+
+def unstable_note(t: Timing) -> str | None:
+    """A word where the passes' times spread widely (a busy machine): the minimum is then nearer the network's own time."""
+    if t.min_ms <= 0 or t.median_ms < UNSTABLE_SPREAD * t.min_ms:
+        return None
+    return (f"unstable: the median is {t.median_ms / t.min_ms:,.1f}× the fastest pass ({t.min_ms:.3f} ms), so something else "
+            "was running; the fastest pass is nearer the network's own time: time it again on a quiet machine")
+
+
+def agreement(results: Sequence[RunResult]) -> str:
+    """The last line of a run of several specs: how many agree with torch, and which do not."""
+    ok = [r for r in results if r.ok]
+    line = f"{len(ok)} of {len(results)} specs agree with torch"
+    wrong = [r.name for r in results if not r.ok]
+    return line + (f"; not: {', '.join(wrong)}" if wrong else "")
 
 
 def _timing_text(what: str, t: Timing) -> str:

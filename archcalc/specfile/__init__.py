@@ -30,7 +30,7 @@ def load_spec(arg: str | Path, max_layers: int = MAX_LAYERS) -> Spec:
 
 
 def read_spec_text(arg: str | Path) -> tuple[str, str]:
-    """(the spec's text, its name for messages): a file as given, a bundled spec by its path, '-' as <stdin>."""
+    """(the spec's text, its name for messages): a file as given, a bundled spec as 'alexnet (bundled)', '-' as <stdin>."""
     if str(arg) == STDIN:
         label = STDIN_LABEL
         try:
@@ -39,7 +39,7 @@ def read_spec_text(arg: str | Path) -> tuple[str, str]:
             raise ArchcalcError(f"{label}: cannot read: {exc}") from None
     else:
         path = resolve(str(arg))
-        label = shown(str(arg) if path == Path(str(arg)) else str(path), limit=400)
+        label = shown(str(arg), limit=400) if path == Path(str(arg)) else f"{arg} (bundled)"  # not its site-packages path
         try:
             data = path.read_bytes()
         except OSError as exc:

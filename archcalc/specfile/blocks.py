@@ -57,7 +57,7 @@ def read_blocks(raw: Any, label: str, builtin: Container[str], line: int | None 
         if name in builtin or name == "input":
             raise SpecError(where, f"'{name}' is a built-in layer type; give the block another name")
         if not isinstance(body, Map) or set(body) - {"args", "layers"} or "layers" not in body:
-            raise SpecError(where, "a block is {args: {name: default, ...}, layers: [...]}")
+            raise SpecError(where, "a block is {args: {name: default, ...}, layers: [...]}", "give it 'layers:', a list of layers as the spec's own")
         args = body.get("args") or Map()
         rows = body["layers"]
         if not isinstance(args, Map):
@@ -159,8 +159,8 @@ class Expander:
         block = self.blocks[row["type"]]
         name = f"{prefix}{row.get('name')}"
         where = f"{self.label}:{row.line}: layer '{name}'"
-        if not isinstance(row.get("name"), str) or not row["name"]:
-            raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' needs a 'name'")
+        if not isinstance(row.get("name"), str) or not row["name"].strip():
+            raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' needs a 'name'" + (", not a blank one" if row.get("name") else ""))
         if row["name"] == "input":
             raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' cannot be named 'input'",
                             "'input' is the network's input (in a block: what the block reads); give it another name")
@@ -180,15 +180,15 @@ class Expander:
             args[key] = value
         missing = [k for k, v in args.items() if v is None]
         if missing:
-            raise SpecError(where, f"block '{block.name}' needs the argument '{missing[0]}'")
+            raise SpecError(where, f"block '{block.name}' needs the argument '{missing[0]}'", f"give it where the block is used: {missing[0]}: ...")
         local = [r.get("name") for r in block.rows]
         out: list[Map] = []
         prev: list[Any] = reads
         note = f" (in block '{block.name}' used at line {row.line})"
         for inner in block.rows:
             inner_name = inner.get("name")
-            if not isinstance(inner_name, str) or not inner_name:
-                raise SpecError(f"{self.label}:{inner.line}", f"every layer of block '{block.name}' needs a 'name'")
+            if not isinstance(inner_name, str) or not inner_name.strip():
+                raise SpecError(f"{self.label}:{inner.line}", f"every layer of block '{block.name}' needs a 'name'" + (", not a blank one" if inner_name else ""))
             if inner_name == "input":
                 raise SpecError(f"{self.label}:{inner.line}", f"a layer of block '{block.name}' cannot be named 'input'",
                                 "in a block, 'input' means what the block reads; give the layer another name")

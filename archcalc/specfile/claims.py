@@ -46,8 +46,10 @@ class Claims:
 def shape_value(value: Any, where: str | Location, key: str, sequence: bool = False) -> Shape:
     """[C, H, W] or [units]; with `sequence` (a claimed output) also [tokens, width], and [H, W, C] reads as written."""
     if not isinstance(value, list) or len(value) not in ((1, 2, 3) if sequence else (1, 3)):
+        hint = (f"an image is [channels, height, width]: [3, {value[0]}, {value[1]}] for colour, [1, {value[0]}, {value[1]}] for grey"
+                if isinstance(value, list) and len(value) == 2 else None)
         more = ", [tokens, width]" if sequence else ""
-        raise SpecError(where, f"'{key}' must be [channels, height, width] (or [units]{more}), not {quote(value)}")
+        raise SpecError(where, f"'{key}' must be [channels, height, width] (or [units]{more}), not {quote(value)}", hint)
     return tuple(pos_int(v, where, key) for v in value)
 
 

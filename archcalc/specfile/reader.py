@@ -6,7 +6,6 @@ new kind needs no code here. Dicts stop at this module: what leaves it is frozen
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ import yaml
 
 from archcalc.errors import Location, SpecError
 from archcalc.kinds import KINDS, Key, Layer, keys
+from archcalc.kinds.terms.nearest import nearest
 from archcalc.kinds.terms.values import Shape, int_value, pos_int, quote
 from archcalc.limits import MAX_GPUS, MAX_LAYERS
 from archcalc.specfile.blocks import Block, Expander, Instance, read_blocks
@@ -48,6 +48,16 @@ class Spec:
     path: str
     aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
     instances: tuple[Instance, ...] = ()  # every use of a block, for folding pictures (--depth)
+
+
+def keras_habit(shape: Shape, where: Location) -> None:
+    """[32, 32, 3] is Keras's (H, W, C): archcalc would read a 32-channel 32×3 image. An image's last side of 3 (RGB),
+    or of 1 under a square, of an image of 16 pixels or more, is taken for that habit; a real [C, H, W] has its few channels
+    first (and a 1-D signal, [C, L, 1], is no square)."""
+    if len(shape) == 3 and shape[0] >= 16 and shape[1] >= 16 and (shape[2] == 3 or (shape[2] == 1 and shape[0] == shape[1])):
+        h, w, c = shape
+        raise SpecError(where, f"'input' [{h}, {w}, {c}] reads as {h} channels of {w}×{c}: archcalc reads [C, H, W]",
+                        f"did you mean [{c}, {h}, {w}] (Keras writes height, width, channels)?")
 
 
 def parse_spec(text: str, label: str = "<spec>", max_layers: int = MAX_LAYERS) -> Spec:
@@ -108,8 +118,8 @@ class _Reader:
     def keys(self, m: Map, allowed: tuple[str, ...], what: str, layer: str | None = None) -> None:
         for key in m:
             if key not in allowed:
-                near = difflib.get_close_matches(str(key), allowed, n=1)
-                hint = f"did you mean '{near[0]}'?" if near else f"{what} takes: {', '.join(allowed)}"
+                near = nearest(key, allowed)
+                hint = f"did you mean '{near}'?" if near else f"{what} takes: {', '.join(allowed)}"
                 raise SpecError(self.where(m, str(key), layer), f"unknown key '{printable(str(key))}' in {what}", hint)
 
     def need(self, m: Map, key: str, what: str, layer: str | None = None) -> Any:
@@ -122,6 +132,7 @@ class _Reader:
         name = printable(_text(self.need(m, "name", "the spec"), self.where(m, "name"), "name"))
         description = printable(_text(m.get("description", ""), self.where(m, "description"), "description"))
         net_input = shape_value(self.need(m, "input", "the spec"), self.where(m, "input"), "input")
+        keras_habit(net_input, self.where(m, "input"))
         gpus = pos_int(m.get("gpus", 1), self.where(m, "gpus"), "gpus")
         if gpus > MAX_GPUS:  # each GPU's share of each layer is computed and shown
             raise SpecError(self.where(m, "gpus"), f"'gpus' must be at most {MAX_GPUS:,}, not {gpus:,}",
@@ -160,9 +171,9 @@ class _Reader:
             if not isinstance(kind, str):
                 raise SpecError(self.where(row, "type", name), f"'type' must be the name of a layer type, not {quote(kind)}",
                                 f"types: {', '.join(known)}")
-            near = difflib.get_close_matches(kind, known, n=1)
+            near = nearest(kind, known)
             raise SpecError(self.where(row, "type", name), f"unknown layer type '{quote(kind)[1:-1]}'",
-                            f"did you mean '{near[0]}'?" if near else f"types: {', '.join(known)}")
+                            f"did you mean '{near}'?" if near else f"types: {', '.join(known)}")
         if kind not in self.kinds:
             self.kinds[kind] = _Kind(KINDS[kind])
         return self.kinds[kind]
@@ -171,10 +182,12 @@ class _Reader:
         if not isinstance(row, Map):
             raise SpecError(f"{self.label}:{top.key_lines['layers']}", f"layer #{index + 1} is not a mapping")
         name = row.get("name")
-        if not isinstance(name, str) or not name or name == "input" or not name.isprintable():
+        if not isinstance(name, str) or not name.strip() or name == "input" or not name.isprintable():
             problem = "'name' is missing" if name is None else f"'name' must be a non-empty text other than 'input', not {quote(name)}"
             if isinstance(name, str) and name and not name.isprintable():
                 problem = f"'name' {quote(name)} holds a control character"
+            elif isinstance(name, str) and name and not name.strip():
+                problem = f"'name' {quote(name)} is blank: only spaces"
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
         kind = self.kind(row, name)
         self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)

@@ -12,7 +12,7 @@ from archcalc.limits import MAX_YAML_DIGITS
 from archcalc.specfile.yamlbase import INT, STR, TAGS_MAX, Loader, Map, Seq
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_COMMA = re.compile(r",(?![^\[\]]*\])")
+_PIECE = re.compile(r"[^,\[]*(?:\[[^\]]*\][^,\[]*)*")  # a pair: text and whole [ ] lists, up to a comma outside them
 _PLAIN = re.compile(r"(?:[A-Za-z0-9_.$+/]|-(?=[0-9A-Za-z.]))[A-Za-z0-9_.$+\-*/ ]*")
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?")
@@ -57,7 +57,9 @@ def row(line: str, number: int) -> Map | None:
     body = line[start + 3:end]
     if any(c in body for c in "{}'\"&*!|>%@`"):
         return None
-    pairs = _COMMA.split(body)  # on the commas outside [ ]
+    pairs = _pairs(body)
+    if pairs is None:
+        return None
     row = Map()
     row.line, row.key_lines = number, {}
     for pair in pairs:
@@ -81,6 +83,22 @@ def row(line: str, number: int) -> Map | None:
             row[key] = scalar
         row.key_lines[key] = number
     return row
+
+
+def _pairs(body: str) -> list[str] | None:
+    """`body` split on the commas outside [ ], in one pass (a lookahead per comma made a long line quadratic);
+    None where a [ is not closed on the line."""
+    pairs, at = [], 0
+    while True:
+        piece = _PIECE.match(body, at)
+        assert piece is not None  # the pattern matches the empty text
+        pairs.append(piece[0])
+        at = piece.end()
+        if at == len(body):
+            return pairs
+        if body[at] != ",":  # an unclosed [
+            return None
+        at += 1
 
 
 _LOADER = Loader("")  # its resolver only (PyYAML's implicit tags), for the rows read by row

@@ -21,6 +21,21 @@ from archcalc.specfile import rows as one_line
 from archcalc.specfile.yamlbase import INT, MAP, SEQ, STR, Base, Loader, Map, Refused, Seq, said, too_long
 
 
+def odd_int(text: str) -> tuple[str, str] | None:
+    """The whole numbers YAML 1.1 reads in another base, which a spec is unlikely to mean: base 60 (`1:30` is 90),
+    hexadecimal, octal (a leading 0: `017` is 15) and binary. (problem, hint), or None for a plain number."""
+    digits = text.lstrip("+-").replace("_", "")
+    text = text if len(text) <= 24 else text[:23] + "…"
+    if ":" in digits:
+        return (f"'{text}' is a base-60 number to YAML 1.1 (1:30 reads as 90), which archcalc does not take",
+                "write the number in decimal, or quote it if it is text ('1:30')")
+    if digits[:2].lower() in ("0x", "0b", "0o") or (len(digits) > 1 and digits[0] == "0"):
+        base = {"0x": "hexadecimal", "0b": "binary"}.get(digits[:2].lower(), "octal")
+        return (f"'{text}' is {'an' if base == 'octal' else 'a'} {base} number to YAML 1.1, which archcalc does not take",
+                "write the number in decimal (without leading zeros), or quote it if it is text")
+    return None
+
+
 def load(text: str) -> Any:
     """The document's value (None for an empty one); raises yaml.YAMLError as PyYAML does.
 
@@ -114,12 +129,14 @@ class _Builder:
                 raise too_long(len(node.value), node.start_mark)
             if tag == STR:
                 result: Any = node.value
-            elif tag == INT and node.value.isdigit():
+            elif tag == INT and node.value.isdigit() and (node.value[0] != "0" or node.value == "0"):
                 result = int(node.value)
             else:  # floats, booleans, null, other int forms; unknown tags are refused there
                 result = self.loader.construct_object(node, deep=True)
                 if isinstance(result, int) and result.bit_length() > 3.33 * MAX_YAML_DIGITS:  # 0x… or 1:2:3… make long ones from short text
                     raise too_long(result.bit_length() * 3 // 10, node.start_mark)
+                if tag == INT and (refusal := odd_int(node.value)):
+                    raise Refused(refusal[0], node.start_mark, refusal[1])
         elif isinstance(node, yaml.SequenceNode) and tag == SEQ:
             result = self.sequence(node)
         elif isinstance(node, yaml.MappingNode) and tag == MAP:

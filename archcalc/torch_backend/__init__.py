@@ -1,7 +1,7 @@
 """Graph → torch.nn.Module; verify every figure against torch; time the forward pass.
 
 The only package of archcalc that imports torch; the `run` command imports it when it runs, and
-without torch importing it is the user's error that says to install the extra.
+without torch (or with a torch that fails to load) importing it is the user's error that says what to do.
 
 The module mirrors the spec: one submodule per spec layer, named after it (a block instance's
 dotted names nest, as torchvision's do: ``layer2.0.conv1``), and a forward that torch.fx
@@ -32,10 +32,14 @@ from archcalc.errors import ArchcalcError
 
 try:
     import torch  # noqa: F401 - the one place that asks whether torch is there
-except ModuleNotFoundError as exc:  # only torch itself is optional; anything else missing is a bug
-    if exc.name is None or exc.name.split(".")[0] != "torch":
-        raise
-    raise ArchcalcError("archcalc run needs PyTorch, which is not installed", 'pip install "archcalc[torch]"') from None
+except ModuleNotFoundError as exc:
+    if exc.name is None or exc.name.split(".")[0] != "torch":  # torch is there, and something it needs is not
+        raise ArchcalcError(f"torch could not be loaded: {exc}", "check the torch installation: python -c 'import torch'") from None
+    raise ArchcalcError("archcalc run needs PyTorch, which is not installed", "pip install torch --index-url "
+                        "https://download.pytorch.org/whl/cpu (its CPU build; any torch 2.x, a CUDA build for --device cuda, will do)") from None
+except (ImportError, OSError) as exc:  # a broken install, or a library that cannot be mapped under a memory limit
+    reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+    raise ArchcalcError(f"torch could not be loaded: {reason}", "check the torch installation: python -c 'import torch'") from None
 
 from archcalc.kinds import Site
 from archcalc.torch_backend.build import build_module, example_input, layer_module

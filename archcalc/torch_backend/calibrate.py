@@ -4,7 +4,7 @@
                    convolutions (ResNet's, batch 1; 2 FLOPs a multiply-accumulate), per dtype
     vector units   the float32 matmul figure (on a CPU the same SIMD lanes run both; on CUDA, float32
                    matmuls without TF32 run on the CUDA cores)
-    bandwidth      the best streaming copy (each byte read once and written once) over sizes from a few
+    bandwidth      the best streaming copy or in-place update (each byte read once and written once) over sizes from a few
                    hundred KiB to hundreds of MiB: so a layer whose data sits in a cache is bounded too;
                    the largest copy's figure (main memory) is said in the notes
 
@@ -97,11 +97,15 @@ def matmul_tflops(device: torch.device, dtype: str, sizes: tuple[int, ...], min_
 
 
 def copy_gbs(device: torch.device, mib: float, min_s: float, repeats: int) -> float:
-    """GB/s of y.copy_(x) for x of `mib` MiB: each byte read once and written once."""
+    """GB/s of streaming `mib` MiB, each byte read once and written once: the better of y.copy_(x) and an in-place update
+    x.clamp_(min=0) (an activation run in place, as torchvision's ReLU(inplace=True), reads and writes one buffer, which
+    a CPU's caches serve faster than two)."""
     values = int(mib * 2**20) // 4
     x = torch.rand(values, device=device)
     y = torch.empty_like(x)
-    return _best_rate(lambda: y.copy_(x), 2.0 * values * 4, device, min_s, repeats) / 1e9
+    copied = _best_rate(lambda: y.copy_(x), 2.0 * values * 4, device, min_s, repeats)
+    updated = _best_rate(lambda: x.clamp_(min=0.0), 2.0 * values * 4, device, min_s, repeats)
+    return max(copied, updated) / 1e9
 
 
 def memory_gb(device: torch.device) -> float | None:
@@ -144,7 +148,7 @@ def profile_text(c: Calibration, name: str) -> str:
         f"  name: {_quoted(f'measured on {c.device} with torch {torch.__version__}, {c.threads} threads, on {when}')}",
         "notes: " + _quoted(f"matmuls of {', '.join(map(str, QUICK_MATMUL_SIZES if c.quick else MATMUL_SIZES))} squared and 3×3 convolutions "
                             f"of {', '.join(f'{ch}×{s}×{s}' for ch, s in CONVS)}, best of repeats; "
-                            f"bandwidth: the best streaming copy of {', '.join(f'{m:g}' for m in (QUICK_COPY_MIB if c.quick else COPY_MIB))} MiB "
+                            f"bandwidth: the best streaming copy or in-place update of {', '.join(f'{m:g}' for m in (QUICK_COPY_MIB if c.quick else COPY_MIB))} MiB "
                             f"(the largest alone, main memory: {c.main_memory_gbs:.3g} GB/s)"),
     ]
     return "\n".join(lines) + "\n"

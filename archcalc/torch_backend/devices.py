@@ -119,7 +119,8 @@ def out_of_memory(graph: Graph, analysis: Analysis, batch: int, dtype: torch.dty
 
 def out_of_memory_hint(path: str, batch: int, dtype: str, device: str) -> str:
     """What to try next: a smaller batch while there is one, else fewer bytes a value or another device."""
-    by_layer = f"archcalc show {path} --batch {batch} --dtype {dtype} gives the memory by layer"
+    spec = path.removesuffix(" (bundled)")  # a bundled spec by its name, as the command takes it
+    by_layer = f"archcalc show {spec} --batch {batch} --dtype {dtype} gives the memory by layer"
     if batch > 1:
         return f"try a smaller --batch ({by_layer})"
     tries = [*(["--dtype float16 or bfloat16"] if dtype == "float32" else []), "--device cpu" if device == "cuda" else "a machine with more memory"]

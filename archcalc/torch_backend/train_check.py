@@ -4,6 +4,7 @@ its backward keeps (saved-tensor hooks, exact: a difference is a failure), and t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -13,6 +14,7 @@ from archcalc.analysis.graph import Graph
 from archcalc.analysis.kept import kept
 from archcalc.analysis.memory import OPTIMISER_STATES
 from archcalc.analysis.training import Step, step
+from archcalc.specfile import Instance
 from archcalc.torch_backend.build import build_module
 from archcalc.torch_backend.devices import DTYPES
 from archcalc.torch_backend.kept import measure_kept
@@ -42,8 +44,11 @@ class TrainCheck:
         return self.estimate_bytes == self.measured_bytes and all(c.estimate == c.measured for c in self.layers)
 
 
-def check_training(graph: Graph, analysis: Analysis, batch: int, dtype: str, optimiser: str) -> TrainCheck:
+def check_training(graph: Graph, analysis: Analysis, batch: int, dtype: str, optimiser: str,
+                   instances: Sequence[Instance] = ()) -> TrainCheck:
     torch_dtype = DTYPES[dtype]
+    if instances:
+        return _check_checkpointed(graph, analysis, batch, dtype, optimiser, instances)
     estimate = kept(analysis.rows, batch, torch_dtype.itemsize)
     measured = measure_kept(build_module(graph, analysis), analysis, batch, torch_dtype)
     per_layer = measured.per_layer()
@@ -52,6 +57,22 @@ def check_training(graph: Graph, analysis: Analysis, batch: int, dtype: str, opt
     torch.manual_seed(0)
     measured_step = measure_step(build_module(graph, analysis), analysis, batch, torch_dtype, optimiser)
     return TrainCheck(analysis.name, batch, dtype, layers, estimate.total_bytes, measured.total_bytes, moments, measured_step)
+
+
+def _check_checkpointed(graph: Graph, analysis: Analysis, batch: int, dtype: str, optimiser: str, instances: Sequence[Instance]) -> TrainCheck:
+    """check_training with `instances` run under torch.utils.checkpoint (archcalc.analysis.checkpoint, torch_backend.checkpoint)."""
+    from archcalc.analysis.checkpoint import checkpointed, checkpointed_step
+    from archcalc.torch_backend.checkpoint import CheckpointedNet, measure_checkpointed_kept
+
+    torch_dtype = DTYPES[dtype]
+    c = checkpointed(analysis.rows, batch, torch_dtype.itemsize, instances)
+    per_layer = measure_checkpointed_kept(graph, analysis, instances, batch, torch_dtype).per_layer()
+    layers = tuple(LayerKeptCheck(k.name, k.saved_bytes, per_layer.get(k.name, 0)) for k in c.saved.layers)
+    moments = checkpointed_step(analysis.rows, c, batch, torch_dtype.itemsize, optimiser, OPTIMISER_STATES[optimiser])
+    torch.manual_seed(0)
+    measured_step = measure_step(CheckpointedNet(build_module(graph, analysis), analysis, instances), analysis, batch, torch_dtype, optimiser)
+    name = f"{analysis.name} with {len(instances)} block instance{'s' if len(instances) != 1 else ''} checkpointed"
+    return TrainCheck(name, batch, dtype, layers, c.saved.total_bytes, sum(per_layer.values()), moments, measured_step)
 
 
 def train_check_text(c: TrainCheck) -> str:

@@ -7,13 +7,13 @@ that the field itself says how it is read: ``Annotated[int, POS_INT]``. The regi
 
 from __future__ import annotations
 
-import difflib
 import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union
 
 from archcalc.errors import Location, SpecError
+from archcalc.kinds.terms.nearest import nearest
 from archcalc.limits import MAX_INT, MAX_INT_TEXT
 
 Where = Union[str, Location]  # a place in a spec, for messages
@@ -31,7 +31,9 @@ class Value:
 
 def int_value(value: Any, where: Where, key: str, least: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SpecError(where, f"'{key}' must be a whole number, not {quote(value)}")
+        whole = isinstance(value, float) and value.is_integer()
+        raise SpecError(where, f"'{key}' must be a whole number, not {quote(value)}",
+                        f"write {int(value)}, without the decimal point" if whole else None)
     if value < least:
         raise SpecError(where, f"'{key}' must be at least {least}, not {quote(value)}")
     if value > MAX_INT:
@@ -100,7 +102,8 @@ def _float(low: float, high: float | None, low_allowed: bool) -> Callable[[Any, 
         number = real(value, where, key)
         if number < low or (number == low and not low_allowed) or (high is not None and number >= high):
             bound = f"from {low} up to, not including, {high}" if high is not None else "positive"
-            raise SpecError(where, f"'{key}' must be {bound}, not {quote(value)}")
+            percent = high == 1.0 and 1 <= number <= 100
+            raise SpecError(where, f"'{key}' must be {bound}, not {quote(value)}", f"a fraction: {number:g} % is {number / 100:g}" if percent else None)
         return number
 
     return parse
@@ -114,8 +117,11 @@ def choice(options: Callable[[], tuple[str, ...]], optional: bool) -> Callable[[
         if value in allowed or (optional and value is None):
             return value
         shown = ", ".join([*allowed, *(["none"] if optional else [])])
-        near = difflib.get_close_matches(str(value), allowed, n=1)
-        raise SpecError(where, f"'{key}' must be one of {shown}, not {quote(value)}", f"did you mean '{near[0]}'?" if near else None)
+        near = nearest(value, allowed)
+        hint = f"did you mean '{near}'?" if near else None
+        if key == "activation" and value == "softmax":
+            hint = "softmax is a layer of its own: add one after this layer, e.g. {name: prob, type: softmax}"
+        raise SpecError(where, f"'{key}' must be one of {shown}, not {quote(value)}", hint)
 
     return parse
 
@@ -127,6 +133,11 @@ def _bool(value: Any, where: Where, key: str) -> bool:
 
 
 def _padding(value: Any, where: Where, key: str) -> Any:
+    """A size, [h, w], 'same' (the output keeps the input's size at stride 1), or Keras's 'valid' (no padding: 0)."""
+    if value == "valid":
+        return (0, 0)
+    if isinstance(value, str) and value != "same" and value.lower() in ("same", "valid"):
+        raise SpecError(where, f"'{key}' must be a whole number, [h, w], same or valid, not {quote(value)}", f"did you mean '{value.lower()}'?")
     return "same" if value == "same" else pair(value, where, key, least=0)
 
 
@@ -171,7 +182,8 @@ NON_NEG_INT = Value("int ≥ 0", lambda v, w, k: int_value(v, w, k, 0), lambda: 
 PAIR = Value("int or [h, w], ≥ 1", pair, lambda: _pair_schema(1), _show_pair)
 PAIR_OR_KERNEL = Value("int or [h, w], ≥ 1", pair, lambda: _pair_schema(1), lambda d: "= kernel")
 PAD_PAIR = Value("int or [h, w], ≥ 0", lambda v, w, k: pair(v, w, k, least=0), lambda: _pair_schema(0), _show_pair)
-PADDING = Value("int or [h, w], ≥ 0, or same", _padding, lambda: {"oneOf": [*_pair_schema(0)["oneOf"], {"const": "same"}]}, _show_pair)
+PADDING = Value("int or [h, w], ≥ 0, or same, or valid (0)", _padding,
+                lambda: {"oneOf": [*_pair_schema(0)["oneOf"], {"enum": ["same", "valid"]}]}, _show_pair)
 BOOL = Value("true or false", _bool, lambda: {"type": "boolean"}, lambda d: "true" if d else "false")
 RATE = Value("number, 0 ≤ p < 1", _float(0.0, 1.0, low_allowed=True), lambda: {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
              lambda d: f"{d:g}")
