@@ -91,7 +91,7 @@ class WindowAttention(NotSplit, MatrixUnits, Layer):
         # window in all (batch 1, a map no larger than the window): kᵀ and v stay views of the packed q, k, v, kept whole
         softmax = keeping.bytes((windows * self.heads, self.window**4))
         if keeping.batch * windows == 1:
-            return Kept(extra=(padded, padded, 3 * padded, softmax, padded))
+            return Kept(extra=(padded, padded, 3 * padded, padded, softmax))  # the softmax last (archcalc.analysis.amp)
         return Kept(extra=(padded, padded, padded, padded, padded, softmax))
 
     def counts(self, site: Site, out: Shape) -> Counts:
