@@ -60,6 +60,10 @@ def test_show_amp_says_what_autocast_keeps() -> None:
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("name", bundled_names())
 def test_every_bundled_spec_under_cpu_autocast_keeps_what_torch_keeps(name: str, batch: int) -> None:
+    if name == "deeplabv3_resnet50" and batch == 1:  # ASPP's image-level branch: batch norm of one value per channel
+        with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+            both_ways(name, batch)  # torch refuses to train it at batch 1, as torchvision's does
+        return
     ours, torchs, total, measured = both_ways(name, batch)
     assert ours == torchs
     assert total == measured

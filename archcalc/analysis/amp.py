@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 LOWER = frozenset({"conv", "convtranspose", "dense", "linear", "prelu", "self_attention", "window_attention"})  # CPU autocast's
 # lower-precision list, as archcalc's kinds (attention: its projections and matrix products)
 STATISTICS = frozenset({"batchnorm", "layernorm", "groupnorm"})  # statistics in their float32 parameters' dtype
-PROMOTES = frozenset({"layer_scale", "scale", "subsample", "rbf"})  # a map combined with float32 parameters or buffers
+PROMOTES = frozenset({"layer_scale", "scale", "subsample", "rbf", "class_token", "pos_embedding"})  # a map combined with float32
+# parameters or buffers (a class token concatenated, a position embedding added)
 FULL, HALF = 4, 2  # float32, bfloat16
 
 
