@@ -98,6 +98,7 @@ def test_a_dtype_the_profile_lacks_is_refused_before_running(config: Path) -> No
     assert "hardware 't4' has no bfloat16 figure for its matrix units" in err and "forward" not in err
 
 
+@pytest.mark.slow  # a calibration and a timed run; test_calibrate_writes_a_profile_run_measures_against_it runs by default
 def test_run_draws_the_measured_chart(config: Path, tmp_path: Path) -> None:
     calibrated(config)
     out = tmp_path / "measured.svg"

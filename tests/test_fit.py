@@ -67,6 +67,7 @@ def test_stages_are_numbered_and_joined_by_connectors() -> None:
     assert not re.search(r"\sn0_2_relu -> n0_3_maxpool", source)  # no edge across the picture
 
 
+@pytest.mark.slow  # 5 s of dot; the other --fit tests run by default
 @needs_dot
 def test_resnet18_slide_is_16_9_with_readable_text(tmp_path: Path) -> None:
     png, svg = tmp_path / "r18.png", tmp_path / "r18.svg"

@@ -280,7 +280,8 @@ def _archcalc(args: list[str], stdout: object) -> tuple[int, str]:
     return done.returncode, done.stderr
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["show", "--help"], ["-h"]])
+@pytest.mark.parametrize("args", [["--help"], pytest.param(["--version"], marks=pytest.mark.slow), pytest.param(["show", "--help"], marks=pytest.mark.slow),
+                                  pytest.param(["-h"], marks=pytest.mark.slow)])  # each a fresh interpreter: one by default
 def test_item6_help_and_version_with_stdout_full_or_closed(args: list[str]) -> None:
     import os
     import subprocess

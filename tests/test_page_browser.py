@@ -307,6 +307,7 @@ def test_resnet18_has_only_the_graphviz_view(visit: Any, pages: dict[str, Path])
     assert v.page.locator("#net-0 svg.diagram").is_visible() and v.errors == []
 
 
+@pytest.mark.slow  # Chromium; the clean page load runs by default
 def test_the_harness_would_see_a_request(visit: Any, pages: dict[str, Path], tmp_path: Path) -> None:
     """The first test's 'no request' could fail: a page that asks for anything outside itself is seen (and refused)."""
     leaky = tmp_path / "leaky.html"

@@ -62,6 +62,7 @@ def test_a_torch_that_fails_to_load_is_one_message(tmp_path: Path, failure: str)
     assert hint == "  hint: check the torch installation: python -c 'import torch'"
 
 
+@pytest.mark.slow  # two torch runs in fresh processes; CI runs it
 def test_run_into_head_ends_as_show_does() -> None:
     """`archcalc run lenet alexnet --device cpu | head -1`: the reader wanted one line; no error, exit 0 (it was 1)."""
     pytest.importorskip("torch")
