@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from archcalc.analysis import Analysis, analyse
@@ -37,6 +37,10 @@ class Example:
     def row(self, name: str, inputs: list[str]) -> Row:
         return {"name": name, "type": self.kind, **self.keys, "inputs": inputs}
 
+    def rows(self, name: str, inputs: list[str]) -> list[Row]:
+        """The kind's row after the layers that give it the layout it reads (a map to tokens, a map to channels-last)."""
+        return _with_lead(self, name, inputs, _lead(self))
+
     @property
     def arity(self) -> int:
         """1 for a layer of one input; 0 or 2 for a merge (a crop without a size takes its second input's)."""
@@ -45,6 +49,29 @@ class Example:
             return cls.arity
         layer = cls(**{k.field: self.keys[k.key] for k in keys(cls) if k.key in self.keys})  # a property of the keys (crop)
         return int(layer.arity)
+
+
+LEADS: tuple[tuple[str, ...], ...] = ((), ("tokens",), ("permute",))  # what a kind that needs a sequence or a channels-last map reads first
+
+
+def _with_lead(ex: Example, name: str, inputs: list[str], lead: tuple[str, ...]) -> list[Row]:
+    rows, prev = [], inputs
+    for i, kind in enumerate(lead):
+        rows.append({"name": f"{name}_in{i}", "type": kind, "inputs": prev})
+        prev = [f"{name}_in{i}"]
+    return [*rows, ex.row(name, prev)]
+
+
+@cache
+def _lead_of(kind: str, index: int) -> tuple[str, ...]:
+    ex = examples()[[(e.kind, e.index) for e in examples()].index((kind, index))]
+    if ex.arity != 1:
+        return ()
+    return next((lead for lead in LEADS if analysed(_with_lead(ex, "x", ["input"], lead), (12, 12)) is not None), ())
+
+
+def _lead(ex: Example) -> tuple[str, ...]:
+    return _lead_of(ex.kind, ex.index)
 
 
 def examples() -> list[Example]:
@@ -91,14 +118,14 @@ Template = Callable[[Example, tuple[int, int]], "list[Row] | None"]
 
 
 def alone(ex: Example, image: tuple[int, int]) -> list[Row] | None:
-    return [ex.row("x", ["input"])] if ex.arity == 1 else None
+    return ex.rows("x", ["input"]) if ex.arity == 1 else None
 
 
 def chained(ex: Example, image: tuple[int, int]) -> list[Row] | None:
     """conv 3×3/2 → the kind → conv 3×3 unpadded (where it fits the kind's output)."""
     if ex.arity != 1:
         return None
-    rows = [conv("c1", ["input"], stride=2), ex.row("x", ["c1"])]
+    rows = [conv("c1", ["input"], stride=2), *ex.rows("x", ["c1"])]
     out = _out(rows, image, "x")
     tail = [*rows, conv("c2", ["x"], padding=0)]
     return None if out is None else tail if analysed(tail, image) is not None else rows
@@ -108,7 +135,7 @@ def gated_after(ex: Example, image: tuple[int, int]) -> list[Row] | None:
     """conv → the kind → its map scaled by a squeeze-and-excitation gate of it."""
     if ex.arity != 1:
         return None
-    rows = [conv("c1", ["input"], kernel=2, padding=0), ex.row("x", ["c1"])]
+    rows = [conv("c1", ["input"], kernel=2, padding=0), *ex.rows("x", ["c1"])]
     out = _out(rows, image, "x")
     if out is None or len(out) != 3:
         return None
@@ -120,7 +147,7 @@ def gated_before(ex: Example, image: tuple[int, int]) -> list[Row] | None:
     if ex.arity != 1:
         return None
     rows = [conv("c1", ["input"]), *gate("se", "c1", CHANNELS), {"name": "scaled", "type": "multiply", "inputs": ["c1", "se_gate"]},
-            ex.row("x", ["scaled"])]
+            *ex.rows("x", ["scaled"])]
     with_pool = [*rows, {"name": "p", "type": "maxpool", "kernel": 2, "inputs": ["x"]}]
     return with_pool if analysed(with_pool, image) is not None else rows
 
@@ -129,7 +156,7 @@ def merged_beside(ex: Example, image: tuple[int, int]) -> list[Row] | None:
     """The kind on one branch, a 5×5 conv on the other, concatenated (where the kind keeps H×W)."""
     if ex.arity != 1:
         return None
-    rows = [conv("c1", ["input"]), ex.row("x", ["c1"])]
+    rows = [conv("c1", ["input"]), *ex.rows("x", ["c1"])]
     out = _out(rows, image, "x")
     if out is None or len(out) != 3:
         return None

@@ -44,7 +44,8 @@ def test_every_kind_under_cpu_autocast_keeps_what_torch_keeps_layer_by_layer() -
         with torch.autocast("cpu", dtype=torch.bfloat16):
             measured = measure_kept(build_module(graph, a), a, batch)
         assert {k.name: k.saved_bytes for k in estimate.layers if k.saved_bytes} == measured.per_layer()
-        assert estimate.total_bytes == measured.total_bytes == (34_736 if batch == 1 else 68_980)  # torch 2.13, CPU autocast
+        # torch 2.13, CPU autocast (with the sequence and channels-last branch of issue 28: attention keeps the most)
+        assert estimate.total_bytes == measured.total_bytes == (120_812 if batch == 1 else 238_924)
 
 
 def test_show_amp_says_what_autocast_keeps() -> None:
@@ -59,6 +60,10 @@ def test_show_amp_says_what_autocast_keeps() -> None:
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("name", bundled_names())
 def test_every_bundled_spec_under_cpu_autocast_keeps_what_torch_keeps(name: str, batch: int) -> None:
+    if name == "deeplabv3_resnet50" and batch == 1:  # ASPP's image-level branch: batch norm of one value per channel
+        with pytest.raises(ValueError, match="Expected more than 1 value per channel when training"):
+            both_ways(name, batch)  # torch refuses to train it at batch 1, as torchvision's does
+        return
     ours, torchs, total, measured = both_ways(name, batch)
     assert ours == torchs
     assert total == measured

@@ -54,7 +54,7 @@ def test_specs_lists_the_bundled_specs_one_line_each() -> None:
     result = invoke("specs")
     lines = result.output.splitlines()
     assert result.exit_code == 0 and [line.split()[0] for line in lines] == bundled_names()
-    assert "resnet18         He et al. (2016), 18 layers, basic blocks with projection shortcuts" in lines
+    assert "resnet18            He et al. (2016), 18 layers, basic blocks with projection shortcuts" in lines  # as wide as deeplabv3_resnet50
 
 
 def test_specs_name_prints_its_yaml_as_the_template(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from the folder names, and no module reaches into another's private names.
 
 Read from the source (ast), so a test needs no import. Imports inside `if TYPE_CHECKING:` are annotations and
 do not count. One exception, stated: a kind's torch builder (`build`, `shard`) imports the bricks torch lacks
-(archcalc.torch_backend.modules, .shards) when it runs, never at import time.
+(archcalc.torch_backend.modules, .shards, .sequences, .windows) when it runs, never at import time.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "archcalc"
 FLOORS = [("errors", "limits", "paths", "text", "atomic"), ("kinds",), ("specfile",), ("analysis",), ("outputs", "torch_backend"),
           ("report", "diagram", "page"), ("cli",)]
 RANK = {part: i for i, floor in enumerate(FLOORS) for part in floor}
-BRICKS = ("archcalc.torch_backend.modules", "archcalc.torch_backend.shards")  # a builder's lazy import, from kinds only
+BRICKS = ("archcalc.torch_backend.modules", "archcalc.torch_backend.shards", "archcalc.torch_backend.sequences",
+          "archcalc.torch_backend.windows")  # a builder's lazy import, from kinds only
 
 
 def _name(path: Path) -> str:

@@ -92,7 +92,18 @@ def reads(rows: list[Row], image: tuple[int, int]) -> tuple[dict[str, Field], Re
         module(probe)
     for handle in handles:
         handle.remove()
-    return fields, {name: out.reshape(h + w, -1, *fields[name].grid).isnan().any(1) for name, out in outputs.items()}
+    shapes = {r.name: r.output for r in a.rows}
+    return fields, {name: as_maps(out, shapes[name], fields[name].grid).isnan().any(1) for name, out in outputs.items()}
+
+
+def as_maps(out: torch.Tensor, shape: tuple[int, ...], grid: tuple[int, int]) -> torch.Tensor:
+    """(probes, values, gh, gw): a channels-last map permuted back, a sequence's tokens laid on their grid (a class token
+    in front, which reads nothing of the image until attention, left out)."""
+    if getattr(shape, "channels_last", False):
+        out = out.permute(0, 3, 1, 2)
+    elif len(shape) == 2 and grid != (1, 1):
+        out = out[:, shape[0] - grid[0] * grid[1]:].transpose(1, 2)
+    return out.reshape(out.shape[0], -1, *grid)
 
 
 def span(f: Field, i: int, axis: int) -> tuple[int, int]:

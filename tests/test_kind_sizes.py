@@ -38,7 +38,7 @@ def prove_sizes(ex: Example, shapes: list[tuple[int, int]]) -> tuple[int, int]:
     accepted = refused = 0
     for image in shapes:
         for before, inputs in with_inputs(ex):
-            rows = [*before, ex.row("x", inputs)]
+            rows = [*before, *ex.rows("x", inputs)]
             built = analysed(rows, image)
             if built is None:
                 refused += 1

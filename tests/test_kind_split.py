@@ -15,9 +15,11 @@ those are (test_which_kinds_cannot_be_cut), never skips one. The default run tak
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
-from proof_nets import IMAGES, QUICK_IMAGES, Example, Row, analysed, conv, examples, gate
+from proof_nets import CHANNELS, IMAGES, QUICK_IMAGES, Example, Row, analysed, conv, examples, gate
 from torch.utils.flop_counter import FlopCounterMode
 
 from archcalc import torch_backend as tb
@@ -36,8 +38,8 @@ KNOWN = {"prelu-1": "a shared PReLU slope: each tower holds it (1 each), the ana
 def split_networks(ex: Example, image: tuple[int, int]) -> list[tuple[str, list[Row]]]:
     """The kind split across 2 GPUs after a split conv, or between two (a merge kind); those whose shapes fit."""
     if ex.arity == 1:
-        candidates = [("after_conv", [conv("c", ["input"], C), ex.row("x", ["c"])]),
-                      ("after_strided_conv", [conv("c", ["input"], C, stride=2), ex.row("x", ["c"])])]
+        candidates = [("after_conv", [conv("c", ["input"], C), *ex.rows("x", ["c"])]),
+                      ("after_strided_conv", [conv("c", ["input"], C, stride=2), *ex.rows("x", ["c"])])]
     else:
         candidates = [("two_convs", [conv("a", ["input"], C), conv("b", ["input"], C, kernel=5, padding=2), ex.row("x", ["a", "b"])]),
                       ("conv_and_smaller", [conv("a", ["input"], C), conv("b", ["a"], C, padding=0), ex.row("x", ["a", "b"])]),
@@ -98,9 +100,31 @@ def cases() -> list[object]:
             for e in EXAMPLES]
 
 
+NOT_SPLIT = {"tokens", "class_token", "pos_embedding", "select_token", "permute", "linear", "self_attention", "window_attention",
+             "patch_merging"}  # on a sequence or a channels-last map: refused with gpus > 1 ("not split"), run whole with split: false
+
+
+def refused_as_not_split(ex: Example, image: tuple[int, int]) -> bool:
+    """The kind's split networks are refused, and for saying that sequences and channels-last maps are not split."""
+    from archcalc.analysis import analyse
+    from archcalc.analysis.graph import build_graph
+    from archcalc.errors import SpecError
+    from archcalc.specfile import parse_spec
+
+    rows = [conv("c", ["input"], C), *ex.rows("x", ["c"])]
+    try:
+        analyse(build_graph(parse_spec(json.dumps({"name": "split", "input": [CHANNELS, *image], "gpus": G, "layers": rows}))))
+    except SpecError as exc:
+        return "is not split across GPUs" in str(exc)
+    return False
+
+
 @pytest.mark.parametrize("ex", cases())
 def test_split_rule_against_torch_towers(ex: Example) -> None:
     image = QUICK_IMAGES[ex.index % len(QUICK_IMAGES)]
+    if ex.kind in NOT_SPLIT and not split_networks(ex, image):
+        assert refused_as_not_split(ex, image), f"{ex.id}: refused with gpus: {G}, but not for being a sequence or a channels-last map"
+        return
     assert prove_split(ex, image), f"{ex.id}: no network with the kind split across {G} GPUs fits a {image} input: give it an example that does"
 
 

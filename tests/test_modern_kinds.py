@@ -133,7 +133,7 @@ def test_layernorm_over_channels_and_layer_scale_values() -> None:
 @pytest.mark.parametrize(("rows", "needles"), [
     ("  - {name: a, type: conv, filters: 3, kernel: 1}\n  - {name: m, type: multiply, inputs: [a, input]}\n",
      ("multiply needs inputs of one shape", "'a' 3×6×6", "'input' 8×6×6")),
-    ("  - {name: a, type: chunk, chunks: 3}\n", ("chunks=3 must divide its 8 channels",)),
+    ("  - {name: a, type: chunk, chunks: 5, index: 4}\n", ("index 4 is past the last of 4 chunks (torch makes 4 chunks of 2 or less of its 8 channels)",)),
     ("  - {name: a, type: chunk, chunks: 2, index: 2}\n", ("index 2 is past the last of 2 chunks",)),
     ("  - {name: a, type: channel_shuffle, groups: 3}\n", ("groups=3 must divide its 8 channels",)),
     ("  - {name: a, type: groupnorm, groups: 3}\n", ("groups=3 must divide the channels",)),
@@ -253,13 +253,15 @@ def test_unet_copy_and_crop() -> None:
 def test_crop_errors() -> None:
     with pytest.raises(SpecError, match="cannot crop 6×6 to the larger 7×7"):
         loaded("  - {name: c, type: crop, size: [7, 7]}\n")
-    with pytest.raises(SpecError, match="a crop layer reads 2 input, not 1"):
+    with pytest.raises(SpecError, match="a crop layer reads 2 inputs, not 1"):
         loaded("  - {name: c, type: crop}\n")
     with pytest.raises(SpecError, match="output_padding 2 must be smaller than the stride 2 or the dilation 1"):
         loaded("  - {name: u, type: convtranspose, filters: 2, kernel: 3, stride: 2, output_padding: 2}\n")
     with pytest.raises(SpecError, match="r² = 9 must divide its 8 channels"):
         loaded("  - {name: p, type: pixel_shuffle, factor: 3}\n")
     with pytest.raises(SpecError, match="upsample takes a scale or a size"):
+        loaded("  - {name: u, type: upsample, scale: 2, size: 4}\n")
+    with pytest.raises(SpecError, match="an upsample layer reads 2 inputs, not 1"):  # neither: the size of a second input
         loaded("  - {name: u, type: upsample}\n")
 
 

@@ -196,8 +196,8 @@ def reference_module(layer: Layer, xs: list[torch.Tensor]) -> nn.Module:
     if kind == "groupnorm":
         return nn.GroupNorm(layer["groups"], x.shape[1])
     if kind == "chunk":
-        return Merge(lambda ts: ts[0].chunk(layer["chunks"], 1)[layer["index"]] if ts[0].shape[1] % layer["chunks"] == 0
-                     else _refuse(f"chunks={layer['chunks']} does not divide {ts[0].shape[1]} channels"))
+        return Merge(lambda ts: ts[0].chunk(layer["chunks"], 1)[layer["index"]] if layer["index"] < len(ts[0].chunk(layer["chunks"], 1))
+                     else _refuse(f"torch makes fewer than {layer['index'] + 1} chunks of {ts[0].shape[1]} channels"))
     if kind == "layernorm":
         return ChannelsLast(nn.LayerNorm(x.shape[1], elementwise_affine=layer.get("affine", True)))
     if kind == "layer_scale":

@@ -92,7 +92,7 @@ def test_a_user_profile_is_found_by_name(tmp_path: Path) -> None:
 def test_every_kind_says_which_units_it_runs_on() -> None:
     """Matrix units for the matrix products, vector units for the rest."""
     matrix = {k for k, cls in KINDS.items() if issubclass(cls, MatrixUnits)}
-    assert matrix == {"conv", "convtranspose", "dense", "rbf"}
+    assert matrix == {"conv", "convtranspose", "dense", "rbf", "linear", "self_attention", "window_attention"}  # attention: its projections and products
 
 
 def test_fc6_at_batch_1_in_bfloat16_is_memory_bound() -> None:

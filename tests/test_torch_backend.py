@@ -96,7 +96,10 @@ BUILD_EVERY = {
     "prelu": "", "layernorm": "", "groupnorm": ", groups: 2", "layer_scale": "", "stochastic_depth": "",
     "channel_shuffle": ", groups: 2", "multiply": ", inputs: [channel_shuffle_layer, relu6_layer]", "chunk": ", chunks: 1",
     "convtranspose": ", filters: 4, kernel: 1", "upsample": ", scale: 1", "pixel_shuffle": ", factor: 1", "crop": ", size: [12, 12]",
-    "dropout": "", "maxpool": ", kernel: 2", "avgpool": ", kernel: 1", "subsample": "",
+    "permute": "", "linear": ", units: 4", "window_attention": ", heads: 2, window: 5, shift: 2", "patch_merging": "",
+    "tokens": "", "class_token": "", "pos_embedding": ", length: 37",
+    "self_attention": ", heads: 2", "select_token": "",  # a branch of sequences, read by no one: a second output
+    "dropout": ", inputs: [crop_layer]", "maxpool": ", kernel: 2", "avgpool": ", kernel: 1", "subsample": "",
     "adaptiveavgpool": ", output: 2", "add": ", inputs: [adaptiveavgpool_layer, adaptiveavgpool_layer]",
     "concat": ", inputs: [add_layer, adaptiveavgpool_layer]", "globalavgpool": "", "flatten": "", "dense": ", units: 6",
     "softmax": "", "rbf": ", units: 3",

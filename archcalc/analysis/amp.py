@@ -26,9 +26,11 @@ from archcalc.kinds.terms.kept import Keeping
 if TYPE_CHECKING:
     from archcalc.analysis import Row
 
-LOWER = frozenset({"conv", "convtranspose", "dense", "prelu"})  # CPU autocast's lower-precision list, as archcalc's kinds
+LOWER = frozenset({"conv", "convtranspose", "dense", "linear", "prelu", "self_attention", "window_attention"})  # CPU autocast's
+# lower-precision list, as archcalc's kinds (attention: its projections and matrix products)
 STATISTICS = frozenset({"batchnorm", "layernorm", "groupnorm"})  # statistics in their float32 parameters' dtype
-PROMOTES = frozenset({"layer_scale", "scale", "subsample", "rbf"})  # a map combined with float32 parameters or buffers
+PROMOTES = frozenset({"layer_scale", "scale", "subsample", "rbf", "class_token", "pos_embedding"})  # a map combined with float32
+# parameters or buffers (a class token concatenated, a position embedding added)
 FULL, HALF = 4, 2  # float32, bfloat16
 
 
@@ -40,6 +42,8 @@ def _keeping(row: Row, batch: int, itemsize: int, grads: tuple[bool, ...], in_pl
 
 
 def _weights(r: Row) -> int:
+    if r.layer.kind in ("self_attention", "window_attention"):  # the q/k/v and output projections' weights (not the bias table)
+        return 4 * r.input_shapes[0][-1] ** 2
     out: int = getattr(r.layer, "filters", 0) or getattr(r.layer, "units", 0)
     return int(r.params) - (out if getattr(r.layer, "bias", False) else 0)
 
@@ -76,6 +80,8 @@ def kept_amp(rows: Sequence[Row], batch: int) -> KeptNetwork:
             cast = kind in LOWER and dtype[source] != HALF
             kept_inputs.append(new(k.bytes(r.input_shapes[j])) if cast else storage[source])
         extra = r.layer.kept(replace(k, itemsize=FULL)).extra if kind in STATISTICS else own.extra
+        if kind == "window_attention":  # the float32 bias table promotes the scores: softmax in float32, cast back for A·V
+            extra = (*extra[:-1], 2 * extra[-1], extra[-1])
         keeps = kept_inputs + ([out] if own.output else []) + [new(b) for b in extra]
         if kind in LOWER and r.params:
             keeps.append(new(_weights(r) * HALF))  # the bfloat16 copy of its weight

@@ -40,6 +40,12 @@ def stages(a: Analysis) -> list[Stage]:
     return result
 
 
+def _alike(x: Stage, y: Stage) -> bool:
+    """Stages of one kind: the same category, and a dense-like layer on vectors only beside another on vectors
+    (a linear layer on tokens or a channels-last map is no classifier)."""
+    return x.category == y.category and (x.category != "dense" or (len(x.row.output) == 1) == (len(y.row.output) == 1))
+
+
 MAX_ALIGN_CELLS = 4_000_000  # past this, stages are paired by position (archcalc.limits lists it)
 
 
@@ -61,13 +67,13 @@ def align(a: list[Stage], b: list[Stage]) -> list[tuple[int | None, int | None]]
         row, below = best[i], best[i + 1]
         for j in range(m - 1, -1, -1):
             score = max(below[j], row[j + 1])
-            if a[i].category == b[j].category:
+            if _alike(a[i], b[j]):
                 score = max(score, below[j + 1] + pair + (a[i].row.output == b[j].row.output))
             row[j] = score
     pairs: list[tuple[int | None, int | None]] = []
     i = j = 0
     while i < n or j < m:
-        if (i < n and j < m and a[i].category == b[j].category
+        if (i < n and j < m and _alike(a[i], b[j])
                 and best[i][j] == best[i + 1][j + 1] + pair + (a[i].row.output == b[j].row.output)):
             pairs.append((i, j))
             i, j = i + 1, j + 1

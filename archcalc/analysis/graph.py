@@ -58,7 +58,9 @@ def build_graph(spec: Spec) -> Graph:
                 raise SpecError(ls.where, "a layer cannot read its own output (a cycle)")
         arity = ls.layer.arity
         if arity and len(inputs) != arity:
-            raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} reads {arity} input, not {len(inputs)}", "merge several with 'add' or 'concat'")
+            said = "inputs" if arity > 1 else "input"
+            raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} reads {arity} {said}, not {len(inputs)}",
+                            getattr(ls.layer, "arity_hint", "merge several with 'add' or 'concat'"))
         if not arity and len(inputs) < ls.layer.fewest_inputs:
             raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} merges two or more inputs; 'inputs' names {len(inputs)}")
         nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where, ls.output))

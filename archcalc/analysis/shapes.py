@@ -26,6 +26,7 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
     """Each node's input and output shapes, in graph order, one at a time, so that a caller may
     stop early: each kind's size rule, once per layer. A shape a layer cannot take is a SpecError."""
     shapes: dict[str, Shape] = {INPUT: shape}
+    made: dict[str, tuple[SizeTerm, ...]] = {INPUT: ()}  # each layer's size terms, for a term that reads its input's
     for node in graph.nodes:
         xs = tuple(shapes[i] for i in node.inputs)
         try:
@@ -37,7 +38,9 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
             raise SpecError(node.where, f"its output {quote(dims(sizing.out))} is larger than {MAX_INT_TEXT} along one axis",
                             "archcalc's sizes stop at 2^63 − 1, as torch's do")
         shapes[node.name] = sizing.out
-        yield Step(node, xs, sizing.out, sizing.terms)
+        terms = tuple(t.after(made[node.inputs[0]]) if hasattr(t, "after") else t for t in sizing.terms)
+        made[node.name] = terms
+        yield Step(node, xs, sizing.out, terms)
 
 
 def propagate(graph: Graph, shape: Shape) -> list[Step]:
@@ -48,14 +51,18 @@ def propagate(graph: Graph, shape: Shape) -> list[Step]:
 def _shape_hint(graph: Graph, shape: Shape, node: Node, xs: tuple[Shape, ...], exc: ShapeError) -> str:
     """What to change: a dense layer that flattened into a merge, the kind's own hint, or the window's numbers."""
     if shape != graph.input:
-        return f"the input was overridden to {dims(shape)}; the spec's own input is {dims(graph.input)}"
+        overridden = f"the input was overridden to {dims(shape)}; the spec's own input is {dims(graph.input)}"
+        return f"{exc.hint}; {overridden}" if exc.hint else overridden
     if len(xs) > 1 and any(len(x) == 3 for x in xs):
         layers = {n.name: n.layer for n in graph.nodes}
         flat = next((i for i, x in zip(node.inputs, xs) if len(x) == 1 and i in layers and layers[i].flattens), None)
         if flat is not None:
             return (f"'{flat}' is a {layers[flat].kind} layer, which flattens its input to a vector; "
                     "for a linear layer at each position use a 1×1 conv")
-    return exc.hint or "check the layer's kernel, stride and padding against the shape it receives"
+    if exc.hint:
+        return exc.hint
+    return "check the layer's kernel, stride and padding against the shape it receives" if node.layer.category in ("conv", "pool") \
+        else f"check the shape it receives against what {node.layer.kind} needs"
 
 
 def divides_along(graph: Graph, shape: Shape, axis: str) -> bool:

@@ -53,6 +53,9 @@ def place(graph: Graph, steps: list[Step]) -> list[Placement]:
             placement = sources[0]  # a pool or activation after a layer on one GPU stays there
         else:
             placement = SPLIT
+            if len(step.output) == 2 or getattr(step.output, "channels_last", False):  # AlexNet's split divides C×H×W maps
+                raise SpecError(node.where, f"a {'sequence of tokens' if len(step.output) == 2 else 'channels-last map'} is not split "
+                                f"across GPUs: archcalc divides channels-first maps and vectors only", "run the layer whole with split: false")
             if step.output[0] < G:  # every GPU needs a map (or unit) of each split layer
                 noun = "units" if len(step.output) == 1 else "maps"
                 raise SpecError(node.where, f"gpus: {G} is more than its {step.output[0]} output {noun}: each GPU needs one at least",

@@ -68,10 +68,12 @@ class Solid:
 
 
 def extent(shape: Shape) -> tuple[float, float, float]:
-    """(width, height, depth) in px of a volume (C, H, W) or a bar (units,)."""
+    """(width, height, depth) in px of a volume (C, H, W; a channels-last H×W×C alike), a slab of tokens (N, D) or a bar (units,)."""
     if len(shape) == 3:
-        c, h, w = shape
+        c, h, w = (shape[2], shape[0], shape[1]) if getattr(shape, "channels_last", False) else shape
         return channels_px(c), side_px(h), 0.4 * side_px(w)
+    if len(shape) == 2:  # N tokens of D values: as wide as D channels, as tall as N units, thin
+        return channels_px(shape[1]), bar_px(shape[0]), 4.0
     return 8.0, bar_px(shape[0]), 4.0
 
 

@@ -35,18 +35,19 @@ class Chunk(Passes, Regroups):
     kind: ClassVar[str] = "chunk"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"chunks": 2, "index": 1},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     label: ClassVar[str] = "chunk"
-    summary: ClassVar[str] = "the index-th of `chunks` equal channel slices (x.chunk(chunks, dim=1)[index])"
+    summary: ClassVar[str] = "the index-th of `chunks` channel slices as torch cuts them (x.chunk(chunks, dim=1)[index]: ⌈C/chunks⌉ each, the last the rest)"
 
     chunks: PosInt
     index: NonNegIntValue = 0
 
-    def sizing(self, *xs: Shape) -> Sizing:  # (C, ...) -> (C/chunks, ...)
+    def sizing(self, *xs: Shape) -> Sizing:  # (C, ...) -> (⌈C/chunks⌉ or the rest, ...), as torch.chunk cuts
         c = xs[0][0]
-        if c % self.chunks:
-            raise ShapeError(f"chunks={self.chunks} must divide its {c} channels")
-        if self.index >= self.chunks:
-            raise ShapeError(f"index {self.index} is past the last of {self.chunks} chunks (they count from 0)")
-        return Sizing((c // self.chunks, *xs[0][1:]))
+        size = -(-c // self.chunks)
+        made = -(-c // size)  # torch makes fewer chunks where C is small: 5 channels in 4 chunks are 2, 2 and 1
+        if self.index >= made:
+            also = f" (torch makes {made} chunks of {size} or less of its {c} channels)" if made != self.chunks else ""
+            raise ShapeError(f"index {self.index} is past the last of {made} chunks{also}", f"an index from 0 to {made - 1}")
+        return Sizing((min(size, c - self.index * size), *xs[0][1:]))
 
     def field(self, ins: Sequence[Field], out: Shape, terms: tuple[SizeTerm, ...]) -> Field:
         return same_field(ins[0])
@@ -81,7 +82,7 @@ class ChannelShuffle(KeepsShape, Regroups):
 
     def sizing(self, *xs: Shape) -> Sizing:
         if xs[0][0] % self.groups:
-            raise ShapeError(f"groups={self.groups} must divide its {xs[0][0]} channels")
+            raise ShapeError(f"groups={self.groups} must divide its {xs[0][0]} channels", f"a number of groups that divides {xs[0][0]}")
         return Sizing(xs[0])
 
     def hyper(self) -> str:

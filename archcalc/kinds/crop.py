@@ -43,11 +43,17 @@ class Crop(NoWeights, PerMap, Passes, Layer):
     def arity(self) -> int:  # type: ignore[override]  # a size, or a second input to take it from
         return 1 if self.size is not None else 2
 
+    @property
+    def arity_hint(self) -> str:
+        return ("with a size it reads one input; without, two: the map to cut and one whose H×W it takes"
+                if self.arity == 1 else "without a size it reads two inputs: the map to cut and one whose H×W it takes")
+
     def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W)[, (C', h, w)] -> (C, h, w)
         c, h, w = spatial(xs[0], self.kind)
         target = self.size if self.size is not None else spatial(xs[1], self.kind)[1:]
         if target[0] > h or target[1] > w:
-            raise ShapeError(f"cannot crop {h}×{w} to the larger {target[0]}×{target[1]}")
+            raise ShapeError(f"cannot crop {h}×{w} to the larger {target[0]}×{target[1]}",
+                             "a crop cuts its first input to the smaller size of its second: are the inputs the other way round?")
         th, tw = CropTerm("H", h, target[0]), CropTerm("W", w, target[1])
         return Sizing((c, th.out, tw.out), (th, tw))
 

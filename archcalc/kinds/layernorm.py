@@ -11,6 +11,7 @@ from archcalc.kinds.base import KeepsShape, Layer, NoHyper, Site, VectorUnits, a
 from archcalc.kinds.terms.conventions import Counts, norm
 from archcalc.kinds.terms.fields import Field, shared_field
 from archcalc.kinds.terms.figures import Figures
+from archcalc.kinds.terms.layouts import MAP, features, last_axis_layout, layout
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Bool, PosFloat, PosInt, Shape
 
@@ -23,13 +24,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class LayerNorm(KeepsShape, NoHyper, VectorUnits, Layer):
     """Over the C channels at each position of a C×H×W input (torchvision's LayerNorm2d, nn.LayerNorm(C) on a
-    channels-last tensor), over the units of a vector."""
+    channels-last tensor), over the last axis of a channels-last map or a sequence (nn.LayerNorm(D): a
+    transformer's), over the units of a vector."""
 
     kind: ClassVar[str] = "layernorm"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({},)  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "norm"
     label: ClassVar[str] = "layer norm"
-    summary: ClassVar[str] = "normalisation over the channels at each position (ConvNeXt), or over a vector's units"
+    summary: ClassVar[str] = "normalisation over the channels at each position (ConvNeXt), a token's values, or a vector's units"
 
     eps: PosFloat = 1e-5
     affine: Bool = True
@@ -38,6 +40,9 @@ class LayerNorm(KeepsShape, NoHyper, VectorUnits, Layer):
         from archcalc.kinds.terms.kept import Kept
 
         x = keeping.inputs[0]
+        if last_axis_layout(x):  # nn.LayerNorm over a sequence's or a channels-last map's last axis: a new, contiguous output
+            stats = keeping.bytes(x[:-1])
+            return Kept(inputs=(0,), extra=(stats, stats), contiguous=True)
         positions = x[1:] if len(x) == 3 else ()  # its mean and 1/σ: one each per position, in the input's dtype
         stats = keeping.bytes(positions)
         # the output is permuted back from channels-last: flatten can view it only where H·W = 1
@@ -45,14 +50,18 @@ class LayerNorm(KeepsShape, NoHyper, VectorUnits, Layer):
         return Kept(inputs=(0,), extra=(stats, stats), contiguous=flat)
 
     def figures(self, xs: Sequence[Shape], out: Shape) -> Figures:
+        if last_axis_layout(xs[0]):  # a weight and a bias per value of the last axis
+            return affine_figures([(features(xs[0]), *xs[0][:-1])], out, self.affine)
         return affine_figures(xs, out, self.affine)
 
     def counts(self, site: Site, out: Shape) -> Counts:
         # C×H×W: archcalc's (and torchvision's) LayerNorm2d, a subclass of nn.LayerNorm that the hook tools do not
         # know; a vector: nn.LayerNorm itself (ptflops looks for `affine`, which nn.LayerNorm lacks: 1 per value)
-        whole = len(site.inputs[0]) == 1
+        # (a sequence or a channels-last map: nn.LayerNorm over its last axis, as a vector's)
+        x = site.inputs[0]
+        whole = len(x) == 1 or last_axis_layout(x)
         a = 2 if self.affine else 1
-        return norm(math.prod(site.inputs[0]), site.inputs[0][0], self.affine, fvcore=4 + (1 if self.affine else 0),
+        return norm(math.prod(x), features(x), self.affine, fvcore=4 + (1 if self.affine else 0),
                     thop=2 * a if whole else 0, ptflops=1 if whole else 0)
 
     def reads_all(self, gpus: int) -> bool:
@@ -63,8 +72,9 @@ class LayerNorm(KeepsShape, NoHyper, VectorUnits, Layer):
 
         from archcalc.torch_backend.modules import LayerNorm2d
 
-        cls = LayerNorm2d if len(site.inputs[0]) == 3 else nn.LayerNorm
-        return cls(site.inputs[0][0], eps=self.eps, elementwise_affine=self.affine)
+        x = site.inputs[0]
+        cls = LayerNorm2d if layout(x) == MAP else nn.LayerNorm
+        return cls(features(x), eps=self.eps, elementwise_affine=self.affine)
 
     def shard(self, module: nn.Module, g: int, G: int) -> nn.Module | None:
         from archcalc.torch_backend.modules import LayerNorm2d, LayerNormShare
@@ -93,7 +103,8 @@ class GroupNorm(KeepsShape, VectorUnits, Layer):
 
     def sizing(self, *xs: Shape) -> Sizing:
         if len(xs[0]) != 3 or xs[0][0] % self.groups:
-            raise ShapeError(f"groups={self.groups} must divide the channels of a C×H×W input")
+            raise ShapeError(f"groups={self.groups} must divide the channels of a C×H×W input",
+                             "a number of groups that divides the channels" if len(xs[0]) == 3 else "group norm works on a C×H×W map")
         c, h, w = xs[0]
         if c // self.groups * h * w == 1:  # torch refuses: "Expected more than 1 value per channel"
             raise ShapeError(f"each of its {self.groups} groups holds one value ({c // self.groups}×{h}×{w}), which cannot be normalised",

@@ -24,14 +24,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Upsample(NoWeights, PerMap, VectorUnits, Layer):
-    """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false)."""
+    """torch's nn.Upsample: by `scale` (int or [h, w]) or to `size` ([h, w]); nearest or bilinear (align_corners false).
+    With neither, to the H×W of a second input (`inputs: [head, input]`): F.interpolate(x, size=other.shape[-2:]),
+    as torchvision's segmentation models end and DeepLab's ASPP pooling returns to its input's size."""
 
     kind: ClassVar[str] = "upsample"
     examples: ClassVar[tuple[dict[str, object], ...]] = ({"scale": 2}, {"scale": [2, 1], "mode": "bilinear"}, {"size": [9, 10]})  # small instances its rules are proven on (tests/test_kind_proofs.py)
     category: ClassVar[str] = "pool"
     stage: ClassVar[bool] = True  # compare aligns networks at it; the layers after it join its stage
     label: ClassVar[str] = "upsample"
-    summary: ClassVar[str] = "larger maps by a whole `scale`, or to a `size`: nearest or bilinear, no parameters"
+    summary: ClassVar[str] = "larger maps by a whole `scale`, to a `size`, or to a second input's H×W: nearest or bilinear, no parameters"
 
     scale: PairOrNone = None
     size: PairOrNone = None
@@ -39,12 +41,25 @@ class Upsample(NoWeights, PerMap, VectorUnits, Layer):
 
     def counts(self, site: Site, out: Shape) -> Counts:
         n = math.prod(out)  # ptflops: its module hook and the patched F.interpolate, 1 per output value each
+        if self.arity == 2:  # F.interpolate in archcalc's module: no module hook (ptflops 1 per output value, thop none)
+            return Counts(fvcore=(4 if self.mode == "bilinear" else 1) * n, ptflops=n)
         return Counts(fvcore=(4 if self.mode == "bilinear" else 1) * n, ptflops=2 * n, thop=(11 if self.mode == "bilinear" else 1) * n)
 
-    def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W) -> (C, s·H, s·W) or (C, h, w)
+    @property
+    def arity(self) -> int:  # type: ignore[override]  # a scale or a size, or a second input to take the size from
+        return 1 if self.scale is not None or self.size is not None else 2
+
+    @property
+    def arity_hint(self) -> str:
+        return ("with a scale or a size it reads one input; without either, two: the second gives the size"
+                if self.arity == 1 else "without a scale or a size it reads two inputs: the map, and one whose H×W it takes")
+
+    def sizing(self, *xs: Shape) -> Sizing:  # (C, H, W)[, (C', h, w)] -> (C, s·H, s·W) or (C, h, w)
         c, h, w = spatial(xs[0], self.kind)
-        if (self.scale is None) == (self.size is None):
-            raise ShapeError("upsample takes a scale or a size, one of the two")
+        if self.scale is not None and self.size is not None:
+            raise ShapeError("upsample takes a scale or a size, one of the two", "give `scale`, `size`, or neither and a second input")
+        if len(xs) == 2:
+            return fixed((c, *spatial(xs[1], self.kind)[1:]))
         if self.size is not None:
             return fixed((c, *self.size))
         sh, sw = self.scale or (1, 1)
@@ -63,13 +78,17 @@ class Upsample(NoWeights, PerMap, VectorUnits, Layer):
         return Kept()  # nearest and bilinear: the backward needs only the sizes
 
     def hyper(self) -> str:
-        how = f"×{text.pair(self.scale)}" if self.scale else f"to {text.square(self.size or (0, 0))}"
+        how = f"×{text.pair(self.scale)}" if self.scale else f"to {text.square(self.size)}" if self.size else "to its second input's size"
         return f"{how}, {self.mode}"
 
     def build(self, site: Site) -> nn.Module:
         from torch import nn
 
         corners = False if self.mode == "bilinear" else None
+        if len(site.inputs) == 2:
+            from archcalc.torch_backend.sequences import InterpolateLike
+
+            return InterpolateLike(self.mode, corners)
         return nn.Upsample(size=self.size, scale_factor=self.scale, mode=self.mode, align_corners=corners)
 
 
@@ -87,7 +106,8 @@ class PixelShuffle(NoWeights, Uncounted, VectorUnits, Layer):
         c, h, w = spatial(xs[0], self.kind)
         r = self.factor
         if c % (r * r):
-            raise ShapeError(f"factor {r}: r² = {r * r} must divide its {c} channels")
+            raise ShapeError(f"factor {r}: r² = {r * r} must divide its {c} channels",
+                             f"a factor whose square divides {c}, or {r * r}·k channels from the layer before")
         th, tw = ScaleTerm("H", h, r, h * r), ScaleTerm("W", w, r, w * r)
         return Sizing((c // (r * r), th.out, tw.out), (th, tw))
 

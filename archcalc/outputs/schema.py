@@ -57,8 +57,9 @@ def _layer(in_block: bool) -> dict[str, Any]:
             props["inputs"] = {"type": "array", "items": {"type": "string"}, "minItems": cls.fewest_inputs}
             required.append("inputs")
         then: dict[str, Any] = {"properties": props, "required": required, "additionalProperties": False}
-        if name in ONE_OF_KEYS:
-            then["oneOf"] = [{"required": [key]} for key in ONE_OF_KEYS[name]]
+        if name in ONE_OF_KEYS:  # one key or the other; or neither, and a second input gives the size
+            keys_given = [{"required": [key]} for key in ONE_OF_KEYS[name]]
+            then["oneOf"] = [*keys_given, {"not": {"anyOf": keys_given}, "required": ["inputs"]}]
         rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]}, "then": then})
     return {"type": "object", "required": ["name", "type"], "properties": _common(), "allOf": rules}
 
@@ -99,7 +100,7 @@ def spec_schema() -> dict[str, Any]:
                 "input": _shape(),
                 "layers": {"type": "object", "additionalProperties": {
                     "type": "object", "additionalProperties": False,
-                    "properties": {"output": _shape(), **{k: _stated() for k in CLAIM_FIGURES[1:]}}}},
+                    "properties": {"output": {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1, "maxItems": 3}, **{k: _stated() for k in CLAIM_FIGURES[1:]}}}},
                 "totals": {"type": "object", "additionalProperties": False, "properties": {k: _stated() for k in TOTAL_FIGURES}},
             }},
         },

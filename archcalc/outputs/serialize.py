@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from archcalc import text
 from archcalc.analysis import GPU_FIGURES, TOTALS
 from archcalc.errors import Location
+from archcalc.kinds.terms.layouts import layout
 from archcalc.outputs.jsontext import Shared, SharedMap
 
 if TYPE_CHECKING:
@@ -93,7 +94,7 @@ def layer_json(r: Row) -> dict[str, Any]:
     figures = r.figures
     layer: dict[str, Any] = {
         "name": r.name, "type": r.kind, "activation": r.activation, "hyper": r.layer.hyper(),
-        "inputs": list(r.inputs), "output": list(r.output),
+        "inputs": list(r.inputs), "output": list(r.output), "layout": layout(r.output),
         "arithmetic": _arithmetic(r.terms),
         "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
         "connections": figures.connections, "activations": figures.activations,
@@ -153,6 +154,8 @@ def run_json(r: RunResult) -> dict[str, Any]:
         "memory": {"estimate_bytes": r.memory.estimate_bytes, "estimate_peak_layer": r.memory.estimate_peak_layer,
                    "measured_peak_bytes": r.memory.measured_peak_bytes},
     }
+    if r.verification.attention_math:
+        doc["attention"] = "math path, gradients on (sdpa_kernel(SDPBackend.MATH)): FlopCounterMode counts no fused kernel"
     if r.layer_times:
         doc["per_layer_ms"] = [{"layer": t.name, "median": _sig(t.median_ms), "share": _sig(t.share)} for t in r.layer_times]
     if r.split is not None:

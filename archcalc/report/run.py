@@ -62,9 +62,15 @@ def run_table(r: RunResult) -> RenderableType:
                           style="bold red"))
     else:
         parts.append(Text("✓ every layer's output shape, parameters and FLOPs agree with torch", style="green"))
+    if r.verification.attention_math:
+        parts.append(Text(ATTENTION_MATH))
     if r.split is not None:
         parts.append(_split_text(r.split))
     return Group(*parts)
+
+
+ATTENTION_MATH = ("attention verified on the math path (sdpa_kernel(SDPBackend.MATH), gradients on): FlopCounterMode counts nothing "
+                  "of nn.MultiheadAttention's fast path nor of fused attention kernels; the timing runs torch's default path")
 
 
 UNSTABLE_SPREAD = 2.0  # a median past twice the minimum: the passes were slowed by something else

@@ -150,10 +150,10 @@ class Expander:
             name = big
         return ", ".join(parts) + (", …" if len(parts) == 6 else "") if parts else f"{name}: {self.counts.get(name, 1):,} rows"
 
-    def resolve(self, row: Any) -> Any:
-        if not isinstance(row, Map) or "inputs" not in row or not isinstance(row["inputs"], list):
+    def resolve(self, row: Any) -> Any:  # an instance's name as its last layer; `inputs: x` as `inputs: [x]`
+        if not isinstance(row, Map) or "inputs" not in row or not isinstance(given := row["inputs"], (list, str)):
             return row
-        return remap(row, {**row, "inputs": [self.aliases.get(i, i) if isinstance(i, str) else i for i in row["inputs"]]})
+        return remap(row, {**row, "inputs": [self.aliases.get(i, i) if isinstance(i, str) else i for i in ([given] if isinstance(given, str) else given)]})
 
     def instance(self, row: Map, reads: list[Any], prefix: str, depth: int) -> list[Map]:
         block = self.blocks[row["type"]]

@@ -43,11 +43,13 @@ class Claims:
     totals: tuple[tuple[str, Stated], ...]  # (figure, stated): a field of analysis.Totals
 
 
-def shape_value(value: Any, where: str | Location, key: str) -> Shape:
-    if not isinstance(value, list) or len(value) not in (1, 3):
+def shape_value(value: Any, where: str | Location, key: str, sequence: bool = False) -> Shape:
+    """[C, H, W] or [units]; with `sequence` (a claimed output) also [tokens, width], and [H, W, C] reads as written."""
+    if not isinstance(value, list) or len(value) not in ((1, 2, 3) if sequence else (1, 3)):
         hint = (f"an image is [channels, height, width]: [3, {value[0]}, {value[1]}] for colour, [1, {value[0]}, {value[1]}] for grey"
                 if isinstance(value, list) and len(value) == 2 else None)
-        raise SpecError(where, f"'{key}' must be [channels, height, width] (or [units]), not {quote(value)}", hint)
+        more = ", [tokens, width]" if sequence else ""
+        raise SpecError(where, f"'{key}' must be [channels, height, width] (or [units]{more}), not {quote(value)}", hint)
     return tuple(pos_int(v, where, key) for v in value)
 
 
@@ -84,7 +86,7 @@ def read_claims(m: Any, reader: Any, top: Map) -> Claims:
         if not isinstance(c, Map):
             raise SpecError(where, "must be a mapping of output, activations, params, connections")
         reader.keys(c, CLAIM_FIGURES, "a layer claim", name)
-        output = shape_value(c["output"], where, "output") if "output" in c else None
+        output = shape_value(c["output"], where, "output", sequence=True) if "output" in c else None
         figures = {k: stated(c[k], where) if k in c else None for k in CLAIM_FIGURES[1:]}
         layers.append(LayerClaim(str(name), output, figures["activations"], figures["params"], figures["connections"], where))
     totals = m.get("totals", Map())

@@ -30,6 +30,8 @@ def arithmetic(terms: Sequence[SizeTerm]) -> str:
     """Each axis's arithmetic, once when H and W agree: '(227 − 11 + 2·0)/4 + 1 = 55 (H and W)'."""
     if len(terms) == 2 and terms[0].alike(terms[1]):
         return f"{terms[0].text()} (H and W)"
+    if len(terms) == 1 and terms[0].axis == "N":  # tokens: '(224/16)² = 196 tokens'
+        return terms[0].text()
     return "; ".join(f"{t.axis}: {t.text()}" for t in terms)
 
 

@@ -78,7 +78,8 @@ def dims(shape: Sequence[int]) -> str:
 
 def hwc(shape: Sequence[int]) -> str:
     """(96, 55, 55) -> '55×55×96' (height × width × channels, as the AlexNet paper draws it); (4096,) -> '4096'."""
-    ordered = (*shape[1:], shape[0]) if len(shape) == 3 else shape
+    laid_last = getattr(shape, "channels_last", False)  # archcalc.kinds.terms.layouts.ChannelsLast: written as it is laid out
+    ordered = (*shape[1:], shape[0]) if len(shape) == 3 and not laid_last else shape
     return "×".join(str(v) for v in ordered)
 
 

@@ -3,6 +3,7 @@ FLOPs (FlopCounterMode), at batch 1."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -49,6 +50,7 @@ class Mismatch:
 @dataclass(frozen=True)
 class Verification:
     layers: tuple[LayerCheck, ...]
+    attention_math: bool = False  # attention ran on the math path with gradients on, so that FlopCounterMode sees its products
 
     @property
     def mismatches(self) -> tuple[Mismatch, ...]:
@@ -82,8 +84,9 @@ def verify(graph: Graph, analysis: Analysis, device: torch.device | str = "cpu",
         sub = module.get_submodule(paths[row.name])
         handles.append(sub.register_forward_pre_hook(partial(_note_running, running, row.name)))
         handles.append(sub.register_forward_hook(partial(_note_shape, shapes, row.name)))
+    attention = any(getattr(row.layer, "uses_attention", False) for row in analysis.rows)
     try:
-        with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+        with counting_mode(attention), FlopCounterMode(display=False) as counter:
             module(example_input(analysis, 1, device, dtype))
     except RuntimeError as exc:
         if "not implemented for" not in str(exc):
@@ -104,7 +107,21 @@ def verify(graph: Graph, analysis: Analysis, device: torch.device | str = "cpu",
         counted = sum(flops.get(f"{prefix}.{paths[row.name]}", {}).values())
         checks.append(LayerCheck(row.name, row.kind, row.output, shapes[row.name], row.params, trainable,
                                  row.frozen_params, frozen, row.flops, counted, tuple(t for t in row.terms if not t.divides)))
-    return Verification(tuple(checks))
+    return Verification(tuple(checks), attention)
+
+
+def counting_mode(attention: bool) -> contextlib.AbstractContextManager[object]:
+    """inference_mode; for a network with attention, gradients on and scaled_dot_product_attention's math path
+    instead: FlopCounterMode counts nothing of nn.MultiheadAttention's fast path (eval under no_grad) nor of the
+    fused kernels, and the math path's two batched matrix products are what the calculator counts."""
+    if not attention:
+        return torch.inference_mode()
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(torch.enable_grad())
+    stack.enter_context(sdpa_kernel(SDPBackend.MATH))
+    return stack
 
 
 def _note_running(running: list[str], name: str, module: nn.Module, args: Any) -> None:

@@ -108,6 +108,10 @@ class Field:
 
 def grid_of(out: tuple[int, ...], f: Field) -> tuple[int, int]:
     """The grid of a layer's units: its output map, or its input's where it has no spatial axes."""
+    from archcalc.kinds.terms.layouts import ChannelsLast
+
+    if isinstance(out, ChannelsLast):
+        return out[0], out[1]
     return (out[1], out[2]) if len(out) == 3 else f.grid
 
 

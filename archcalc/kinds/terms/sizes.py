@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar, Protocol
 
+from archcalc.kinds.terms.layouts import ChannelsLast
+
 
 class ShapeError(Exception):
     """A layer cannot take the shape it is given; the message says why, the hint (where given) what to change."""
@@ -213,8 +215,11 @@ class Sizing:
 
 def spatial(x: tuple[int, ...], kind: str) -> tuple[int, int, int]:
     """(C, H, W), or the error that the kind needs one."""
-    if len(x) != 3:
-        raise ShapeError(f"{kind} needs a C×H×W input, got {'×'.join(map(str, x))}")
+    if len(x) != 3 or isinstance(x, ChannelsLast):
+        laid = "an H×W×C (channels-last) map" if isinstance(x, ChannelsLast) else "a sequence" if len(x) == 2 else "a vector"
+        raise ShapeError(f"{kind} needs a C×H×W input, got {laid} {'×'.join(map(str, x))}",
+                         "permute a channels-last map back with `permute` (to: channels_first)" if isinstance(x, ChannelsLast)
+                         else f"{kind} works on maps: it cannot follow a layer that flattened them or made tokens")
     return x[0], x[1], x[2]
 
 
