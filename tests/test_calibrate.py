@@ -7,6 +7,7 @@ the per-layer timer's stated error. One quick check runs by default (LeNet); eve
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ import pytest
 import torch
 from click.testing import CliRunner
 
+from archcalc import analyse, build_graph, load_spec
 from archcalc.analysis import hardware
 from archcalc.cli.app import main
+from archcalc.kinds.terms.sizes import WindowTerm
 from archcalc.specfile import bundled_names
 
 
@@ -85,11 +88,45 @@ def test_calibrate_refuses(config: Path, args: tuple[str, ...], message: str) ->
     assert not config.exists()
 
 
+def taps_inside(t: WindowTerm) -> int:
+    """How many (output position, kernel tap) pairs of one axis read the input rather than its zero padding."""
+    inside = 0
+    for k in range(t.kernel):
+        at = k * t.dilation - t.pad_before  # the input row tap k of output 0 reads
+        first = max(0, -(at // t.stride) if at < 0 else 0)
+        while first < t.out and first * t.stride + at < 0:
+            first += 1
+        last = min(t.out - 1, (t.size - 1 - at) // t.stride) if t.size - 1 - at >= 0 else -1
+        inside += max(0, last - first + 1)
+    return inside
+
+
+def mostly_padding(spec: str) -> set[str]:
+    """Convolutions most of whose taps read zero padding (DeepLab's ASPP at dilation 12 to 36 on a 28×28 map): their
+    FLOPs count those taps, as FlopCounterMode does, but oneDNN skips them, so they can run faster than FLOPs ÷ peak.
+    The roofline states a layer's counted FLOPs; a least time from the taps that read the image is not modelled yet."""
+    a = analyse(build_graph(load_spec(spec)))
+    skip = set()
+    for r in a.rows:
+        terms = [t for t in r.terms if isinstance(t, WindowTerm)]
+        if r.kind == "conv" and len(terms) == 2 and math.prod(taps_inside(t) / (t.kernel * t.out) for t in terms) < 0.5:
+            skip.add(r.name)
+    return skip
+
+
+def test_taps_inside_by_hand() -> None:
+    a = analyse(build_graph(load_spec("alexnet")))
+    conv2 = next(r for r in a.rows if r.name == "conv2")
+    assert [taps_inside(t) for t in conv2.terms if isinstance(t, WindowTerm)] == [5 * 27 - 2 * (2 + 1)] * 2  # 5×5, pad 2, 27 out
+    assert mostly_padding("alexnet") == set() and "classifier.0.convs.2.0" in mostly_padding("deeplabv3_resnet50")
+
+
 @pytest.mark.slow
 def test_no_layer_beats_its_roofline(config: Path) -> None:
-    """Every bundled spec on this CPU: the measured times are at or above the least times."""
+    """Every bundled spec on this CPU: the measured times are at or above the least times (but for the convolutions
+    that mostly read padding: see mostly_padding)."""
     calibrated(config)
-    beaten = {spec: below_bound(per_layer(spec)) for spec in bundled_names()}
+    beaten = {spec: [b for b in below_bound(per_layer(spec)) if b[0] not in mostly_padding(spec)] for spec in bundled_names()}
     assert {s: b for s, b in beaten.items() if b} == {}
 
 
