@@ -51,11 +51,12 @@ def per_layer(spec: str) -> dict[str, Any]:
     return doc
 
 
-def below_bound(doc: dict[str, Any]) -> list[tuple[str, float, float]]:
-    """Layers measured faster than the least time allows, past the timer's error."""
-    error = doc["timer_error_seconds"]
+def below_bound(doc: dict[str, Any], share: dict[str, float] | None = None) -> list[tuple[str, float, float]]:
+    """Layers measured faster than the least time allows (times `share`, a convolution's taps that read the image),
+    past the timer's error."""
+    error, share = doc["timer_error_seconds"], share or {}
     return [(x["layer"], x["measured_seconds"], x["roofline_seconds"]) for x in doc["layers"]
-            if x["measured_seconds"] < x["roofline_seconds"] - error]
+            if x["measured_seconds"] < x["roofline_seconds"] * share.get(x["layer"], 1.0) - error]
 
 
 def test_calibrate_writes_a_profile_run_measures_against_it(config: Path) -> None:
@@ -101,32 +102,34 @@ def taps_inside(t: WindowTerm) -> int:
     return inside
 
 
-def mostly_padding(spec: str) -> set[str]:
-    """Convolutions most of whose taps read zero padding (DeepLab's ASPP at dilation 12 to 36 on a 28×28 map): their
-    FLOPs count those taps, as FlopCounterMode does, but oneDNN skips them, so they can run faster than FLOPs ÷ peak.
-    The roofline states a layer's counted FLOPs; a least time from the taps that read the image is not modelled yet."""
+def inside_share(spec: str) -> dict[str, float]:
+    """Each convolution's share of its taps that read the image rather than zero padding. Its FLOPs count every tap,
+    as FlopCounterMode does, but oneDNN skips the padded ones: DeepLabV3's ASPP convolutions (dilation 12 to 36 on a
+    28×28 map) run in a third to four fifths of FLOPs ÷ peak on this CPU. The least time of a kernel that does only
+    the image's taps is at least this share of the stated one (max(s·F/P, B/W) ≥ s·max(F/P, B/W) for s ≤ 1)."""
     a = analyse(build_graph(load_spec(spec)))
-    skip = set()
+    shares = {}
     for r in a.rows:
         terms = [t for t in r.terms if isinstance(t, WindowTerm)]
-        if r.kind == "conv" and len(terms) == 2 and math.prod(taps_inside(t) / (t.kernel * t.out) for t in terms) < 0.5:
-            skip.add(r.name)
-    return skip
+        if r.kind == "conv" and len(terms) == 2:
+            shares[r.name] = math.prod(taps_inside(t) / (t.kernel * t.out) for t in terms)
+    return shares
 
 
 def test_taps_inside_by_hand() -> None:
     a = analyse(build_graph(load_spec("alexnet")))
     conv2 = next(r for r in a.rows if r.name == "conv2")
     assert [taps_inside(t) for t in conv2.terms if isinstance(t, WindowTerm)] == [5 * 27 - 2 * (2 + 1)] * 2  # 5×5, pad 2, 27 out
-    assert mostly_padding("alexnet") == set() and "classifier.0.convs.2.0" in mostly_padding("deeplabv3_resnet50")
+    assert inside_share("alexnet")["conv2"] == (129 / 135) ** 2 and inside_share("alexnet")["conv1"] == 1
+    assert inside_share("deeplabv3_resnet50")["classifier.0.convs.1.0"] == (60 / 84) ** 2  # dilation 12 on 28: 16 + 28 + 16 of 3·28
 
 
 @pytest.mark.slow
 def test_no_layer_beats_its_roofline(config: Path) -> None:
-    """Every bundled spec on this CPU: the measured times are at or above the least times (but for the convolutions
-    that mostly read padding: see mostly_padding)."""
+    """Every bundled spec on this CPU: the measured times are at or above the least times (a convolution's scaled by the
+    share of its taps that read the image: see inside_share)."""
     calibrated(config)
-    beaten = {spec: [b for b in below_bound(per_layer(spec)) if b[0] not in mostly_padding(spec)] for spec in bundled_names()}
+    beaten = {spec: below_bound(per_layer(spec), inside_share(spec)) for spec in bundled_names()}
     assert {s: b for s, b in beaten.items() if b} == {}
 
 
