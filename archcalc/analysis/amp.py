@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
-from archcalc.analysis.kept import KeptNetwork, LayerKept, in_place_layers
+from archcalc.analysis.kept import KeptNetwork, Ledger, in_place_layers, keeping
 from archcalc.kinds import activation_kind
 from archcalc.kinds.terms.kept import Keeping
 
@@ -34,13 +34,6 @@ PROMOTES = frozenset({"layer_scale", "scale", "subsample", "rbf", "class_token",
 FULL, HALF = 4, 2  # float32, bfloat16
 
 
-def _keeping(row: Row, batch: int, itemsize: int, grads: tuple[bool, ...], in_place: bool, contiguous: tuple[bool, ...]) -> Keeping:
-    from archcalc.analysis.split import SPLIT
-
-    gpus = len(row.gpus) if row.placement == SPLIT else 1  # as archcalc.analysis.kept gives it
-    return Keeping(row.input_shapes, row.output, batch, itemsize, grads, in_place, contiguous, gpus)
-
-
 def _weights(r: Row) -> int:
     if r.layer.kind in ("self_attention", "window_attention"):  # the q/k/v and output projections' weights (not the bias table)
         return 4 * r.input_shapes[0][-1] ** 2
@@ -51,16 +44,10 @@ def _weights(r: Row) -> int:
 def kept_amp(rows: Sequence[Row], batch: int) -> KeptNetwork:
     """archcalc.analysis.kept.kept for float32 parameters and input under CPU autocast to bfloat16."""
     net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
-    sizes = [batch * math.prod(net_input) * FULL]
+    ledger = Ledger([batch * math.prod(net_input) * FULL])
+    new = ledger.new
     storage, grad, contiguous, dtype = {INPUT: 0}, {INPUT: False}, {INPUT: True}, {INPUT: FULL}
-    first: set[int] = set()
     in_place = in_place_layers(rows)
-    layers = []
-
-    def new(nbytes: int) -> int:
-        sizes.append(nbytes)
-        return len(sizes) - 1
-
     for r in rows:
         kind = r.layer.kind
         grads = tuple(grad[i] for i in r.inputs)
@@ -71,7 +58,7 @@ def kept_amp(rows: Sequence[Row], batch: int) -> KeptNetwork:
         # its output's: a binary op with float32 parameters promotes, as does a connections table (bfloat16
         # convolutions concatenated, plus a float32 bias)
         compute = FULL if kind in PROMOTES or tabled else rule
-        k = _keeping(r, batch, rule, grads, r.name in in_place, tuple(contiguous[i] for i in r.inputs))
+        k = keeping(r, batch, rule, grads, r.name in in_place, tuple(contiguous[i] for i in r.inputs))
         own = r.layer.kept(k)
         out = storage[r.inputs[0]] if own.alias else new(k.bytes(r.output, compute))
         kept_inputs = []
@@ -95,12 +82,9 @@ def kept_amp(rows: Sequence[Row], batch: int) -> KeptNetwork:
             keeps += [pre] * len(after.inputs) + ([out] if after.output else []) + [new(b) for b in after.extra]
         if not needs:
             keeps = []
-        mine = [s for s in dict.fromkeys(keeps) if s not in first]
-        first.update(mine)
-        shared = sum(sizes[s] for s in set(keeps) - set(mine))
-        layers.append(LayerKept(r.name, sum(sizes[s] for s in mine), shared, out, tuple(dict.fromkeys(keeps))))
+        ledger.keep(r.name, keeps, out)
         storage[r.name], grad[r.name], contiguous[r.name], dtype[r.name] = out, needs, flat, compute
-    return KeptNetwork(tuple(layers), sizes[0], tuple(sizes))
+    return ledger.network()
 
 
 def weight_copy_bytes(rows: Sequence[Row]) -> int:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
-from archcalc.analysis.kept import KeptNetwork, LayerKept, kept
+from archcalc.analysis.kept import KeptNetwork, Ledger, kept
 from archcalc.analysis.training import BACKWARD, Step, step
 from archcalc.errors import ArchcalcError
 from archcalc.specfile import Instance
@@ -87,14 +87,10 @@ def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequ
         regrown.append(sum(plain.sizes[s] for s in dict.fromkeys(s for j in at for s in plain.layers[j].storages) if s not in outer))
         for j in at:
             keeps[j] = outer if j == at[0] else ()
-    first: set[int] = set()
-    layers = []
+    ledger = Ledger(list(plain.sizes))  # the same storages, each put to the first layer that now keeps it
     for k, storages in zip(plain.layers, keeps):
-        mine = [s for s in storages if s not in first]
-        first.update(mine)
-        layers.append(LayerKept(k.name, sum(plain.sizes[s] for s in mine), sum(plain.sizes[s] for s in set(storages) - set(mine)),
-                                k.output_storage, storages))
-    saved = replace(plain, layers=tuple(layers))
+        ledger.keep(k.name, storages, k.output_storage)
+    saved = replace(plain, layers=tuple(ledger.layers))
     return Checkpointed(tuple(i.name for i in instances), plain, saved, tuple(recomputed), flops, tuple(regrown))
 
 

@@ -65,7 +65,7 @@ def in_place_layers(rows: Sequence[Row]) -> frozenset[str]:
         if not getattr(r.layer, "in_place_alone", False) or r.inputs[0] == INPUT or readers[r.inputs[0]] != 1:
             continue
         producer = by_name[r.inputs[0]]
-        own = producer.layer.kept(_keeping(producer, 1, 1, (True,) * len(producer.inputs), producer.name in found))
+        own = producer.layer.kept(keeping(producer, 1, 1, (True,) * len(producer.inputs), producer.name in found))
         if own.alias or own.output:
             continue
         if producer.activation is not None:
@@ -77,31 +77,50 @@ def in_place_layers(rows: Sequence[Row]) -> frozenset[str]:
     return frozenset(found)
 
 
-def _keeping(row: Row, batch: int, itemsize: int, grads: tuple[bool, ...], in_place: bool,
-             contiguous: tuple[bool, ...] = ()) -> Keeping:
+def keeping(row: Row, batch: int, itemsize: int, grads: tuple[bool, ...], in_place: bool,
+            contiguous: tuple[bool, ...] = ()) -> Keeping:
     from archcalc.analysis.split import SPLIT
 
     gpus = len(row.gpus) if row.placement == SPLIT else 1  # as the builder's Site has it
     return Keeping(row.input_shapes, row.output, batch, itemsize, grads, in_place, contiguous, gpus)
 
 
+class Ledger:
+    """Storages by id (0: the network input) and their bytes, and what each layer keeps: a storage is put to the
+    first layer that keeps it, and counted as shared by the later ones."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.sizes = sizes
+        self.first: set[int] = set()
+        self.layers: list[LayerKept] = []
+
+    def new(self, nbytes: int) -> int:
+        """A new storage of `nbytes`; its id."""
+        self.sizes.append(nbytes)
+        return len(self.sizes) - 1
+
+    def keep(self, name: str, keeps: Sequence[int], output_storage: int) -> None:
+        storages = tuple(dict.fromkeys(keeps))
+        mine = [s for s in storages if s not in self.first]
+        self.first.update(mine)
+        shared = sum(self.sizes[s] for s in set(storages) - set(mine))
+        self.layers.append(LayerKept(name, sum(self.sizes[s] for s in mine), shared, output_storage, storages))
+
+    def network(self) -> KeptNetwork:
+        return KeptNetwork(tuple(self.layers), self.sizes[0], tuple(self.sizes))
+
+
 def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
     """Per layer, the bytes its forward keeps for backward; each storage once, module state left out."""
     net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
-    sizes = [batch * math.prod(net_input) * itemsize]  # storage id -> bytes; 0 is the network input
+    ledger = Ledger([batch * math.prod(net_input) * itemsize])
+    new = ledger.new
     storage, grad, contiguous = {INPUT: 0}, {INPUT: False}, {INPUT: True}
-    first: set[int] = set()
     in_place = in_place_layers(rows)
-    layers = []
-
-    def new(nbytes: int) -> int:
-        sizes.append(nbytes)
-        return len(sizes) - 1
-
     for r in rows:
         grads = tuple(grad[i] for i in r.inputs)
         needs = any(grads) or r.params > 0
-        k = _keeping(r, batch, itemsize, grads, r.name in in_place, tuple(contiguous[i] for i in r.inputs))
+        k = keeping(r, batch, itemsize, grads, r.name in in_place, tuple(contiguous[i] for i in r.inputs))
         own = r.layer.kept(k)
         out = storage[r.inputs[0]] if own.alias else new(k.bytes(r.output))
         keeps = [storage[r.inputs[j]] for j in own.inputs] + ([out] if own.output else []) + [new(b) for b in own.extra]
@@ -113,9 +132,6 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
             keeps += [pre] * len(after.inputs) + ([out] if after.output else []) + [new(b) for b in after.extra]
         if not needs:
             keeps = []  # no graph: nothing recorded
-        mine = [s for s in dict.fromkeys(keeps) if s not in first]
-        first.update(mine)
-        shared = sum(sizes[s] for s in set(keeps) - set(mine))
-        layers.append(LayerKept(r.name, sum(sizes[s] for s in mine), shared, out, tuple(dict.fromkeys(keeps))))
+        ledger.keep(r.name, keeps, out)
         storage[r.name], grad[r.name], contiguous[r.name] = out, needs, flat
-    return KeptNetwork(tuple(layers), sizes[0], tuple(sizes))
+    return ledger.network()
