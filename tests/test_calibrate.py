@@ -1,7 +1,8 @@
 """`archcalc calibrate` and `run --per-layer` against the roofline, on this machine's CPU.
 
 The roofline is a least time: after calibrating, no layer's measured time may be below its bound by more than
-the per-layer timer's stated error. One quick check runs by default (LeNet); every bundled spec under -m slow.
+the per-layer timer's stated error: LeNet after a quick calibration, and every bundled spec after a full one, under
+-m slow (timed runs); the refusals run by default.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def below_bound(doc: dict[str, Any], share: dict[str, float] | None = None, marg
 SWEEP_MARGIN = 1.5
 
 
+@pytest.mark.slow  # a calibration and a timed run, 2 s of CPU; the profile's reading is tested by default in tests/test_roofline*.py
 def test_calibrate_writes_a_profile_run_measures_against_it(config: Path) -> None:
     calibrated(config)
     p = hardware.load("cpu")

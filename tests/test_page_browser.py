@@ -100,6 +100,7 @@ def layer_rows(v: Visit, section: int = 0) -> list[list[str]]:
     return rows
 
 
+@SLOW  # Chromium, 4 s of CPU: every browser test runs under -m slow; tests/test_page.py checks the page's text by default
 def test_loads_with_no_console_errors_and_no_network(visit: Any, pages: dict[str, Path]) -> None:
     for name in pages:
         v = visit(pages[name])
