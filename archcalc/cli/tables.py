@@ -91,5 +91,7 @@ _CODE = re.compile(r"\x1b\[[0-9;]*m")
 
 def _trim(line: str) -> str:
     """The line without its trailing spaces; the colour codes among them stay (they close a style)."""
+    if "\x1b" not in line:
+        return line.rstrip(" ")
     tail = _TAIL.search(line)
     return line if tail is None else line[: tail.start()] + "".join(_CODE.findall(tail.group()))

@@ -99,7 +99,7 @@ def _shared(g: Grid, chosen: list[int], width: int | None) -> list[int]:
 
 
 def header_text(g: Grid, i: int) -> str:
-    return g.cells[0][i].plain
+    return g.cells[0][i][0]
 
 
 def left_out_line(f: Fit, width: int, columns_option: bool) -> str:

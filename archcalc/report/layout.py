@@ -25,12 +25,15 @@ from rich.table import Column, Table
 from rich.text import Span, Text
 
 
+Cell = tuple[str, "Text | None", int]  # a cell's text, its styled Text where it has styles (else None), its width in cells
+
+
 @dataclass
 class Grid:
     """A table's cells as Text, row by row (the header first, the footer last), and what each column needs."""
 
     table: Table
-    cells: list[list[Text]]  # [row][column]
+    cells: list[list[Cell]]  # [row][column]
     widest: list[int]  # each column's widest line
     shortest: list[int]  # each column's narrowest width: its longest word where it wraps, else its widest line
     styles: list[Style | None]  # each row's base style (header, body row, footer)
@@ -59,28 +62,37 @@ def grid(console: Console, table: Table) -> Grid | None:
     if not simple(table):
         return None
     columns = table.columns
-    rows: list[list[Text]] = [[_text(console, c.header) for c in columns]]
+    rows: list[list[Cell]] = [[_cell(console, c.header) for c in columns]]
     styles: list[Style | None] = [console.get_style(table.header_style or "")]
     for i, row in enumerate(table.rows):
-        rows.append([_text(console, c._cells[i]) if i < len(c._cells) else Text() for c in columns])  # noqa: SLF001 - rich's own cell list
+        rows.append([_cell(console, c._cells[i]) if i < len(c._cells) else ("", None, 0) for c in columns])  # noqa: SLF001 - rich's own cell list
         styles.append(console.get_style(row.style) if row.style else None)
     if table.show_footer:
-        rows.append([_text(console, c.footer) for c in columns])
+        rows.append([_cell(console, c.footer) for c in columns])
         styles.append(console.get_style(table.footer_style or ""))
-    widest = [max(max(cell_len(line) for line in r[i].plain.split("\n")) for r in rows) for i in range(len(columns))]
+    widest = [max(r[i][2] for r in rows) for i in range(len(columns))]
     shortest = list(widest)
     for i, column in enumerate(columns):
         if wrapping(column, i):
-            words = [len(w) for r in rows for w in r[i].plain.split()]
+            words = [len(w) for r in rows for w in r[i][0].split()]
             shortest[i] = max([*words, column.min_width or 0, 1]) if column.min_width is None or column.min_width < widest[i] else widest[i]
     return Grid(table, rows, widest, shortest, styles)
 
 
-def _text(console: Console, cell: object) -> Text:
+def _cell(console: Console, cell: object) -> Cell:
+    """A cell once: its text, its Text where it has styles (a plain string with markup read as rich reads it), its width."""
     if isinstance(cell, Text):
-        return cell
-    value = str(cell) if cell is not None else ""
-    return console.render_str(value, highlight=False) if "[" in value else Text(value)
+        plain, text = cell.plain, cell if (cell.spans or cell.style) else None
+    else:
+        plain = str(cell) if cell is not None else ""
+        text = console.render_str(plain, highlight=False) if "[" in plain else None
+        plain = text.plain if text is not None else plain
+    width = _width(plain) if "\n" not in plain else max(_width(line) for line in plain.split("\n"))
+    return plain, text, width
+
+
+def _width(plain: str) -> int:
+    return len(plain) if plain.isascii() else cell_len(plain)
 
 
 def lines(console: Console, g: Grid, widths: Sequence[int] | None = None, keep: Sequence[int] | None = None,
@@ -104,8 +116,8 @@ def lines(console: Console, g: Grid, widths: Sequence[int] | None = None, keep: 
             out.append(Text(" " * total))
         out += _row(console, [row[i] for i in keep], [table.columns[i].justify for i in keep], widths, g.styles[r],
                     "bottom" if r == 0 else "top")
-        if under is not None and not footer and row[under].plain:
-            text = row[under].copy()
+        if under is not None and not footer and row[under][0]:
+            text = row[under][1].copy() if row[under][1] is not None else Text(row[under][0])
             for sub in text.wrap(console, max(1, total - indent - 1), overflow="fold"):
                 spans = [Span(s.start + indent, s.end + indent, s.style) for s in sub.spans]
                 if sub.style:
@@ -124,17 +136,17 @@ def _annotation(console: Console, text: str | Text, style: StyleType, justify: s
     return list(rendered.wrap(console, width, justify=justify, overflow="fold"))  # type: ignore[arg-type]
 
 
-def _row(console: Console, cells: list[Text], justify: list[str], widths: list[int], style: Style | None, vertical: str) -> list[Text]:
+def _row(console: Console, cells: list[Cell], justify: list[str], widths: list[int], style: Style | None, vertical: str) -> list[Text]:
     """One row of the table as lines: each cell padded to its column's width, wrapped between words where narrower."""
-    stacks: list[list[Text]] = []
+    stacks: list[list[Cell]] = []
     for cell, width in zip(cells, widths):
-        plain = cell.plain
-        if "\n" not in plain and cell_len(plain) <= width:
+        plain, text, wide = cell
+        if "\n" not in plain and wide <= width:
             stacks.append([cell])
-        elif max(cell_len(line) for line in plain.split("\n")) > width:
-            stacks.append(list(cell.wrap(console, width, overflow="fold")))
-        else:
-            stacks.append(list(cell.split("\n", allow_blank=True)))
+            continue
+        styled = text if text is not None else Text(plain)
+        parts = styled.wrap(console, width, overflow="fold") if wide > width else styled.split("\n", allow_blank=True)
+        stacks.append([(p.plain, p, _width(p.plain)) for p in parts])
     height = max(len(s) for s in stacks)
     out = []
     for n in range(height):
@@ -143,16 +155,15 @@ def _row(console: Console, cells: list[Text], justify: list[str], widths: list[i
         spans: list[Span] = []
         for stack, width, how in zip(stacks, widths, justify):
             k = n - (height - len(stack)) if vertical == "bottom" else n
-            part = stack[k] if 0 <= k < len(stack) else None
-            text = part.plain if part is not None else ""
-            room = width - cell_len(text)
+            plain, text, wide = stack[k] if 0 <= k < len(stack) else ("", None, 0)
+            room = width - wide
             left = room if how == "right" else room // 2 if how == "center" else 0
-            if part is not None:
+            if text is not None:
                 start = at + 1 + left
-                if part.style:
-                    spans.append(Span(start, start + len(text), part.style))
-                spans += [Span(start + s.start, start + s.end, s.style) for s in part.spans]
-            piece = " " * (1 + left) + text + " " * (room - left + 2)
+                if text.style:
+                    spans.append(Span(start, start + len(plain), text.style))
+                spans += [Span(start + s.start, start + s.end, s.style) for s in text.spans]
+            piece = " " * (1 + left) + plain + " " * (room - left + 2)
             pieces.append(piece)
             at += len(piece)
         out.append(_joined("".join(pieces), spans, style))
