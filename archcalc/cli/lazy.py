@@ -1,7 +1,7 @@
 """The commands, imported when one runs: `archcalc --help`, `kinds` and `schema` import only what they use
 (no analysis, rich or graphviz for the help; each command's module brings in its own).
 
-`archcalc --help` lists the commands from SHORT_HELP, each command's first paragraph (tests/test_fit.py
+`archcalc --help` lists the commands from SHORT_HELP, each command's first paragraph (tests/test_terminal_fit.py
 holds them equal to the commands' own); the table commands get --wide (and show --columns) here.
 """
 

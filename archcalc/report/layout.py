@@ -24,7 +24,6 @@ from rich.style import Style, StyleType
 from rich.table import Column, Table
 from rich.text import Span, Text
 
-
 Cell = tuple[str, "Text | None", int]  # a cell's text, its styled Text where it has styles (else None), its width in cells
 
 
@@ -117,7 +116,8 @@ def lines(console: Console, g: Grid, widths: Sequence[int] | None = None, keep: 
         out += _row(console, [row[i] for i in keep], [table.columns[i].justify for i in keep], widths, g.styles[r],
                     "bottom" if r == 0 else "top")
         if under is not None and not footer and row[under][0]:
-            text = row[under][1].copy() if row[under][1] is not None else Text(row[under][0])
+            styled = row[under][1]
+            text = styled.copy() if styled is not None else Text(row[under][0])
             for sub in text.wrap(console, max(1, total - indent - 1), overflow="fold"):
                 spans = [Span(s.start + indent, s.end + indent, s.style) for s in sub.spans]
                 if sub.style:
