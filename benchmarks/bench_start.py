@@ -8,6 +8,8 @@
    building of the cells included).
 
 Run:  python benchmarks/bench_start.py --write start-cpu     (about a minute on 2 cores)
+      git archive df0b515 archcalc | tar -x -C /tmp/base && python benchmarks/bench_start.py --baseline /tmp/base
+      (the same commands from the commit before issue 24, in the same rounds)
 """
 
 from __future__ import annotations
@@ -37,25 +39,28 @@ COMMANDS = [
 TARGETS = {"archcalc show alexnet": 0.05, "archcalc show alexnet --format json": 0.03}
 
 
-def cpu_ms(cmd: list[str]) -> float:
-    """User + system CPU of one run of `cmd`, its children included, in ms."""
+def cpu_ms(cmd: list[str], cwd: Path = ROOT) -> float:
+    """User + system CPU of one run of `cmd` in `cwd` (whose archcalc/ `python -m archcalc` runs), in ms."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
 
 
-def processes(rounds: int) -> None:
-    compileall.compile_dir(str(ROOT / "archcalc"), quiet=1)  # bytecode, as an install has it
+def processes(rounds: int, baseline: str | None) -> None:
     py = sys.executable
-    runs = [('python -c "import torch"', [py, "-c", "import torch"]), ("python -c pass", [py, "-c", "pass"]),
-            *[(name, [py, "-m", "archcalc", *args]) for name, args in COMMANDS]]
-    for _, cmd in runs:  # one warm-up each, for the file cache
-        cpu_ms(cmd)
-    times: dict[str, list[float]] = {name: [] for name, _ in runs}
-    ratios: dict[str, list[float]] = {name: [] for name, _ in runs}
+    runs = [('python -c "import torch"', [py, "-c", "import torch"], ROOT), ("python -c pass", [py, "-c", "pass"], ROOT),
+            *[(name, [py, "-m", "archcalc", *args], ROOT) for name, args in COMMANDS]]
+    for root in (ROOT, *([Path(baseline)] if baseline else [])):
+        compileall.compile_dir(str(root / "archcalc"), quiet=1)  # bytecode, as an install has it
+    if baseline:  # the same commands from another checkout (its archcalc/ first on the path), in the same rounds
+        runs += [(f"{name} (baseline)", [py, "-m", "archcalc", *args], Path(baseline)) for name, args in COMMANDS]
+    for _, cmd, cwd in runs:  # one warm-up each, for the file cache
+        cpu_ms(cmd, cwd)
+    times: dict[str, list[float]] = {name: [] for name, _, _ in runs}
+    ratios: dict[str, list[float]] = {name: [] for name, _, _ in runs}
     for _ in range(rounds):
-        this = {name: cpu_ms(cmd) for name, cmd in runs}
+        this = {name: cpu_ms(cmd, cwd) for name, cmd, cwd in runs}
         for name, ms in this.items():
             times[name].append(ms)
             ratios[name].append(ms / this['python -c "import torch"'])
@@ -63,7 +68,7 @@ def processes(rounds: int) -> None:
           "to import torch in the same round)\n")
     print("| command | CPU ms | ÷ import torch | target | met |")
     print("|---|---:|---:|---:|---|")
-    for name, _ in runs:
+    for name, _, _ in runs:
         target = TARGETS.get(name)
         ratio = statistics.median(ratios[name])
         met = "" if target is None else ("yes" if ratio <= target else "no")
@@ -99,15 +104,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7, help="paired rounds of every command")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1_000])
+    parser.add_argument("--baseline", metavar="DIR", help="a checkout of another commit: its commands run in the same rounds")
     parser.add_argument("--write", metavar="BLOCK", help="replace this block of benchmarks/README.md with the output")
     args = parser.parse_args(argv)
     recorder = record() if args.write else None
     print(f"`{command_line('bench_start.py', sys.argv[1:] if argv is None else argv)}`\n")
     print(f"{time.strftime('%Y-%m-%d %H:%M %Z')} · {machine()} · commit {commit(ROOT)}")
-    processes(args.rounds)
+    processes(args.rounds, args.baseline)
     rendering(args.sizes)
     if recorder is not None:
-        sys.stdout = recorder.stream  # type: ignore[assignment]
+        sys.stdout = recorder.stream
         write_block(args.write, recorder.kept.getvalue())
 
 
