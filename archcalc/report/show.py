@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -12,11 +12,14 @@ from rich.table import Table
 from rich.text import Text
 
 from archcalc import text
-from archcalc.analysis import Analysis, ValidInputs
-from archcalc.analysis.memory import DtypeMemory
-from archcalc.kinds.terms.conventions import Convention
 from archcalc.limits import MAX_TABLE_ROWS, TABLE_EDGE_ROWS
+from archcalc.report.fit import ranked
 from archcalc.text import dims, human, n
+
+if TYPE_CHECKING:  # `kinds` uses whole() without the analysis
+    from archcalc.analysis import Analysis, ValidInputs
+    from archcalc.analysis.memory import DtypeMemory
+    from archcalc.kinds.terms.conventions import Convention
 
 
 def whole(table: Table) -> Table:
@@ -117,7 +120,9 @@ def _layers_table(a: Analysis, every: bool, counting: Convention | None = None) 
         figures = [n(f.params), *([n(f.frozen_params)] if frozen else []), n(f.macs), n(f.flops), n(f.connections), n(f.activations)]
         table.add_row(literal(row.name), text.kind_text(row), text.hyper_text(row), dims(row.output), text.arithmetic(row.terms),
                       text.field_text(row.receptive_field), *figures, style="bold red" if row.name in flagged else None)
-    return whole(table)
+    keys = ("name", "type", "hyper", "output", "arithmetic", "field", "params", *(("frozen_params",) if frozen else ()), "macs", "flops",
+            "connections", "activations")
+    return ranked(whole(table), keys, pickable=True)  # the columns a narrow terminal shows first (archcalc.report.fit)
 
 
 def _gpu_table(a: Analysis, every: bool) -> Table:
@@ -149,7 +154,7 @@ def _claims_table(a: Analysis, every: bool) -> Table:
             _gap(table, hidden, "claims")
         mark = Text(text.claim_mark(c.confirmed), style="green" if c.confirmed else "bold red")
         table.add_row(literal(c.subject), c.stated_text, c.computed_text, mark, literal(c.detail), style=None if c.confirmed else "red")
-    return table
+    return ranked(table, ("name", "stated", "computed", "mark", "arithmetic"))  # the arithmetic under its row where it is too wide
 
 
 def _findings_panel(a: Analysis, every: bool) -> RenderableType:
