@@ -118,13 +118,17 @@
       ], net.claims, {decorate: (tr, c) => tr.classList.add(c.confirmed ? "confirmed" : "contradicted")});
       right.append(el("div", {cls: "scroll claims"}, claims.table));
     }
-    const findings = el("section", {cls: net.findings.length ? "findings" : "findings none", "aria-label": "findings"});
-    if (!net.findings.length) {
+    // graded (archcalc.analysis.grading): errors, warnings, then notes, notes alike on one line; none under --findings off
+    const findings = el("section", {cls: net.findings.length ? `findings ${w.findings_worst}` : "findings none", "aria-label": "findings"});
+    if (w.findings === null) {
+      findings.hidden = true;
+    } else if (!net.findings.length) {
       findings.append(el("p", {text: w.no_findings}));
     } else {
       const list = el("ol", {});
-      for (const f of net.findings) {
-        list.append(el("li", {"data-kind": f.kind}, el("span", {cls: "kind", text: `[${f.kind}] `}), f.message));
+      for (const f of w.findings) {
+        const label = f.layers.length > 1 ? `[${f.severity}] ` : `[${f.severity} · ${f.kinds[0]}] `;
+        list.append(el("li", {"data-kind": f.kinds.join(" "), "data-severity": f.severity}, el("span", {cls: "kind", text: label}), f.text));
       }
       findings.append(el("h3", {text: w.findings_title}), list);
     }
@@ -227,7 +231,7 @@
     const w = net.text;
     const t = net.totals;
     const human = w.totals_human;
-    const flagged = new Set(net.findings.filter((f) => f.kind === "non_integer_size").map((f) => f.layer));
+    const flagged = new Set(net.findings.filter((f) => f.kind === "non_integer_size" && f.severity !== "note").map((f) => f.layer));
     const figure = (key, title) => ({title, cell: (l) => n(l[key]), sort: (l) => l[key], numeric: true,
       foot: `${w.totals[key]}\n${human[key]}`});
     const columns = [
