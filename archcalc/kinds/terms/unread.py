@@ -11,7 +11,8 @@ window j < out reads, are the ones the floor loses. They are all past the last w
 (out − 1)·S + D·(K − 1), so there are fewer than S of them: `span mod S` when D = 1 and K ≥ S.
 Of those, the ones in P_before … P_before + W − 1 are real input; the rest are zero padding. Rows a
 window never reads at any size (between the windows of a 1×1 window with stride 2, or between
-dilated taps) are not lost to the floor: every window position skips them alike.
+dilated taps) are not lost to the floor: every window position skips them alike. (Rows inside the last
+window's reach that its dilation skips are unread at whole sizes too; they are not the floor's either.)
 
 Ceil rounding adds a window that hangs past the padded input, so nothing is left unread. A crop's odd
 margin moves the crop by one pixel; it reads as much as a centred one.
