@@ -163,12 +163,28 @@ def test_the_findings_of_input_224_are_visible(visit: Any, pages: dict[str, Path
     v = visit(pages["alexnet224"])
     shown = json.loads(cli("show", "alexnet", "--input", "224", "--format", "json"))
     items = v.page.locator("#net-0 .findings li")
-    assert items.count() == len(shown["findings"]) == 17
+    assert items.count() == len(shown["findings"]) == 17  # 13 errors and 4 warnings: no notes to group
     assert all(items.nth(i).is_visible() for i in range(items.count()))
-    assert v.texts("#net-0 .findings li") == [f"[{f['kind']}] {f['message']}" for f in shown["findings"]]
-    assert v.texts("#net-0 .findings h3") == ["⚠ 17 findings"]
+    graded = sorted(shown["findings"], key=lambda f: ["error", "warning", "note"].index(f["severity"]))  # most severe first
+    assert v.texts("#net-0 .findings li") == [f"[{f['severity']} · {f['kind']}] {f['message']}" for f in graded]
+    assert v.texts("#net-0 .findings h3") == ["⚠ 13 errors, 4 warnings"]
     flagged = v.texts("#net-0 .tables tbody tr.flagged td:first-child")
     assert flagged == ["conv1", "pool1", "pool2", "pool5"]  # sizes that do not divide: 54.25, 26.5, 12.5, 5.5
+
+
+@SLOW
+def test_resnet18s_notes_are_grouped_and_neutral(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["resnet18"])
+    # 8 floors of a .5 size (conv1 (224 − 7 + 2·3)/2 + 1 = 112.5, …), none losing real input: two lines of notes
+    assert v.texts("#net-0 .findings h3") == ["8 notes"]
+    items = v.texts("#net-0 .findings li")
+    assert len(items) == 2 and items[0].startswith("[note] 5 layers floor a .5 size; only padding is left unread: conv1, maxpool")
+    assert v.texts("#net-0 .tables tbody tr.flagged td:first-child") == []  # notes do not colour the rows
+    box = v.page.locator("#net-0 section.findings")
+    colour = "v => { const p = document.createElement('i'); p.style.color = `var(${v})`; document.body.append(p); " \
+             "const c = getComputedStyle(p).color; p.remove(); return c; }"
+    border = box.evaluate("e => getComputedStyle(e).borderTopColor")
+    assert border == v.page.evaluate(colour, "--border") != v.page.evaluate(colour, "--flag")  # neutral, not the red of errors
 
 
 @SLOW

@@ -5,7 +5,8 @@
   layer nothing reads (its figures count in the totals for nothing).
 - note: a size that does not divide but loses no real input: only zero padding is left unread, the
   rows left are ones the window skips at every position anyway, ceil rounding reads every row, or a
-  crop's odd margin moves it by one pixel. Every framework does the same; the paper's sizes agree.
+  crop's odd margin moves it by one pixel, or Swin's windows pad the map (every row is read). Every
+  framework does the same; the paper's sizes agree.
 
 The rows a size leaves unread are worked out from the window's own numbers (archcalc.kinds.terms.unread).
 """
@@ -29,7 +30,7 @@ STRICT_LEVELS = {"warnings": "warning", "notes": "note", "errors": "error"}  # -
 @dataclass(frozen=True)
 class Grade:
     severity: str  # note, warning, error
-    cause: str  # padding, between, ceil, crop, real (a size); claim; unread_layer
+    cause: str  # padding, between, ceil, crop, padded, real (a size); claim; unread_layer
     unread: Unread | None = None  # a size's rows left unread
 
 

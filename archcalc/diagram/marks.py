@@ -13,7 +13,8 @@ from archcalc.text import arithmetic
 
 NOTE_COLOR = "#737373"
 FRAME = {"warning": {"color": "#ff7f0e", "penwidth": "3"}, "error": {"color": "#d62728", "penwidth": "3"}}
-SHORT = {"padding": "only padding unread", "between": "no input lost", "ceil": "ceil reads every row", "crop": "one pixel off centre"}
+SHORT = {"padding": "only padding unread", "between": "no input lost", "ceil": "ceil reads every row", "crop": "one pixel off centre",
+         "padded": "padded, every row read"}
 
 
 def of_layers(a: Analysis, names: Collection[str]) -> list[Finding]:

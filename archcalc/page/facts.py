@@ -14,8 +14,8 @@ from archcalc import text
 from archcalc.analysis import TOTALS
 from archcalc.analysis.grading import findings_off, worst
 from archcalc.outputs import serialize
-from archcalc.text.grades import grouped, severity_title
 from archcalc.text import dims, human, n
+from archcalc.text.grades import grouped, severity_title
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, Row, ValidInputs

@@ -43,7 +43,8 @@ def reason(cause: str, axis: str) -> str:
     return {"padding": "only padding is left unread",
             "between": "no input is lost to the floor: what is left unread falls between windows, as it does at every position",
             "ceil": f"ceil rounding reads every {every}",
-            "crop": "the crop is one pixel off centre and keeps its size"}[cause]
+            "crop": "the crop is one pixel off centre and keeps its size",
+            "padded": f"every {every} is read; the zero padding only costs FLOPs"}[cause]
 
 
 def severity_title(findings: Sequence[Finding]) -> str:
@@ -75,6 +76,8 @@ def group_line(fs: Sequence[Finding]) -> str:
     cause = first.grade.cause
     if cause == "crop":
         head = f"{len(fs)} crops have an odd margin; each is one pixel off centre and keeps its size"
+    elif cause == "padded":
+        head = f"{len(fs)} layers pad {size} to whole windows; {reason(cause, first.term.axis)}"
     elif cause == "ceil":
         head = f"{len(fs)} layers round {size} up; ceil rounding reads every row"
     else:

@@ -15,7 +15,8 @@ dilated taps) are not lost to the floor: every window position skips them alike.
 window's reach that its dilation skips are unread at whole sizes too; they are not the floor's either.)
 
 Ceil rounding adds a window that hangs past the padded input, so nothing is left unread. A crop's odd
-margin moves the crop by one pixel; it reads as much as a centred one.
+margin moves the crop by one pixel; it reads as much as a centred one. Swin's window attention pads the
+map to whole windows: every row is read, and the padding only costs FLOPs.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from dataclasses import dataclass
 
 from archcalc.kinds.terms.sizes import SizeTerm, WindowTerm
 from archcalc.kinds.terms.sizes_other import CropTerm
+from archcalc.kinds.terms.sizes_tokens import WindowPartitionTerm
 
 
 @dataclass(frozen=True)
 class Unread:
     """What one axis leaves unread: `real` rows of input and `padding` rows of zero padding past the last window,
     `between` rows past it that no window position reads (stride or dilation gaps); `cause` names the case:
-    'padding' (only padding is lost), 'between' (nothing past the gaps), 'real', 'ceil', 'crop'."""
+    'padding' (only padding is lost), 'between' (nothing past the gaps), 'real', 'ceil', 'crop', 'padded'."""
 
     cause: str
     real: int = 0
@@ -47,6 +49,8 @@ def unread(t: SizeTerm) -> Unread:
     """The rows a term that does not divide leaves unread (see the module's docstring); a term that divides loses nothing."""
     if isinstance(t, CropTerm):
         return Unread("crop")
+    if isinstance(t, WindowPartitionTerm):  # pads the map to whole windows: every row is read
+        return Unread("padded")
     if not isinstance(t, WindowTerm) or t.divides:
         return Unread("padding")
     if t.rounding == "ceil" and t.out > t.span // t.stride + 1:
