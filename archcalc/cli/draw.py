@@ -97,5 +97,6 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
     target = page_target(out)  # a wrong name or folder fails before any work
     loaded = [(g, shown(a, findings)) for g, a in load_all(specs, input_text, max_layers)]
     valids = [analysis.valid_inputs(g, *parse_range(None, a.input)) if valid_inputs else () for g, a in loaded]
-    write_atomic(out, html_page([a for _, a in loaded], valids, batch, dtype, hardware=hardware).encode("utf-8"), target)
+    page = html_page([a for _, a in loaded], valids, batch, dtype, hardware=hardware, graphs=[g for g, _ in loaded])
+    write_atomic(out, page.encode("utf-8"), target)
     terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")

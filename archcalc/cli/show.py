@@ -96,7 +96,7 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
                 entry["amp"] = {"dtype": amp, "activation_bytes": kept_amp(a.rows, batch).total_bytes, "weight_copy_bytes": weight_copy_bytes(a.rows)}
         emit_json(add_roofline(doc, roof[0]) if roof else doc)
     elif fmt == "html":
-        emit_text(html_page([a], [valid], batch, dtype, hardware=hardware))
+        emit_text(html_page([a], [valid], batch, dtype, hardware=hardware, graphs=[graph]))
     elif fmt in ("csv", "markdown"):
         from archcalc.report import plain
 
@@ -142,7 +142,8 @@ def compare(specs: tuple[str, ...], fmt: str, strict: str | None, counted_as: st
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.analysis.compare import compare as compare_networks
 
-    analyses = [a for _, a in load_all(specs, input_text, max_layers)]
+    loaded = load_all(specs, input_text, max_layers)
+    analyses = [a for _, a in loaded]
     if counted_as:
         from archcalc.cli.counts import compare_counted
 
@@ -157,7 +158,7 @@ def compare(specs: tuple[str, ...], fmt: str, strict: str | None, counted_as: st
             add_roofline(network, roof)
         emit_json(doc)
     elif fmt == "html":
-        emit_text(html_page(c.networks, [() for _ in c.networks], 1, "float32"))  # show's defaults, as the JSON
+        emit_text(html_page(c.networks, [() for _ in c.networks], 1, "float32", graphs=[g for g, _ in loaded]))  # show's defaults, as the JSON
     elif fmt in ("csv", "markdown"):
         from archcalc.report import plain
 

@@ -226,15 +226,16 @@
   }
 
   function nodesOf(k, i) {
-    return document.querySelectorAll(`g.node[data-net="${k}"][data-row="${i}"]`);
+    // a folded block's node stands for each of its layers (data-rows)
+    return document.querySelectorAll(`g.node[data-net="${k}"][data-row="${i}"], g.node[data-net="${k}"][data-rows~="${i}"]`);
   }
 
-  function scrollWithin(container, target) {
+  function scrollWithin(container, target, across = true) {
     if (!container || !target) return;
     const c = container.getBoundingClientRect();
     const t = target.getBoundingClientRect();
     if (t.top < c.top || t.bottom > c.bottom) container.scrollTop += t.top - c.top - (c.height - t.height) / 2;
-    if (t.left < c.left || t.right > c.right) container.scrollLeft += t.left - c.left - (c.width - t.width) / 2;
+    if (across && (t.left < c.left || t.right > c.right)) container.scrollLeft += t.left - c.left - (c.width - t.width) / 2;
   }
 
   function describe(k, i) {
@@ -242,7 +243,10 @@
     const w = layer.text;
     const parts = [el("strong", {text: layer.name}), ` ${w.type} ${w.hyper} → ${w.output}`.replace(/ {2,}/g, " ")];
     if (w.arithmetic) {
-      parts.push(el("br", {}), "size arithmetic: ", el("span", {cls: w.divides ? "arith" : "arith bad", text: w.arithmetic}));
+      // a size that does not divide: red when real input is lost, grey when it is only a note (archcalc.analysis.grading)
+      const notes = facts.networks[k].findings.filter((f) => f.layer === layer.name && f.kind === "non_integer_size");
+      const bad = !w.divides && !(notes.length && notes.every((f) => f.severity === "note"));
+      parts.push(el("br", {}), "size arithmetic: ", el("span", {cls: w.divides ? "arith" : bad ? "arith bad" : "arith note", text: w.arithmetic}));
     }
     if (layer.where && layer.where.line) parts.push(el("br", {}), el("span", {cls: "muted", text: `spec line ${layer.where.line}`}));
     return parts;
@@ -276,7 +280,7 @@
     show(k, i);
     if (from === "node") {
       tr.hidden = false;
-      scrollWithin(s.tableBox, tr);
+      scrollWithin(s.tableBox, tr, false);  // up or down to the row; the columns stay where the reader put them
     } else if (nodes.length) {
       scrollWithin(s.panel.querySelector(".view:not([hidden])"), nodes[0]);
     }
