@@ -137,7 +137,7 @@ def test_notes_alike_are_one_line_in_the_table() -> None:
     assert ("1. [note] 5 layers floor a .5 size; only padding is left unread: conv1, maxpool, layer2.0.conv1, layer3.0.conv1, "
             "layer4.0.conv1 (nearest input sizes for which every layer divides exactly: 193 and 225)") in out
     assert "2. [note] 3 layers floor a .5 size; no input is lost to the floor" in out
-    googlenet = " ".join(cli("show", "googlenet").split())  # max pools in ceil mode: (112 − 3)/2 + 1 = 55.5 → 56, …
+    googlenet = " ".join(cli("show", "googlenet", "--format", "markdown").split())  # ceil-mode pools: (112 − 3)/2 + 1 = 55.5 → 56, …
     assert "layers round a .5 size up; ceil rounding reads every row: pool1, pool2, pool3, pool4" in googlenet
 
 
@@ -166,6 +166,6 @@ def test_findings_off_leaves_a_clean_slide(tmp_path: Path) -> None:
     marks = ("not whole", "✗ paper, whole layer", "penwidth=3", "orange frame", "red frame")
     assert all(m in on.read_text() for m in marks) and not any(m in off.read_text() for m in marks)
     page = tmp_path / "r.html"
-    cli("report", "resnet18", "--findings", "off", "--out", str(page))
+    cli("report", "lenet", "--input", "29", "--findings", "off", "--out", str(page))  # pool1 (29 − 2)/2 + 1 = 14.5: a warning
     facts = json.loads(re.search(r'<script type="application/json" id="facts">(.*?)</script>', page.read_text(), re.S)[1])  # type: ignore[index]
     assert facts["networks"][0]["findings"] == [] and facts["networks"][0]["text"]["findings"] is None
