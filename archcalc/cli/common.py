@@ -53,14 +53,14 @@ def emit_json(doc: Any) -> None:
 
 
 def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.ValidInputs, ...]], batch: int, dtype: str,
-              dot_text: bool = False, hardware: str | None = None) -> str:
+              dot_text: bool = False, hardware: str | None = None, graphs: Sequence[Graph] = ()) -> str:
     need_graphviz_package()
     from archcalc.analysis.memory import dtype_bytes, memory
     from archcalc.cli.roofline import roofline_picture
     from archcalc.page import build_page  # graphviz only for the page's diagram
 
     roofs = [(f"roofline on {hardware}", roofline_picture(a, hardware, batch, dtype)) for a in analyses] if hardware else []
-    return build_page(analyses, valids, [(dtype, memory(a.rows, batch, dtype_bytes(dtype))) for a in analyses], dot_text, roofs)
+    return build_page(analyses, valids, [(dtype, memory(a.rows, batch, dtype_bytes(dtype))) for a in analyses], dot_text, roofs, graphs)
 
 
 def need_graphviz_package() -> None:

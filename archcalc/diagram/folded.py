@@ -12,7 +12,8 @@ import graphviz
 
 from archcalc.analysis import Analysis
 from archcalc.analysis.fold import FoldedBlock, Node
-from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, legend, line, net_title, node_id, node_label, node_style, table
+from archcalc.diagram import marks
+from archcalc.diagram.picture import EDGE, GRAPH, NODE, legend, line, net_title, node_id, node_label, node_style, table
 from archcalc.errors import ArchcalcError
 from archcalc.text import human, hwc, n
 
@@ -20,34 +21,29 @@ CONNECTOR = {"shape": "plaintext", "style": "", "margin": "0.02"}
 STAGE_FRAME = {"style": "rounded", "color": "#9e9e9e", "penwidth": "1.2", "labeljust": "l", "margin": "12"}
 
 
-def block_label(b: FoldedBlock) -> str:
+def block_label(b: FoldedBlock, mark: tuple[str, str] | None = None) -> str:
     """'layer2' / 'stage_down block · 16 layers' / '56×56×64 → 28×28×128' / params / FLOPs."""
     reads = " + ".join(hwc(s) for s in b.input_shapes)
     lines = [line(b.name, bold=True, size=11), line(f"{b.block} block · {len(b.rows)} layers"),
              line(f"{reads} → {hwc(b.output)}", bold=True),
              line(f"{n(b.params)} params ({human(b.params)})", "#555555", 9),
              line(f"{n(b.flops)} FLOPs ({human(b.flops)})", "#555555", 9)]
-    uneven = [r.name for r in b.rows if any(not t.divides for t in r.terms)]
-    if uneven:  # why its frame is red: the layers inside whose size does not divide (archcalc show has the arithmetic)
-        more = f" and {len(uneven) - 1} more" if len(uneven) > 1 else ""
-        lines.append(line(f"⚠ not whole: {uneven[0]}{more}", FINDING["non_integer_size"]["color"], 9))
+    if mark:  # the layers inside whose size does not divide, by grade (archcalc show has the arithmetic)
+        lines.append(line(mark[0], mark[1], 9))
     return "<" + "<br/>".join(lines) + ">"
 
 
 def _label(a: Analysis, node: Node) -> str:
     if isinstance(node, FoldedBlock):
-        return block_label(node)
-    claims = [c for c in a.claims if c.layer == node.name and not c.confirmed]
-    return node_label(node, node.output, "", claims, False)
+        return block_label(node, marks.block_mark(a, [r.name for r in node.rows]))
+    claims = [c for c in a.claims if c.layer == node.name and not c.confirmed and a.findings]
+    return node_label(node, node.output, "", claims, False, marks.size_mark(a, node))
 
 
 def _frame(a: Analysis, node: Node) -> dict[str, str]:
     """A layer's red or orange frame, as picture.py draws it (a folded block's findings are its layers')."""
     rows = node.rows if isinstance(node, FoldedBlock) else (node,)
-    if any(not t.divides for r in rows for t in r.terms):
-        return FINDING["non_integer_size"]
-    names = {r.name for r in rows}
-    return FINDING["claim_contradicted"] if any(c.layer in names and not c.confirmed for c in a.claims) else {}
+    return marks.frame(a, {r.name for r in rows})
 
 
 def folded_ids(nodes: tuple[Node, ...]) -> dict[str, str]:

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from rich import box
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from archcalc import text
 from archcalc.limits import MAX_TABLE_ROWS, TABLE_EDGE_ROWS
+from archcalc.report.findings import findings_panel, row_style
+from archcalc.report.findings import header_text as findings_header
 from archcalc.report.fit import ranked
 from archcalc.text import dims, human, n
 
@@ -84,8 +85,7 @@ def _header(a: Analysis, counting: Convention | None = None) -> Text:
     head.append(f"\ninput {dims(a.input)}")
     if a.gpus > 1:
         head.append(f", split across {a.gpus} GPUs")
-    if a.findings:
-        head.append(f"   {text.findings_title(len(a.findings))} (below)", style="bold red")
+    head.append(findings_header(a))
     head.append(f"\n{text.FLOPS_CONVENTION if counting is None else counted_title(counting) + ': ' + counting.rules}", style="dim")
     return head
 
@@ -95,7 +95,6 @@ def counted_title(c: Convention) -> str:
 
 
 def _layers_table(a: Analysis, every: bool, counting: Convention | None = None) -> Table:
-    flagged = {f.layer for f in a.findings if f.kind == "non_integer_size"}
     t = a.totals
     table = Table(box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
     table.add_column("layer", "total")
@@ -119,7 +118,7 @@ def _layers_table(a: Analysis, every: bool, counting: Convention | None = None) 
         f = row.figures
         figures = [n(f.params), *([n(f.frozen_params)] if frozen else []), n(f.macs), n(f.flops), n(f.connections), n(f.activations)]
         table.add_row(literal(row.name), text.kind_text(row), text.hyper_text(row), dims(row.output), text.arithmetic(row.terms),
-                      text.field_text(row.receptive_field), *figures, style="bold red" if row.name in flagged else None)
+                      text.field_text(row.receptive_field), *figures, style=row_style(a, row.name))
     keys = ("name", "type", "hyper", "output", "arithmetic", "field", "params", *(("frozen_params",) if frozen else ()), "macs", "flops",
             "connections", "activations")
     return ranked(whole(table), keys, pickable=True)  # the columns a narrow terminal shows first (archcalc.report.fit)
@@ -158,18 +157,7 @@ def _claims_table(a: Analysis, every: bool) -> Table:
 
 
 def _findings_panel(a: Analysis, every: bool) -> RenderableType:
-    if not a.findings:
-        return Text(text.NO_FINDINGS, style="green")
-    body = Text()
-    head, tail, hidden = shown(a.findings, every)
-    numbered = [*enumerate(head, start=1), *enumerate(tail, start=len(a.findings) - len(tail) + 1)]
-    for i, f in numbered:
-        if hidden and i == len(head) + hidden + 1:
-            body.append(f"… {hidden:,} findings not shown (all of them: --all, or --format json) …\n", style="dim")
-        body.append(f"{i}. ", style="bold")
-        body.append(f"[{f.kind}] ", style="bold red")
-        body.append(f.message + ("\n" if i < len(a.findings) else ""))
-    return Panel(body, title=text.findings_title(len(a.findings)), border_style="red", title_align="left")
+    return findings_panel(a, every)
 
 
 def _memory_table(dm: DtypeMemory, every: bool) -> Table:
