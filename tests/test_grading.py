@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from archcalc.cli.app import main
 from archcalc.kinds.terms.sizes import window
-from archcalc.kinds.terms.unread import Unread, unread
+from archcalc.kinds.terms.unread import Unread
 
 SLOW = pytest.mark.slow
 
@@ -50,7 +50,7 @@ HAND = [
 
 @pytest.mark.parametrize(("args", "expected"), HAND, ids=[str(a) for a, _ in HAND])
 def test_rows_left_unread_by_hand(args: tuple, expected: Unread) -> None:  # type: ignore[type-arg]
-    assert unread(window("H", *args)) == expected
+    assert window("H", *args).left_unread() == expected
 
 
 # --- against torch: the real rows a longer input's windows read that this input's do not -------------------------
@@ -93,7 +93,7 @@ def test_real_rows_left_unread_are_torchs() -> None:
     checked = 0
     for size, kernel, stride, pad, dilation, ceil in cases():
         t = window("H", size, kernel, stride, (pad, pad), dilation, "ceil" if ceil else "floor")
-        u = unread(t)
+        u = t.left_unread()
         # past the last window's reach (rows inside it that dilation skips are unread at whole sizes too: not the floor's)
         past = max(0, (t.out - 1) * stride + t.reach - pad)
         assert u.real == lost_by_torch(size, kernel, stride, pad, dilation, ceil, past), (size, kernel, stride, pad, dilation, ceil)
@@ -106,8 +106,8 @@ def test_real_rows_left_unread_are_torchs() -> None:
 @SLOW
 def test_one_case_against_torch() -> None:
     # AlexNet's conv1 at 224 (one real row lost) and ResNet-18's conv1 (none: only padding)
-    assert lost_by_torch(224, 11, 4, 0, 1, False) == 1 == unread(window("H", 224, 11, 4, (0, 0))).real
-    assert lost_by_torch(224, 7, 2, 3, 1, False) == 0 == unread(window("H", 224, 7, 2, (3, 3))).real
+    assert lost_by_torch(224, 11, 4, 0, 1, False) == 1 == window("H", 224, 11, 4, (0, 0)).left_unread().real
+    assert lost_by_torch(224, 7, 2, 3, 1, False) == 0 == window("H", 224, 7, 2, (3, 3)).left_unread().real
 
 
 # --- the grades, in JSON and in words -----------------------------------------------------------------------------

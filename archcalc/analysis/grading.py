@@ -8,7 +8,8 @@
   crop's odd margin moves it by one pixel, or Swin's windows pad the map (every row is read). Every
   framework does the same; the paper's sizes agree.
 
-The rows a size leaves unread are worked out from the window's own numbers (archcalc.kinds.terms.unread).
+The rows a size leaves unread are the size term's own answer (a window works them out from its numbers:
+archcalc.kinds.terms.unread); a rule that does not say is graded as losing real input, a warning.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from archcalc.kinds.terms.unread import Unread, unread
+from archcalc.kinds.terms.unread import Unread
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis
@@ -40,8 +41,8 @@ def grade(f: Finding) -> Grade:
     if f.kind == "unread_layer":
         return Grade("warning", "unread_layer")
     assert f.term is not None
-    u = unread(f.term)
-    return Grade("warning" if u.real else "note", u.cause, u)
+    u = f.term.left_unread()  # the size term says what it leaves unread (archcalc.kinds.terms.unread)
+    return Grade("warning" if u.loses_input else "note", u.cause, u)
 
 
 def rank(severity: str) -> int:

@@ -38,13 +38,14 @@ def why(f: Finding) -> str:
 
 
 def reason(cause: str, axis: str) -> str:
-    """Why a size that does not divide is only a note."""
+    """Why a size that does not divide is only a note (or, for "unknown", why it is a warning)."""
     every = {"H": "row", "W": "column"}.get(axis, "row and column")
     return {"padding": "only padding is left unread",
             "between": "no input is lost to the floor: what is left unread falls between windows, as it does at every position",
             "ceil": f"ceil rounding reads every {every}",
             "crop": "the crop is one pixel off centre and keeps its size",
-            "padded": f"every {every} is read; the zero padding only costs FLOPs"}[cause]
+            "padded": f"every {every} is read; the zero padding only costs FLOPs",
+            "unknown": "its size rule does not say which rows it leaves unread, so some may be real input"}[cause]
 
 
 def severity_title(findings: Sequence[Finding]) -> str:

@@ -16,28 +16,34 @@ window's reach that its dilation skips are unread at whole sizes too; they are n
 
 Ceil rounding adds a window that hangs past the padded input, so nothing is left unread. A crop's odd
 margin moves the crop by one pixel; it reads as much as a centred one. Swin's window attention pads the
-map to whole windows: every row is read, and the padding only costs FLOPs.
+map to whole windows: every row is read, and the padding only costs FLOPs. Each size term answers for itself
+(`left_unread()`: archcalc.kinds.terms.sizes.Term); a rule that does not say is graded as losing real input.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from archcalc.kinds.terms.sizes import SizeTerm, WindowTerm
-from archcalc.kinds.terms.sizes_other import CropTerm
-from archcalc.kinds.terms.sizes_tokens import WindowPartitionTerm
+if TYPE_CHECKING:
+    from archcalc.kinds.terms.sizes import WindowTerm
 
 
 @dataclass(frozen=True)
 class Unread:
     """What one axis leaves unread: `real` rows of input and `padding` rows of zero padding past the last window,
     `between` rows past it that no window position reads (stride or dilation gaps); `cause` names the case:
-    'padding' (only padding is lost), 'between' (nothing past the gaps), 'real', 'ceil', 'crop', 'padded'."""
+    'padding' (only padding is lost), 'between' (nothing past the gaps), 'real', 'ceil', 'crop', 'padded', or
+    'unknown': a size rule that does not say which rows it leaves (a new kind's, until it does: graded as real input)."""
 
     cause: str
     real: int = 0
     padding: int = 0
     between: int = 0
+
+    @property
+    def loses_input(self) -> bool:
+        return self.cause in ("real", "unknown")
 
 
 def reads(t: WindowTerm, row: int, windows: range) -> bool:
@@ -45,13 +51,9 @@ def reads(t: WindowTerm, row: int, windows: range) -> bool:
     return any(0 <= row - j * t.stride < t.reach and (row - j * t.stride) % t.dilation == 0 for j in windows)
 
 
-def unread(t: SizeTerm) -> Unread:
-    """The rows a term that does not divide leaves unread (see the module's docstring); a term that divides loses nothing."""
-    if isinstance(t, CropTerm):
-        return Unread("crop")
-    if isinstance(t, WindowPartitionTerm):  # pads the map to whole windows: every row is read
-        return Unread("padded")
-    if not isinstance(t, WindowTerm) or t.divides:
+def window_unread(t: WindowTerm) -> Unread:
+    """The rows a window that does not divide leaves unread (see the module's docstring); one that divides loses nothing."""
+    if t.divides:
         return Unread("padding")
     if t.rounding == "ceil" and t.out > t.span // t.stride + 1:
         return Unread("ceil")
