@@ -44,6 +44,11 @@ class Frame:
     def box_px(self) -> tuple[float, float]:
         return self.width_in * self.dpi, self.height_in * self.dpi
 
+    @property
+    def svg_box_px(self) -> tuple[float, float]:
+        """The box in an SVG's px (96 an inch, whatever a PNG's dpi): a 16:9 slide is 1920 × 1080."""
+        return self.width_in * 96, self.height_in * 96
+
 
 def _length(text: str, option: str) -> tuple[float, str]:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(px|in)?\s*", text)
@@ -122,6 +127,14 @@ def _foreseen(measured: dict[tuple[int, str], float], candidate: tuple[int, str]
     columns) make the ratio k² times the one column's; stacked (LR, rows), 1/k² times."""
     parts, direction = candidate
     return measured[1, direction] + (2 if direction == "TB" else -2) * math.log(parts)
+
+
+def unsized(dot: graphviz.Digraph) -> graphviz.Digraph:
+    """`dot` without the size and dpi `sized` gave it: an SVG is drawn unscaled, then fitted (svgfit.py)."""
+    out = dot.copy()
+    for key in ("size", "dpi"):
+        out.graph_attr.pop(key, None)
+    return out
 
 
 def sized(dot: graphviz.Digraph, frame: Frame) -> graphviz.Digraph:
