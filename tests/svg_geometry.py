@@ -3,8 +3,8 @@ fills a 1920 × 1080 frame, and the box its drawn content covers in viewBox unit
 
 Both read the coordinates the SVG writes: Graphviz's (one group with 'scale(s s) rotate(0) translate(x y)'
 and absolute coordinates in its polygons, paths, ellipses and text) and archcalc's own (no transform).
-A text's box is its anchor, a width of 0.7 em a character (wider than DejaVu Sans's digits and letters
-on average, centred on 'middle' anchors) and 0.8 em above the baseline.
+A text counts by its anchor point, from 0.8 em above its baseline to 0.25 em below (its width is the
+renderer's: Graphviz's boxes around node text, and tests/test_volumes.py's text boxes, bound it).
 """
 
 from __future__ import annotations
@@ -76,8 +76,6 @@ def drawn_box(svg: str) -> tuple[float, float, float, float]:
             put(cx + rx, cy + ry, t)
         elif tag == "text" and (e.text or "").strip():
             size, x, y = (float(e.get(k) or 0) for k in ("font-size", "x", "y"))
-            width = 0.7 * size * len(e.text or "")
-            left = x - {"start": 0.0, "middle": width / 2, "end": width}[e.get("text-anchor") or "start"]
-            put(left, y - 0.8 * size, t)
-            put(left + width, y + 0.25 * size, t)
+            put(x, y - 0.8 * size, t)
+            put(x, y + 0.25 * size, t)
     return min(xs), min(ys), max(xs), max(ys)
