@@ -38,7 +38,7 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
         check_drawn(len(a.rows if nodes is None else nodes), style)
     if style == "volumes":
         if frame is not None and frame.ratio is not None:  # a long chain wraps into rows
-            return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio))
+            return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio, slide=True))  # slide mode
         return to_svg(to_volumes(a, nodes, bool(graph.instances)))
     if frame is None and nodes is None:
         return to_digraph([a], direction)
