@@ -12,6 +12,7 @@ import graphviz
 
 from archcalc.analysis import Analysis
 from archcalc.analysis.fold import FoldedBlock, Node
+from archcalc.diagram.labels import lines_label
 from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, legend, line, net_title, node_id, node_label, node_style, table
 from archcalc.diagram.slide import SLIDE_EDGE, SLIDE_GRAPH, SLIDE_NODE, SLIDE_PT, Slide
 from archcalc.errors import ArchcalcError
@@ -32,7 +33,7 @@ def block_label(b: FoldedBlock) -> str:
     if uneven:  # why its frame is red: the layers inside whose size does not divide (archcalc show has the arithmetic)
         more = f" and {len(uneven) - 1} more" if len(uneven) > 1 else ""
         lines.append(line(f"⚠ not whole: {uneven[0]}{more}", FINDING["non_integer_size"]["color"], 9))
-    return "<" + "<br/>".join(lines) + ">"
+    return lines_label(lines)
 
 
 def _label(a: Analysis, node: Node) -> str:

@@ -25,6 +25,7 @@ import graphviz
 from archcalc import text
 from archcalc.analysis import SPLIT, Analysis, ClaimCheck, Row
 from archcalc.analysis.compare import compare
+from archcalc.diagram.labels import lines_label
 from archcalc.errors import ArchcalcError
 from archcalc.kinds.terms.values import Shape
 from archcalc.text import arithmetic, human, hwc, n
@@ -101,7 +102,7 @@ def node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half
     if bad:
         lines.append(line(f"⚠ not whole: {arithmetic(bad)}", FINDING["non_integer_size"]["color"], 9))
     lines += [line(_claim_text(c, half), "#c45a00", 9) for c in claims]
-    return "<" + "<br/>".join(lines) + ">"
+    return lines_label(lines)  # a row per line, with leading (labels.py)
 
 
 def _totals(a: Analysis) -> str:

@@ -7,7 +7,7 @@ paragraphs, the shapes on the edges (each node says its own). A layer that keeps
 its input's only reader (a ReLU, an LRN, a dropout) is written under that layer ('+ ReLU, LRN'), as the
 volumes figure and the AlexNet paper do. Every text is one size, SLIDE_PT, the title larger: the layout
 is then scaled to the slide, and tests/test_slides.py holds its smallest text to 20 px at 1920 × 1080.
-Each label line is a table row with its own padding, so an underscore never meets the line below.
+Each label line is a table row with its own padding (labels.py), so an underscore never meets the line below.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from archcalc.analysis import Analysis, Row
 from archcalc.analysis.fold import FoldedBlock, Node
+from archcalc.diagram.labels import lines_label
 from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, STYLES, line
 from archcalc.text import human, hwc
 
@@ -29,12 +30,6 @@ SLIDE_NODE = {**NODE, "fontsize": str(SLIDE_PT), "margin": "0.1,0.04"}
 SLIDE_EDGE = {**EDGE, "fontsize": str(SLIDE_PT)}
 WRAP = 18  # characters a line of a node's caption, about
 KEEPS_SHAPE = ("activation", "norm", "dropout", "reshape")  # categories written under the layer they follow
-
-
-def lines_label(cells: Sequence[str]) -> str:
-    """An HTML label of one row per line: each row padded, so descenders (an underscore) clear the next line."""
-    rows = "".join(f"<tr><td>{c}</td></tr>" for c in cells)
-    return f'<<table border="0" cellspacing="0" cellpadding="1">{rows}</table>>'
 
 
 def absorbed(nodes: Sequence[Node]) -> dict[str, str]:
