@@ -51,7 +51,8 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
         shown = a.rows if nodes is None else nodes
         slide = frame is not None and frame.ratio is not None  # a slide's shape: slide mode (slide.py)
         if frame is not None and frame.ratio is not None:
-            direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k, slide), frame.ratio, len(shown) + 1)
+            direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k, slide), frame.ratio, len(shown) + 1,
+                                             largest=slide)
         else:
             parts = 1
         dot = to_folded_digraph(a, shown, direction, parts, slide)

@@ -84,6 +84,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB
     small = SLIDE_PT if words else 10
     outputs = {"input": a.input, **{x.name: x.output for x in nodes}}
     runs = stage_parts(len(nodes) + 1, max(1, min(parts, len(nodes) + 1)))
+    order = {name: i for i, name in enumerate(["input", *(x.name for x in nodes)])}
     stage_of = {name: k for k, run in enumerate(runs) for name in (["input", *(x.name for x in nodes)][i] for i in run)}
     frames = [graphviz.Digraph(name=f"cluster_stage{k + 1}") for k in range(len(runs))]
     for k, frame in enumerate(frames):
@@ -101,6 +102,8 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB
             shape = "" if words else f" {hwc(outputs[source])} "
             if stage_of[source] == stage_of[x.name]:
                 home(x.name).edge(ids[source], ids[x.name], label=shape)
+                continue
+            if words and order[source] + 1 == order[x.name]:  # on a slide the next column goes on: no connectors
                 continue
             # between stages, a connector at each end instead of an edge across the picture
             there, here = stage_of[x.name] + 1, stage_of[source] + 1

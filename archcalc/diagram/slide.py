@@ -105,7 +105,7 @@ class Slide:
             marks.append(line("red dashes: maps copied between GPUs", FINDING["non_integer_size"]["color"]))
         swatches = f'<table border="0" cellspacing="4" cellpadding="3"><tr>{cells}</tr></table>'
         said = "".join(f"<td>{m}</td>" for m in marks)
-        return [f'<table border="0" cellspacing="4" cellpadding="0"><tr><td>{swatches}</td>{said}</tr></table>']
+        return [f'<table border="0" cellspacing="8" cellpadding="0"><tr><td>{swatches}</td>{said}</tr></table>']
 
     def label(self, x: Node, shape: tuple[int, ...] | None = None) -> str:
         """A node's lines: name, what it is, what is written under it, its output (`shape`: a GPU's share)."""
