@@ -73,6 +73,7 @@ FIGURES = (
     Figure("lenet5-1998-volumes.png", ("lenet5-1998",), ("--style", "volumes")),
     Figure("vgg16-volumes.png", ("vgg16",), ("--style", "volumes")),
     Figure("resnet18-slide.png", ("resnet18",), ("--depth", "0", "--fit", "16:9")),
+    Figure("alexnet-slide.png", ("alexnet",), ("--fit", "16:9")),
 )
 
 
