@@ -82,6 +82,7 @@ def test_every_svg_is_whole(style: str, sizing: str, tmp_path: Path) -> None:
         assert (width == 1920 and height <= 1080) or (height == 1080 and width <= 1920), (width, height)
 
 
+@pytest.mark.slow  # 2 s: --fit lays out a dozen candidates; AlexNet's towers check slide mode by default
 @needs_dot
 def test_resnet18_slide_text_is_20_px_at_1920_by_1080(tmp_path: Path) -> None:
     svg = draw(tmp_path, "resnet18", "--depth", "0", "--fit", "16:9")
@@ -123,3 +124,9 @@ def test_alexnet_towers_fill_a_16_9_slide_gpu_0_above_gpu_1(tmp_path: Path) -> N
     assert left("n0_0_conv1_g0") < left("n0_2_pool1_g0") < left("n0_3_conv2_g0")
     said = texts(svg)
     assert "▶ conv4" in said and "conv3 ▶" in said and "+ ReLU, LRN" in said
+    # slide mode: the title, one totals line, the compact key; no description, legend prose or FLOPs convention
+    for kept in ("AlexNet", "input 227×227×3 · 60.97 M parameters · 1.45 G FLOPs per image", "red dashes: maps copied between GPUs",
+                 "✗ paper: activations 253,440"):  # the paper's 253,440 for conv1's 290,400 values: a short mark
+        assert kept in said
+    for gone in ("Krizhevsky", "FlopCounterMode", "one column per GPU", "96×55×55 = 290,400"):
+        assert gone not in said

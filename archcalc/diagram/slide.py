@@ -124,7 +124,9 @@ class Slide:
         if mark:
             cells.append(line(mark, FINDING["non_integer_size"]["color"]))
         names = {r.name for r in rows}
-        cells += [line(f"✗ paper: {c.figure} {c.stated_text}", "#c45a00") for c in self.a.claims if c.layer in names and not c.confirmed][:1]
+        said = [f"✗ paper: {c.figure} {hwc(c.stated) if isinstance(c.stated, tuple) else c.stated_text}"
+                for c in self.a.claims if c.layer in names and not c.confirmed]
+        cells += [line(t, "#c45a00") for t in said[:1]]  # the first: a slide has no room for a paragraph
         return lines_label(cells)
 
     def frame(self, x: Node) -> dict[str, str]:
