@@ -130,3 +130,16 @@ def test_alexnet_towers_fill_a_16_9_slide_gpu_0_above_gpu_1(tmp_path: Path) -> N
         assert kept in said
     for gone in ("Krizhevsky", "FlopCounterMode", "one column per GPU", "96×55×55 = 290,400"):
         assert gone not in said
+
+
+def test_volumes_slide_is_sized_and_keeps_the_title_and_totals(tmp_path: Path) -> None:
+    """--fit sizes the volumes SVG (it only wrapped it), drops the description and the legend, and LeNet's text is
+    30 px on the slide; AlexNet's volumes, text-bound in width (windows, sizes, names), stay at about 13 px."""
+    svg = draw(tmp_path, "lenet", "--style", "volumes", "--fit", "16:9")
+    root = ET.fromstring(svg)
+    assert_whole(svg)
+    assert (root.get("width"), root.get("height")) == ("1529px", "1080px")  # 499.5 × 352.8 of its own px, × 1080/352.8
+    assert smallest_text_px(svg) >= 20, smallest_text_px(svg)
+    said = texts(svg)
+    assert "input 28×28×1 · 61.71 k parameters · 833.04 k FLOPs per image" in said
+    assert "log scale" not in said and "padded by 2" not in said and "5×5, pad 2" in said

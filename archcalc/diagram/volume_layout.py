@@ -29,6 +29,7 @@ LINE = 14.0  # the pitch of label lines
 LABEL = 10.0  # label font size, px
 FOLDED_SHOWN = 12  # layers named under a volume; past this, how many more
 CROSSING = "#d62728"
+SLIDE_SOLIDS = 0.4  # on a slide, volumes this much smaller where that lets the text be larger (a tall figure)
 
 
 def side_px(size: int) -> float:
@@ -112,14 +113,15 @@ def _place(texts: list[Text], x: float, y: float, anchor: str = "middle") -> lis
     return [replace(t, at=(x, y + LINE * i), anchor=anchor) for i, t in enumerate(texts)]
 
 
-def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False) -> Scene:
+def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False, shrink: float = 1.0) -> Scene:
     """The figure; with `bands` > 1 the stages, in order, wrap into that many numbered rows, one below another;
-    `slide`: slide mode's words (volume_words.py). With several GPUs, the top stream's labels are above its
+    `slide`: slide mode's words (volume_words.py); `shrink`: the volumes' sizes times this. With several GPUs, the top stream's labels are above its
     volumes, so that the lines between the streams (red where maps cross GPUs) run past no text."""
     streams = a.gpus if a.gpus > 1 else 1
     nodes = [_nodes(s) for s in stages]
-    up = max(extent(shape)[1] / 2 + extent(shape)[2] for ns in nodes for _, shape in ns)
-    down = max(extent(shape)[1] / 2 for ns in nodes for _, shape in ns)
+    size = (lambda shape: tuple(v * shrink for v in extent(shape))) if shrink != 1 else extent
+    up = max(size(shape)[1] / 2 + size(shape)[2] for ns in nodes for _, shape in ns)
+    down = max(size(shape)[1] / 2 for ns in nodes for _, shape in ns)
     lines = max(len(_labels(s, shape)) for s, ns in zip(stages, nodes) for _, shape in ns)
     lift = LINE * lines if streams > 1 else 0.0  # room above the top stream for its labels
     heading_ = heading(a, slide)
@@ -156,12 +158,12 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
                 items.append(back)
                 cursor = back.box[1] + 6
         gap = max(GAP, text_width(stage.window_text, LABEL) + 14) if i else 0.0
-        width = max(max(extent(s)[0] + extent(s)[2] for _, s in ns),
+        width = max(max(size(s)[0] + size(s)[2] for _, s in ns),
                     max(t.box[1] - t.box[0] for _, s in ns for t in _labels(stage, s, slide)))
         left = cursor + gap
         placed: dict[int | None, Solid] = {}
         for g, shape in ns:
-            w, h, o = extent(shape)
+            w, h, o = size(shape)
             yc = middle if g is None else centre(band, g)
             placed[g] = Solid(left + (width - w - o) / 2, yc, w, h, o)
             said = _labels(stage, shape, slide)
@@ -198,10 +200,19 @@ def _volume(stage: Stage, stream: int | None, solid: Solid, rows: dict[str, int]
 
 def fitted(a: Analysis, stages: list[Stage], ratio: float, slide: bool = False) -> Scene:
     """The figure in 1 to 6 rows, whichever comes nearest width : height = `ratio` (fewer rows on a tie);
-    `slide`: in slide mode, whichever draws its text largest in a box of that shape."""
-    scenes = [layout(a, stages, b, slide) for b in range(1, min(6, len(stages)) + 1)]
+    `slide`: in slide mode, whichever draws its text largest in a box of that shape, its volumes drawn smaller
+    (SLIDE_SOLIDS) where that makes the text larger by more than 2 %."""
+    rows = range(1, min(6, len(stages)) + 1)
     if slide:
-        return max(scenes, key=lambda s: min(ratio / s.width, 1 / s.height))
+        best: tuple[float, Scene] | None = None
+        for shrink in (1.0, SLIDE_SOLIDS):
+            for scene in (layout(a, stages, b, True, shrink) for b in rows):
+                scale = min(ratio / scene.width, 1 / scene.height)
+                if best is None or scale > best[0] * (1.02 if shrink != 1.0 else 1.0):
+                    best = (scale, scene)
+        assert best is not None
+        return best[1]
+    scenes = [layout(a, stages, b) for b in rows]
     return min(scenes, key=lambda s: abs(math.log(s.width / s.height / ratio)))
 
 
