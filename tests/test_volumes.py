@@ -167,10 +167,18 @@ def test_fit_wraps_a_long_chain_into_numbered_rows() -> None:
 
 
 def _crosses(segment: tuple[tuple[float, float], tuple[float, float]], box: tuple[float, float, float, float]) -> bool:
-    """Whether a line segment meets a text box (left, right, top, bottom): sampled every half pixel along it."""
+    """Whether a line segment meets a text box (left, right, top, bottom): Liang-Barsky clipping of the segment to it."""
     (x1, y1), (x2, y2) = segment
-    steps = int(max(abs(x2 - x1), abs(y2 - y1)) * 2) + 1
-    return any(box[0] <= x1 + (x2 - x1) * k / steps <= box[1] and box[2] <= y1 + (y2 - y1) * k / steps <= box[3] for k in range(steps + 1))
+    lo, hi = 0.0, 1.0
+    for p, q in ((x1 - x2, x1 - box[0]), (x2 - x1, box[1] - x1), (y1 - y2, y1 - box[2]), (y2 - y1, box[3] - y1)):
+        if p == 0:
+            if q < 0:
+                return False  # parallel to this side, and outside it
+        elif p < 0:
+            lo = max(lo, q / p)
+        else:
+            hi = min(hi, q / p)
+    return lo <= hi
 
 
 def test_alexnet_labels_are_off_every_line() -> None:
@@ -178,6 +186,7 @@ def test_alexnet_labels_are_off_every_line() -> None:
     labels are now above its volumes, and a window that crosses GPUs is labelled once, above the top stream."""
     scene = diagram.to_volumes(net("alexnet"))
     lines = [i for i in scene.drawn if isinstance(i, Line)]
+    assert _crosses(((0, 0), (10, 10)), (4, 6, 4, 6)) and not _crosses(((0, 0), (10, 10)), (6, 9, 0, 3))  # the check itself
     assert lines and all(not _crosses((ln.start, ln.end), t.box) for ln in lines for t in scene.texts)
     assert [t.text for t in scene.texts].count("3×3, pad 1") == 1 + 2 * 2  # conv3's once; conv4's and conv5's per GPU
     assert [t.text for t in scene.texts].count("+ dropout") == 4
