@@ -9,6 +9,8 @@ from collections.abc import Collection, Sequence
 from archcalc.analysis import Analysis, Row
 from archcalc.analysis.findings import Finding
 from archcalc.analysis.grading import worst
+
+__all__ = ["FRAME", "NOTE_COLOR", "block_mark", "frame", "legend_lines", "of_layers", "size_mark", "worst"]
 from archcalc.text import arithmetic
 
 NOTE_COLOR = "#737373"

@@ -27,6 +27,7 @@ from archcalc import text
 from archcalc.analysis import SPLIT, Analysis, ClaimCheck, Row
 from archcalc.analysis.compare import compare
 from archcalc.diagram import marks
+from archcalc.diagram.labels import lines_label
 from archcalc.errors import ArchcalcError
 from archcalc.kinds.terms.values import Shape
 from archcalc.text import human, hwc, n
@@ -102,7 +103,7 @@ def node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half
     if mark:  # a size that does not divide, by grade (marks.py)
         lines.append(line(mark[0], mark[1], 9))
     lines += [line(_claim_text(c, half), "#c45a00", 9) for c in claims]
-    return "<" + "<br/>".join(lines) + ">"
+    return lines_label(lines)  # a row per line, with leading (labels.py)
 
 
 def _totals(a: Analysis) -> str:
