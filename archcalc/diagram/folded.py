@@ -11,7 +11,10 @@ from __future__ import annotations
 import graphviz
 
 from archcalc.analysis import Analysis
+from archcalc.analysis.blockfacts import BlockFacts, block_facts, rows_of_table
 from archcalc.analysis.fold import FoldedBlock, Node
+from archcalc.diagram.blocktext import runs_of, table_lines
+from archcalc.diagram.parts import Piece, block_of, cut, shrinks
 from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, legend, line, net_title, node_id, node_label, node_style, table
 from archcalc.errors import ArchcalcError
 from archcalc.text import human, hwc, n
@@ -20,10 +23,12 @@ CONNECTOR = {"shape": "plaintext", "style": "", "margin": "0.02"}
 STAGE_FRAME = {"style": "rounded", "color": "#9e9e9e", "penwidth": "1.2", "labeljust": "l", "margin": "12"}
 
 
-def block_label(b: FoldedBlock) -> str:
-    """'layer2' / 'stage_down block · 16 layers' / '56×56×64 → 28×28×128' / params / FLOPs."""
+def block_label(b: FoldedBlock, paper: list[str] | None = None) -> str:
+    """'layer2' / 'stage_down block · 16 layers' / what its paper's table says (blocktext) / '56×56×64 → 28×28×128' /
+    params / FLOPs."""
     reads = " + ".join(hwc(s) for s in b.input_shapes)
     lines = [line(b.name, bold=True, size=11), line(f"{b.block} block · {len(b.rows)} layers"),
+             *(line(t, "#1f4e79") for t in paper or ()),
              line(f"{reads} → {hwc(b.output)}", bold=True),
              line(f"{n(b.params)} params ({human(b.params)})", "#555555", 9),
              line(f"{n(b.flops)} FLOPs ({human(b.flops)})", "#555555", 9)]
@@ -34,9 +39,9 @@ def block_label(b: FoldedBlock) -> str:
     return "<" + "<br/>".join(lines) + ">"
 
 
-def _label(a: Analysis, node: Node) -> str:
+def _label(a: Analysis, node: Node, paper: list[str] | None = None) -> str:
     if isinstance(node, FoldedBlock):
-        return block_label(node)
+        return block_label(node, paper)
     claims = [c for c in a.claims if c.layer == node.name and not c.confirmed]
     return node_label(node, node.output, "", claims, False)
 
@@ -63,23 +68,51 @@ def stage_parts(count: int, parts: int) -> list[range]:
     return [range(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
 
 
+def pieces(nodes: tuple[Node, ...]) -> list[Piece]:
+    """The input and `nodes` as parts.py cuts them: each one's block and whether it makes the map smaller."""
+    out = [Piece("input", None, False)]
+    for x in nodes:
+        block = x.name if isinstance(x, FoldedBlock) else block_of(x.name)
+        out.append(Piece(x.name, block, shrinks(x.input_shapes[0] if x.input_shapes else None, x.output)))
+    return out
+
+
+def papers(nodes: tuple[Node, ...]) -> dict[str, tuple[BlockFacts, list[str]]]:
+    """Each folded block's facts and its lines in its paper's words (blocktext)."""
+    facts = [block_facts(x.rows, x.input_shapes, x.output) if isinstance(x, FoldedBlock) else None for x in nodes]
+    ns = rows_of_table(facts)
+    return {x.name: (f, table_lines(f, n, place, first)) for x, f, n, (place, first) in zip(nodes, facts, ns, runs_of(facts, ns))
+            if f is not None}
+
+
+def part_title(k: int, names: list[str]) -> str:
+    """'part 2: layer2 … layer3' (a layout's panel: its first and last node, not a stage of the network)."""
+    span = names[0] if len(names) == 1 else f"{names[0]} … {names[-1]}"
+    return f"part {k}: {span}"
+
+
 def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB", parts: int = 1) -> graphviz.Digraph:
     """The network as `nodes` (from analysis.fold) draws it: one frame, no GPU columns. With `parts` > 1 the
-    nodes, in order, are cut into that many numbered stages, side by side (TB: columns; LR: rows), each
-    starting at the top (or left): the edges between stages do not constrain the layout."""
+    nodes, in order, are cut at the network's seams (parts.py) into at most that many numbered parts, side by
+    side (TB: columns; LR: rows), each starting at the top (or left): the edges between parts do not constrain
+    the layout. A folded block with a residual sum inside has a loop beside it: its skip."""
     if a.gpus > 1 and any(isinstance(x, FoldedBlock) for x in nodes):
         raise ArchcalcError(f"--depth: {a.name} is split across {a.gpus} GPUs, and its picture keeps every layer in its GPU's column",
                             "draw it without --depth")
     dot = graphviz.Digraph(name="archcalc", graph_attr={**GRAPH, "rankdir": direction}, node_attr=NODE, edge_attr=EDGE)
     note = line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)
+    said = papers(nodes)
+    if any(f.skips for f, _ in said.values()):
+        note += "<br/>" + line("a loop beside a block: its skip connection (the block's input added to its output)", "#444444", 10)
     dot.attr(label=table([*net_title(a), legend([a]), note]))
     ids = folded_ids(nodes)
     outputs = {"input": a.input, **{x.name: x.output for x in nodes}}
-    runs = stage_parts(len(nodes) + 1, max(1, min(parts, len(nodes) + 1)))
-    stage_of = {name: k for k, run in enumerate(runs) for name in (["input", *(x.name for x in nodes)][i] for i in run)}
+    order = ["input", *(x.name for x in nodes)]
+    runs = cut(pieces(nodes), max(1, min(parts, len(nodes) + 1)))
+    stage_of = {order[i]: k for k, run in enumerate(runs) for i in run}
     frames = [graphviz.Digraph(name=f"cluster_stage{k + 1}") for k in range(len(runs))]
-    for k, frame in enumerate(frames):
-        frame.attr(label=f"<{line(f'stage {k + 1} of {len(runs)}', bold=True, size=14)}>", **STAGE_FRAME)
+    for k, (frame, run) in enumerate(zip(frames, runs)):
+        frame.attr(label=f"<{line(part_title(k + 1, [order[i] for i in run]), bold=True, size=14)}>", **STAGE_FRAME)
 
     def home(name: str) -> graphviz.Digraph:
         return frames[stage_of[name]] if len(runs) > 1 else dot
@@ -87,18 +120,22 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB
     input_label = f"<{line('input image', bold=True, size=11)}<br/>{line(hwc(a.input), bold=True)}>"
     home("input").node(ids["input"], input_label, **node_style("input"))
     for x in nodes:
-        home(x.name).node(ids[x.name], _label(a, x), **{**node_style(x.category), **_frame(a, x)})
+        facts, paper = said.get(x.name, (None, []))
+        home(x.name).node(ids[x.name], _label(a, x, paper), **{**node_style(x.category), **_frame(a, x)})
+        if facts is not None and facts.skips:  # the skip: a loop from the block back into it
+            home(x.name).edge(ids[x.name], ids[x.name], label=" + skip ", tailport="ne", headport="se", color="#1f4e79", penwidth="1.6",
+                              fontcolor="#1f4e79", fontsize="11")
         for source in dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} "
             if stage_of[source] == stage_of[x.name]:
                 home(x.name).edge(ids[source], ids[x.name], label=shape)
                 continue
-            # between stages, a connector at each end instead of an edge across the picture
+            # between parts, a connector at each end instead of an edge across the picture
             there, here = stage_of[x.name] + 1, stage_of[source] + 1
             out_id, in_id = f"{ids[source]}_to_{ids[x.name]}", f"{ids[x.name]}_from_{ids[source]}"
             arrow = "▼" if direction == "TB" else "▶"
-            home(source).node(out_id, f"<{line(f'{arrow} to stage {there}: {x.name}', '#444444', 10)}>", **CONNECTOR)
-            home(x.name).node(in_id, f"<{line(f'{arrow} from stage {here}: {source}', '#444444', 10)}>", **CONNECTOR)
+            home(source).node(out_id, f"<{line(f'{arrow} to part {there}: {x.name}', '#444444', 10)}>", **CONNECTOR)
+            home(x.name).node(in_id, f"<{line(f'{arrow} from part {here}: {source}', '#444444', 10)}>", **CONNECTOR)
             home(source).edge(ids[source], out_id, label=shape)
             home(x.name).edge(in_id, ids[x.name], label=shape)
     # Graphviz puts the stages side by side, left to right; left to right inside, it stacks them bottom up
