@@ -8,11 +8,14 @@ outside folded blocks are drawn as in picture.py. A spec split across GPUs is dr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import graphviz
 
 from archcalc.analysis import Analysis
 from archcalc.analysis.blockfacts import BlockFacts, block_facts, rows_of_table
-from archcalc.analysis.fold import FoldedBlock, Node
+from archcalc.analysis.fold import FoldedBlock
+from archcalc.analysis.fuse import Fused, Shown
 from archcalc.diagram.blocktext import runs_of, table_lines
 from archcalc.diagram.parts import Piece, block_of, cut, shrinks
 from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, legend, line, net_title, node_id, node_label, node_style, table
@@ -39,23 +42,28 @@ def block_label(b: FoldedBlock, paper: list[str] | None = None) -> str:
     return "<" + "<br/>".join(lines) + ">"
 
 
-def _label(a: Analysis, node: Node, paper: list[str] | None = None) -> str:
+def _label(a: Analysis, node: Shown, paper: list[str] | None = None) -> str:
     if isinstance(node, FoldedBlock):
         return block_label(node, paper)
+    if isinstance(node, Fused):  # the head's label, the rest on its line: 'conv 1×1/1, 144 + batch norm + relu6'
+        names = {r.name for r in node.rows}
+        claims = [c for c in a.claims if c.layer in names and not c.confirmed]
+        head = replace(node.rows[0], output=node.output)
+        return node_label(head, node.output, "", claims, False, " + ".join(["", *(r.layer.label for r in node.rows[1:])]))
     claims = [c for c in a.claims if c.layer == node.name and not c.confirmed]
     return node_label(node, node.output, "", claims, False)
 
 
-def _frame(a: Analysis, node: Node) -> dict[str, str]:
+def _frame(a: Analysis, node: Shown) -> dict[str, str]:
     """A layer's red or orange frame, as picture.py draws it (a folded block's findings are its layers')."""
-    rows = node.rows if isinstance(node, FoldedBlock) else (node,)
+    rows = node.rows if isinstance(node, (FoldedBlock, Fused)) else (node,)
     if any(not t.divides for r in rows for t in r.terms):
         return FINDING["non_integer_size"]
     names = {r.name for r in rows}
     return FINDING["claim_contradicted"] if any(c.layer in names and not c.confirmed for c in a.claims) else {}
 
 
-def folded_ids(nodes: tuple[Node, ...]) -> dict[str, str]:
+def folded_ids(nodes: tuple[Shown, ...]) -> dict[str, str]:
     return {"input": "n0_input", **{x.name: node_id(0, i, x.name) for i, x in enumerate(nodes)}}
 
 
@@ -68,7 +76,7 @@ def stage_parts(count: int, parts: int) -> list[range]:
     return [range(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
 
 
-def pieces(nodes: tuple[Node, ...]) -> list[Piece]:
+def pieces(nodes: tuple[Shown, ...]) -> list[Piece]:
     """The input and `nodes` as parts.py cuts them: each one's block and whether it makes the map smaller."""
     out = [Piece("input", None, False)]
     for x in nodes:
@@ -77,7 +85,7 @@ def pieces(nodes: tuple[Node, ...]) -> list[Piece]:
     return out
 
 
-def papers(nodes: tuple[Node, ...]) -> dict[str, tuple[BlockFacts, list[str]]]:
+def papers(nodes: tuple[Shown, ...]) -> dict[str, tuple[BlockFacts, list[str]]]:
     """Each folded block's facts and its lines in its paper's words (blocktext)."""
     facts = [block_facts(x.rows, x.input_shapes, x.output) if isinstance(x, FoldedBlock) else None for x in nodes]
     ns = rows_of_table(facts)
@@ -91,11 +99,13 @@ def part_title(k: int, names: list[str]) -> str:
     return f"part {k}: {span}"
 
 
-def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB", parts: int = 1) -> graphviz.Digraph:
+def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "TB", parts: int = 1,
+                      edge_shapes: bool = True) -> graphviz.Digraph:
     """The network as `nodes` (from analysis.fold) draws it: one frame, no GPU columns. With `parts` > 1 the
     nodes, in order, are cut at the network's seams (parts.py) into at most that many numbered parts, side by
     side (TB: columns; LR: rows), each starting at the top (or left): the edges between parts do not constrain
-    the layout. A folded block with a residual sum inside has a loop beside it: its skip."""
+    the layout. A folded block with a residual sum inside has a loop beside it: its skip. Without `edge_shapes`
+    the edges are bare (each node's '→ H×W×C' says what flows on), which takes dot half the ranks."""
     if a.gpus > 1 and any(isinstance(x, FoldedBlock) for x in nodes):
         raise ArchcalcError(f"--depth: {a.name} is split across {a.gpus} GPUs, and its picture keeps every layer in its GPU's column",
                             "draw it without --depth")
@@ -126,7 +136,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB
             home(x.name).edge(ids[x.name], ids[x.name], label=" + skip ", tailport="ne", headport="se", color="#1f4e79", penwidth="1.6",
                               fontcolor="#1f4e79", fontsize="11")
         for source in dict.fromkeys(x.inputs):
-            shape = f" {hwc(outputs[source])} "
+            shape = f" {hwc(outputs[source])} " if edge_shapes else ""
             if stage_of[source] == stage_of[x.name]:
                 home(x.name).edge(ids[source], ids[x.name], label=shape)
                 continue
