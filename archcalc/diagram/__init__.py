@@ -18,7 +18,7 @@ from archcalc.analysis.fuse import Shown, fuse
 from archcalc.analysis.graph import Graph
 from archcalc.diagram.bounded import check_drawn
 from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized
-from archcalc.diagram.folded import to_folded_digraph
+from archcalc.diagram.folded import to_folded_digraph, u_of
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
 from archcalc.diagram.render import FORMATS, output_format, render, render_svg, spec_named_by
 from archcalc.diagram.scene import Scene, to_svg
@@ -47,12 +47,14 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
             return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio))
         return to_svg(to_volumes(a, nodes, bool(graph.instances)))
     if frame is None and nodes is None:
-        return to_digraph([a], direction)
+        return to_folded_digraph(a, a.rows) if direction == "TB" and u_of(a, a.rows) else to_digraph([a], direction)
     if a.gpus > 1 and not any(isinstance(x, FoldedBlock) for x in nodes or ()):
         dot = to_digraph([a], direction)  # keeps its GPU columns: only scaled
     else:
         shown = a.rows if nodes is None else nodes
-        if frame is not None and frame.ratio is not None:
+        if frame is not None and frame.ratio is not None and u_of(a, shown):
+            direction, parts = "TB", 1  # a U keeps its shape
+        elif frame is not None and frame.ratio is not None:
             direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k), frame.ratio, len(shown) + 1)
         else:
             parts = 1

@@ -18,6 +18,7 @@ from archcalc.analysis.fold import FoldedBlock
 from archcalc.analysis.fuse import Fused, Shown
 from archcalc.diagram.blocktext import runs_of, table_lines
 from archcalc.diagram.parts import Piece, block_of, cut, shrinks
+from archcalc.diagram.ushape import UPlan, shape_u, u_plan
 from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, legend, line, net_title, node_id, node_label, node_style, table
 from archcalc.errors import ArchcalcError
 from archcalc.text import human, hwc, n
@@ -93,6 +94,11 @@ def papers(nodes: tuple[Shown, ...]) -> dict[str, tuple[BlockFacts, list[str]]]:
             if f is not None}
 
 
+def u_of(a: Analysis, nodes: tuple[Shown, ...]) -> UPlan | None:
+    """The U these nodes make (ushape.py), or None."""
+    return None if a.gpus > 1 else u_plan(a.input, [(x.name, x.inputs, x.output) for x in nodes])
+
+
 def part_title(k: int, names: list[str]) -> str:
     """'part 2: layer2 … layer3' (a layout's panel: its first and last node, not a stage of the network)."""
     span = names[0] if len(names) == 1 else f"{names[0]} … {names[-1]}"
@@ -110,14 +116,18 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
         raise ArchcalcError(f"--depth: {a.name} is split across {a.gpus} GPUs, and its picture keeps every layer in its GPU's column",
                             "draw it without --depth")
     dot = graphviz.Digraph(name="archcalc", graph_attr={**GRAPH, "rankdir": direction}, node_attr=NODE, edge_attr=EDGE)
-    note = line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)
     said = papers(nodes)
+    notes = [line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)] if said else []
     if any(f.skips for f, _ in said.values()):
-        note += "<br/>" + line("a loop beside a block: its skip connection (the block's input added to its output)", "#444444", 10)
-    dot.attr(label=table([*net_title(a), legend([a]), note]))
+        notes.append(line("a loop beside a block: its skip connection (the block's input added to its output)", "#444444", 10))
+    if any(isinstance(x, Fused) for x in nodes):
+        notes.append(line("'+ batch norm + relu6' after a layer: the normalisation and activation that follow it, drawn in its node", "#444444", 10))
+    dot.attr(label=table([*net_title(a), legend([a]), *notes]))
     ids = folded_ids(nodes)
     outputs = {"input": a.input, **{x.name: x.output for x in nodes}}
     order = ["input", *(x.name for x in nodes)]
+    u = u_of(a, nodes) if parts == 1 and direction == "TB" else None
+    free = {"constraint": "false"} if u is not None else {}  # in a U, the ranks are set by shape_u alone
     runs = cut(pieces(nodes), max(1, min(parts, len(nodes) + 1)))
     stage_of = {order[i]: k for k, run in enumerate(runs) for i in run}
     frames = [graphviz.Digraph(name=f"cluster_stage{k + 1}") for k in range(len(runs))]
@@ -138,7 +148,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
         for source in dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} " if edge_shapes else ""
             if stage_of[source] == stage_of[x.name]:
-                home(x.name).edge(ids[source], ids[x.name], label=shape)
+                home(x.name).edge(ids[source], ids[x.name], label=shape, **free)
                 continue
             # between parts, a connector at each end instead of an edge across the picture
             there, here = stage_of[x.name] + 1, stage_of[source] + 1
@@ -148,6 +158,8 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
             home(x.name).node(in_id, f"<{line(f'{arrow} from part {here}: {source}', '#444444', 10)}>", **CONNECTOR)
             home(source).edge(ids[source], out_id, label=shape)
             home(x.name).edge(in_id, ids[x.name], label=shape)
+    if u is not None:
+        shape_u(dot, u, ids)
     # Graphviz puts the stages side by side, left to right; left to right inside, it stacks them bottom up
     for frame in (frames if direction == "TB" else frames[::-1]) if len(runs) > 1 else ():
         dot.subgraph(frame)
