@@ -18,8 +18,8 @@ from archcalc.analysis.fold import FoldedBlock
 from archcalc.analysis.fuse import Fused, Shown
 from archcalc.diagram.blocktext import runs_of, table_lines
 from archcalc.diagram.parts import Piece, block_of, cut, shrinks
-from archcalc.diagram.ushape import UPlan, shape_u, u_plan
 from archcalc.diagram.picture import EDGE, FINDING, GRAPH, NODE, legend, line, net_title, node_id, node_label, node_style, table
+from archcalc.diagram.ushape import UPlan, shape_u, u_plan
 from archcalc.errors import ArchcalcError
 from archcalc.text import human, hwc, n
 

@@ -4,8 +4,9 @@ Each node's level counts the halvings from the input: a node is one level below 
 continues from (the one before it, where it reads that one) for each halving of the map's side,
 one above for each doubling (log₂ of the ratio, rounded). The deepest level's nodes are the
 foot; the nodes before them the encoder, those after them the decoder. The picture is a U when
-at least two edges run from the encoder straight across to the decoder (U-Net's copy and crop):
-a network that only downsamples, or upsamples once at its end (DeepLabV3), stays a column.
+edges run from the encoder straight across to the decoder (U-Net's copy and crop) at two levels
+or more: a network that only downsamples, or reads its backbone at one level only and then
+upsamples (DeepLabV3), stays a column.
 
 Graphviz lays it out top to bottom by rank: each level is a band of ranks, the encoder going down
 it on the left, the decoder coming up it on the right (two columns of invisible chains, a rank
@@ -56,9 +57,10 @@ def u_plan(input_shape: Shape, nodes: Sequence[tuple[str, tuple[str, ...], Shape
     first = next(i for i, name in enumerate(order) if level[name] == deepest)
     last = max(i for i, name in enumerate(order) if level[name] == deepest)
     down, foot, up = tuple(order[:first]), tuple(order[first:last + 1]), tuple(order[last + 1:])
-    encoder = set(down)
-    across = sum(1 for name, inputs, _ in nodes if name in up for source in inputs if source in encoder)
-    if across < 2 or not up:
+    encoder = set(down) - {"input"}
+    across = {level[source] for name, inputs, _ in nodes if name in up for source in inputs
+              if source in encoder and level[source] == level[name]}
+    if len(across) < 2:  # copies across at two levels at least (DeepLabV3's ASPP reads its backbone at one)
         return None
     return UPlan(level, down, foot, up)
 
@@ -71,9 +73,9 @@ def shape_u(dot: graphviz.Digraph, plan: UPlan, ids: dict[str, str]) -> None:
         enc = [n for n in plan.down if plan.level[n] == k]
         dec = [n for n in plan.up if plan.level[n] == k]
         height = max(len(enc), len(dec))
-        dec_rows = [None] * (height - len(dec)) + list(reversed(dec))  # the decoder comes up its band
+        dec_rows: list[list[str]] = [[] for _ in range(height - len(dec))] + [[d] for d in reversed(dec)]  # the decoder comes up its band
         for r in range(height):
-            rows.append(([enc[r]] if r < len(enc) else [], [dec_rows[r]] if dec_rows[r] else []))
+            rows.append((enc[r:r + 1], dec_rows[r]))
     left = right = ""
     for r, (enc, dec) in enumerate(rows):
         e = ids[enc[0]] if enc else f"u_left{r}"

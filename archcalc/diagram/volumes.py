@@ -134,6 +134,6 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
 
 def volume_pieces(stages: list[Stage]) -> list[Piece]:
     """The stages as parts.py cuts them into rows: at blocks' seams and where the maps shrink."""
-    shapes = [next((x for x in st.shapes if x is not None), None) for st in stages]
-    return [Piece(st.name, st.name if st.category == "block" else block_of(st.name), i > 0 and shapes[i] is not None
-                  and shrinks(shapes[i - 1], shapes[i])) for i, st in enumerate(stages)]
+    shapes: list[Shape] = [next((x for x in st.shapes if x is not None), ()) for st in stages]
+    return [Piece(st.name, st.name if st.category == "block" else block_of(st.name), i > 0 and shrinks(shapes[i - 1], shapes[i]))
+            for i, st in enumerate(stages)]
