@@ -148,7 +148,8 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
         for source in dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} " if edge_shapes else ""
             if stage_of[source] == stage_of[x.name]:
-                home(x.name).edge(ids[source], ids[x.name], label=shape, **free)
+                over = u is not None and u.over(source, x.name)  # past a node of its row: over the top
+                home(x.name).edge(ids[source], ids[x.name], label=shape, **free, **({"tailport": "n", "headport": "n"} if over else {}))
                 continue
             # between parts, a connector at each end instead of an edge across the picture
             there, here = stage_of[x.name] + 1, stage_of[source] + 1

@@ -9,9 +9,10 @@ or more: a network that only downsamples, or reads its backbone at one level onl
 upsamples (DeepLabV3), stays a column.
 
 Graphviz lays it out top to bottom by rank: each level is a band of ranks, the encoder going down
-it on the left, the decoder coming up it on the right (two columns of invisible chains, a rank
-shared across them with an invisible edge that keeps the encoder on the left); the foot is one rank
-below the deepest band, left to right. The data edges then follow without moving anything.
+it on the left; the decoder's nodes of that level are one row, left to right, beside the band's
+last encoder node, so that its copy runs straight across as in the paper (invisible chains down
+both sides and along each row keep the encoder on the left); the foot is one rank below the
+deepest band, left to right. The data edges then follow without moving anything.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ class UPlan:
     down: tuple[str, ...]  # the encoder, in order (the input first)
     foot: tuple[str, ...]
     up: tuple[str, ...]  # the decoder, in order
+
+    def over(self, source: str, target: str) -> bool:
+        """An edge along a decoder row that passes another node of it (U-Net's up-conv into its concat, past the crop)."""
+        if source not in self.up or target not in self.up or self.level[source] != self.level[target]:
+            return False
+        return self.up.index(target) - self.up.index(source) > 1
 
 
 def _side(shape: Shape) -> int | None:
@@ -68,14 +75,12 @@ def u_plan(input_shape: Shape, nodes: Sequence[tuple[str, tuple[str, ...], Shape
 def shape_u(dot: graphviz.Digraph, plan: UPlan, ids: dict[str, str]) -> None:
     """Add to `dot` the invisible ranks that make its nodes a U (its data edges must not constrain: constraint=false)."""
     deepest = max(plan.level.values())
-    rows: list[tuple[list[str], list[str]]] = []  # per rank: (encoder slot, decoder slot), each a node or empty
+    rows: list[tuple[list[str], list[str]]] = []  # per rank: (encoder slot, decoder row), each empty or real nodes
     for k in range(deepest):
         enc = [n for n in plan.down if plan.level[n] == k]
         dec = [n for n in plan.up if plan.level[n] == k]
-        height = max(len(enc), len(dec))
-        dec_rows: list[list[str]] = [[] for _ in range(height - len(dec))] + [[d] for d in reversed(dec)]  # the decoder comes up its band
-        for r in range(height):
-            rows.append((enc[r:r + 1], dec_rows[r]))
+        for r in range(max(len(enc), 1)):  # the decoder's row beside the level's last encoder node: its copy runs straight across
+            rows.append((enc[r:r + 1], dec if r == max(len(enc), 1) - 1 else []))
     left = right = ""
     for r, (enc, dec) in enumerate(rows):
         e = ids[enc[0]] if enc else f"u_left{r}"
@@ -86,11 +91,14 @@ def shape_u(dot: graphviz.Digraph, plan: UPlan, ids: dict[str, str]) -> None:
         if left:
             dot.edge(left, e, style="invis", weight="20")
             dot.edge(right, d, style="invis", weight="20")
+        row = [e, d, *(ids[n] for n in dec[1:])]
         with dot.subgraph() as same:
             same.attr(rank="same")
-            same.node(e)
-            same.node(d)
+            for node in row:
+                same.node(node)
         dot.edge(e, d, style="invis", minlen="3")  # the encoder on the left, a gap for the copies across
+        for a, b in zip(row[1:], row[2:]):  # the decoder's row in its order, left to right
+            dot.edge(a, b, style="invis")
         left, right = e, d
     foot = [ids[n] for n in plan.foot]
     with dot.subgraph() as same:
@@ -101,3 +109,4 @@ def shape_u(dot: graphviz.Digraph, plan: UPlan, ids: dict[str, str]) -> None:
     dot.edge(right, foot[-1], style="invis", weight="20")
     for a, b in zip(foot, foot[1:]):
         dot.edge(a, b, style="invis")
+
