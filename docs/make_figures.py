@@ -73,6 +73,8 @@ FIGURES = (
     Figure("lenet5-1998-volumes.png", ("lenet5-1998",), ("--style", "volumes")),
     Figure("vgg16-volumes.png", ("vgg16",), ("--style", "volumes")),
     Figure("resnet18-slide.png", ("resnet18",), ("--depth", "0", "--fit", "16:9")),
+    Figure("resnet18-volumes.png", ("resnet18",), ("--depth", "0", "--style", "volumes")),
+    Figure("unet-slide.png", ("unet",), ("--fit", "16:9")),
 )
 
 

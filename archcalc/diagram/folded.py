@@ -24,6 +24,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.text import human, hwc, n
 
 CONNECTOR = {"shape": "plaintext", "style": "", "margin": "0.02"}
+LOOP_PORTS = {"TB": {"tailport": "ne", "headport": "se"}, "LR": {}}  # a skip: down the right (TB); over the top, dot's own loop (LR)
 STAGE_FRAME = {"style": "rounded", "color": "#9e9e9e", "penwidth": "1.2", "labeljust": "l", "margin": "12"}
 
 
@@ -143,7 +144,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
         facts, paper = said.get(x.name, (None, []))
         home(x.name).node(ids[x.name], _label(a, x, paper), **{**node_style(x.category), **_frame(a, x)})
         if facts is not None and facts.skips:  # the skip: a loop from the block back into it
-            home(x.name).edge(ids[x.name], ids[x.name], label=" + skip ", tailport="ne", headport="se", color="#1f4e79", penwidth="1.6",
+            home(x.name).edge(ids[x.name], ids[x.name], label=" + skip ", **LOOP_PORTS[direction], color="#1f4e79", penwidth="1.6",
                               fontcolor="#1f4e79", fontsize="11")
         for source in dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} " if edge_shapes else ""
