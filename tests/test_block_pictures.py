@@ -89,7 +89,7 @@ def test_runs_count_blocks_giving_the_same_channels() -> None:
 def test_folded_resnet_shows_its_skips_as_loops() -> None:
     a, nodes = folded("resnet18", 0)
     source = to_folded_digraph(a, nodes).source  # type: ignore[arg-type]
-    loops = re.findall(r"(n0_\d+_layer\d) -> \1 \[label=\" \+ skip \"[^]]*headport=se[^]]*tailport=ne", source)
+    loops = re.findall(r"(n0_\d+_layer\d) -> \1 \[label=\" \+ \"[^]]*headport=se[^]]*tailport=ne", source)
     assert loops == ["n0_4_layer1", "n0_5_layer2", "n0_6_layer3", "n0_7_layer4"]
     assert "a loop beside a block: its skip connection" in source
 

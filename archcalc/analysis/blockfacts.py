@@ -8,7 +8,8 @@ Nothing here knows a network by name. From a block's rows and what it reads:
 - its main convolutions (neither on a shortcut nor in an excitation), each as kernel, channels, depthwise;
 - the expansion t (the widest main convolution's channels ÷ the channels read) of a block with a
   depthwise convolution, as MobileNetV2's table 2 and MnasNet's MBConv name it;
-- its stride (the side read ÷ the side given) and its output channels c.
+- its stride (the side read ÷ the side given) and its output channels c;
+- its branches: the most inputs a concatenation inside it joins.
 
 `rows_of_table` adds MobileNetV2's n: how many blocks in a row of the picture give the same c.
 """
@@ -37,6 +38,7 @@ class BlockFacts:
     convs: tuple[ConvFact, ...]  # the main path's, in order
     skips: tuple[str, ...]  # per residual sum: 'identity' or 'projection'
     se: bool
+    branches: int = 0  # the most inputs a concatenation inside joins (GoogLeNet's towers: 4); 0 for none
 
     @property
     def inverted(self) -> bool:
@@ -112,7 +114,8 @@ def block_facts(rows: Sequence[Row], input_shapes: Sequence[Shape], output: Shap
     first = input_shapes[0] if input_shapes else output
     side_in, side_out = _side(first), _side(output)
     stride = side_in // side_out if side_in and side_out and side_out < side_in else 1
-    return BlockFacts(_channels(first), _channels(output), stride, convs, tuple(skips), se)
+    branches = max((len(r.inputs) for r in rows if r.kind == "concat"), default=0)
+    return BlockFacts(_channels(first), _channels(output), stride, convs, tuple(skips), se, branches)
 
 
 def _kernel(r: Row) -> tuple[int, int]:

@@ -6,7 +6,8 @@ From analysis.blockfacts, for any network:
   name it and MobileNetV2's table 2 counts it: 'MBConv6, 5×5, stride 2, SE' and 't 6, c 40, n 2, s 2'
   (n: the run of blocks giving the same c; after the first of a run, '· 2 of 2');
 - any other block, as ResNet's table 1 writes one: its main convolutions '[3×3, 128; 3×3, 128] × 2',
-  the repeat being its residual units where they are alike, and ', stride 2';
+  the repeat being its residual units where they are alike, and ', stride 2'; a block of towers
+  joined by a concatenation as '4 branches, concatenated: 1×1; 3×3; 5×5';
 - its skips: 'skip: projection, identity' (what the self-loop on the node stands for).
 """
 
@@ -17,14 +18,16 @@ from collections.abc import Sequence
 from archcalc.analysis.blockfacts import BlockFacts, ConvFact
 from archcalc.text import square
 
-MAX_CHARS = 64  # a convolution list past this is cut with '…'
+MAX_CHARS = 48  # a convolution list past this is cut with '…'
 
 
 def _conv(f: ConvFact) -> str:
-    return f"{square(f.kernel)}{' dw' if f.depthwise else ''}, {f.channels:,}"
+    return f"{square(f.kernel)}{' dw' if f.depthwise else ''}, {f.channels}"
 
 
 def _convs(f: BlockFacts) -> str:
+    if f.branches > 1:  # towers side by side: what they filter with, not one sequence
+        return f"{f.branches} branches, concatenated: {'; '.join(dict.fromkeys(square(c.kernel) for c in f.convs))}"
     units = max(len(f.skips), 1)
     said = [_conv(c) for c in f.convs]
     if units > 1 and len(said) % units == 0:

@@ -33,7 +33,7 @@ def block_label(b: FoldedBlock, paper: list[str] | None = None) -> str:
     params / FLOPs."""
     reads = " + ".join(hwc(s) for s in b.input_shapes)
     lines = [line(b.name, bold=True, size=11), line(f"{b.block} block · {len(b.rows)} layers"),
-             *(line(t, "#1f4e79") for t in paper or ()),
+             *(line(t, "#1f4e79", 9) for t in paper or ()),
              line(f"{reads} → {hwc(b.output)}", bold=True),
              line(f"{n(b.params)} params ({human(b.params)})", "#555555", 9),
              line(f"{n(b.flops)} FLOPs ({human(b.flops)})", "#555555", 9)]
@@ -144,7 +144,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
         facts, paper = said.get(x.name, (None, []))
         home(x.name).node(ids[x.name], _label(a, x, paper), **{**node_style(x.category), **_frame(a, x)})
         if facts is not None and facts.skips:  # the skip: a loop from the block back into it
-            home(x.name).edge(ids[x.name], ids[x.name], label=" + skip ", **LOOP_PORTS[direction], color="#1f4e79", penwidth="1.6",
+            home(x.name).edge(ids[x.name], ids[x.name], label=" + ", **LOOP_PORTS[direction], color="#1f4e79", penwidth="1.6",
                               fontcolor="#1f4e79", fontsize="11")
         for source in dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} " if edge_shapes else ""
