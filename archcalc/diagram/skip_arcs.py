@@ -52,8 +52,9 @@ def arcs(stages: Sequence[Stage], tops: Sequence[Point], band_of: Sequence[int],
     out: list[Item] = []
     for s, d in every:
         end = tops[d]
-        if (s, d) not in level:  # across rows: a note over the target
-            out.append(Text((end[0], ceiling(band_of[d]) + 2), f"+ from {stages[s].name}", 9, fill=ARC, halo=True))
+        if (s, d) not in level:  # across rows: a note just over the target, with an arrowhead into it
+            out.append(Text((end[0], end[1] - 12), f"+ from {stages[s].name}", 9, fill=ARC, halo=True))
+            out.append(Polygon(((end[0] - 4, end[1] - 8), (end[0] + 4, end[1] - 8), end), ARC, ARC, 0.5))
             continue
         start = tops[s]
         peak = ceiling(band_of[d]) - (level[s, d] - 1) * ARC_STEP
