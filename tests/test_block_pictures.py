@@ -22,6 +22,7 @@ from archcalc.diagram.folded import papers, pieces, to_folded_digraph, u_of
 from archcalc.diagram.parts import Piece, cut
 from archcalc.diagram.scene import Line, Text
 from archcalc.diagram.skip_arcs import ARC, levels, pairs
+from archcalc.diagram.volume_layout import fitted
 from archcalc.diagram.volumes import stages
 from archcalc.kinds.terms.figures import total
 from archcalc.specfile import load_spec
@@ -119,8 +120,6 @@ def test_volumes_draw_skips_as_nested_arcs() -> None:
     assert any(isinstance(t, Text) and t.text.startswith("arcs above the volumes") for t in scene.items)
     # wrapped for a slide, a copy whose ends lie in different rows is a note over its target, not a line across the rows
     graph, unet_a = net("unet")
-    from archcalc.diagram.volume_layout import fitted
-
     rows = fitted(unet_a, stages(unet_a, fold(unet_a, graph.instances, 0)), 16 / 9)
     notes = sorted(t.text for t in rows.texts if t.text.startswith("+ from "))
     assert notes == ["+ from down1", "+ from down2", "+ from down3"]  # down4's copy stays in the first row
