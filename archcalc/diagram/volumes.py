@@ -60,19 +60,19 @@ def shape_text(shape: Shape) -> str:
     return hwc(shape)
 
 
-def chain_break(nodes: Sequence[Node]) -> tuple[str, tuple[str, ...], str] | None:
-    """The first layer that does not read the layer before it, what it reads and that layer; None for a chain
-    (whose layers may also read earlier ones: skips)."""
+def chain_break(nodes: Sequence[Node], skips: bool = False) -> tuple[str, tuple[str, ...], str] | None:
+    """The first layer that does not read exactly the layer before it (`skips`: that does not read it, and
+    maybe earlier ones too), what it reads and that layer; None for a chain."""
     before = "input"
     for row in nodes:
-        if before not in row.inputs:
+        if (before not in row.inputs) if skips else (row.inputs != (before,)):
             return row.name, row.inputs, before
         before = row.name
     return None
 
 
 def need_chain(a: Analysis, nodes: Sequence[Node], hint: str) -> None:
-    found = chain_break(nodes)
+    found = chain_break(nodes, skips=True)
     if found is not None:
         name, reads, before = found
         what = " and ".join(f"'{printable(r)}'" for r in reads)
