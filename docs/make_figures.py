@@ -75,6 +75,7 @@ FIGURES = (
     Figure("resnet18-slide.png", ("resnet18",), ("--depth", "0", "--fit", "16:9")),
     Figure("resnet18-volumes.png", ("resnet18",), ("--depth", "0", "--style", "volumes")),
     Figure("unet-slide.png", ("unet",), ("--fit", "16:9")),
+    Figure("mobilenet_v2-volumes-slide.png", ("mobilenet_v2",), ("--depth", "0", "--style", "volumes", "--fit", "16:9")),
 )
 
 

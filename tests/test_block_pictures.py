@@ -53,6 +53,9 @@ def test_mobilenet_v2_blocks_say_table_2_t_c_n_s() -> None:
     firsts = [r for r in rows if not re.search(r" · [2-9] of ", r)]
     assert firsts == [f"t {t}, c {c}, n {n}, s {s}" + (f" · 1 of {n}" if n > 1 else "") for t, c, n, s in table_2]
     assert said["b3"][1] == ["MBConv6, 3×3", "t 6, c 24, n 2, s 2 · 2 of 2", "skip: identity"]
+    # the volumes figure writes them under the block's volume (its skip is the arc)
+    b2 = next(x for x in stages(a, nodes) if x.name == "b2")  # type: ignore[arg-type]
+    assert b2.note == ("bottleneck · 8 layers", "MBConv6, 3×3, stride 2", "t 6, c 24, n 2, s 2 · 1 of 2", "5.14 k params")
 
 
 def test_efficientnet_b0_blocks_say_table_1() -> None:

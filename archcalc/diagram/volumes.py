@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from archcalc.analysis import SPLIT, Analysis
-from archcalc.analysis.blockfacts import block_facts
 from archcalc.analysis.fold import FoldedBlock, Node
+from archcalc.diagram.folded import papers
 from archcalc.diagram.parts import Piece, block_of, shrinks
 from archcalc.errors import ArchcalcError
 from archcalc.kinds import Layer
@@ -102,11 +102,13 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
     more: list[list[str]] = [[]]  # the layers folded under each volume, gathered here (a tuple grown per layer was quadratic)
     drawn_in = {"input": 0}  # each layer's volume (a shape-keeping layer's: the one it is written under)
     skips: list[set[int]] = [set()]
+    said = papers(tuple(nodes))  # what each folded block's paper table says (its skips are the arcs)
     for row in nodes:
         back = {drawn_in[i] for i in row.inputs if i in drawn_in} - {len(out) - 1}
         if isinstance(row, FoldedBlock):
-            note = (f"{row.block} · {len(row.rows)} layers", f"{human(row.params)} params")
-            inner = bool(block_facts(row.rows, row.input_shapes, row.output).skips)  # a residual sum inside
+            facts, paper = said[row.name]
+            note = (f"{row.block} · {len(row.rows)} layers", *(t for t in paper if not t.startswith("skip:")), f"{human(row.params)} params")
+            inner = bool(facts.skips)  # a residual sum inside
             drawn_in[row.name] = len(out)
             out.append(Stage(row.name, "block", (row.output,), True, None, None, None, False, note=note))
             skips.append(back | ({len(out) - 1} if inner else set()))
