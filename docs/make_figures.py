@@ -81,6 +81,9 @@ FIGURES = (
     Figure("vgg16-volumes.png", ("vgg16",), ("--style", "volumes")),
     Figure("resnet18-slide.png", ("resnet18",), ("--depth", "0", "--fit", "16:9")),
     Figure("alexnet-slide.png", ("alexnet",), ("--fit", "16:9")),
+    Figure("resnet18-volumes.png", ("resnet18",), ("--depth", "0", "--style", "volumes")),
+    Figure("unet-slide.png", ("unet",), ("--fit", "16:9")),
+    Figure("mobilenet_v2-volumes-slide.png", ("mobilenet_v2",), ("--depth", "0", "--style", "volumes", "--fit", "16:9")),
 )
 
 

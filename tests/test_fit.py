@@ -53,16 +53,18 @@ def test_stage_parts_keep_the_order_and_cover_every_node() -> None:
     assert stage_parts(2, 5) == [range(0, 1), range(1, 2)]
 
 
-def test_stages_are_numbered_and_joined_by_connectors() -> None:
+def test_parts_are_cut_at_seams_and_joined_by_connectors() -> None:
     graph = build_graph(load_spec("resnet18"))
     a = analyse(graph)
     source = to_folded_digraph(a, fold(a, graph.instances, 0), "TB", 3).source
-    # 12 nodes (the input and 11) in 3 stages of 4: input conv1 bn1 relu | maxpool layer1 layer2 layer3 | layer4 avgpool fc prob
+    # 12 nodes (the input and 11) in 3 parts, cut only at seams (parts.py) and never in the stem, as evenly as those
+    # allow: input conv1 bn1 relu maxpool | layer1 layer2 layer3 | layer4 avgpool fc prob
     assert re.findall(r"subgraph (cluster_stage\d)", source) == ["cluster_stage1", "cluster_stage2", "cluster_stage3"]
-    assert "stage 2 of 3" in source
-    assert "▼ to stage 2: maxpool" in source and "▼ from stage 1: relu" in source
-    assert "▼ to stage 3: layer4" in source and "▼ from stage 2: layer3" in source
-    assert not re.search(r"\sn0_2_relu -> n0_3_maxpool", source)  # no edge across the picture
+    assert "part 1: input … maxpool" in source and "part 2: layer1 … layer3" in source and "part 3: layer4 … prob" in source
+    assert " of 3" not in source and "stage 2" not in source  # a panel of the layout is no stage of the network
+    assert "▼ to part 2: layer1" in source and "▼ from part 1: maxpool" in source
+    assert "▼ to part 3: layer4" in source and "▼ from part 2: layer3" in source
+    assert not re.search(r"\sn0_3_maxpool -> n0_4_layer1", source)  # no edge across the picture
 
 
 @pytest.mark.slow  # 5 s of dot; the other --fit tests run by default

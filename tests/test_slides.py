@@ -138,7 +138,7 @@ def test_volumes_slide_is_sized_and_keeps_the_title_and_totals(tmp_path: Path) -
     svg = draw(tmp_path, "lenet", "--style", "volumes", "--fit", "16:9")
     root = ET.fromstring(svg)
     assert_whole(svg)
-    assert (root.get("width"), root.get("height")) == ("1529px", "1080px")  # 499.5 × 352.8 of its own px, × 1080/352.8
+    assert (root.get("width"), root.get("height")) == ("1498px", "1080px")  # 489.4 × 352.8 of its own px, × 1080/352.8
     assert smallest_text_px(svg) >= 20, smallest_text_px(svg)
     said = texts(svg)
     assert "input 28×28×1 · 61.71 k parameters · 833.04 k FLOPs per image" in said

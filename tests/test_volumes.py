@@ -98,9 +98,9 @@ def test_legend_states_the_scale() -> None:
 def test_a_graph_with_merges_is_refused_naming_where_it_branches(tmp_path: Path) -> None:
     result = run("resnet18", "--style", "volumes", "--out", str(tmp_path / "r.svg"))
     assert result.exit_code == 2 and "Traceback" not in result.output
-    # ResNet-18's first basic block: its sum reads the block's last batch norm and the shortcut from the max pool
-    assert ("--style volumes draws a chain of layers, and ResNet-18 branches at layer 'layer1.0.add', "
-            "which reads 'layer1.0.bn2' and 'maxpool'") in result.stderr
+    # layer1's sums read the layer before them and a skip (drawn as arcs); layer2's projection is a second path
+    assert ("--style volumes draws a chain of layers, and ResNet-18 branches at layer 'layer2.0.downsample.0', "
+            "which reads 'layer1.1.relu', not the layer before it, 'layer2.0.bn2'") in result.stderr
     assert "--depth 0" in result.stderr and list(tmp_path.iterdir()) == []
 
 
@@ -154,7 +154,8 @@ def test_fit_wraps_a_long_chain_into_numbered_rows() -> None:
     s = stages(a)
     one, wrapped = layout(a, s), fitted(a, s, 16 / 9)
     texts = [t.text for t in wrapped.texts]
-    assert "stage 1 of 2" in texts and "stage 2 of 2" in texts and "▶ stage 2" in texts and "from stage 1 ▶" in texts
+    assert "part 1" in texts and "part 2" in texts and "▶ part 2" in texts and "from part 1 ▶" in texts
+    assert not any("stage" in t for t in texts)
     # nearer 16:9 than the single strip (VGG-16's 22 volumes make one row about 6:1)
     assert abs(wrapped.width / wrapped.height - 16 / 9) < abs(one.width / one.height - 16 / 9)
     boxes = [t.box for t in wrapped.texts]

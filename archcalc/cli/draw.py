@@ -26,6 +26,7 @@ from archcalc.errors import ArchcalcError
                    "roofline: each layer on the --hardware chip's roofline chart.")
 @click.option("--depth", type=click.IntRange(min=0), metavar="N",
               help="Fold each block used N deep into one node (0: every block the spec's layers use).")
+@click.option("--fuse", is_flag=True, help="Draw a convolution with the normalisation and activation after it as one node.")
 @click.option("--fit", metavar="W:H", help="Lay the picture out and scale it for a slide of this shape, e.g. 16:9 (1920 px wide).")
 @click.option("--width", metavar="LENGTH", help="The picture's width: pixels (1920, 1920px) or inches (13.33in).")
 @click.option("--height", metavar="LENGTH", help="The picture's height: pixels or inches.")
@@ -34,7 +35,7 @@ from archcalc.errors import ArchcalcError
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for --style roofline.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="The dtype, for --style roofline.")
 @max_layers_option
-def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None,
+def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None, fuse: bool,
             fit: str | None, width: str | None, height: str | None, hardware: str | None, batch: int, dtype: str, max_layers: int,
             findings: str = "on") -> None:
     """The architecture as a picture: a Graphviz graph of layers by kind, shapes, GPU columns and
@@ -55,7 +56,7 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     loaded = [(g, shown(a, findings)) for g, a in load_all(specs or (draw.spec_named_by(out),), input_text, max_layers)]
     if len(loaded) > 1:
         used = [o for o, given in (("--style volumes", style == "volumes"), ("--style roofline", style == "roofline"),
-                                   ("--depth", depth is not None), ("--fit", fit),
+                                   ("--depth", depth is not None), ("--fuse", fuse), ("--fit", fit),
                                    ("--width", width), ("--height", height)) if given]
         if used:
             raise ArchcalcError(f"{used[0]} draws one network", f"give one spec, or draw several side by side without {used[0]}")
@@ -65,7 +66,10 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     elif style == "roofline":
         note = draw.write(roofline_picture(loaded[0][1], hardware, batch, dtype), out, frame)
     else:
-        note = draw.write(draw.picture(*loaded[0], style, depth, direction, frame, draw.output_format(out) != "dot"), out, frame)
+        note = draw.write(draw.picture(*loaded[0], style, depth, direction, frame, draw.output_format(out) != "dot", fuse), out, frame)
+        folds_nothing = draw.depth_note(loaded[0][0], depth)
+        if folds_nothing:
+            terminal.say(f"note: {folds_nothing}")
     if note:
         terminal.say(f"note: {note}")
     terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")

@@ -14,10 +14,11 @@ import graphviz
 
 from archcalc.analysis import Analysis
 from archcalc.analysis.fold import FoldedBlock, Node, fold
+from archcalc.analysis.fuse import Shown, fuse
 from archcalc.analysis.graph import Graph
 from archcalc.diagram.bounded import check_drawn
 from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized, unsized
-from archcalc.diagram.folded import to_folded_digraph
+from archcalc.diagram.folded import to_folded_digraph, u_of
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
 from archcalc.diagram.render import FORMATS, output_format, render, render_svg, spec_named_by, svg_bytes
 from archcalc.diagram.scene import Scene, to_svg
@@ -25,15 +26,22 @@ from archcalc.diagram.svgfit import fit_svg
 from archcalc.diagram.towers import towers_fitted
 from archcalc.diagram.volume_layout import fitted, layout
 from archcalc.diagram.volumes import stages
+from archcalc.errors import ArchcalcError
 
 PICTURE_STYLES = ("graph", "volumes")
 
 
 def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction: str, frame: Frame | None,
-            bounded: bool = True) -> graphviz.Digraph | str:
+            bounded: bool = True, fused: bool = False) -> graphviz.Digraph | str:
     """One network's picture as the options ask: a Digraph (Graphviz style) or SVG text (volumes); `bounded`:
-    refused past MAX_DRAWN_LAYERS nodes (DOT source for --out NAME.dot is not bounded: dot does not run)."""
+    refused past MAX_DRAWN_LAYERS nodes (DOT source for --out NAME.dot is not bounded: dot does not run);
+    `fused`: conv + norm + activation as one node (the Graphviz style; volumes already draw them as one)."""
     nodes = None if depth is None else fold(a, graph.instances, depth)
+    if fused and style != "volumes":
+        if a.gpus > 1:
+            raise ArchcalcError(f"--fuse: {a.name} is split across {a.gpus} GPUs, and its picture keeps every layer in its GPU's column",
+                                "draw it without --fuse")
+        return _fused_picture(a, fuse(a.rows if nodes is None else nodes), direction, frame)
     if bounded or style == "volumes":
         check_drawn(len(a.rows if nodes is None else nodes), style)
     if style == "volumes":
@@ -41,7 +49,7 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
             return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio, slide=True))  # slide mode
         return to_svg(to_volumes(a, nodes, bool(graph.instances)))
     if frame is None and nodes is None:
-        return to_digraph([a], direction)
+        return to_folded_digraph(a, a.rows) if direction == "TB" and u_of(a, a.rows) else to_digraph([a], direction)
     if a.gpus > 1 and not any(isinstance(x, FoldedBlock) for x in nodes or ()):
         if frame is not None and frame.ratio is not None:  # on a slide, the towers left to right (towers.py)
             dot = towers_fitted(a, frame.ratio)
@@ -50,13 +58,36 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
     else:
         shown = a.rows if nodes is None else nodes
         slide = frame is not None and frame.ratio is not None  # a slide's shape: slide mode (slide.py)
-        if frame is not None and frame.ratio is not None:
-            direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k, slide), frame.ratio, len(shown) + 1,
+        if slide and u_of(a, shown):
+            direction, parts = "TB", 1  # a U keeps its shape
+        elif frame is not None and frame.ratio is not None:
+            direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k, slide=slide), frame.ratio, len(shown) + 1,
                                              largest=slide)
         else:
             parts = 1
-        dot = to_folded_digraph(a, shown, direction, parts, slide)
+        dot = to_folded_digraph(a, shown, direction, parts, slide=slide)
     return dot if frame is None else sized(dot, frame)
+
+
+def _fused_picture(a: Analysis, shown: tuple[Shown, ...], direction: str, frame: Frame | None) -> graphviz.Digraph:
+    parts = 1
+    if frame is not None and frame.ratio is not None:
+        direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k, False), frame.ratio, len(shown) + 1)
+    dot = to_folded_digraph(a, shown, direction, parts, False)
+    return dot if frame is None else sized(dot, frame)
+
+
+def depth_note(graph: Graph, depth: int | None) -> str | None:
+    """What to say when `--depth` folds nothing: the spec uses no blocks, or none nests that deep."""
+    if depth is None or any(i.depth == depth for i in graph.instances):
+        return None
+    if not graph.instances:
+        return f"--depth {depth} folds nothing: the spec uses no blocks, so every layer is drawn"
+    deepest = max(i.depth for i in graph.instances)
+    count = sum(i.depth == deepest for i in graph.instances)
+    nest = "use no other block" if deepest == 0 else f"nest at most {deepest} deep"
+    return (f"--depth {depth} folds nothing: the spec's blocks {nest}, so every layer is drawn "
+            f"(--depth {deepest} folds its {count:,} blocks there)")
 
 
 def write(drawing: graphviz.Digraph | str, out: Path, frame: Frame | None) -> str | None:
@@ -78,5 +109,5 @@ def to_volumes(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool 
     return layout(a, stages(a, nodes, foldable))
 
 
-__all__ = ["check_drawn", "CROSSING", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
+__all__ = ["check_drawn", "CROSSING", "depth_note", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
            "output_format", "render", "render_svg", "spec_named_by", "to_digraph", "to_svg", "to_volumes"]

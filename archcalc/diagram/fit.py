@@ -1,9 +1,10 @@
 """`--fit W:H`, `--width`, `--height`: a picture laid out and scaled to fit a slide.
 
 The layouts it chooses among (for a network on one GPU, Graphviz style): the nodes in order, cut
-into 1 to 8 numbered stages drawn side by side, as columns top to bottom or as rows left to right;
+into 1 to 8 numbered parts at the network's seams (parts.py) drawn side by side, as columns top to
+bottom or as rows left to right (an encoder-decoder keeps its U: ushape.py);
 Graphviz lays each out and the one whose width : height comes nearest the asked ratio wins (fewer
-stages on a tie). The winner is then scaled to the box: `--fit 16:9` alone is 1920×1080 px; a
+parts on a tie). The winner is then scaled to the box: `--fit 16:9` alone is 1920×1080 px; a
 width or height in px (`1280`, `1280px`) or inches (`13.33in`) sets that side, the ratio the other.
 A PNG is 96 px per inch for a box in px (the box is its size in pixels), 150 dpi for one in inches.
 

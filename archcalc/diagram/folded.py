@@ -8,25 +8,36 @@ outside folded blocks are drawn as in picture.py. A spec split across GPUs is dr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import graphviz
 
 from archcalc.analysis import Analysis
-from archcalc.analysis.fold import FoldedBlock, Node
+from archcalc.analysis.blockfacts import BlockFacts, block_facts, rows_of_table
+from archcalc.analysis.fold import FoldedBlock
+from archcalc.analysis.fuse import Fused, Shown
 from archcalc.diagram import marks
+from archcalc.diagram.blocktext import runs_of, table_lines
 from archcalc.diagram.labels import lines_label
+from archcalc.diagram.parts import Piece, block_of, cut, shrinks
 from archcalc.diagram.picture import EDGE, GRAPH, NODE, legend, line, net_title, node_id, node_label, node_style, table
 from archcalc.diagram.slide import SLIDE_EDGE, SLIDE_GRAPH, SLIDE_NODE, SLIDE_PT, Slide
+from archcalc.diagram.ushape import UPlan, shape_u, u_plan
 from archcalc.errors import ArchcalcError
 from archcalc.text import human, hwc, n
 
 CONNECTOR = {"shape": "plaintext", "style": "", "margin": "0.02"}
+LOOP_PORTS = {"TB": {"tailport": "ne", "headport": "se"}, "LR": {}}  # a skip: down the right (TB); over the top, dot's own loop (LR)
 STAGE_FRAME = {"style": "rounded", "color": "#9e9e9e", "penwidth": "1.2", "labeljust": "l", "margin": "12"}
 
 
-def block_label(b: FoldedBlock, mark: tuple[str, str] | None = None) -> str:
-    """'layer2' / 'stage_down block · 16 layers' / '56×56×64 → 28×28×128' / params / FLOPs."""
+def block_label(b: FoldedBlock, paper: list[str] | None = None, mark: tuple[str, str] | None = None) -> str:
+    """'layer2' / 'stage_down block · 16 layers' / what its paper's table says (blocktext) / '56×56×64 → 28×28×128' /
+    params / FLOPs / its findings' mark, by grade."""
     reads = " + ".join(hwc(s) for s in b.input_shapes)
     lines = [line(b.name, bold=True, size=11), line(f"{b.block} block · {len(b.rows)} layers"),
+             *(line(t, "#1f4e79", 9) for t in paper or ()),
              line(f"{reads} → {hwc(b.output)}", bold=True),
              line(f"{n(b.params)} params ({human(b.params)})", "#555555", 9),
              line(f"{n(b.flops)} FLOPs ({human(b.flops)})", "#555555", 9)]
@@ -35,20 +46,26 @@ def block_label(b: FoldedBlock, mark: tuple[str, str] | None = None) -> str:
     return lines_label(lines)
 
 
-def _label(a: Analysis, node: Node) -> str:
+def _label(a: Analysis, node: Shown, paper: list[str] | None = None) -> str:
     if isinstance(node, FoldedBlock):
-        return block_label(node, marks.block_mark(a, [r.name for r in node.rows]))
+        return block_label(node, paper, marks.block_mark(a, [r.name for r in node.rows]))
+    if isinstance(node, Fused):  # the head's label, the rest on its line: 'conv 1×1/1, 144 + batch norm + relu6'
+        names = {r.name for r in node.rows}
+        claims = [c for c in a.claims if c.layer in names and not c.confirmed and a.findings]
+        head = replace(node.rows[0], output=node.output)
+        return node_label(head, node.output, "", claims, False, marks.size_mark(a, node.rows[0]),
+                          " + ".join(["", *(r.layer.label for r in node.rows[1:])]))
     claims = [c for c in a.claims if c.layer == node.name and not c.confirmed and a.findings]
     return node_label(node, node.output, "", claims, False, marks.size_mark(a, node))
 
 
-def _frame(a: Analysis, node: Node) -> dict[str, str]:
+def _frame(a: Analysis, node: Shown) -> dict[str, str]:
     """A layer's red or orange frame, as picture.py draws it (a folded block's findings are its layers')."""
-    rows = node.rows if isinstance(node, FoldedBlock) else (node,)
+    rows = node.rows if isinstance(node, (FoldedBlock, Fused)) else (node,)
     return marks.frame(a, {r.name for r in rows})
 
 
-def folded_ids(nodes: tuple[Node, ...]) -> dict[str, str]:
+def folded_ids(nodes: tuple[Shown, ...]) -> dict[str, str]:
     return {"input": "n0_input", **{x.name: node_id(0, i, x.name) for i, x in enumerate(nodes)}}
 
 
@@ -61,54 +78,103 @@ def stage_parts(count: int, parts: int) -> list[range]:
     return [range(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
 
 
-def to_folded_digraph(a: Analysis, nodes: tuple[Node, ...], direction: str = "TB", parts: int = 1,
-                      slide: bool = False) -> graphviz.Digraph:
+def pieces(nodes: tuple[Shown, ...]) -> list[Piece]:
+    """The input and `nodes` as parts.py cuts them: each one's block and whether it makes the map smaller."""
+    out = [Piece("input", None, False)]
+    for x in nodes:
+        block = x.name if isinstance(x, FoldedBlock) else block_of(x.name)
+        out.append(Piece(x.name, block, shrinks(x.input_shapes[0] if x.input_shapes else None, x.output)))
+    return out
+
+
+def papers(nodes: tuple[Shown, ...]) -> dict[str, tuple[BlockFacts, list[str]]]:
+    """Each folded block's facts and its lines in its paper's words (blocktext)."""
+    facts = [block_facts(x.rows, x.input_shapes, x.output) if isinstance(x, FoldedBlock) else None for x in nodes]
+    ns = rows_of_table(facts)
+    return {x.name: (f, table_lines(f, n, place, first)) for x, f, n, (place, first) in zip(nodes, facts, ns, runs_of(facts, ns))
+            if f is not None}
+
+
+def u_of(a: Analysis, nodes: tuple[Shown, ...], source: Callable[[str], str] = str) -> UPlan | None:
+    """The U these nodes make (ushape.py), or None; `source`: the drawn node that stands for a layer read (a slide writes
+    some layers under the one before)."""
+    if a.gpus > 1:
+        return None
+    return u_plan(a.input, [(x.name, tuple(dict.fromkeys(source(s) for s in x.inputs)), x.output) for x in nodes])
+
+
+def part_title(k: int, names: list[str]) -> str:
+    """'part 2: layer2 … layer3' (a layout's panel: its first and last node, not a stage of the network)."""
+    span = names[0] if len(names) == 1 else f"{names[0]} … {names[-1]}"
+    return f"part {k}: {span}"
+
+
+def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "TB", parts: int = 1,
+                      edge_shapes: bool = True, slide: bool = False) -> graphviz.Digraph:
     """The network as `nodes` (from analysis.fold) draws it: one frame, no GPU columns. With `parts` > 1 the
-    nodes, in order, are cut into that many numbered stages, side by side (TB: columns; LR: rows), each
-    starting at the top (or left): the edges between stages do not constrain the layout. `slide`: in
+    nodes, in order, are cut at the network's seams (parts.py) into at most that many numbered parts, side by
+    side (TB: columns; LR: rows), each starting at the top (or left): the edges between parts do not constrain
+    the layout. A folded block with a residual sum inside has a loop beside it: its skip. Without `edge_shapes`
+    the edges are bare (each node's '→ H×W×C' says what flows on), which takes dot half the ranks. `slide`: in
     slide mode (slide.py): fewer words, one size, shape-keeping layers written under the layer before."""
     if a.gpus > 1 and any(isinstance(x, FoldedBlock) for x in nodes):
         raise ArchcalcError(f"--depth: {a.name} is split across {a.gpus} GPUs, and its picture keeps every layer in its GPU's column",
                             "draw it without --depth")
-    words = Slide(a, nodes) if slide else None
+    words = Slide(a, [x for x in nodes if not isinstance(x, Fused)]) if slide else None
     dot = graphviz.Digraph(name="archcalc", graph_attr={**(SLIDE_GRAPH if words else GRAPH), "rankdir": direction},
                            node_attr=SLIDE_NODE if words else NODE, edge_attr=SLIDE_EDGE if words else EDGE)
-    note = line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)
-    dot.attr(label=table(words.heading() if words else [*net_title(a), legend([a]), note]))
+    said = papers(nodes)
+    notes = [line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)] if said else []
+    if any(f.skips for f, _ in said.values()):
+        notes.append(line("a loop beside a block: its skip connection (the block's input added to its output)", "#444444", 10))
+    if any(isinstance(x, Fused) for x in nodes):
+        notes.append(line("'+ batch norm + relu6' after a layer: the normalisation and activation that follow it, drawn in its node", "#444444", 10))
+    dot.attr(label=table(words.heading() if words else [*net_title(a), legend([a]), *notes]))
     ids = folded_ids(nodes)  # the ids of every layer's place in the spec, drawn or written under another
-    nodes = tuple(words.drawn) if words else nodes
+    drawn: tuple[Shown, ...] = tuple(words.drawn) if words else nodes
     small = SLIDE_PT if words else 10
-    outputs = {"input": a.input, **{x.name: x.output for x in nodes}}
-    runs = stage_parts(len(nodes) + 1, max(1, min(parts, len(nodes) + 1)))
-    order = {name: i for i, name in enumerate(["input", *(x.name for x in nodes)])}
-    stage_of = {name: k for k, run in enumerate(runs) for name in (["input", *(x.name for x in nodes)][i] for i in run)}
+    outputs = {"input": a.input, **{x.name: x.output for x in drawn}}
+    order = ["input", *(x.name for x in drawn)]
+    position = {name: i for i, name in enumerate(order)}
+    u = u_of(a, drawn, words.source if words else str) if parts == 1 and direction == "TB" else None
+    free = {"constraint": "false"} if u is not None else {}  # in a U, the ranks are set by shape_u alone
+    runs = cut(pieces(drawn), max(1, min(parts, len(drawn) + 1)))
+    stage_of = {order[i]: k for k, run in enumerate(runs) for i in run}
     frames = [graphviz.Digraph(name=f"cluster_stage{k + 1}") for k in range(len(runs))]
-    for k, frame in enumerate(frames):
-        frame.attr(label=f"<{line(f'stage {k + 1} of {len(runs)}', bold=True, size=max(14, small))}>", **STAGE_FRAME)
+    for k, (frame, run) in enumerate(zip(frames, runs)):
+        frame.attr(label=f"<{line(part_title(k + 1, [order[i] for i in run]), bold=True, size=max(14, small))}>", **STAGE_FRAME)
 
     def home(name: str) -> graphviz.Digraph:
         return frames[stage_of[name]] if len(runs) > 1 else dot
 
     input_label = f"<{line('input image', bold=True, size=SLIDE_PT if words else 11)}<br/>{line(hwc(a.input), bold=True)}>"
     home("input").node(ids["input"], input_label, **node_style("input"))
-    for x in nodes:
-        home(x.name).node(ids[x.name], words.label(x) if words else _label(a, x),
-                          **{**node_style(x.category), **(words.frame(x) if words else _frame(a, x))})
+    for x in drawn:
+        facts, paper = said.get(x.name, (None, []))
+        label = words.label(x) if words and not isinstance(x, Fused) else _label(a, x, paper)
+        frame_attrs = words.frame(x) if words and not isinstance(x, Fused) else _frame(a, x)
+        home(x.name).node(ids[x.name], label, **{**node_style(x.category), **frame_attrs})
+        if facts is not None and facts.skips:  # the skip: a loop from the block back into it
+            home(x.name).edge(ids[x.name], ids[x.name], label=" + ", **LOOP_PORTS[direction], color="#1f4e79", penwidth="1.6",
+                              fontcolor="#1f4e79", fontsize="11")
         for source in dict.fromkeys(words.source(s) for s in x.inputs) if words else dict.fromkeys(x.inputs):
-            shape = "" if words else f" {hwc(outputs[source])} "
+            shape = f" {hwc(outputs[source])} " if edge_shapes and not words else ""
             if stage_of[source] == stage_of[x.name]:
-                home(x.name).edge(ids[source], ids[x.name], label=shape)
+                over = u is not None and u.over(source, x.name)  # past a node of its row: over the top
+                home(x.name).edge(ids[source], ids[x.name], label=shape, **free, **({"tailport": "n", "headport": "n"} if over else {}))
                 continue
-            if words and order[source] + 1 == order[x.name]:  # on a slide the next column goes on: no connectors
+            if words and position[source] + 1 == position[x.name]:  # on a slide the next column goes on: no connectors
                 continue
-            # between stages, a connector at each end instead of an edge across the picture
+            # between parts, a connector at each end instead of an edge across the picture
             there, here = stage_of[x.name] + 1, stage_of[source] + 1
             out_id, in_id = f"{ids[source]}_to_{ids[x.name]}", f"{ids[x.name]}_from_{ids[source]}"
             arrow = "▼" if direction == "TB" else "▶"
-            home(source).node(out_id, f"<{line(f'{arrow} to stage {there}: {x.name}', '#444444', small)}>", **CONNECTOR)
-            home(x.name).node(in_id, f"<{line(f'{arrow} from stage {here}: {source}', '#444444', small)}>", **CONNECTOR)
+            home(source).node(out_id, f"<{line(f'{arrow} to part {there}: {x.name}', '#444444', small)}>", **CONNECTOR)
+            home(x.name).node(in_id, f"<{line(f'{arrow} from part {here}: {source}', '#444444', small)}>", **CONNECTOR)
             home(source).edge(ids[source], out_id, label=shape)
             home(x.name).edge(in_id, ids[x.name], label=shape)
+    if u is not None:
+        shape_u(dot, u, ids)
     # Graphviz puts the stages side by side, left to right; left to right inside, it stacks them bottom up
     for frame in (frames if direction == "TB" else frames[::-1]) if len(runs) > 1 else ():
         dot.subgraph(frame)

@@ -92,8 +92,11 @@ def _claim_text(c: ClaimCheck, whole: bool = False) -> str:
     return f"✗ paper{', whole layer' if whole else ''}: {subject} {stated}, computed {computed}"
 
 
-def node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half: bool, mark: tuple[str, str] | None = None) -> str:
-    lines = [line(row.name, bold=True, size=11), line(text.caption(row))]
+def node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half: bool, mark: tuple[str, str] | None = None,
+               also: str = "") -> str:
+    """`mark`: its findings' line, by grade (marks.py); `also`: what follows the caption on its line (' + batch norm +
+    relu6': the layers fused after it)."""
+    lines = [line(row.name, bold=True, size=11), line(text.caption(row) + also)]
     if row.layer.flattens and len(row.input_shapes[0]) == 3:
         x = row.input_shapes[0]
         lines.append(line(f"flattens {hwc(x)} = {n(math.prod(x))}", "#555555", 9))

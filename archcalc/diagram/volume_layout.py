@@ -16,11 +16,12 @@ import math
 from dataclasses import dataclass, replace
 
 from archcalc.analysis import Analysis
-from archcalc.diagram.folded import stage_parts
+from archcalc.diagram import skip_arcs
+from archcalc.diagram.parts import cut
 from archcalc.diagram.picture import STYLES, node_id
 from archcalc.diagram.scene import Group, Item, Line, Point, Polygon, Scene, Text, text_width
 from archcalc.diagram.volume_words import LEAST_WIDTH, heading, legend, wrap
-from archcalc.diagram.volumes import Stage, shape_text
+from archcalc.diagram.volumes import Stage, shape_text, volume_pieces
 from archcalc.kinds.terms.values import Shape
 
 MARGIN = 24.0
@@ -125,11 +126,12 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
     lines = max(len(_labels(s, shape)) for s, ns in zip(stages, nodes) for _, shape in ns)
     lift = LINE * lines if streams > 1 else 0.0  # room above the top stream for its labels
     heading_ = heading(a, slide)
-    runs = stage_parts(len(stages), max(1, min(bands, len(stages))))
+    runs = cut(volume_pieces(stages), max(1, min(bands, len(stages))))
     band_of = [b for b, run in enumerate(runs) for _ in run]
     numbered = len(runs) > 1
-    top = MARGIN + 16 + LINE * len(heading_) + 14 + (LINE + 4 if numbered else 0) + lift  # the first kernel label line
-    pitch = up + down + LINE * lines + 36 + (LINE + 4 if numbered else 0)
+    arcs_room = skip_arcs.room(stages, band_of)  # above the kernel labels, under the part's title
+    top = MARGIN + 16 + LINE * len(heading_) + 14 + (LINE + 4 if numbered else 0) + lift + arcs_room  # the first kernel label line
+    pitch = up + down + LINE * lines + 36 + (LINE + 4 if numbered else 0) + arcs_room
 
     def centre(band: int, g: int) -> float:
         return top + up + 8 + (band * streams + g) * pitch + band * lift
@@ -147,14 +149,14 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
         if numbered and (i == 0 or band != band_of[i - 1]):
             if i:  # where the row goes on, and where the next comes from
                 before = sum(centre(band - 1, g) for g in range(streams)) / streams
-                onward = Text((cursor + 10, before + 4), f"▶ stage {band + 1}", LABEL, bold=True, anchor="start")
+                onward = Text((cursor + 10, before + 4), f"▶ part {band + 1}", LABEL, bold=True, anchor="start")
                 items.append(onward)
                 right = max(right, onward.box[1])
-            items.append(Text((MARGIN, centre(band, 0) - up - 8 - lift - LINE - 4), f"stage {band + 1} of {len(runs)}", 12,
+            items.append(Text((MARGIN, centre(band, 0) - up - 8 - lift - arcs_room - LINE - 4), f"part {band + 1}", 12,
                               bold=True, anchor="start"))
             cursor = start
             if i:
-                back = Text((cursor, middle + 4), f"from stage {band} ▶", LABEL, bold=True, anchor="start")
+                back = Text((cursor, middle + 4), f"from part {band} ▶", LABEL, bold=True, anchor="start")
                 items.append(back)
                 cursor = back.box[1] + 6
         gap = max(GAP, text_width(stage.window_text, LABEL) + 14) if i else 0.0
@@ -177,9 +179,12 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
     rows = {row.name: i for i, row in enumerate(a.rows)}
     boxes = [v for stage, placed in zip(stages, solids) for g, s in placed.items() for v in _volume(stage, g, s, rows)]
     links = _links(stages, solids, {i for i in range(1, len(stages)) if band_of[i] != band_of[i - 1]})
+    tops = [next((s.x + (s.w + s.o) / 2, s.top - s.o / 2) for s in placed.values()) for placed in solids]
+    links += skip_arcs.arcs(stages, tops, band_of, lambda band: centre(band, 0) - up - 20)
+    notes = legend(streams, slide) + ([skip_arcs.NOTE] if skip_arcs.pairs(stages) else [])
     bottom = centre(len(runs) - 1, streams - 1) + down + 16 + LINE * lines + 10
     width = max(right + MARGIN, *(MARGIN * 2 + text_width(t.text, t.size, t.bold) for t in heading_))
-    legend_ = [part for note in legend(streams, slide) for part in wrap(note, LABEL, max(width - 2 * MARGIN, LEAST_WIDTH))]
+    legend_ = [part for note in notes for part in wrap(note, LABEL, max(width - 2 * MARGIN, LEAST_WIDTH))]
     width = max([width, *(MARGIN * 2 + text_width(t, LABEL) for t in legend_)])
     texts = [*_place(heading_, MARGIN, MARGIN + 16, "start"), *titles, *items,
              *_place([Text((0, 0), t, LABEL, fill="#444444") for t in legend_], MARGIN, bottom + LINE, "start")]

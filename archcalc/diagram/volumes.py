@@ -7,7 +7,10 @@ softmax) are written under the volume they follow ('+ LRN'). A spec split across
 stream per GPU, each with its own share of every split layer; a layer that runs whole is one
 volume between the streams. volume_layout.py places the stages on the canvas.
 
-A graph with merges (ResNet, GoogLeNet, U-Net) is no chain: `stages` refuses it with one
+A layer may also read earlier layers besides the one before it (a residual sum, U-Net's copy and
+crop): those are its skips, drawn as arcs over the volumes between (skip_arcs.py), and a folded
+block with a residual sum inside gets one over itself. A graph that branches otherwise (a layer
+that does not read the one before it: ResNet's projection, GoogLeNet's towers) is refused with one
 message naming the layer where the chain branches (fold its blocks with --depth 0, or draw it
 with the default --style graph). Drawing one path of it would hide what the network computes.
 """
@@ -19,6 +22,8 @@ from dataclasses import dataclass, replace
 
 from archcalc.analysis import SPLIT, Analysis
 from archcalc.analysis.fold import FoldedBlock, Node
+from archcalc.diagram.folded import papers
+from archcalc.diagram.parts import Piece, block_of, shrinks
 from archcalc.errors import ArchcalcError
 from archcalc.kinds import Layer
 from archcalc.kinds.terms.sizes import WindowTerm
@@ -43,6 +48,7 @@ class Stage:
     folded: tuple[str, ...] = ()  # the shape-keeping layers after it, by their labels
     note: tuple[str, ...] = ()  # what a folded block holds, for --depth (lines under the volume)
     padding: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))  # (before, after) on H, then on W
+    skips: tuple[int, ...] = ()  # the earlier stages this one also reads (arcs); its own index: a block's inner skip
 
     @property
     def window_text(self) -> str:
@@ -60,18 +66,19 @@ def shape_text(shape: Shape) -> str:
     return hwc(shape)
 
 
-def chain_break(nodes: Sequence[Node]) -> tuple[str, tuple[str, ...], str] | None:
-    """The first layer that does not read exactly the layer before it, what it reads and that layer; None for a chain."""
+def chain_break(nodes: Sequence[Node], skips: bool = False) -> tuple[str, tuple[str, ...], str] | None:
+    """The first layer that does not read exactly the layer before it (`skips`: that does not read it, and
+    maybe earlier ones too), what it reads and that layer; None for a chain."""
     before = "input"
     for row in nodes:
-        if row.inputs != (before,):
+        if (before not in row.inputs) if skips else (row.inputs != (before,)):
             return row.name, row.inputs, before
         before = row.name
     return None
 
 
 def need_chain(a: Analysis, nodes: Sequence[Node], hint: str) -> None:
-    found = chain_break(nodes)
+    found = chain_break(nodes, skips=True)
     if found is not None:
         name, reads, before = found
         what = " and ".join(f"'{printable(r)}'" for r in reads)
@@ -111,15 +118,27 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
     split = a.gpus > 1
     out = [Stage("input", "input", (a.input,), True, None, None, None, False)]
     more: list[list[str]] = [[]]  # the layers folded under each volume, gathered here (a tuple grown per layer was quadratic)
+    drawn_in = {"input": 0}  # each layer's volume (a shape-keeping layer's: the one it is written under)
+    skips: list[set[int]] = [set()]
+    said = papers(tuple(nodes))  # what each folded block's paper table says (its skips are the arcs)
     for row in nodes:
+        back = {drawn_in[i] for i in row.inputs if i in drawn_in} - {len(out) - 1}
         if isinstance(row, FoldedBlock):
-            note = (f"{row.block} · {len(row.rows)} layers", f"{human(row.params)} params")
+            facts, paper = said[row.name]
+            note = (f"{row.block} · {len(row.rows)} layers", *(t for t in paper if not t.startswith("skip:")), f"{human(row.params)} params")
+            inner = bool(facts.skips)  # a residual sum inside
+            drawn_in[row.name] = len(out)
             out.append(Stage(row.name, "block", (row.output,), True, None, None, None, False, note=note))
+            skips.append(back | ({len(out) - 1} if inner else set()))
             more.append([])
             continue
         if row.category not in BOX_CATEGORIES and row.output == row.input_shapes[0]:
             more[-1].append(row.layer.label)
+            drawn_in[row.name] = len(out) - 1
+            skips[-1] |= back
             continue
+        drawn_in[row.name] = len(out)
+        skips.append(back)
         kernel, stride = _window(row.layer, row.input_shapes)
         if split and row.placement == SPLIT:
             shapes: tuple[Shape | None, ...] = tuple(s.output for s in row.gpus)
@@ -130,4 +149,12 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
         out.append(Stage(row.name, row.category, shapes, whole, gpu, kernel, stride, crosses,
                          padding=_padding(row.layer, row.input_shapes)))
         more.append([])
-    return [replace(stage, folded=(*stage.folded, *labels)) if labels else stage for stage, labels in zip(out, more)]
+    return [replace(stage, folded=(*stage.folded, *labels), skips=tuple(sorted(back)))
+            for stage, labels, back in zip(out, more, skips)]
+
+
+def volume_pieces(stages: list[Stage]) -> list[Piece]:
+    """The stages as parts.py cuts them into rows: at blocks' seams and where the maps shrink."""
+    shapes: list[Shape] = [next((x for x in st.shapes if x is not None), ()) for st in stages]
+    return [Piece(st.name, st.name if st.category == "block" else block_of(st.name), i > 0 and shrinks(shapes[i - 1], shapes[i]))
+            for i, st in enumerate(stages)]
