@@ -36,7 +36,7 @@ class _Instance:
 def fold(rows: Sequence[Row], classes: Mapping[str, str], defaults: DEFAULTS, reserved: frozenset[str] = frozenset()) -> tuple[list[Row], list[Block]]:
     """`rows` with its repeated instances as uses of blocks, and the blocks (inner ones first); `classes`: each
     prefix's module class (the block's name), `defaults` the kinds' default values, `reserved` names no block may take."""
-    rows, blocks = list(rows), []
+    rows, blocks = list(rows), list[Block]()
     taken = set(reserved)
     sizes: dict[str, int] = {}  # a block -> the layers a use of it stands for
     while True:
@@ -44,7 +44,7 @@ def fold(rows: Sequence[Row], classes: Mapping[str, str], defaults: DEFAULTS, re
         if not groups:
             return rows, blocks
         group = groups[0]  # one at a time: the rows' places change with each
-        block = _block(group, classes, defaults, taken)
+        block = _block(group, classes, defaults, taken, blocks)
         taken.add(block.name)
         blocks.append(block)
         sizes[block.name] = _size(block.rows, sizes)
@@ -64,7 +64,7 @@ def _candidates(rows: Sequence[Row]) -> list[_Instance]:
         inside = {rows[i].name for i in members}
         outside = {i for m in members for i in rows[m].inputs if i not in inside}
         last = rows[end - 1].name
-        read_inside = any(i in inside and i != last for r in rows[:start] + rows[end:] for i in r.inputs)
+        read_inside = any(i in inside and i != last for r in [*rows[:start], *rows[end:]] for i in r.inputs)
         if len(outside) != 1 or read_inside:
             continue
         source = outside.pop()
@@ -101,7 +101,7 @@ def _value(row: Row, key: str, defaults: DEFAULTS) -> Any:
     return row.keys.get(key, defaults.get(row.kind, {}).get(key))
 
 
-def _block(group: Sequence[_Instance], classes: Mapping[str, str], defaults: DEFAULTS, taken: set[str]) -> Block:
+def _block(group: Sequence[_Instance], classes: Mapping[str, str], defaults: DEFAULTS, taken: set[str], made: Sequence[Block]) -> Block:
     """The block of a group: the first instance's rows, with the values that differ as $arguments."""
     first = group[0]
     args: dict[tuple[Any, ...], str] = {}  # the values across instances -> the argument's name
@@ -119,7 +119,7 @@ def _block(group: Sequence[_Instance], classes: Mapping[str, str], defaults: DEF
                 args[across] = _fresh(key, row.name, set(args.values()))
             values[key] = f"${args[across]}"
         rows.append(replace(row, keys=values))
-    name = _name(first.prefix, classes, taken)
+    name = _name(first.prefix, classes, taken, [r.name for r in rows], made)
     return Block(name, tuple(args.values()), tuple(rows), classes.get(first.prefix, ""))
 
 
@@ -133,14 +133,19 @@ def _fresh(key: str, row: str, names: set[str]) -> str:
     return name
 
 
-def _name(prefix: str, classes: Mapping[str, str], taken: set[str]) -> str:
-    """'BasicBlock' -> basic_block; a Sequential or ModuleList by its own name without digits (layer1 -> layer)."""
+def _name(prefix: str, classes: Mapping[str, str], taken: set[str], rows: Sequence[str], made: Sequence[Block]) -> str:
+    """'BasicBlock' -> basic_block; a Sequential or ModuleList by its own name without digits (layer1 -> layer); a second
+    block of one class by what it has that the first lacks (basic_block_downsample)."""
     cls = classes.get(prefix, "")
     if cls in ("", "Sequential", "ModuleList", "ModuleDict"):
         parts = [re.sub(r"[\d_]+$", "", p) for p in prefix.split(".")]
         cls = next((p for p in reversed(parts) if p), "block")
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower()
     base = re.sub(r"\W+", "_", snake).strip("_") or "block"
+    same = next((b for b in made if b.name == base), None)
+    extra = [r.split(".")[0] for r in rows if same is not None and r not in {s.name for s in same.rows}]
+    if extra and re.fullmatch(r"[A-Za-z]\w*", extra[0]):
+        base = f"{base}_{extra[0]}"
     name, n = base, 2
     while name in taken:
         name, n = f"{base}_{n}", n + 1
@@ -162,7 +167,7 @@ def _replace(rows: Sequence[Row], group: Sequence[_Instance], block: Block, defa
         if n in starts:
             inst = starts[n]
             values = {a: _arg_value(inst, block, a, defaults) for a in block.args}
-            out.append(Row(inst.prefix, block.name, values, (inst.source,), block.source))
+            out.append(Row(inst.prefix, block.name, values, (inst.source,)))
         else:
             out.append(row)
     return [replace(r, inputs=tuple(renamed.get(i, i) for i in r.inputs)) for r in out]

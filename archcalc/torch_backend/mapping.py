@@ -20,7 +20,7 @@ from torch.fx.operator_schemas import normalize_function
 from archcalc.errors import ArchcalcError
 from archcalc.outputs.specyaml import INPUT, Row
 from archcalc.torch_backend import reverse
-from archcalc.torch_backend.reverse import ALIAS, Mapped, NoKind
+from archcalc.torch_backend.reverse import ALIAS, Mapped, NoKindError
 
 
 @dataclass
@@ -90,8 +90,9 @@ class _Walk:
                 continue
             try:
                 self.node(node)
-            except NoKind as exc:
+            except NoKindError as exc:
                 self.found.missing.append(str(exc))
+                self.values[node] = f"<{node.name}>"  # what reads it is looked at as if it were a layer: every gap named once
         return self.found
 
     def node(self, node: fx.Node) -> None:
@@ -113,18 +114,18 @@ class _Walk:
         rule = reverse.MODULES.get(type(m))
         out = shape(node)
         if rule is None:
-            raise NoKind(f"{where} has no archcalc kind")
+            raise NoKindError(f"{where} has no archcalc kind")
         if isinstance(m, nn.MultiheadAttention):
             if len({*node.args[:3]}) != 1:
-                raise NoKind(f"{where}: attention of differing query, key and value has no archcalc kind (self_attention reads one)")
+                raise NoKindError(f"{where}: attention of differing query, key and value has no archcalc kind (self_attention reads one)")
             out = shape(node.args[0])
             ins = ins[:1]
         if any(i in self.half or i in self.held for i in ins) or len(ins) != 1:
-            raise NoKind(f"{where} reads {len(ins)} tensors or a parameter: no archcalc kind")
+            raise NoKindError(f"{where} reads {len(ins)} tensors or a parameter: no archcalc kind")
         try:
-            mapped = rule(m, (shape(ins[0]),), out)
-        except NoKind as exc:
-            raise NoKind(f"{where} has no archcalc kind: {exc}") from None
+            mapped = rule(m, (shape(ins[0]) or (),), out or ())
+        except NoKindError as exc:
+            raise NoKindError(f"{where} has no archcalc kind: {exc}") from None
         name = self.add(node, self.name(target), mapped, ins, "")
         if mapped.kind != ALIAS:
             self.found.modules[name] = m
@@ -135,16 +136,14 @@ class _Walk:
         where = self.place(node)
         full = f"{where}.{base}" if where else base
         said = f"{where or 'forward'}: {_said(node)}"
-        if shape(node) is None and node.target is not operator.getitem:
-            if any(u.op != "output" for u in node.users) and node.op == "call_method" and node.target in ("size", "dim"):
-                return  # sizes feed view and reshape, whose shapes are read from the trace
-            if node.target in ("size", "dim") or node.target is getattr:
+        if shape(node) is None:  # no tensor: sizes (x.shape[0], x.size(0)) for view and reshape, whose shapes the trace gives
+            if node.target in ("size", "dim") or node.target is getattr or not self.tensors(node) or _of_attention(self.gm, node):
                 return
-            raise NoKind(f"{said} has no archcalc kind (it gives no tensor)")
+            raise NoKindError(f"{said} has no archcalc kind (it gives no tensor)")
         try:
             mapped, inputs, name, params = self.rule(node, full)
-        except NoKind as exc:
-            raise NoKind(f"{said} has no archcalc kind: {exc}" if str(exc) else f"{said} has no archcalc kind") from None
+        except NoKindError as exc:
+            raise NoKindError(f"{said} has no archcalc kind: {exc}" if str(exc) else f"{said} has no archcalc kind") from None
         if mapped is not None:
             name = self.add(node, self.name(name) if mapped.kind != ALIAS else name, mapped, inputs, "")
             if params:
@@ -154,6 +153,12 @@ class _Walk:
         from archcalc.torch_backend.operations import operation_rule
 
         return operation_rule(self, node, full)
+
+
+def _of_attention(gm: fx.GraphModule, node: fx.Node) -> bool:
+    """x.shape[0] is no tensor, nor is attention's (output, weights)[1]: neither makes a row."""
+    source = node.args[0] if node.target is operator.getitem and node.args else None
+    return isinstance(source, fx.Node) and source.op == "call_module" and isinstance(gm.get_submodule(str(source.target)), nn.MultiheadAttention)
 
 
 def _attr(gm: nn.Module, target: str) -> Any:

@@ -17,7 +17,7 @@ from torch.nn import functional as F  # noqa: N812
 
 from archcalc.torch_backend import reverse
 from archcalc.torch_backend.mapping import iter_nodes, kwargs_of, shape
-from archcalc.torch_backend.reverse import ALIAS, Mapped, NoKind, mapped
+from archcalc.torch_backend.reverse import ALIAS, Mapped, NoKindError, mapped
 
 if TYPE_CHECKING:
     from archcalc.torch_backend.mapping import _Walk
@@ -43,13 +43,13 @@ def operation_rule(walk: _Walk, node: fx.Node, name: str) -> Result:
     if target in reverse.MERGES and len(tensors) == 2 and held:
         return _pos_embedding(walk, node, tensors, held[0], reverse.MERGES[target])
     if any(a in walk.held for a in tensors) and target is not torch.cat:
-        raise NoKind("it reads a parameter of the model")
+        raise NoKindError("it reads a parameter of the model")
     if target in reverse.MERGES:
         if len(tensors) != len(node.args) or len(tensors) < 2:
-            raise NoKind("with a number (archcalc's add and multiply merge tensors)")
+            raise NoKindError("with a number (archcalc's add and multiply merge tensors)")
         return mapped(reverse.MERGES[target]), _plain(walk, tensors), name, 0
     if x is None:
-        raise NoKind("it reads no tensor of the network")
+        raise NoKindError("it reads no tensor of the network")
     if target is torch.cat:
         return _cat(walk, node, kw, name)
     if target in _ALIASES or target in ("contiguous", "clone"):
@@ -74,13 +74,13 @@ def operation_rule(walk: _Walk, node: fx.Node, name: str) -> Result:
         return _reshape(walk, node, x, name)
     if target in ("transpose", "permute", torch.transpose, torch.permute):
         return _permute(walk, node, x, name)
-    raise NoKind("")
+    raise NoKindError("")
 
 
 def _plain(walk: _Walk, nodes: list[fx.Node]) -> list[fx.Node]:
     """The nodes as inputs of a row: a flatten(2) left half-way or a parameter is no layer's input."""
     if any(n in walk.half or n in walk.held for n in nodes):
-        raise NoKind("its input is a flatten(2) or a parameter that is not one of ViT's patterns (tokens, class token, position embedding)")
+        raise NoKindError("its input is a flatten(2) or a parameter that is not one of ViT's patterns (tokens, class token, position embedding)")
     return nodes
 
 
@@ -92,18 +92,18 @@ def _getitem(walk: _Walk, node: fx.Node, name: str) -> Result:
             return Mapped(ALIAS, {}), [source], name, 0
         if not node.users:
             return None, [], name, 0  # the attention weights, never read
-        raise NoKind("the attention weights (archcalc's self_attention gives its output only)")
+        raise NoKindError("the attention weights (archcalc's self_attention gives its output only)")
     x = shape(source)
     if isinstance(index, tuple) and len(index) == 2 and index[0] == slice(None) and isinstance(index[1], int) and x and len(x) == 2:
         return mapped("select_token", index=index[1] % x[0]), _plain(walk, [source]), name.rsplit(".", 1)[0] + ".select_token" if "." in name else "select_token", 0
-    raise NoKind(f"indexing by {index!r}")
+    raise NoKindError(f"indexing by {index!r}")
 
 
 def _pos_embedding(walk: _Walk, node: fx.Node, tensors: list[fx.Node], param: fx.Node, kind: str) -> Result:
     x = next(t for t in tensors if t is not param)
     value = walk.held[param]
     if kind != "add" or value.dim() != 3 or value.shape[0] != 1 or shape(x) != tuple(value.shape[1:]):
-        raise NoKind(f"a parameter of {list(value.shape)} (archcalc's pos_embedding adds a 1×N×D parameter to N tokens of D)")
+        raise NoKindError(f"a parameter of {list(value.shape)} (archcalc's pos_embedding adds a 1×N×D parameter to N tokens of D)")
     return mapped("pos_embedding", length=int(value.shape[1])), _plain(walk, [x]), _param_name(param), value.numel()
 
 
@@ -122,16 +122,16 @@ def _cat(walk: _Walk, node: fx.Node, kw: dict[str, Any], name: str) -> Result:
         if value.dim() == 3 and value.shape[0] == 1 and value.shape[1] == 1:
             return mapped("class_token"), _plain(walk, [parts[1]]), _param_name(parts[0]), value.numel()
     if len(x) != 3 or dim not in (1, -3):
-        raise NoKind(f"dim={dim} over inputs of {list(x)} (archcalc's concat joins maps along their channels)")
+        raise NoKindError(f"dim={dim} over inputs of {list(x)} (archcalc's concat joins maps along their channels)")
     return mapped("concat"), _plain(walk, parts), name, 0
 
 
 def _mean(walk: _Walk, node: fx.Node, x: fx.Node, name: str) -> Result:
-    dims = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
+    dims: Any = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
     keep = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
     if len(shape(x) or ()) == 3 and sorted(d % 4 for d in (dims if isinstance(dims, (list, tuple)) else [dims])) == [2, 3] and keep:
         return mapped("globalavgpool"), _plain(walk, [x]), name, 0
-    raise NoKind(f"a mean over {dims} (archcalc's globalavgpool is x.mean((2, 3), keepdim=True))")
+    raise NoKindError(f"a mean over {dims} (archcalc's globalavgpool is x.mean((2, 3), keepdim=True))")
 
 
 def _reshape(walk: _Walk, node: fx.Node, x: fx.Node, name: str) -> Result:
@@ -140,7 +140,7 @@ def _reshape(walk: _Walk, node: fx.Node, x: fx.Node, name: str) -> Result:
         walk.half[node] = x  # ViT: (C, H·W), tokens once transposed
         return None, [], name, 0
     if node.target is torch.flatten and kwargs_of(node).get("start_dim", 0) == 0:
-        raise NoKind("it flattens the batch too (torch.flatten(x, 1) keeps it)")
+        raise NoKindError("it flattens the batch too (torch.flatten(x, 1) keeps it)")
     return reverse.flatten(into, out), _plain(walk, [x]), name, 0
 
 
@@ -148,9 +148,10 @@ def _permute(walk: _Walk, node: fx.Node, x: fx.Node, name: str) -> Result:
     into, out = shape(x) or (), shape(node) or ()
     if x in walk.half and len(into) == 2 and out == (into[1], into[0]):
         return mapped("tokens"), [walk.half[x]], name.rsplit(".", 1)[0] + ".tokens" if "." in name else "tokens", 0
-    order = tuple(a for a in node.args[1:] if isinstance(a, int)) or tuple(node.kwargs.get("dims", ()))
-    if len(into) == 3 and order in ((0, 2, 3, 1), [0, 2, 3, 1]):
+    given: Any = node.args[1] if len(node.args) == 2 and isinstance(node.args[1], (list, tuple)) else node.args[1:] or node.kwargs.get("dims", ())
+    order = tuple(a for a in given if isinstance(a, int))
+    if len(into) == 3 and order == (0, 2, 3, 1):
         return mapped("permute", to="channels_last"), _plain(walk, [x]), name, 0
-    if len(into) == 3 and order in ((0, 3, 1, 2), [0, 3, 1, 2]):
+    if len(into) == 3 and order == (0, 3, 1, 2):
         return mapped("permute", to="channels_first"), _plain(walk, [x]), name, 0
-    raise NoKind(f"a {node.target} of {list(into)} to {list(out)} (archcalc has tokens, x.flatten(2).transpose(1, 2), and permute to and from channels-last)")
+    raise NoKindError(f"a {node.target} of {list(into)} to {list(out)} (archcalc has tokens, x.flatten(2).transpose(1, 2), and permute to and from channels-last)")

@@ -3,7 +3,7 @@
 The reverse of the kinds' `build` rules, as tables: a torch module's class, a function (`F.relu`, `torch.cat`,
 `operator.add`) or a tensor method (`x.flatten(1)`) → a rule that reads its hyper-parameters and says the kind.
 The values are checked by the kind itself (`mapped` parses each with the kind's own key and leaves out what equals
-its default), so a rule cannot write a key the kind does not have. A rule that cannot say it raises NoKind with why.
+its default), so a rule cannot write a key the kind does not have. A rule that cannot say it raises NoKindError with why.
 Shapes are one sample's (no batch), as the kinds' are.
 """
 
@@ -24,7 +24,7 @@ from archcalc.kinds.terms.values import Shape
 ALIAS = "alias"  # not a layer: the value is its input's (nn.Identity, .contiguous(), attention's output of a tuple)
 
 
-class NoKind(Exception):
+class NoKindError(Exception):
     """The module or operation has no archcalc kind (the message says what of it)."""
 
 
@@ -54,7 +54,7 @@ ModuleRule = Callable[[Any, tuple[Shape, ...], Shape], Mapped]
 
 def _conv(m: nn.Conv2d, ins: tuple[Shape, ...], out: Shape) -> Mapped:
     if m.padding_mode != "zeros":
-        raise NoKind(f"padding_mode '{m.padding_mode}' (archcalc's conv pads with zeros)")
+        raise NoKindError(f"padding_mode '{m.padding_mode}' (archcalc's conv pads with zeros)")
     return mapped("conv", filters=m.out_channels, kernel=m.kernel_size, stride=m.stride, padding=m.padding, dilation=m.dilation,
                   groups=m.groups, bias=m.bias is not None)
 
@@ -74,7 +74,7 @@ def _batchnorm(m: nn.BatchNorm2d, ins: tuple[Shape, ...], out: Shape) -> Mapped:
 
 def _layernorm(m: nn.LayerNorm, ins: tuple[Shape, ...], out: Shape) -> Mapped:
     if len(m.normalized_shape) != 1 or m.normalized_shape[0] != ins[0][-1] or (m.elementwise_affine and m.bias is None):
-        raise NoKind(f"normalized_shape {list(m.normalized_shape)} over an input of {list(ins[0])} (archcalc's layernorm: the last axis, with a bias)")
+        raise NoKindError(f"normalized_shape {list(m.normalized_shape)} over an input of {list(ins[0])} (archcalc's layernorm: the last axis, with a bias)")
     return mapped("layernorm", eps=float(m.eps), affine=m.elementwise_affine)
 
 
@@ -87,9 +87,9 @@ def _pool(kind: str) -> ModuleRule:
 
 def pool(kind: str, kernel: Any, stride: Any, padding: Any, dilation: Any, ceil: bool, include_pad: bool = True, divisor: Any = None) -> Mapped:
     if dilation not in (1, (1, 1), [1, 1]):
-        raise NoKind(f"dilation {dilation} (archcalc's pools have none)")
+        raise NoKindError(f"dilation {dilation} (archcalc's pools have none)")
     if not include_pad and padding not in (0, (0, 0), [0, 0]) or divisor is not None:
-        raise NoKind("count_include_pad=False or divisor_override (archcalc's avgpool counts the padding)")
+        raise NoKindError("count_include_pad=False or divisor_override (archcalc's avgpool counts the padding)")
     return mapped(kind, kernel=kernel, stride=stride if stride not in (None, (), []) else None, padding=padding,
                   rounding="ceil" if ceil else "floor")
 
@@ -102,7 +102,7 @@ def adaptive(size: Any) -> Mapped:
     if size in (1, (1, 1), [1, 1]):
         return mapped("globalavgpool")
     if isinstance(size, (tuple, list)) and None in size:
-        raise NoKind(f"output_size {size} (archcalc's adaptiveavgpool sets both sides)")
+        raise NoKindError(f"output_size {size} (archcalc's adaptiveavgpool sets both sides)")
     return mapped("adaptiveavgpool", output=size)
 
 
@@ -116,13 +116,13 @@ def _softmax(m: nn.Softmax, ins: tuple[Shape, ...], out: Shape) -> Mapped:
 
 def softmax(dim: Any, x: Shape) -> Mapped:
     if dim != 1 and not (len(x) == 1 and dim == -1):
-        raise NoKind(f"dim={dim} (archcalc's softmax is over the channels or units)")
+        raise NoKindError(f"dim={dim} (archcalc's softmax is over the channels or units)")
     return mapped("softmax")
 
 
 def _mha(m: nn.MultiheadAttention, ins: tuple[Shape, ...], out: Shape) -> Mapped:
     if not m.batch_first or not m._qkv_same_embed_dim or m.bias_k is not None:
-        raise NoKind("batch_first=False, kdim/vdim or add_bias_kv (archcalc's self_attention: batch_first, one width, no extra biases)")
+        raise NoKindError("batch_first=False, kdim/vdim or add_bias_kv (archcalc's self_attention: batch_first, one width, no extra biases)")
     return mapped("self_attention", heads=m.num_heads, dropout=float(m.dropout), bias=m.in_proj_bias is not None)
 
 
@@ -132,11 +132,11 @@ def _upsample(m: nn.Upsample, ins: tuple[Shape, ...], out: Shape) -> Mapped:
 
 def upsample(size: Any, scale: Any, mode: str, corners: Any) -> Mapped:
     if mode not in ("nearest", "bilinear") or corners:
-        raise NoKind(f"mode '{mode}'{' with align_corners=True' if corners else ''} (archcalc's upsample: nearest or bilinear, corners not aligned)")
+        raise NoKindError(f"mode '{mode}'{' with align_corners=True' if corners else ''} (archcalc's upsample: nearest or bilinear, corners not aligned)")
     if scale is not None:
         whole = [int(s) for s in (scale if isinstance(scale, (tuple, list)) else (scale,))]
         if whole != list(scale if isinstance(scale, (tuple, list)) else (scale,)):
-            raise NoKind(f"scale_factor {scale} (archcalc's upsample scales by whole numbers)")
+            raise NoKindError(f"scale_factor {scale} (archcalc's upsample scales by whole numbers)")
         scale = whole if len(whole) > 1 else whole[0]
     return mapped("upsample", size=size, scale=scale, mode=mode)
 
@@ -171,7 +171,7 @@ def flatten(x: Shape, out: Shape) -> Mapped:
         return mapped("flatten")
     if out == x:
         return Mapped(ALIAS, {})
-    raise NoKind(f"a reshape of {list(x)} to {list(out)} (archcalc has flatten, tokens and permute)")
+    raise NoKindError(f"a reshape of {list(x)} to {list(out)} (archcalc has flatten, tokens and permute)")
 
 
 def activation(kind: str) -> Callable[..., Mapped]:

@@ -22,6 +22,7 @@ from torch import fx, nn
 
 from archcalc.errors import ArchcalcError
 
+
 def load_model(target: str, kwargs: dict[str, Any]) -> tuple[nn.Module, str]:
     """The module that `target` ('torchvision.models:resnet50', 'mynet.py:Net') makes, and the callable's name."""
     where, colon, attr = target.rpartition(":")
