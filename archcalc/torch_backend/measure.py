@@ -4,6 +4,8 @@ node alone, counted as archcalc.torch_backend.verification counts the built spec
 
 from __future__ import annotations
 
+import contextlib
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,8 +33,10 @@ class _Counting(ShapeProp):
     def __init__(self, gm: fx.GraphModule) -> None:
         super().__init__(gm)
         self.flops: dict[fx.Node, int] = {}
+        self.running = ""
 
     def run_node(self, n: fx.Node) -> Any:
+        self.running = str(n.target) if n.op == "call_module" else n.name
         with FlopCounterMode(display=False) as counter:
             out = super().run_node(n)
         self.flops[n] = counter.get_total_flops()
@@ -46,12 +50,13 @@ def uses_attention(model: nn.Module) -> bool:
 def propagate(gm: fx.GraphModule, shape: Shape, target: str) -> dict[fx.Node, int]:
     """Every node's shape into its meta; every node's FLOPs returned."""
     counting = _Counting(gm)
-    try:
-        with counting_mode(uses_attention(gm)):
+    try:  # ShapeProp prints the traceback of a failing node itself: kept, for the message, not shown
+        with counting_mode(uses_attention(gm)), contextlib.redirect_stderr(io.StringIO()):
             counting.propagate(example(shape))
     except Exception as exc:  # the user's model on this input: a wrong --input, mostly
-        said = (str(exc).strip().splitlines() or [type(exc).__name__])[-1][:300]
-        raise ArchcalcError(f"{target} cannot run on an input of {'×'.join(map(str, shape))}: {said}",
+        cause = exc.__cause__ or exc  # ShapeProp's own error wraps the model's
+        said = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:300]
+        raise ArchcalcError(f"{target} cannot run on an input of {'×'.join(map(str, shape))}: at {counting.running}: {said}",
                             "give --input the size the model takes, as C×H×W (3x224x224)") from None
     return counting.flops
 

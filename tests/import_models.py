@@ -1,0 +1,160 @@
+"""Hand-written models in the styles people write, for tests/test_import.py. torchvision does not import here, so these
+are written as torchvision writes its models; each is a callable that `archcalc import tests/import_models.py:NAME` calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from torch.nn import functional as F  # noqa: N812
+
+
+def alexnet_like() -> nn.Sequential:
+    """An nn.Sequential stack, as torchvision's AlexNet and VGG write their features and classifier."""
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 5, stride=2, padding=2), nn.ReLU(inplace=True), nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0),
+        nn.MaxPool2d(3, 2, ceil_mode=True), nn.Conv2d(8, 16, 3, padding=1, groups=2), nn.ReLU(),
+        nn.AdaptiveAvgPool2d((2, 2)), nn.Flatten(), nn.Dropout(0.5), nn.Linear(64, 10), nn.Softmax(dim=1))
+
+
+class Inception(nn.Module):
+    """Branches joined by torch.cat, as GoogLeNet's Inception module."""
+
+    def __init__(self, cin: int) -> None:
+        super().__init__()
+        self.b1 = nn.Conv2d(cin, 4, 1)
+        self.b2 = nn.Sequential(nn.Conv2d(cin, 4, 1), nn.ReLU(), nn.Conv2d(4, 6, 3, padding=1))
+        self.b3 = nn.Sequential(nn.MaxPool2d(3, 1, 1), nn.Conv2d(cin, 2, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(torch.cat([self.b1(x), self.b2(x), self.b3(x)], 1))
+
+
+class Functional(nn.Module):
+    """LeNet's way: F.relu, F.max_pool2d, torch.sigmoid, x.view(x.size(0), -1), F.dropout; a ModuleList run in a loop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.inc = nn.ModuleList([Inception(16), Inception(12)])
+        self.fc = nn.Linear(12 * 2 * 2, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(torch.sigmoid(self.conv2(x)), kernel_size=2, stride=2)
+        for m in self.inc:
+            x = m(x)
+        x = F.avg_pool2d(x, 2)
+        x = x.view(x.size(0), -1)
+        return F.dropout(self.fc(x), p=0.2, training=self.training)
+
+
+class SqueezeExcitation(nn.Module):
+    """torchvision.ops.SqueezeExcitation: pool, two 1×1 convolutions, a gate multiplied into the input."""
+
+    def __init__(self, c: int, r: int = 4) -> None:
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1 = nn.Conv2d(c, c // r, 1)
+        self.fc2 = nn.Conv2d(c // r, c, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = self.fc2(F.relu(self.fc1(self.avgpool(x))))
+        return x * torch.sigmoid(s)
+
+
+class SENet(nn.Module):
+    """Depthwise convolutions with squeeze-and-excitation (MobileNetV3, EfficientNet), x.mean((2, 3), keepdim=True)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.Hardswish())
+        self.blocks = nn.Sequential(*[nn.Sequential(nn.Conv2d(16, 16, 3, 1, 1, groups=16), nn.BatchNorm2d(16), nn.SiLU(),
+                                                    SqueezeExcitation(16)) for _ in range(3)])
+        self.head = nn.Linear(16, 5)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(self.stem(x))
+        x = x.mean((2, 3), keepdim=True)
+        return self.head(torch.flatten(x, 1))
+
+
+class EncoderBlock(nn.Module):
+    """torchvision.models.vision_transformer.EncoderBlock: pre-norm attention and MLP, each with its residual sum."""
+
+    def __init__(self, d: int, heads: int, mlp: int) -> None:
+        super().__init__()
+        self.ln_1 = nn.LayerNorm(d, eps=1e-6)
+        self.self_attention = nn.MultiheadAttention(d, heads, batch_first=True)
+        self.dropout = nn.Dropout(0.0)
+        self.ln_2 = nn.LayerNorm(d, eps=1e-6)
+        self.mlp = nn.Sequential(nn.Linear(d, mlp), nn.GELU(), nn.Dropout(0.0), nn.Linear(mlp, d), nn.Dropout(0.0))
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:  # noqa: A002 (torchvision's name)
+        x = self.ln_1(input)
+        x, _ = self.self_attention(x, x, x, need_weights=False)
+        x = self.dropout(x)
+        x = x + input
+        y = self.mlp(self.ln_2(x))
+        return x + y
+
+
+class TinyViT(nn.Module):
+    """torchvision's VisionTransformer, small: patches, flatten(2).transpose(1, 2), class token, position embedding."""
+
+    def __init__(self, d: int = 32, layers: int = 2) -> None:
+        super().__init__()
+        self.conv_proj = nn.Conv2d(3, d, 8, 8)
+        self.class_token = nn.Parameter(torch.zeros(1, 1, d))
+        self.pos_embedding = nn.Parameter(torch.zeros(1, 17, d))
+        self.layers = nn.Sequential(*[EncoderBlock(d, 4, 2 * d) for _ in range(layers)])
+        self.ln = nn.LayerNorm(d, eps=1e-6)
+        self.head = nn.Linear(d, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv_proj(x)
+        x = x.flatten(2).transpose(1, 2)
+        n = x.shape[0]
+        x = torch.cat([self.class_token.expand(n, -1, -1), x], dim=1)
+        x = x + self.pos_embedding
+        x = self.ln(self.layers(x))
+        return self.head(x[:, 0])
+
+
+def unsupported() -> nn.Sequential:
+    """Two modules without a kind: an instance norm, and a convolution that pads by reflection."""
+    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.InstanceNorm2d(4), nn.Conv2d(4, 4, 3, padding_mode="reflect", padding=1),
+                         nn.Flatten(), nn.Linear(4 * 6 * 6, 3))
+
+
+class Dynamic(nn.Module):
+    """Control flow on a tensor's value: torch.fx cannot trace it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.sum() > 0:
+            return self.c(x)
+        return x
+
+
+class Shared(nn.Module):
+    """One convolution run twice: its weights are counted once in the model, twice in a spec of two layers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c = nn.Conv2d(4, 4, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.c(F.relu(self.c(x)))
+
+
+def built(weights: Any = "imagenet", width: int = 8) -> nn.Sequential:
+    """A builder as torchvision's: `weights` must come as None (nothing downloaded); `width` from --kwargs."""
+    if weights is not None:
+        raise RuntimeError("a download was asked for")
+    return nn.Sequential(nn.Conv2d(3, width, 3), nn.ReLU())
