@@ -158,3 +158,116 @@ def built(weights: Any = "imagenet", width: int = 8) -> nn.Sequential:
     if weights is not None:
         raise RuntimeError("a download was asked for")
     return nn.Sequential(nn.Conv2d(3, width, 3), nn.ReLU())
+
+
+@torch.fx.wrap
+def _patch_merging_pad(x: torch.Tensor) -> torch.Tensor:
+    """torchvision.models.swin_transformer's, which it keeps whole under torch.fx (torch.fx.wrap)."""
+    from archcalc.torch_backend.windows import patch_merging_pad
+
+    return patch_merging_pad(x)
+
+
+class Permute(nn.Module):
+    """torchvision.ops.misc.Permute."""
+
+    def __init__(self, dims: list[int]) -> None:
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.permute(x, self.dims)
+
+
+class LayerNorm2d(nn.LayerNorm):
+    """torchvision.models.convnext.LayerNorm2d."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.permute(0, 2, 3, 1)
+        x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        return x.permute(0, 3, 1, 2)
+
+
+class StochasticDepth(nn.Module):
+    """torchvision.ops.StochasticDepth (the identity at inference)."""
+
+    def __init__(self, p: float, mode: str) -> None:
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x
+
+
+class CNBlock(nn.Module):
+    """torchvision.models.convnext.CNBlock: a layer scale parameter multiplied in, stochastic depth, the residual sum."""
+
+    def __init__(self, dim: int, p: float) -> None:
+        super().__init__()
+        self.block = nn.Sequential(nn.Conv2d(dim, dim, 7, padding=3, groups=dim), Permute([0, 2, 3, 1]), nn.LayerNorm(dim, eps=1e-6),
+                                   nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim), Permute([0, 3, 1, 2]))
+        self.layer_scale = nn.Parameter(torch.ones(dim, 1, 1) * 1e-6)
+        self.stochastic_depth = StochasticDepth(p, "row")
+
+    def forward(self, input: torch.Tensor) -> torch.Tensor:  # noqa: A002 (torchvision's name)
+        result = self.layer_scale * self.block(input)
+        result = self.stochastic_depth(result)
+        result += input
+        return result
+
+
+class PatchMerging(nn.Module):
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
+        self.norm = nn.LayerNorm(4 * dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.reduction(self.norm(_patch_merging_pad(x)))
+
+
+class Modern(nn.Module):
+    """ConvNeXt's stem and blocks (LayerNorm2d, Permute, layer scale, StochasticDepth), Swin's window attention and patch
+    merging on a channels-last map, ShuffleNetV2's chunk and channel shuffle, a segmentation head upsampled to the input's
+    size (F.interpolate(size=x.shape[-2:])), and x.mean([2, 3])."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from archcalc.torch_backend.windows import ShiftedWindowAttention  # torchvision's, as archcalc builds it
+
+        self.stem = nn.Sequential(nn.Conv2d(3, 16, 2, 2), LayerNorm2d(16, eps=1e-6))
+        self.stage = nn.Sequential(CNBlock(16, 0.0), CNBlock(16, 0.1))
+        self.to_last = Permute([0, 2, 3, 1])
+        self.norm = nn.LayerNorm(16)
+        self.attn = ShiftedWindowAttention(16, [4, 4], [2, 2], 2)
+        self.merge = PatchMerging(16)
+        self.to_first = Permute([0, 3, 1, 2])
+        self.head = nn.Conv2d(32, 4, 1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        size = x.shape[-2:]
+        y = self.stage(self.stem(x))
+        y = self.to_first(self.merge(self.attn(self.norm(self.to_last(y)))))
+        a, b = y.chunk(2, dim=1)
+        y = torch.cat((a, F.relu(b)), dim=1)
+        n, c, h, w = y.size()
+        y = y.view(n, 2, c // 2, h, w)
+        y = torch.transpose(y, 1, 2).contiguous()
+        y = y.view(n, -1, h, w)
+        seg = F.interpolate(self.head(y), size=size, mode="bilinear", align_corners=False)
+        return seg, y.mean([2, 3])
+
+
+class WithAux(nn.Module):
+    """GoogLeNet's way: an auxiliary head that only training runs; in eval its 4·10 + 10 = 50 parameters are not the network's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.aux = nn.Linear(4, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv(x)
+        if self.training:
+            return self.aux(x.mean((2, 3)))
+        return x

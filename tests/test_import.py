@@ -157,7 +157,7 @@ def test_a_spec_that_does_not_reproduce_is_not_written_unless_forced(monkeypatch
     assert forced.exit_code == 1
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# archcalc import: this spec does NOT reproduce the model (written with --force):\n")
-    assert "#   in total: 148 parameters in the model, 296 in the spec (shared or unmapped parameters)\n" in text
+    assert "#   in total: 148 parameters in the model, 296 in the spec (a module run twice shares its weights)\n" in text
     assert len(load_spec(out).layers) == 3
 
 
@@ -176,3 +176,21 @@ def test_an_input_the_model_cannot_take_is_said_with_the_layer(monkeypatch: pyte
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert result.stderr.startswith(f"archcalc: error: {MODELS}:unsupported cannot run on an input of 3×10×10: at 5: "
                                     "mat1 and mat2 shapes cannot be multiplied (1x256 and 144x3)\n")
+
+
+@pytest.mark.slow
+def test_modern_styles_and_a_head_only_training_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """ConvNeXt's LayerNorm2d, Permute, layer scale and StochasticDepth, Swin's window attention and patch merging,
+    ShuffleNetV2's chunk and channel shuffle, F.interpolate to x.shape[-2:], x.mean([2, 3]): proven; a module run
+    only in training is said, not counted (3·9·4 + 4 = 112 parameters run)."""
+    out = tmp_path / "modern.yaml"
+    result = imported(monkeypatch, f"{MODELS}:Modern", "--input", "3x16x16", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    kinds = {ls.layer.kind for ls in load_spec(out).layers}
+    assert {"layer_scale", "stochastic_depth", "window_attention", "patch_merging", "chunk", "channel_shuffle", "upsample",
+            "permute", "globalavgpool", "flatten"} <= kinds
+    text = out.read_text(encoding="utf-8")
+    assert "  - {name: to_last, type: permute}\n" in text and "      - {name: layer_scale, type: layer_scale}\n" in text
+    aux = imported(monkeypatch, f"{MODELS}:WithAux", "--input", "3x5x5")
+    assert aux.exit_code == 0, aux.output
+    assert "1 layer, 112 parameters (and 50 in modules its forward does not run), " in aux.stderr

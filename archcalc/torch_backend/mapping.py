@@ -7,10 +7,11 @@ numbered within it: `add_1`), modules by their qualified names (a module run twi
 
 from __future__ import annotations
 
+import inspect
 import operator
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -46,8 +47,10 @@ class _Walk:
         self.gm, self.found = gm, Found()
         self.values: dict[fx.Node, str] = {}  # node -> the row (or INPUT) whose value it is
         self.half: dict[fx.Node, fx.Node] = {}  # flatten(2) of a map -> the map's node: tokens once transposed
+        self.pending: dict[fx.Node, tuple[str, fx.Node, int]] = {}  # a step of a pattern: (what, the map's node, a number)
         self.held: dict[fx.Node, torch.Tensor] = {}  # a parameter read as an attribute (or expanded)
         self.counts: dict[str, int] = {}
+        self.made_in: dict[str, str] = {}  # an operation's row -> the module whose forward ran it
         self.taken: set[str] = set()
 
     def place(self, node: fx.Node) -> str:
@@ -67,13 +70,19 @@ class _Walk:
         return name
 
     def tensors(self, node: fx.Node) -> list[fx.Node]:
-        return [a for a in node.all_input_nodes if a in self.values or a in self.half or a in self.held]
+        return [a for a in node.all_input_nodes if a in self.values or a in self.half or a in self.held or a in self.pending]
 
     def add(self, node: fx.Node, name: str, m: Mapped, inputs: list[fx.Node], source: str) -> str:
         if m.kind == ALIAS:
             self.values[node] = self.values[inputs[0]]
             return self.values[node]
-        self.found.rows.append(Row(name, m.kind, m.values, tuple(self.values[i] for i in inputs), source))
+        reads = tuple(self.values[i] for i in inputs)
+        if m.then is not None:  # two rows from one operation: the second gives its value
+            self.found.rows.append(Row(name, m.kind, m.values, reads, source))
+            self.found.nodes[name], reads = [], (name,)
+            name = self.name(f"{name}_{m.then}")
+            m = Mapped(m.then, {})
+        self.found.rows.append(Row(name, m.kind, m.values, reads, source))
         self.found.nodes[name] = [node]
         self.values[node] = name
         return name
@@ -93,7 +102,25 @@ class _Walk:
             except NoKindError as exc:
                 self.found.missing.append(str(exc))
                 self.values[node] = f"<{node.name}>"  # what reads it is looked at as if it were a layer: every gap named once
+        self.rename_wrappers()
         return self.found
+
+    def rename_wrappers(self) -> None:
+        """A module whose forward is one operation (torchvision's Permute) names its row (`features.0.1`, not
+        `features.0.1.permute`), as a module the vocabulary knows would."""
+        names = [r.name for r in self.found.rows]
+        renamed = {}
+        for name, where in self.made_in.items():
+            inside = [n for n in names if n.startswith(where + ".")]
+            if where and inside == [name] and where not in names and where != INPUT:
+                renamed[name] = where
+        if not renamed:
+            return
+        found = self.found
+        found.rows = [replace(r, name=renamed.get(r.name, r.name), inputs=tuple(renamed.get(i, i) for i in r.inputs)) for r in found.rows]
+        found.nodes = {renamed.get(k, k): v for k, v in found.nodes.items()}
+        found.modules = {renamed.get(k, k): v for k, v in found.modules.items()}
+        found.params = {renamed.get(k, k): v for k, v in found.params.items()}
 
     def node(self, node: fx.Node) -> None:
         if node.op == "get_attr":
@@ -111,7 +138,7 @@ class _Walk:
         m = self.gm.get_submodule(target)
         where = f"{target}: nn.{type(m).__name__}" if type(m).__module__.startswith("torch.nn") else f"{target}: {type(m).__qualname__}"
         ins = self.tensors(node)
-        rule = reverse.MODULES.get(type(m))
+        rule = reverse.module_rule(m)
         out = shape(node)
         if rule is None:
             raise NoKindError(f"{where} has no archcalc kind")
@@ -136,7 +163,7 @@ class _Walk:
         where = self.place(node)
         full = f"{where}.{base}" if where else base
         said = f"{where or 'forward'}: {_said(node)}"
-        if shape(node) is None:  # no tensor: sizes (x.shape[0], x.size(0)) for view and reshape, whose shapes the trace gives
+        if shape(node) is None and node.target not in ("chunk", torch.chunk):  # no tensor: sizes (x.shape[0], x.size(0)) for view and reshape, whose shapes the trace gives
             if node.target in ("size", "dim") or node.target is getattr or not self.tensors(node) or _of_attention(self.gm, node):
                 return
             raise NoKindError(f"{said} has no archcalc kind (it gives no tensor)")
@@ -146,6 +173,8 @@ class _Walk:
             raise NoKindError(f"{said} has no archcalc kind: {exc}" if str(exc) else f"{said} has no archcalc kind") from None
         if mapped is not None:
             name = self.add(node, self.name(name) if mapped.kind != ALIAS else name, mapped, inputs, "")
+            if mapped.kind != ALIAS and mapped.then is None:
+                self.made_in[name] = where
             if params:
                 self.found.params[name] = params
 
@@ -187,6 +216,12 @@ def kwargs_of(node: fx.Node) -> dict[str, Any]:
         normal = normalize_function(node.target, tuple(node.args), dict(node.kwargs), normalize_to_only_use_kwargs=True)
         if normal is not None:
             return dict(normal.kwargs)
+        try:  # a Python function torch has no schema of (torchvision's stochastic_depth)
+            bound = inspect.signature(node.target).bind(*node.args, **node.kwargs)
+        except (TypeError, ValueError):
+            return {}
+        bound.apply_defaults()
+        return dict(bound.arguments)
     return {}
 
 

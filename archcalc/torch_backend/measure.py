@@ -24,7 +24,7 @@ from archcalc.torch_backend.verification import counting_mode
 class Measured:
     """One row as the model has it."""
 
-    shape: Shape
+    shape: Shape | None  # None: no node of the model gives it (the first of two rows made from one operation)
     params: int
     flops: int
 
@@ -70,8 +70,9 @@ def measured(found: Found, flops: dict[fx.Node, int]) -> dict[str, Measured]:
         nodes = found.nodes[row.name]
         module = found.modules.get(row.name)
         params = sum(p.numel() for p in module.parameters()) if module is not None else found.params.get(row.name, 0)
-        node = nodes[-1]
-        if module is not None and isinstance(module, nn.MultiheadAttention):
+        node = nodes[-1] if nodes else None
+        if node is not None and isinstance(module, nn.MultiheadAttention):
             node = next((u for u in node.users if len(u.args) > 1 and u.args[1] == 0), node)  # its output of (output, weights)
-        out[row.name] = Measured(node_shape(node) or (), params, sum(flops.get(n, 0) for n in nodes))
+        seen = None if node is None else node_shape(node) or ()
+        out[row.name] = Measured(seen, params, sum(flops.get(n, 0) for n in nodes))
     return out

@@ -26,6 +26,10 @@ Result = tuple[Mapped | None, list[fx.Node], str, int]
 _RENAMED = {"p": "rate"}  # F.dropout(x, p) → dropout's rate
 _ALIASES = frozenset({"contiguous", "clone", torch.clone, F.dropout2d})
 _POOLS = {F.max_pool2d: "maxpool", F.avg_pool2d: "avgpool"}
+_NAMED = {  # torchvision's functions that torch.fx.wrap keeps whole, known by their names (torchvision is never imported here)
+    "_patch_merging_pad": lambda kw: mapped("patch_merging"),
+    "stochastic_depth": lambda kw: mapped("stochastic_depth", rate=float(kw.get("p", 0.0)), mode=kw.get("mode", "row")),
+}
 
 
 def operation_rule(walk: _Walk, node: fx.Node, name: str) -> Result:
@@ -38,10 +42,16 @@ def operation_rule(walk: _Walk, node: fx.Node, name: str) -> Result:
     if target == "expand" and x in walk.held:
         walk.held[node] = walk.held[x]
         return None, [], name, 0
+    if target in ("chunk", torch.chunk) or target is operator.getitem and node.args[0] in walk.pending:
+        return _chunk(walk, node, name)
     if target is operator.getitem:
         return _getitem(walk, node, name)
     if target in reverse.MERGES and len(tensors) == 2 and held:
-        return _pos_embedding(walk, node, tensors, held[0], reverse.MERGES[target])
+        return _with_parameter(walk, node, tensors, held[0], reverse.MERGES[target])
+    if node.args and node.args[0] in walk.pending or target in ("view", "reshape") and len(shape(node) or ()) == 4:
+        return _shuffle(walk, node, name)
+    if getattr(target, "__name__", "") in _NAMED:
+        return _NAMED[getattr(target, "__name__", "")](kw), _plain(walk, tensors[:1]), name, 0
     if any(a in walk.held for a in tensors) and target is not torch.cat:
         raise NoKindError("it reads a parameter of the model")
     if target in reverse.MERGES:
@@ -67,7 +77,10 @@ def operation_rule(walk: _Walk, node: fx.Node, name: str) -> Result:
         dim = kw.get("dim", node.args[1] if len(node.args) > 1 else node.kwargs.get("dim"))
         return reverse.softmax(dim, shape(x) or ()), _plain(walk, [x]), name, 0
     if target is F.interpolate:
-        return reverse.upsample(kw.get("size"), kw.get("scale_factor"), kw.get("mode", "nearest"), kw.get("align_corners")), _plain(walk, [x]), name, 0
+        size = kw.get("size")
+        if size is not None and list(iter_nodes(size)) or not isinstance(size, (int, tuple, list, type(None))):
+            size = list((shape(node) or (0, 0, 0))[1:])  # x.shape[-2:] of another tensor: the size it gave
+        return reverse.upsample(size, kw.get("scale_factor"), kw.get("mode", "nearest"), kw.get("align_corners")), _plain(walk, [x]), name, 0
     if target == "mean":
         return _mean(walk, node, x, name)
     if target in (torch.flatten, "flatten", "view", "reshape"):
@@ -79,7 +92,7 @@ def operation_rule(walk: _Walk, node: fx.Node, name: str) -> Result:
 
 def _plain(walk: _Walk, nodes: list[fx.Node]) -> list[fx.Node]:
     """The nodes as inputs of a row: a flatten(2) left half-way or a parameter is no layer's input."""
-    if any(n in walk.half or n in walk.held for n in nodes):
+    if any(n in walk.half or n in walk.held or n in walk.pending for n in nodes):
         raise NoKindError("its input is a flatten(2) or a parameter that is not one of ViT's patterns (tokens, class token, position embedding)")
     return nodes
 
@@ -99,12 +112,53 @@ def _getitem(walk: _Walk, node: fx.Node, name: str) -> Result:
     raise NoKindError(f"indexing by {index!r}")
 
 
-def _pos_embedding(walk: _Walk, node: fx.Node, tensors: list[fx.Node], param: fx.Node, kind: str) -> Result:
+def _with_parameter(walk: _Walk, node: fx.Node, tensors: list[fx.Node], param: fx.Node, kind: str) -> Result:
+    """`x + self.pos_embedding` (1×N×D, N tokens of D): pos_embedding; `self.layer_scale * x` (C×1×1): layer_scale."""
     x = next(t for t in tensors if t is not param)
-    value = walk.held[param]
-    if kind != "add" or value.dim() != 3 or value.shape[0] != 1 or shape(x) != tuple(value.shape[1:]):
-        raise NoKindError(f"a parameter of {list(value.shape)} (archcalc's pos_embedding adds a 1×N×D parameter to N tokens of D)")
-    return mapped("pos_embedding", length=int(value.shape[1])), _plain(walk, [x]), _param_name(param), value.numel()
+    value, into = walk.held[param], shape(x) or ()
+    if kind == "add" and value.dim() == 3 and value.shape[0] == 1 and into == tuple(value.shape[1:]):
+        return mapped("pos_embedding", length=int(value.shape[1])), _plain(walk, [x]), _param_name(param), value.numel()
+    if kind == "multiply" and len(into) == 3 and tuple(value.shape) == (into[0], 1, 1):
+        return mapped("layer_scale", init=float(f"{float(value.detach().flatten()[0]):.7g}")), _plain(walk, [x]), _param_name(param), value.numel()
+    raise NoKindError(f"a parameter of {list(value.shape)} (archcalc's pos_embedding adds a 1×N×D parameter to N tokens of D, "
+                      "layer_scale multiplies a map by a C×1×1 one)")
+
+
+def _chunk(walk: _Walk, node: fx.Node, name: str) -> Result:
+    """`a, b = x.chunk(2, dim=1)`: each part a chunk row (ShuffleNetV2)."""
+    if node.target is not operator.getitem:
+        dim = node.args[2] if len(node.args) > 2 else node.kwargs.get("dim", 0)
+        chunks = node.args[1] if len(node.args) > 1 else node.kwargs.get("chunks")
+        x = node.args[0]
+        if dim not in (1, -3) or not isinstance(chunks, int) or not isinstance(x, fx.Node) or len(shape(x) or ()) != 3:
+            raise NoKindError(f"a chunk along dim {dim} (archcalc's chunk cuts the channels of a map)")
+        walk.pending[node] = ("chunk", x, chunks)
+        return None, [], name, 0
+    what, x, chunks = walk.pending[node.args[0]]  # type: ignore[index]
+    if what != "chunk" or not isinstance(node.args[1], int):
+        raise NoKindError(f"indexing by {node.args[1]!r}")
+    return mapped("chunk", chunks=chunks, index=node.args[1]), [x], f"{name.rsplit('.', 1)[0]}.chunk" if "." in name else "chunk", 0
+
+
+def _shuffle(walk: _Walk, node: fx.Node, name: str) -> Result:
+    """torchvision's channel_shuffle: x.view(n, g, C/g, H, W), transpose(1, 2), contiguous, view(n, C, H, W)."""
+    into, out = shape(node.args[0]) or (), shape(node) or ()
+    source = walk.pending.get(node.args[0])  # type: ignore[arg-type]
+    if source is None:
+        if len(into) == 3 and len(out) == 4 and out[0] * out[1] == into[0] and out[2:] == into[1:]:
+            walk.pending[node] = ("grouped", node.args[0], out[0])  # type: ignore[assignment]
+            return None, [], name, 0
+        raise NoKindError(f"a reshape of {list(into)} to {list(out)} (archcalc has flatten, tokens and permute)")
+    what, x, groups = source
+    if what == "grouped" and node.target in ("transpose", torch.transpose) and tuple(node.args[1:3]) in ((1, 2), (2, 1)):
+        walk.pending[node] = ("swapped", x, groups)
+        return None, [], name, 0
+    if what == "swapped" and node.target in ("contiguous",):
+        walk.pending[node] = source
+        return None, [], name, 0
+    if what == "swapped" and node.target in ("view", "reshape") and out == shape(x):
+        return mapped("channel_shuffle", groups=groups), [x], f"{name.rsplit('.', 1)[0]}.channel_shuffle" if "." in name else "channel_shuffle", 0
+    raise NoKindError(f"a {node.target} of a map reshaped to {list(into)} (archcalc has channel_shuffle: view, transpose(1, 2), view)")
 
 
 def _param_name(node: fx.Node) -> str:
@@ -129,9 +183,10 @@ def _cat(walk: _Walk, node: fx.Node, kw: dict[str, Any], name: str) -> Result:
 def _mean(walk: _Walk, node: fx.Node, x: fx.Node, name: str) -> Result:
     dims: Any = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim")
     keep = node.args[2] if len(node.args) > 2 else node.kwargs.get("keepdim", False)
-    if len(shape(x) or ()) == 3 and sorted(d % 4 for d in (dims if isinstance(dims, (list, tuple)) else [dims])) == [2, 3] and keep:
-        return mapped("globalavgpool"), _plain(walk, [x]), name, 0
-    raise NoKindError(f"a mean over {dims} (archcalc's globalavgpool is x.mean((2, 3), keepdim=True))")
+    if len(shape(x) or ()) == 3 and sorted(d % 4 for d in (dims if isinstance(dims, (list, tuple)) else [dims])) == [2, 3]:
+        pool = mapped("globalavgpool")
+        return (pool if keep else Mapped(pool.kind, pool.values, then="flatten")), _plain(walk, [x]), name, 0
+    raise NoKindError(f"a mean over {dims} (archcalc's globalavgpool is x.mean((2, 3)))")
 
 
 def _reshape(walk: _Walk, node: fx.Node, x: fx.Node, name: str) -> Result:

@@ -32,6 +32,7 @@ class NoKindError(Exception):
 class Mapped:
     kind: str  # a kind of KINDS, or ALIAS
     values: dict[str, Any]
+    then: str | None = None  # a kind (with its defaults) that follows it as a second row: x.mean((2, 3)) → globalavgpool, flatten
 
 
 def mapped(kind: str, **values: Any) -> Mapped:
@@ -138,7 +139,7 @@ def upsample(size: Any, scale: Any, mode: str, corners: Any) -> Mapped:
         if whole != list(scale if isinstance(scale, (tuple, list)) else (scale,)):
             raise NoKindError(f"scale_factor {scale} (archcalc's upsample scales by whole numbers)")
         scale = whole if len(whole) > 1 else whole[0]
-    return mapped("upsample", size=size, scale=scale, mode=mode)
+    return mapped("upsample", size=None if scale is not None else size, scale=scale, mode=mode)
 
 
 MODULES: Mapping[type, ModuleRule] = {
@@ -163,6 +164,40 @@ MODULES: Mapping[type, ModuleRule] = {
     nn.PixelShuffle: lambda m, ins, out: mapped("pixel_shuffle", factor=m.upscale_factor),
     nn.Upsample: _upsample,
 }
+
+
+def _window_attention(m: Any, ins: tuple[Shape, ...], out: Shape) -> Mapped:
+    window, shift = list(m.window_size), list(m.shift_size)
+    if len(set(window)) != 1 or len(set(shift)) != 1:
+        raise NoKindError(f"window {window}, shift {shift} (archcalc's window_attention has square windows)")
+    return mapped("window_attention", heads=m.num_heads, window=window[0], shift=shift[0], qkv_bias=m.qkv.bias is not None,
+                  proj_bias=m.proj.bias is not None)
+
+
+def _layernorm2d(m: nn.LayerNorm, ins: tuple[Shape, ...], out: Shape) -> Mapped:
+    if len(ins[0]) != 3 or tuple(m.normalized_shape) != (ins[0][0],):
+        raise NoKindError(f"normalized_shape {list(m.normalized_shape)} over {list(ins[0])}")
+    return mapped("layernorm", eps=float(m.eps), affine=m.elementwise_affine)
+
+
+# torchvision's own modules, known by their class names (torchvision is never imported here): each is one kind's
+# torch module, as archcalc builds it (archcalc.torch_backend.windows, .modules)
+BY_NAME: Mapping[str, ModuleRule] = {
+    "ShiftedWindowAttention": _window_attention,
+    "LayerNorm2d": _layernorm2d,
+    "StochasticDepth": lambda m, ins, out: mapped("stochastic_depth", rate=float(m.p), mode=m.mode),
+}
+NEEDS = {"ShiftedWindowAttention": ("window_size", "shift_size", "num_heads", "qkv", "proj"), "LayerNorm2d": ("normalized_shape",),
+         "StochasticDepth": ("p", "mode")}
+
+
+def module_rule(m: nn.Module) -> ModuleRule | None:
+    """The rule of a module: by its class, or (torchvision's) by its class's name where it has what the rule reads."""
+    rule = MODULES.get(type(m))
+    name = type(m).__name__
+    if rule is None and name in BY_NAME and all(hasattr(m, a) for a in NEEDS[name]):
+        return BY_NAME[name]
+    return rule
 
 
 def flatten(x: Shape, out: Shape) -> Mapped:

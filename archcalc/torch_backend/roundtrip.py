@@ -38,6 +38,7 @@ class Imported:
     params: int  # the model's, in total
     flops: int  # the model's, at batch 1
     differences: tuple[str, ...]  # empty: the spec reproduces the model
+    unused: int = 0  # parameters of modules the traced forward never runs (not in the spec)
 
     @property
     def ok(self) -> bool:
@@ -59,13 +60,15 @@ def import_model(target: str, input_shape: Shape, kwargs: dict[str, Any] | None 
     rows, blocks = (found.rows, []) if flat else fold(found.rows, found.classes, _defaults(found), frozenset(KINDS))
     spec = SpecText(name, f"imported from {target} by archcalc import", tuple(input_shape), tuple(rows), tuple(blocks))
     text = spec_text(spec)
-    model_params = sum(p.numel() for p in model.parameters())
+    used = {id(p): p.numel() for m in found.modules.values() for p in m.parameters()}  # each once: shared weights count once
+    model_params = sum(used.values()) + sum(found.params.values())
+    unused = sum(p.numel() for p in model.parameters()) - model_params  # modules its forward never runs (GoogLeNet's aux heads in eval)
     differences = prove(text, figures, model_params, sum(flops.values()), name)
     if differences:
         text = spec_text(replace(spec, header=("archcalc import: this spec does NOT reproduce the model (written with --force):",
                                                *(f"  {d}" for d in differences))))
     uses = sum(1 for r in rows if r.kind not in KINDS)
-    return Imported(text, name, len(found.rows), len(blocks), uses, model_params, sum(flops.values()), tuple(differences))
+    return Imported(text, name, len(found.rows), len(blocks), uses, model_params, sum(flops.values()), tuple(differences), max(unused, 0))
 
 
 def _defaults(found: Found) -> dict[str, dict[str, Any]]:
@@ -89,12 +92,12 @@ def prove(text: str, model: dict[str, Measured], model_params: int, model_flops:
             continue
         spec_figures = (check.torch_shape, check.torch_params + check.torch_frozen_params, check.torch_flops)
         for what, theirs, ours in zip(("shape", "params", "FLOPs"), (figures.shape, figures.params, figures.flops), spec_figures):
-            if theirs != ours:
+            if theirs is not None and theirs != ours:
                 out.append(f"{row_name}: {what} {_show(theirs)} in the model, {_show(ours)} in the spec")
     spec_params = sum(r.params + r.frozen_params for r in analysis.rows)
     spec_flops = sum(r.flops for r in analysis.rows)
     if spec_params != model_params:
-        out.append(f"in total: {model_params:,} parameters in the model, {spec_params:,} in the spec (shared or unmapped parameters)")
+        out.append(f"in total: {model_params:,} parameters in the model, {spec_params:,} in the spec (a module run twice shares its weights)")
     if spec_flops != model_flops:
         out.append(f"in total: {model_flops:,} FLOPs in the model, {spec_flops:,} in the spec")
     return out
@@ -109,7 +112,8 @@ def _show(value: object) -> str:
 def summary(imported: Imported, target: str) -> str:
     """The line `import` says on stderr: ✓ and the figures, or the count of differences."""
     folded = f", {imported.uses} uses of {imported.blocks} block{'s' if imported.blocks != 1 else ''}" if imported.blocks else ""
-    figures = f"{imported.layers} layers{folded}, {imported.params:,} parameters, {imported.flops:,} FLOPs"
+    unused = f" (and {imported.unused:,} in modules its forward does not run)" if imported.unused else ""
+    figures = f"{imported.layers} layer{'s' if imported.layers != 1 else ''}{folded}, {imported.params:,} parameters{unused}, {imported.flops:,} FLOPs"
     if imported.ok:
         return f"✓ {imported.name}: {figures}: every layer's shape, parameters and FLOPs as {target}'s, built from the spec in torch"
     return f"✗ {imported.name}: {len(imported.differences)} differences from {target}:\n  " + "\n  ".join(imported.differences)

@@ -89,9 +89,9 @@ class _Tracer(fx.Tracer):
     kind); goes through the rest (Sequential and the model's own classes)."""
 
     def is_leaf_module(self, m: nn.Module, qualname: str) -> bool:
-        from archcalc.torch_backend.reverse import MODULES
+        from archcalc.torch_backend.reverse import module_rule
 
-        return type(m) in MODULES or super().is_leaf_module(m, qualname)
+        return module_rule(m) is not None or super().is_leaf_module(m, qualname)
 
 
 def trace(model: nn.Module, target: str) -> fx.GraphModule:
