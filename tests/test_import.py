@@ -5,6 +5,7 @@ parameters with torch themselves). Blocks folding and the YAML writer are checke
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -194,3 +195,63 @@ def test_modern_styles_and_a_head_only_training_runs(monkeypatch: pytest.MonkeyP
     aux = imported(monkeypatch, f"{MODELS}:WithAux", "--input", "3x5x5")
     assert aux.exit_code == 0, aux.output
     assert "1 layer, 112 parameters (and 50 in modules its forward does not run), " in aux.stderr
+
+
+# kinds whose torch form is no module the reverse table reads, and how `import` meets them
+READ_OTHERWISE = {
+    "add": "operator.add, torch.add", "concat": "torch.cat", "multiply": "operator.mul",
+    "tokens": "x.flatten(2).transpose(1, 2)", "class_token": "torch.cat of a learned token", "pos_embedding": "x + a parameter",
+    "select_token": "x[:, 0]", "layer_scale": "a C×1×1 parameter times x", "chunk": "x.chunk(n, dim=1)",
+    "permute": "x.permute / torch.permute", "patch_merging": "torchvision's _patch_merging_pad", "dense": "nn.Linear on a vector",
+    "globalavgpool": "nn.AdaptiveAvgPool2d(1)", "adaptiveavgpool": "nn.AdaptiveAvgPool2d, to a fixed size",
+    "upsample": "nn.Upsample, F.interpolate", "lrn": "nn.LocalResponseNorm (α÷size: archcalc's is the paper's PaperLRN)",
+    "flatten": "nn.Flatten(), torch.flatten(x, 1), view and reshape",
+    "crop": "none: a centre crop is slicing", "subsample": "none: LeNet-1998's", "rbf": "none: LeNet-1998's",
+    "scaled_tanh": "none: LeNet-1998's", "self_attention": "nn.MultiheadAttention (run builds a one-input wrapper of it)",
+    "stochastic_depth": "torchvision's StochasticDepth and stochastic_depth, by their names",
+}
+
+
+def test_each_kind_s_own_torch_module_maps_back_to_it() -> None:
+    """The reverse table proven on the kinds' builders: every example of every kind, built as `run` builds it (a fused
+    activation's Sequential read for its first part), maps back to its kind and keys; a kind whose torch form is no
+    module is named in READ_OTHERWISE with how import reads it, so a kind added later is in one or the other."""
+    from proof_nets import alone, analysed, chained, examples
+
+    from archcalc.kinds import KINDS, Site, keys
+    from archcalc.torch_backend.reverse import module_rule
+
+    proven = set()
+    for ex in examples():
+        if ex.kind in READ_OTHERWISE and ex.kind not in ("lrn", "dense", "globalavgpool", "adaptiveavgpool", "upsample", "flatten"):
+            continue
+        built = next((b for t in (alone, chained) if (rows := t(ex, (12, 12))) is not None and (b := analysed(rows, (12, 12)))), None)
+        assert built is not None, ex.id
+        row = next(r for r in built[1].rows if r.kind == ex.kind)
+        module = row.layer.build(Site(row.input_shapes, 1))
+        parts = list(module.children()) if type(module).__name__ == "Sequential" else [module]
+        ins = row.input_shapes
+        if len(parts) > 1 and type(parts[0]).__name__ == "Flatten":  # dense: flatten, then linear on the vector
+            parts, ins = parts[1:], ((math.prod(ins[0]),),)
+        rule = module_rule(parts[0]) if parts else None  # 'same' padding of an odd total: a ZeroPad2d first, no rule
+        if rule is None:
+            continue
+        mapped = rule(parts[0], ins, row.output)
+        if (ex.kind, mapped.kind) == ("adaptiveavgpool", "globalavgpool"):  # to 1×1: the same layer, as the spec would say it
+            assert row.output[1:] == (1, 1), ex.id
+            continue
+        assert mapped.kind == ex.kind, ex.id
+        values = {k.key: getattr(row.layer, k.field) for k in keys(KINDS[ex.kind]) if k.key != "activation"}
+        again = {**values, **{k: v for k, v in parse_spec_values(ex.kind, mapped.values).items()}}
+        assert again == values, ex.id
+        proven.add(ex.kind)
+    assert set(KINDS) == proven | set(READ_OTHERWISE), sorted(set(KINDS) - proven - set(READ_OTHERWISE))
+    assert not proven & set(READ_OTHERWISE) - {"lrn", "dense", "globalavgpool", "adaptiveavgpool", "upsample", "flatten"}
+
+
+def parse_spec_values(kind: str, values: dict[str, object]) -> dict[str, object]:
+    """Values as the reader parses them from a spec row."""
+    from archcalc.kinds import KINDS, keys
+
+    known = {k.key: k for k in keys(KINDS[kind])}
+    return {key: known[key].value.parse(list(v) if isinstance(v, tuple) else v, kind, key) for key, v in values.items()}

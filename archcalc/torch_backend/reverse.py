@@ -91,7 +91,8 @@ def pool(kind: str, kernel: Any, stride: Any, padding: Any, dilation: Any, ceil:
         raise NoKindError(f"dilation {dilation} (archcalc's pools have none)")
     if not include_pad and padding not in (0, (0, 0), [0, 0]) or divisor is not None:
         raise NoKindError("count_include_pad=False or divisor_override (archcalc's avgpool counts the padding)")
-    return mapped(kind, kernel=kernel, stride=stride if stride not in (None, (), []) else None, padding=padding,
+    pairs = [tuple(v) if isinstance(v, (tuple, list)) else (v, v) for v in (kernel, stride)]
+    return mapped(kind, kernel=kernel, stride=None if stride in (None, (), []) or pairs[0] == pairs[1] else stride, padding=padding,
                   rounding="ceil" if ceil else "floor")
 
 
