@@ -88,7 +88,7 @@ def _repeated(rows: Sequence[Row], sizes: Mapping[str, int]) -> list[list[_Insta
         by_shape.setdefault(inst.shape, []).append(inst)
     chosen: list[list[_Instance]] = []
     used: set[int] = set()
-    for group in sorted(by_shape.values(), key=lambda g: (-g[0].prefix.count("."), g[0].start)):
+    for group in sorted(by_shape.values(), key=lambda g: (-g[0].prefix.count("."), len(g[0].body), g[0].start)):  # the plainer first
         free = [i for i in group if not used & set(range(i.start, i.end))]
         if len(free) >= 2 and (not chosen or free[0].prefix.count(".") == chosen[0][0].prefix.count(".")):
             chosen.append(free)

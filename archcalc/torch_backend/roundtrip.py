@@ -72,7 +72,10 @@ def import_model(target: str, input_shape: Shape, kwargs: dict[str, Any] | None 
 
 
 def _defaults(found: Found) -> dict[str, dict[str, Any]]:
-    return {kind: {k.key: k.default for k in keys(KINDS[kind])} for kind in {r.kind for r in found.rows}}
+    """Each kind's defaults as rows hold values: (1, 1) as 1 (archcalc.torch_backend.reverse.mapped writes them so)."""
+    def short(v: Any) -> Any:
+        return v[0] if isinstance(v, tuple) and v and len(set(v)) == 1 and not isinstance(v[0], tuple) else v
+    return {kind: {k.key: short(k.default) for k in keys(KINDS[kind])} for kind in {r.kind for r in found.rows}}
 
 
 def prove(text: str, model: dict[str, Measured], model_params: int, model_flops: int, name: str) -> list[str]:

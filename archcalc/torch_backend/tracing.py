@@ -26,6 +26,8 @@ from archcalc.errors import ArchcalcError
 def load_model(target: str, kwargs: dict[str, Any]) -> tuple[nn.Module, str]:
     """The module that `target` ('torchvision.models:resnet50', 'mynet.py:Net') makes, and the callable's name."""
     where, colon, attr = target.rpartition(":")
+    if not colon and not target.endswith(".py"):  # torchvision.models.resnet50, as Python names it
+        where, colon, attr = target.rpartition(".")
     if not colon or not where or not attr:
         raise ArchcalcError(f"'{target}' names no callable", "write MODULE:CALLABLE or FILE.py:CALLABLE, e.g. torchvision.models:resnet50")
     module = _import(where)
@@ -41,8 +43,9 @@ def load_model(target: str, kwargs: dict[str, Any]) -> tuple[nn.Module, str]:
         takes = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         takes = {}  # type: ignore[assignment]
-    if "weights" in takes and "weights" not in call:
-        call["weights"] = None  # never a download
+    for name in takes:  # never a download: weights=None, weights_backbone=None (torchvision's segmentation models)
+        if (name == "weights" or name.startswith("weights_")) and name not in call:
+            call[name] = None
     try:
         model = fn(**call)
     except Exception as exc:  # the user's code: any failure is theirs, said in one line
