@@ -102,10 +102,12 @@ class EncoderBlock(nn.Module):
 
 
 class TinyViT(nn.Module):
-    """torchvision's VisionTransformer, small: patches, flatten(2).transpose(1, 2), class token, position embedding."""
+    """torchvision's VisionTransformer, small: patches (torchvision's _process_input: x.shape, torch._assert, reshape,
+    permute; or timm's flatten(2).transpose(1, 2)), class token, position embedding, encoder blocks, x[:, 0]."""
 
-    def __init__(self, d: int = 32, layers: int = 2) -> None:
+    def __init__(self, d: int = 32, layers: int = 2, timm: bool = False) -> None:
         super().__init__()
+        self.timm = timm
         self.conv_proj = nn.Conv2d(3, d, 8, 8)
         self.class_token = nn.Parameter(torch.zeros(1, 1, d))
         self.pos_embedding = nn.Parameter(torch.zeros(1, 17, d))
@@ -114,8 +116,13 @@ class TinyViT(nn.Module):
         self.head = nn.Linear(d, 10)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.conv_proj(x)
-        x = x.flatten(2).transpose(1, 2)
+        if self.timm:
+            x = self.conv_proj(x).flatten(2).transpose(1, 2)
+        else:
+            n, c, h, w = x.shape
+            torch._assert(h == 32, "Wrong image height!")
+            x = self.conv_proj(x)
+            x = x.reshape(n, x.shape[1], (h // 8) * (w // 8)).permute(0, 2, 1)
         n = x.shape[0]
         x = torch.cat([self.class_token.expand(n, -1, -1), x], dim=1)
         x = x + self.pos_embedding

@@ -97,11 +97,13 @@ STYLES = [  # (callable, input, layers, the blocks it folds into)
     (f"{MODELS}:Functional", "1x32x32", 26, ["b", "inception"]),
     (f"{MODELS}:SENet", "3x16x16", 33, ["squeeze_excitation", "blocks"]),
     (f"{MODELS}:TinyViT", "3x32x32", 29, ["mlp", "encoder_block"]),
+    (f"{MODELS}:TinyViT --kwargs {{\"timm\":true}}", "3x32x32", 29, ["mlp", "encoder_block"]),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("target", "size", "layers", "blocks"), STYLES, ids=[s[0].split(":")[1] for s in STYLES])
+@pytest.mark.parametrize(("target", "size", "layers", "blocks"), STYLES, ids=[s[0].split(":")[1].split(" ")[0] + ("-timm" if "timm" in s[0]
+                                                                                                             else "") for s in STYLES])
 def test_each_style_is_imported_folded_and_proven(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, target: str, size: str, layers: int,
                                                   blocks: list[str]) -> None:
     """Residual adds and projected shortcuts, torch.cat branches and functional calls, squeeze-and-excitation's product,
@@ -110,10 +112,11 @@ def test_each_style_is_imported_folded_and_proven(monkeypatch: pytest.MonkeyPatc
     import torch
 
     out, flat = tmp_path / "folded.yaml", tmp_path / "flat.yaml"
-    result = imported(monkeypatch, target, "--input", size, "--out", str(out))
+    target, *more = target.split(" ")
+    result = imported(monkeypatch, target, *more, "--input", size, "--out", str(out))
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("archcalc: ✓ ") and f": {layers} layers, " in result.stderr
-    assert imported(monkeypatch, target, "--input", size, "--out", str(flat), "--flat").exit_code == 0
+    assert imported(monkeypatch, target, *more, "--input", size, "--out", str(flat), "--flat").exit_code == 0
     spec, flat_spec = load_spec(out), load_spec(flat)
     assert "blocks:" in out.read_text(encoding="utf-8") and "blocks:" not in flat.read_text(encoding="utf-8")
     assert [i.block for i in spec.instances] and sorted({i.block for i in spec.instances}) == sorted(blocks)
@@ -121,7 +124,7 @@ def test_each_style_is_imported_folded_and_proven(monkeypatch: pytest.MonkeyPatc
     assert [ls.layer for ls in spec.layers] == [ls.layer for ls in flat_spec.layers]
     analysis = analyse(build_graph(spec))
     path, name = target.split(":")
-    model = _model(name) if path == MODELS else None
+    model = _model(name, **({"timm": True} if more else {})) if path == MODELS else None
     if model is not None:
         assert isinstance(model, torch.nn.Module)
         assert sum(r.params for r in analysis.rows) == sum(p.numel() for p in model.parameters())
