@@ -278,3 +278,18 @@ class WithAux(nn.Module):
         if self.training:
             return self.aux(x.mean((2, 3)))
         return x
+
+
+class Older(nn.Module):
+    """Older habits: nn.Hardtanh(0, 6) for ReLU6, x.relu_(), x.add_(y), a forward with a default argument."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.clip = nn.Hardtanh(0.0, 6.0)
+
+    def forward(self, x: torch.Tensor, scale: float | None = None) -> torch.Tensor:
+        y = self.clip(self.conv(x)).relu_()
+        if scale is not None:
+            y = y * scale
+        return y.add_(F.hardtanh(y, 0.0, 6.0))

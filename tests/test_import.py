@@ -258,3 +258,11 @@ def parse_spec_values(kind: str, values: dict[str, object]) -> dict[str, object]
 
     known = {k.key: k for k in keys(KINDS[kind])}
     return {key: known[key].value.parse(list(v) if isinstance(v, tuple) else v, kind, key) for key, v in values.items()}
+
+
+@pytest.mark.slow
+def test_older_habits_and_a_forward_with_a_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = imported(monkeypatch, f"{MODELS}:Older", "--input", "3x6x6")
+    assert result.exit_code == 0, result.output
+    assert [(ls.name, ls.layer.kind) for ls in parse_spec(result.stdout).layers] == [
+        ("conv", "conv"), ("clip", "relu6"), ("relu", "relu"), ("hardtanh", "relu6"), ("add", "add")]

@@ -89,7 +89,7 @@ class _Walk:
 
     def walk(self) -> Found:
         nodes = list(self.gm.graph.nodes)
-        inputs = [n for n in nodes if n.op == "placeholder"]
+        inputs = [n for n in nodes if n.op == "placeholder" and not (n.args and n is not nodes[0])]  # not those traced as their defaults
         if len(inputs) != 1:
             raise ArchcalcError(f"the model's forward takes {len(inputs)} inputs ({', '.join(n.name for n in inputs)})",
                                 "archcalc import traces a forward of one input tensor")

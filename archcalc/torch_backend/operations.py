@@ -71,6 +71,8 @@ def operation_rule(walk: _Walk, node: fx.Node, name: str) -> Result:
     if target in _POOLS:
         return reverse.pool(_POOLS[target], kw["kernel_size"], kw.get("stride"), kw.get("padding", 0), kw.get("dilation", 1),
                             kw.get("ceil_mode", False), kw.get("count_include_pad", True), kw.get("divisor_override")), _plain(walk, [x]), name, 0
+    if target is F.hardtanh:
+        return reverse.hardtanh(kw.get("min_val", -1.0), kw.get("max_val", 1.0)), _plain(walk, [x]), name, 0
     if target is F.adaptive_avg_pool2d:
         return reverse.adaptive(kw["output_size"]), _plain(walk, [x]), name, 0
     if target in (F.softmax, torch.softmax, "softmax"):

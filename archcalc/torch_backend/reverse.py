@@ -149,7 +149,7 @@ MODULES: Mapping[type, ModuleRule] = {
     nn.GroupNorm: lambda m, ins, out: mapped("groupnorm", groups=m.num_groups, eps=float(m.eps), affine=m.affine),
     nn.LocalResponseNorm: lambda m, ins, out: mapped("lrn", size=m.size, alpha=m.alpha / m.size, beta=m.beta, k=float(m.k)),  # torch divides α by size
     nn.MaxPool2d: _pool("maxpool"), nn.AvgPool2d: _pool("avgpool"), nn.AdaptiveAvgPool2d: _adaptive,
-    nn.ReLU: _plain("relu"), nn.ReLU6: _plain("relu6"), nn.Sigmoid: _plain("sigmoid"), nn.Tanh: _plain("tanh"),
+    nn.ReLU: _plain("relu"), nn.ReLU6: _plain("relu6"), nn.Hardtanh: lambda m, ins, out: hardtanh(m.min_val, m.max_val), nn.Sigmoid: _plain("sigmoid"), nn.Tanh: _plain("tanh"),
     nn.SiLU: _plain("silu"), nn.Hardswish: _plain("hardswish"), nn.Hardsigmoid: _plain("hardsigmoid"),
     nn.GELU: lambda m, ins, out: mapped("gelu", approximate=m.approximate),
     nn.LeakyReLU: lambda m, ins, out: mapped("leakyrelu", negative_slope=float(m.negative_slope)),
@@ -201,6 +201,12 @@ def module_rule(m: nn.Module) -> ModuleRule | None:
     return rule
 
 
+def hardtanh(low: float, high: float) -> Mapped:
+    if (low, high) != (0.0, 6.0):
+        raise NoKindError(f"min {low}, max {high} (archcalc has relu6: hardtanh from 0 to 6)")
+    return mapped("relu6")
+
+
 def flatten(x: Shape, out: Shape) -> Mapped:
     """A map to one vector per sample (flatten, view, reshape): archcalc's flatten; nothing else of a reshape."""
     if len(out) == 1 and len(x) > 1:
@@ -216,9 +222,9 @@ def activation(kind: str) -> Callable[..., Mapped]:
 
 # functions and tensor methods whose only tensor argument is their input: name -> the kind (their keys read by name)
 ELEMENTWISE: Mapping[Any, str] = {
-    F.relu: "relu", torch.relu: "relu", "relu": "relu", F.relu6: "relu6", torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid", "sigmoid": "sigmoid",
+    F.relu: "relu", torch.relu: "relu", "relu": "relu", "relu_": "relu", F.relu_: "relu", torch.relu_: "relu", F.relu6: "relu6", torch.sigmoid: "sigmoid", F.sigmoid: "sigmoid", "sigmoid": "sigmoid",
     torch.tanh: "tanh", F.tanh: "tanh", "tanh": "tanh", F.gelu: "gelu", F.silu: "silu", F.hardswish: "hardswish",
     F.hardsigmoid: "hardsigmoid", F.leaky_relu: "leakyrelu", F.elu: "elu", F.dropout: "dropout",
 }
-MERGES: Mapping[Any, str] = {operator.add: "add", torch.add: "add", "add": "add", operator.iadd: "add",
-                             operator.mul: "multiply", torch.mul: "multiply", "mul": "multiply", operator.imul: "multiply"}
+MERGES: Mapping[Any, str] = {operator.add: "add", torch.add: "add", "add": "add", "add_": "add", operator.iadd: "add",
+                             operator.mul: "multiply", torch.mul: "multiply", "mul": "multiply", "mul_": "multiply", operator.imul: "multiply"}

@@ -100,12 +100,21 @@ class _Tracer(fx.Tracer):
 def trace(model: nn.Module, target: str) -> fx.GraphModule:
     """torch.fx's symbolic trace; what it cannot trace (control flow on values) in fx's own words, with a hint."""
     try:
-        graph = _Tracer().trace(model)
+        graph = _Tracer().trace(model, concrete_args=_defaults(model) or None)
     except Exception as exc:  # fx raises TraceError, TypeError, RuntimeError, ... from the user's forward
         raise ArchcalcError(f"{target}: torch.fx cannot trace its forward: {type(exc).__name__}: {_line(exc)}",
                             "archcalc import follows the forward symbolically: Python control flow on tensor values (if x.sum() > 0, "
                             "a loop over x.shape) cannot be traced; write that part without it, or write the spec by hand") from None
     return fx.GraphModule(model, graph, class_name=type(model).__name__)
+
+
+def _defaults(model: nn.Module) -> dict[str, Any]:
+    """The forward's arguments after the input that have defaults (forward(x, mask=None)): traced as those values."""
+    try:
+        params = list(inspect.signature(model.forward).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in params if p.default is not inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD}
 
 
 def example(shape: tuple[int, ...]) -> torch.Tensor:
