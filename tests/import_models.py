@@ -293,3 +293,23 @@ class Older(nn.Module):
         if scale is not None:
             y = y * scale
         return y.add_(F.hardtanh(y, 0.0, 6.0))
+
+
+class ShapeFlow(nn.Module):
+    """Control flow on a shape (pad an odd side): torch.fx cannot trace it, torch.export can, at the input given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+        self.bn = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(2)
+        self.norm = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] % 2:
+            x = x[..., :-1, :-1]
+        y = self.pool(F.relu(self.bn(self.conv(x))))
+        y = y + F.max_pool2d(y, 3, 1, 1)
+        y = torch.flatten(F.adaptive_avg_pool2d(y, 1), 1)
+        return self.fc(self.norm(y)).sigmoid()

@@ -146,8 +146,22 @@ def test_what_has_no_kind_is_named_with_its_place_and_nothing_is_written(monkeyp
 def test_control_flow_fx_cannot_trace_is_said_in_fx_words(monkeypatch: pytest.MonkeyPatch) -> None:
     result = imported(monkeypatch, f"{MODELS}:Dynamic", "--input", "3x8x8")
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert result.stderr.startswith(f"archcalc: error: {MODELS}:Dynamic: torch.fx cannot trace its forward: TraceError: "
-                                    "symbolically traced variables cannot be used as inputs to control flow\n  hint: ")
+    assert result.stderr.startswith(f"archcalc: error: {MODELS}:Dynamic: torch.fx cannot trace its forward (TraceError: "
+                                    "symbolically traced variables cannot be used as inputs to control flow), nor torch.export "
+                                    "(GuardOnDataDependentSymNode: Could not guard on data-dependent expression")
+    assert result.stderr.count("\n") == 2  # one message and its hint: nothing torch.export printed
+
+
+@pytest.mark.slow
+def test_control_flow_on_a_shape_falls_back_on_torch_export(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fx cannot trace `if x.shape[-1] % 2`; torch.export traces it at 3×8×8, in ATen operations read back as kinds."""
+    result = imported(monkeypatch, f"{MODELS}:ShapeFlow", "--input", "3x8x8")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("archcalc: ✓ ShapeFlow: 11 layers, 284 parameters, ")  # 3·9·8 + 2·8 + 2·8 + 8·4 + 4
+    assert 3 * 9 * 8 + 2 * 8 + 2 * 8 + 8 * 4 + 4 == 284
+    assert [(ls.name, ls.layer.kind) for ls in parse_spec(result.stdout).layers] == [
+        ("conv", "conv"), ("bn", "batchnorm"), ("relu", "relu"), ("pool", "maxpool"), ("max_pool2d", "maxpool"), ("add", "add"),
+        ("adaptive_avg_pool2d", "globalavgpool"), ("flatten", "flatten"), ("norm", "layernorm"), ("fc", "dense"), ("sigmoid", "sigmoid")]
 
 
 @pytest.mark.slow

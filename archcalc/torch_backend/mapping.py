@@ -55,10 +55,12 @@ class _Walk:
 
     def place(self, node: fx.Node) -> str:
         stack = list(node.meta.get("nn_module_stack", {}).items())
-        for key, value in stack:
-            cls = value[1] if isinstance(value, tuple) else value
-            self.found.classes.setdefault(re.sub(r"@\d+$", "", key), getattr(cls, "__name__", str(cls).rsplit(".", 1)[-1]))
-        return re.sub(r"@\d+$", "", stack[-1][0]) if stack else ""
+        paths = []
+        for key, value in stack:  # fx: {'layer1.0': ('layer1.0', cls)}; torch.export: {'L__self__layer1.0': ('layer1.0', 'pkg.Cls')}
+            path, cls = (value[0], value[1]) if isinstance(value, tuple) else (key, value)
+            paths.append(re.sub(r"@\d+$", "", str(path)))
+            self.found.classes.setdefault(paths[-1], getattr(cls, "__name__", str(cls).rsplit(".", 1)[-1]))
+        return paths[-1] if paths else ""
 
     def name(self, base: str) -> str:
         name, n = base, self.counts.get(base, 0)
@@ -89,7 +91,8 @@ class _Walk:
 
     def walk(self) -> Found:
         nodes = list(self.gm.graph.nodes)
-        inputs = [n for n in nodes if n.op == "placeholder" and not (n.args and n is not nodes[0])]  # not those traced as their defaults
+        placeholders = [n for n in nodes if n.op == "placeholder"]
+        inputs = placeholders[:1] + [n for n in placeholders[1:] if not n.args]  # not those traced as their defaults
         if len(inputs) != 1:
             raise ArchcalcError(f"the model's forward takes {len(inputs)} inputs ({', '.join(n.name for n in inputs)})",
                                 "archcalc import traces a forward of one input tensor")
@@ -129,7 +132,8 @@ class _Walk:
                 self.held[node] = value
             return
         if node.op == "call_module":
-            self.module(node)
+            if not str(node.target).startswith("_guards"):  # torch.export's check of its guards: no layer
+                self.module(node)
             return
         self.operation(node)
 

@@ -33,7 +33,11 @@ _NAMED = {  # torchvision's functions that torch.fx.wrap keeps whole, known by t
 
 
 def operation_rule(walk: _Walk, node: fx.Node, name: str) -> Result:
+    from archcalc.torch_backend.exported import WEIGHTED, weighted
+
     target = node.target
+    if target in WEIGHTED:
+        return weighted(walk, node, name)
     args = [a for a in iter_nodes((node.args, node.kwargs))]
     tensors = [a for a in args if a in walk.values or a in walk.half or a in walk.held]
     held = [a for a in tensors if a in walk.held]

@@ -48,8 +48,12 @@ class Imported:
 def import_model(target: str, input_shape: Shape, kwargs: dict[str, Any] | None = None, flat: bool = False) -> Imported:
     """Import, trace, map, fold, write and prove; ArchcalcError where a module or operation has no kind."""
     model, name = load_model(target, kwargs or {})
-    gm = trace(model, target)
+    gm, exported = trace(model, target, tuple(input_shape))
     flops = propagate(gm, input_shape, target)
+    if exported:
+        from archcalc.torch_backend.exported import as_torch
+
+        as_torch(gm)
     found = walk(gm)
     if found.missing:
         many = len(found.missing)

@@ -97,15 +97,22 @@ class _Tracer(fx.Tracer):
         return module_rule(m) is not None or super().is_leaf_module(m, qualname)
 
 
-def trace(model: nn.Module, target: str) -> fx.GraphModule:
-    """torch.fx's symbolic trace; what it cannot trace (control flow on values) in fx's own words, with a hint."""
+def trace(model: nn.Module, target: str, shape: tuple[int, ...]) -> tuple[fx.GraphModule, bool]:
+    """torch.fx's symbolic trace, or where it cannot (control flow on a shape) torch.export's at this input (True);
+    what neither can trace (control flow on values) in fx's and export's own words, with a hint."""
     try:
         graph = _Tracer().trace(model, concrete_args=_defaults(model) or None)
+        return fx.GraphModule(model, graph, class_name=type(model).__name__), False
     except Exception as exc:  # fx raises TraceError, TypeError, RuntimeError, ... from the user's forward
-        raise ArchcalcError(f"{target}: torch.fx cannot trace its forward: {type(exc).__name__}: {_line(exc)}",
-                            "archcalc import follows the forward symbolically: Python control flow on tensor values (if x.sum() > 0, "
-                            "a loop over x.shape) cannot be traced; write that part without it, or write the spec by hand") from None
-    return fx.GraphModule(model, graph, class_name=type(model).__name__)
+        fx_said = f"{type(exc).__name__}: {_line(exc)}"
+    from archcalc.torch_backend.exported import export
+
+    try:
+        return export(model, example(shape)), True
+    except Exception as exc:
+        raise ArchcalcError(f"{target}: torch.fx cannot trace its forward ({fx_said}), nor torch.export ({type(exc).__name__}: {_line(exc)})",
+                            "archcalc import follows the forward: Python control flow on tensor values (if x.sum() > 0) cannot be "
+                            "traced; write that part without it, or write the spec by hand") from None
 
 
 def _defaults(model: nn.Module) -> dict[str, Any]:
