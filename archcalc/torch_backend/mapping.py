@@ -113,10 +113,14 @@ class _Walk:
         `features.0.1.permute`), as a module the vocabulary knows would."""
         names = [r.name for r in self.found.rows]
         renamed = {}
-        for name, where in self.made_in.items():
+        for where in dict.fromkeys(self.made_in.values()):
+            made = [n for n, w in self.made_in.items() if w == where]  # one operation, or one run again (torch.export's relu, twice)
             inside = [n for n in names if n.startswith(where + ".")]
-            if where and inside == [name] and where not in names and where != INPUT:
-                renamed[name] = where
+            same = len({re.sub(r"_\d+$", "", n) for n in made}) == 1
+            if where and inside == made and same and where not in names and where != INPUT:
+                renamed.update({n: where if i == 0 else f"{where}_{i}" for i, n in enumerate(made)})
+        if set(renamed.values()) & set(names):
+            return
         if not renamed:
             return
         found = self.found
