@@ -313,3 +313,64 @@ class ShapeFlow(nn.Module):
         y = y + F.max_pool2d(y, 3, 1, 1)
         y = torch.flatten(F.adaptive_avg_pool2d(y, 1), 1)
         return self.fc(self.norm(y)).sigmoid()
+
+
+class DenseLayer(nn.Module):
+    """torchvision's _DenseLayer: the earlier outputs joined, then batch norm, ReLU, 1×1 and 3×3 convolutions."""
+
+    def __init__(self, cin: int, growth: int) -> None:
+        super().__init__()
+        self.norm1, self.relu1 = nn.BatchNorm2d(cin), nn.ReLU(inplace=True)
+        self.conv1 = nn.Conv2d(cin, 4 * growth, 1, bias=False)
+        self.norm2, self.relu2 = nn.BatchNorm2d(4 * growth), nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(4 * growth, growth, 3, padding=1, bias=False)
+
+    def forward(self, input: torch.Tensor | list[torch.Tensor]) -> torch.Tensor:  # noqa: A002 (torchvision's name)
+        prev = [input] if isinstance(input, torch.Tensor) else input
+        bottleneck = self.conv1(self.relu1(self.norm1(torch.cat(prev, 1))))
+        return self.conv2(self.relu2(self.norm2(bottleneck)))
+
+
+class DenseBlock(nn.ModuleDict):
+    """torchvision's _DenseBlock: each layer reads every output before it."""
+
+    def __init__(self, layers: int, cin: int, growth: int) -> None:
+        super().__init__()
+        for i in range(layers):
+            self.add_module(f"denselayer{i + 1}", DenseLayer(cin + i * growth, growth))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = [x]
+        for _, layer in self.items():
+            features.append(layer(features))
+        return torch.cat(features, 1)
+
+
+class InvertedResidual(nn.Module):
+    """torchvision's MobileNetV2 block: expand, depthwise, project; the residual sum where the shape stays."""
+
+    def __init__(self, cin: int, cout: int, stride: int, t: int) -> None:
+        super().__init__()
+        hidden = cin * t
+        self.use_res_connect = stride == 1 and cin == cout
+        self.conv = nn.Sequential(nn.Conv2d(cin, hidden, 1, bias=False), nn.BatchNorm2d(hidden), nn.ReLU6(inplace=True),
+                                  nn.Conv2d(hidden, hidden, 3, stride, 1, groups=hidden, bias=False), nn.BatchNorm2d(hidden),
+                                  nn.ReLU6(inplace=True), nn.Conv2d(hidden, cout, 1, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.conv(x) if self.use_res_connect else self.conv(x)
+
+
+class DenseAndInverted(nn.Module):
+    """A dense block (torch.cat of every earlier output, of one input at first) and MobileNetV2's inverted residuals."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 3, 2, 1), DenseBlock(3, 8, 4), InvertedResidual(20, 16, 2, 6),
+                                      InvertedResidual(16, 16, 1, 6), InvertedResidual(16, 24, 2, 6), InvertedResidual(24, 24, 1, 6))
+        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(24, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.features(x), inplace=True)
+        x = nn.functional.adaptive_avg_pool2d(x, (1, 1))
+        return self.classifier(torch.flatten(x, 1))

@@ -97,6 +97,7 @@ STYLES = [  # (callable, input, layers, the blocks it folds into)
     (f"{MODELS}:Functional", "1x32x32", 26, ["b", "inception"]),
     (f"{MODELS}:SENet", "3x16x16", 33, ["squeeze_excitation", "blocks"]),
     (f"{MODELS}:TinyViT", "3x32x32", 29, ["mlp", "encoder_block"]),
+    (f"{MODELS}:DenseAndInverted", "3x32x32", 62, ["inverted_residual_conv", "inverted_residual"]),
     (f"{MODELS}:TinyViT --kwargs {{\"timm\":true}}", "3x32x32", 29, ["mlp", "encoder_block"]),
 ]
 

@@ -126,7 +126,8 @@ def _block(group: Sequence[_Instance], classes: Mapping[str, str], defaults: DEF
 def _fresh(key: str, row: str, names: set[str]) -> str:
     if key not in names:
         return key
-    base = f"{re.sub(r'[^A-Za-z0-9_]', '_', row)}_{key}"
+    part = re.sub(r"[^A-Za-z0-9_]", "_", row)
+    base = f"{part}_{key}" if part[:1].isalpha() else f"{key}_{part}"  # an argument is a name: a letter first
     name, n = base, 2
     while name in names:
         name, n = f"{base}_{n}", n + 1
@@ -142,6 +143,8 @@ def _name(prefix: str, classes: Mapping[str, str], taken: set[str], rows: Sequen
         cls = next((p for p in reversed(parts) if p), "block")
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower()
     base = re.sub(r"\W+", "_", snake).strip("_") or "block"
+    if base in taken and "." in prefix and all(b.name != base for b in made):  # a Sequential named `conv`, as a kind: by its owner too
+        base = f"{_name(prefix.rsplit('.', 1)[0], classes, set(), [], [])}_{base}"
     same = next((b for b in made if b.name == base), None)
     extra = [r.split(".")[0] for r in rows if same is not None and r not in {s.name for s in same.rows}]
     if extra and re.fullmatch(r"[A-Za-z]\w*", extra[0]):

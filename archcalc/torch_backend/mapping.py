@@ -142,6 +142,7 @@ class _Walk:
         self.operation(node)
 
     def module(self, node: fx.Node) -> None:
+        self.place(node)  # its owners' classes, for the blocks' names
         target = str(node.target)
         m = self.gm.get_submodule(target)
         where = f"{target}: nn.{type(m).__name__}" if type(m).__module__.startswith("torch.nn") else f"{target}: {type(m).__qualname__}"

@@ -9,6 +9,7 @@ measured (measure), repeated sub-modules folded into blocks (archcalc.outputs.bl
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -47,9 +48,11 @@ class Imported:
 
 def import_model(target: str, input_shape: Shape, kwargs: dict[str, Any] | None = None, flat: bool = False) -> Imported:
     """Import, trace, map, fold, write and prove; ArchcalcError where a module or operation has no kind."""
-    model, name = load_model(target, kwargs or {})
-    gm, exported = trace(model, target, tuple(input_shape))
-    flops = propagate(gm, input_shape, target)
+    with warnings.catch_warnings():  # torchvision's about weights left to their defaults, torch's about tracing: not the user's business here
+        warnings.simplefilter("ignore")
+        model, name = load_model(target, kwargs or {})
+        gm, exported = trace(model, target, tuple(input_shape))
+        flops = propagate(gm, input_shape, target)
     if exported:
         from archcalc.torch_backend.exported import as_torch
 
