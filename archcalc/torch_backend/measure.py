@@ -44,7 +44,8 @@ class _Counting(ShapeProp):
 
 
 def uses_attention(model: nn.Module) -> bool:
-    return any(isinstance(m, nn.MultiheadAttention) for m in model.modules())
+    """Counted as verification counts the kinds that say `uses_attention` (self_attention, window_attention)."""
+    return any(isinstance(m, nn.MultiheadAttention) or type(m).__name__ == "ShiftedWindowAttention" for m in model.modules())
 
 
 def propagate(gm: fx.GraphModule, shape: Shape, target: str) -> dict[fx.Node, int]:
