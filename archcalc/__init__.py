@@ -1,4 +1,4 @@
-"""archcalc: shapes, parameters, FLOPs and findings of convolutional networks written as YAML specs.
+"""archcalc: shapes, parameters, FLOPs and findings of neural networks (CNNs and vision transformers) written as YAML specs.
 
 The library entry points (only `build` imports torch):
 

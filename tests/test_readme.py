@@ -99,7 +99,8 @@ def words(command: str) -> list[str]:
 
 
 def is_run(c: Command) -> bool:
-    return words(c.text)[:2] == ["archcalc", "run"]
+    """`archcalc run`, and `archcalc import` (torch, tracing and a round trip: the long suite's)."""
+    return words(c.text)[:2] in (["archcalc", "run"], ["archcalc", "import"])
 
 
 @pytest.fixture
@@ -116,6 +117,7 @@ def folder(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     work = tmp_path / "work"
     work.mkdir()
     (work / "specs").symlink_to(ROOT / "specs")
+    (work / "docs").symlink_to(ROOT / "docs")  # docs/examples/resnet_style.py, which `archcalc import` reads
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
     env.update(PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}", NO_COLOR="1", TERM="dumb", XDG_CONFIG_HOME=str(tmp_path / "config"),
                PYTHONPATH=os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])]))

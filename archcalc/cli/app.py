@@ -77,7 +77,7 @@ class Archcalc(Lazy):
 @click.group(cls=Archcalc, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="archcalc")
 def main() -> None:
-    """Shapes, parameters, FLOPs and findings of convolutional networks written as YAML specs."""
+    """Shapes, parameters, FLOPs and findings of neural networks (CNNs and vision transformers) written as YAML specs."""
 
-# the commands (show, compare, diagram, report, run, kinds, schema, specs, hardware, calibrate) are imported when
+# the commands (show, compare, diagram, report, run, import, kinds, schema, specs, hardware, calibrate) are imported when
 # one runs: archcalc.cli.lazy

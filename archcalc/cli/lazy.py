@@ -14,7 +14,8 @@ import click
 from archcalc.cli import completion
 
 HOMES = {"calibrate": "roofline", "compare": "show", "diagram": "draw", "hardware": "roofline", "kinds": "vocabulary",
-         "report": "draw", "run": "run", "schema": "vocabulary", "show": "show", "specs": "specs"}  # archcalc.cli.<module>
+         "report": "draw", "run": "run", "schema": "vocabulary", "show": "show", "specs": "specs",
+         "import": "importer:import_"}  # archcalc.cli.<module>, or <module>:<function> where the name is Python's own
 
 SHORT_HELP = {
     "calibrate": "Measure this machine's attained peaks with torch (large matmuls per dtype, streaming copies) and save them as a "
@@ -22,6 +23,7 @@ SHORT_HELP = {
     "compare": "Networks side by side, stage by stage, then their figures and ratios.",
     "diagram": "The architecture as a picture: a Graphviz graph of layers by kind, shapes, GPU columns and findings, or (--style "
                "volumes) the papers' figure of feature maps as boxes.",
+    "import": "Make a spec of a PyTorch model: MODULE:CALLABLE (torchvision.models:resnet50) or FILE.py:CALLABLE (mynet.py:Net).",
     "hardware": "The chips --hardware can name: peak dense TFLOPS per dtype, memory bandwidth and size, and each figure's source.",
     "kinds": "Every layer kind a spec can use: its keys, their types and defaults.",
     "report": "One self-contained HTML page: the header, the diagram linked to a sortable table of every layer, the GPU split, "
@@ -45,7 +47,8 @@ class Lazy(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in HOMES:
-            command: click.Command = getattr(importlib.import_module(f"archcalc.cli.{HOMES[cmd_name]}"), cmd_name)
+            module, _, attribute = HOMES[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(f"archcalc.cli.{module}"), attribute or cmd_name)
             if cmd_name in TABLES:
                 command.params.append(wide_option())
             if cmd_name == "show":

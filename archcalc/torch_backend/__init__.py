@@ -24,6 +24,8 @@ towers on their own devices.
     split         split_module, check_split: the towers on their own devices
     devices       DTYPES, resolve_device, device_name, split_devices, the out-of-memory message
     run           run_network: all of the above for one network
+    tracing, mapping, operations, reverse, measure, roundtrip
+                  `archcalc import`: a PyTorch model traced by torch.fx, mapped back to kinds, proven by the round trip
 """
 
 from __future__ import annotations
