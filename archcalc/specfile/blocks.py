@@ -28,6 +28,7 @@ from typing import Any
 from archcalc.errors import SpecError
 from archcalc.limits import MAX_LAYERS
 from archcalc.specfile.arithmetic import Arithmetic
+from archcalc.specfile.condition import present, refuse_outside
 from archcalc.specfile.yamlbase import Map, remap
 from archcalc.text import printable
 
@@ -106,6 +107,7 @@ class Expander:
                 reads = row.get("inputs", [prev])
                 out.extend(self.instance(row, reads if isinstance(reads, list) else [reads], "", 0))
             else:
+                refuse_outside(row, self.label)
                 self.check(row, 1)
                 out.append(row)
         return [self.resolve(r) for r in out]
@@ -182,6 +184,7 @@ class Expander:
         if missing:
             raise SpecError(where, f"block '{block.name}' needs the argument '{missing[0]}'", f"give it where the block is used: {missing[0]}: ...")
         local = [r.get("name") for r in block.rows]
+        absent: dict[str, list[Any]] = {}  # a layer whose `when:` fails -> what it stands for: its first input
         out: list[Map] = []
         prev: list[Any] = reads
         note = f" (in block '{block.name}' used at line {row.line})"
@@ -197,19 +200,23 @@ class Expander:
                 inputs = prev
             else:
                 given = given if isinstance(given, list) else [given]
-                inputs = []
+                inputs, first = [], 0
                 for i in given:
                     if i == "input":
                         inputs.extend(reads)
                     elif i in local:
-                        inputs.append(f"{name}.{i}")
+                        inputs.extend(absent.get(i, [f"{name}.{i}"]))
                     else:
                         near = difflib.get_close_matches(str(i), [str(n) for n in local] + ["input"], n=1)
                         raise SpecError(f"{self.label}:{inner.line}: layer '{name}.{inner_name}'{note}",
                                         f"'inputs' names '{i}', which is no layer of block '{block.name}'",
                                         f"did you mean '{near[0]}'?" if near else "name a layer of the block, or 'input'")
+                    first = first or len(inputs)
+            if not present(inner, args, f"{self.label}:{inner.key_lines.get('when', inner.line)}: layer '{name}.{inner_name}'{note}"):
+                prev = absent[inner_name] = list(inputs[:first] if given is not None else inputs)
+                continue
             items = {k: substitute(v, args, f"{self.label}:{inner.key_lines.get(str(k), inner.line)}: layer '{name}.{inner_name}'{note}")
-                     for k, v in inner.items() if k not in ("name", "inputs")}
+                     for k, v in inner.items() if k not in ("name", "inputs", "when")}
             for key in ("split", "gpu"):
                 if key in row and key not in items:
                     items[key] = row[key]
@@ -221,10 +228,13 @@ class Expander:
                 out.extend(self.instance(remap(full, {**full, "name": inner_name}), list(inputs), f"{name}.", depth + 1))
             else:
                 out.append(full)
-            prev = [out[-1]["name"]]
+            prev = [self.aliases.get(full["name"], out[-1]["name"])]  # a nested use: its output
+        if not out:
+            raise SpecError(where, f"no layer of block '{block.name}' is there at this use: every 'when' fails", "a block needs one layer that is always there")
+        last = next((i for i, r in enumerate(out) if r["name"] == prev[0]), len(out) - 1)  # the output: an absent last layer's stand-in
         if "output" in row:  # `output: true` on a use of a block marks its last layer
-            out[-1] = remap(out[-1], {**out[-1], "output": row["output"]})
-        self.aliases[name] = out[-1]["name"]
+            out[last] = remap(out[last], {**out[last], "output": row["output"]})
+        self.aliases[name] = self.aliases.get(prev[0], prev[0])
         self.instances.append(Instance(name, block.name, depth, tuple(r["name"] for r in out)))
         return out
 
