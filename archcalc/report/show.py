@@ -70,6 +70,10 @@ def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemor
     if a.claims:
         parts.append(_claims_table(a, every))
     parts.append(_findings_panel(a, every))
+    if a.accepted:
+        from archcalc.report.accepted import accepted_part
+
+        parts.append(accepted_part(a, every))
     return Group(*parts)
 
 
@@ -154,7 +158,7 @@ def _claims_table(a: Analysis, every: bool) -> Table:
 
 def _findings_panel(a: Analysis, every: bool) -> RenderableType:
     if not a.findings:
-        return Text(text.NO_FINDINGS, style="green")
+        return Text(text.NO_FINDINGS if not a.accepted else "no findings but those the spec accepts", style="green")
     body = Text()
     head, tail, hidden = shown(a.findings, every)
     numbered = [*enumerate(head, start=1), *enumerate(tail, start=len(a.findings) - len(tail) + 1)]

@@ -17,6 +17,7 @@ from archcalc.kinds import KINDS, Key, Layer, keys
 from archcalc.kinds.terms.nearest import nearest
 from archcalc.kinds.terms.values import Shape, int_value, pos_int, quote
 from archcalc.limits import MAX_GPUS, MAX_LAYERS
+from archcalc.specfile.accept import Accept, read_accept
 from archcalc.specfile.blocks import Block, Expander, Instance, read_blocks
 from archcalc.specfile.claims import Claims, read_claims, shape_value
 from archcalc.specfile.include import with_included
@@ -25,7 +26,7 @@ from archcalc.specfile.yamlmap import load
 from archcalc.text import a_kind, printable
 
 COMMON_KEYS = ("name", "type", "inputs", "split", "gpu", "output")  # output: true marks a deliberate output (a second head)
-TOP_KEYS = ("name", "description", "input", "gpus", "include", "blocks", "layers", "claims")
+TOP_KEYS = ("name", "description", "input", "gpus", "include", "blocks", "layers", "claims", "accept")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Spec:
     path: str
     aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
     instances: tuple[Instance, ...] = ()  # every use of a block, for folding pictures (--depth)
+    accept: tuple[Accept, ...] = ()  # findings the author accepts, with reasons (specfile.accept)
 
 
 def keras_habit(shape: Shape, where: Location) -> None:
@@ -165,8 +167,9 @@ class _Reader:
                                     f"first defined at {ls.where.file}:{ls.where.line}")
                 raise SpecError(ls.where, "duplicate name: a use of a block has it too", f"the block is used with this name at {self.label}:{line}")
         claims = read_claims(m["claims"], self, m) if "claims" in m else None
+        accept = read_accept(m["accept"], self.label, m.key_lines.get("accept", m.line)) if "accept" in m else ()
         return Spec(name, description, net_input, gpus, layers, claims, self.label, tuple(expander.aliases.items()),
-                    tuple(expander.instances))
+                    tuple(expander.instances), accept)
 
     def kind(self, row: Map, name: str) -> _Kind:
         kind = self.need(row, "type", "the layer", name)
