@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archcalc.analysis.claims import ClaimCheck, InputCheck, check_claims
 from archcalc.analysis.accepted import Accepted, set_apart
+from archcalc.analysis.claims import ClaimCheck, InputCheck, check_claims
 from archcalc.analysis.findings import Finding, size_findings, unread_findings
 from archcalc.analysis.graph import Graph
 from archcalc.analysis.receptive import receptive_fields
