@@ -16,6 +16,7 @@ import click
 
 from archcalc.cli import completion, terminal
 from archcalc.cli.draw import diagram, report
+from archcalc.cli.export import export
 from archcalc.cli.options import usage_error
 from archcalc.cli.roofline import calibrate, hardware
 from archcalc.cli.run import run
@@ -91,6 +92,6 @@ def main() -> None:
     """Shapes, parameters, FLOPs and findings of convolutional networks written as YAML specs."""
 
 
-for command in (show, compare, diagram, report, run, kinds, schema, specs, hardware, calibrate):
+for command in (show, compare, diagram, report, run, export, kinds, schema, specs, hardware, calibrate):
     main.add_command(command)
 completion.attach(main)

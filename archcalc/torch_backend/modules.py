@@ -248,5 +248,5 @@ class CenterCrop(nn.Module):
 
     def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
         h, w = self.size if self.size is not None else reference.shape[-2:]  # type: ignore[union-attr]
-        top, left = int(round((x.shape[-2] - h) / 2.0)), int(round((x.shape[-1] - w) / 2.0))
+        top, left = int(round((int(x.shape[-2]) - int(h)) / 2.0)), int(round((int(x.shape[-1]) - int(w)) / 2.0))  # int(): constants when traced (ONNX export)
         return x[..., top:top + h, left:left + w]
