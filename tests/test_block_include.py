@@ -110,3 +110,37 @@ def test_a_spec_from_text_includes_from_the_working_folder(tree: Path, monkeypat
     assert len(parse_spec(NET).layers) == 5
     with pytest.raises(SpecError, match=r"^<spec>:3: 'include' must be a path or a list of paths, not \{'a': 1\}"):
         parse_spec(NET.replace("include: lib/blocks.yaml", "include: {a: 1}"))
+
+
+ROOT = Path(__file__).resolve().parent.parent
+LIBRARY = ROOT / "specs" / "library" / "mobile.yaml"
+
+
+def totals_and_shapes(spec_path: Path) -> tuple[object, list[tuple[str, object]]]:
+    from archcalc.analysis import analyse
+    from archcalc.analysis.graph import build_graph
+
+    spec = load_spec(spec_path)
+    a = analyse(build_graph(spec))
+    ends = dict(spec.aliases)
+    shapes = {r.name: r.output for r in a.rows}
+    return a.totals, [(i.name, shapes[ends[i.name]]) for i in spec.instances if i.depth == 0]
+
+
+def test_the_shared_library_serves_the_bundled_mobilenet_v2_and_efficientnet_b0(tmp_path: Path) -> None:
+    """specs/library/mobile.yaml's one-block bottleneck and mbconv give the bundled specs' figures and shapes, block by block."""
+    import re
+
+    text = (ROOT / "specs" / "mobilenet_v2.yaml").read_text()
+    text = re.sub(r"\nblocks:\n.*?\n\nlayers:", f"\ninclude: [{LIBRARY}]\n\nlayers:", text, flags=re.S)
+    assert "blocks:" not in text
+    (tmp_path / "m.yaml").write_text(text)
+    assert totals_and_shapes(tmp_path / "m.yaml") == totals_and_shapes(ROOT / "specs" / "mobilenet_v2.yaml")
+    text = (ROOT / "specs" / "efficientnet_b0.yaml").read_text()
+    text = re.sub(r"\nblocks:\n.*?\n\nlayers:", f"\ninclude: [{LIBRARY}]\n\nlayers:", text, flags=re.S)
+    text = text.replace("type: mbconv1, inp: 32, out: 16", "type: mbconv, inp: 32, out: 16, t: 1")
+    text = re.sub(r"type: mbconv_res, width: (\d+)", r"type: mbconv, inp: \1, out: \1", text)
+    assert "blocks:" not in text and "mbconv_res" not in text and "mbconv1" not in text  # the library's blocks, only
+    (tmp_path / "e.yaml").write_text(text)
+    library, bundled = totals_and_shapes(tmp_path / "e.yaml"), totals_and_shapes(ROOT / "specs" / "efficientnet_b0.yaml")
+    assert library == bundled and library[0].params == 5_288_548  # type: ignore[attr-defined]  # torchvision's efficientnet_b0
