@@ -61,7 +61,7 @@ def test_a_missing_package_is_one_message(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("spec", ["resnet18", "mobilenet_v2", "googlenet"])  # googlenet: LRN, an If whose branches read outer values
+@pytest.mark.parametrize("spec", ["resnet18", "mobilenet_v2", "googlenet", "unet"])  # googlenet: LRN, an If whose branches read outer values; unet: crop
 def test_bundled_specs_export_with_every_layer_named(spec: str, tmp_path: Path) -> None:
     # every layer has a node, but those that do nothing at inference: dropout (torch's eval mode) and stochastic depth
     from archcalc.analysis import analyse
