@@ -213,7 +213,7 @@ class Expander:
                                         f"'inputs' names '{i}', which is no layer of block '{block.name}'",
                                         f"did you mean '{near[0]}'?" if near else "name a layer of the block, or 'input'")
                     first = first or len(inputs)
-            if not present(inner, args, f"{label}:{inner.key_lines.get('when', inner.line)}: layer '{name}.{inner_name}'{note}"):
+            if "when" in inner and not present(inner, args, f"{label}:{inner.key_lines.get('when', inner.line)}: layer '{name}.{inner_name}'{note}"):
                 prev = absent[inner_name] = list(inputs[:first] if given is not None else inputs)
                 continue
             items = {k: substitute(v, args, f"{label}:{inner.key_lines.get(str(k), inner.line)}: layer '{name}.{inner_name}'{note}")
