@@ -151,3 +151,18 @@ def test_errors_name_the_place(change: str, message: str, hint: str | None) -> N
     assert str(raised.value).startswith(message)
     if hint:
         assert (raised.value.hint or "").startswith(hint)
+
+
+def test_the_work_of_conditions_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a 1.5 KB spec can use a block with a 300-character condition 100,000 times, each with other arguments (about
+    # 25 s at 2.5 µs a token): past MAX_CONDITION_WORK tokens worked out, the spec is refused; here the bound is 40
+    import archcalc.specfile.condition as condition
+
+    monkeypatch.setattr(condition, "MAX_CONDITION_WORK", 40)
+    monkeypatch.setattr(condition, "HELD", {})  # nothing remembered from an earlier run
+    uses = "".join(f"  - {{name: u{i}, type: b, n: {i + 1}}}\n" for i in range(20))  # other arguments each time: nothing remembered
+    text = SMALL.split("layers:\n  - {name: one")[0].replace("when: extra", "when: n + 1000 > 0") + "layers:\n" + uses
+    with pytest.raises(SpecError, match=r"the spec's 'when' conditions take more than 40 steps to work out at all their uses"):
+        parse_spec(text)
+    same = text.split("layers:\n  - {name: u0")[0] + "layers:\n" + "".join(f"  - {{name: u{i}, type: b, n: 5}}\n" for i in range(20))
+    assert len(parse_spec(same).layers) == 40  # the same arguments at every use: worked out once (5 tokens), remembered

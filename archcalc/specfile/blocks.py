@@ -98,6 +98,7 @@ class Expander:
         self.counts: dict[str, int] = {}
         self.made = 0  # layers expanded so far
         self.used_at: dict[str, int] = {}  # block instance -> the line it is used on
+        self.spent = [0]  # tokens of `when:` conditions worked out (archcalc.specfile.condition bounds them)
 
     def expand(self, rows: list[Any]) -> list[Any]:
         out: list[Any] = []
@@ -213,7 +214,7 @@ class Expander:
                                         f"'inputs' names '{i}', which is no layer of block '{block.name}'",
                                         f"did you mean '{near[0]}'?" if near else "name a layer of the block, or 'input'")
                     first = first or len(inputs)
-            if "when" in inner and not present(inner, args, f"{label}:{inner.key_lines.get('when', inner.line)}: layer '{name}.{inner_name}'{note}"):
+            if "when" in inner and not present(inner, args, f"{label}:{inner.key_lines.get('when', inner.line)}: layer '{name}.{inner_name}'{note}", self.spent):
                 prev = absent[inner_name] = list(inputs[:first] if given is not None else inputs)
                 continue
             items = {k: substitute(v, args, f"{label}:{inner.key_lines.get(str(k), inner.line)}: layer '{name}.{inner_name}'{note}")

@@ -25,28 +25,44 @@ HINT = "a condition compares the block's arguments: stride != 1 or inp != out (=
 _TOKEN = re.compile(r"\s*(?:(\d+)|\$?([A-Za-z_][A-Za-z0-9_]*)|(//|==|!=|<=|>=|[-+*()<>]))")
 _WORDS = ("and", "or", "not", "true", "false")
 _COMPARE = ("==", "!=", "<=", ">=", "<", ">")
+MAX_CONDITION_CHARS = 300  # a real condition is a few comparisons; a block's is worked out at each of its uses
+_TOKENS: dict[str, list[tuple[str, str]]] = {}  # a condition's text -> its tokens (a block's condition repeats at every use)
+HELD: dict[tuple[str, tuple[Any, ...]], bool] = {}  # (text, the values of the arguments it names) -> whether it holds
+CACHE_MAX = 4096
+MAX_CONDITION_WORK = 1_000_000  # tokens of conditions worked out for one spec (about 3 s): real networks need thousands
+
+
+def tokens(text: str) -> list[tuple[str, str]]:
+    """The condition's tokens, remembered for its text (ValueError says what is not part of the language)."""
+    found = _TOKENS.get(text)
+    if found is not None:
+        return found
+    if len(text) > MAX_CONDITION_CHARS:
+        raise ValueError(f"it is {len(text):,} characters long; a condition is at most {MAX_CONDITION_CHARS:,}")
+    found, pos, stripped = [], 0, text.rstrip()
+    while pos < len(stripped):
+        m = _TOKEN.match(stripped, pos)
+        if m is None:
+            bad = stripped[pos:].strip()[:1]
+            hint = {"=": " (equal is '==')", "!": " (not equal is '!=', 'not' negates)", "&": " (write 'and')", "|": " (write 'or')"}.get(bad, "")
+            raise ValueError(f"'{bad}' is not part of a condition{hint}")
+        number, name, op = m.groups()
+        word = name if name in _WORDS and not stripped[m.start():m.end()].lstrip().startswith("$") else None
+        found.append(("op", word) if word else ("number", number) if number else ("name", name) if name else ("op", op))
+        pos = m.end()
+    if not found:
+        raise ValueError("it is empty")
+    if len(_TOKENS) < CACHE_MAX:
+        _TOKENS[text] = found
+    return found
 
 
 class Condition(Arithmetic):
     """A `when:` condition; `holds()` says whether it is true for the block's arguments (ValueError says why not)."""
 
     def __init__(self, text: str, args: dict[str, Any]) -> None:
-        super().__init__("", args)  # the length bound and the state; the tokens are this language's own
-        if len(text) > 1000:
-            raise ValueError(f"it is {len(text):,} characters long; a condition is at most 1,000")
-        pos, text = 0, text.rstrip()
-        while pos < len(text):
-            m = _TOKEN.match(text, pos)
-            if m is None:
-                bad = text[pos:].strip()[:1]
-                hint = {"=": " (equal is '==')", "!": " (not equal is '!=', 'not' negates)", "&": " (write 'and')", "|": " (write 'or')"}.get(bad, "")
-                raise ValueError(f"'{bad}' is not part of a condition{hint}")
-            number, name, op = m.groups()
-            word = name if name in _WORDS and not text[m.start():m.end()].lstrip().startswith("$") else None
-            self.tokens.append(("op", word) if word else ("number", number) if number else ("name", name) if name else ("op", op))
-            pos = m.end()
-        if not self.tokens:
-            raise ValueError("it is empty")
+        super().__init__("", args)  # the state; the tokens are this language's own
+        self.tokens = tokens(text)
 
     def holds(self) -> bool:
         result = self.either()
@@ -123,21 +139,38 @@ class Condition(Arithmetic):
         return at < len(self.tokens) and self.tokens[at][0] == "op" and self.tokens[at][1] in ops
 
 
-def holds(value: Any, args: dict[str, Any]) -> bool:
-    """Whether a layer's `when:` holds: true or false as written, or a condition's text (ValueError says what is wrong)."""
+def holds(value: Any, args: dict[str, Any], spent: list[int] | None = None) -> bool:
+    """Whether a layer's `when:` holds: true or false as written, or a condition's text (ValueError says what is wrong);
+    `spent[0]` counts the tokens of the conditions worked out (not those remembered)."""
     if isinstance(value, bool):
         return value
     if not isinstance(value, str):
         raise ValueError(f"'when' must be a condition such as \"stride == 1 and inp == out\", not {quote(value, 40)}")
-    return Condition(value, args).holds()
+    condition = Condition(value, args)
+    try:  # the same condition on the same values of the arguments it names: the same answer
+        key = (value, tuple(args.get(t) for kind, t in condition.tokens if kind == "name"))
+        held = HELD.get(key)
+    except TypeError:  # a list among them: not remembered
+        key, held = None, None
+    if held is None:
+        if spent is not None:
+            spent[0] += len(condition.tokens)
+        held = condition.holds()
+        if key is not None and len(HELD) < CACHE_MAX * 16:
+            HELD[key] = held
+    return held
 
 
-def present(row: Any, args: dict[str, Any], where: str) -> bool:
-    """Whether a layer of a block is there at this use: no `when:`, or one that holds (a SpecError at `where` says why not)."""
+def present(row: Any, args: dict[str, Any], where: str, spent: list[int] | None = None) -> bool:
+    """Whether a layer of a block is there at this use: no `when:`, or one that holds (a SpecError at `where` says why not).
+    `spent` bounds the work of one spec's conditions: past MAX_CONDITION_WORK tokens worked out, it is refused."""
     if "when" not in row:
         return True
+    if spent is not None and spent[0] > MAX_CONDITION_WORK:
+        raise SpecError(where, f"the spec's 'when' conditions take more than {MAX_CONDITION_WORK:,} steps to work out at all their uses",
+                        "shorter conditions, or fewer uses of the blocks that have them")
     try:
-        return holds(row["when"], args)
+        return holds(row["when"], args, spent)
     except ValueError as exc:
         text = row["when"] if isinstance(row["when"], str) else ""
         shown = printable(text if len(text) <= 60 else text[:59] + "…")
