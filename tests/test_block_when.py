@@ -39,6 +39,7 @@ def test_conditions(text: str, value: bool) -> None:
     ("not " * 60 + "se", "'(', 'not' and '-' nest more than 50 deep"),
     ("__import__('os') == 1", "''' is not part of a condition"),  # no Python: a call is no part of the language
     ("1 // 0 == 0", "division by zero"),
+    ("1 == 1 or " * 40 + "true", "it is 404 characters long; a condition is at most 300"),
 ])
 def test_condition_errors(text: str, message: str) -> None:
     with pytest.raises(ValueError) as raised:

@@ -22,7 +22,7 @@ from archcalc.specfile.yamlbase import Map
 FINDING_KINDS = ("non_integer_size", "claim_contradicted", "unread_layer")
 ACCEPT_KEYS = ("finding", "layer", "reason")
 MAX_ACCEPTS = 1000  # entries in `accept:`
-MAX_PATTERNS = 50  # of them, patterns (each is tried on every finding of its kind)
+MAX_PATTERNS = 20  # of them, patterns (each is tried on every layer, to refuse one that matches none)
 MAX_ACCEPT_TEXT = 500  # a reason's or a layer's characters
 
 
