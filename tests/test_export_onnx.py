@@ -60,6 +60,18 @@ def test_a_missing_package_is_one_message(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert "archcalc export needs PyTorch and the onnx package: onnx is not installed" in result.output and "Traceback" not in result.output
 
 
+def test_what_one_file_cannot_hold_is_refused_before_torch_builds_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import archcalc.cli.export as command
+
+    monkeypatch.setattr(command, "MAX_EXPORT_LAYERS", 6)  # LeNet-5 has 7 layers
+    result = CliRunner().invoke(main, ["export", "lenet", "--out", str(tmp_path / "l.onnx")])
+    assert result.exit_code == 2 and "lenet (bundled): archcalc export writes at most 6 layers; this spec has 7" in result.output
+    spec = tmp_path / "big.yaml"  # 1,000,000 × 1,000 weights and 1,000 biases (by hand): 4,000,004,000 bytes of float32
+    spec.write_text("name: big\ninput: [1000000]\nlayers:\n  - {name: d, type: dense, units: 1000}\n")
+    result = CliRunner().invoke(main, ["export", str(spec), "--out", str(tmp_path / "b.onnx")])
+    assert result.exit_code == 2 and "1,000,001,000 parameters are 4,000,004,000 bytes as float32, past the 2 GiB" in result.output
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", ["resnet18", "mobilenet_v2", "googlenet", "unet"])  # googlenet: LRN, an If whose branches read outer values; unet: crop
 def test_bundled_specs_export_with_every_layer_named(spec: str, tmp_path: Path) -> None:

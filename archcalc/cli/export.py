@@ -12,6 +12,8 @@ from archcalc.cli.common import load
 from archcalc.cli.options import max_layers_option
 from archcalc.errors import ArchcalcError
 
+MAX_EXPORT_LAYERS = 5000  # torch's exporter takes about a millisecond a layer (5,000: about 7 s of CPU)
+ONNX_BYTES = 2**31  # protobuf's limit on one message: the file with its float32 weights inside
 INSTALL = "pip install onnx torch --extra-index-url https://download.pytorch.org/whl/cpu (torch's CPU build; any torch 2.x will do)"
 
 
@@ -39,9 +41,15 @@ def export(spec: str, out_text: str, input_text: str | None, max_layers: int) ->
     out = Path(out_text)
     target = check_target(out, "net.onnx")  # a wrong name or folder fails before any work
     need_torch_and_onnx()
-    from archcalc.torch_backend import onnx_export  # torch only for this command
-
     graph, a = load(spec, input_text, max_layers)
+    if len(a.rows) > MAX_EXPORT_LAYERS:
+        raise ArchcalcError(f"{graph.path}: archcalc export writes at most {MAX_EXPORT_LAYERS:,} layers; this spec has {len(a.rows):,}",
+                            "torch's ONNX exporter takes about a millisecond a layer: export the network's blocks in a smaller spec")
+    if 4 * a.totals.params >= ONNX_BYTES:
+        raise ArchcalcError(f"{graph.path}: {a.totals.params:,} parameters are {4 * a.totals.params:,} bytes as float32, past the 2 GiB "
+                            "one ONNX file holds", "ONNX keeps such weights in separate files, which archcalc export does not write")
+    from archcalc.torch_backend import onnx_export  # torch only for this command, once the spec is known to fit
+
     data, nodes = onnx_export.onnx_bytes(graph, a)
     write_atomic(out, data, target)
     terminal.say(f"wrote {terminal.one_line(str(out))}: {len(a.rows):,} layers as {nodes:,} ONNX nodes (opset {onnx_export.OPSET}), "
