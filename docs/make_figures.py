@@ -8,8 +8,8 @@ Each picture is written by the command shown beside it in docs/figures.txt, with
 source digest: the DOT text Graphviz draws from, or the SVG archcalc draws itself; for a screenshot,
 the page's HTML with each Graphviz view as its DOT text, and how the browser was set and what was
 clicked. PNG bytes differ between Graphviz, librsvg and Chromium versions, their sources do not (nor
-need Graphviz or a browser to compute: a slide's layout is chosen by measuring, so its unfitted source
-stands for it): tests/test_docs_figures.py recomputes every source and fails when docs/ is stale.
+need Graphviz or a browser to compute: a slide's layout is chosen by measuring, so its slide-mode
+source in one part stands for it): tests/test_docs_figures.py recomputes every source and fails when docs/ is stale.
 Then rerun this script. The browser tests take their screenshots with the same Screenshot.take.
 """
 
@@ -55,9 +55,16 @@ class Figure:
             return str(diagram.to_digraph([a for _, a in loaded], value.get("--direction", "TB")).source)
         depth = int(value["--depth"]) if "--depth" in value else None
         # a picture fitted to a slide: the layout chosen depends on the fonts Graphviz measures with, so the
-        # source recorded is the unfitted one's (the same nodes and labels), with the fit options after it
+        # source recorded is its slide mode's in one part (the same nodes and words), with the fit options after it
         fitted = [f"{k} {v}" for k, v in value.items() if k in ("--fit", "--width", "--height")]
         drawing = diagram.picture(*loaded[0], value.get("--style", "graph"), depth, value.get("--direction", "TB"), None)
+        if "--fit" in value and value.get("--style", "graph") == "graph":
+            from archcalc.diagram.folded import to_folded_digraph
+            from archcalc.diagram.towers import towers
+
+            graph, a = loaded[0]
+            shown = a.rows if depth is None else diagram.fold(a, graph.instances, depth)
+            drawing = towers(a) if a.gpus > 1 else to_folded_digraph(a, shown, "TB", 1, slide=True)
         return (drawing if isinstance(drawing, str) else str(drawing.source)) + "".join(f"\n// {f}" for f in fitted)
 
 
@@ -73,6 +80,7 @@ FIGURES = (
     Figure("lenet5-1998-volumes.png", ("lenet5-1998",), ("--style", "volumes")),
     Figure("vgg16-volumes.png", ("vgg16",), ("--style", "volumes")),
     Figure("resnet18-slide.png", ("resnet18",), ("--depth", "0", "--fit", "16:9")),
+    Figure("alexnet-slide.png", ("alexnet",), ("--fit", "16:9")),
 )
 
 

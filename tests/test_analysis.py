@@ -283,7 +283,7 @@ def test_a_layer_nothing_reads_is_a_finding_with_what_it_adds() -> None:
     assert (f.layer, f.branch, f.figures.params, f.figures.flops) == ("side_fc", ("side_fc", "side"), 375, 1_296)  # type: ignore[union-attr]
     assert f.message == ("side_fc: nothing reads its output, and it is not the network's last layer (fc): it adds 375 parameters "
                          "and 1,296 FLOPs to the totals with the layer only it reads; if it is one of the network's outputs, "
-                         "mark it output: true")
+                         "mark it output: true. A warning: what it computes counts in the totals but is never used")
 
 
 def test_a_marked_output_is_no_finding() -> None:

@@ -177,8 +177,9 @@ def torch_lenet() -> list[tuple[str, Any]]:
 
 
 def measure(layers: list[tuple[str, Any]], shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], int, int, int]]:
-    """Per layer: (name, output shape without the batch, parameters, FlopCounterMode FLOPs, output values)."""
-    x = torch.zeros(1, *shape)
+    """Per layer: (name, output shape without the batch, parameters, FlopCounterMode FLOPs, output values). Modules built
+    under `torch.device("meta")` run there: shapes and FLOPs without arithmetic (AlexNet's weights need no filling)."""
+    x = torch.zeros(1, *shape, device=next((p.device for _, m in layers for p in m.parameters()), torch.device("cpu")))
     result = []
     with torch.no_grad():
         for name, module in layers:
@@ -193,15 +194,18 @@ def measure(layers: list[tuple[str, Any]], shape: tuple[int, ...]) -> list[tuple
 def test_bundled_against_torch(name: str, build: Any, shape: tuple[int, ...]) -> None:
     a = analysis(name)
     assert a.input == shape
-    measured = measure(build(), shape)
+    with torch.device("meta"):
+        layers = build()
+    measured = measure(layers, shape)
     assert [(r.name, r.output, r.params, r.flops, r.activations) for r in a.rows] == measured
     assert a.totals.params == sum(m[2] for m in measured) and a.totals.flops == sum(m[3] for m in measured)
 
 
 def test_alexnet_at_224_against_torch() -> None:
     # at 224 torch floors exactly as archcalc does: 54, 26, 12, 5; fc6 then reads 256·5·5 = 6,400 values
-    layers = torch_alexnet()
-    layers[10] = ("fc6", nn.Sequential(nn.Flatten(), nn.Linear(6400, 4096), nn.ReLU()))
+    with torch.device("meta"):
+        layers = torch_alexnet()
+        layers[10] = ("fc6", nn.Sequential(nn.Flatten(), nn.Linear(6400, 4096), nn.ReLU()))
     a = analysis("alexnet", (3, 224, 224))
     assert [(r.name, r.output, r.params, r.flops, r.activations) for r in a.rows] == measure(layers, (3, 224, 224))
     assert a.totals.params == 49_430_888  # 60,965,224 − (9,216 − 6,400)·4,096

@@ -82,7 +82,7 @@ def test_show_table_gpu_split_has_macs_and_activations() -> None:
 
 def test_show_table_claims_and_findings() -> None:
     out = run("show", "alexnet")
-    assert "⚠ 2 findings" in out
+    assert "⚠ 2 errors (below)" in out  # the stated 224 input and conv1's 253,440 activations: contradicted claims are errors
     claims = section(out, "claims checked")
     input_claim = row(claims, "input")
     assert "3×224×224" in input_claim and "3×227×227" in input_claim and "contradicted" in input_claim
@@ -96,8 +96,8 @@ def test_show_table_at_224() -> None:
     out = run("show", "alexnet", "--input", "224")
     conv1 = row(out, "conv1")
     assert "96×54×54" in conv1 and "(224 − 11 + 2·0)/4 + 1 = 54.25 → 54" in conv1
-    findings = out[out.index("findings ─"):]
-    assert "non_integer_size" in findings and "195 and 227" in findings
+    findings = out[out.index("⚠ 13 errors, 4 warnings ─"):]
+    assert "[warning · non_integer_size]" in findings and "195 and 227" in findings
 
 
 def test_show_lenet_table() -> None:

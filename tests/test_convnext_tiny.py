@@ -5,6 +5,7 @@ the inverted bottleneck as nn.Linear layers over a channels-last tensor (the spe
 from __future__ import annotations
 
 import torch
+from on_meta import on_meta
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from torch_layers import reference_layers, spec_layers
@@ -64,7 +65,7 @@ class ConvNeXtTiny(nn.Module):
 def test_convnext_tiny_against_torch() -> None:
     graph = build_graph(load_spec("convnext_tiny"))
     a = analyse(graph)
-    reference = ConvNeXtTiny().eval().to("meta")
+    reference = on_meta(ConvNeXtTiny).eval()
     with FlopCounterMode(display=False) as counter:
         y = reference(torch.empty(1, 3, 224, 224, device="meta"))
     assert tuple(y.shape[1:]) == a.rows[-1].output == (1000,)
@@ -73,6 +74,6 @@ def test_convnext_tiny_against_torch() -> None:
     # table 1: "28M parameters, 4.5G FLOPs" (multiply-adds): +2.1% and -1.0%
     assert all(c.confirmed for c in a.claims) and a.findings == ()
     # layer by layer; the block's LayerNorm and Linear layers run channels-last, in torch and in the spec
-    layers = reference_layers(ConvNeXtTiny().to("meta"), torch.empty(1, 3, 224, 224, device="meta"))
+    layers = reference_layers(on_meta(ConvNeXtTiny), torch.empty(1, 3, 224, 224, device="meta"))
     assert layers == spec_layers(a)
     assert tb.verify(graph, a, device="meta").ok  # archcalc run's module, layer by layer

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import torch
 from deeplab_torch import deeplabv3_resnet50
+from on_meta import on_meta
 from vit_torch import measure, unmatched_shapes
 
 from archcalc import torch_backend as tb
@@ -19,7 +20,7 @@ from archcalc.specfile import load_spec, parse_spec
 def _against_torchvision(h: int, w: int) -> tuple[int, int, tuple[int, ...]]:
     graph = build_graph(load_spec("deeplabv3_resnet50"))
     a = analyse(graph, (3, h, w))
-    params, flops, shapes = measure(deeplabv3_resnet50().to("meta"), torch.empty(1, 3, h, w, device="meta"))
+    params, flops, shapes = measure(on_meta(deeplabv3_resnet50), torch.empty(1, 3, h, w, device="meta"))
     differ, unnamed = unmatched_shapes(shapes, a)
     assert (params, flops) == (a.totals.params, a.totals.flops) and differ == {} and unnamed == set()
     assert len(shapes) > 170  # every module that ran, compared by its name

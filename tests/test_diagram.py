@@ -21,6 +21,7 @@ from archcalc import diagram
 from archcalc.analysis import Analysis, analyse
 from archcalc.analysis.graph import build_graph
 from archcalc.cli.app import main
+from archcalc.diagram import marks
 from archcalc.errors import ArchcalcError
 from archcalc.specfile import bundled_names, load_spec
 
@@ -115,16 +116,20 @@ def test_alexnet_crossing_edges_stand_out_and_say_what_crosses() -> None:
 
 def test_input_224_highlights_the_layers_that_do_not_divide_with_their_arithmetic() -> None:
     at_224 = nodes(diagram.to_digraph([net("alexnet", 224)]))
-    red = diagram.FINDING["non_integer_size"]["color"]
-    flagged = {nid.split("_")[2] for nid, attrs in at_224.items() if f'color="{red}"' in attrs}
-    # hand arithmetic: (224 − 11)/4 + 1 = 54.25; (54 − 3)/2 + 1 = 26.5; (26 − 3)/2 + 1 = 12.5; (12 − 3)/2 + 1 = 5.5
-    assert flagged == {"conv1", "pool1", "pool2", "pool5"}
+    orange, red = marks.FRAME["warning"]["color"], marks.FRAME["error"]["color"]
+    framed = {nid.split("_")[2]: re.sub(r"label=<.*>", "", attrs) for nid, attrs in at_224.items() if "penwidth=3" in attrs}
+    # hand arithmetic: (224 − 11)/4 + 1 = 54.25; (54 − 3)/2 + 1 = 26.5; (26 − 3)/2 + 1 = 12.5; (12 − 3)/2 + 1 = 5.5: each floors
+    # away a row and column of real input (a warning, orange); conv1 to conv5 also contradict the paper's shapes (an error, red)
+    assert {name for name, attrs in framed.items() if f'color="{orange}"' in attrs} == {"pool1", "pool2", "pool5"}
+    assert {name for name, attrs in framed.items() if f'color="{red}"' in attrs} == {"conv1", "conv2", "conv3", "conv4", "conv5"}
     assert "(224 − 11 + 2·0)/4 + 1 = 54.25 → 54 (H and W)" in at_224["n0_0_conv1_g0"]
     assert "(12 − 3 + 2·0)/2 + 1 = 5.5 → 5 (H and W)" in at_224["n0_9_pool5_g1"]
     # and the paper's shapes it contradicts, in the picture's H×W×C: 55×55×96 stated, 54×54×96 computed
     assert "✗ paper, whole layer: output 55×55×96, computed 54×54×96" in at_224["n0_0_conv1_g0"]
     at_227 = nodes(diagram.to_digraph([net("alexnet")]))
-    assert not any(f'color="{red}"' in attrs or "not whole" in attrs for attrs in at_227.values())
+    assert not any(f'color="{orange}"' in attrs or "not whole" in attrs for attrs in at_227.values())
+    # at 227 every size divides; only conv1's stated 253,440 activations (it is 290,400 = 96·55·55) is contradicted: red
+    assert {nid.split("_")[2] for nid, attrs in at_227.items() if f'color="{red}"' in re.sub(r"label=<.*>", "", attrs)} == {"conv1"}
 
 
 def test_title_states_totals_and_conventions() -> None:

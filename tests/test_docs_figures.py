@@ -18,6 +18,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from click.testing import CliRunner
+
+from archcalc.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 GRAPH_VIEW = re.compile(r'(<div class="view" data-net="\w+" data-view="graph" [^>]*>).*?(</div>\n)', re.DOTALL)
@@ -47,8 +50,8 @@ def test_a_screenshots_source_is_the_page_archcalc_writes(figures_script: Module
     """Everything of the page but dot's SVG is in the digest: the facts, the style, the script, the volumes view."""
     for shot in figures_script.SCREENSHOTS:
         out = tmp_path / "page.html"
-        subprocess.run([sys.executable, "-m", "archcalc", *shot.args(out)], check=True, capture_output=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+        result = CliRunner().invoke(main, list(shot.args(out)), prog_name="archcalc")
+        assert result.exit_code == 0, result.output
         page = out.read_text(encoding="utf-8")
         source = shot.source()
         assert source.endswith(f"<!-- {shot.browsing} -->\n") and "digraph" in source and "digraph" not in page

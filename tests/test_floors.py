@@ -17,6 +17,7 @@ do not count. One exception, stated: a kind's torch builder (`build`, `shard`) i
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,7 @@ def _part(module: str) -> str:
     return module.split(".")[1] if module.count(".") else ""
 
 
+@functools.cache  # three tests read each module's imports
 def _imports(path: Path) -> list[tuple[str, list[str], bool]]:
     """(module, names, inside a function) for every archcalc import outside `if TYPE_CHECKING:`."""
     tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -71,8 +71,10 @@ def test_folded_node_label_in_the_dot() -> None:
     for part in ("<b>layer2</b>", "stage_down block · 16 layers", "56×56×64 → 28×28×128", "525,568 params", "822,083,584 FLOPs"):
         assert part in label
     assert "n0_4_layer1 -> n0_5_layer2" in source and "layer2_0_conv1" not in source  # no node of its own layers
-    # its red frame says why: (56 − 3 + 2·1)/2 + 1 = 28.5 in conv1 and (56 − 1)/2 + 1 = 28.5 in the projection (hand arithmetic)
-    assert "⚠ not whole: layer2.0.conv1 and 1 more" in label and "⚠ not whole" not in re.search(r"n0_4_layer1 \[label=<(.*)>", source)[1]  # type: ignore[index]
+    # its grey note says why: (56 − 3 + 2·1)/2 + 1 = 28.5 in conv1 and (56 − 1)/2 + 1 = 28.5 in the projection (hand arithmetic),
+    # floors that lose no real input (padding, and a row the 1×1 stride-2 projection skips at every position): a note, no frame
+    assert "note: layer2.0.conv1 and 1 more floor" in label and "note:" not in re.search(r"n0_4_layer1 \[label=<(.*)>", source)[1]  # type: ignore[index]
+    assert "penwidth=3" not in re.search(r"n0_5_layer2 \[(.*)\]", source)[1]  # type: ignore[index]
 
 
 def test_depth_makes_resnet18_a_chain_for_volumes(tmp_path: Path) -> None:

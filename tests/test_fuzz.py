@@ -2,7 +2,7 @@
 (tests/spec_grammar.py) through the real command line. Whatever the input, archcalc ends with exit
 0, 1 or 2, never a traceback, never a control byte on stdout, one message per error, in bounded time.
 
-In-process through click's runner for speed (100 cases by default); a few cases in a fresh interpreter under a 4 GiB memory
+In-process through click's runner for speed (40 cases by default, 3,000 under -m slow); a few cases in a fresh interpreter under a 4 GiB memory
 cap and a timeout, as a shell runs archcalc. `pytest -m slow` runs thousands, with `run` and Graphviz.
 """
 
@@ -27,7 +27,7 @@ from archcalc.cli.app import main
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 20.0  # one command on a spec of at most 7 small layers: far more than any takes (a few ms to a second)
 MEMORY = 4 << 30  # bytes of address space a subprocess case may take
-FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 LONG = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

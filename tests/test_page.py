@@ -72,7 +72,7 @@ def test_the_page_holds_the_json_of_show(tmp_path: Path) -> None:
 def test_header_words_are_shows(tmp_path: Path) -> None:
     net = facts_of(report(tmp_path, "alexnet", "--input", "224"))["networks"][0]
     table = ok("show", "alexnet", "--input", "224")
-    assert net["text"]["findings_title"] == "⚠ 17 findings" and "⚠ 17 findings (below)" in table
+    assert net["text"]["findings_title"] == "⚠ 13 errors, 4 warnings" and "⚠ 13 errors, 4 warnings (below)" in table
     for f in net["findings"]:  # each finding's sentence, as show's panel prints it (rich wraps it, so compare the words)
         assert " ".join(f["message"].split()) in " ".join(re.sub(r"[│╭╮╰╯─]", " ", table).split())
     assert net["text"]["memory"].splitlines()[0] in table

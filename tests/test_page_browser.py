@@ -100,6 +100,7 @@ def layer_rows(v: Visit, section: int = 0) -> list[list[str]]:
     return rows
 
 
+@SLOW  # Chromium, 4 s of CPU: every browser test runs under -m slow; tests/test_page.py checks the page's text by default
 def test_loads_with_no_console_errors_and_no_network(visit: Any, pages: dict[str, Path]) -> None:
     for name in pages:
         v = visit(pages[name])
@@ -163,12 +164,28 @@ def test_the_findings_of_input_224_are_visible(visit: Any, pages: dict[str, Path
     v = visit(pages["alexnet224"])
     shown = json.loads(cli("show", "alexnet", "--input", "224", "--format", "json"))
     items = v.page.locator("#net-0 .findings li")
-    assert items.count() == len(shown["findings"]) == 17
+    assert items.count() == len(shown["findings"]) == 17  # 13 errors and 4 warnings: no notes to group
     assert all(items.nth(i).is_visible() for i in range(items.count()))
-    assert v.texts("#net-0 .findings li") == [f"[{f['kind']}] {f['message']}" for f in shown["findings"]]
-    assert v.texts("#net-0 .findings h3") == ["⚠ 17 findings"]
+    graded = sorted(shown["findings"], key=lambda f: ["error", "warning", "note"].index(f["severity"]))  # most severe first
+    assert v.texts("#net-0 .findings li") == [f"[{f['severity']} · {f['kind']}] {f['message']}" for f in graded]
+    assert v.texts("#net-0 .findings h3") == ["⚠ 13 errors, 4 warnings"]
     flagged = v.texts("#net-0 .tables tbody tr.flagged td:first-child")
     assert flagged == ["conv1", "pool1", "pool2", "pool5"]  # sizes that do not divide: 54.25, 26.5, 12.5, 5.5
+
+
+@SLOW
+def test_resnet18s_notes_are_grouped_and_neutral(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["resnet18"])
+    # 8 floors of a .5 size (conv1 (224 − 7 + 2·3)/2 + 1 = 112.5, …), none losing real input: two lines of notes
+    assert v.texts("#net-0 .findings h3") == ["8 notes"]
+    items = v.texts("#net-0 .findings li")
+    assert len(items) == 2 and items[0].startswith("[note] 5 layers floor a .5 size; only padding is left unread: conv1, maxpool")
+    assert v.texts("#net-0 .tables tbody tr.flagged td:first-child") == []  # notes do not colour the rows
+    box = v.page.locator("#net-0 section.findings")
+    colour = "v => { const p = document.createElement('i'); p.style.color = `var(${v})`; document.body.append(p); " \
+             "const c = getComputedStyle(p).color; p.remove(); return c; }"
+    border = box.evaluate("e => getComputedStyle(e).borderTopColor")
+    assert border == v.page.evaluate(colour, "--border") != v.page.evaluate(colour, "--flag")  # neutral, not the red of errors
 
 
 @SLOW
@@ -299,12 +316,22 @@ def test_clicking_conv1s_volume_selects_its_row(visit: Any, pages: dict[str, Pat
 
 
 @SLOW
-def test_resnet18_has_only_the_graphviz_view(visit: Any, pages: dict[str, Path]) -> None:
-    """--style volumes refuses a graph with merges: the page has the layer graph alone, and says nothing of it."""
+def test_resnet18_has_the_graphviz_view_and_its_blocks_folded(visit: Any, pages: dict[str, Path]) -> None:
+    """--style volumes refuses a graph with merges: the page has the layer graph, and beside it the view of
+    `diagram --depth 0` (its 8 blocks folded into 4 stage nodes), and says nothing of the volumes."""
     v = visit(pages["resnet18"])
-    assert [e.get_attribute("data-view") for e in v.page.locator("#net-0 .view").all()] == ["graph"]
-    assert v.page.locator(".view-switch").count() == 0 and v.page.locator("#net-0 .diagram .note").count() == 0
-    assert v.page.locator("#net-0 svg.diagram").is_visible() and v.errors == []
+    assert [e.get_attribute("data-view") for e in v.page.locator("#net-0 .view").all()] == ["graph", "folded"]
+    assert v.page.locator("#net-0 .view-switch button").all_text_contents() == ["layer graph", "blocks folded (--depth 0)"]
+    assert v.page.locator("#net-0 .diagram .note").count() == 0
+    assert v.page.locator("#net-0 svg.diagram").first.is_visible() and v.errors == []
+    v.page.locator("#net-0 .view-switch button").nth(1).click()
+    folded = '#net-0 .view[data-view="folded"]'
+    titles = v.page.eval_on_selector_all(f"{folded} g.node[data-rows]", "gs => gs.map(g => g.querySelector('title').textContent)")
+    assert titles == ["layer1", "layer2", "layer3", "layer4"]
+    v.page.locator('#net-0 tbody tr[data-layer="layer2.0.conv2"]').click()  # a row inside a block lights the block
+    assert v.page.eval_on_selector_all(f"{folded} g.node.selected", "gs => gs.map(g => g.querySelector('title').textContent)") == ["layer2"]
+    v.page.locator(f"{folded} g.node[data-rows]").nth(2).click()  # and the block selects its first layer's row
+    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["layer3.0.conv1"]
 
 
 @pytest.mark.slow  # Chromium; the clean page load runs by default
@@ -315,3 +342,130 @@ def test_the_harness_would_see_a_request(visit: Any, pages: dict[str, Path], tmp
         "<main", '<img src="https://example.com/x.png"><link rel="stylesheet" href="https://example.com/s.css"><main'), encoding="utf-8")
     v = visit(leaky)
     assert sum("example.com" in e for e in v.errors) == 2  # the page's Content-Security-Policy refuses both, and says so
+
+
+# --- the picture is what you navigate (issue 23 §5) ---------------------------------------------------------------
+
+RECT = "e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+
+
+def visible_node(v: Visit, section: int = 0, view: str = ".view:not([hidden])") -> tuple[str, float, float]:
+    """A node of the shown view that lies wholly inside the view and the window: its row and its centre."""
+    found: tuple[str, float, float] = v.page.eval_on_selector_all(f"#net-{section} {view} g.node[data-row]", """gs => {
+        const box = gs[0].closest('.view').getBoundingClientRect();
+        const g = gs.find(g => { const r = g.getBoundingClientRect();
+          return r.top > Math.max(box.top, 0) + 4 && r.bottom < Math.min(box.bottom, innerHeight) - 4 && r.left > box.left && r.right < box.right; });
+        const r = g.getBoundingClientRect(); return [g.dataset.row, r.left + r.width / 2, r.top + r.height / 2]; }""")
+    return found
+
+
+def test_a_clicked_node_leaves_the_page_where_it_is_and_the_figures_fit(visit: Any, pages: dict[str, Path]) -> None:
+    """ResNet-18 at 1600 px: params, MACs and FLOPs are not cut by the table's box; clicking a node brings its row into
+    the table's own view and moves neither the page nor the node under the pointer (the page used to jump 437 px)."""
+    v = visit(pages["resnet18"])
+    box = v.page.eval_on_selector("#net-0 .scroll.layers", RECT)
+    for title in ("params", "MACs", "FLOPs"):
+        th = v.page.eval_on_selector(f'#net-0 .scroll.layers th[data-title="{title}"]', RECT)
+        assert box[0] <= th[0] and th[2] <= box[2] + 0.5, title
+    v.page.eval_on_selector("#net-0 .linked", "e => window.scrollTo(0, e.getBoundingClientRect().top + scrollY - 40)")
+    v.page.eval_on_selector("#net-0 .view", "view => { view.scrollTop = 2000; }")  # a node far down the picture
+    row, x, y = visible_node(v)
+    before = v.page.evaluate("scrollY")
+    v.page.mouse.click(x, y)
+    assert v.page.evaluate("scrollY") == before
+    assert v.page.evaluate(f"document.elementFromPoint({x}, {y}).closest('g.node').dataset.row") == row
+    selected = v.page.locator("#net-0 tbody tr.selected")
+    assert selected.get_attribute("data-index") == row and int(row) > 30  # far down the table too
+    tr = selected.evaluate(RECT)
+    box = v.page.eval_on_selector("#net-0 .scroll.layers", RECT)
+    assert box[1] <= tr[1] and tr[3] <= box[3]  # the row is in view inside the table's box
+    assert v.errors == []
+
+
+@SLOW
+def test_the_picture_stays_in_view_while_the_table_scrolls(visit: Any, pages: dict[str, Path]) -> None:
+    for name in ("resnet18",):  # 69 rows: more than its box holds (AlexNet's 15 fit)
+        v = visit(pages[name])
+        v.page.eval_on_selector("#net-0 .linked", "e => window.scrollTo(0, e.getBoundingClientRect().top + scrollY - 8)")
+        panel = v.page.eval_on_selector("#net-0 .diagram", RECT)
+        assert panel[1] >= 0 and panel[3] <= 1000  # wholly in the 1000 px window
+        v.page.eval_on_selector("#net-0 .scroll.layers", "box => { box.scrollTop = box.scrollHeight; }")
+        assert v.page.eval_on_selector("#net-0 .scroll.layers", "box => box.scrollTop") > 0
+        assert v.page.eval_on_selector("#net-0 .diagram", RECT) == panel  # the table scrolled; the picture did not move
+        v.page.mouse.wheel(0, 200)  # the page itself scrolls a little: the panel sticks inside its grid cell (it used not to)
+        assert v.page.eval_on_selector("#net-0 .diagram", "e => getComputedStyle(e).position") == "sticky"
+
+
+@SLOW
+def test_clicking_a_volume_does_not_scroll_the_page_away(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["alexnet"])
+    v.page.locator("#net-0 .view-switch button").nth(1).click()
+    v.page.eval_on_selector("#net-0 .linked", "e => window.scrollTo(0, e.getBoundingClientRect().top + scrollY - 40)")
+    fc8 = v.page.locator(f'{VOLUMES} g.node[data-row="14"]').first  # the last layer: its row at the table's foot
+    r = fc8.bounding_box()
+    assert r is not None
+    before = v.page.evaluate("scrollY")
+    v.page.mouse.click(r["x"] + r["width"] / 2, r["y"] + r["height"] / 2)
+    after = fc8.bounding_box()  # a selected volume is drawn bolder: compare where its centre is
+    assert after is not None and v.page.evaluate("scrollY") == before
+    assert abs(after["x"] + after["width"] / 2 - (r["x"] + r["width"] / 2)) < 1 and abs(after["y"] + after["height"] / 2 - (r["y"] + r["height"] / 2)) < 1
+    assert v.texts("#net-0 tbody tr.selected td:first-child") == ["fc8"]
+
+
+@SLOW
+def test_wheel_zoom_and_drag_pan_on_the_picture(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["resnet18"])
+    v.page.eval_on_selector("#net-0 .linked", "e => window.scrollTo(0, e.getBoundingClientRect().top + scrollY - 40)")
+    svg = "#net-0 .view svg.diagram"
+    row, x, y = visible_node(v)
+    width = v.page.eval_on_selector(svg, "s => s.getBoundingClientRect().width")
+    v.page.mouse.move(x, y)
+    v.page.keyboard.down("Control")  # Ctrl + wheel, as a trackpad's pinch arrives
+    v.page.mouse.wheel(0, -300)
+    v.page.keyboard.up("Control")
+    zoomed = v.page.eval_on_selector(svg, "s => s.getBoundingClientRect().width")
+    assert zoomed > 2 * width  # e^(300/300) = 2.7 times
+    assert v.page.evaluate(f"document.elementFromPoint({x}, {y}).closest('g.node').dataset.row") == row  # zoomed about the pointer
+    scroll = v.page.eval_on_selector("#net-0 .view", "view => [view.scrollLeft, view.scrollTop]")
+    v.page.mouse.move(x, y)
+    v.page.mouse.down()
+    v.page.mouse.move(x - 60, y - 120, steps=5)
+    v.page.mouse.up()
+    assert v.page.eval_on_selector("#net-0 .view", "view => [view.scrollLeft, view.scrollTop]") == [scroll[0] + 60, scroll[1] + 120]
+    assert v.page.locator("#net-0 tbody tr.selected").count() == 0  # a drag is a pan, not a click on the node it ends on
+    v.page.get_by_role("button", name="zoom out").click()
+    assert v.page.eval_on_selector(svg, "s => s.getBoundingClientRect().width") == pytest.approx(zoomed * 0.8, abs=1)
+    v.page.get_by_role("button", name="actual size").click()  # and back to the whole picture in the panel
+    v.page.get_by_role("button", name="actual size").click()
+    assert v.page.eval_on_selector(svg, "s => s.getBoundingClientRect().width") == pytest.approx(width, abs=1)
+
+
+@SLOW
+def test_a_skip_link_passes_the_graphs_tab_stops(visit: Any, pages: dict[str, Path]) -> None:
+    v = visit(pages["resnet18"])
+    stops = v.page.eval_on_selector_all("#net-0 [tabindex='0'], #net-0 a[href], #net-0 button, #net-0 input",
+                                        "es => es.filter(e => e.matches('a.skip') || e.checkVisibility()).map(e => e.matches('a.skip') ? 'skip' : e.matches('g.node') ? 'node' : e.matches('input.filter') ? 'filter' : 'other')")
+    skip, first, last, filter_at = stops.index("skip"), stops.index("node"), len(stops) - 1 - stops[::-1].index("node"), stops.index("filter")
+    nodes = len(json.loads(cli("show", "resnet18", "--format", "json"))["layers"])  # one node, one tab stop, per layer (shown view)
+    assert skip < first and last < filter_at and stops[first:last + 1].count("node") == nodes == 69
+    assert all(s != "node" for s in stops[skip + 1:first])
+    v.page.focus("#net-0 a.skip")
+    assert v.page.locator("#net-0 a.skip").is_visible()  # hidden until the keyboard reaches it
+    v.page.keyboard.press("Enter")
+    assert v.page.evaluate("document.activeElement.matches('#net-0 input.filter')")
+
+
+@SLOW
+def test_printing_repeats_the_header_with_its_words_and_the_total_once(visit: Any, pages: dict[str, Path]) -> None:
+    """Chromium leaves a button blank in a table header repeated on a new printed page, and repeats the footer (the
+    total) under each page's part: printed, each header cell shows its words without the button, and the foot is a
+    plain row group at the table's end (checked by hand in the PDF of ResNet-18: page 3's header reads 'layer type …')."""
+    v = visit(pages["resnet18"])
+    v.page.emulate_media(media="print")
+    th = v.page.locator('#net-0 .scroll.layers th[data-title="params"]')
+    assert th.evaluate("th => getComputedStyle(th, '::before').content") == '"params"'
+    assert th.evaluate("th => getComputedStyle(th.querySelector('button')).display") == "none"
+    assert v.page.eval_on_selector("#net-0 .scroll.layers tfoot", "f => getComputedStyle(f).display") == "table-row-group"
+    assert v.page.eval_on_selector("#net-0 .scroll.layers", "b => getComputedStyle(b).overflow") == "visible"
+    v.page.emulate_media(media="screen")
+    assert th.evaluate("th => getComputedStyle(th, '::before').content") == "none"

@@ -488,13 +488,13 @@ def networks(draw: st.DrawFn, graphs: bool = True) -> Net:
 # --- the properties -----------------------------------------------------------------------------
 
 
-@examples(50)
+@examples(25)
 @given(networks(graphs=False))
 def test_chains_agree_with_torch(net: Net) -> None:
     agree(net)
 
 
-@examples(40)
+@examples(20)
 @given(networks(graphs=True))
 def test_graphs_agree_with_torch(net: Net) -> None:
     agree(net)
@@ -519,7 +519,7 @@ def one_window_layer(draw: st.DrawFn) -> Net:
     return Net((c, h, w), (layer,))
 
 
-@examples(80)
+@examples(40)
 @given(one_window_layer())
 def test_a_layer_archcalc_rejects_is_one_torch_cannot_run(net: Net) -> None:
     agree_on_one_window(net)
@@ -542,7 +542,7 @@ def vector_networks(draw: st.DrawFn) -> Net:
     return Net((units,), tuple(b.layers))
 
 
-@examples(25)
+@examples(15)
 @given(vector_networks())
 def test_vector_networks_agree_with_torch(net: Net) -> None:
     assert agree(net) is not None  # nothing here can fail

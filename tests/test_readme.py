@@ -8,7 +8,8 @@ alone: no pipe, redirection, variable or substitution) in this process through c
 this interpreter. Their output (stdout and stderr) must be the pasted one, line for
 line, or, where the command says `abridged` or the output has a `…` line, hold the pasted lines in
 order. `archcalc run` is timed, so its sessions are compared without the timings, and run in the
-long suite (`-m slow`): by default they are only parsed. Listed commands are parsed by click (an
+long suite (`-m slow`): by default they are only parsed. So do the bash sessions that draw pictures, write pages or
+start torch (see by_default). Listed commands are parsed by click (an
 unknown option or value fails), and a path they name must exist. The set-up commands are .ci/run's,
 which runs them verbatim in fresh virtual environments (`setup_commands` is its reading of them).
 A command of a kind this file does not know fails, so that no example goes unchecked.
@@ -163,7 +164,20 @@ def check_output(c: Command, got: list[str], pasted: list[str]) -> None:
         at = found + 1
 
 
-@pytest.mark.parametrize("c", [c for c in SESSIONS if not is_run(c)], ids=str)
+def by_default(c: Command) -> bool:
+    """Whether a session runs in the default suite: every plain one (in this process) but those drawing a PNG or PDF,
+    and of those bash must run (a
+    fresh Python each, about half a second of CPU) the ones about what only a process shows: a PATH without Graphviz, a
+    pipe closed early, a fifo, a spec piped in. The others (pictures, pages, JSON through a pipe, torch) run under -m slow."""
+    if is_plain(c):
+        return re.search(r"--out \S+\.(png|pdf)\b", c.text) is None  # PNG and PDF: dot and rsvg-convert, a second each
+    return any(mark in c.text for mark in ("PATH=/nonexistent", "| head", "mkfifo", "printf "))
+
+
+SESSION_RUNS = [c if by_default(c) else pytest.param(c, marks=pytest.mark.slow) for c in SESSIONS if not is_run(c)]
+
+
+@pytest.mark.parametrize("c", SESSION_RUNS, ids=str)
 def test_a_readme_session_gives_the_pasted_output(c: Command, folder: tuple[Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch) -> None:
     if re.search(r"--out \S+\.(svg|png|pdf)\b", c.text) and not c.text.startswith("PATH=") and shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not on the PATH (apt-get install graphviz)")

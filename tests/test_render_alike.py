@@ -100,7 +100,7 @@ def test_text_stays_inside_its_box_in_librsvg(args: tuple[str, ...], tmp_path: P
     for title, (x0, x1, y0, y1) in found.items():
         left, right, top, bottom = (round(v * scale) for v in (x0, x1, y0, y1))
         band = [*range(left + 5, left + 8), *range(right - 7, right - 4)]  # inside the outline (up to 3 units wide)
-        for y in range(top + 10, bottom - 10):  # clear of the rounded corners
+        for y in range(top + 13, bottom - 13):  # clear of the rounded corners: 6 units of radius and a 3-unit frame, 12 px
             for x in band:
                 r, g, b = rows[y][x * bpp:x * bpp + 3]
                 assert 0.3 * r + 0.59 * g + 0.11 * b > 150, f"{title}: ink at ({x}, {y}) near its box's edge"

@@ -115,7 +115,10 @@ def test_its_arithmetic_and_finding_are_its_own(registered: None) -> None:
     assert down.output == (3, 4, 4) and a.rows[1].output == (4, 2, 2)  # 9/2 → 4; (4 − 3 + 2·0)/1 + 1 = 2
     [finding] = a.findings
     # its own words: the expression, the value, what happens; nearest exact inputs by its own `divides`: 8 and 10
+    # a rule that does not say which rows it leaves unread is graded as losing real input (archcalc.kinds.terms.unread)
+    assert finding.severity == "warning"
     assert finding.message == ("down: H and W = 9/2 = 4.5 is not a whole number; the last 1 pixels are dropped, leaving 4. "
+                               "A warning: its size rule does not say which rows it leaves unread, so some may be real input. "
                                "Nearest input sizes for which every layer divides exactly: 8 and 10")
     assert a.rows[0].receptive_field is not None and a.rows[0].receptive_field.size == (2, 2)
 

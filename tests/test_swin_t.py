@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from on_meta import on_meta
 from swin_torch import swin_t
 from vit_torch import measure, unmatched_shapes
 
@@ -18,7 +19,7 @@ from archcalc.text import finding_message
 
 def _against_torchvision(size: int) -> tuple[int, int]:
     a = analyse(build_graph(load_spec("swin_t")), (3, size, size))
-    params, flops, shapes = measure(swin_t().to("meta"), torch.empty(1, 3, size, size, device="meta"))
+    params, flops, shapes = measure(on_meta(swin_t), torch.empty(1, 3, size, size, device="meta"))
     differ, unnamed = unmatched_shapes(shapes, a)
     assert (params, flops) == (a.totals.params, a.totals.flops) and differ == {}
     assert len(shapes) > 150 and unnamed == {f"features.{s}.{b}.mlp.1" for s, n in ((1, 2), (3, 2), (5, 6), (7, 2)) for b in range(n)}  # GELU

@@ -1,8 +1,9 @@
-"""Output in a real terminal: a pseudo-terminal of 80 and 120 columns, as a user's window is.
+"""Output in a real terminal: a pseudo-terminal of 80, 120 and 200 columns, as a user's window is.
 
-rich sizes its tables to the terminal it writes to; archcalc asks for the tables' natural width
-instead, so that no cell is cut (`…`) or wrapped, whatever the window: the terminal then wraps or
-scrolls whole lines. A pipe cannot show this (rich sees no terminal there); a pty can.
+In a terminal each table fits its width (columns by priority, the arithmetic under its row, a line naming
+the columns left out; archcalc.report.fit), prose wraps between words, and no figure is ever cut; with
+--wide, the tables' natural width, so that no cell is cut (`…`) or wrapped, whatever the window: the
+terminal then wraps or scrolls whole lines. A pipe cannot show this (rich sees no terminal there); a pty can.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ def test_the_pty_reports_its_width() -> None:
 
 
 @pytest.mark.parametrize("columns", [80, 120])
-def test_show_in_a_narrow_terminal_cuts_and_wraps_nothing(columns: int) -> None:
-    out = in_terminal(columns, "show", "lenet")
+def test_show_wide_in_a_narrow_terminal_cuts_and_wraps_nothing(columns: int) -> None:
+    out = in_terminal(columns, "show", "lenet", "--wide")
     assert "…" not in out
     lines = out.splitlines()
     header = next(line for line in lines if line.lstrip().startswith("layer"))
@@ -77,11 +78,62 @@ def test_show_in_a_narrow_terminal_cuts_and_wraps_nothing(columns: int) -> None:
 
 
 @pytest.mark.parametrize("columns", [80, 120])
-def test_compare_in_a_narrow_terminal_cuts_and_wraps_nothing(columns: int) -> None:
-    out = in_terminal(columns, "compare", "lenet", "alexnet")
+def test_compare_wide_in_a_narrow_terminal_cuts_and_wraps_nothing(columns: int) -> None:
+    out = in_terminal(columns, "compare", "lenet", "alexnet", "--wide")
     assert "…" not in out
     lines = out.splitlines()
     first = next(line for line in lines if line.split()[:1] == ["1"])
     assert "conv + sigmoid 5×5/1, 6, pad 2 → 6×28×28" in first and "conv + relu 11×11/4, 96 → 96×55×55  (+ lrn)" in first
     macs = next(line for line in lines if line.split()[:1] == ["MACs"])
     assert macs.split() == ["MACs", "416,520", "724,406,816", "×1,739"]  # 724,406,816 / 416,520 = 1,739.2
+
+
+FIGURE = re.compile(r"\d[\d,.]*\d|\d")  # a figure as archcalc writes it: 60,965,224 or 1.45 or 7
+
+
+def piped(*args: str) -> str:
+    """The same command's output into a pipe: every table at its natural width (the golden files' form)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR")}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "archcalc", *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300).stdout
+
+
+def fits(columns: int, out: str, whole: str) -> None:
+    """No line past the terminal's width, and every figure on the screen is one of the piped output's, whole (a
+    figure cut across two lines, 210,83 / 0,400, is not); the line naming the columns left out counts the width."""
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns, max(lines, key=len)
+    known = set(FIGURE.findall(whole)) | {str(columns)}
+    cut = {f for line in lines if "left out to fit" not in line for f in FIGURE.findall(line)} - known
+    assert not cut, cut
+
+
+def test_show_fits_an_80_column_terminal() -> None:
+    """AlexNet in 80 columns: each layer one line (and its arithmetic one more), params and FLOPs beside the name."""
+    out = in_terminal(80, "show", "alexnet")
+    fits(80, out, piped("show", "alexnet"))
+    lines = out.splitlines()
+    conv1 = lines.index(next(line for line in lines if line.split()[:1] == ["conv1"]))
+    # AlexNet's conv1: 96·(3·11·11 + 1) = 34,944 params; 2 · 34,848 · 55² = 210,830,400 FLOPs (tests/test_report.py)
+    assert "34,944" in lines[conv1] and "210,830,400" in lines[conv1]
+    assert lines[conv1 + 1].strip() == "(227 − 11 + 2·0)/4 + 1 = 55 (H and W)"
+    assert any("columns left out to fit 80 columns" in line for line in lines)
+    assert "--wide" in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", [80, 120, 200])
+@pytest.mark.parametrize("args", [("show", "alexnet"), ("compare", "lenet", "alexnet"), ("kinds",),
+                                  ("run", "lenet", "--device", "cpu", "--min-time", "0.05")], ids=" ".join)
+def test_every_table_command_fits_the_terminal(columns: int, args: tuple[str, ...]) -> None:
+    out = in_terminal(columns, *args)
+    whole = piped(*args)
+    lines = [line for line in out.splitlines() if "━" not in line]  # run's progress bar (stderr, redrawn in place) aside
+    out = "\n".join(lines)
+    if args[0] == "run":  # the timings differ from run to run: the lines without one show the pipe's figures, whole
+        out = "\n".join(line for line in lines if not TIMING.search(line))
+        whole = "\n".join(line for line in whole.splitlines() if not TIMING.search(line))
+    fits(columns, out, whole)
+
+
+TIMING = re.compile(r"\d\s*(?:ms|µs|ns|s)\b|/s\b|%")

@@ -65,8 +65,14 @@ TOWERS = """
 
 
 # unet computes at 572×572 (4 s of CPU), vgg16 initialises 138 million parameters (1 s): -m slow; by default
-# tests/test_unet.py holds unet's build against torch, and tests/test_classics.py vgg16's parameters against torchvision
-@pytest.mark.parametrize("spec", [pytest.param(s, marks=pytest.mark.slow) if s in ("unet", "vgg16") else s for s in bundled_names()])
+# tests/test_unet.py holds unet's build against torch, and tests/test_classics.py vgg16's parameters against torchvision.
+# The newer networks (0.5 to 1.2 s of CPU each) have their own test against a torchvision-style module by default
+# (tests/test_mobilenet_v2.py, test_efficientnet_b0.py, test_convnext_tiny.py, test_vit_b_16.py, test_swin_t.py,
+# test_deeplabv3.py): here, layer by layer, under -m slow.
+BY_DEFAULT = ("lenet", "lenet5-1998", "alexnet", "resnet18", "googlenet", "squeezenet")
+
+
+@pytest.mark.parametrize("spec", [s if s in BY_DEFAULT else pytest.param(s, marks=pytest.mark.slow) for s in bundled_names()])
 def test_bundled_spec_agrees_with_torch_layer_by_layer(spec: str) -> None:
     graph, a = loaded(spec)
     v = tb.verify(graph, a, "cpu", torch.float32)

@@ -6,6 +6,7 @@ GFLOPs on the CPU."""
 from __future__ import annotations
 
 import torch
+from on_meta import on_meta
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from torch_layers import reference_layers, spec_layers
@@ -51,7 +52,7 @@ def test_unet_against_torch_and_figure_1() -> None:
     graph = build_graph(load_spec("unet"))
     a = analyse(graph)
     assert a.findings == () and all(c.confirmed for c in a.claims) and len(a.claims) == 33  # the input and 32 sizes of figure 1
-    reference = UNet().to("meta")
+    reference = on_meta(UNet)
     with FlopCounterMode(display=False) as counter:
         y = reference(torch.empty(1, 1, 572, 572, device="meta"))
     assert tuple(y.shape[1:]) == a.rows[-1].output == (2, 388, 388)
@@ -59,7 +60,7 @@ def test_unet_against_torch_and_figure_1() -> None:
     # 2,786,240, the expanding path's 8 convolutions 9,402,240, the 1×1 classifier 130: 31,030,658
     assert sum(p.numel() for p in reference.parameters()) == a.totals.params == 31_030_658
     assert counter.get_total_flops() == a.totals.flops
-    assert reference_layers(UNet().to("meta"), torch.empty(1, 1, 572, 572, device="meta")) == spec_layers(a)  # layer by layer
+    assert reference_layers(on_meta(UNet), torch.empty(1, 1, 572, 572, device="meta")) == spec_layers(a)  # layer by layer
     assert tb.verify(graph, a, device="meta").ok  # archcalc run's module, layer by layer
 
 

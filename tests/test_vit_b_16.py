@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from on_meta import on_meta
 from vit_torch import VisionTransformer, measure, unmatched_shapes, vit_b_16
 
 from archcalc import torch_backend as tb
@@ -21,7 +22,7 @@ from archcalc.specfile import load_spec, parse_spec
 def test_vit_b_16_against_torchvision() -> None:
     graph = build_graph(load_spec("vit_b_16"))
     a = analyse(graph)
-    params, flops, shapes = measure(vit_b_16().to("meta"), torch.empty(1, 3, 224, 224, device="meta"))
+    params, flops, shapes = measure(on_meta(vit_b_16), torch.empty(1, 3, 224, 224, device="meta"))
     assert params == a.totals.params == 86_567_656
     assert flops == a.totals.flops == 35_127_656_448
     differ, unnamed = unmatched_shapes(shapes, a)
@@ -85,7 +86,7 @@ def test_vit_at_other_sizes(size: int) -> None:
     spec = parse_spec(text.replace("length: 197", f"length: {n}").replace("input: [3, 224, 224]", f"input: [3, {size}, {size}]")
                       .split("claims:")[0])
     a = analyse(build_graph(spec))
-    params, flops, shapes = measure(VisionTransformer(size, 16, 12, 12, 768, 3072).to("meta"), torch.empty(1, 3, size, size, device="meta"))
+    params, flops, shapes = measure(on_meta(VisionTransformer, size, 16, 12, 12, 768, 3072), torch.empty(1, 3, size, size, device="meta"))
     assert (params, flops) == (a.totals.params, a.totals.flops) and unmatched_shapes(shapes, a)[0] == {}
 
 

@@ -43,7 +43,9 @@ def test_alexnet_stages_are_the_papers_volumes_per_gpu() -> None:
     assert per_gpu["fc6"] == per_gpu["fc7"] == ["2048"] * 2
     assert [(x.name, x.shapes, x.gpu) for x in s if x.whole] == [("input", ((3, 227, 227),), None), ("fc8", ((1000,),), 0)]
     # the windows: conv1 11×11 stride 4, the pools 3×3 stride 2 (overlapping pooling, section 3.4), conv2 5×5, conv3-5 3×3
-    assert [x.window_text for x in s] == ["", "11×11/4", "3×3/2", "5×5", "3×3/2", "3×3", "3×3", "3×3", "3×3/2", "", "", ""]
+    # and their zero padding (the paper's conv2 keeps 27×27 with 5×5 windows: pad 2; conv3-5 keep 13×13: pad 1)
+    assert [x.window_text for x in s] == ["", "11×11/4", "3×3/2", "5×5, pad 2", "3×3/2", "3×3, pad 1", "3×3, pad 1", "3×3, pad 1",
+                                          "3×3/2", "", "", ""]
     # the layers that read the other GPU (the paper: conv3, the dense layers); LRN, dropout and softmax are folded
     assert [x.name for x in s if x.crosses] == ["conv3", "fc6", "fc7", "fc8"]
     assert {x.name: x.folded for x in s if x.folded} == {"conv1": ("LRN",), "conv2": ("LRN",), "fc6": ("dropout",),
@@ -162,3 +164,42 @@ def test_fit_wraps_a_long_chain_into_numbered_rows() -> None:
     kernels = [i for i in wrapped.items if isinstance(i, Polygon) and i.fill == "#fdd49e"]
     windows = [x for x in s if x.kernel is not None]
     assert len(kernels) == len(windows) - 1
+
+
+def _crosses(segment: tuple[tuple[float, float], tuple[float, float]], box: tuple[float, float, float, float]) -> bool:
+    """Whether a line segment meets a text box (left, right, top, bottom): Liang-Barsky clipping of the segment to it."""
+    (x1, y1), (x2, y2) = segment
+    lo, hi = 0.0, 1.0
+    for p, q in ((x1 - x2, x1 - box[0]), (x2 - x1, box[1] - x1), (y1 - y2, y1 - box[2]), (y2 - y1, box[3] - y1)):
+        if p == 0:
+            if q < 0:
+                return False  # parallel to this side, and outside it
+        elif p < 0:
+            lo = max(lo, q / p)
+        else:
+            hi = min(hi, q / p)
+    return lo <= hi
+
+
+def test_alexnet_labels_are_off_every_line() -> None:
+    """The red lines between the GPUs ran through conv3's '3×3' and fc6's and fc7's '+ dropout': the top stream's
+    labels are now above its volumes, and a window that crosses GPUs is labelled once, above the top stream."""
+    scene = diagram.to_volumes(net("alexnet"))
+    lines = [i for i in scene.drawn if isinstance(i, Line)]
+    assert _crosses(((0, 0), (10, 10)), (4, 6, 4, 6)) and not _crosses(((0, 0), (10, 10)), (6, 9, 0, 3))  # the check itself
+    assert lines and all(not _crosses((ln.start, ln.end), t.box) for ln in lines for t in scene.texts)
+    assert [t.text for t in scene.texts].count("3×3, pad 1") == 1 + 2 * 2  # conv3's once; conv4's and conv5's per GPU
+    assert [t.text for t in scene.texts].count("+ dropout") == 4
+
+
+def test_a_1x1_map_is_a_bar_and_the_figure_is_as_wide_as_its_content() -> None:
+    from archcalc.diagram.scene import text_width
+    from archcalc.diagram.volume_layout import MARGIN, extent
+    from archcalc.diagram.volume_words import SCALE_NOTE
+
+    assert extent((512, 1, 1)) == extent((512,)) == (8.0, 6 + 10 * 9, 4.0)  # 1×1×512: a bar of 512 units
+    scene = diagram.to_volumes(net("lenet"))
+    # the scale note was one line 1,000 px wide, twice LeNet's drawing: now wrapped to the drawing's width
+    assert scene.width < MARGIN * 2 + text_width(SCALE_NOTE, 10)
+    assert all(t.box[1] <= scene.width - MARGIN + 0.01 for t in scene.texts)
+    assert any(t.text.startswith("sides on a log scale") for t in scene.texts)

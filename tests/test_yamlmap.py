@@ -42,9 +42,23 @@ row = st.lists(st.tuples(key, value), min_size=0, max_size=5).map(lambda pairs: 
 ending = st.sampled_from(["", "  ", "  # a comment", " #x"])
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(row, ending), min_size=1, max_size=6), st.sampled_from(["  - ", "- ", "    - "]))
+ROWS = (st.lists(st.tuples(row, ending), min_size=1, max_size=6), st.sampled_from(["  - ", "- ", "    - "]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(*ROWS)
 def test_rows_read_as_pyyaml_reads_them(rows: list[tuple[str, str]], dash: str) -> None:
+    rows_read_as_pyyaml_reads_them(rows, dash)
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None)
+@given(*ROWS)
+def test_rows_read_as_pyyaml_reads_them_long_hunt(rows: list[tuple[str, str]], dash: str) -> None:
+    rows_read_as_pyyaml_reads_them(rows, dash)
+
+
+def rows_read_as_pyyaml_reads_them(rows: list[tuple[str, str]], dash: str) -> None:
     text = "name: n\ninput: [3, 8, 8]\nlayers:\n" + "".join(f"{dash}{r}{e}\n" for r, e in rows)
     try:
         expected = pyyaml(text)

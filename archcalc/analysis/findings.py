@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from archcalc import text
+from archcalc.analysis.grading import Grade, grade
 from archcalc.analysis.graph import Graph
 from archcalc.analysis.shapes import Step, nearest_exact
 from archcalc.errors import Location
@@ -36,6 +37,16 @@ class Finding:
     @property
     def message(self) -> str:
         return text.finding_message(self)
+
+    @property
+    def grade(self) -> Grade:
+        """How much it matters, and why (archcalc.analysis.grading)."""
+        return grade(self)
+
+    @property
+    def severity(self) -> str:
+        """note, warning or error."""
+        return grade(self).severity
 
 
 def size_findings(graph: Graph, shape: Shape, steps: list[Step]) -> list[Finding]:

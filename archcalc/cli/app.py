@@ -14,19 +14,12 @@ from typing import Any
 
 import click
 
-from archcalc.cli import completion, terminal
-from archcalc.cli.draw import diagram, report
-from archcalc.cli.export import export
-from archcalc.cli.options import usage_error
-from archcalc.cli.roofline import calibrate, hardware
-from archcalc.cli.run import run
-from archcalc.cli.show import compare, show
-from archcalc.cli.specs import specs
-from archcalc.cli.vocabulary import kinds, schema
+from archcalc.cli import terminal
+from archcalc.cli.lazy import Lazy
 from archcalc.errors import ArchcalcError
 
 
-class Archcalc(click.Group):
+class Archcalc(Lazy):
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         """click's main, with every way a run can end said in archcalc's words: a usage error as
@@ -46,18 +39,13 @@ class Archcalc(click.Group):
             exc.show()  # `archcalc` alone: the help
             code = exc.exit_code
         except click.ClickException as exc:
+            from archcalc.cli.options import usage_error  # the kinds' vocabulary quotes values: only when there is an error
+
             code = usage_error(exc)
         except click.Abort as exc:  # Ctrl-C while click read the command line
             code = terminal.interrupted(exc.__context__)
         failed = terminal.finish_output()
         sys.exit(code if code else failed or 0)
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Each command's first paragraph whole, not cut at 45 characters with '...' as click does."""
-        for command in self.commands.values():
-            if command.short_help is None and command.help:
-                command.short_help = " ".join(command.help.split("\n\n")[0].split())
-        super().format_commands(ctx, formatter)
 
     def invoke(self, ctx: click.Context) -> Any:
         # a command makes many objects that live to its end and few cycles: without the cyclic
@@ -91,7 +79,5 @@ class Archcalc(click.Group):
 def main() -> None:
     """Shapes, parameters, FLOPs and findings of convolutional networks written as YAML specs."""
 
-
-for command in (show, compare, diagram, report, run, export, kinds, schema, specs, hardware, calibrate):
-    main.add_command(command)
-completion.attach(main)
+# the commands (show, compare, diagram, report, run, kinds, schema, specs, hardware, calibrate) are imported when
+# one runs: archcalc.cli.lazy

@@ -5,29 +5,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from archcalc import analysis
-from archcalc.analysis import Analysis, analyse
-from archcalc.analysis.graph import Graph, build_graph
-from archcalc.analysis.memory import dtype_bytes, memory
 from archcalc.cli import terminal
-from archcalc.cli.options import parse_input
 from archcalc.errors import ArchcalcError
 from archcalc.limits import MAX_LAYERS
 from archcalc.outputs import jsontext
-from archcalc.specfile import load_spec, stdin_once
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the analysis imported where a spec is loaded: `kinds` and `schema` need none of it
     from rich.console import RenderableType
+
+    from archcalc import analysis
+    from archcalc.analysis import Analysis
+    from archcalc.analysis.graph import Graph
 
 
 def load(spec: str, input_text: str | None, max_layers: int = MAX_LAYERS) -> tuple[Graph, Analysis]:
     """One spec argument (a file, a bundled name, or '-' for standard input), analysed."""
+    from archcalc.analysis import analyse
+    from archcalc.analysis.graph import build_graph
+    from archcalc.cli.options import parse_input
+    from archcalc.specfile import load_spec
+
     graph = build_graph(load_spec(spec, max_layers))
     return graph, analyse(graph, parse_input(input_text, graph.input))
 
 
 def load_all(specs: Sequence[str], input_text: str | None, max_layers: int = MAX_LAYERS) -> list[tuple[Graph, Analysis]]:
     """Several spec arguments, of which one may be '-'."""
+    from archcalc.specfile import stdin_once
+
     stdin_once(specs)
     return [load(s, input_text, max_layers) for s in specs]
 
@@ -48,13 +53,14 @@ def emit_json(doc: Any) -> None:
 
 
 def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.ValidInputs, ...]], batch: int, dtype: str,
-              dot_text: bool = False, hardware: str | None = None) -> str:
+              dot_text: bool = False, hardware: str | None = None, graphs: Sequence[Graph] = ()) -> str:
     need_graphviz_package()
+    from archcalc.analysis.memory import dtype_bytes, memory
     from archcalc.cli.roofline import roofline_picture
     from archcalc.page import build_page  # graphviz only for the page's diagram
 
     roofs = [(f"roofline on {hardware}", roofline_picture(a, hardware, batch, dtype)) for a in analyses] if hardware else []
-    return build_page(analyses, valids, [(dtype, memory(a.rows, batch, dtype_bytes(dtype))) for a in analyses], dot_text, roofs)
+    return build_page(analyses, valids, [(dtype, memory(a.rows, batch, dtype_bytes(dtype))) for a in analyses], dot_text, roofs, graphs)
 
 
 def need_graphviz_package() -> None:

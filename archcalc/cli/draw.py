@@ -8,6 +8,7 @@ from archcalc import analysis
 from archcalc.analysis.memory import DTYPE_BYTES
 from archcalc.cli import terminal
 from archcalc.cli.common import html_page, load_all, need_graphviz_package
+from archcalc.cli.grading import findings_option, shown
 from archcalc.cli.options import Count, max_layers_option, parse_range
 from archcalc.cli.roofline import hardware_option, roofline_picture
 from archcalc.errors import ArchcalcError
@@ -28,12 +29,14 @@ from archcalc.errors import ArchcalcError
 @click.option("--fit", metavar="W:H", help="Lay the picture out and scale it for a slide of this shape, e.g. 16:9 (1920 px wide).")
 @click.option("--width", metavar="LENGTH", help="The picture's width: pixels (1920, 1920px) or inches (13.33in).")
 @click.option("--height", metavar="LENGTH", help="The picture's height: pixels or inches.")
+@findings_option
 @hardware_option
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for --style roofline.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="The dtype, for --style roofline.")
 @max_layers_option
 def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direction: str, style: str, depth: int | None,
-            fit: str | None, width: str | None, height: str | None, hardware: str | None, batch: int, dtype: str, max_layers: int) -> None:
+            fit: str | None, width: str | None, height: str | None, hardware: str | None, batch: int, dtype: str, max_layers: int,
+            findings: str = "on") -> None:
     """The architecture as a picture: a Graphviz graph of layers by kind, shapes, GPU columns and
     findings, or (--style volumes) the papers' figure of feature maps as boxes.
 
@@ -49,7 +52,7 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
     out = Path(out_text)
     draw.output_format(out)  # a wrong extension fails before any work
     frame = draw.parse_frame(fit, width, height)
-    loaded = load_all(specs or (draw.spec_named_by(out),), input_text, max_layers)
+    loaded = [(g, shown(a, findings)) for g, a in load_all(specs or (draw.spec_named_by(out),), input_text, max_layers)]
     if len(loaded) > 1:
         used = [o for o, given in (("--style volumes", style == "volumes"), ("--style roofline", style == "roofline"),
                                    ("--depth", depth is not None), ("--fit", fit),
@@ -75,10 +78,11 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for memory.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="Bytes per value, for memory.")
 @click.option("--valid-inputs", is_flag=True, help="Also list the input sizes for which every layer divides exactly.")
+@findings_option
 @hardware_option
 @max_layers_option
 def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch: int, dtype: str, valid_inputs: bool,
-           hardware: str | None, max_layers: int) -> None:
+           hardware: str | None, max_layers: int, findings: str = "on") -> None:
     """One self-contained HTML page: the header, the diagram linked to a sortable table of every layer,
     the GPU split, memory; for several SPECS, their comparison first. Works offline.
 
@@ -91,7 +95,8 @@ def report(specs: tuple[str, ...], out_text: str, input_text: str | None, batch:
 
     out = Path(out_text)
     target = page_target(out)  # a wrong name or folder fails before any work
-    loaded = load_all(specs, input_text, max_layers)
+    loaded = [(g, shown(a, findings)) for g, a in load_all(specs, input_text, max_layers)]
     valids = [analysis.valid_inputs(g, *parse_range(None, a.input)) if valid_inputs else () for g, a in loaded]
-    write_atomic(out, html_page([a for _, a in loaded], valids, batch, dtype, hardware=hardware).encode("utf-8"), target)
+    page = html_page([a for _, a in loaded], valids, batch, dtype, hardware=hardware, graphs=[g for g, _ in loaded])
+    write_atomic(out, page.encode("utf-8"), target)
     terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")

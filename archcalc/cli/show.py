@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from archcalc import analysis
 from archcalc.analysis.memory import DTYPE_BYTES, dtype_bytes, memory
 from archcalc.analysis.roofline import named
 from archcalc.cli.common import emit, emit_json, emit_text, html_page, load, load_all
+from archcalc.cli.grading import StrictCommand, exit_if_strict, findings_option, shown, strict_option
 from archcalc.cli.options import FORMATS, Count, max_layers_option, parse_range
 from archcalc.cli.roofline import hardware_option, no_hardware
 from archcalc.errors import ArchcalcError
@@ -25,11 +24,12 @@ counted_as_option = click.option(
     help=f"The FLOPs column as a tool counts it: {', '.join(CONVENTION_NAMES)}.")
 
 
-@click.command()
+@click.command(cls=StrictCommand)
 @click.argument("spec")
 @click.option("--input", "input_text", metavar="SIZE", help="Override the spec's input: H, HxW or CxHxW.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="table (for people), json, csv, markdown, or html (the report's page).")
-@click.option("--strict", is_flag=True, help="Exit 1 when there are findings.")
+@strict_option
+@findings_option
 @click.option("--valid-inputs", is_flag=True, help="List the input sizes for which every layer divides exactly.")
 @click.option("--range", "size_range", metavar="LO:HI", help="Sizes --valid-inputs looks at [default: 1 to twice the input].")
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for memory.")
@@ -47,7 +47,7 @@ counted_as_option = click.option(
 @click.option("--counts", "tool_counts", is_flag=True, help="What each FLOPs tool (fvcore, ptflops, thop, ...) prints for the network, and why.")
 @hardware_option
 @max_layers_option
-def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs: bool, size_range: str | None,
+def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findings: str, valid_inputs: bool, size_range: str | None,
          batch: int, dtype: str, per_layer_memory: bool, every: bool, train: bool, optimizer: str, fits_in: str | None, checkpoint: str | None, amp: str | None,
          counted_as: str | None, tool_counts: bool, hardware: str | None, max_layers: int) -> None:
     """Per-layer shapes (with the arithmetic), parameters, MACs, FLOPs, activations, receptive
@@ -58,7 +58,8 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
     if size_range is not None and not valid_inputs:
         raise ArchcalcError(f"--range {size_range} needs --valid-inputs: it sets the sizes that option looks at",
                             f"archcalc show {spec} --valid-inputs --range {size_range}")
-    graph, a = load(spec, input_text, max_layers)
+    graph, full = load(spec, input_text, max_layers)
+    a = shown(full, findings)
     counting = None
     if tool_counts:
         from archcalc.cli.counts import show_counts
@@ -95,7 +96,7 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
                 entry["amp"] = {"dtype": amp, "activation_bytes": kept_amp(a.rows, batch).total_bytes, "weight_copy_bytes": weight_copy_bytes(a.rows)}
         emit_json(add_roofline(doc, roof[0]) if roof else doc)
     elif fmt == "html":
-        emit_text(html_page([a], [valid], batch, dtype, hardware=hardware))
+        emit_text(html_page([a], [valid], batch, dtype, hardware=hardware, graphs=[graph]))
     elif fmt in ("csv", "markdown"):
         from archcalc.report import plain
 
@@ -117,21 +118,20 @@ def show(spec: str, input_text: str | None, fmt: str, strict: bool, valid_inputs
             from archcalc.analysis.amp import amp_text
 
             emit_text(amp_text(a.rows, batch, mem.training[0].activation_bytes) + "\n")
-    if strict and a.findings:
-        sys.exit(1)
+    exit_if_strict([full], strict)
 
 
-@click.command()
+@click.command(cls=StrictCommand)
 @click.argument("specs", nargs=-1, required=True)
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True, help="table (for people), json, csv, markdown, or html (the report's page).")
-@click.option("--strict", is_flag=True, help="Exit 1 when any network has findings.")
+@strict_option
 @counted_as_option
 @hardware_option
 @click.option("--batch", type=Count(), default=1, show_default=True, help="Images per batch, for --hardware.")
 @click.option("--dtype", type=click.Choice(list(DTYPE_BYTES)), default="float32", show_default=True, help="The dtype, for --hardware.")
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @max_layers_option
-def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | None, hardware: str | None, batch: int, dtype: str,
+def compare(specs: tuple[str, ...], fmt: str, strict: str | None, counted_as: str | None, hardware: str | None, batch: int, dtype: str,
             max_layers: int, input_text: str | None = None) -> None:
     """Networks side by side, stage by stage, then their figures and ratios.
 
@@ -142,7 +142,8 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | No
         raise ArchcalcError("compare needs two or more specs", "archcalc compare lenet alexnet")
     from archcalc.analysis.compare import compare as compare_networks
 
-    analyses = [a for _, a in load_all(specs, input_text, max_layers)]
+    loaded = load_all(specs, input_text, max_layers)
+    analyses = [a for _, a in loaded]
     if counted_as:
         from archcalc.cli.counts import compare_counted
 
@@ -157,7 +158,7 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | No
             add_roofline(network, roof)
         emit_json(doc)
     elif fmt == "html":
-        emit_text(html_page(c.networks, [() for _ in c.networks], 1, "float32"))  # show's defaults, as the JSON
+        emit_text(html_page(c.networks, [() for _ in c.networks], 1, "float32", graphs=[g for g, _ in loaded]))  # show's defaults, as the JSON
     elif fmt in ("csv", "markdown"):
         from archcalc.report import plain
 
@@ -170,5 +171,4 @@ def compare(specs: tuple[str, ...], fmt: str, strict: bool, counted_as: str | No
             from archcalc.report.roofline import compare_roofline_table
 
             emit(compare_roofline_table([a.name for a in c.networks], roofs))
-    if strict and any(a.findings for a in c.networks):
-        sys.exit(1)
+    exit_if_strict(c.networks, strict)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from archcalc.cli.common import emit, emit_json
-from archcalc.outputs import serialize
 
 
 @click.command()
@@ -16,6 +15,8 @@ def kinds(fmt: str) -> None:
     from archcalc.kinds import KINDS
 
     if fmt == "json":
+        from archcalc.outputs import serialize
+
         emit_json(serialize.kinds_json(KINDS.all()))
     else:
         from archcalc.report.kinds import kinds_table

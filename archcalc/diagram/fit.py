@@ -44,6 +44,11 @@ class Frame:
     def box_px(self) -> tuple[float, float]:
         return self.width_in * self.dpi, self.height_in * self.dpi
 
+    @property
+    def svg_box_px(self) -> tuple[float, float]:
+        """The box in an SVG's px (96 an inch, whatever a PNG's dpi): a 16:9 slide is 1920 × 1080."""
+        return self.width_in * 96, self.height_in * 96
+
 
 def _length(text: str, option: str) -> tuple[float, str]:
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(px|in)?\s*", text)
@@ -84,30 +89,37 @@ def parse_frame(fit: str | None, width: str | None, height: str | None) -> Frame
 
 
 def choose_layout(build: Callable[[str, int], graphviz.Digraph], ratio: float, count: int,
-                  seconds: float = FIT_SECONDS) -> tuple[str, int]:
-    """(direction, stages) whose laid-out width : height is nearest `ratio` (log scale); fewer stages first.
+                  seconds: float = FIT_SECONDS, largest: bool = False) -> tuple[str, int]:
+    """(direction, stages) whose laid-out width : height is nearest `ratio` (log scale); fewer stages first;
+    `largest` (slide mode): the one drawn largest in a box of that ratio, its text the largest.
     One stage each way is laid out first; the others are tried in the order their ratio, foreseen from those
     (k columns are k times as wide and 1/k as tall), comes near, while `seconds` last: a large network's
     layouts take seconds each, and the nearest foreseen is then the best one measured."""
     ends = time.monotonic() + seconds
     candidates = [(parts, direction) for parts in range(1, min(MAX_PARTS, count) + 1) for direction in ("TB", "LR")]
     measured: dict[tuple[int, str], float] = {}
+    sizes: dict[tuple[int, str], tuple[float, float]] = {}
     order = candidates[:2]
     try:
         while order and (time.monotonic() < ends or not measured):
             parts, direction = order.pop(0)
             size = layout_inches(build(direction, parts), max(ends - time.monotonic(), 1.0))
             measured[parts, direction] = _miss(size, ratio)
+            sizes[parts, direction] = size
             if not order and len(measured) == 2:
                 order = sorted(candidates[2:], key=lambda c: abs(_foreseen(measured, c)))
     except LayoutTooLargeError:  # out of time: the best layout measured so far
         if not measured:
             return candidates[0][1], 1
+    def score(key: tuple[int, str]) -> float:  # the smaller the better
+        if largest:  # minus the scale that fits the layout in a box of the ratio: the larger its text, the better
+            return -min(ratio / sizes[key][0], 1 / sizes[key][1])
+        return abs(measured[key])
+
     best: tuple[float, str, int] | None = None
     for parts, direction in candidates:
-        miss = measured.get((parts, direction))
-        if miss is not None and (best is None or abs(miss) < best[0] - 1e-9):
-            best = (abs(miss), direction, parts)
+        if (parts, direction) in measured and (best is None or score((parts, direction)) < best[0] - 1e-9):
+            best = (score((parts, direction)), direction, parts)
     assert best is not None
     return best[1], best[2]
 
@@ -122,6 +134,14 @@ def _foreseen(measured: dict[tuple[int, str], float], candidate: tuple[int, str]
     columns) make the ratio k² times the one column's; stacked (LR, rows), 1/k² times."""
     parts, direction = candidate
     return measured[1, direction] + (2 if direction == "TB" else -2) * math.log(parts)
+
+
+def unsized(dot: graphviz.Digraph) -> graphviz.Digraph:
+    """`dot` without the size and dpi `sized` gave it: an SVG is drawn unscaled, then fitted (svgfit.py)."""
+    out = dot.copy()
+    for key in ("size", "dpi"):
+        out.graph_attr.pop(key, None)
+    return out
 
 
 def sized(dot: graphviz.Digraph, frame: Frame) -> graphviz.Digraph:

@@ -7,8 +7,9 @@ Conventions of the picture, stated in its title:
   each in its GPU's column with its own share of the output; a layer that runs whole sits
   outside the columns. Edges carry the tensor that flows along them; an edge between GPUs
   (CROSSING) is red and dashed and says what crosses.
-- A layer with a finding is framed in red (a size that does not divide, with its arithmetic)
-  or orange (a paper's claim that the computation contradicts).
+- A layer with a finding is marked by its grade (marks.py): a note is a grey line in the node, a
+  warning (real input never read: a size that does not divide, with its arithmetic) an orange
+  frame, an error (a paper's claim that the computation contradicts) a red frame.
 
 Node ids are derived from the spec's order and names only, so the DOT text is deterministic.
 """
@@ -25,9 +26,11 @@ import graphviz
 from archcalc import text
 from archcalc.analysis import SPLIT, Analysis, ClaimCheck, Row
 from archcalc.analysis.compare import compare
+from archcalc.diagram import marks
+from archcalc.diagram.labels import lines_label
 from archcalc.errors import ArchcalcError
 from archcalc.kinds.terms.values import Shape
-from archcalc.text import arithmetic, human, hwc, n
+from archcalc.text import human, hwc, n
 
 # A chain of 8 to 20 layers reads best top to bottom: each node keeps a readable width, GPU
 # towers become side-by-side columns as the AlexNet paper draws them, and the picture fits the
@@ -56,7 +59,7 @@ STYLES: dict[str, dict[str, str]] = {
     "merge": {"name": "merge", "fillcolor": "#c7e9c0", "shape": "box"},
     "block": {"name": "block (folded)", "fillcolor": "#dadaeb", "style": "rounded,filled,bold", "penwidth": "1.6"},  # --depth
 }
-FINDING = {"non_integer_size": {"color": "#d62728", "penwidth": "3"}, "claim_contradicted": {"color": "#ff7f0e", "penwidth": "3"}}
+FINDING = {"non_integer_size": marks.FRAME["warning"], "claim_contradicted": marks.FRAME["error"]}  # by grade: marks.py
 CROSSING = {"color": "#d62728", "fontcolor": "#d62728", "style": "dashed", "penwidth": "2"}
 GPU_COLUMN = {"style": "rounded,filled", "fillcolor": "#f7f7f7", "color": "#bdbdbd", "fontsize": "11", "margin": "10"}
 FRAME = {"style": "rounded", "color": "#737373", "penwidth": "1.5", "fontsize": "12", "margin": "14"}
@@ -89,7 +92,7 @@ def _claim_text(c: ClaimCheck, whole: bool = False) -> str:
     return f"✗ paper{', whole layer' if whole else ''}: {subject} {stated}, computed {computed}"
 
 
-def node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half: bool) -> str:
+def node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half: bool, mark: tuple[str, str] | None = None) -> str:
     lines = [line(row.name, bold=True, size=11), line(text.caption(row))]
     if row.layer.flattens and len(row.input_shapes[0]) == 3:
         x = row.input_shapes[0]
@@ -97,11 +100,10 @@ def node_label(row: Row, shape: Shape, note: str, claims: list[ClaimCheck], half
     lines.append(line(f"→ {hwc(shape)}", bold=True))
     if note:  # a line of its own: runs of two fonts on one line are placed apart differently by each renderer
         lines.append(line(note, "#555555", 9))
-    bad = tuple(t for t in row.terms if not t.divides)
-    if bad:
-        lines.append(line(f"⚠ not whole: {arithmetic(bad)}", FINDING["non_integer_size"]["color"], 9))
+    if mark:  # a size that does not divide, by grade (marks.py)
+        lines.append(line(mark[0], mark[1], 9))
     lines += [line(_claim_text(c, half), "#c45a00", 9) for c in claims]
-    return "<" + "<br/>".join(lines) + ">"
+    return lines_label(lines)  # a row per line, with leading (labels.py)
 
 
 def _totals(a: Analysis) -> str:
@@ -142,10 +144,7 @@ def legend(analyses: list[Analysis]) -> str:
              "FLOPs as torch's FlopCounterMode counts them: 2 per multiply-accumulate in conv and dense layers, 0 elsewhere"]
     if any(a.gpus > 1 for a in analyses):
         notes.append("one column per GPU, each with its share of every split layer; red dashed edges: values copied between GPUs")
-    if any(not t.divides for a in analyses for r in a.rows for t in r.terms):
-        notes.append("red frame: an output size that is not a whole number (frameworks floor it)")
-    if any(c.layer is not None and not c.confirmed for a in analyses for c in a.claims):
-        notes.append("orange frame: a figure the paper states that the computation contradicts")
+    notes += marks.legend_lines(analyses)
     rows = "".join(f"<tr><td>{line(note, '#444444', 10)}</td></tr>" for note in notes)
     return f'<table border="0" cellspacing="0" cellpadding="2"><tr><td>{swatches}</td></tr>{rows}</table>'
 
@@ -208,11 +207,12 @@ def _network(g: graphviz.Digraph, a: Analysis, k: int, ranks: dict[str, int] | N
     columns = {gpu: _column(a, k, gpu) for gpu in range(a.gpus if a.gpus > 1 else 0)}
     for i, row in enumerate(a.rows):
         places[row.name] = _places(row, k, i)
-        claims = [c for c in a.claims if c.layer == row.name and not c.confirmed]
-        frame = FINDING["non_integer_size"] if any(not t.divides for t in row.terms) else FINDING["claim_contradicted"] if claims else {}
+        claims = [c for c in a.claims if c.layer == row.name and not c.confirmed and a.findings]
+        frame = marks.frame(a, {row.name})
         for nid, gpu, shape in places[row.name]:
             target = columns[gpu] if gpu is not None and row.placement == SPLIT else g
-            target.node(nid, node_label(row, shape, _share_note(a, row, gpu, shape), claims, shape != row.output), **node_style(row.category), **frame)
+            target.node(nid, node_label(row, shape, _share_note(a, row, gpu, shape), claims, shape != row.output,
+                                         marks.size_mark(a, row)), **node_style(row.category), **frame)
         for src, times in Counter(row.inputs).items():  # a tensor read n times is one edge, marked ×n
             # side by side, an edge spans the ranks between aligned stages
             minlen = {} if ranks is None else {"minlen": str(max(1, ranks[row.name] - ranks[src]))}

@@ -19,9 +19,9 @@ from archcalc.analysis import Analysis
 from archcalc.diagram.folded import stage_parts
 from archcalc.diagram.picture import STYLES, node_id
 from archcalc.diagram.scene import Group, Item, Line, Point, Polygon, Scene, Text, text_width
+from archcalc.diagram.volume_words import LEAST_WIDTH, heading, legend, wrap
 from archcalc.diagram.volumes import Stage, shape_text
 from archcalc.kinds.terms.values import Shape
-from archcalc.text import human, hwc, n
 
 MARGIN = 24.0
 GAP = 34.0  # the least gap between two columns
@@ -29,8 +29,7 @@ LINE = 14.0  # the pitch of label lines
 LABEL = 10.0  # label font size, px
 FOLDED_SHOWN = 12  # layers named under a volume; past this, how many more
 CROSSING = "#d62728"
-SCALE_NOTE = ("sides on a log scale: height and depth 6 + 14·log₂(H or W) px, width 2·√C px; "
-              "a bar's length 6 + 10·log₂(units) px (clamped to keep every volume in view)")
+SLIDE_SOLIDS = 0.4  # on a slide, volumes this much smaller where that lets the text be larger (a tall figure)
 
 
 def side_px(size: int) -> float:
@@ -71,6 +70,8 @@ def extent(shape: Shape) -> tuple[float, float, float]:
     """(width, height, depth) in px of a volume (C, H, W; a channels-last H×W×C alike), a slab of tokens (N, D) or a bar (units,)."""
     if len(shape) == 3:
         c, h, w = (shape[2], shape[0], shape[1]) if getattr(shape, "channels_last", False) else shape
+        if h == w == 1:  # a 1×1×C map is C values, drawn as a bar of C units (a plank 6 px tall read as a map)
+            return extent((c,))
         return channels_px(c), side_px(h), 0.4 * side_px(w)
     if len(shape) == 2:  # N tokens of D values: as wide as D channels, as tall as N units, thin
         return channels_px(shape[1]), bar_px(shape[0]), 4.0
@@ -90,13 +91,14 @@ def faces(s: Solid, fill: str) -> list[Polygon]:
                     _mix(fill, "#000000", 0.18))]
 
 
-def _labels(stage: Stage, shape: Shape) -> list[Text]:
-    """The lines under a volume, placed at (0, 0): name, shape, what is folded into it."""
+def _labels(stage: Stage, shape: Shape, slide: bool = False) -> list[Text]:
+    """The lines under a volume, placed at (0, 0): name, shape, what is folded into it (on a slide, all one size)."""
+    small = LABEL if slide else LABEL - 1
     lines = [Text((0, 0), stage.name, LABEL, bold=True), Text((0, 0), shape_text(shape), LABEL + 1)]
     if stage.folded:
         shown = stage.folded if len(stage.folded) <= FOLDED_SHOWN else (*stage.folded[:FOLDED_SHOWN - 1], f"… {len(stage.folded) - FOLDED_SHOWN + 1:,} more")
-        lines.append(Text((0, 0), "+ " + ", ".join(shown), LABEL - 1, fill="#555555"))
-    lines += [Text((0, 0), note, LABEL - 1, fill="#555555") for note in stage.note]
+        lines.append(Text((0, 0), "+ " + ", ".join(shown), small, fill="#555555"))
+    lines += [Text((0, 0), note, small, fill="#555555") for note in stage.note]
     return lines
 
 
@@ -107,45 +109,30 @@ def _nodes(stage: Stage) -> list[tuple[int | None, Shape]]:
     return [(g, s) for g, s in enumerate(stage.shapes) if s is not None]
 
 
-def _heading(a: Analysis) -> list[Text]:
-    t = a.totals
-    lines = [Text((0, 0), a.name, 16, bold=True)]
-    if a.description:
-        lines.append(Text((0, 0), a.description, 11, fill="#444444"))
-    lines.append(Text((0, 0), f"input {hwc(a.input)} · {n(t.params)} parameters ({human(t.params)}) · "
-                              f"{n(t.flops)} FLOPs ({human(t.flops)}) per image", 11))
-    return lines
-
-
-def _legend(streams: int) -> list[str]:
-    notes = ["each volume is a layer's output, H×W×C (height × width × channels) per image; a thin bar is a dense layer's units",
-             SCALE_NOTE,
-             "a small square in a volume is the next layer's kernel, labelled K×K/stride; its pyramid reaches one output value"]
-    if streams > 1:
-        notes.append("one stream per GPU, each with its share of the maps; red dashed lines: maps copied between GPUs")
-    return notes
-
-
 def _place(texts: list[Text], x: float, y: float, anchor: str = "middle") -> list[Text]:
     return [replace(t, at=(x, y + LINE * i), anchor=anchor) for i, t in enumerate(texts)]
 
 
-def layout(a: Analysis, stages: list[Stage], bands: int = 1) -> Scene:
-    """The figure; with `bands` > 1 the stages, in order, wrap into that many numbered rows, one below another."""
+def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False, shrink: float = 1.0) -> Scene:
+    """The figure; with `bands` > 1 the stages, in order, wrap into that many numbered rows, one below another;
+    `slide`: slide mode's words (volume_words.py); `shrink`: the volumes' sizes times this. With several GPUs, the top stream's labels are above its
+    volumes, so that the lines between the streams (red where maps cross GPUs) run past no text."""
     streams = a.gpus if a.gpus > 1 else 1
     nodes = [_nodes(s) for s in stages]
-    up = max(extent(shape)[1] / 2 + extent(shape)[2] for ns in nodes for _, shape in ns)
-    down = max(extent(shape)[1] / 2 for ns in nodes for _, shape in ns)
+    size = (lambda shape: tuple(v * shrink for v in extent(shape))) if shrink != 1 else extent
+    up = max(size(shape)[1] / 2 + size(shape)[2] for ns in nodes for _, shape in ns)
+    down = max(size(shape)[1] / 2 for ns in nodes for _, shape in ns)
     lines = max(len(_labels(s, shape)) for s, ns in zip(stages, nodes) for _, shape in ns)
-    heading = _heading(a)
+    lift = LINE * lines if streams > 1 else 0.0  # room above the top stream for its labels
+    heading_ = heading(a, slide)
     runs = stage_parts(len(stages), max(1, min(bands, len(stages))))
     band_of = [b for b, run in enumerate(runs) for _ in run]
     numbered = len(runs) > 1
-    top = MARGIN + 16 + LINE * len(heading) + 14 + (LINE + 4 if numbered else 0)  # the first kernel label line
+    top = MARGIN + 16 + LINE * len(heading_) + 14 + (LINE + 4 if numbered else 0) + lift  # the first kernel label line
     pitch = up + down + LINE * lines + 36 + (LINE + 4 if numbered else 0)
 
     def centre(band: int, g: int) -> float:
-        return top + up + 8 + (band * streams + g) * pitch
+        return top + up + 8 + (band * streams + g) * pitch + band * lift
 
     items: list[Item] = []
     titles = [Text((MARGIN, centre(b, g) + 4), f"GPU {g}", 12, bold=True, anchor="start") for b in range(len(runs))
@@ -163,7 +150,7 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1) -> Scene:
                 onward = Text((cursor + 10, before + 4), f"▶ stage {band + 1}", LABEL, bold=True, anchor="start")
                 items.append(onward)
                 right = max(right, onward.box[1])
-            items.append(Text((MARGIN, centre(band, 0) - up - 8 - LINE - 4), f"stage {band + 1} of {len(runs)}", 12,
+            items.append(Text((MARGIN, centre(band, 0) - up - 8 - lift - LINE - 4), f"stage {band + 1} of {len(runs)}", 12,
                               bold=True, anchor="start"))
             cursor = start
             if i:
@@ -171,16 +158,18 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1) -> Scene:
                 items.append(back)
                 cursor = back.box[1] + 6
         gap = max(GAP, text_width(stage.window_text, LABEL) + 14) if i else 0.0
-        width = max(max(extent(s)[0] + extent(s)[2] for _, s in ns),
-                    max(t.box[1] - t.box[0] for _, s in ns for t in _labels(stage, s)))
+        width = max(max(size(s)[0] + size(s)[2] for _, s in ns),
+                    max(t.box[1] - t.box[0] for _, s in ns for t in _labels(stage, s, slide)))
         left = cursor + gap
         placed: dict[int | None, Solid] = {}
         for g, shape in ns:
-            w, h, o = extent(shape)
+            w, h, o = size(shape)
             yc = middle if g is None else centre(band, g)
             placed[g] = Solid(left + (width - w - o) / 2, yc, w, h, o)
-            items += _place(_labels(stage, shape), left + width / 2, yc + down + 16)
-            if stage.window_text:
+            said = _labels(stage, shape, slide)
+            above = g == 0 and streams > 1
+            items += _place(said, left + width / 2, yc - up - 8 - LINE * (len(said) - 1) if above else yc + down + 16)
+            if stage.window_text and (g in (None, 0) or not stage.crosses):  # once, above the top stream, where lines cross
                 items.append(Text((cursor + gap / 2, yc - up - 8), stage.window_text, LABEL, fill="#1f4e79", halo=True))
         solids.append(placed)
         cursor = left + width
@@ -188,13 +177,13 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1) -> Scene:
     rows = {row.name: i for i, row in enumerate(a.rows)}
     boxes = [v for stage, placed in zip(stages, solids) for g, s in placed.items() for v in _volume(stage, g, s, rows)]
     links = _links(stages, solids, {i for i in range(1, len(stages)) if band_of[i] != band_of[i - 1]})
-    legend = _legend(streams)
     bottom = centre(len(runs) - 1, streams - 1) + down + 16 + LINE * lines + 10
-    width = max(right + MARGIN, *(MARGIN * 2 + text_width(t.text, t.size, t.bold) for t in heading),
-                *(MARGIN * 2 + text_width(t, LABEL) for t in legend))
-    texts = [*_place(heading, MARGIN, MARGIN + 16, "start"), *titles, *items,
-             *_place([Text((0, 0), t, LABEL, fill="#444444") for t in legend], MARGIN, bottom + LINE, "start")]
-    height = bottom + LINE * (len(legend) + 1) + MARGIN / 2
+    width = max(right + MARGIN, *(MARGIN * 2 + text_width(t.text, t.size, t.bold) for t in heading_))
+    legend_ = [part for note in legend(streams, slide) for part in wrap(note, LABEL, max(width - 2 * MARGIN, LEAST_WIDTH))]
+    width = max([width, *(MARGIN * 2 + text_width(t, LABEL) for t in legend_)])
+    texts = [*_place(heading_, MARGIN, MARGIN + 16, "start"), *titles, *items,
+             *_place([Text((0, 0), t, LABEL, fill="#444444") for t in legend_], MARGIN, bottom + LINE, "start")]
+    height = bottom + LINE * (len(legend_) + 1) + MARGIN / 2
     return Scene(width, height, f"{a.name}: volumes", (*boxes, *links, *texts))
 
 
@@ -209,9 +198,21 @@ def _volume(stage: Stage, stream: int | None, solid: Solid, rows: dict[str, int]
     return [Group(node_id(0, rows[stage.name], stage.name, stream), title, tuple(drawn))]
 
 
-def fitted(a: Analysis, stages: list[Stage], ratio: float) -> Scene:
-    """The figure in 1 to 6 rows, whichever comes nearest width : height = `ratio` (fewer rows on a tie)."""
-    scenes = [layout(a, stages, b) for b in range(1, min(6, len(stages)) + 1)]
+def fitted(a: Analysis, stages: list[Stage], ratio: float, slide: bool = False) -> Scene:
+    """The figure in 1 to 6 rows, whichever comes nearest width : height = `ratio` (fewer rows on a tie);
+    `slide`: in slide mode, whichever draws its text largest in a box of that shape, its volumes drawn smaller
+    (SLIDE_SOLIDS) where that makes the text larger by more than 2 %."""
+    rows = range(1, min(6, len(stages)) + 1)
+    if slide:
+        best: tuple[float, Scene] | None = None
+        for shrink in (1.0, SLIDE_SOLIDS):
+            for scene in (layout(a, stages, b, True, shrink) for b in rows):
+                scale = min(ratio / scene.width, 1 / scene.height)
+                if best is None or scale > best[0] * (1.02 if shrink != 1.0 else 1.0):
+                    best = (scale, scene)
+        assert best is not None
+        return best[1]
+    scenes = [layout(a, stages, b) for b in rows]
     return min(scenes, key=lambda s: abs(math.log(s.width / s.height / ratio)))
 
 

@@ -42,11 +42,17 @@ class Stage:
     crosses: bool  # reads the other GPUs' maps as well as its own (AlexNet's conv3, fc6, fc7)
     folded: tuple[str, ...] = ()  # the shape-keeping layers after it, by their labels
     note: tuple[str, ...] = ()  # what a folded block holds, for --depth (lines under the volume)
+    padding: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))  # (before, after) on H, then on W
 
     @property
     def window_text(self) -> str:
-        """'11×11/4' (a stride of 1 unsaid: '3×3')."""
-        return "" if self.kernel is None else window(self.kernel, self.stride, unit_stride=False)
+        """'11×11/4' (a stride of 1 unsaid: '3×3'), its padding said: '5×5, pad 2' ('pad 0,1' where H's and W's differ)."""
+        if self.kernel is None:
+            return ""
+        (top, bottom), (left, right) = self.padding
+        pads = (top, left) if (top, left) == (bottom, right) else (top, bottom, left, right)
+        pad = "" if not any(pads) else f", pad {pads[0]}" if len(set(pads)) == 1 else f", pad {','.join(map(str, pads))}"
+        return window(self.kernel, self.stride, unit_stride=False) + pad
 
 
 def shape_text(shape: Shape) -> str:
@@ -77,11 +83,23 @@ def need_chain(a: Analysis, nodes: Sequence[Node], hint: str) -> None:
 
 def _window(layer: Layer, inputs: Sequence[Shape]) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
     """The kernel and stride of a layer that slides a window (H, W), as its size terms hold them; else none."""
-    terms = [t for t in layer.sizing(*inputs).terms if isinstance(t, WindowTerm)]
+    terms = _terms(layer, inputs)
     if len(terms) != 2:
         return None, None
     h, w = terms
     return (h.kernel, w.kernel), (h.stride, w.stride)
+
+
+def _terms(layer: Layer, inputs: Sequence[Shape]) -> list[WindowTerm]:
+    return [t for t in layer.sizing(*inputs).terms if isinstance(t, WindowTerm)]
+
+
+def _padding(layer: Layer, inputs: Sequence[Shape]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(before, after) on H and on W of a window's zero padding, as its size terms hold it; none without a window."""
+    terms = _terms(layer, inputs)
+    if len(terms) != 2:
+        return (0, 0), (0, 0)
+    return (terms[0].pad_before, terms[0].pad_after), (terms[1].pad_before, terms[1].pad_after)
 
 
 def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = False) -> list[Stage]:
@@ -109,6 +127,7 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
         else:
             shapes, whole, gpu = (row.output,), True, row.placement if isinstance(row.placement, int) else None
         crosses = any(s.received for s in row.gpus)
-        out.append(Stage(row.name, row.category, shapes, whole, gpu, kernel, stride, crosses))
+        out.append(Stage(row.name, row.category, shapes, whole, gpu, kernel, stride, crosses,
+                         padding=_padding(row.layer, row.input_shapes)))
         more.append([])
     return [replace(stage, folded=(*stage.folded, *labels)) if labels else stage for stage, labels in zip(out, more)]

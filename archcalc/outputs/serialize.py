@@ -111,10 +111,14 @@ def layer_json(r: Row) -> dict[str, Any]:
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
-    doc: dict[str, Any] = {"layer": f.layer, "kind": f.kind, "message": f.message, "where": where_json(f.where)}
+    g = f.grade
+    doc: dict[str, Any] = {"layer": f.layer, "kind": f.kind, "severity": g.severity, "cause": g.cause, "message": f.message,
+                           "where": where_json(f.where)}
     if f.term is not None:
         doc.update(axis=f.term.axis, expression=f.term.expression(), value=plain(f.term.exact), output=f.term.out,
                    nearest=plain(f.nearest))
+        if g.unread is not None:  # the rows (or columns) past the last window: real input, zero padding, between windows
+            doc["unread"] = {"real": g.unread.real, "padding": g.unread.padding, "between": g.unread.between}
     if f.figures is not None:
         doc.update(params=f.figures.params, flops=f.figures.flops, branch=list(f.branch))
     if f.claim is not None:

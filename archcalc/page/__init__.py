@@ -25,6 +25,7 @@ from archcalc.page.facts import page_facts
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, ValidInputs
+    from archcalc.analysis.graph import Graph
     from archcalc.analysis.memory import DtypeMemory
 
 NO_DOT = ("no diagram: Graphviz's 'dot' program is not on the PATH; install Graphviz (Debian/Ubuntu: sudo apt-get install graphviz; "
@@ -50,17 +51,23 @@ def page_target(out: Path) -> Path:
 
 
 def build_page(analyses: Sequence[Analysis], valids: Sequence[tuple[ValidInputs, ...]], mems: Sequence[DtypeMemory],
-               dot_text: bool = False, roofs: Sequence[tuple[str, str]] = ()) -> str:
+               dot_text: bool = False, roofs: Sequence[tuple[str, str]] = (), graphs: Sequence[Graph] = ()) -> str:
     """The page for one network, or for several (their comparison first, then each network's section).
     `dot_text`: each Graphviz view as the DOT text dot would draw it from, not dot's SVG (which differs
     between Graphviz versions): the page's source, as docs/make_figures.py records it, needing no Graphviz.
-    `roofs`: each network's roofline chart (its switch's words, the SVG of archcalc.diagram.roofline_chart), with --hardware."""
+    `roofs`: each network's roofline chart (its switch's words, the SVG of archcalc.diagram.roofline_chart), with --hardware.
+    `graphs`: the networks' graphs, for a branching network's view with its blocks folded (folded_view.py)."""
     from archcalc.analysis.compare import compare
 
     comparison = compare(list(analyses)) if len(analyses) > 1 else None
     views, notes = graph_views(analyses, dot_text)
     charts = [View(str(k), "roofline", title, clean_roofline(svg, analyses, k)) for k, (title, svg) in enumerate(roofs)]
-    return render_page(page_facts(analyses, valids, mems, comparison, notes), [*views, *volume_views(analyses), *charts])
+    folded = []
+    if graphs and views:  # as the layer graph: none without dot (or past the page's drawing limits)
+        from archcalc.page.folded_view import folded_views
+
+        folded = folded_views(analyses, graphs, dot_text)
+    return render_page(page_facts(analyses, valids, mems, comparison, notes), [*views, *folded, *volume_views(analyses), *charts])
 
 
 def clean_roofline(svg: str, analyses: Sequence[Analysis], k: int) -> str:

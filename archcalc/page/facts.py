@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from archcalc import text
 from archcalc.analysis import TOTALS
+from archcalc.analysis.grading import findings_off, worst
 from archcalc.outputs import serialize
 from archcalc.text import dims, human, n
+from archcalc.text.grades import grouped, severity_title
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, Row, ValidInputs
@@ -29,7 +31,10 @@ def network_facts(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMe
     t = a.totals
     doc["text"] = {
         "input": f"input {dims(a.input)}" + (f", split across {a.gpus} GPUs" if a.gpus > 1 else ""),
-        "findings_title": text.findings_title(len(a.findings)),
+        "findings_title": severity_title(a.findings),
+        "findings": None if findings_off(a) else [{"severity": sev, "kinds": sorted({f.kind for f in fs}), "text": line,
+                                                  "layers": [f.layer for f in fs]} for sev, line, fs in grouped(a.findings)],
+        "findings_worst": worst(a.findings),
         "no_findings": text.NO_FINDINGS,
         "arithmetic_header": text.arithmetic_header(a.rows),
         "totals": {k: n(getattr(t, k)) for k in TOTALS},

@@ -10,6 +10,15 @@ JSON from archcalc.outputs.serialize.
 
 from __future__ import annotations
 
-from archcalc.report.plain import compare_csv, compare_markdown, to_csv, to_markdown
+from typing import Any
 
 __all__ = ["compare_csv", "compare_markdown", "to_csv", "to_markdown"]
+
+
+def __getattr__(name: str) -> Any:
+    """plain's functions, imported when first asked for: `archcalc kinds` draws its table without the analysis."""
+    if name in __all__:
+        from archcalc.report import plain
+
+        return getattr(plain, name)
+    raise AttributeError(f"module 'archcalc.report' has no attribute {name!r}")

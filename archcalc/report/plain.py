@@ -8,9 +8,11 @@ import io
 from archcalc import text
 from archcalc.analysis import GPU_FIGURES, TOTALS, Analysis, Row, ValidInputs
 from archcalc.analysis.compare import Comparison, depth, summary
+from archcalc.analysis.grading import findings_off
 from archcalc.analysis.memory import DtypeMemory
 from archcalc.kinds.terms.figures import Figures
 from archcalc.text import dims, n
+from archcalc.text.grades import grouped
 
 CSV_COLUMNS = ("layer", "type", "hyper", "output", "arithmetic", "params", "frozen_params", "macs", "flops", "connections", "activations")
 
@@ -48,7 +50,9 @@ def to_markdown(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemo
     if mem is not None:
         parts += ["", *(f"- {line}" for line in text.memory_text(*mem).splitlines())]
     parts += [line for v in valid for line in ("", text.valid_text(v))]
-    parts += ["", "### Findings", ""] + ([f"- **{f.kind}**: {f.message}" for f in a.findings] or ["- none"])
+    if not findings_off(a):  # graded, notes alike on one line (archcalc.text.grades)
+        parts += ["", "### Findings", ""] + ([f"- **{severity}** ({', '.join(sorted({f.kind for f in fs}))}): {line}"
+                                            for severity, line, fs in grouped(a.findings)] or ["- none"])
     return "\n".join(parts) + "\n"
 
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich import box
 from rich.console import Group, RenderableType
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from archcalc import text
-from archcalc.analysis import Analysis, ValidInputs
-from archcalc.analysis.memory import DtypeMemory
-from archcalc.kinds.terms.conventions import Convention
 from archcalc.limits import MAX_TABLE_ROWS, TABLE_EDGE_ROWS
+from archcalc.report.findings import findings_panel, row_style
+from archcalc.report.findings import header_text as findings_header
+from archcalc.report.fit import ranked
 from archcalc.text import dims, human, n
+
+if TYPE_CHECKING:  # `kinds` uses whole() without the analysis
+    from archcalc.analysis import Analysis, ValidInputs
+    from archcalc.analysis.memory import DtypeMemory
+    from archcalc.kinds.terms.conventions import Convention
 
 
 def whole(table: Table) -> Table:
@@ -85,8 +89,7 @@ def _header(a: Analysis, counting: Convention | None = None) -> Text:
     head.append(f"\ninput {dims(a.input)}")
     if a.gpus > 1:
         head.append(f", split across {a.gpus} GPUs")
-    if a.findings:
-        head.append(f"   {text.findings_title(len(a.findings))} (below)", style="bold red")
+    head.append(findings_header(a))
     head.append(f"\n{text.FLOPS_CONVENTION if counting is None else counted_title(counting) + ': ' + counting.rules}", style="dim")
     return head
 
@@ -96,7 +99,6 @@ def counted_title(c: Convention) -> str:
 
 
 def _layers_table(a: Analysis, every: bool, counting: Convention | None = None) -> Table:
-    flagged = {f.layer for f in a.findings if f.kind == "non_integer_size"}
     t = a.totals
     table = Table(box=box.SIMPLE_HEAD, show_footer=True, footer_style="bold")
     table.add_column("layer", "total")
@@ -120,8 +122,10 @@ def _layers_table(a: Analysis, every: bool, counting: Convention | None = None) 
         f = row.figures
         figures = [n(f.params), *([n(f.frozen_params)] if frozen else []), n(f.macs), n(f.flops), n(f.connections), n(f.activations)]
         table.add_row(literal(row.name), text.kind_text(row), text.hyper_text(row), dims(row.output), text.arithmetic(row.terms),
-                      text.field_text(row.receptive_field), *figures, style="bold red" if row.name in flagged else None)
-    return whole(table)
+                      text.field_text(row.receptive_field), *figures, style=row_style(a, row.name))
+    keys = ("name", "type", "hyper", "output", "arithmetic", "field", "params", *(("frozen_params",) if frozen else ()), "macs", "flops",
+            "connections", "activations")
+    return ranked(whole(table), keys, pickable=True)  # the columns a narrow terminal shows first (archcalc.report.fit)
 
 
 def _gpu_table(a: Analysis, every: bool) -> Table:
@@ -153,22 +157,11 @@ def _claims_table(a: Analysis, every: bool) -> Table:
             _gap(table, hidden, "claims")
         mark = Text(text.claim_mark(c.confirmed), style="green" if c.confirmed else "bold red")
         table.add_row(literal(c.subject), c.stated_text, c.computed_text, mark, literal(c.detail), style=None if c.confirmed else "red")
-    return table
+    return ranked(table, ("name", "stated", "computed", "mark", "arithmetic"))  # the arithmetic under its row where it is too wide
 
 
 def _findings_panel(a: Analysis, every: bool) -> RenderableType:
-    if not a.findings:
-        return Text(text.NO_FINDINGS if not a.accepted else "no findings but those the spec accepts", style="green")
-    body = Text()
-    head, tail, hidden = shown(a.findings, every)
-    numbered = [*enumerate(head, start=1), *enumerate(tail, start=len(a.findings) - len(tail) + 1)]
-    for i, f in numbered:
-        if hidden and i == len(head) + hidden + 1:
-            body.append(f"… {hidden:,} findings not shown (all of them: --all, or --format json) …\n", style="dim")
-        body.append(f"{i}. ", style="bold")
-        body.append(f"[{f.kind}] ", style="bold red")
-        body.append(f.message + ("\n" if i < len(a.findings) else ""))
-    return Panel(body, title=text.findings_title(len(a.findings)), border_style="red", title_align="left")
+    return findings_panel(a, every)
 
 
 def _memory_table(dm: DtypeMemory, every: bool) -> Table:

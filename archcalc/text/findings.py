@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from archcalc.text.grades import why
 from archcalc.text.layers import arithmetic, hyper_text, kind_text
 from archcalc.text.numbers import dims, human, n, quotient, size
 
@@ -31,6 +32,14 @@ def figure_text(value: Any) -> str:
 
 
 def finding_message(f: Finding) -> str:
+    """A finding with its numbers, then which grade it is and why: 'conv1: H and W = … never read (…). A note: only
+    padding is left unread. Nearest input sizes …'."""
+    body, _, nearest = finding_body(f).partition(". Nearest input ")
+    graded = f"{body}. {why(f)[0].upper()}{why(f)[1:]}"
+    return f"{graded}. Nearest input {nearest}" if nearest else graded
+
+
+def finding_body(f: Finding) -> str:
     """A finding as one sentence (or two), with its numbers."""
     if f.kind == "non_integer_size":
         t = f.term

@@ -1,7 +1,7 @@
 """`archcalc calibrate`: this machine's attained peaks, measured with torch, written as a hardware profile.
 
-    matrix units   the best of large square matmuls (n×n by n×n: 2n³ FLOPs) at a few sizes and of three 3×3
-                   convolutions (ResNet's, batch 1; 2 FLOPs a multiply-accumulate), per dtype
+    matrix units   the best of large square matmuls (n×n by n×n: 2n³ FLOPs) at a few sizes and of five 3×3
+                   convolutions (ResNet's, VGG's and U-Net's, batch 1; 2 FLOPs a multiply-accumulate), per dtype
     vector units   the float32 matmul figure (on a CPU the same SIMD lanes run both; on CUDA, float32
                    matmuls without TF32 run on the CUDA cores)
     bandwidth      the best streaming copy or in-place update (each byte read once and written once) over sizes from a few
@@ -29,7 +29,8 @@ from archcalc.torch_backend.devices import device_name
 
 MATMUL_SIZES = (512, 1024, 2048)
 QUICK_MATMUL_SIZES = (512, 1024)
-CONVS = ((64, 56), (128, 28), (256, 14))  # (channels, side): ResNet's 3×3 convolutions at batch 1
+CONVS = ((64, 56), (128, 28), (256, 14), (256, 56), (512, 28))  # (channels, side): 3×3 convolutions at batch 1, ResNet's
+# and the wider ones of VGG and U-Net (on some CPUs those reach more than any square matmul does)
 COPY_MIB = (0.25, 1, 4, 16, 64, 256)
 QUICK_COPY_MIB = (0.25, 1, 4, 16)
 TENSOR_CORE_DTYPES = {"tf32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}

@@ -22,6 +22,7 @@ from fractions import Fraction
 from typing import ClassVar, Protocol
 
 from archcalc.kinds.terms.layouts import ChannelsLast
+from archcalc.kinds.terms.unread import Unread, window_unread
 
 
 class ShapeError(Exception):
@@ -58,6 +59,8 @@ class SizeTerm(Protocol):
 
     def consequence(self) -> str: ...
 
+    def left_unread(self) -> Unread: ...
+
     @property
     def period(self) -> int:
         """What the input size must be a multiple of (times the strides before) for the output to move by whole steps:
@@ -72,7 +75,11 @@ class SizeTerm(Protocol):
 
 
 class Term:
-    """What every size term shares: `alike` compares its numbers, the axis aside (each term is a frozen dataclass)."""
+    """What every size term shares: `alike` compares its numbers, the axis aside (each term is a frozen dataclass);
+    `left_unread`, what a size that does not divide leaves unread ('unknown' unless the term says: a warning)."""
+
+    def left_unread(self) -> Unread:
+        return Unread("padding" if getattr(self, "divides", False) else "unknown")
 
     def alike(self, other: object) -> bool:
         if type(self) is not type(other):
@@ -127,6 +134,9 @@ class WindowTerm(Term):
     @property
     def period(self) -> int:
         return self.stride
+
+    def left_unread(self) -> Unread:
+        return window_unread(self)
 
     @property
     def downsampling(self) -> int:

@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.terms.sizes import ShapeError, Term, fraction_text, lines
+from archcalc.kinds.terms.unread import Unread
 
 
 class Whole(Term):
@@ -138,6 +139,9 @@ class CropTerm(Term):
     def text(self) -> str:
         result = f"margin {self.expression()} = {self.value()}"
         return result if self.divides else f"{result} → {self.before} before, {self.size - self.target - self.before} after"
+
+    def left_unread(self) -> Unread:
+        return Unread("crop")
 
     def consequence(self) -> str:
         after = self.size - self.target - self.before

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from archcalc.kinds.terms.sizes import SizeTerm, Term, WindowTerm, fraction_text, lines
 from archcalc.kinds.terms.sizes_other import Whole
+from archcalc.kinds.terms.unread import Unread
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,9 @@ class WindowPartitionTerm(Term):
     def text(self) -> str:
         result = f"{self.expression()} = {self.value()} windows"
         return result if self.divides else f"{result} → {self.windows}, padded by {self.padding}"
+
+    def left_unread(self) -> Unread:
+        return Unread("padded")
 
     def consequence(self) -> str:
         return (f"torchvision's Swin pads the map by {lines(self.axis, self.padding)} of zeros to {self.size + self.padding} "

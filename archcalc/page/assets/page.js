@@ -40,7 +40,7 @@
     const body = el("tbody", {});
     const rows = items.map((item, index) => {
       const tr = el("tr", {"data-index": index});
-      for (const c of columns) tr.append(el("td", {cls: c.numeric ? "num" : null, text: c.cell(item)}));
+      for (const c of columns) tr.append(el("td", {cls: c.numeric ? "num" : c.wrap ? "wrap" : null, text: c.cell(item)}));
       if (opts.decorate) opts.decorate(tr, item, index);
       body.append(tr);
       return tr;
@@ -50,7 +50,9 @@
     columns.forEach((c, ci) => {
       const button = el("button", {type: "button", cls: "sort", text: c.title,
         title: `sort by ${c.title.split("\n")[0]}`});
-      const th = el("th", {scope: "col", cls: c.numeric ? "num" : null, "aria-sort": "none"}, c.title ? button : null);
+      // data-title: printed in place of the button, which Chromium leaves blank in a header repeated on each page
+      const th = el("th", {scope: "col", cls: c.numeric ? "num" : c.wrap ? "wrap" : null, "aria-sort": "none", "data-title": c.title},
+        c.title ? button : null);
       button.addEventListener("click", () => {
         // the first click on a figure puts the largest first; a second click reverses
         const descending = sorted && sorted.ci === ci ? !sorted.descending : !!c.numeric;
@@ -118,13 +120,17 @@
       ], net.claims, {decorate: (tr, c) => tr.classList.add(c.confirmed ? "confirmed" : "contradicted")});
       right.append(el("div", {cls: "scroll claims"}, claims.table));
     }
-    const findings = el("section", {cls: net.findings.length ? "findings" : "findings none", "aria-label": "findings"});
-    if (!net.findings.length) {
+    // graded (archcalc.analysis.grading): errors, warnings, then notes, notes alike on one line; none under --findings off
+    const findings = el("section", {cls: net.findings.length ? `findings ${w.findings_worst}` : "findings none", "aria-label": "findings"});
+    if (w.findings === null) {
+      findings.hidden = true;
+    } else if (!net.findings.length) {
       findings.append(el("p", {text: w.no_findings}));
     } else {
       const list = el("ol", {});
-      for (const f of net.findings) {
-        list.append(el("li", {"data-kind": f.kind}, el("span", {cls: "kind", text: `[${f.kind}] `}), f.message));
+      for (const f of w.findings) {
+        const label = f.layers.length > 1 ? `[${f.severity}] ` : `[${f.severity} · ${f.kinds[0]}] `;
+        list.append(el("li", {"data-kind": f.kinds.join(" "), "data-severity": f.severity}, el("span", {cls: "kind", text: label}), f.text));
       }
       findings.append(el("h3", {text: w.findings_title}), list);
     }
@@ -157,23 +163,79 @@
       title: "show the picture at its own size (scroll to move) or fitted to the panel"});
     zoom.addEventListener("click", () => {
       const fit = zoom.getAttribute("aria-pressed") === "true";
-      for (const view of views) view.classList.toggle("fit", fit);
+      for (const view of views) { view.classList.toggle("fit", fit); const svg = view.querySelector("svg"); if (svg) svg.style.width = ""; }
       zoom.setAttribute("aria-pressed", fit ? "false" : "true");
     });
-    box.prepend(el("div", {cls: "controls"}, el("span", {cls: "muted", text: "diagram"}), zoom));
+    const shown = () => views.find((v) => !v.hidden);
+    const step = (factor) => () => { const v = shown(); const r = v.getBoundingClientRect(); zoomView(v, factor, r.left + r.width / 2, r.top + r.height / 2); };
+    const zoomIn = el("button", {type: "button", cls: "zoom-in", text: "+", title: "zoom in (or Ctrl + wheel, or pinch)", "aria-label": "zoom in"});
+    const zoomOut = el("button", {type: "button", cls: "zoom-out", text: "−", title: "zoom out (or Ctrl + wheel, or pinch)", "aria-label": "zoom out"});
+    zoomIn.addEventListener("click", step(1.25));
+    zoomOut.addEventListener("click", step(0.8));
+    for (const view of views) pannable(view);
+    box.prepend(el("div", {cls: "controls"}, el("span", {cls: "muted", text: "diagram"}), zoomOut, zoomIn, zoom));
     return box;
   }
 
-  function nodesOf(k, i) {
-    return document.querySelectorAll(`g.node[data-net="${k}"][data-row="${i}"]`);
+  // zoom a view's picture by `factor` about the point (x, y) of the window, which stays under the pointer
+  function zoomView(view, factor, x, y) {
+    const svg = view.querySelector("svg");
+    if (!svg) return;
+    const r = view.getBoundingClientRect();
+    const s = svg.getBoundingClientRect();
+    const natural = svg.width.baseVal.value || s.width;
+    const width = Math.min(natural * 4, Math.max(Math.min(natural, r.width) * 0.5, s.width * factor));
+    const fx = (x - s.left) / s.width;
+    const fy = (y - s.top) / s.height;
+    view.classList.remove("fit");
+    svg.style.width = `${width}px`;
+    svg.style.height = "auto";
+    const t = svg.getBoundingClientRect();
+    view.scrollLeft += t.left + fx * t.width - x;
+    view.scrollTop += t.top + fy * t.height - y;
   }
 
-  function scrollWithin(container, target) {
+  // Ctrl + wheel (a trackpad's pinch arrives so) zooms; a plain wheel scrolls the view; dragging pans it
+  function pannable(view) {
+    view.addEventListener("wheel", (e) => {
+      if (!e.ctrlKey && !e.metaKey) return;
+      e.preventDefault();
+      zoomView(view, Math.exp(-e.deltaY / 300), e.clientX, e.clientY);
+    }, {passive: false});
+    let drag = null;
+    view.addEventListener("pointerdown", (e) => {
+      if (e.button !== 0) return;
+      drag = {x: e.clientX, y: e.clientY, left: view.scrollLeft, top: view.scrollTop, moved: false, id: e.pointerId};
+    });
+    view.addEventListener("pointermove", (e) => {
+      if (!drag || !(e.buttons & 1)) return;
+      const dx = e.clientX - drag.x;
+      const dy = e.clientY - drag.y;
+      if (!drag.moved && Math.hypot(dx, dy) < 4) return;
+      if (!drag.moved) view.setPointerCapture(drag.id);  // the pan follows the pointer out of the view
+      drag.moved = true;
+      view.classList.add("panning");
+      view.scrollLeft = drag.left - dx;
+      view.scrollTop = drag.top - dy;
+    });
+    const end = () => { view.classList.remove("panning"); setTimeout(() => { drag = null; }, 0); };
+    view.addEventListener("pointerup", end);
+    view.addEventListener("pointercancel", end);
+    // a drag that ends on a node is a pan, not a click on it
+    view.addEventListener("click", (e) => { if (drag && drag.moved) { e.stopPropagation(); e.preventDefault(); } }, true);
+  }
+
+  function nodesOf(k, i) {
+    // a folded block's node stands for each of its layers (data-rows)
+    return document.querySelectorAll(`g.node[data-net="${k}"][data-row="${i}"], g.node[data-net="${k}"][data-rows~="${i}"]`);
+  }
+
+  function scrollWithin(container, target, across = true) {
     if (!container || !target) return;
     const c = container.getBoundingClientRect();
     const t = target.getBoundingClientRect();
     if (t.top < c.top || t.bottom > c.bottom) container.scrollTop += t.top - c.top - (c.height - t.height) / 2;
-    if (t.left < c.left || t.right > c.right) container.scrollLeft += t.left - c.left - (c.width - t.width) / 2;
+    if (across && (t.left < c.left || t.right > c.right)) container.scrollLeft += t.left - c.left - (c.width - t.width) / 2;
   }
 
   function describe(k, i) {
@@ -181,7 +243,10 @@
     const w = layer.text;
     const parts = [el("strong", {text: layer.name}), ` ${w.type} ${w.hyper} → ${w.output}`.replace(/ {2,}/g, " ")];
     if (w.arithmetic) {
-      parts.push(el("br", {}), "size arithmetic: ", el("span", {cls: w.divides ? "arith" : "arith bad", text: w.arithmetic}));
+      // a size that does not divide: red when real input is lost, grey when it is only a note (archcalc.analysis.grading)
+      const notes = facts.networks[k].findings.filter((f) => f.layer === layer.name && f.kind === "non_integer_size");
+      const bad = !w.divides && !(notes.length && notes.every((f) => f.severity === "note"));
+      parts.push(el("br", {}), "size arithmetic: ", el("span", {cls: w.divides ? "arith" : bad ? "arith bad" : "arith note", text: w.arithmetic}));
     }
     if (layer.where && layer.where.line) parts.push(el("br", {}), el("span", {cls: "muted", text: `spec line ${layer.where.line}`}));
     return parts;
@@ -215,7 +280,7 @@
     show(k, i);
     if (from === "node") {
       tr.hidden = false;
-      tr.scrollIntoView({block: "nearest"});
+      scrollWithin(s.tableBox, tr, false);  // up or down to the row; the columns stay where the reader put them
     } else if (nodes.length) {
       scrollWithin(s.panel.querySelector(".view:not([hidden])"), nodes[0]);
     }
@@ -227,16 +292,16 @@
     const w = net.text;
     const t = net.totals;
     const human = w.totals_human;
-    const flagged = new Set(net.findings.filter((f) => f.kind === "non_integer_size").map((f) => f.layer));
+    const flagged = new Set(net.findings.filter((f) => f.kind === "non_integer_size" && f.severity !== "note").map((f) => f.layer));
     const figure = (key, title) => ({title, cell: (l) => n(l[key]), sort: (l) => l[key], numeric: true,
       foot: `${w.totals[key]}\n${human[key]}`});
     const columns = [
       {title: "layer", cell: (l) => l.name, foot: "total"},
       {title: "type", cell: (l) => l.text.type},
-      {title: "hyper-parameters", cell: (l) => l.text.hyper},
+      {title: "hyper-parameters", cell: (l) => l.text.hyper, wrap: true},
       {title: "output", cell: (l) => l.text.output, sort: (l) => l.output.reduce((a, b) => a * b, 1), numeric: true},
-      {title: w.arithmetic_header, cell: (l) => l.text.arithmetic},
-      {title: "receptive field\nsize /jump", cell: (l) => l.text.receptive_field,
+      {title: w.arithmetic_header, cell: (l) => l.text.arithmetic, wrap: true},
+      {title: "receptive field\nsize /jump", cell: (l) => l.text.receptive_field, wrap: true,
         sort: (l) => (!l.receptive_field ? -1 : l.receptive_field.whole_input ? Infinity : Math.max(...[].concat(l.receptive_field.size))), numeric: true},
       figure("params", "params"),
       ...(t.frozen_params ? [figure("frozen_params", "frozen params")] : []),
@@ -339,9 +404,13 @@
     const reset = el("button", {type: "button", text: "spec order"});
     reset.addEventListener("click", layers.unsort);
     const panel = diagram(String(k));
-    sections[k] = {rows: layers.rows, detail, panel, selected: null};
-    const tableBox = el("div", {cls: "tables"}, el("div", {cls: "controls"}, filter, reset), detail, wrap(layers.table));
-    section.append(el("div", {cls: "linked"}, panel, tableBox));
+    const scroller = el("div", {cls: "scroll layers", id: `net-${k}-layers`, tabindex: "-1"}, layers.table);
+    sections[k] = {rows: layers.rows, detail, panel, selected: null, tableBox: scroller};
+    const tableBox = el("div", {cls: "tables"}, el("div", {cls: "controls"}, filter, reset), detail, scroller);
+    // past the picture's nodes (one tab stop each) to the table, for the keyboard
+    const skip = el("a", {cls: "skip", href: `#net-${k}-layers`, text: "skip the diagram, to the table of layers"});
+    skip.addEventListener("click", (e) => { e.preventDefault(); filter.focus(); });
+    section.append(skip, el("div", {cls: "linked"}, panel, tableBox));
     if (net.gpus) section.append(wrap(gpuTable(net)));
     if (net.memory) section.append(wrap(memoryTable(net)));
     section.append(wrap(countsTable(net)));

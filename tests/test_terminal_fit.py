@@ -1,0 +1,79 @@
+"""Tables that fit the terminal (archcalc.report.fit, archcalc.report.layout), in-process: rich takes
+FORCE_COLOR for a terminal and COLUMNS for its width (the real pty is tests/test_terminal.py)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from archcalc.cli.app import main
+from archcalc.cli.lazy import SHORT_HELP
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+FIGURE = re.compile(r"\d[\d,.]*\d|\d")
+PIPE = {"NO_COLOR": "1", "FORCE_COLOR": None, "TERM": "dumb", "COLUMNS": None}
+
+
+def terminal(columns: int, *args: str) -> str:
+    result = CliRunner(env={"FORCE_COLOR": "1", "COLUMNS": str(columns), "NO_COLOR": None, "TERM": "xterm-256color"}).invoke(
+        main, list(args), prog_name="archcalc")
+    assert result.exit_code == 0, result.output
+    return ANSI.sub("", result.output)
+
+
+def pipe(*args: str) -> str:
+    result = CliRunner(env=PIPE).invoke(main, list(args), prog_name="archcalc")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("columns", [80, 120, 200])
+@pytest.mark.parametrize("args", [("show", "alexnet"), ("compare", "lenet", "alexnet"), ("kinds",)], ids=" ".join)
+def test_tables_fit_the_width_and_cut_no_figure(columns: int, args: tuple[str, ...]) -> None:
+    out, whole = terminal(columns, *args), pipe(*args)
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns, max(lines, key=len)
+    on_screen = {f for line in lines if "left out to fit" not in line for f in FIGURE.findall(line)}
+    assert on_screen <= set(FIGURE.findall(whole)), on_screen - set(FIGURE.findall(whole))  # a cut figure (210,83) is not there
+
+
+def test_lenet_at_80_columns_keeps_the_arithmetic_under_each_row_and_names_what_it_left_out() -> None:
+    lines = terminal(80, "show", "lenet").splitlines()
+    header = next(line for line in lines if line.split()[:1] == ["layer"])
+    assert header.split() == ["layer", "type", "hyper-parameters", "output", "params", "FLOPs"]
+    conv1 = lines.index(next(line for line in lines if line.split()[:1] == ["conv1"]))
+    # LeNet-5's conv1: 6·(5·5 + 1) = 156 params, 2 · 150 · 28² = 235,200 FLOPs; (28 − 5 + 2·2)/1 + 1 = 28
+    assert lines[conv1].split()[-2:] == ["156", "235,200"]
+    assert lines[conv1 + 1].strip() == "(28 − 5 + 2·2)/1 + 1 = 28 (H and W)"
+    note = " ".join(line.strip() for line in lines[lines.index(next(x for x in lines if "left out" in x)):][:3])
+    assert note.startswith("4 columns left out to fit 80 columns: receptive field size /jump, MACs, connections, activations (every column: --wide")
+
+
+def test_wide_in_a_terminal_is_the_pipes_table() -> None:
+    assert terminal(80, "show", "alexnet", "--wide") == pipe("show", "alexnet")
+
+
+def test_columns_picks_the_layer_tables_columns_in_a_pipe_too() -> None:
+    lines = pipe("show", "lenet", "--columns", "output,params").splitlines()
+    header = next(line for line in lines if line.split()[:1] == ["layer"])
+    assert header.split() == ["layer", "output", "params"]
+    assert next(line for line in lines if line.split()[:1] == ["conv2"]).split() == ["conv2", "16×10×10", "2,416"]  # 16·(6·25 + 1)
+    result = CliRunner(env=PIPE).invoke(main, ["show", "lenet", "--columns", "name,bogus"], prog_name="archcalc")
+    assert result.exit_code == 2 and "bogus: not a column" in result.output
+
+
+def test_a_name_in_markup_stays_text_in_a_narrow_terminal(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    spec = tmp_path / "odd.yaml"
+    spec.write_text("name: odd\ninput: [1, 8, 8]\nlayers:\n  - {name: '[bold red]x[/]', type: conv, filters: 2, kernel: 3}\n", encoding="utf-8")
+    assert "[bold red]x[/]" in terminal(80, "show", str(spec))
+
+
+def test_the_help_lists_each_commands_own_first_paragraph() -> None:
+    """`archcalc --help` reads SHORT_HELP, without importing the commands: it says what each command's help says."""
+    ctx = main.make_context("archcalc", ["--help"], resilient_parsing=True)
+    for name, short in SHORT_HELP.items():
+        command = main.get_command(ctx, name)
+        assert command is not None and command.help is not None
+        assert " ".join(command.help.split("\n\n")[0].split()) == short
