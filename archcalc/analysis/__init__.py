@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archcalc.analysis.accepted import Accepted, set_apart
 from archcalc.analysis.claims import ClaimCheck, InputCheck, check_claims
 from archcalc.analysis.findings import Finding, size_findings, unread_findings
 from archcalc.analysis.graph import Graph
@@ -105,6 +106,7 @@ class Analysis:
     gpu_totals: tuple[GpuTotals, ...]
     findings: tuple[Finding, ...]
     claims: tuple[ClaimCheck, ...]
+    accepted: tuple[Accepted, ...] = ()  # findings the spec accepts, with their reasons: not among `findings`
 
 
 def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
@@ -126,5 +128,6 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
     )
     findings = size_findings(graph, shape, steps) + unread_findings(graph, rows)
     checks, contradicted = check_claims(graph, rows, totals)
+    kept, accepted = set_apart(findings + contradicted, graph.accept, (r.name for r in rows), (i.name for i in graph.instances))
     return Analysis(graph.name, graph.description, shape, graph.gpus, tuple(rows), totals, gpu_totals,
-                    tuple(findings + contradicted), tuple(checks))
+                    kept, tuple(checks), accepted)

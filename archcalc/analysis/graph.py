@@ -14,6 +14,7 @@ from archcalc.errors import Location, SpecError
 from archcalc.kinds import Layer
 from archcalc.kinds.terms.values import Shape
 from archcalc.specfile import Claims, Instance, Spec
+from archcalc.specfile.accept import Accept
 from archcalc.text import a_kind, printable
 
 INPUT = "input"
@@ -41,6 +42,7 @@ class Graph:
     path: str
     aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
     instances: tuple[Instance, ...] = ()  # every use of a block (spec.blocks.Instance)
+    accept: tuple[Accept, ...] = ()  # findings the spec accepts (specfile.accept)
 
 
 def build_graph(spec: Spec) -> Graph:
@@ -64,7 +66,7 @@ def build_graph(spec: Spec) -> Graph:
         if not arity and len(inputs) < ls.layer.fewest_inputs:
             raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} merges two or more inputs; 'inputs' names {len(inputs)}")
         nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where, ls.output))
-    return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path, spec.aliases, spec.instances)
+    return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path, spec.aliases, spec.instances, spec.accept)
 
 
 def _order(nodes: list[Node]) -> tuple[Node, ...]:

@@ -13,7 +13,7 @@ import click
 
 from archcalc.cli import completion
 
-HOMES = {"calibrate": "roofline", "compare": "show", "diagram": "draw", "hardware": "roofline", "kinds": "vocabulary",
+HOMES = {"calibrate": "roofline", "compare": "show", "diagram": "draw", "export": "export", "hardware": "roofline", "kinds": "vocabulary",
          "report": "draw", "run": "run", "schema": "vocabulary", "show": "show", "specs": "specs",
          "import": "importer:import_"}  # archcalc.cli.<module>, or <module>:<function> where the name is Python's own
 
@@ -24,6 +24,7 @@ SHORT_HELP = {
     "diagram": "The architecture as a picture: a Graphviz graph of layers by kind, shapes, GPU columns and findings, or (--style "
                "volumes) the papers' figure of feature maps as boxes.",
     "import": "Make a spec of a PyTorch model: MODULE:CALLABLE (torchvision.models:resnet50) or FILE.py:CALLABLE (mynet.py:Net).",
+    "export": "Write SPEC, built in PyTorch, as an ONNX file (for Netron, ONNX Runtime).",
     "hardware": "The chips --hardware can name: peak dense TFLOPS per dtype, memory bandwidth and size, and each figure's source.",
     "kinds": "Every layer kind a spec can use: its keys, their types and defaults.",
     "report": "One self-contained HTML page: the header, the diagram linked to a sortable table of every layer, the GPU split, "

@@ -13,11 +13,21 @@ from typing import Any
 
 from archcalc.kinds import KINDS, keys
 from archcalc.outputs.serialize import plain
+from archcalc.specfile.accept import FINDING_KINDS
 from archcalc.specfile.claims import CLAIM_FIGURES, TOTAL_FIGURES
 
 SCHEMA_ID = "https://archcalc.invalid/spec.schema.json"  # an identifier, not a place to fetch
 ONE_OF_KEYS = {"upsample": ("scale", "size")}  # kinds that take one of two keys, never both (the kind's own sizing says so too)
-BLOCK_NAME = {"type": "string", "pattern": r"^[^\s$]+$", "description": "the name of a block of this spec (blocks:)"}
+BLOCK_NAME = {"type": "string", "pattern": r"^[^\s$]+$", "description": "the name of a block of this spec (blocks:, or an included file's)"}
+WHEN = {"type": ["string", "boolean"], "description": "the layer is there only where this condition on the block's arguments holds, "
+        "e.g. \"stride != 1 or in != out\" (== != < <= > >=, and, or, not, + - * //); where absent, it stands for its first input"}
+INCLUDE = {"oneOf": [{"type": "string", "minLength": 1}, {"type": "array", "items": {"type": "string", "minLength": 1}}],
+           "description": "files of blocks (blocks:, include:, description:), relative to this file"}
+ACCEPT = {"type": "array", "description": "findings accepted, each with its reason: kept out of the findings, shown under --all", "items": {
+    "type": "object", "required": ["finding", "reason"], "additionalProperties": False, "properties": {
+        "finding": {"enum": list(FINDING_KINDS), "description": "the finding's kind"},
+        "layer": {"type": "string", "minLength": 1, "description": "a layer, a block instance, or a pattern (* ?); none: every layer"},
+        "reason": {"type": "string", "minLength": 1, "description": "why the finding is fine: shown beside it"}}}}
 
 
 def _shape() -> dict[str, Any]:
@@ -49,6 +59,8 @@ def _layer(in_block: bool) -> dict[str, Any]:
     for name, cls in KINDS.items():
         props = dict(_common())
         props["type"] = {"const": name, "description": cls.summary}
+        if in_block:
+            props["when"] = WHEN
         for k in keys(cls):
             schema = k.value.schema()
             props[k.key] = {**({"anyOf": [schema, argument]} if in_block else schema), **_told(cls.kind, k)}
@@ -61,7 +73,7 @@ def _layer(in_block: bool) -> dict[str, Any]:
             keys_given = [{"required": [key]} for key in ONE_OF_KEYS[name]]
             then["oneOf"] = [*keys_given, {"not": {"anyOf": keys_given}, "required": ["inputs"]}]
         rules.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]}, "then": then})
-    return {"type": "object", "required": ["name", "type"], "properties": _common(), "allOf": rules}
+    return {"type": "object", "required": ["name", "type"], "properties": {**_common(), **({"when": WHEN} if in_block else {})}, "allOf": rules}
 
 
 def _told(kind: str, k: Any) -> dict[str, Any]:
@@ -90,6 +102,8 @@ def spec_schema() -> dict[str, Any]:
             "description": {"type": "string"},
             "input": _shape(),
             "gpus": {"type": "integer", "minimum": 1},
+            "include": INCLUDE,
+            "accept": ACCEPT,
             "blocks": {"type": "object", "additionalProperties": {
                 "type": "object", "required": ["layers"], "additionalProperties": False,
                 "properties": {"args": {"type": ["object", "null"]},
@@ -106,7 +120,7 @@ def spec_schema() -> dict[str, Any]:
         },
         "$defs": {"layer": _layer(in_block=False), "block_layer": _layer(in_block=True)},
         # without blocks, every type is a kind; with blocks, a kind (still offered for completion) or a block's name
-        "if": {"not": {"required": ["blocks"]}},
+        "if": {"not": {"anyOf": [{"required": ["blocks"]}, {"required": ["include"]}]}},
         "then": {"properties": {"layers": {"items": {"properties": {"type": {"enum": list(KINDS)}}}}}},
         "else": {"properties": {"layers": {"items": {"properties": {"type": _types()}}},
                                 "blocks": {"additionalProperties": {"properties": {"layers": {"items": {"properties": {"type": _types()}}}}}}}},

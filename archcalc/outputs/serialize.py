@@ -57,6 +57,8 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
         "claims": [claim_json(c) for c in a.claims],
         "counts": counts_json(a),  # what each FLOPs tool prints (archcalc.kinds.terms.conventions)
     }
+    if a.accepted:  # findings the spec accepts (`accept:`), each with its reason and the line of its entry
+        doc["accepted_findings"] = [{**finding_json(x.finding), "reason": x.reason, "accepted_at": where_json(x.where)} for x in a.accepted]
     if mem is not None:
         dtype, m = mem
         per_layer = {lm.name: lm for lm in m.layers}

@@ -33,7 +33,7 @@ def findings_panel(a: Analysis, every: bool) -> RenderableType:
     if findings_off(a):
         return Text()
     if not a.findings:
-        return Text(text.NO_FINDINGS, style="green")
+        return Text(text.NO_FINDINGS if not a.accepted else "no findings but those the spec accepts", style="green")
     lines = grouped(a.findings)
     hidden = len(lines) - 2 * TABLE_EDGE_ROWS if len(lines) > MAX_TABLE_ROWS and not every else 0  # as show's tables
     body = Text()

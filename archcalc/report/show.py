@@ -74,6 +74,10 @@ def show_table(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemor
     if a.claims:
         parts.append(_claims_table(a, every))
     parts.append(_findings_panel(a, every))
+    if a.accepted:
+        from archcalc.report.accepted import accepted_part
+
+        parts.append(accepted_part(a, every))
     return Group(*parts)
 
 

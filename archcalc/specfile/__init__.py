@@ -26,7 +26,7 @@ __all__ = ["COMMON_KEYS", "STDIN", "STDIN_LABEL", "TOP_KEYS", "Claims", "Instanc
 
 def load_spec(arg: str | Path, max_layers: int = MAX_LAYERS) -> Spec:
     """A spec from a path, a bundled name, or '-' (standard input, named <stdin> in messages)."""
-    return parse_spec(*read_spec_text(arg), max_layers)
+    return parse_spec(*read_spec_text(arg), max_layers, None if str(arg) == STDIN else resolve(str(arg)))
 
 
 def read_spec_text(arg: str | Path) -> tuple[str, str]:

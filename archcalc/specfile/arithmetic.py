@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from archcalc.errors import SpecError
 from archcalc.kinds.terms.values import quote
 from archcalc.limits import MAX_ARITHMETIC_CHARS, MAX_ARITHMETIC_DEPTH, MAX_ARITHMETIC_DIGITS
+from archcalc.text import printable
 
 _TOKEN = re.compile(r"\s*(?:(\d+)|\$?([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*()]))")
 
@@ -103,3 +105,21 @@ class Arithmetic:
         if abs(value) >= 10**self.MAX_DIGITS:
             raise ValueError(f"a value past 10^{self.MAX_DIGITS}")
         return value
+
+
+def substitute(value: Any, args: dict[str, Any], where: str) -> Any:
+    """'$filters' -> the argument; '$filters * 4' -> integer arithmetic; lists element by element."""
+    if isinstance(value, list):
+        return [substitute(v, args, where) for v in value]
+    if not isinstance(value, str) or "$" not in value:
+        return value
+    text = value.strip()
+    if text.startswith("$") and text[1:].isidentifier():
+        if text[1:] not in args:
+            raise SpecError(where, f"'{text}' names no argument of the block", f"arguments: {', '.join(args) or 'none'}")
+        return args[text[1:]]
+    try:
+        return Arithmetic(text, args).value()
+    except ValueError as exc:
+        shown = printable(text if len(text) <= 60 else text[:59] + "…")
+        raise SpecError(where, f"cannot work out '{shown}': {exc}", "use $name, or whole-number arithmetic with + - * // and ( )") from None

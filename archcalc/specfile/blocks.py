@@ -27,7 +27,8 @@ from typing import Any
 
 from archcalc.errors import SpecError
 from archcalc.limits import MAX_LAYERS
-from archcalc.specfile.arithmetic import Arithmetic
+from archcalc.specfile.arithmetic import Arithmetic, substitute
+from archcalc.specfile.condition import present, refuse_outside
 from archcalc.specfile.yamlbase import Map, remap
 from archcalc.text import printable
 
@@ -41,9 +42,10 @@ class Block:
     args: dict[str, Any]  # name -> default (None: required)
     rows: tuple[Map, ...]
     line: int
+    label: str = ""  # the file it is defined in, where not the spec's own (include:)
 
 
-def read_blocks(raw: Any, label: str, builtin: Container[str], line: int | None = None) -> dict[str, Block]:
+def read_blocks(raw: Any, label: str, builtin: Container[str], line: int | None = None, own: bool = True) -> dict[str, Block]:
     """The blocks of the spec file `label`, whose 'blocks' key is on `line`."""
     if raw is None:
         return {}
@@ -64,7 +66,7 @@ def read_blocks(raw: Any, label: str, builtin: Container[str], line: int | None 
             raise SpecError(where, "'args' must map argument names to defaults (null: required)")
         if not isinstance(rows, list) or not rows or not all(isinstance(r, Map) for r in rows):
             raise SpecError(where, "'layers' must be a non-empty list of layers")
-        blocks[str(name)] = Block(str(name), dict(args), tuple(rows), raw.key_lines.get(str(name), raw.line))
+        blocks[str(name)] = Block(str(name), dict(args), tuple(rows), raw.key_lines.get(str(name), raw.line), "" if own else label)
     return blocks
 
 
@@ -96,6 +98,7 @@ class Expander:
         self.counts: dict[str, int] = {}
         self.made = 0  # layers expanded so far
         self.used_at: dict[str, int] = {}  # block instance -> the line it is used on
+        self.spent = [0]  # tokens of `when:` conditions worked out (archcalc.specfile.condition bounds them)
 
     def expand(self, rows: list[Any]) -> list[Any]:
         out: list[Any] = []
@@ -106,6 +109,7 @@ class Expander:
                 reads = row.get("inputs", [prev])
                 out.extend(self.instance(row, reads if isinstance(reads, list) else [reads], "", 0))
             else:
+                refuse_outside(row, self.label)
                 self.check(row, 1)
                 out.append(row)
         return [self.resolve(r) for r in out]
@@ -158,11 +162,11 @@ class Expander:
     def instance(self, row: Map, reads: list[Any], prefix: str, depth: int) -> list[Map]:
         block = self.blocks[row["type"]]
         name = f"{prefix}{row.get('name')}"
-        where = f"{self.label}:{row.line}: layer '{name}'"
+        where = f"{row.file or self.label}:{row.line}: layer '{name}'"
         if not isinstance(row.get("name"), str) or not row["name"].strip():
-            raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' needs a 'name'" + (", not a blank one" if row.get("name") else ""))
+            raise SpecError(f"{row.file or self.label}:{row.line}", f"a use of block '{block.name}' needs a 'name'" + (", not a blank one" if row.get("name") else ""))
         if row["name"] == "input":
-            raise SpecError(f"{self.label}:{row.line}", f"a use of block '{block.name}' cannot be named 'input'",
+            raise SpecError(f"{row.file or self.label}:{row.line}", f"a use of block '{block.name}' cannot be named 'input'",
                             "'input' is the network's input (in a block: what the block reads); give it another name")
         if name in self.used_at:
             raise SpecError(where, "duplicate name: another use of a block has it", f"first used at {self.label}:{self.used_at[name]}")
@@ -176,40 +180,45 @@ class Expander:
             if key not in block.args:
                 near = difflib.get_close_matches(str(key), list(block.args), n=1)
                 hint = f"did you mean '{near[0]}'?" if near else f"block '{block.name}' takes: {', '.join(block.args) or 'no arguments'}"
-                raise SpecError(f"{self.label}:{row.key_lines.get(str(key), row.line)}: layer '{name}'", f"unknown argument {str(key)!r:.60} for block '{block.name}'", hint)
+                raise SpecError(f"{row.file or self.label}:{row.key_lines.get(str(key), row.line)}: layer '{name}'", f"unknown argument {str(key)!r:.60} for block '{block.name}'", hint)
             args[key] = value
         missing = [k for k, v in args.items() if v is None]
         if missing:
             raise SpecError(where, f"block '{block.name}' needs the argument '{missing[0]}'", f"give it where the block is used: {missing[0]}: ...")
         local = [r.get("name") for r in block.rows]
+        absent: dict[str, list[Any]] = {}  # a layer whose `when:` fails -> what it stands for: its first input
         out: list[Map] = []
         prev: list[Any] = reads
-        note = f" (in block '{block.name}' used at line {row.line})"
+        note, label = f" (in block '{block.name}' used at {row.file + ':' if row.file else 'line '}{row.line})", block.label or self.label
         for inner in block.rows:
             inner_name = inner.get("name")
             if not isinstance(inner_name, str) or not inner_name.strip():
-                raise SpecError(f"{self.label}:{inner.line}", f"every layer of block '{block.name}' needs a 'name'" + (", not a blank one" if inner_name else ""))
+                raise SpecError(f"{label}:{inner.line}", f"every layer of block '{block.name}' needs a 'name'" + (", not a blank one" if inner_name else ""))
             if inner_name == "input":
-                raise SpecError(f"{self.label}:{inner.line}", f"a layer of block '{block.name}' cannot be named 'input'",
+                raise SpecError(f"{label}:{inner.line}", f"a layer of block '{block.name}' cannot be named 'input'",
                                 "in a block, 'input' means what the block reads; give the layer another name")
             given = inner.get("inputs")
             if given is None:
                 inputs = prev
             else:
                 given = given if isinstance(given, list) else [given]
-                inputs = []
+                inputs, first = [], 0
                 for i in given:
                     if i == "input":
                         inputs.extend(reads)
                     elif i in local:
-                        inputs.append(f"{name}.{i}")
+                        inputs.extend(absent.get(i, [f"{name}.{i}"]))
                     else:
                         near = difflib.get_close_matches(str(i), [str(n) for n in local] + ["input"], n=1)
-                        raise SpecError(f"{self.label}:{inner.line}: layer '{name}.{inner_name}'{note}",
+                        raise SpecError(f"{label}:{inner.line}: layer '{name}.{inner_name}'{note}",
                                         f"'inputs' names '{i}', which is no layer of block '{block.name}'",
                                         f"did you mean '{near[0]}'?" if near else "name a layer of the block, or 'input'")
-            items = {k: substitute(v, args, f"{self.label}:{inner.key_lines.get(str(k), inner.line)}: layer '{name}.{inner_name}'{note}")
-                     for k, v in inner.items() if k not in ("name", "inputs")}
+                    first = first or len(inputs)
+            if "when" in inner and not present(inner, args, f"{label}:{inner.key_lines.get('when', inner.line)}: layer '{name}.{inner_name}'{note}", self.spent):
+                prev = absent[inner_name] = list(inputs[:first] if given is not None else inputs)
+                continue
+            items = {k: substitute(v, args, f"{label}:{inner.key_lines.get(str(k), inner.line)}: layer '{name}.{inner_name}'{note}")
+                     for k, v in inner.items() if k not in ("name", "inputs", "when")}
             for key in ("split", "gpu"):
                 if key in row and key not in items:
                     items[key] = row[key]
@@ -221,30 +230,15 @@ class Expander:
                 out.extend(self.instance(remap(full, {**full, "name": inner_name}), list(inputs), f"{name}.", depth + 1))
             else:
                 out.append(full)
-            prev = [out[-1]["name"]]
+            prev = [self.aliases.get(full["name"], out[-1]["name"])]  # a nested use: its output
+        if not out:
+            raise SpecError(where, f"no layer of block '{block.name}' is there at this use: every 'when' fails", "a block needs one layer that is always there")
+        last = next((i for i, r in enumerate(out) if r["name"] == prev[0]), len(out) - 1)  # the output: an absent last layer's stand-in
         if "output" in row:  # `output: true` on a use of a block marks its last layer
-            out[-1] = remap(out[-1], {**out[-1], "output": row["output"]})
-        self.aliases[name] = out[-1]["name"]
+            out[last] = remap(out[last], {**out[last], "output": row["output"]})
+        self.aliases[name] = self.aliases.get(prev[0], prev[0])
         self.instances.append(Instance(name, block.name, depth, tuple(r["name"] for r in out)))
         return out
-
-
-def substitute(value: Any, args: dict[str, Any], where: str) -> Any:
-    """'$filters' -> the argument; '$filters * 4' -> integer arithmetic; lists element by element."""
-    if isinstance(value, list):
-        return [substitute(v, args, where) for v in value]
-    if not isinstance(value, str) or "$" not in value:
-        return value
-    text = value.strip()
-    if text.startswith("$") and text[1:].isidentifier():
-        if text[1:] not in args:
-            raise SpecError(where, f"'{text}' names no argument of the block", f"arguments: {', '.join(args) or 'none'}")
-        return args[text[1:]]
-    try:
-        return Arithmetic(text, args).value()
-    except ValueError as exc:
-        shown = printable(text if len(text) <= 60 else text[:59] + "…")
-        raise SpecError(where, f"cannot work out '{shown}': {exc}", "use $name, or whole-number arithmetic with + - * // and ( )") from None
 
 
 __all__ = ["Arithmetic", "Block", "Expander", "read_blocks", "substitute"]

@@ -7,6 +7,7 @@ new kind needs no code here. Dicts stop at this module: what leaves it is frozen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -16,14 +17,16 @@ from archcalc.kinds import KINDS, Key, Layer, keys
 from archcalc.kinds.terms.nearest import nearest
 from archcalc.kinds.terms.values import Shape, int_value, pos_int, quote
 from archcalc.limits import MAX_GPUS, MAX_LAYERS
+from archcalc.specfile.accept import Accept, read_accept
 from archcalc.specfile.blocks import Block, Expander, Instance, read_blocks
 from archcalc.specfile.claims import Claims, read_claims, shape_value
+from archcalc.specfile.include import with_included
 from archcalc.specfile.yamlbase import Map, Refused
 from archcalc.specfile.yamlmap import load
 from archcalc.text import a_kind, printable
 
 COMMON_KEYS = ("name", "type", "inputs", "split", "gpu", "output")  # output: true marks a deliberate output (a second head)
-TOP_KEYS = ("name", "description", "input", "gpus", "blocks", "layers", "claims")
+TOP_KEYS = ("name", "description", "input", "gpus", "include", "blocks", "layers", "claims", "accept")
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Spec:
     path: str
     aliases: tuple[tuple[str, str], ...] = ()  # block instance -> its last layer
     instances: tuple[Instance, ...] = ()  # every use of a block, for folding pictures (--depth)
+    accept: tuple[Accept, ...] = ()  # findings the author accepts, with reasons (specfile.accept)
 
 
 def keras_habit(shape: Shape, where: Location) -> None:
@@ -60,8 +64,9 @@ def keras_habit(shape: Shape, where: Location) -> None:
                         f"did you mean [{c}, {h}, {w}] (Keras writes height, width, channels)?")
 
 
-def parse_spec(text: str, label: str = "<spec>", max_layers: int = MAX_LAYERS) -> Spec:
-    """The spec in `text`; `max_layers` bounds the layers its blocks may expand to (archcalc.limits)."""
+def parse_spec(text: str, label: str = "<spec>", max_layers: int = MAX_LAYERS, path: Path | None = None) -> Spec:
+    """The spec in `text`; `max_layers` bounds the layers its blocks may expand to (archcalc.limits); `path`, its file,
+    is where the paths it includes start (None: the working folder)."""
     try:
         raw = load(text)  # a safe loader
     except yaml.MarkedYAMLError as exc:
@@ -89,7 +94,7 @@ def parse_spec(text: str, label: str = "<spec>", max_layers: int = MAX_LAYERS) -
         raise SpecError(label, f"not valid YAML: {exc}") from None
     if not isinstance(raw, Map):
         raise SpecError(f"{label}:1", "a spec must be a YAML mapping with name, input and layers")
-    return _Reader(label, max_layers).spec(raw)
+    return _Reader(label, max_layers, path).spec(raw)
 
 
 class _Kind:
@@ -105,15 +110,16 @@ class _Kind:
 class _Reader:
     """Turns the raw mapping into a Spec, keeping the file name for messages."""
 
-    def __init__(self, label: str, max_layers: int = MAX_LAYERS) -> None:
+    def __init__(self, label: str, max_layers: int = MAX_LAYERS, path: Path | None = None) -> None:
         self.label = label
+        self.path = path
         self.max_layers = max_layers
         self.kinds: dict[str, _Kind] = {}
         self.blocks: dict[str, Block] = {}
 
     def where(self, m: Map, key: str | None = None, layer: str | None = None) -> Location:
         line = m.key_lines.get(key, m.line) if key is not None else m.line
-        return Location(self.label, line, layer, note=m.note if layer else "")
+        return Location(getattr(m, "file", "") or self.label, line, layer, note=m.note if layer else "")
 
     def keys(self, m: Map, allowed: tuple[str, ...], what: str, layer: str | None = None) -> None:
         for key in m:
@@ -145,7 +151,7 @@ class _Reader:
                 line = rows.item_lines[index] if hasattr(rows, "item_lines") else m.key_lines["layers"]
                 raise SpecError(f"{self.label}:{line}", f"layer #{index + 1} is not a mapping but {quote(row)}",
                                 "write each layer as {name: ..., type: ...}")
-        self.blocks = read_blocks(m.get("blocks"), self.label, KINDS, m.key_lines.get("blocks", m.line))
+        self.blocks = with_included(read_blocks(m.get("blocks"), self.label, KINDS, m.key_lines.get("blocks", m.line)), m, self.label, self.path, KINDS)
         expander = Expander(self.blocks, self.label, self.max_layers)
         layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(expander.expand(rows)))
         seen: dict[str, Location] = {}
@@ -161,8 +167,9 @@ class _Reader:
                                     f"first defined at {ls.where.file}:{ls.where.line}")
                 raise SpecError(ls.where, "duplicate name: a use of a block has it too", f"the block is used with this name at {self.label}:{line}")
         claims = read_claims(m["claims"], self, m) if "claims" in m else None
+        accept = read_accept(m["accept"], self.label, m.key_lines.get("accept", m.line)) if "accept" in m else ()
         return Spec(name, description, net_input, gpus, layers, claims, self.label, tuple(expander.aliases.items()),
-                    tuple(expander.instances))
+                    tuple(expander.instances), accept)
 
     def kind(self, row: Map, name: str) -> _Kind:
         kind = self.need(row, "type", "the layer", name)

@@ -39,6 +39,7 @@ class Map(dict):  # type: ignore[type-arg]
     line: int = 0
     key_lines: dict[str, int]
     note: str = ""  # where a row expanded from a block came from
+    file: str = ""  # the file it was read from, where not the spec's own (a block from include:)
 
 
 class Seq(list):  # type: ignore[type-arg]
@@ -72,4 +73,5 @@ def remap(source: Map, items: dict[str, object]) -> Map:
     result.line = source.line
     result.key_lines = dict(source.key_lines)
     result.note = getattr(source, "note", "")
+    result.file = getattr(source, "file", "")
     return result

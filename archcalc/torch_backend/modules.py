@@ -248,5 +248,10 @@ class CenterCrop(nn.Module):
 
     def forward(self, x: torch.Tensor, reference: torch.Tensor | None = None) -> torch.Tensor:
         h, w = self.size if self.size is not None else reference.shape[-2:]  # type: ignore[union-attr]
-        top, left = int(round((x.shape[-2] - h) / 2.0)), int(round((x.shape[-1] - w) / 2.0))
+        if torch.onnx.is_in_onnx_export():  # traced, the sizes are tensors: constants in the ONNX file (fvcore's trace still fails here)
+            h, w = int(h), int(w)
+            x_h, x_w = int(x.shape[-2]), int(x.shape[-1])
+        else:
+            x_h, x_w = x.shape[-2], x.shape[-1]
+        top, left = int(round((x_h - h) / 2.0)), int(round((x_w - w) / 2.0))
         return x[..., top:top + h, left:left + w]
