@@ -118,6 +118,24 @@ def step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, copies:
     return Step(optimiser, params, state, saved.sizes[0], saved.total_bytes, tuple(moments))
 
 
+def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, int], saved: KeptNetwork | None = None
+          ) -> dict[str, tuple[Step, Moment]]:
+    """For each optimiser (name -> copies of the parameters it keeps), its step's figures (without its moments) and
+    its peak: as `step(...).peak`, from one walk of the step. Every moment before the optimiser step holds the
+    optimiser's state and nothing else of it, so the first greatest of them is the same moment for every optimiser."""
+    plain = step(rows, batch, itemsize, "", 0, saved)
+    *before, at_step = plain.moments
+    top = max(before, key=lambda m: m.total_bytes)  # the first of equals
+    largest = max(r.params for r in rows) * itemsize  # the temporaries of Adam's single-tensor path (step)
+    out = {}
+    for name, copies in optimisers.items():
+        state = copies * plain.param_bytes
+        last = replace(at_step, total_bytes=at_step.total_bytes + state + (2 * largest if copies == 2 else 0))
+        peak = replace(top, total_bytes=top.total_bytes + state) if top.total_bytes + state >= last.total_bytes else last
+        out[name] = (replace(plain, optimiser=name, optimiser_bytes=state, moments=()), peak)
+    return out
+
+
 def _forward(rows: Sequence[Row], saved: KeptNetwork, size: dict[str, int], readers: dict[str, list[int]], held: set[int],
              holders: dict[int, list[int]], base: int, loss: int) -> list[Moment]:
     """After each layer: the storages kept so far, outputs a later layer still reads, and the network's outputs."""

@@ -13,7 +13,6 @@ from archcalc.cli import terminal
 from archcalc.cli.options import parse_input
 from archcalc.errors import ArchcalcError
 from archcalc.limits import MAX_LAYERS
-from archcalc.outputs import jsontext
 from archcalc.specfile import load_spec, stdin_once
 
 if TYPE_CHECKING:
@@ -44,7 +43,9 @@ def emit_text(text: str) -> None:
 
 
 def emit_json(doc: Any) -> None:
-    terminal.write_out(jsontext.dumps(doc), json_text=True)
+    from archcalc.cli.jsonout import write_json
+
+    write_json(doc)
 
 
 def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.ValidInputs, ...]], batch: int, dtype: str,
