@@ -38,7 +38,7 @@ def write_json(doc: Any) -> None:
     try:
         if _utf8(stream):
             stream.flush()
-            out = stream.buffer
+            out = stream.buffer  # type: ignore[attr-defined]  # a TextIOWrapper's (_utf8 checked)
             for piece in pieces(doc):
                 out.write(piece)
             out.write(b"\n")

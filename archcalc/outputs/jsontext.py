@@ -6,5 +6,4 @@ from __future__ import annotations
 
 from archcalc.outputs.jsonwrite import Shared, SharedMap, dumps
 
-
 __all__ = ["Shared", "SharedMap", "dumps"]

@@ -79,6 +79,8 @@ def _fixed(value: Any) -> Any:
     if kind is float:
         return value if value == 0.0 or 1e-4 <= abs(value) < math.inf else _inline(value)
     if kind is dict:
+        if _PLAIN.issuperset(map(type, value.values())):
+            return value
         out = None
         for k, v in value.items():
             if type(v) in _PLAIN:
@@ -89,6 +91,8 @@ def _fixed(value: Any) -> Any:
                 out[k] = w
         return value if out is None else out
     if kind is list or kind is tuple:
+        if _PLAIN.issuperset(map(type, value)):
+            return value
         items = [_fixed(v) for v in value]
         return value if all(w is v for w, v in zip(items, value)) else items
     if kind is Shared or kind is SharedMap:  # the same object for many layers: checked once
@@ -164,7 +168,7 @@ def pieces(value: Any, depth: int = 0) -> Iterator[bytes]:
         sep = b"{" + inner
         for k, v in value.items():
             head = sep + encode(_key(k)) + b": "
-            if _streams(v):
+            if type(v) in (dict, list, Each) and _streams(v):
                 yield head
                 yield from pieces(v, depth + 1)
             else:
@@ -176,9 +180,10 @@ def pieces(value: Any, depth: int = 0) -> Iterator[bytes]:
         yield b"[]"
         return
     sep, gathered = b"[" + inner, bytearray()
+    made = type(value) is Each  # its items are a layer's JSON each: nothing in them streams
     for item in value:
         gathered += sep
-        if _streams(item):
+        if not made and _streams(item):
             yield bytes(gathered)
             gathered.clear()
             yield from pieces(item, depth + 1)
