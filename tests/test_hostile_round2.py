@@ -121,22 +121,22 @@ def test_item1_the_page_is_written_with_a_no_graph_view_note(tmp_path: Path) -> 
 def test_item2_fit_measures_within_its_time(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
 
-    def slow(dot: object, seconds: float | None = None) -> tuple[float, float]:
-        calls.append(seconds)
-        time.sleep(0.1)
-        return 1.0, 10.0  # a tall column
+    def slow(dots: list[object], seconds: float | None = None) -> list[tuple[float, float]]:
+        calls.extend([seconds] * len(dots))  # one run of dot lays out several: each layout counts
+        time.sleep(0.1 * len(dots))
+        return [(1.0, 10.0)] * len(dots)  # a tall column
 
-    monkeypatch.setattr(fit, "layout_inches", slow)
+    monkeypatch.setattr(fit, "layouts_inches", slow)
     direction, parts = fit.choose_layout(lambda d, k: None, 16 / 9, 1000, seconds=0.35)  # type: ignore[arg-type,return-value]
     assert 2 <= len(calls) <= 5  # of the 16 candidates: one stage each way, then the nearest foreseen while time lasts
     assert (direction, parts) in {("TB", 1), ("LR", 1), ("TB", 2), ("LR", 2), ("TB", 3), ("TB", 4)}
 
 
 def test_item2_fit_without_time_for_even_one_layout_keeps_one_stage(monkeypatch: pytest.MonkeyPatch) -> None:
-    def too_slow(dot: object, seconds: float | None = None) -> tuple[float, float]:
+    def too_slow(dots: list[object], seconds: float | None = None) -> list[tuple[float, float]]:
         raise bounded.LayoutTooLargeError("dot did not finish")
 
-    monkeypatch.setattr(fit, "layout_inches", too_slow)
+    monkeypatch.setattr(fit, "layouts_inches", too_slow)
     assert fit.choose_layout(lambda d, k: None, 16 / 9, 100) == ("TB", 1)  # type: ignore[arg-type,return-value]
 
 

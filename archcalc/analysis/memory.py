@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
 from archcalc.analysis.kept import KeptNetwork, kept
-from archcalc.analysis.training import step
+from archcalc.analysis.training import peaks
 from archcalc.errors import ArchcalcError
 
 if TYPE_CHECKING:  # annotation only, so that analysis.py may import this module without a cycle
@@ -86,11 +86,11 @@ class Memory:
     training: tuple[Training, ...]  # one per optimiser, in OPTIMISER_STATES order
 
 
-def _training(rows: Sequence[Row], batch: int, itemsize: int, name: str, copies: int, saved: KeptNetwork) -> Training:
-    s = step(rows, batch, itemsize, name, copies, saved)
-    peak = s.peak
-    return Training(name, s.param_bytes, s.param_bytes, s.optimiser_bytes, s.activation_bytes,
-                    (2 + copies) * s.param_bytes + s.activation_bytes, peak.total_bytes, peak.when, peak.layer)
+def _trainings(rows: Sequence[Row], batch: int, itemsize: int, saved: KeptNetwork) -> tuple[Training, ...]:
+    """One Training per optimiser, in OPTIMISER_STATES order, from one walk of the step (training.peaks)."""
+    return tuple(Training(name, s.param_bytes, s.param_bytes, s.optimiser_bytes, s.activation_bytes,
+                          2 * s.param_bytes + s.optimiser_bytes + s.activation_bytes, peak.total_bytes, peak.when, peak.layer)
+                 for name, (s, peak) in peaks(rows, batch, itemsize, OPTIMISER_STATES, saved).items())
 
 
 def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
@@ -112,6 +112,6 @@ def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
         live -= sum(size[name] for name in set(r.inputs) if last_read[name] == i)
     peak = max(layers, key=lambda m: m.live_bytes)  # the first of equals
     params = sum(r.params for r in rows) * dtype_bytes
-    training = tuple(_training(rows, batch, dtype_bytes, name, copies, saved) for name, copies in OPTIMISER_STATES.items())
+    training = _trainings(rows, batch, dtype_bytes, saved)
     return Memory(batch, dtype_bytes, tuple(layers), size[INPUT], params, peak.live_bytes, peak.name,
                   params + peak.live_bytes, training)

@@ -65,6 +65,28 @@ def step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, copies:
          granule: int = 1) -> Step:
     """The moments of one training step with an optimiser keeping `copies` copies of the parameters; `granule`: each
     storage rounded up to a multiple of it (an allocator's blocks; a layer's parameters as one storage)."""
+    moments: list[Moment] = []
+    params, saved = _walk(rows, batch, itemsize, copies, saved, granule, moments)
+    return Step(optimiser, params, copies * params, saved.sizes[0], saved.total_bytes, tuple(moments))
+
+
+class _Top:
+    """Moments as a step's walk gives them, of which only the first greatest before the optimiser step is kept, and that step."""
+
+    def __init__(self) -> None:
+        self.top: Moment | None = None
+        self.last: Moment | None = None
+
+    def append(self, m: Moment) -> None:
+        if m.when == STEP:
+            self.last = m
+        elif self.top is None or m.total_bytes > self.top.total_bytes:
+            self.top = m
+
+
+def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: KeptNetwork | None, granule: int,
+          moments: list[Moment] | _Top) -> tuple[int, KeptNetwork]:
+    """The step's moments, in order, appended to `moments`; the parameters' bytes and what is kept (rounded)."""
     def up(n: int) -> int:
         return -(-n // granule) * granule
 
@@ -87,7 +109,7 @@ def step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, copies:
         for s in k.storages:
             holders.setdefault(s, []).append(i)
     base = params + state + saved.sizes[0]
-    moments = list(_forward(rows, saved, size, readers, held, holders, base, up(itemsize)))
+    _forward(rows, saved, size, readers, held, holders, base, up(itemsize), moments)
     base += up(itemsize)  # the loss
     grads = _needs_grad(rows)
     alive = set(holders) | held
@@ -115,16 +137,35 @@ def step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, copies:
     temporaries = 2 * max(layer_params) if copies == 2 else 0
     held_bytes = sum(saved.sizes[s] for s in held - {0}) + up(itemsize)
     moments.append(Moment(STEP, "", params + state + params + saved.sizes[0] + held_bytes + temporaries, held_bytes, params, 0))
-    return Step(optimiser, params, state, saved.sizes[0], saved.total_bytes, tuple(moments))
+    return params, saved
+
+
+def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, int], saved: KeptNetwork | None = None
+          ) -> dict[str, tuple[Step, Moment]]:
+    """For each optimiser (name -> copies of the parameters it keeps), its step's figures (without its moments) and
+    its peak: as `step(...).peak`, from one walk of the step. Every moment before the optimiser step holds the
+    optimiser's state and nothing else of it, so the first greatest of them is the same moment for every optimiser."""
+    walked = _Top()  # the moments themselves are not kept: a large network has two per layer
+    params, saved = _walk(rows, batch, itemsize, 0, saved, 1, walked)
+    top, at_step = walked.top, walked.last
+    assert top is not None and at_step is not None
+    plain = Step("", params, 0, saved.sizes[0], saved.total_bytes, ())
+    largest = max(r.params for r in rows) * itemsize  # the temporaries of Adam's single-tensor path (step)
+    out = {}
+    for name, copies in optimisers.items():
+        state = copies * plain.param_bytes
+        last = replace(at_step, total_bytes=at_step.total_bytes + state + (2 * largest if copies == 2 else 0))
+        peak = replace(top, total_bytes=top.total_bytes + state) if top.total_bytes + state >= last.total_bytes else last
+        out[name] = (replace(plain, optimiser=name, optimiser_bytes=state, moments=()), peak)
+    return out
 
 
 def _forward(rows: Sequence[Row], saved: KeptNetwork, size: dict[str, int], readers: dict[str, list[int]], held: set[int],
-             holders: dict[int, list[int]], base: int, loss: int) -> list[Moment]:
+             holders: dict[int, list[int]], base: int, loss: int, moments: list[Moment] | _Top) -> None:
     """After each layer: the storages kept so far, outputs a later layer still reads, and the network's outputs."""
     last_read = {name: max(at) for name, at in readers.items()}
     reasons: dict[int, int] = {}  # storage -> why it is live: kept, to be read, held (a count)
     live = 0
-    moments = []
 
     def hold(s: int) -> None:
         nonlocal live
@@ -149,9 +190,7 @@ def _forward(rows: Sequence[Row], saved: KeptNetwork, size: dict[str, int], read
         for j in ending.get(i, []):  # outputs read for the last time now
             release(saved.layers[j].output_storage)
         moments.append(Moment(FORWARD, r.name, base + live, live, 0, 0))  # after the layer ran
-    last = moments[-1]
-    moments.append(Moment(END_OF_FORWARD, "", last.total_bytes + loss, last.activation_bytes, 0, 0))
-    return moments
+    moments.append(Moment(END_OF_FORWARD, "", base + live + loss, live, 0, 0))  # as after the last layer, and the loss
 
 
 def _needs_grad(rows: Sequence[Row]) -> list[bool]:

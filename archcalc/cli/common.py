@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from archcalc.cli import terminal
 from archcalc.errors import ArchcalcError
 from archcalc.limits import MAX_LAYERS
-from archcalc.outputs import jsontext
 
 if TYPE_CHECKING:  # the analysis imported where a spec is loaded: `kinds` and `schema` need none of it
     from rich.console import RenderableType
@@ -49,7 +48,9 @@ def emit_text(text: str) -> None:
 
 
 def emit_json(doc: Any) -> None:
-    terminal.write_out(jsontext.dumps(doc), json_text=True)
+    from archcalc.cli.jsonout import write_json
+
+    write_json(doc)
 
 
 def html_page(analyses: Sequence[Analysis], valids: Sequence[tuple[analysis.ValidInputs, ...]], batch: int, dtype: str,

@@ -82,7 +82,7 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
         chosen = chosen_instances(graph.instances, checkpoint)
     roof = named([a], hardware, batch, dtype) if fmt not in ("csv", "markdown") else no_hardware(hardware, fmt)
     if fmt == "json":
-        doc = serialize.to_json(a, valid, (dtype, mem))
+        doc = serialize.to_json(a, valid, (dtype, mem), stream=True)
         if chosen is not None:
             from archcalc.analysis.checkpoint import checkpoint_figures
 
@@ -153,7 +153,7 @@ def compare(specs: tuple[str, ...], fmt: str, strict: str | None, counted_as: st
     roofs = named(c.networks, hardware, batch, dtype) if fmt in ("table", "json") else no_hardware(hardware, fmt)
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
-        doc = serialize.compare_json(c, mems)
+        doc = serialize.compare_json(c, mems, stream=True)
         for network, roof in zip(doc["networks"], roofs or ()):
             add_roofline(network, roof)
         emit_json(doc)

@@ -132,6 +132,26 @@ def layout_inches(dot: graphviz.Digraph, seconds: float | None = None) -> tuple[
     return float(first[2]), float(first[3])  # 'graph SCALE WIDTH HEIGHT'
 
 
+def layouts_inches(dots: list[graphviz.Digraph], seconds: float) -> list[tuple[float, float]]:
+    """layout_inches of each of `dots`, all laid out by one run of dot within `seconds` (most of a small layout's
+    cost is dot's start: ResNet-18's 16 --fit layouts take 0.06 s of CPU in one process, 0.38 s in sixteen)."""
+    program = shutil.which("dot")
+    if program is None:
+        layout_inches(dots[0])  # says what to do
+    assert program is not None
+    source = "\n".join(bounded(dot).source for dot in dots).encode("utf-8")
+    try:
+        done = run_dot(program, "plain", source, seconds)
+    except OSError as exc:
+        raise ArchcalcError(f"Graphviz's dot could not be started: {exc.strerror}", "check the Graphviz installation (dot -V)") from None
+    if done.returncode != 0:
+        raise dot_failed(done.returncode, dot_messages(done.stderr), "plain")
+    firsts = [line.split() for line in done.stdout.decode("utf-8").splitlines() if line.startswith("graph ")]
+    if len(firsts) != len(dots):
+        raise ArchcalcError(f"Graphviz's dot laid out {len(firsts)} of {len(dots)} graphs", "check the Graphviz installation (dot -V)")
+    return [(float(first[2]), float(first[3])) for first in firsts]  # 'graph SCALE WIDTH HEIGHT'
+
+
 def render_svg(svg: str, out: Path, box_px: tuple[float, float] | None = None) -> None:
     """Write a picture archcalc drew itself (SVG text) in the format `out` names, atomically as `render`:
     .svg as it is, .png and .pdf converted by librsvg's rsvg-convert."""

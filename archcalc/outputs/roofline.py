@@ -7,6 +7,7 @@ from typing import Any
 
 from archcalc.analysis.hardware import Profile
 from archcalc.analysis.roofline import Against, Roofline
+from archcalc.outputs.jsonwrite import Each
 
 
 def _sig(value: float) -> float:
@@ -17,10 +18,17 @@ def _sig(value: float) -> float:
 def add_roofline(doc: dict[str, Any], r: Roofline) -> dict[str, Any]:
     """`show --format json`'s document with each layer's `roofline` and the totals' `roofline` added."""
     per_layer = {x.name: x for x in r.layers}
-    for layer in doc["layers"]:
+
+    def add(layer: dict[str, Any]) -> None:
         x = per_layer[layer["name"]]
         layer["roofline"] = {"bytes": x.bytes, "intensity": _sig(x.intensity), "bound": x.bound, "seconds": _sig(x.seconds),
                              "units": x.units}
+
+    if isinstance(doc["layers"], Each):  # made as they are written: each gets its roofline then
+        doc["layers"].also(add)
+    else:
+        for layer in doc["layers"]:
+            add(layer)
     doc["totals"]["roofline"] = totals_json(r)
     return doc
 

@@ -17,6 +17,7 @@ from archcalc.analysis import GPU_FIGURES, TOTALS
 from archcalc.errors import Location
 from archcalc.kinds.terms.layouts import layout
 from archcalc.outputs.jsontext import Shared, SharedMap
+from archcalc.outputs.jsonwrite import Each
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, ClaimCheck, Finding, Row, ValidInputs
@@ -43,15 +44,26 @@ def where_json(loc: Location | None) -> dict[str, Any] | None:
     return None if loc is None else {"line": loc.line, "layer": loc.layer}
 
 
-def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None) -> dict[str, Any]:
+def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory | None = None, stream: bool = False) -> dict[str, Any]:
+    """`show --format json`'s document; `stream`: its layers an Each, made one by one as they are written (jsonwrite)."""
     from archcalc.analysis.counts import counts_json
 
+    layers = Each(a.rows, layer_json)
+    if mem is not None:
+        per_layer = {lm.name: lm for lm in mem[1].layers}
+
+        def add_memory(layer: dict[str, Any]) -> None:
+            lm = per_layer[layer["name"]]
+            layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes,
+                               "saved_bytes": lm.saved_bytes}
+
+        layers.also(add_memory)
     doc: dict[str, Any] = {
         "name": a.name,
         "description": a.description,
         "input": list(a.input),
         "flops_convention": text.FLOPS_CONVENTION,
-        "layers": [layer_json(r) for r in a.rows],
+        "layers": layers if stream else list(layers),
         "totals": {k: getattr(a.totals, k) for k in TOTALS},
         "findings": [finding_json(f) for f in a.findings],
         "claims": [claim_json(c) for c in a.claims],
@@ -61,11 +73,6 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
         doc["accepted_findings"] = [{**finding_json(x.finding), "reason": x.reason, "accepted_at": where_json(x.where)} for x in a.accepted]
     if mem is not None:
         dtype, m = mem
-        per_layer = {lm.name: lm for lm in m.layers}
-        for layer in doc["layers"]:
-            lm = per_layer[layer["name"]]
-            layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes,
-                               "saved_bytes": lm.saved_bytes}
         summary = {f.name: getattr(m, f.name) for f in dataclasses.fields(m) if f.name != "layers"}
         summary["training"] = [dataclasses.asdict(t) for t in m.training]
         doc["memory"] = {"dtype": dtype, **summary}
@@ -133,12 +140,12 @@ def claim_json(c: ClaimCheck) -> dict[str, Any]:
             "matches": list(c.matches) if c.conventions else None}  # a FLOPs or MACs total: the tools' conventions it fits
 
 
-def compare_json(c: Comparison, mems: Sequence[DtypeMemory] | None = None) -> dict[str, Any]:
+def compare_json(c: Comparison, mems: Sequence[DtypeMemory] | None = None, stream: bool = False) -> dict[str, Any]:
     """Each network as `show --format json` gives it (memory at the same batch and dtype), then the alignment and summary."""
     from archcalc.analysis.compare import summary
 
     return {
-        "networks": [to_json(a, (), mems[i] if mems else None) for i, a in enumerate(c.networks)],
+        "networks": [to_json(a, (), mems[i] if mems else None, stream) for i, a in enumerate(c.networks)],
         "stages": [[s.row.name if s else None for s in line] for line in c.stages],
         "summary": {title: values for title, values in summary(c)},
     }

@@ -17,6 +17,7 @@ from archcalc.kinds.terms.values import Shape
 from archcalc.limits import MAX_INT, MAX_INT_TEXT
 from archcalc.text import dims
 from archcalc.torch_backend.build import build_module, example_input
+from archcalc.torch_backend.counting import verified
 from archcalc.torch_backend.devices import DTYPES, device_name, dtype_name, is_out_of_memory, out_of_memory, peak_bytes
 from archcalc.torch_backend.split import SplitCheck, check_split, split_module
 from archcalc.torch_backend.timing import LayerTime, Progress, Timing, time_forward, time_layers
@@ -121,8 +122,13 @@ def _run(graph: Graph, analysis: Analysis, options: RunOptions, device: torch.de
     module = _build(graph, analysis)
     memory_use = measure_memory(module, analysis, device, dtype, options.batch)
     progress("verifying", 0.0)
-    verification = verify(graph, analysis, device, dtype, module)
-    timing = time_forward(module, analysis, device, dtype, options.batch, options.min_time_s, progress)
+    verification = verified(graph, analysis, device, dtype, module)  # on the meta device where cheaper (torch_backend.counting)
+    try:
+        timing = time_forward(module, analysis, device, dtype, options.batch, options.min_time_s, progress)
+    except RuntimeError as exc:
+        if "not implemented for" in str(exc):  # the device cannot run a layer in the dtype: said with the layer's name
+            verify(graph, analysis, device, dtype, module)
+        raise
     layer_times = time_layers(module, analysis, device, dtype, options.batch, options.min_time_s, progress) if options.per_layer else ()
     split = None
     if options.split_devices and graph.gpus > 1:

@@ -10,7 +10,6 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from archcalc.analysis import Analysis
 from archcalc.analysis.graph import Graph
@@ -19,6 +18,7 @@ from archcalc.kinds.terms.sizes import SizeTerm
 from archcalc.kinds.terms.values import Shape
 from archcalc.torch_backend.build import build_module, example_input
 from archcalc.torch_backend.devices import dtype_name
+from archcalc.torch_backend.flopcount import Counter
 from archcalc.torch_backend.names import module_paths
 
 
@@ -86,7 +86,7 @@ def verify(graph: Graph, analysis: Analysis, device: torch.device | str = "cpu",
         handles.append(sub.register_forward_hook(partial(_note_shape, shapes, row.name)))
     attention = any(getattr(row.layer, "uses_attention", False) for row in analysis.rows)
     try:
-        with counting_mode(attention), FlopCounterMode(display=False) as counter:
+        with counting_mode(attention), Counter() as counter:  # torch's FlopCounterMode (torch_backend.flopcount)
             module(example_input(analysis, 1, device, dtype))
     except RuntimeError as exc:
         if "not implemented for" not in str(exc):
