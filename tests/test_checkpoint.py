@@ -58,6 +58,7 @@ def recomputed_both_ways(name: str, batch: int) -> tuple[int, int]:
     return checkpointed(a.rows, batch, 4, chosen).extra_flops, extra
 
 
+@pytest.mark.slow  # ResNet-18's forward and backward twice: 1.3 s of CPU; the sweep below has every spec with blocks
 def test_resnet18_checkpointed_keeps_what_torch_keeps_and_recomputes_what_torch_recomputes() -> None:
     plain, ours, measured = kept_both_ways("resnet18", "blocks", 2, torch.float32)
     assert plain == 44_406_080  # tests/test_kept.py: torch keeps this without checkpointing

@@ -18,6 +18,7 @@ from archcalc.specfile import load_spec
 render = importlib.import_module("archcalc.diagram.render")  # the package's `render` is a function of that name
 
 
+@pytest.mark.slow  # sixteen runs of dot, 2 s of CPU; test_hostile_round2's --fit tests hold the two runs by default
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH")
 def test_two_runs_of_dot_choose_what_sixteen_do(monkeypatch: pytest.MonkeyPatch) -> None:
     graph = build_graph(load_spec("resnet18"))

@@ -82,6 +82,7 @@ def test_dot_is_stopped_past_its_time() -> None:
 
 
 @needs_dot
+@pytest.mark.slow  # a hostile slow path: about 1 s of dot (test_a_costly_layout_gets_graphvizs_limits… checks the limits by default)
 def test_item1_a_dense_block_draws_inside_the_bound(tmp_path: Path) -> None:
     # before: 93 s in dot (the issue); this machine: past 30 s. Now Graphviz's limits: about 1 s of dot
     out = tmp_path / "dense.svg"
@@ -92,7 +93,8 @@ def test_item1_a_dense_block_draws_inside_the_bound(tmp_path: Path) -> None:
 
 
 @needs_dot
-@pytest.mark.parametrize("n", [pytest.param(300, marks=pytest.mark.slow), 3000])
+@pytest.mark.slow  # dot runs to its time bound: seconds (test_dot_is_stopped_past_its_time holds the bound by default)
+@pytest.mark.parametrize("n", [300, 3000])
 def test_item1_a_chain_with_long_skips_ends_with_a_picture_or_one_message(tmp_path: Path, n: int) -> None:
     # before: 300 layers past 60 s, 3,000 layers 19 GB (the issue)
     out = tmp_path / "skips.svg"
@@ -105,6 +107,7 @@ def test_item1_a_chain_with_long_skips_ends_with_a_picture_or_one_message(tmp_pa
 
 
 @needs_dot
+@pytest.mark.slow  # dot runs to its time bound: seconds
 def test_item1_the_page_is_written_with_a_no_graph_view_note(tmp_path: Path) -> None:
     import json
     import re
@@ -211,7 +214,8 @@ def blocks_to(total_tens: int = 4, top: int = 9) -> str:
     return text + "layers:\n" + "".join(f"  - {{name: top{j}, type: b{total_tens}}}\n" for j in range(top))
 
 
-@pytest.mark.parametrize("style", ["volumes", pytest.param("graph", marks=pytest.mark.slow)])
+@pytest.mark.slow  # reading 90,000 layers: 3 s of CPU (test_limits_bombs refuses a block fan-out by default)
+@pytest.mark.parametrize("style", ["volumes", "graph"])
 def test_item4_a_picture_of_90000_layers_is_refused_before_it_is_built(tmp_path: Path, style: str) -> None:
     # before: --style volumes 38 s (the issue; 12 s of CPU here, quadratic in the layers written under one volume)
     path = written(tmp_path, blocks_to())

@@ -359,6 +359,7 @@ def visible_node(v: Visit, section: int = 0, view: str = ".view:not([hidden])") 
     return found
 
 
+@SLOW  # Chromium: every browser test runs under -m slow (tests/test_page.py checks the page's text by default)
 def test_a_clicked_node_leaves_the_page_where_it_is_and_the_figures_fit(visit: Any, pages: dict[str, Path]) -> None:
     """ResNet-18 at 1600 px: params, MACs and FLOPs are not cut by the table's box; clicking a node brings its row into
     the table's own view and moves neither the page nor the node under the pointer (the page used to jump 437 px)."""

@@ -92,7 +92,7 @@ def test_resnet18_slide_text_is_20_px_at_1920_by_1080(tmp_path: Path) -> None:
     # slide mode: no legend prose, no FLOPs convention, no finding paragraphs; the key and the short marks
     for gone in ("FlopCounterMode", "edges carry", "(224 − 7 + 2·3)/2 + 1", "He et al."):
         assert gone not in said
-    for kept in ("ResNet-18", "11.69 M parameters · 3.63 G FLOPs per image", "red frame: a size that is not whole", "⚠ 112.5 → 112"):
+    for kept in ("ResNet-18", "11.69 M parameters · 3.63 G FLOPs per image", "grey note: floored, no input lost", "note: 112.5 → 112"):  # notes: only padding unread
         assert kept in said
     # the same picture without --fit keeps its prose (a handout's; its DOT text, which needs no dot)
     handout = tmp_path / "handout.dot"
