@@ -58,6 +58,7 @@ def test_a_screenshots_source_is_the_page_archcalc_writes(figures_script: Module
         assert GRAPH_VIEW.sub(r"\1\2", source.removesuffix(f"<!-- {shot.browsing} -->\n")) == GRAPH_VIEW.sub(r"\1\2", page)
 
 
+@pytest.mark.slow  # two fresh interpreters drawing the pages
 def test_a_screenshots_source_is_the_same_in_every_process(figures_script: ModuleType) -> None:
     """No date, random id or set order in the page: its source, computed under two hash seeds, is one text."""
     code = ("import sys; sys.path.insert(0, 'docs'); import make_figures as m, hashlib; "

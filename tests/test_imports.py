@@ -155,6 +155,7 @@ def test_a_path_is_the_users_own_file(tmp_path: Path) -> None:
     assert json.loads(mine.stdout)["name"] == "mine"
 
 
+@pytest.mark.slow  # builds a wheel: half a second of CPU
 def test_wheel_carries_the_bundled_specs(tmp_path: Path) -> None:
     """A plain install (a wheel, not this checkout) still resolves 'alexnet' and 'lenet' by name."""
     wheel_builder = pytest.importorskip("hatchling.builders.wheel")

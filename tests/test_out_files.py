@@ -164,6 +164,7 @@ def test_a_shrunk_bitmap_is_said_in_archcalcs_words(tmp_path: Path, monkeypatch:
 
 
 @needs_dot
+@pytest.mark.slow  # dot and a PNG of Graphviz's largest size: half a second of CPU
 def test_a_tall_png_with_the_real_dot(tmp_path: Path) -> None:
     """600 layers top to bottom: 110,000 pixels tall at 150 dpi, so cairo must shrink it (Graphviz 2.4x and later)."""
     rows = "".join(f"  - {{name: r{i}, type: relu}}\n" for i in range(600))
