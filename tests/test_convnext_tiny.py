@@ -4,6 +4,7 @@ the inverted bottleneck as nn.Linear layers over a channels-last tensor (the spe
 
 from __future__ import annotations
 
+import pytest
 import torch
 from on_meta import on_meta
 from torch import nn
@@ -62,6 +63,8 @@ class ConvNeXtTiny(nn.Module):
         return out
 
 
+@pytest.mark.slow  # a whole network against its torchvision-style module: half a second of CPU (the default run keeps
+# ViT-B/16's, and the classics' in tests/test_classics.py)
 def test_convnext_tiny_against_torch() -> None:
     graph = build_graph(load_spec("convnext_tiny"))
     a = analyse(graph)

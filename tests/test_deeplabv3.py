@@ -27,6 +27,8 @@ def _against_torchvision(h: int, w: int) -> tuple[int, int, tuple[int, ...]]:
     return params, flops, a.rows[-1].output
 
 
+@pytest.mark.slow  # a whole network against its torchvision-style module: half a second of CPU (the default run keeps
+# ViT-B/16's, and the classics' in tests/test_classics.py)
 def test_deeplabv3_against_torchvision_at_224() -> None:
     assert _against_torchvision(224, 224) == (39_638_869, 62_621_097_984, (21, 224, 224))
     graph = build_graph(load_spec("deeplabv3_resnet50"))

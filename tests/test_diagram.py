@@ -176,7 +176,8 @@ def test_dot_source_matches_golden(name: str, update_golden: bool) -> None:
 
 @needs_dot
 @pytest.mark.dot
-@pytest.mark.parametrize("name", bundled_names())
+@pytest.mark.parametrize("name", [n if n in ("lenet", "alexnet", "resnet18", "googlenet", "vit_b_16") else pytest.param(n, marks=pytest.mark.slow)
+                                  for n in bundled_names()])  # a run of dot each: five by default, every spec under -m slow
 def test_svg_parses_and_names_every_layer(name: str, tmp_path: Path) -> None:
     out = tmp_path / f"{name}.svg"
     result = run(name, "--out", str(out))

@@ -3,6 +3,7 @@ writes it (MBConv with squeeze-and-excitation, SiLU, stochastic depth), and the 
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
@@ -62,6 +63,8 @@ class EfficientNetB0(nn.Module):
         return out
 
 
+@pytest.mark.slow  # a whole network against its torchvision-style module: half a second of CPU (the default run keeps
+# ViT-B/16's, and the classics' in tests/test_classics.py)
 def test_efficientnet_b0_against_torch() -> None:
     graph = build_graph(load_spec("efficientnet_b0"))
     a = analyse(graph)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
@@ -53,6 +54,8 @@ class MobileNetV2(nn.Module):
         return out
 
 
+@pytest.mark.slow  # a whole network against its torchvision-style module: half a second of CPU (the default run keeps
+# ViT-B/16's, and the classics' in tests/test_classics.py)
 def test_mobilenet_v2_against_torch() -> None:
     graph = build_graph(load_spec("mobilenet_v2"))
     a = analyse(graph)

@@ -26,6 +26,8 @@ def _against_torchvision(size: int) -> tuple[int, int]:
     return params, flops
 
 
+@pytest.mark.slow  # a whole network against its torchvision-style module: half a second of CPU (the default run keeps
+# ViT-B/16's, and the classics' in tests/test_classics.py)
 def test_swin_t_against_torchvision() -> None:
     assert _against_torchvision(224) == (28_288_354, 8_981_133_312)
     graph = build_graph(load_spec("swin_t"))

@@ -66,9 +66,9 @@ TOWERS = """
 
 # unet computes at 572×572 (4 s of CPU), vgg16 initialises 138 million parameters (1 s): -m slow; by default
 # tests/test_unet.py holds unet's build against torch, and tests/test_classics.py vgg16's parameters against torchvision.
-# The newer networks (0.5 to 1.2 s of CPU each) have their own test against a torchvision-style module by default
+# The newer networks (0.5 to 1.2 s of CPU each) have their own test against a torchvision-style module
 # (tests/test_mobilenet_v2.py, test_efficientnet_b0.py, test_convnext_tiny.py, test_vit_b_16.py, test_swin_t.py,
-# test_deeplabv3.py): here, layer by layer, under -m slow.
+# test_deeplabv3.py; ViT-B/16's by default, the others under -m slow): here, layer by layer, under -m slow.
 BY_DEFAULT = ("lenet", "lenet5-1998", "alexnet", "resnet18", "googlenet", "squeezenet")
 
 
