@@ -8,7 +8,7 @@ CPU time and gave no result a different figure.
 The Python processes the tests start (about a hundred: `python -m archcalc`, the README's bash sessions) would each
 compile archcalc's modules from source again where PYTHONDONTWRITEBYTECODE is set (as on this machine) and the checkout is
 fresh: 0.1 s of CPU a process. The run compiles them once, first, into archcalc's own __pycache__ folders (ignored
-by git), as any import without that variable does."""
+by git), as any import without that variable does; so does pytest with the test modules it rewrites."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ if "torch" in sys.modules:  # imported already (by a plugin): too late for the v
 
 
 compileall.compile_dir(ROOT / "archcalc", quiet=1)  # what is compiled already and unchanged is left as it is
+sys.dont_write_bytecode = False  # and pytest keeps the test modules it rewrites (its asserts) in tests/__pycache__: 3 s a run
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
