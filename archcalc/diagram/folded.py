@@ -156,7 +156,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
         home(x.name).node(ids[x.name], label, **{**node_style(x.category), **frame_attrs})
         if facts is not None and facts.skips:  # the skip: a loop from the block back into it
             home(x.name).edge(ids[x.name], ids[x.name], label=" + ", **LOOP_PORTS[direction], color="#1f4e79", penwidth="1.6",
-                              fontcolor="#1f4e79", fontsize="11")
+                              fontcolor="#1f4e79", fontsize=str(SLIDE_PT if words else 11))
         for source in dict.fromkeys(words.source(s) for s in x.inputs) if words else dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} " if edge_shapes and not words else ""
             if stage_of[source] == stage_of[x.name]:
