@@ -103,10 +103,14 @@ def u_of(a: Analysis, nodes: tuple[Shown, ...], source: Callable[[str], str] = s
     return u_plan(a.input, [(x.name, tuple(dict.fromkeys(source(s) for s in x.inputs)), x.output) for x in nodes])
 
 
+PART_TITLE = 32  # characters: a longer title would widen its part past its nodes (ViT's 'encoder.layers.encoder_layer_0 … …_4')
+
+
 def part_title(k: int, names: list[str]) -> str:
-    """'part 2: layer2 … layer3' (a layout's panel: its first and last node, not a stage of the network)."""
+    """'part 2: layer2 … layer3' (a layout's panel: its first and last node, not a stage of the network); 'part 2' where
+    that would be longer than PART_TITLE."""
     span = names[0] if len(names) == 1 else f"{names[0]} … {names[-1]}"
-    return f"part {k}: {span}"
+    return f"part {k}: {span}" if len(span) <= PART_TITLE else f"part {k}"
 
 
 def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "TB", parts: int = 1,
@@ -154,9 +158,9 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
         label = words.label(x) if words and not isinstance(x, Fused) else _label(a, x, paper)
         frame_attrs = words.frame(x) if words and not isinstance(x, Fused) else _frame(a, x)
         home(x.name).node(ids[x.name], label, **{**node_style(x.category), **frame_attrs})
-        if facts is not None and facts.skips:  # the skip: a loop from the block back into it
+        if facts is not None and facts.skips and not words:  # the skip: a loop from the block back into it (a slide says it in words)
             home(x.name).edge(ids[x.name], ids[x.name], label=" + ", **LOOP_PORTS[direction], color="#1f4e79", penwidth="1.6",
-                              fontcolor="#1f4e79", fontsize=str(SLIDE_PT if words else 11))
+                              fontcolor="#1f4e79", fontsize="11")
         for source in dict.fromkeys(words.source(s) for s in x.inputs) if words else dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} " if edge_shapes and not words else ""
             if stage_of[source] == stage_of[x.name]:

@@ -4,9 +4,9 @@ A picture too long for a slide is cut into parts laid side by side. A cut falls 
 pieces of different blocks (a folded block is a block of its own; a layer `layer2.0.conv1` is in
 block `layer2.0`), or after a plain layer that makes the map smaller (a pooling, a strided
 convolution), and never before the first block: the stem stays whole. Cuts where the size drops
-(a downsampling block begins, or a pooling ends a stage) are taken first, while the parts they make
-are nearly as even as block seams would make them (a slide's text is as large as its longest part
-lets it be); else any block seam. Among the allowed, the cuts that make the parts' lengths most even
+(a downsampling block begins, or a pooling ends a stage) are taken first, while their longest part
+is no longer than block seams' would be (a slide's text is as large as its longest part lets it be);
+else any block seam. Among the allowed, the cuts that make the parts' lengths most even
 are chosen.
 """
 
@@ -53,18 +53,16 @@ def cut(pieces: Sequence[Piece], parts: int) -> list[range]:
     bounds = _even(count, allowed, min(parts - 1, len(allowed)))
     if len(preferred) >= parts - 1:  # where the size drops, unless that makes the parts much less even than block seams do
         stages = _even(count, preferred, parts - 1)
-        if _spread(count, stages) <= EVEN_ENOUGH * _spread(count, bounds):
+        if _longest(count, stages) <= _longest(count, bounds):
             bounds = stages
     edges = [0, *bounds, count]
     return [range(lo, hi) for lo, hi in zip(edges, edges[1:])]
 
 
-EVEN_ENOUGH = 1.25  # the cuts where the size drops are taken while their parts' lengths are this even (sum of squares)
-
-
-def _spread(count: int, bounds: list[int]) -> int:
+def _longest(count: int, bounds: list[int]) -> int:
+    """The longest part's length: on a slide, what sets the scale of every text."""
     edges = [0, *bounds, count]
-    return sum((hi - lo) ** 2 for lo, hi in zip(edges, edges[1:]))
+    return max(hi - lo for lo, hi in zip(edges, edges[1:]))
 
 
 def _even(count: int, choices: list[int], k: int) -> list[int]:

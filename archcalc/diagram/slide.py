@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from archcalc.analysis import Analysis, Row
+from archcalc.analysis.blockfacts import block_facts
 from archcalc.analysis.fold import FoldedBlock, Node
 from archcalc.diagram import marks
 from archcalc.diagram.labels import lines_label
@@ -117,7 +118,9 @@ class Slide:
         rows: list[Row] = [*(x.rows if isinstance(x, FoldedBlock) else (x,)), *self.under.get(x.name, ())]
         if isinstance(x, FoldedBlock):
             reads = " + ".join(hwc(s) for s in x.input_shapes)
-            cells = [line(x.name, bold=True), line(f"{x.block} · {len(x.rows)} layers"),
+            skips = block_facts(x.rows, x.input_shapes, x.output).skips
+            plus = " + skip" if skips else ""  # its skip connection (its loop off a slide), in words
+            cells = [line(x.name, bold=True), line(f"{x.block} · {len(x.rows)} layers{plus}"),
                      line(f"{reads} → {hwc(x.output)}", bold=True), line(f"{human(x.params)} params")]
         else:
             cells = [line(x.name, bold=True), *(line(c) for c in wrapped(x.layer.caption()))]
