@@ -49,14 +49,27 @@ class Finding:
         return grade(self).severity
 
 
+def _mirrored(shape: Shape, steps: list[Step]) -> bool:
+    """A square input through layers whose H and W rules are alike: the W search would find what the H search does."""
+    if len(shape) != 3 or shape[1] != shape[2]:
+        return False
+    for step in steps:
+        hs, ws = [t for t in step.terms if t.axis == "H"], [t for t in step.terms if t.axis == "W"]
+        if len(hs) != len(ws) or not all(h.alike(w) for h, w in zip(hs, ws)):
+            return False
+    return True
+
+
 def size_findings(graph: Graph, shape: Shape, steps: list[Step]) -> list[Finding]:
     findings = []
     nearest: dict[str, Nearest] = {}
+    mirrored = _mirrored(shape, steps)
     for step in steps:
         bad = [t for t in step.terms if not t.divides]
         for t in bad:
             if t.axis not in nearest:
-                nearest[t.axis] = nearest_exact(graph, shape, t.axis)
+                other = {"H": "W", "W": "H"}.get(t.axis, "")
+                nearest[t.axis] = nearest[other] if mirrored and other in nearest else nearest_exact(graph, shape, t.axis)
         if len(bad) == 2 and bad[0].alike(bad[1]) and nearest["H"] == nearest["W"]:
             bad = [replace(bad[0], axis="H and W")]  # type: ignore[type-var]
         for t in bad:
