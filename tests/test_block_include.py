@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archcalc import analyse, build_graph
 from archcalc.errors import SpecError
 from archcalc.specfile import load_spec, parse_spec
 from archcalc.specfile.include import MAX_INCLUDE_BYTES, MAX_INCLUDE_DEPTH
@@ -144,3 +145,18 @@ def test_the_shared_library_serves_the_bundled_mobilenet_v2_and_efficientnet_b0(
     (tmp_path / "e.yaml").write_text(text)
     library, bundled = totals_and_shapes(tmp_path / "e.yaml"), totals_and_shapes(ROOT / "specs" / "efficientnet_b0.yaml")
     assert library == bundled and library[0].params == 5_288_548  # type: ignore[attr-defined]  # torchvision's efficientnet_b0
+
+
+def test_the_bundled_library_is_included_by_name_from_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`include: [library/mobile.yaml]` from a folder that has no such file: the bundled library (a plain install ships
+    it in the package), named so in messages; a file of that name beside the spec comes first."""
+    monkeypatch.chdir(tmp_path)
+    spec = tmp_path / "mine.yaml"
+    spec.write_text("name: mine\ninput: [16, 32, 32]\ninclude: [library/mobile.yaml]\n"
+                    "layers:\n  - {name: b, type: mbconv, inp: 16, out: 24, t: 1}\n", encoding="utf-8")
+    a = analyse(build_graph(load_spec(str(spec))))
+    assert [r.name for r in a.rows][:2] == ["b.dw", "b.dw_bn"] and a.rows[-1].output[0] == 24
+    (tmp_path / "library").mkdir()
+    (tmp_path / "library" / "mobile.yaml").write_text("blocks:\n  other:\n    layers: [{name: r, type: relu}]\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="mbconv"):  # the file beside the spec is the one read: it has no mbconv
+        load_spec(str(spec))

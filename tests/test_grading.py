@@ -169,3 +169,20 @@ def test_findings_off_leaves_a_clean_slide(tmp_path: Path) -> None:
     cli("report", "lenet", "--input", "29", "--findings", "off", "--out", str(page))  # pool1 (29 − 2)/2 + 1 = 14.5: a warning
     facts = json.loads(re.search(r'<script type="application/json" id="facts">(.*?)</script>', page.read_text(), re.S)[1])  # type: ignore[index]
     assert facts["networks"][0]["findings"] == [] and facts["networks"][0]["text"]["findings"] is None
+
+
+def test_strict_says_why_on_stderr_when_it_fails() -> None:
+    """A script that sends stdout elsewhere still learns why --strict exited 1 (counts: AlexNet at 224, as above)."""
+    failed = CliRunner().invoke(main, ["show", "alexnet", "--input", "224", "--strict"])
+    assert failed.exit_code == 1 and "archcalc: --strict=warnings fails: AlexNet: 13 errors, 4 warnings" in failed.stderr
+    passed = CliRunner().invoke(main, ["show", "resnet18", "--strict"])  # notes only
+    assert passed.exit_code == 0 and "--strict" not in passed.stderr
+
+
+@pytest.mark.parametrize(("value", "hint"), [("vaild", "did you mean 'valid'?"), ("full", "valid is no padding (0)")])
+def test_a_padding_word_archcalc_does_not_know_gets_the_two_it_does(value: str, hint: str, tmp_path: Path) -> None:
+    spec = tmp_path / "p.yaml"
+    spec.write_text(f"name: p\ninput: [3, 8, 8]\nlayers:\n  - {{name: c, type: conv, filters: 4, kernel: 3, padding: {value}}}\n")
+    done = CliRunner().invoke(main, ["show", str(spec)])
+    assert done.exit_code == 2 and f"'padding' must be a whole number, [h, w], same or valid, not '{value}'" in done.stderr
+    assert hint in done.stderr and "Traceback" not in done.stderr

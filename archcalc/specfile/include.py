@@ -22,6 +22,7 @@ from archcalc.errors import SpecError
 from archcalc.kinds.terms.values import quote
 from archcalc.paths import file_kind, shown
 from archcalc.specfile.blocks import Block, read_blocks
+from archcalc.specfile.locate import bundled_dir
 from archcalc.specfile.yamlbase import Map, Refused
 from archcalc.specfile.yamlmap import load
 
@@ -53,6 +54,8 @@ class Includes:
         for name in names:
             path = Path(name) if os.path.isabs(name) else folder / name
             seen = os.path.normpath(name) if os.path.isabs(name) else os.path.normpath(os.path.join(shown_folder, name))
+            if not os.path.isabs(name) and not os.path.lexists(path) and os.path.lexists(bundled_dir() / name):
+                path, seen = bundled_dir() / name, f"{os.path.normpath(name)} (bundled)"  # library/mobile.yaml from anywhere
             self.one(path, shown(seen), where, chain)
 
     def one(self, path: Path, name: str, where: str, chain: tuple[tuple[Path, str], ...]) -> None:
@@ -62,7 +65,8 @@ class Includes:
         except (OSError, RuntimeError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "cannot be found"
             raise SpecError(where, f"the included file {name} {'does not exist' if isinstance(exc, FileNotFoundError) else reason.lower()}",
-                            "an included path is relative to the file that includes it") from None
+                            "an included path is relative to the file that includes it, or names a bundled library: "
+                            "library/mobile.yaml (bottleneck, se, mbconv)") from None
         if any(real == p for p, _ in chain):
             loop = " → ".join([n for _, n in chain[[p for p, _ in chain].index(real):]] + [name])
             raise SpecError(where, f"the includes go round in a cycle: {loop}", "a library of blocks includes no file that includes it")

@@ -7,6 +7,7 @@ that the field itself says how it is read: ``Annotated[int, POS_INT]``. The regi
 
 from __future__ import annotations
 
+import difflib
 import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -136,8 +137,10 @@ def _padding(value: Any, where: Where, key: str) -> Any:
     """A size, [h, w], 'same' (the output keeps the input's size at stride 1), or Keras's 'valid' (no padding: 0)."""
     if value == "valid":
         return (0, 0)
-    if isinstance(value, str) and value != "same" and value.lower() in ("same", "valid"):
-        raise SpecError(where, f"'{key}' must be a whole number, [h, w], same or valid, not {quote(value)}", f"did you mean '{value.lower()}'?")
+    if isinstance(value, str) and value != "same":
+        near = difflib.get_close_matches(value.lower(), ["same", "valid"], n=1, cutoff=0.6)
+        raise SpecError(where, f"'{key}' must be a whole number, [h, w], same or valid, not {quote(value)}",
+                        f"did you mean '{near[0]}'?" if near else "same keeps the input's size at stride 1; valid is no padding (0)")
     return "same" if value == "same" else pair(value, where, key, least=0)
 
 
