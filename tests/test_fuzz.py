@@ -94,7 +94,7 @@ def test_long_hunt_in_process(tmp_path: Path, text: str, data: st.DataObject) ->
 
 
 @pytest.mark.slow
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=spec_text(), data=st.data())
 def test_long_hunt_in_a_shell_with_run_and_graphviz(tmp_path: Path, text: str, data: st.DataObject) -> None:
     """As above, and `archcalc run` (torch, on the CPU) and pictures Graphviz draws, for specs small enough to build."""
