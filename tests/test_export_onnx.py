@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from archcalc.cli.app import main
 
-onnx = pytest.importorskip("onnx")
 torch = pytest.importorskip("torch")
+
+
+def onnx_package() -> Any:
+    """onnx, imported by the tests that read a file (0.9 s of CPU: not at collection, where every test would pay it)."""
+    return pytest.importorskip("onnx")
 
 
 def layers_in(model: object) -> set[str]:
@@ -24,12 +29,15 @@ def export(spec: str, out: Path) -> object:
     result = CliRunner().invoke(main, ["export", spec, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith(f"wrote {out}: ")
+    onnx = onnx_package()
     model = onnx.load(str(out))
     onnx.checker.check_model(model, full_check=True)
     return model
 
 
+@pytest.mark.slow  # torch's exporter and onnx: 3 s of CPU; the refusals below run by default
 def test_lenet_exports_loads_and_computes_what_torch_computes(tmp_path: Path) -> None:
+    onnx = onnx_package()
     from onnx.reference import ReferenceEvaluator
 
     from archcalc.analysis import analyse

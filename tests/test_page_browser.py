@@ -27,10 +27,9 @@ pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on the PATH (apt-get install chromium, or set ARCHCALC_CHROMIUM)"),
     pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH (apt-get install graphviz)"),
 ]
-# Each page costs Chromium about half a second of CPU: the default run opens the page (no error, no request) and
-# proves the harness would see a request; the rest of the page's behaviour runs with `pytest -m slow` (CI).
+# Each page costs Chromium about half a second of CPU: every test here runs with `pytest -m slow` (CI), and playwright
+# is imported only then (0.4 s of CPU at collection otherwise); tests/test_page.py checks the page's text by default.
 SLOW = pytest.mark.slow
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 
 
 def cli(*args: str) -> str:
@@ -51,6 +50,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
         yield b
