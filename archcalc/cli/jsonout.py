@@ -17,14 +17,6 @@ from archcalc.outputs.jsonwrite import pieces
 _OUTSIDE_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-def _escape(match: re.Match[str]) -> str:
-    code = ord(match[0])
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
-
-
 def _utf8(stream: Any) -> bool:
     try:
         return codecs.lookup(getattr(stream, "encoding", None) or "utf-8").name == "utf-8" and hasattr(stream, "buffer")
@@ -45,7 +37,7 @@ def write_json(doc: Any) -> None:
         else:
             for piece in pieces(doc):
                 text = piece.decode("utf-8")
-                stream.write(text if terminal.fits(text, stream) else _OUTSIDE_ASCII.sub(_escape, text))
+                stream.write(text if terminal.fits(text, stream) else _OUTSIDE_ASCII.sub(terminal.json_escape, text))
             stream.write("\n")
         stream.flush()
     except OSError as exc:

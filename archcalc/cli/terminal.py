@@ -81,7 +81,8 @@ def fits(text: str, stream: IO[str] | Any) -> bool:
     return True
 
 
-def _json_escape(match: re.Match[str]) -> str:
+def json_escape(match: re.Match[str]) -> str:
+    """One character outside ASCII as JSON writes it: '\\u00d7', or a surrogate pair past the BMP."""
     code = ord(match[0])
     if code < 0x10000:
         return f"\\u{code:04x}"
@@ -93,7 +94,7 @@ def write_out(text: str, json_text: bool = False) -> None:
     """`text` on stdout. JSON on a stream that cannot hold it is written with \\u escapes: the same document."""
     stream = stdout()
     if json_text and not fits(text, stream):
-        text = re.sub(r"[^\x00-\x7f]", _json_escape, text)
+        text = re.sub(r"[^\x00-\x7f]", json_escape, text)
     try:
         stream.write(text if text.endswith("\n") else text + "\n")
         stream.flush()
