@@ -10,7 +10,7 @@ import click
 from archcalc.analysis import Analysis
 from archcalc.analysis.grading import STRICT_LEVELS, fails, without_findings
 from archcalc.cli import terminal
-from archcalc.text.grades import severity_title
+from archcalc.text.grades import severity_counts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +43,6 @@ def exit_if_strict(analyses: Iterable[Analysis], strict: str | None) -> None:
     """Exit 1 when --strict's level is met by any network's findings."""
     failing = [a for a in analyses if fails(a.findings, strict)]
     if failing:  # said on stderr too: a script that sends stdout elsewhere still learns why
-        said = "; ".join(f"{a.name}: {severity_title(a.findings).lstrip('⚠ ')}" for a in failing)
+        said = "; ".join(f"{a.name}: {severity_counts(a.findings)}" for a in failing)
         terminal.say(terminal.one_line(f"--strict={strict} fails: {said}"))
         raise SystemExit(1)

@@ -100,33 +100,31 @@ def choose_layout(build: Callable[[str, int], graphviz.Digraph], ratio: float, c
     where most of a small layout's cost is dot's start (ResNet-18: 16 runs took 4.9× its JSON's CPU)."""
     ends = time.monotonic() + seconds
     candidates = [(parts, direction) for parts in range(1, min(MAX_PARTS, count) + 1) for direction in ("TB", "LR")]
-    measured: dict[tuple[int, str], float] = {}
-    sizes: dict[tuple[int, str], tuple[float, float]] = {}
+    sizes: dict[tuple[int, str], tuple[float, float]] = {}  # (width, height) in inches of each layout laid out
+
+    def lay_out(keys: list[tuple[int, str]], limit: float) -> None:  # one run of dot for all of `keys`
+        sizes.update(zip(keys, layouts_inches([build(d, p) for p, d in keys], limit)))
+
     try:
         started = time.monotonic()
-        first = candidates[:2]
-        for (parts, direction), size in zip(first, layouts_inches([build(d, p) for p, d in first], seconds)):
-            measured[parts, direction] = _miss(size, ratio)
-            sizes[parts, direction] = size
-        each = (time.monotonic() - started) / len(first)  # dot's start included: an overestimate, on the safe side
-        rest = sorted(candidates[2:], key=lambda c: abs(_foreseen(measured, c)))
+        lay_out(candidates[:2], seconds)
+        each = (time.monotonic() - started) / 2  # dot's start included: an overestimate, on the safe side
+        rest = sorted(candidates[2:], key=lambda c: abs(_foreseen(sizes, c, ratio)))
         rest = rest[:int(0.8 * (ends - time.monotonic()) / max(each, 1e-3))]
         if rest:
-            for (parts, direction), size in zip(rest, layouts_inches([build(d, p) for p, d in rest], max(ends - time.monotonic(), 1.0))):
-                measured[parts, direction] = _miss(size, ratio)
-                sizes[parts, direction] = size
+            lay_out(rest, max(ends - time.monotonic(), 1.0))
     except LayoutTooLargeError:  # out of time: the best layout measured so far
-        if not measured:
+        if not sizes:
             return candidates[0][1], 1
 
     def score(key: tuple[int, str]) -> float:  # the smaller the better
         if largest:  # minus the scale that fits the layout in a box of the ratio: the larger its text, the better
             return -min(ratio / sizes[key][0], 1 / sizes[key][1])
-        return abs(measured[key])
+        return abs(_miss(sizes[key], ratio))
 
     best: tuple[float, str, int] | None = None
     for parts, direction in candidates:
-        if (parts, direction) in measured and (best is None or score((parts, direction)) < best[0] - 1e-9):
+        if (parts, direction) in sizes and (best is None or score((parts, direction)) < best[0] - 1e-9):
             best = (score((parts, direction)), direction, parts)
     assert best is not None
     return best[1], best[2]
@@ -137,11 +135,11 @@ def _miss(size: tuple[float, float], ratio: float) -> float:
     return math.log((size[0] / size[1]) / ratio)
 
 
-def _foreseen(measured: dict[tuple[int, str], float], candidate: tuple[int, str]) -> float:
+def _foreseen(sizes: dict[tuple[int, str], tuple[float, float]], candidate: tuple[int, str], ratio: float) -> float:
     """The miss foreseen for `candidate` from the one-stage layout of its direction: k stages side by side (TB,
     columns) make the ratio k² times the one column's; stacked (LR, rows), 1/k² times."""
     parts, direction = candidate
-    return measured[1, direction] + (2 if direction == "TB" else -2) * math.log(parts)
+    return _miss(sizes[1, direction], ratio) + (2 if direction == "TB" else -2) * math.log(parts)
 
 
 def unsized(dot: graphviz.Digraph) -> graphviz.Digraph:

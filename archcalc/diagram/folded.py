@@ -155,10 +155,11 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
     home("input").node(ids["input"], input_label, **node_style("input"))
     for x in drawn:
         facts, paper = said.get(x.name, (None, []))
-        label = words.label(x) if words and not isinstance(x, Fused) else _label(a, x, paper)
+        skip = facts is not None and bool(facts.skips)  # a residual sum inside the block (blockfacts)
+        label = words.label(x, skip=skip) if words and not isinstance(x, Fused) else _label(a, x, paper)
         frame_attrs = words.frame(x) if words and not isinstance(x, Fused) else _frame(a, x)
         home(x.name).node(ids[x.name], label, **{**node_style(x.category), **frame_attrs})
-        if facts is not None and facts.skips and not words:  # the skip: a loop from the block back into it (a slide says it in words)
+        if skip and not words:  # the skip: a loop from the block back into it (a slide says it in words)
             home(x.name).edge(ids[x.name], ids[x.name], label=" + ", **LOOP_PORTS[direction], color="#1f4e79", penwidth="1.6",
                               fontcolor="#1f4e79", fontsize="11")
         for source in dict.fromkeys(words.source(s) for s in x.inputs) if words else dict.fromkeys(x.inputs):

@@ -18,7 +18,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 from archcalc.analysis import Analysis, Row
-from archcalc.analysis.blockfacts import block_facts
 from archcalc.analysis.fold import FoldedBlock, Node
 from archcalc.diagram import marks
 from archcalc.diagram.labels import lines_label
@@ -113,13 +112,13 @@ class Slide:
         said = "".join(f"<td>{m}</td>" for m in said_marks)
         return [f'<table border="0" cellspacing="8" cellpadding="0"><tr><td>{swatches}</td>{said}</tr></table>']
 
-    def label(self, x: Node, shape: tuple[int, ...] | None = None) -> str:
-        """A node's lines: name, what it is, what is written under it, its output (`shape`: a GPU's share)."""
+    def label(self, x: Node, shape: tuple[int, ...] | None = None, skip: bool = False) -> str:
+        """A node's lines: name, what it is, what is written under it, its output (`shape`: a GPU's share); `skip`: a
+        folded block with a residual sum inside."""
         rows: list[Row] = [*(x.rows if isinstance(x, FoldedBlock) else (x,)), *self.under.get(x.name, ())]
         if isinstance(x, FoldedBlock):
             reads = " + ".join(hwc(s) for s in x.input_shapes)
-            skips = block_facts(x.rows, x.input_shapes, x.output).skips
-            plus = " + skip" if skips else ""  # its skip connection (its loop off a slide), in words
+            plus = " + skip" if skip else ""  # its skip connection (its loop off a slide), in words
             cells = [line(x.name, bold=True), line(f"{x.block} · {len(x.rows)} layers{plus}"),
                      line(f"{reads} → {hwc(x.output)}", bold=True), line(f"{human(x.params)} params")]
         else:

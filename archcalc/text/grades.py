@@ -48,11 +48,15 @@ def reason(cause: str, axis: str) -> str:
             "unknown": "its size rule does not say which rows it leaves unread, so some may be real input"}[cause]
 
 
-def severity_title(findings: Sequence[Finding]) -> str:
-    """'⚠ 1 error, 2 warnings, 5 notes' (errors first); '5 notes' without the ⚠ when there are only notes."""
+def severity_counts(findings: Sequence[Finding]) -> str:
+    """'1 error, 2 warnings, 5 notes' (errors first)."""
     found = [f.severity for f in findings]
-    parts = [f"{n(found.count(s))} {s}{'s' if found.count(s) != 1 else ''}" for s in ("error", "warning", "note") if s in found]
-    return ("" if set(found) == {"note"} else "⚠ ") + ", ".join(parts)
+    return ", ".join(f"{n(found.count(s))} {s}{'s' if found.count(s) != 1 else ''}" for s in ("error", "warning", "note") if s in found)
+
+
+def severity_title(findings: Sequence[Finding]) -> str:
+    """'⚠ 1 error, 2 warnings, 5 notes'; '5 notes' without the ⚠ when there are only notes."""
+    return ("" if {f.severity for f in findings} == {"note"} else "⚠ ") + severity_counts(findings)
 
 
 def _fraction(f: Finding) -> str:
