@@ -37,6 +37,11 @@ COMMANDS = [
     ("archcalc compare lenet alexnet", ["compare", "lenet", "alexnet"]),
 ]
 TARGETS = {"archcalc show alexnet": 0.05, "archcalc show alexnet --format json": 0.03}
+# the floor under those targets: the same interpreter importing only the libraries each command's process ends up
+# holding (click, PyYAML, orjson, and the standard modules archcalc's core is written with), none of archcalc's code
+FLOOR_JSON = "import click, yaml, orjson, dataclasses, fractions, pathlib, json, difflib"
+FLOORS = [("floor of show --format json: " + FLOOR_JSON, FLOOR_JSON),
+          ("floor of show: the same + rich.console, rich.table", FLOOR_JSON + ", rich.console, rich.table")]
 
 
 def cpu_ms(cmd: list[str], cwd: Path = ROOT) -> float:
@@ -50,6 +55,7 @@ def cpu_ms(cmd: list[str], cwd: Path = ROOT) -> float:
 def processes(rounds: int, baseline: str | None) -> None:
     py = sys.executable
     runs = [('python -c "import torch"', [py, "-c", "import torch"], ROOT), ("python -c pass", [py, "-c", "pass"], ROOT),
+            *[(name, [py, "-c", code], ROOT) for name, code in FLOORS],
             *[(name, [py, "-m", "archcalc", *args], ROOT) for name, args in COMMANDS]]
     for root in (ROOT, *([Path(baseline)] if baseline else [])):
         compileall.compile_dir(str(root / "archcalc"), quiet=1)  # bytecode, as an install has it

@@ -99,6 +99,38 @@ def test_fits_gives_the_largest_batch_whose_peak_fits() -> None:
     assert largest_batch(a.rows, 4, "adam", 1_000) == (0, None)
 
 
+def test_fits_with_checkpointing_searches_the_checkpointed_step() -> None:
+    # ResNet-18's eight basic blocks checkpointed: the search uses archcalc.analysis.checkpoint's step, each storage
+    # rounded to the allocator's blocks (the recomputed ones too), so the batch it finds fits and one more does not
+    from archcalc.analysis.checkpoint import checkpointed, checkpointed_step, chosen_instances
+
+    graph = build_graph(load_spec("resnet18"))
+    a = analyse(graph)
+    blocks = chosen_instances(graph.instances, "blocks")
+    budget = parse_size("2GiB")
+
+    def peak(batch: int) -> int:
+        c = checkpointed(a.rows, batch, 4, blocks, BLOCK)
+        return checkpointed_step(a.rows, c, batch, 4, "adam", OPTIMISER_STATES["adam"], BLOCK).peak.total_bytes
+
+    batch, s = largest_batch(a.rows, 4, "adam", budget, blocks)
+    assert s is not None and s.peak.total_bytes == peak(batch) <= budget < peak(batch + 1)
+    assert batch > largest_batch(a.rows, 4, "adam", budget)[0]  # keeping less for backward lets more images fit
+    text = CliRunner().invoke(main, ["show", "resnet18", "--train", "--fits", "2GiB", "--checkpoint", "blocks"])
+    assert text.exit_code == 0, text.output
+    assert f"the largest batch is {batch:,} (float32, adam, 8 block instances checkpointed," in text.output
+    doc = json.loads(CliRunner().invoke(main, ["show", "resnet18", "--format", "json", "--fits", "2GiB", "--checkpoint", "blocks"]).output)
+    assert doc["memory"]["fits"] == {"budget_bytes": 2 * 2**30, "optimiser": "adam", "checkpoint": [i.name for i in blocks], "block_bytes": 512,
+                                     "largest_batch": batch, "peak_bytes": s.peak.total_bytes, "peak_when": s.peak.when,
+                                     "peak_layer": s.peak.layer}
+
+
+def test_fits_is_refused_with_amp_whose_step_is_not_modelled() -> None:
+    result = CliRunner().invoke(main, ["show", "lenet", "--train", "--fits", "1GiB", "--amp", "bfloat16"])
+    assert result.exit_code == 2
+    assert "--fits does not search with --amp" in result.output
+
+
 def test_sizes() -> None:
     assert [parse_size(t) for t in ("24GiB", "80GB", "512 MiB", "1000")] == [24 * 2**30, 80 * 10**9, 512 * 2**20, 1000]
     with pytest.raises(ArchcalcError, match="is not a size"):

@@ -68,7 +68,8 @@ class Checkpointed:
         return self.plain.total_bytes - self.saved.total_bytes
 
 
-def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequence[Instance]) -> Checkpointed:
+def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequence[Instance], granule: int = 1) -> Checkpointed:
+    """`granule`: each recomputed storage rounded up to a multiple of it, as archcalc.analysis.training's step rounds the rest."""
     plain = kept(rows, batch, itemsize)
     index = {r.name: i for i, r in enumerate(rows)}
     member: dict[int, int] = {}  # row -> instance
@@ -84,7 +85,7 @@ def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequ
         rerun = [j for j in at if inner and j <= inner[-1]]
         recomputed.append(tuple(rows[j].name for j in rerun))
         flops += batch * sum(rows[j].flops for j in rerun)
-        regrown.append(sum(plain.sizes[s] for s in dict.fromkeys(s for j in at for s in plain.layers[j].storages) if s not in outer))
+        regrown.append(sum(-(-plain.sizes[s] // granule) * granule for s in dict.fromkeys(s for j in at for s in plain.layers[j].storages) if s not in outer))
         for j in at:
             keeps[j] = outer if j == at[0] else ()
     ledger = Ledger(list(plain.sizes))  # the same storages, each put to the first layer that now keeps it
@@ -94,10 +95,11 @@ def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequ
     return Checkpointed(tuple(i.name for i in instances), plain, saved, tuple(recomputed), flops, tuple(regrown))
 
 
-def checkpointed_step(rows: Sequence[Row], c: Checkpointed, batch: int, itemsize: int, optimiser: str, copies: int) -> Step:
+def checkpointed_step(rows: Sequence[Row], c: Checkpointed, batch: int, itemsize: int, optimiser: str, copies: int,
+                      granule: int = 1) -> Step:
     """The training step with checkpointing: archcalc.analysis.training's step on the checkpointed kept bytes, with
-    each block's recomputed tensors live while its layers run backward."""
-    s = step(rows, batch, itemsize, optimiser, copies, c.saved)
+    each block's recomputed tensors live while its layers run backward (`granule` as `checkpointed` was given it)."""
+    s = step(rows, batch, itemsize, optimiser, copies, c.saved, granule)
     extra = {name: c.regrown[n] for n, names in enumerate(c.recomputed) for name in names}
     moments = tuple(replace(m, total_bytes=m.total_bytes + extra[m.layer], activation_bytes=m.activation_bytes + extra[m.layer])
                     if m.when == BACKWARD and m.layer in extra else m for m in s.moments)

@@ -5,7 +5,7 @@ CUDA caching allocator's 512-byte blocks)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.memory import OPTIMISER_STATES
@@ -15,6 +15,7 @@ from archcalc.text import peak_place, size
 
 if TYPE_CHECKING:
     from archcalc.analysis import Row
+    from archcalc.specfile import Instance
 
 BLOCK = 512  # bytes: the CUDA caching allocator rounds every block up to a multiple of this
 UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
@@ -36,10 +37,22 @@ def training_step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str
     return step(rows, batch, itemsize, optimiser, OPTIMISER_STATES[optimiser], granule=granule)
 
 
-def largest_batch(rows: Sequence[Row], itemsize: int, optimiser: str, budget: int) -> tuple[int, Step | None]:
-    """The largest batch whose step peaks within `budget` bytes (0 and None: not even one sample fits)."""
+def checkpointed_at(rows: Sequence[Row], itemsize: int, optimiser: str, instances: Sequence[Instance], granule: int = 1) -> Callable[[int], Step]:
+    """Batch -> the training step with those block instances checkpointed (archcalc.analysis.checkpoint)."""
+    from archcalc.analysis.checkpoint import checkpointed, checkpointed_step
+
+    copies = training_step(rows, 1, itemsize, optimiser).optimiser_bytes and OPTIMISER_STATES[optimiser]  # the optimiser checked
+    return lambda batch: checkpointed_step(rows, checkpointed(rows, batch, itemsize, instances, granule), batch, itemsize, optimiser, copies, granule)
+
+
+def largest_batch(rows: Sequence[Row], itemsize: int, optimiser: str, budget: int, instances: Sequence[Instance] = ()) -> tuple[int, Step | None]:
+    """The largest batch whose step peaks within `budget` bytes (0 and None: not even one sample fits), with those block
+    instances checkpointed if any are given."""
+    at: Callable[[int], Step] = (checkpointed_at(rows, itemsize, optimiser, instances, BLOCK) if instances
+                                 else lambda batch: training_step(rows, batch, itemsize, optimiser, BLOCK))
+
     def fits(batch: int) -> bool:
-        return training_step(rows, batch, itemsize, optimiser, BLOCK).peak.total_bytes <= budget
+        return at(batch).peak.total_bytes <= budget
 
     if not fits(1):
         return 0, None
@@ -49,7 +62,7 @@ def largest_batch(rows: Sequence[Row], itemsize: int, optimiser: str, budget: in
     while high - low > 1:  # fits(low), not fits(high)
         middle = (low + high) // 2
         low, high = (middle, high) if fits(middle) else (low, middle)
-    return low, training_step(rows, low, itemsize, optimiser, BLOCK)
+    return low, at(low)
 
 
 def step_text(s: Step, batch: int, dtype: str) -> str:
@@ -65,20 +78,32 @@ def step_text(s: Step, batch: int, dtype: str) -> str:
     return "\n".join(lines)
 
 
-def fits_text(budget_text: str, budget: int, batch: int, s: Step | None, dtype: str) -> str:
+def fits_text(budget_text: str, budget: int, batch: int, s: Step | None, dtype: str, checkpointing: int = 0) -> str:
+    with_them = f", {checkpointing:,} block instance{'s' if checkpointing != 1 else ''} checkpointed" if checkpointing else ""
     if s is None:
-        return f"--fits {budget_text}: not even batch 1 fits ({dtype}, with the allocator's 512-byte blocks)"
+        return f"--fits {budget_text}: not even batch 1 fits ({dtype}{with_them}, with the allocator's 512-byte blocks)"
     p = s.peak
-    return (f"--fits {budget_text} ({budget:,} bytes): the largest batch is {batch:,} ({dtype}, {s.optimiser}, each storage rounded up to "
+    return (f"--fits {budget_text} ({budget:,} bytes): the largest batch is {batch:,} ({dtype}, {s.optimiser}{with_them}, each storage rounded up to "
             f"512-byte blocks as CUDA's caching allocator does; its context, cuDNN workspaces and fragmentation not counted): "
             f"peak {size(p.total_bytes)} {peak_place(p.when, p.layer)}")
 
 
-def training_text(rows: Sequence[Row], batch: int, dtype: str, itemsize: int, optimiser: str, fits_in: str | None) -> str:
-    """What `show --train [--fits SIZE]` prints after the table."""
+def training_text(rows: Sequence[Row], batch: int, dtype: str, itemsize: int, optimiser: str, fits_in: str | None,
+                  instances: Sequence[Instance] = ()) -> str:
+    """What `show --train [--fits SIZE] [--checkpoint ...]` prints after the table (the step itself without checkpointing:
+    archcalc.analysis.checkpoint's text follows it)."""
     parts = [step_text(training_step(rows, batch, itemsize, optimiser), batch, dtype)]
     if fits_in is not None:
         budget = parse_size(fits_in)
-        largest, s = largest_batch(rows, itemsize, optimiser, budget)
-        parts.append(fits_text(fits_in, budget, largest, s, dtype))
+        largest, s = largest_batch(rows, itemsize, optimiser, budget, instances)
+        parts.append(fits_text(fits_in, budget, largest, s, dtype, len(instances)))
     return "\n".join(parts)
+
+
+def fits_figures(rows: Sequence[Row], itemsize: int, optimiser: str, fits_in: str, instances: Sequence[Instance] = ()) -> dict[str, object]:
+    """`memory.fits` of `show --format json --fits SIZE`: the same search as the text's."""
+    budget = parse_size(fits_in)
+    largest, s = largest_batch(rows, itemsize, optimiser, budget, instances)
+    return {"budget_bytes": budget, "optimiser": optimiser, "checkpoint": [i.name for i in instances], "block_bytes": BLOCK,
+            "largest_batch": largest, "peak_bytes": s.peak.total_bytes if s else None, "peak_when": s.peak.when if s else None,
+            "peak_layer": s.peak.layer if s else None}

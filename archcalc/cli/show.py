@@ -76,6 +76,9 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
     if amp is not None and (dtype != "float32" or checkpoint is not None):
         raise ArchcalcError("--amp bfloat16 runs float32 parameters under autocast, without --checkpoint",
                             f"archcalc show {spec} --train --amp bfloat16 (with --dtype float32, the default)")
+    if amp is not None and fits_in is not None:
+        raise ArchcalcError("--fits does not search with --amp: archcalc counts what autocast keeps for backward, not its step's peak",
+                            f"archcalc show {spec} --train --fits {fits_in} (float32), or --dtype bfloat16 for a step all in bfloat16")
     if checkpoint is not None:
         from archcalc.analysis.checkpoint import chosen_instances
 
@@ -89,6 +92,10 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
             figures = checkpoint_figures(a.rows, chosen, batch, dtype_bytes(dtype))
             for entry in doc["memory"]["training"]:
                 entry["checkpoint"] = figures[entry["optimiser"]]
+        if fits_in is not None:
+            from archcalc.analysis.train_memory import fits_figures
+
+            doc["memory"]["fits"] = fits_figures(a.rows, dtype_bytes(dtype), optimizer, fits_in, chosen or ())
         if amp is not None:
             from archcalc.analysis.amp import kept_amp, weight_copy_bytes
 
@@ -109,7 +116,7 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
         if train or fits_in or chosen is not None or amp is not None:
             from archcalc.analysis.train_memory import training_text
 
-            emit_text(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in) + "\n")
+            emit_text(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in, chosen or ()) + "\n")
         if chosen is not None:
             from archcalc.analysis.checkpoint import checkpoint_text
 
