@@ -119,6 +119,12 @@ def test_show_fits_an_80_column_terminal() -> None:
     assert lines[conv1 + 1].strip() == "(227 − 11 + 2·0)/4 + 1 = 55 (H and W)"
     assert any("columns left out to fit 80 columns" in line for line in lines)
     assert "--wide" in out
+    # the GPU table keeps both GPUs' outputs and params (each figure for every GPU before the next figure), not GPU 0's
+    # every column: conv1's 48×55×55 and 17,472 params on each GPU (96 filters split in two: 48·(3·11·11 + 1) = 17,472)
+    head = next(line for line in lines if line.split()[:2] == ["layer", "runs"])
+    assert head.split() == ["layer", "runs", "on", "GPU", "0", "output", "GPU", "0", "params", "GPU", "1", "output", "GPU", "1", "params"]
+    split = next(line for line in lines[lines.index(head):] if line.split()[:1] == ["conv1"])
+    assert split.split() == ["conv1", "split", "48×55×55", "17,472", "48×55×55", "17,472"]
 
 
 @pytest.mark.slow

@@ -18,9 +18,10 @@ from rich.table import Table
 from archcalc.report.layout import Grid, width_of
 
 UNDER = "arithmetic"  # the one column that moves under its row instead of leaving the table
-LAYER_COLUMNS = ("name", "type", "output", "params", "flops", "arithmetic", "frozen_params", "hyper", "field",
+LAYER_COLUMNS = ("name", "type", "runs_on", "output", "params", "flops", "receives", "arithmetic", "frozen_params", "hyper", "field",
                  "connections", "activations", "macs")  # show's layer table, first to last given room: the arithmetic
-# beside the figures where it fits with them, else under its row
+# beside the figures where it fits with them, else under its row; the GPU table's columns (runs_on, receives) by the same
+# priority, each figure for every GPU before the next figure, so that a narrow terminal still shows how the work divides
 
 _KEYS: WeakKeyDictionary[Table, tuple[tuple[str, ...], bool]] = WeakKeyDictionary()
 

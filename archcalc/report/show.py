@@ -144,7 +144,8 @@ def _gpu_table(a: Analysis, every: bool) -> Table:
         for s in row.gpus:
             cells += [dims(s.output) if s.output else "—", n(s.params), n(s.macs), n(s.flops), n(s.activations), n(s.received) if s.received else ""]
         table.add_row(*cells)
-    return whole(table)
+    keys = ("name", "runs_on", *[k for _ in a.gpu_totals for k in ("output", "params", "macs", "flops", "activations", "receives")])
+    return ranked(whole(table), keys)  # both GPUs' outputs and params before either's MACs (archcalc.report.fit)
 
 
 def _claims_table(a: Analysis, every: bool) -> Table:
