@@ -30,9 +30,9 @@ G = 2
 # shard gives None for these: the towers compute them whole on each GPU (the kinds' own `shard` says so)
 CANNOT_BE_CUT = {"convtranspose", "rbf", "softmax", "chunk", "channel_shuffle", "pixel_shuffle"}
 C = 8  # maps before the kind: a multiple of the GPUs after pixel shuffle's ÷4 too
-# What the proof found and is not fixed here: a shared PReLU slope is held by every tower, while the analysis
-# divides its 1 parameter among the GPUs (1 // 2 = 0 each); the split shares assume every figure is linear in the maps.
-KNOWN = {"prelu-1": "a shared PReLU slope: each tower holds it (1 each), the analysis's linear share says 0 each"}
+# What the proof found and is not fixed yet (none now: a shared PReLU slope was, held by every tower while the analysis
+# divided its 1 parameter among the GPUs, 1 // 2 = 0 each; its kind's gpu_share now says each GPU holds a copy)
+KNOWN: dict[str, str] = {}
 
 
 def split_networks(ex: Example, image: tuple[int, int]) -> list[tuple[str, list[Row]]]:
@@ -76,7 +76,10 @@ def prove_split(ex: Example, image: tuple[int, int]) -> list[str]:
         cut = all(layer_shard(graph, whole, path, g) is not None for g in range(G))
         trainable = row.params
         if cut:
-            assert held == [s.params for s in row.gpus] and sum(held) == trainable, \
+            # each tower holds its share, and the shares add up to the layer's, except a weight every tower holds a
+            # copy of (a shared PReLU slope: 1 on each GPU), which the kind's gpu_share says is whole on each
+            copied = trainable > 0 and all(s.params == trainable for s in row.gpus)
+            assert held == [s.params for s in row.gpus] and sum(held) == (trainable * G if copied else trainable), \
                 f"{ex.id} {name}: towers hold {held} parameters, archcalc's shares {[s.params for s in row.gpus]} of {trainable}"
             assert counted == [s.flops for s in row.gpus] and sum(counted) == row.flops, \
                 f"{ex.id} {name}: torch counts {counted} FLOPs in the towers, archcalc's shares {[s.flops for s in row.gpus]} of {row.flops}"

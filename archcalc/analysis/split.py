@@ -88,7 +88,7 @@ def shares(graph: Graph, steps: list[Step], placements: list[Placement], figures
     if G == 1:
         return [() for _ in steps]
     where: dict[str, Placement] = {INPUT: EVERY, **{s.node.name: p for s, p in zip(steps, placements)}}
-    return [_shares(f, s.output, p, received(s, p, where, G), G) for s, p, f in zip(steps, placements, figures)]
+    return [_shares(s.node.layer.gpu_share(f, G), f, s.output, p, received(s, p, where, G), G) for s, p, f in zip(steps, placements, figures)]
 
 
 def _received(src: Placement, dst: Placement, numel: int, G: int, reads_all: bool) -> list[int]:
@@ -104,10 +104,11 @@ def _received(src: Placement, dst: Placement, numel: int, G: int, reads_all: boo
     return [numel if g == dst and src != dst else 0 for g in range(G)]
 
 
-def _shares(f: Figures, output: Shape, placement: Placement, received: list[int], G: int) -> tuple[GpuShare, ...]:
+def _shares(part: Figures, f: Figures, output: Shape, placement: Placement, received: list[int], G: int) -> tuple[GpuShare, ...]:
+    """`part`: one GPU's figures where the layer is split (its kind's gpu_share), `f` the whole layer's."""
     def share(g: int) -> GpuShare:
-        if placement == SPLIT:  # every figure is linear in the output maps, which divide by G
-            return GpuShare(**f.share(G).as_dict(), gpu=g, output=(output[0] // G, *output[1:]), received=received[g])
+        if placement == SPLIT:  # the output maps divide by G
+            return GpuShare(**part.as_dict(), gpu=g, output=(output[0] // G, *output[1:]), received=received[g])
         if placement == g:
             return GpuShare(**f.as_dict(), gpu=g, output=output, received=received[g])
         return GpuShare(gpu=g, output=None, received=received[g])

@@ -89,6 +89,11 @@ class Layer:
         """Its spec keys and their values, as numbers (a kind whose values depend on its input resolves them)."""
         return keys_of(self)
 
+    def gpu_share(self, figures: Figures, gpus: int) -> Figures:
+        """One GPU's part of the layer split across `gpus` (its tower's, proven by tests/test_kind_split.py): every figure
+        linear in the output maps, which divide by the GPUs; a kind whose towers each hold a copy of a weight says so."""
+        return figures.share(gpus)
+
     def caption(self) -> str:
         """'conv 11×11/4, 96': its label and hyper-parameters."""
         hyper = self.hyper()

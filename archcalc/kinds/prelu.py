@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, ClassVar
 
 from archcalc.kinds.activations import Activation
@@ -34,6 +34,10 @@ class PReLU(KeepsInput, Activation):  # its backward reads x (and its slopes, pa
     def counts(self, site: Site, out: Shape) -> Counts:
         # ptflops: its module hook and the patched F.prelu; thop 1 per value at inference; torchinfo its slopes once
         return per_value(out, ptflops=2, thop=1) + Counts(torchinfo=1 if self.shared else site.inputs[0][0])
+
+    def gpu_share(self, figures: Figures, gpus: int) -> Figures:
+        # one shared slope: every tower holds its own copy of it (the shard is the whole module), the rest by the maps
+        return replace(figures.share(gpus), params=figures.params) if self.shared else figures.share(gpus)
 
     def hyper(self) -> str:
         return "one slope" if self.shared else "a slope per channel"
