@@ -34,6 +34,7 @@ def test_conditions(text: str, value: bool) -> None:
     ("act == 1", "'act' is 'relu', not a whole number"),
     ("act", "'act' is 'relu': a condition compares whole numbers, or takes a true/false argument"),
     ("foo == 1", "'foo' names no argument of the block"),
+    ("inpt == out", "'inpt' names no argument of the block (did you mean 'inp'?)"),  # a typo of one of ARGS
     ("stride == 1 and", "it ends where a number or a $name should come"),
     ("(stride == 1", "a '(' is not closed"),
     ("not " * 60 + "se", "'(', 'not' and '-' nest more than 50 deep"),

@@ -89,6 +89,8 @@ BLOCK = "blocks:\n  b:\n    args: {f: null}\n"
      "block 'b' needs the argument 'f'", "give it where the block is used: f: ..."),
     ("name: t\ninput: [32, 32]\nlayers:\n  - {name: u, type: relu}\n", "not [32, 32]",
      "an image is [channels, height, width]: [3, 32, 32] for colour, [1, 32, 32] for grey"),
+    ("name: t\ninput: [3, 32]\nlayers:\n  - {name: u, type: relu}\n", "not [3, 32]",
+     "an image is [channels, height, width]: [3, 32, 32] for a 32×32 image"),  # channels and one side, not [3, 3, 32]
     (HEAD + "layers:\n  - {name: c, type: conv, filters: 8.0, kernel: 1}\n", "'filters' must be a whole number, not 8.0",
      "write 8, without the decimal point"),
     (HEAD + "layers:\n  - {name: d, type: dropout, rate: 30}\n", "'rate' must be from 0.0 up to, not including, 1.0, not 30",

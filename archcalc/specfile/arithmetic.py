@@ -94,7 +94,7 @@ class Arithmetic:
             return self.bounded(int(text.lstrip("0")[: self.MAX_DIGITS + 1] or "0"))
         if kind == "name":
             if text not in self.args:
-                raise ValueError(f"'{text}' names no argument of the block")
+                raise ValueError(no_argument(text, self.args))
             value = self.args[text]
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(f"'{text}' is {quote(value, 40)}, not a whole number")
@@ -107,6 +107,14 @@ class Arithmetic:
         return value
 
 
+def no_argument(text: str, args: dict[str, Any]) -> str:
+    """"'inpt' names no argument of the block (did you mean 'inp'?)": a name used in arithmetic or a `when:`."""
+    import difflib
+
+    near = difflib.get_close_matches(text.lstrip("$"), [str(a) for a in args], n=1, cutoff=0.6)
+    return f"'{text}' names no argument of the block" + (f" (did you mean '{near[0]}'?)" if near else "")
+
+
 def substitute(value: Any, args: dict[str, Any], where: str) -> Any:
     """'$filters' -> the argument; '$filters * 4' -> integer arithmetic; lists element by element."""
     if isinstance(value, list):
@@ -116,7 +124,7 @@ def substitute(value: Any, args: dict[str, Any], where: str) -> Any:
     text = value.strip()
     if text.startswith("$") and text[1:].isidentifier():
         if text[1:] not in args:
-            raise SpecError(where, f"'{text}' names no argument of the block", f"arguments: {', '.join(args) or 'none'}")
+            raise SpecError(where, no_argument(text, args), f"arguments: {', '.join(args) or 'none'}")
         return args[text[1:]]
     try:
         return Arithmetic(text, args).value()

@@ -46,11 +46,18 @@ class Claims:
 def shape_value(value: Any, where: str | Location, key: str, sequence: bool = False) -> Shape:
     """[C, H, W] or [units]; with `sequence` (a claimed output) also [tokens, width], and [H, W, C] reads as written."""
     if not isinstance(value, list) or len(value) not in ((1, 2, 3) if sequence else (1, 3)):
-        hint = (f"an image is [channels, height, width]: [3, {value[0]}, {value[1]}] for colour, [1, {value[0]}, {value[1]}] for grey"
-                if isinstance(value, list) and len(value) == 2 else None)
+        hint = _two_sides_hint(value) if isinstance(value, list) and len(value) == 2 else None
         more = ", [tokens, width]" if sequence else ""
         raise SpecError(where, f"'{key}' must be [channels, height, width] (or [units]{more}), not {quote(value)}", hint)
     return tuple(pos_int(v, where, key) for v in value)
+
+
+def _two_sides_hint(value: list[Any]) -> str:
+    """[32, 32]: height and width, without channels; [3, 32]: channels and one side (a square image, most likely)."""
+    first, second = (quote(v) for v in value)
+    if type(value[0]) is int and type(value[1]) is int and value[0] in (1, 3) and value[1] > 3:
+        return f"an image is [channels, height, width]: [{first}, {second}, {second}] for a {second}×{second} image"
+    return f"an image is [channels, height, width]: [3, {first}, {second}] for colour, [1, {first}, {second}] for grey"
 
 
 def stated(value: Any, where: str | Location) -> Stated:
