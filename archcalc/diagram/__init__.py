@@ -25,7 +25,8 @@ from archcalc.diagram.scene import Scene, to_svg
 from archcalc.diagram.svgfit import fit_svg
 from archcalc.diagram.towers import towers_fitted
 from archcalc.diagram.ushape import largest_u
-from archcalc.diagram.volume_layout import fitted, layout
+from archcalc.diagram.volume_layout import layout
+from archcalc.diagram.volume_slide import slide_fitted
 from archcalc.diagram.volumes import stages
 from archcalc.errors import ArchcalcError
 
@@ -47,7 +48,7 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
         check_drawn(len(a.rows if nodes is None else nodes), style)
     if style == "volumes":
         if frame is not None and frame.ratio is not None:  # a long chain wraps into rows
-            return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio, slide=True))  # slide mode
+            return to_svg(slide_fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio))  # slide mode
         return to_svg(to_volumes(a, nodes, bool(graph.instances)))
     if frame is None and nodes is None:
         return to_folded_digraph(a, a.rows, direction) if u_of(a, a.rows) else to_digraph([a], direction)
