@@ -20,7 +20,7 @@ from archcalc.diagram import skip_arcs
 from archcalc.diagram.parts import cut
 from archcalc.diagram.picture import STYLES, node_id
 from archcalc.diagram.scene import Group, Item, Line, Point, Polygon, Scene, Text, text_width
-from archcalc.diagram.volume_words import LEAST_WIDTH, heading, legend, wrap
+from archcalc.diagram.volume_words import LEAST_WIDTH, SLIDE_ARCS, heading, legend, wrap, wrap_at
 from archcalc.diagram.volumes import Stage, shape_text, volume_pieces
 from archcalc.kinds.terms.values import Shape
 
@@ -100,8 +100,8 @@ def _labels(stage: Stage, shape: Shape, slide: bool = False, em: float = 1.0) ->
         shown = stage.folded if len(stage.folded) <= FOLDED_SHOWN else (*stage.folded[:FOLDED_SHOWN - 1], f"… {len(stage.folded) - FOLDED_SHOWN + 1:,} more")
         said.insert(0, "+ " + ", ".join(shown))
     if slide:  # cut between words to the width of its name and shape: a slide's columns stay narrow
-        room = max(text_width(stage.name, LABEL * em, True), text_width(shape_text(shape), (LABEL + 1) * em), 9 * small)
-        said = [piece for note in said for piece in wrap(note, small, room)]
+        room = max(text_width(stage.name, LABEL * em, True), text_width(shape_text(shape), (LABEL + 1) * em), 10 * small)
+        said = [piece for note in said for piece in wrap_at(note, small, room)]
     return lines + [Text((0, 0), note, small, fill="#555555") for note in said]
 
 
@@ -191,7 +191,7 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
     links = _links(stages, solids, {i for i in range(1, len(stages)) if band_of[i] != band_of[i - 1]})
     tops = [next((s.x + (s.w + s.o) / 2, s.top - s.o / 2) for s in placed.values()) for placed in solids]
     links += skip_arcs.arcs(stages, tops, band_of, lambda band: centre(band, 0) - ups[band] - 20, lb if slide else 9)
-    notes = legend(streams, slide) + ([skip_arcs.NOTE] if skip_arcs.pairs(stages) else [])
+    notes = legend(streams, slide) + ([SLIDE_ARCS if slide else skip_arcs.NOTE] if skip_arcs.pairs(stages) else [])
     bottom = centre(len(runs) - 1, streams - 1) + downs[-1] + 16 * em + ln * lines + 10
     width = max(right + MARGIN, *(MARGIN * 2 + text_width(t.text, t.size, t.bold) for t in heading_))
     legend_ = [part for note in notes for part in wrap(note, lb, max(width - 2 * MARGIN, LEAST_WIDTH))]
