@@ -5,7 +5,7 @@ scale × the scale that fits the viewBox into the frame), on `archcalc diagram S
 Graphviz style, every spec: a network unfolded is too long for one slide) and on the volumes figure at
 --fit 16:9 of the chains and of the folded networks whose labels fit (volume_slide.py). The cheapest run by
 default; the rest, which run dot's layouts or lay out long chains at every text size, under -m slow.
-Measured when written (Graphviz 2.43, DejaVu Sans): graph 20.6 px (AlexNet) to 37.7 (LeNet-5); volumes 20.3
+Measured when written (Graphviz 2.43, DejaVu Sans): graph 20.6 px (AlexNet) to 37.7 (LeNet-5); volumes 20.5
 (VGG-16) to 27.8 (LeNet-5).
 """
 
@@ -24,8 +24,8 @@ from archcalc.specfile import bundled_names
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH")
 CHEAP_GRAPHS = ("lenet", "unet")  # one and two runs of dot (a U chooses between two layouts)
 CHEAP_VOLUMES = ("lenet", "alexnet", "vgg16")  # pure Python: no dot
-VOLUMES = ("lenet", "lenet5-1998", "alexnet", "vgg16", "resnet18", "squeezenet")  # those that reach 20 px; the
-# others' labels (ConvNeXt's, U-Net's, ViT's block names and skips) keep them at 16 to 19 px: README, --fit
+VOLUMES = ("lenet", "lenet5-1998", "alexnet", "vgg16", "resnet18", "squeezenet", "googlenet")  # those that reach 20 px;
+# the others' labels (ConvNeXt's, U-Net's, ViT's block names, folded layers and skips) keep them at 16 to 20: README, --fit
 
 
 def slide(tmp_path: Path, *args: str) -> float:

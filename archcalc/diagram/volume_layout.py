@@ -125,23 +125,23 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
     streams = a.gpus if a.gpus > 1 else 1
     nodes = [_nodes(s) for s in stages]
     size = (lambda shape: tuple(v * shrink for v in extent(shape))) if shrink != 1 else extent
-    lines = max(len(_labels(s, shape, slide, em)) for s, ns in zip(stages, nodes) for _, shape in ns)
-    lift = ln * lines if streams > 1 else 0.0  # room above the top stream for its labels
     heading_ = [replace(t, size=t.size * em) for t in heading(a, slide)]
     runs = cut(volume_pieces(stages), max(1, min(bands, len(stages))))
     band_of = [b for b, run in enumerate(runs) for _ in run]
     numbered = len(runs) > 1
     arcs_room = skip_arcs.room(stages, band_of) * em  # above the kernel labels, under the part's title
-    top = MARGIN + 16 * em + ln * len(heading_) + 14 + (ln + 4 if numbered else 0) + lift + arcs_room  # the first kernel label line
+    lines = [max(len(_labels(stages[i], shape, slide, em)) for i in run for _, shape in nodes[i]) for run in runs]  # a row's labels
+    lifts = [ln * n if streams > 1 else 0.0 for n in lines]  # room above a row's top stream for its labels
+    top = MARGIN + 16 * em + ln * len(heading_) + 14 + (ln + 4 if numbered else 0) + lifts[0] + arcs_room  # the first kernel label line
     # each row as tall as its own volumes: above the centre line (half a height and the depth) and below it
     ups = [max(size(shape)[1] / 2 + size(shape)[2] for i in run for _, shape in nodes[i]) for run in runs]
     downs = [max(size(shape)[1] / 2 for i in run for _, shape in nodes[i]) for run in runs]
-    between = ln * lines + 36 + (ln + 4 if numbered else 0) + arcs_room  # from one stream's volumes to the next's
+    between = [ln * n + 20 + 16 * em + (ln + 4 if numbered else 0) + arcs_room for n in lines]  # from a row's stream's volumes to the next's
     centres = [top + ups[0] + 8]
     for k in range(1, len(runs) * streams):
-        b = k // streams
-        gap = between + lift if k % streams == 0 else between if not slide else ln * (lines - 1) + 24  # a slide's streams: room for
-        centres.append(centres[-1] + downs[(k - 1) // streams] + gap + ups[b])  # the windows and a whole stage's labels, no part title
+        b, a_row = k // streams, (k - 1) // streams  # a slide's streams: room for the windows and a whole stage's labels
+        gap = between[a_row] + lifts[b] if k % streams == 0 else between[b] if not slide else ln * (lines[b] - 1) + 24
+        centres.append(centres[-1] + downs[a_row] + gap + ups[b])
 
     def centre(band: int, g: int) -> float:
         return centres[band * streams + g]
@@ -162,7 +162,7 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
                 onward = Text((cursor + 10, before + 4), f"▶ part {band + 1}", lb, bold=True, anchor="start")
                 items.append(onward)
                 right = max(right, onward.box[1])
-            items.append(Text((MARGIN, centre(band, 0) - ups[band] - 8 - lift - arcs_room - ln - 4), f"part {band + 1}", 12 * em,
+            items.append(Text((MARGIN, centre(band, 0) - ups[band] - 8 - lifts[band] - arcs_room - ln - 4), f"part {band + 1}", 12 * em,
                               bold=True, anchor="start"))
             cursor = start
             if i:
@@ -192,7 +192,7 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
     tops = [next((s.x + (s.w + s.o) / 2, s.top - s.o / 2) for s in placed.values()) for placed in solids]
     links += skip_arcs.arcs(stages, tops, band_of, lambda band: centre(band, 0) - ups[band] - 20, lb if slide else 9)
     notes = legend(streams, slide) + ([SLIDE_ARCS if slide else skip_arcs.NOTE] if skip_arcs.pairs(stages) else [])
-    bottom = centre(len(runs) - 1, streams - 1) + downs[-1] + 16 * em + ln * lines + 10
+    bottom = centre(len(runs) - 1, streams - 1) + downs[-1] + 16 * em + ln * lines[-1] + 10
     width = max(right + MARGIN, *(MARGIN * 2 + text_width(t.text, t.size, t.bold) for t in heading_))
     legend_ = [part for note in notes for part in wrap(note, lb, max(width - 2 * MARGIN, LEAST_WIDTH))]
     width = max([width, *(MARGIN * 2 + text_width(t, lb) for t in legend_)])
