@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from functools import cache
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +23,7 @@ from archcalc.diagram.folded import papers, pieces, to_folded_digraph, u_of
 from archcalc.diagram.parts import Piece, cut
 from archcalc.diagram.scene import Line, Text
 from archcalc.diagram.skip_arcs import ARC, levels, pairs
+from archcalc.diagram.ushape import UPlan
 from archcalc.diagram.volume_layout import fitted
 from archcalc.diagram.volumes import stages
 from archcalc.kinds.terms.figures import total
@@ -152,11 +154,28 @@ def plain_positions(source: str) -> dict[str, tuple[float, float]]:
     return {m[1]: (float(m[2]), float(m[3])) for m in re.finditer(r"^node (\S+) (\S+) (\S+)", out, re.MULTILINE)}
 
 
+def assert_u(plan: UPlan, at: dict[str, tuple[float, float]], direction: str) -> None:
+    """`at`: each layer's (x, y), y up. Top to bottom: the encoder on the left going down, the decoder on the right
+    coming up, the foot lowest. Left to right, the same turned a quarter: the encoder along the top going right, the
+    decoder below it coming back, the foot furthest right."""
+    across = {n: x if direction == "TB" else -y for n, (x, y) in at.items()}  # encoder side first
+    down = {n: -y if direction == "TB" else x for n, (x, y) in at.items()}  # the deeper the further
+    assert max(across[n] for n in plan.down) < min(across[n] for n in plan.up)  # encoder and decoder side by side
+    for side in (plan.down, plan.up):  # each level down is further down, on both sides
+        for p in side:
+            for q in side:
+                if plan.level[p] < plan.level[q]:
+                    assert down[p] < down[q], (p, q)
+    assert min(down[n] for n in plan.foot) > max(down[n] for n in (*plan.down, *plan.up))  # the bottleneck at the turn
+    assert {"crop1", "crop4"} <= set(plan.up) and {"pool4"} <= set(plan.foot) | set(plan.down)
+
+
 @needs_dot
-@pytest.mark.parametrize("depth", [None, 0])
-def test_unet_is_drawn_as_a_u(depth: int | None) -> None:
+@pytest.mark.parametrize(("depth", "direction"), [(None, "TB"), (0, "TB"), (0, "LR"),
+                                                  pytest.param(None, "LR", marks=pytest.mark.slow)])
+def test_unet_is_drawn_as_a_u(depth: int | None, direction: str) -> None:
     graph, a = net("unet")
-    dot = diagram.picture(graph, a, "graph", depth, "TB", None)
+    dot = diagram.picture(graph, a, "graph", depth, direction, None)
     assert not isinstance(dot, str)
     at = plain_positions(dot.source)  # dot's own layout: x to the right, y up
     shown = a.rows if depth is None else fold(a, graph.instances, depth)
@@ -164,16 +183,33 @@ def test_unet_is_drawn_as_a_u(depth: int | None) -> None:
     assert plan is not None and plan.foot[-1] in ("bottom", "bottom.conv2")
     ids = {x.name: i for x, i in zip(shown, (k for k in at if k.startswith("n0_") and k != "n0_input"))}
     ids["input"] = "n0_input"
-    x_of = {name: at[ids[name]][0] for name in ids}
-    y_of = {name: at[ids[name]][1] for name in ids}
-    assert max(x_of[n] for n in plan.down) < min(x_of[n] for n in plan.up)  # encoder left, decoder right
-    for side in (plan.down, plan.up):  # each level down is lower, on both sides
-        for p in side:
-            for q in side:
-                if plan.level[p] < plan.level[q]:
-                    assert y_of[p] > y_of[q], (p, q)
-    assert max(y_of[n] for n in plan.foot) < min(y_of[n] for n in (*plan.down, *plan.up))  # the bottleneck lowest
-    assert {"crop1", "crop4"} <= set(plan.up) and {"pool4"} <= set(plan.foot) | set(plan.down)
+    assert_u(plan, {name: at[i] for name, i in ids.items()}, direction)
+
+
+@needs_dot
+def test_unet_slide_is_its_paper_figure_a_row_per_level(tmp_path: Path) -> None:
+    """On a slide (--fit 16:9) each level of the U is one row, as figure 1 of the paper draws it: positions read off
+    the SVG (each node's <title> and its outline's first point; y grows downwards there)."""
+    out = tmp_path / "u.svg"
+    assert CliRunner().invoke(main, ["diagram", "unet", "--depth", "0", "--fit", "16:9", "--out", str(out)]).exit_code == 0
+    svg = out.read_text()
+    graph, a = net("unet")
+    shown = fold(a, graph.instances, 0)
+    plan = u_of(a, tuple(shown))
+    assert plan is not None
+    at = {}
+    for i, x in enumerate(("input", *(s.name for s in shown))):
+        node = "n0_input" if i == 0 else f"n0_{i - 1}_{x}"
+        m = re.search(rf"<title>{node}</title>\s*<(?:path|polygon)[^>]*(?:d|points)=\"([^\"]*)\"", svg)
+        assert m is not None, node
+        numbers = [float(v) for v in re.findall(r"-?[0-9.]+", m[1])]
+        xs, ys = numbers[::2], numbers[1::2]  # its outline: the centre of its box
+        at[x] = ((min(xs) + max(xs)) / 2, -(min(ys) + max(ys)) / 2)
+    assert_u(plan, at, "TB")
+    for k in range(1, 5):  # a level's encoder and decoder nodes in one row: the copy runs straight across
+        level = [n for n in (*plan.down, *plan.up) if plan.level[n] == k - 1 and n != "input"]
+        assert len({round(at[n][1]) for n in level}) == 1, level
+        assert round(at[f"down{k}"][1]) == round(at[f"dec{k}"][1]) > at[f"down{k + 1}" if k < 4 else "bottom"][1]
 
 
 def test_a_chain_and_deeplab_are_no_u() -> None:

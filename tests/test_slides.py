@@ -105,7 +105,7 @@ def test_alexnet_towers_fill_a_16_9_slide_gpu_0_above_gpu_1(tmp_path: Path) -> N
     svg = draw(tmp_path, "alexnet", "--fit", "16:9")
     root = ET.fromstring(svg)
     width, height = (float((root.get(k) or "").removesuffix("px")) for k in ("width", "height"))
-    assert width == 1920 and height > 1000  # it was 578 × 1080: two columns of 25 nodes
+    assert (width == 1920 and height > 1000) or (height == 1080 and width > 1850), (width, height)  # it was 578 × 1080: two columns of 25 nodes
     assert_whole(svg)
     assert smallest_text_px(svg) >= 20, smallest_text_px(svg)
 
@@ -133,12 +133,12 @@ def test_alexnet_towers_fill_a_16_9_slide_gpu_0_above_gpu_1(tmp_path: Path) -> N
 
 
 def test_volumes_slide_is_sized_and_keeps_the_title_and_totals(tmp_path: Path) -> None:
-    """--fit sizes the volumes SVG (it only wrapped it), drops the description and the legend, and LeNet's text is
-    30 px on the slide; AlexNet's volumes, text-bound in width (windows, sizes, names), stay at about 13 px."""
+    """--fit sizes the volumes SVG (it only wrapped it) and drops the description and the legend; its labels are sized
+    for the frame (volume_slide.py): LeNet's one row fills the slide's width."""
     svg = draw(tmp_path, "lenet", "--style", "volumes", "--fit", "16:9")
     root = ET.fromstring(svg)
     assert_whole(svg)
-    assert (root.get("width"), root.get("height")) == ("1498px", "1080px")  # 489.4 × 352.8 of its own px, × 1080/352.8
+    assert root.get("width") == "1920px" and int((root.get("height") or "").removesuffix("px")) < 1080
     assert smallest_text_px(svg) >= 20, smallest_text_px(svg)
     said = texts(svg)
     assert "input 28×28×1 · 61.71 k parameters · 833.04 k FLOPs per image" in said

@@ -43,7 +43,8 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
 
     SPECS are YAML files or bundled spec names (one may be - for standard input); several are drawn side by side.
     Without SPECS, the name of --out names a bundled spec: archcalc diagram --out alexnet.svg. --fit
-    chooses the layout (and --direction) itself.
+    chooses the layout (and --direction) itself, but for an encoder-decoder drawn as a U, which keeps
+    --direction.
     """
     from pathlib import Path
 

@@ -24,7 +24,9 @@ from archcalc.diagram.render import FORMATS, output_format, render, render_svg, 
 from archcalc.diagram.scene import Scene, to_svg
 from archcalc.diagram.svgfit import fit_svg
 from archcalc.diagram.towers import towers_fitted
-from archcalc.diagram.volume_layout import fitted, layout
+from archcalc.diagram.ushape import largest_u
+from archcalc.diagram.volume_layout import layout
+from archcalc.diagram.volume_slide import slide_fitted
 from archcalc.diagram.volumes import stages
 from archcalc.errors import ArchcalcError
 
@@ -46,10 +48,10 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
         check_drawn(len(a.rows if nodes is None else nodes), style)
     if style == "volumes":
         if frame is not None and frame.ratio is not None:  # a long chain wraps into rows
-            return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio, slide=True))  # slide mode
+            return to_svg(slide_fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio))  # slide mode
         return to_svg(to_volumes(a, nodes, bool(graph.instances)))
     if frame is None and nodes is None:
-        return to_folded_digraph(a, a.rows) if direction == "TB" and u_of(a, a.rows) else to_digraph([a], direction)
+        return to_folded_digraph(a, a.rows, direction) if u_of(a, a.rows) else to_digraph([a], direction)
     if a.gpus > 1 and not any(isinstance(x, FoldedBlock) for x in nodes or ()):
         if frame is not None and frame.ratio is not None:  # on a slide, the towers left to right (towers.py)
             dot = towers_fitted(a, frame.ratio)
@@ -58,9 +60,9 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
     else:
         shown = a.rows if nodes is None else nodes
         slide = frame is not None and frame.ratio is not None  # a slide's shape: slide mode (slide.py)
-        if slide and u_of(a, shown):
-            direction, parts = "TB", 1  # a U keeps its shape
-        elif frame is not None and frame.ratio is not None:
+        if frame is not None and frame.ratio is not None and u_of(a, shown):  # a U keeps its shape and direction (ushape.py)
+            return sized(largest_u(lambda rows: to_folded_digraph(a, shown, direction, 1, slide=True, u_rows=rows), frame.ratio), frame)
+        if frame is not None and frame.ratio is not None:
             direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k, slide=slide), frame.ratio, len(shown) + 1,
                                              largest=slide)
         else:

@@ -29,6 +29,7 @@ from archcalc.text import human, hwc, n
 
 CONNECTOR = {"shape": "plaintext", "style": "", "margin": "0.02"}
 LOOP_PORTS = {"TB": {"tailport": "ne", "headport": "se"}, "LR": {}}  # a skip: down the right (TB); over the top, dot's own loop (LR)
+OVER_PORTS = {"TB": {"tailport": "n", "headport": "n"}, "LR": {"tailport": "e", "headport": "e"}}
 STAGE_FRAME = {"style": "rounded", "color": "#9e9e9e", "penwidth": "1.2", "labeljust": "l", "margin": "12"}
 
 
@@ -114,20 +115,22 @@ def part_title(k: int, names: list[str]) -> str:
 
 
 def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "TB", parts: int = 1,
-                      edge_shapes: bool = True, slide: bool = False) -> graphviz.Digraph:
+                      edge_shapes: bool = True, slide: bool = False, u_rows: bool = False) -> graphviz.Digraph:
     """The network as `nodes` (from analysis.fold) draws it: one frame, no GPU columns. With `parts` > 1 the
     nodes, in order, are cut at the network's seams (parts.py) into at most that many numbered parts, side by
     side (TB: columns; LR: rows), each starting at the top (or left): the edges between parts do not constrain
     the layout. A folded block with a residual sum inside has a loop beside it: its skip. Without `edge_shapes`
     the edges are bare (each node's '→ H×W×C' says what flows on), which takes dot half the ranks. `slide`: in
-    slide mode (slide.py): fewer words, one size, shape-keeping layers written under the layer before."""
+    slide mode (slide.py): fewer words, one size, shape-keeping layers written under the layer before. An encoder-decoder
+    is drawn as a U in either direction (ushape.py); `u_rows`: each of its levels one row."""
     if a.gpus > 1 and any(isinstance(x, FoldedBlock) for x in nodes):
         raise ArchcalcError(f"--depth: {a.name} is split across {a.gpus} GPUs, and its picture keeps every layer in its GPU's column",
                             "draw it without --depth")
-    words = Slide(a, [x for x in nodes if not isinstance(x, Fused)]) if slide else None
+    said = papers(nodes)
+    skips = frozenset(name for name, (f, _) in said.items() if f.skips)  # a residual sum inside the block (blockfacts)
+    words = Slide(a, [x for x in nodes if not isinstance(x, Fused)], skips) if slide else None
     dot = graphviz.Digraph(name="archcalc", graph_attr={**(SLIDE_GRAPH if words else GRAPH), "rankdir": direction},
                            node_attr=SLIDE_NODE if words else NODE, edge_attr=SLIDE_EDGE if words else EDGE)
-    said = papers(nodes)
     notes = [line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)] if said else []
     if any(f.skips for f, _ in said.values()):
         notes.append(line("a loop beside a block: its skip connection (the block's input added to its output)", "#444444", 10))
@@ -140,7 +143,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
     outputs = {"input": a.input, **{x.name: x.output for x in drawn}}
     order = ["input", *(x.name for x in drawn)]
     position = {name: i for i, name in enumerate(order)}
-    u = u_of(a, drawn, words.source if words else str) if parts == 1 and direction == "TB" else None
+    u = u_of(a, drawn, words.source if words else str) if parts == 1 else None
     free = {"constraint": "false"} if u is not None else {}  # in a U, the ranks are set by shape_u alone
     runs = cut(pieces(drawn), max(1, min(parts, len(drawn) + 1)))
     stage_of = {order[i]: k for k, run in enumerate(runs) for i in run}
@@ -154,9 +157,9 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
     input_label = f"<{line('input image', bold=True, size=SLIDE_PT if words else 11)}<br/>{line(hwc(a.input), bold=True)}>"
     home("input").node(ids["input"], input_label, **node_style("input"))
     for x in drawn:
-        facts, paper = said.get(x.name, (None, []))
-        skip = facts is not None and bool(facts.skips)  # a residual sum inside the block (blockfacts)
-        label = words.label(x, skip=skip) if words and not isinstance(x, Fused) else _label(a, x, paper)
+        paper = said[x.name][1] if x.name in said else []
+        skip = x.name in skips
+        label = words.label(x) if words and not isinstance(x, Fused) else _label(a, x, paper)
         frame_attrs = words.frame(x) if words and not isinstance(x, Fused) else _frame(a, x)
         home(x.name).node(ids[x.name], label, **{**node_style(x.category), **frame_attrs})
         if skip and not words:  # the skip: a loop from the block back into it (a slide says it in words)
@@ -165,8 +168,8 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
         for source in dict.fromkeys(words.source(s) for s in x.inputs) if words else dict.fromkeys(x.inputs):
             shape = f" {hwc(outputs[source])} " if edge_shapes and not words else ""
             if stage_of[source] == stage_of[x.name]:
-                over = u is not None and u.over(source, x.name)  # past a node of its row: over the top
-                home(x.name).edge(ids[source], ids[x.name], label=shape, **free, **({"tailport": "n", "headport": "n"} if over else {}))
+                over = u is not None and u.over(source, x.name)  # past a node of its row: over the top (TB), round its right (LR)
+                home(x.name).edge(ids[source], ids[x.name], label=shape, **free, **(OVER_PORTS[direction] if over else {}))
                 continue
             if words and position[source] + 1 == position[x.name]:  # on a slide the next column goes on: no connectors
                 continue
@@ -179,7 +182,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
             home(source).edge(ids[source], out_id, label=shape)
             home(x.name).edge(in_id, ids[x.name], label=shape)
     if u is not None:
-        shape_u(dot, u, ids)
+        shape_u(dot, u, ids, u_rows)
     # Graphviz puts the stages side by side, left to right; left to right inside, it stacks them bottom up
     for frame in (frames if direction == "TB" else frames[::-1]) if len(runs) > 1 else ():
         dot.subgraph(frame)

@@ -44,8 +44,10 @@ def room(stages: Sequence[Stage], band_of: Sequence[int]) -> float:
     return 12.0 + ARC_STEP * max(levels(within).values())
 
 
-def arcs(stages: Sequence[Stage], tops: Sequence[Point], band_of: Sequence[int], ceiling: Callable[[int], float]) -> list[Item]:
-    """The arcs; `tops`: per stage, the middle of its volume's top face; `ceiling(band)`: the y the lowest arc peaks at."""
+def arcs(stages: Sequence[Stage], tops: Sequence[Point], band_of: Sequence[int], ceiling: Callable[[int], float],
+         size: float = 9.0) -> list[Item]:
+    """The arcs; `tops`: per stage, the middle of its volume's top face; `ceiling(band)`: the y the lowest arc peaks at;
+    `size`: its notes' text (a slide's: as large as its labels)."""
     every = pairs(stages)
     within = [p for p in every if band_of[p[0]] == band_of[p[1]]]
     level = levels(within)
@@ -53,14 +55,14 @@ def arcs(stages: Sequence[Stage], tops: Sequence[Point], band_of: Sequence[int],
     for s, d in every:
         end = tops[d]
         if (s, d) not in level:  # across rows: a note just over the target, with an arrowhead into it
-            out.append(Text((end[0], end[1] - 12), f"+ from {stages[s].name}", 9, fill=ARC, halo=True))
+            out.append(Text((end[0], end[1] - 12), f"+ from {stages[s].name}", size, fill=ARC, halo=True))
             out.append(Polygon(((end[0] - 4, end[1] - 8), (end[0] + 4, end[1] - 8), end), ARC, ARC, 0.5))
             continue
         start = tops[s]
         peak = ceiling(band_of[d]) - (level[s, d] - 1) * ARC_STEP
         out += _curve(start, end, peak)
         if stages[d].category == "block" and d in stages[d].skips and s == d - 1:
-            out.append(Text(((start[0] + end[0]) / 2, peak - 3), "+", 11, bold=True, fill=ARC, halo=True))
+            out.append(Text(((start[0] + end[0]) / 2, peak - 3), "+", size + 2, bold=True, fill=ARC, halo=True))
     return out
 
 

@@ -26,10 +26,11 @@ from archcalc.text import human, hwc
 
 SLIDE_PT = 14  # every text on a slide, in points of the layout
 TITLE_PT = 22
-SLIDE_GRAPH = {**GRAPH, "fontsize": str(SLIDE_PT), "nodesep": "0.25", "ranksep": "0.3", "pad": "0.2"}
-SLIDE_NODE = {**NODE, "fontsize": str(SLIDE_PT), "margin": "0.1,0.04"}
+SLIDE_GRAPH = {**GRAPH, "fontsize": str(SLIDE_PT), "nodesep": "0.2", "ranksep": "0.3", "pad": "0.2"}
+SLIDE_NODE = {**NODE, "fontsize": str(SLIDE_PT), "margin": "0.07,0.04"}
 SLIDE_EDGE = {**EDGE, "fontsize": str(SLIDE_PT)}
 WRAP = 18  # characters a line of a node's caption, about
+BLOCK_WRAP = 24  # of a folded block's 'what it is' line
 KEEPS_SHAPE = ("activation", "norm", "dropout", "reshape")  # categories written under the layer they follow
 
 
@@ -47,17 +48,20 @@ def absorbed(nodes: Sequence[Node]) -> dict[str, str]:
     return host
 
 
-def wrapped(caption: str, width: int = WRAP) -> list[str]:
+def wrapped(caption: str, width: int = WRAP, at: str = ", ") -> list[str]:
     """'conv 5×5/1, 256, pad 2, groups 2' → ['conv 5×5, 256,', 'pad 2, groups 2']: a stride of 1 unsaid, and
-    cut after commas into lines of about `width` characters (a slide's nodes stay narrow)."""
-    words = re.sub(r"(\d)/1\b", r"\1", caption).split(", ")
+    cut after commas (`at`) into lines of about `width` characters (a slide's nodes stay narrow); where a piece is
+    longer than that itself, the caption is cut between its words ('upsample to its', "second input's", 'size, bilinear')."""
+    words = re.sub(r"(\d)/1\b", r"\1", caption).split(at)
     out = [words[0]]
     for w in words[1:]:
-        if len(out[-1]) + 2 + len(w) <= width:
-            out[-1] += ", " + w
+        if len(out[-1]) + len(at) + len(w) <= width:
+            out[-1] += at + w
         else:
-            out[-1] += ","
+            out[-1] += at.rstrip()
             out.append(w)
+    if at != " " and any(len(text) > width + 4 for text in out):  # a piece too long for a line: cut between words instead
+        return wrapped(caption, width, " ")
     return out
 
 
@@ -77,8 +81,14 @@ def _short(a: Analysis, rows: Sequence[Row]) -> tuple[str, str] | None:
 class Slide:
     """The slide's words for one network drawn as `nodes` (rows, or rows and folded blocks)."""
 
-    def __init__(self, a: Analysis, nodes: Sequence[Node]) -> None:
+    def __init__(self, a: Analysis, nodes: Sequence[Node], skips: frozenset[str] = frozenset()) -> None:
+        """`skips`: the folded blocks with a residual sum inside (blockfacts), said '+ skip'."""
         self.a = a
+        self.skips = skips
+        blocks = [x for x in nodes if isinstance(x, FoldedBlock)]
+        # a block's kind and its count of layers, where every block's fits one line; else its kind alone: a slide's
+        # columns are as tall as their lines (DeepLabV3's 'bottleneck_down · 12 layers + skip' made every block a line taller)
+        self.counted = all(len(self.kind(x, True)) <= max(BLOCK_WRAP, len(x.name) + 2) for x in blocks)
         self.host = absorbed(nodes)
         self.under: dict[str, list[Row]] = {}
         for x in nodes:
@@ -112,15 +122,16 @@ class Slide:
         said = "".join(f"<td>{m}</td>" for m in said_marks)
         return [f'<table border="0" cellspacing="8" cellpadding="0"><tr><td>{swatches}</td>{said}</tr></table>']
 
-    def label(self, x: Node, shape: tuple[int, ...] | None = None, skip: bool = False) -> str:
-        """A node's lines: name, what it is, what is written under it, its output (`shape`: a GPU's share); `skip`: a
-        folded block with a residual sum inside."""
+    def kind(self, x: FoldedBlock, counted: bool) -> str:
+        """'bottleneck · 10 layers + skip' (`counted`), 'bottleneck + skip': its skip connection (its loop off a slide) in words."""
+        return x.block + (f" · {len(x.rows)} layers" if counted else "") + (" + skip" if x.name in self.skips else "")
+
+    def label(self, x: Node, shape: tuple[int, ...] | None = None) -> str:
+        """A node's lines: name, what it is, what is written under it, its output (`shape`: a GPU's share)."""
         rows: list[Row] = [*(x.rows if isinstance(x, FoldedBlock) else (x,)), *self.under.get(x.name, ())]
-        if isinstance(x, FoldedBlock):
-            reads = " + ".join(hwc(s) for s in x.input_shapes)
-            plus = " + skip" if skip else ""  # its skip connection (its loop off a slide), in words
-            cells = [line(x.name, bold=True), line(f"{x.block} · {len(x.rows)} layers{plus}"),
-                     line(f"{reads} → {hwc(x.output)}", bold=True), line(f"{human(x.params)} params")]
+        if isinstance(x, FoldedBlock):  # its output only, as a layer's node says it (what it reads is the node before's)
+            cells = [line(x.name, bold=True), line(self.kind(x, self.counted)), line(f"→ {hwc(x.output)}", bold=True),
+                     line(f"{human(x.params)} params")]
         else:
             cells = [line(x.name, bold=True), *(line(c) for c in wrapped(x.layer.caption()))]
             after = [*([x.activation_label] if x.activation else []), *(r.layer.label for r in self.under.get(x.name, ()))]

@@ -18,11 +18,13 @@ deepest band, left to right. The data edges then follow without moving anything.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import graphviz
 
+from archcalc.diagram.fit import FIT_SECONDS
+from archcalc.diagram.render import layouts_inches
 from archcalc.kinds.terms.values import Shape
 
 HIDDEN = {"style": "invis", "shape": "point", "width": "0.01", "height": "0.01", "label": ""}
@@ -72,41 +74,55 @@ def u_plan(input_shape: Shape, nodes: Sequence[tuple[str, tuple[str, ...], Shape
     return UPlan(level, down, foot, up)
 
 
-def shape_u(dot: graphviz.Digraph, plan: UPlan, ids: dict[str, str]) -> None:
-    """Add to `dot` the invisible ranks that make its nodes a U (its data edges must not constrain: constraint=false)."""
+def shape_u(dot: graphviz.Digraph, plan: UPlan, ids: dict[str, str], rows: bool = False) -> None:
+    """Add to `dot` the invisible ranks that make its nodes a U (its data edges must not constrain: constraint=false).
+    `rows`: each level one row, its encoder nodes left to right, then its decoder's, as the paper's figure 1 draws
+    its maps (a slide's U: five rows, not a column of every encoder node); the input above, the encoder rows flush
+    left and the decoder rows flush right, so that a level's nodes make one width. Left to right (rankdir LR) the
+    same ranks are columns: the encoder runs along the top, the foot at the right, the decoder below it."""
     deepest = max(plan.level.values())
-    rows: list[tuple[list[str], list[str]]] = []  # per rank: (encoder slot, decoder row), each empty or real nodes
+    lines: list[tuple[list[str], list[str]]] = []  # per rank: (encoder slot, decoder row), each empty or real nodes
     for k in range(deepest):
         enc = [n for n in plan.down if plan.level[n] == k]
         dec = [n for n in plan.up if plan.level[n] == k]
+        if rows:
+            lines += [([enc[0]], []), (enc[1:], dec)] if enc[:1] == ["input"] and len(enc) > 1 else [(enc, dec)]
+            continue
         for r in range(max(len(enc), 1)):  # the decoder's row beside the level's last encoder node: its copy runs straight across
-            rows.append((enc[r:r + 1], dec if r == max(len(enc), 1) - 1 else []))
-    left = right = ""
-    for r, (enc, dec) in enumerate(rows):
-        e = ids[enc[0]] if enc else f"u_left{r}"
-        d = ids[dec[0]] if dec else f"u_right{r}"
-        for slot, real in ((e, enc), (d, dec)):
+            lines.append((enc[r:r + 1], dec if r == max(len(enc), 1) - 1 else []))
+    left = right = under = ""
+    for r, (enc, dec) in enumerate(lines):
+        e = [ids[n] for n in enc] or [f"u_left{r}"]
+        d = [ids[n] for n in dec] or [f"u_right{r}"]
+        for slot, real in ((e[0], enc), (d[0], dec)):
             if not real:
                 dot.node(slot, **HIDDEN)
+        end = d[-1] if rows else d[0]  # the side of the decoder rows kept in line
         if left:
-            dot.edge(left, e, style="invis", weight="20")
-            dot.edge(right, d, style="invis", weight="20")
-        row = [e, d, *(ids[n] for n in dec[1:])]
+            dot.edge(left, e[0], style="invis", weight="20")
+            dot.edge(right, end, style="invis", weight="20")
         with dot.subgraph() as same:
             same.attr(rank="same")
-            for node in row:
+            for node in (*e, *d):
                 same.node(node)
-        dot.edge(e, d, style="invis", minlen="3")  # the encoder on the left, a gap for the copies across
-        for a, b in zip(row[1:], row[2:]):  # the decoder's row in its order, left to right
+        dot.edge(e[-1], d[0], style="invis", minlen="2" if rows else "3")  # the encoder on the left, a gap for the copies across
+        for a, b in (*zip(e, e[1:]), *zip(d, d[1:])):  # each row in its order, left to right
             dot.edge(a, b, style="invis")
-        left, right = e, d
+        left, right, under = e[0], end, d[0]
     foot = [ids[n] for n in plan.foot]
     with dot.subgraph() as same:
         same.attr(rank="same")
         for f in foot:
             same.node(f)
     dot.edge(left, foot[0], style="invis", weight="20")
-    dot.edge(right, foot[-1], style="invis", weight="20")
+    dot.edge(under, foot[-1], style="invis", weight="20")  # the foot's last under the decoder's first: the turn
     for a, b in zip(foot, foot[1:]):
         dot.edge(a, b, style="invis")
 
+
+def largest_u(build: Callable[[bool], graphviz.Digraph], ratio: float) -> graphviz.Digraph:
+    """Of a U's two layouts (a row per level, or a column of encoder nodes), the one drawn largest in a box of
+    width : height `ratio` (slide mode: its text the largest), both laid out by one run of dot."""
+    dots = [build(rows) for rows in (True, False)]
+    sizes = layouts_inches(dots, FIT_SECONDS)
+    return max(zip(dots, sizes), key=lambda d: min(ratio / d[1][0], 1 / d[1][1]))[0]

@@ -20,7 +20,7 @@ from archcalc.diagram import skip_arcs
 from archcalc.diagram.parts import cut
 from archcalc.diagram.picture import STYLES, node_id
 from archcalc.diagram.scene import Group, Item, Line, Point, Polygon, Scene, Text, text_width
-from archcalc.diagram.volume_words import LEAST_WIDTH, heading, legend, wrap
+from archcalc.diagram.volume_words import LEAST_WIDTH, SLIDE_ARCS, heading, legend, wrap, wrap_at
 from archcalc.diagram.volumes import Stage, shape_text, volume_pieces
 from archcalc.kinds.terms.values import Shape
 
@@ -30,7 +30,6 @@ LINE = 14.0  # the pitch of label lines
 LABEL = 10.0  # label font size, px
 FOLDED_SHOWN = 12  # layers named under a volume; past this, how many more
 CROSSING = "#d62728"
-SLIDE_SOLIDS = 0.4  # on a slide, volumes this much smaller where that lets the text be larger (a tall figure)
 
 
 def side_px(size: int) -> float:
@@ -92,15 +91,18 @@ def faces(s: Solid, fill: str) -> list[Polygon]:
                     _mix(fill, "#000000", 0.18))]
 
 
-def _labels(stage: Stage, shape: Shape, slide: bool = False) -> list[Text]:
-    """The lines under a volume, placed at (0, 0): name, shape, what is folded into it (on a slide, all one size)."""
-    small = LABEL if slide else LABEL - 1
-    lines = [Text((0, 0), stage.name, LABEL, bold=True), Text((0, 0), shape_text(shape), LABEL + 1)]
+def _labels(stage: Stage, shape: Shape, slide: bool = False, em: float = 1.0) -> list[Text]:
+    """The lines under a volume, placed at (0, 0): name, shape, what is folded into it (on a slide, all one size, times `em`)."""
+    small = LABEL * em if slide else LABEL - 1
+    lines = [Text((0, 0), stage.name, LABEL * em, bold=True), Text((0, 0), shape_text(shape), (LABEL + 1) * em)]
+    said = list(stage.note)
     if stage.folded:
         shown = stage.folded if len(stage.folded) <= FOLDED_SHOWN else (*stage.folded[:FOLDED_SHOWN - 1], f"… {len(stage.folded) - FOLDED_SHOWN + 1:,} more")
-        lines.append(Text((0, 0), "+ " + ", ".join(shown), small, fill="#555555"))
-    lines += [Text((0, 0), note, small, fill="#555555") for note in stage.note]
-    return lines
+        said.insert(0, "+ " + ", ".join(shown))
+    if slide:  # cut between words to the width of its name and shape: a slide's columns stay narrow
+        room = max(text_width(stage.name, LABEL * em, True), text_width(shape_text(shape), (LABEL + 1) * em), 10 * small)
+        said = [piece for note in said for piece in wrap_at(note, small, room)]
+    return lines + [Text((0, 0), note, small, fill="#555555") for note in said]
 
 
 def _nodes(stage: Stage) -> list[tuple[int | None, Shape]]:
@@ -110,34 +112,42 @@ def _nodes(stage: Stage) -> list[tuple[int | None, Shape]]:
     return [(g, s) for g, s in enumerate(stage.shapes) if s is not None]
 
 
-def _place(texts: list[Text], x: float, y: float, anchor: str = "middle") -> list[Text]:
-    return [replace(t, at=(x, y + LINE * i), anchor=anchor) for i, t in enumerate(texts)]
+def _place(texts: list[Text], x: float, y: float, anchor: str = "middle", pitch: float = LINE) -> list[Text]:
+    return [replace(t, at=(x, y + pitch * i), anchor=anchor) for i, t in enumerate(texts)]
 
 
-def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False, shrink: float = 1.0) -> Scene:
+def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False, shrink: float = 1.0, em: float = 1.0) -> Scene:
     """The figure; with `bands` > 1 the stages, in order, wrap into that many numbered rows, one below another;
-    `slide`: slide mode's words (volume_words.py); `shrink`: the volumes' sizes times this. With several GPUs, the top stream's labels are above its
+    `slide`: slide mode's words (volume_words.py); `shrink`: the volumes' sizes times this; `em`: every text's size
+    and the room it takes times this (a slide's). With several GPUs, the top stream's labels are above its
     volumes, so that the lines between the streams (red where maps cross GPUs) run past no text."""
+    ln, lb = LINE * em, LABEL * em  # the pitch of label lines and their size
     streams = a.gpus if a.gpus > 1 else 1
     nodes = [_nodes(s) for s in stages]
     size = (lambda shape: tuple(v * shrink for v in extent(shape))) if shrink != 1 else extent
-    up = max(size(shape)[1] / 2 + size(shape)[2] for ns in nodes for _, shape in ns)
-    down = max(size(shape)[1] / 2 for ns in nodes for _, shape in ns)
-    lines = max(len(_labels(s, shape)) for s, ns in zip(stages, nodes) for _, shape in ns)
-    lift = LINE * lines if streams > 1 else 0.0  # room above the top stream for its labels
-    heading_ = heading(a, slide)
+    heading_ = [replace(t, size=t.size * em) for t in heading(a, slide)]
     runs = cut(volume_pieces(stages), max(1, min(bands, len(stages))))
     band_of = [b for b, run in enumerate(runs) for _ in run]
     numbered = len(runs) > 1
-    arcs_room = skip_arcs.room(stages, band_of)  # above the kernel labels, under the part's title
-    top = MARGIN + 16 + LINE * len(heading_) + 14 + (LINE + 4 if numbered else 0) + lift + arcs_room  # the first kernel label line
-    pitch = up + down + LINE * lines + 36 + (LINE + 4 if numbered else 0) + arcs_room
+    arcs_room = skip_arcs.room(stages, band_of) * em  # above the kernel labels, under the part's title
+    lines = [max(len(_labels(stages[i], shape, slide, em)) for i in run for _, shape in nodes[i]) for run in runs]  # a row's labels
+    lifts = [ln * n if streams > 1 else 0.0 for n in lines]  # room above a row's top stream for its labels
+    top = MARGIN + 16 * em + ln * len(heading_) + 14 + (ln + 4 if numbered else 0) + lifts[0] + arcs_room  # the first kernel label line
+    # each row as tall as its own volumes: above the centre line (half a height and the depth) and below it
+    ups = [max(size(shape)[1] / 2 + size(shape)[2] for i in run for _, shape in nodes[i]) for run in runs]
+    downs = [max(size(shape)[1] / 2 for i in run for _, shape in nodes[i]) for run in runs]
+    between = [ln * n + 20 + 16 * em + (ln + 4 if numbered else 0) + arcs_room for n in lines]  # from a row's stream's volumes to the next's
+    centres = [top + ups[0] + 8]
+    for k in range(1, len(runs) * streams):
+        b, a_row = k // streams, (k - 1) // streams  # a slide's streams: room for the windows and a whole stage's labels
+        gap = between[a_row] + lifts[b] if k % streams == 0 else between[b] if not slide else ln * (lines[b] - 1) + 24
+        centres.append(centres[-1] + downs[a_row] + gap + ups[b])
 
     def centre(band: int, g: int) -> float:
-        return top + up + 8 + (band * streams + g) * pitch + band * lift
+        return centres[band * streams + g]
 
     items: list[Item] = []
-    titles = [Text((MARGIN, centre(b, g) + 4), f"GPU {g}", 12, bold=True, anchor="start") for b in range(len(runs))
+    titles = [Text((MARGIN, centre(b, g) + 4), f"GPU {g}", 12 * em, bold=True, anchor="start") for b in range(len(runs))
               for g in range(streams)] if streams > 1 else []
     start = MARGIN + (max(t.box[1] for t in titles) - MARGIN + 10 if titles else 0)
     solids: list[dict[int | None, Solid]] = []
@@ -149,30 +159,30 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
         if numbered and (i == 0 or band != band_of[i - 1]):
             if i:  # where the row goes on, and where the next comes from
                 before = sum(centre(band - 1, g) for g in range(streams)) / streams
-                onward = Text((cursor + 10, before + 4), f"▶ part {band + 1}", LABEL, bold=True, anchor="start")
+                onward = Text((cursor + 10, before + 4), f"▶ part {band + 1}", lb, bold=True, anchor="start")
                 items.append(onward)
                 right = max(right, onward.box[1])
-            items.append(Text((MARGIN, centre(band, 0) - up - 8 - lift - arcs_room - LINE - 4), f"part {band + 1}", 12,
+            items.append(Text((MARGIN, centre(band, 0) - ups[band] - 8 - lifts[band] - arcs_room - ln - 4), f"part {band + 1}", 12 * em,
                               bold=True, anchor="start"))
             cursor = start
             if i:
-                back = Text((cursor, middle + 4), f"from part {band} ▶", LABEL, bold=True, anchor="start")
+                back = Text((cursor, middle + 4), f"from part {band} ▶", lb, bold=True, anchor="start")
                 items.append(back)
                 cursor = back.box[1] + 6
-        gap = max(GAP, text_width(stage.window_text, LABEL) + 14) if i else 0.0
+        gap = max(GAP, text_width(stage.window_text, lb) + 14) if i else 0.0
         width = max(max(size(s)[0] + size(s)[2] for _, s in ns),
-                    max(t.box[1] - t.box[0] for _, s in ns for t in _labels(stage, s, slide)))
+                    max(t.box[1] - t.box[0] for _, s in ns for t in _labels(stage, s, slide, em)))
         left = cursor + gap
         placed: dict[int | None, Solid] = {}
         for g, shape in ns:
             w, h, o = size(shape)
             yc = middle if g is None else centre(band, g)
             placed[g] = Solid(left + (width - w - o) / 2, yc, w, h, o)
-            said = _labels(stage, shape, slide)
+            said = _labels(stage, shape, slide, em)
             above = g == 0 and streams > 1
-            items += _place(said, left + width / 2, yc - up - 8 - LINE * (len(said) - 1) if above else yc + down + 16)
+            items += _place(said, left + width / 2, yc - ups[band] - 8 - ln * (len(said) - 1) if above else yc + downs[band] + 16 * em, pitch=ln)
             if stage.window_text and (g in (None, 0) or not stage.crosses):  # once, above the top stream, where lines cross
-                items.append(Text((cursor + gap / 2, yc - up - 8), stage.window_text, LABEL, fill="#1f4e79", halo=True))
+                items.append(Text((cursor + gap / 2, yc - ups[band] - 8), stage.window_text, lb, fill="#1f4e79", halo=True))
         solids.append(placed)
         cursor = left + width
         right = max(right, cursor)
@@ -180,15 +190,15 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
     boxes = [v for stage, placed in zip(stages, solids) for g, s in placed.items() for v in _volume(stage, g, s, rows)]
     links = _links(stages, solids, {i for i in range(1, len(stages)) if band_of[i] != band_of[i - 1]})
     tops = [next((s.x + (s.w + s.o) / 2, s.top - s.o / 2) for s in placed.values()) for placed in solids]
-    links += skip_arcs.arcs(stages, tops, band_of, lambda band: centre(band, 0) - up - 20)
-    notes = legend(streams, slide) + ([skip_arcs.NOTE] if skip_arcs.pairs(stages) else [])
-    bottom = centre(len(runs) - 1, streams - 1) + down + 16 + LINE * lines + 10
+    links += skip_arcs.arcs(stages, tops, band_of, lambda band: centre(band, 0) - ups[band] - 20, lb if slide else 9)
+    notes = legend(streams, slide) + ([SLIDE_ARCS if slide else skip_arcs.NOTE] if skip_arcs.pairs(stages) else [])
+    bottom = centre(len(runs) - 1, streams - 1) + downs[-1] + 16 * em + ln * lines[-1] + 10
     width = max(right + MARGIN, *(MARGIN * 2 + text_width(t.text, t.size, t.bold) for t in heading_))
-    legend_ = [part for note in notes for part in wrap(note, LABEL, max(width - 2 * MARGIN, LEAST_WIDTH))]
-    width = max([width, *(MARGIN * 2 + text_width(t, LABEL) for t in legend_)])
-    texts = [*_place(heading_, MARGIN, MARGIN + 16, "start"), *titles, *items,
-             *_place([Text((0, 0), t, LABEL, fill="#444444") for t in legend_], MARGIN, bottom + LINE, "start")]
-    height = bottom + LINE * (len(legend_) + 1) + MARGIN / 2
+    legend_ = [part for note in notes for part in wrap(note, lb, max(width - 2 * MARGIN, LEAST_WIDTH))]
+    width = max([width, *(MARGIN * 2 + text_width(t, lb) for t in legend_)])
+    texts = [*_place(heading_, MARGIN, MARGIN + 16 * em, "start", ln), *titles, *items,
+             *_place([Text((0, 0), t, lb, fill="#444444") for t in legend_], MARGIN, bottom + ln, "start", ln)]
+    height = bottom + ln * (len(legend_) + 1) + MARGIN / 2
     return Scene(width, height, f"{a.name}: volumes", (*boxes, *links, *texts))
 
 
@@ -203,21 +213,10 @@ def _volume(stage: Stage, stream: int | None, solid: Solid, rows: dict[str, int]
     return [Group(node_id(0, rows[stage.name], stage.name, stream), title, tuple(drawn))]
 
 
-def fitted(a: Analysis, stages: list[Stage], ratio: float, slide: bool = False) -> Scene:
-    """The figure in 1 to 6 rows, whichever comes nearest width : height = `ratio` (fewer rows on a tie);
-    `slide`: in slide mode, whichever draws its text largest in a box of that shape, its volumes drawn smaller
-    (SLIDE_SOLIDS) where that makes the text larger by more than 2 %."""
-    rows = range(1, min(6, len(stages)) + 1)
-    if slide:
-        best: tuple[float, Scene] | None = None
-        for shrink in (1.0, SLIDE_SOLIDS):
-            for scene in (layout(a, stages, b, True, shrink) for b in rows):
-                scale = min(ratio / scene.width, 1 / scene.height)
-                if best is None or scale > best[0] * (1.02 if shrink != 1.0 else 1.0):
-                    best = (scale, scene)
-        assert best is not None
-        return best[1]
-    scenes = [layout(a, stages, b) for b in rows]
+def fitted(a: Analysis, stages: list[Stage], ratio: float) -> Scene:
+    """The figure in 1 to 6 rows, whichever comes nearest width : height = `ratio` (fewer rows on a tie); a slide's
+    is chosen by its text's size instead (volume_slide.py)."""
+    scenes = [layout(a, stages, b) for b in range(1, min(6, len(stages)) + 1)]
     return min(scenes, key=lambda s: abs(math.log(s.width / s.height / ratio)))
 
 

@@ -15,6 +15,7 @@ from archcalc.text import human, hwc, n
 SCALE_NOTE = ("sides on a log scale: height and depth 6 + 14·log₂(H or W) px, width 2·√C px; "
               "a bar's length 6 + 10·log₂(units) px (clamped to keep every volume in view)")
 LEAST_WIDTH = 420.0  # px: the narrowest a legend is wrapped to
+SLIDE_ARCS = "arcs: skip connections"  # a slide's key for them
 
 
 def heading(a: Analysis, slide: bool = False) -> list[Text]:
@@ -48,4 +49,18 @@ def wrap(sentence: str, size: float, width: float) -> list[str]:
             out[-1] += " " + word
         else:
             out.append(word)
+    return out
+
+
+def wrap_at(note: str, size: float, width: float) -> list[str]:
+    """`note` cut after its commas, semicolons and dots ('t 6, c 24, n 2,' / 's 2 · 1 of 2') into lines at most `width` px wide
+    at `size` px; a piece wider than that alone is cut between its words."""
+    pieces = note.replace(", ", ",\0").replace("; ", ";\0").replace(" · ", " ·\0").split("\0")
+    out: list[str] = []
+    for piece in pieces:
+        joined = out[-1] + " " + piece if out else piece
+        if out and text_width(joined, size) <= width:
+            out[-1] = joined
+        else:
+            out += wrap(piece, size, width) if text_width(piece, size) > width else [piece]
     return out
