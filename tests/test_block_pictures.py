@@ -234,6 +234,9 @@ def test_fuse_keeps_every_layer_and_its_figures() -> None:
     assert b3.inputs == ("b3.project", "b2.project")  # the sum reads the fused nodes, by their first layer's name
     source = to_folded_digraph(a, nodes, "TB", 1, False).source
     assert "conv 3×3/2, 32, pad 1 + batch norm + relu6" in source and "label=\" " not in source
+    # the key names the kinds of the boxes drawn: every batch norm and ReLU6 of MobileNetV2 is inside a fused box
+    swatches = re.findall(r'border="1">([^<]+)</td>', source)
+    assert swatches == ["input", "convolution", "pooling", "dense (fully connected)", "dropout", "merge"]
 
 
 def test_fuse_on_a_split_network_is_refused() -> None:

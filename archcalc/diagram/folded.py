@@ -136,7 +136,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
         notes.append(line("a loop beside a block: its skip connection (the block's input added to its output)", "#444444", 10))
     if any(isinstance(x, Fused) for x in nodes):
         notes.append(line("'+ batch norm + relu6' after a layer: the normalisation and activation that follow it, drawn in its node", "#444444", 10))
-    dot.attr(label=table(words.heading() if words else [*net_title(a), legend([a]), *notes]))
+    dot.attr(label=table(words.heading() if words else [*net_title(a), legend([a], {x.category for x in nodes}), *notes]))
     ids = folded_ids(nodes)  # the ids of every layer's place in the spec, drawn or written under another
     drawn: tuple[Shown, ...] = tuple(words.drawn) if words else nodes
     small = SLIDE_PT if words else 10

@@ -20,6 +20,7 @@ import html
 import math
 import re
 from collections import Counter
+from collections.abc import Collection
 
 import graphviz
 
@@ -137,9 +138,10 @@ def table(cells: list[str]) -> str:
     return '<<table border="0" cellspacing="0" cellpadding="2">' + "".join(f"<tr><td>{c}</td></tr>" for c in cells) + "</table>>"
 
 
-def legend(analyses: list[Analysis]) -> str:
-    """Swatches of the kinds drawn, then what the frames and edges mean, as an HTML table."""
-    used = [c for c in STYLES if c == "input" or any(r.category == c for a in analyses for r in a.rows)]
+def legend(analyses: list[Analysis], drawn: Collection[str] | None = None) -> str:
+    """Swatches of the kinds drawn (`drawn`: the categories of the nodes a folded or fused picture draws; else every
+    layer's), then what the frames and edges mean, as an HTML table."""
+    used = [c for c in STYLES if c == "input" or (c in drawn if drawn is not None else any(r.category == c for a in analyses for r in a.rows))]
     cells = "".join(f'<td bgcolor="{STYLES[c]["fillcolor"]}" border="1">{html.escape(STYLES[c]["name"])}</td>' for c in used)
     swatches = f'<table border="0" cellspacing="3" cellpadding="3"><tr>{cells}</tr></table>'
 
