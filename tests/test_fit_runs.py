@@ -1,4 +1,4 @@
-"""`--fit` lays its candidates out in two runs of dot, not one run each, and chooses as measuring each alone does."""
+"""`--fit` lays its candidates out in one run of dot, not one run each, and chooses as measuring each alone does."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_two_runs_of_dot_choose_what_sixteen_do(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(render, "run_dot", counted)
     chosen = choose_layout(build, 16 / 9, len(shown) + 1)
-    assert runs == [2, 14]  # the two one-stage layouts, then the other fourteen: two dot processes
+    assert runs == [16]  # all sixteen by one dot process (fewer than ONE_RUN_NODES nodes)
     # each candidate laid out by a dot of its own, as before: the same choice (the nearest ratio, fewer stages on a tie)
     each = {(d, k): abs(_miss(render.layout_inches(build(d, k)), 16 / 9)) for k in range(1, 9) for d in ("TB", "LR")}
     assert chosen == min(each, key=lambda c: (round(each[c], 9), c[1]))

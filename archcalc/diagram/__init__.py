@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import graphviz
 
@@ -21,12 +22,12 @@ from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized, unsiz
 from archcalc.diagram.folded import to_folded_digraph, u_of
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
 from archcalc.diagram.render import FORMATS, output_format, render, render_svg, spec_named_by, svg_bytes
-from archcalc.diagram.scene import Scene, to_svg
 from archcalc.diagram.svgfit import fit_svg
 from archcalc.diagram.towers import towers_fitted
-from archcalc.diagram.volume_layout import fitted, layout
-from archcalc.diagram.volumes import stages
 from archcalc.errors import ArchcalcError
+
+if TYPE_CHECKING:  # the volumes figure's modules are imported when it is drawn (its xml.sax alone: 28 ms)
+    from archcalc.diagram.scene import Scene, to_svg
 
 PICTURE_STYLES = ("graph", "volumes")
 
@@ -45,6 +46,10 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
     if bounded or style == "volumes":
         check_drawn(len(a.rows if nodes is None else nodes), style)
     if style == "volumes":
+        from archcalc.diagram.scene import to_svg
+        from archcalc.diagram.volume_layout import fitted
+        from archcalc.diagram.volumes import stages
+
         if frame is not None and frame.ratio is not None:  # a long chain wraps into rows
             return to_svg(fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio, slide=True))  # slide mode
         return to_svg(to_volumes(a, nodes, bool(graph.instances)))
@@ -106,7 +111,18 @@ def write(drawing: graphviz.Digraph | str, out: Path, frame: Frame | None) -> st
 
 def to_volumes(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = False) -> Scene:
     """The paper-style figure of a chain: volumes in perspective, one stream per GPU; `nodes`: with blocks folded."""
+    from archcalc.diagram.volume_layout import layout
+    from archcalc.diagram.volumes import stages
+
     return layout(a, stages(a, nodes, foldable))
+
+
+def __getattr__(name: str) -> object:  # the volumes figure's names, imported when first asked for
+    if name in ("Scene", "to_svg"):
+        from archcalc.diagram import scene
+
+        return getattr(scene, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["check_drawn", "CROSSING", "depth_note", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
