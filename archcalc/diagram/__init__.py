@@ -18,7 +18,7 @@ from archcalc.analysis.fold import FoldedBlock, Node, fold
 from archcalc.analysis.fuse import Shown, fuse
 from archcalc.analysis.graph import Graph
 from archcalc.diagram.bounded import check_drawn
-from archcalc.diagram.candidates import candidates
+from archcalc.diagram.candidates import candidate_builder
 from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized, unsized
 from archcalc.diagram.folded import to_folded_digraph, u_of
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
@@ -67,7 +67,7 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
         if slide and u_of(a, shown):
             direction, parts = "TB", 1  # a U keeps its shape
         elif frame is not None and frame.ratio is not None:
-            direction, parts = choose_layout(candidates(a, shown, slide), frame.ratio, len(shown) + 1, largest=slide)
+            direction, parts = choose_layout(candidate_builder(a, shown, slide), frame.ratio, len(shown) + 1, largest=slide)
         else:
             parts = 1
         dot = to_folded_digraph(a, shown, direction, parts, slide=slide)
@@ -77,7 +77,7 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
 def _fused_picture(a: Analysis, shown: tuple[Shown, ...], direction: str, frame: Frame | None) -> graphviz.Digraph:
     parts = 1
     if frame is not None and frame.ratio is not None:
-        direction, parts = choose_layout(candidates(a, shown, False, edge_shapes=False), frame.ratio, len(shown) + 1)
+        direction, parts = choose_layout(candidate_builder(a, shown, False, edge_shapes=False), frame.ratio, len(shown) + 1)
     dot = to_folded_digraph(a, shown, direction, parts, False)
     return dot if frame is None else sized(dot, frame)
 

@@ -40,7 +40,7 @@ class KeptWords(Slide):
         return list(self._heading)
 
 
-def candidates(a: Analysis, shown: tuple[Shown, ...], slide: bool, edge_shapes: bool = True) -> Callable[[str, int], graphviz.Digraph]:
+def candidate_builder(a: Analysis, shown: tuple[Shown, ...], slide: bool, edge_shapes: bool = True) -> Callable[[str, int], graphviz.Digraph]:
     """`build(direction, parts)` for fit.choose_layout: to_folded_digraph of `shown`, a slide's words made once."""
     words = KeptWords(a, [x for x in shown if not isinstance(x, Fused)]) if slide else None
     return lambda direction, parts: to_folded_digraph(a, shown, direction, parts, edge_shapes, slide, words)
