@@ -106,3 +106,17 @@ def test_every_bundled_spec_gets_the_layout_measuring_each_alone_gives(name: str
                                       (fuse(a.rows), False, False)):  # with --fuse: the nearest ratio
         build = candidate_builder(a, shown, slide, edge_shapes)
         assert choose_layout(build, 16 / 9, len(shown) + 1, largest=slide) == alone(build, 16 / 9, slide), (name, slide)
+
+
+@pytest.mark.slow  # three layouts of AlexNet's towers, each by a dot of its own
+@needs_dot
+def test_a_split_networks_towers_are_chosen_as_measuring_each_alone_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    from archcalc.diagram.towers import MAX_PARTS as TOWER_PARTS
+    from archcalc.diagram.towers import towers, towers_fitted
+
+    a = analyse(build_graph(load_spec("alexnet")))  # split across 2 GPUs: its towers, cut into 1 to 3 parts
+    runs = counted_runs(monkeypatch)
+    chosen = towers_fitted(a, 16 / 9).source
+    assert runs == [TOWER_PARTS]  # one dot process for the three
+    misses = [abs(_miss(render.layout_inches(towers(a, k)), 16 / 9)) for k in range(1, TOWER_PARTS + 1)]
+    assert chosen == towers(a, 1 + min(range(TOWER_PARTS), key=lambda i: (round(misses[i], 9), i))).source
