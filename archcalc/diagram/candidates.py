@@ -1,5 +1,6 @@
 """The layouts `--fit` chooses among (fit.py), built for one network: what every layout of it says alike, a
-slide's words for each node, is made once, not once a layout (ResNet-18's 16 layouts: 8 ms less of 34)."""
+slide's words for each node, is made once, not once a layout (ResNet-18's 16 slide layouts: 14 ms of CPU
+instead of 26, each text quoted once in both: quoted.py)."""
 
 from __future__ import annotations
 

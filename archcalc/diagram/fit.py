@@ -30,7 +30,8 @@ from archcalc.errors import ArchcalcError
 SLIDE_WIDTH_PX = 1920  # a full-HD slide
 MAX_PARTS = 8
 FIT_SECONDS = 6.0  # the layouts --fit measures, all together (each is bounded by itself too)
-ONE_RUN_NODES = 200  # nodes: up to this, dot lays out all 16 candidates by one run, in well under FIT_SECONDS
+ONE_RUN_NODES = 200  # nodes: up to this, one run of dot lays out all 16 candidates well within FIT_SECONDS
+                     # (DeepLabv3's 200, in slide mode: 0.3 s of dot's CPU, 0.9 s of time on a loaded 2-core machine)
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,8 @@ def choose_layout(build: Callable[[str, int], graphviz.Digraph], ratio: float, c
                   seconds: float = FIT_SECONDS, largest: bool = False) -> tuple[str, int]:
     """(direction, stages) whose laid-out width : height is nearest `ratio` (log scale); fewer stages first;
     `largest` (slide mode): the one drawn largest in a box of that ratio, its text the largest.
-    Up to ONE_RUN_NODES nodes, all the candidates are laid out by one run of dot (ResNet-18's 16: about 0.1 s of
-    CPU, a sixth of it dot's start; 16 runs took 4.9× its JSON's CPU). A larger network's layouts take seconds
+    Up to ONE_RUN_NODES nodes, all the candidates are laid out by one run of dot (ResNet-18's 16: about 0.08 s of
+    CPU, a quarter of it dot's start; 16 runs took 4.9× its JSON's CPU). A larger network's layouts take seconds
     each: the two one-stage layouts are laid out first, by one run; the others then by one more run, in the
     order their ratio, foreseen from those (k columns are k times as wide and 1/k as tall), comes near, as many
     as the first run's time per layout says fit in what is left of `seconds`, so that the nearest foreseen are

@@ -1,8 +1,8 @@
 """A graphviz.Digraph that quotes each text once: the same DOT source, made faster where it repeats.
 
 `--fit` builds its 16 candidate layouts of the same nodes (fit.py), and graphviz's quoting (a few regular
-expressions for every name, label and attribute value) was a third of their cost: ResNet-18's 16 took
-41 ms, 19 with each text quoted once (tests/test_fit_runs.py holds the source to graphviz's own quoting).
+expressions for every name, label and attribute value) was a third of their cost: ResNet-18's 16 slide layouts
+took 41 ms of CPU, 26 with each text quoted once (tests/test_fit_runs.py holds the source to graphviz's own).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import graphviz
 from graphviz import quoting
 
-QUOTED_KEPT = 1 << 16  # texts: far more than a picture archcalc draws (at most 5,000 nodes) repeats
+QUOTED_KEPT = 1 << 16  # texts kept quoted: more than a picture of 10,000 nodes (limits.MAX_DRAWN_LAYERS) repeats
 
 quote = functools.lru_cache(maxsize=QUOTED_KEPT, typed=True)(quoting.quote)  # typed: a nohtml text is quoted otherwise
 quote_edge = functools.lru_cache(maxsize=QUOTED_KEPT, typed=True)(quoting.quote_edge)
