@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from readme_block import command_line, replace_block, write_block  # noqa: E402
 
 BLOCKS = {"start-cpu": "bench_start.py", "start-to-finish": "bench_show.py", "chains": "bench_show.py", "chains-gc-off": "bench_show.py", "cpu": "bench_run.py",
-          "roofline-cpu": "bench_roofline.py", "large": "bench_large.py"}
+          "roofline-cpu": "bench_roofline.py", "large": "bench_large.py", "fit": "bench_large.py"}
 
 
 def test_a_block_is_replaced_between_its_markers_and_nothing_else() -> None:

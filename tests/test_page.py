@@ -220,12 +220,14 @@ def test_failed_write_keeps_the_old_page_and_leaves_no_temp(tmp_path: Path, monk
 
 @needs_dot
 def test_dot_failing_is_a_note_not_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from archcalc.diagram import bounded
+    import importlib
 
-    def fail(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.CompletedProcess(args, 1, b"", b"Error: syntax error in line 1")
+    render = importlib.import_module("archcalc.diagram.render")  # the package's `render` is a function of that name
 
-    monkeypatch.setattr(bounded.subprocess, "run", fail)
+    def fail(program: str, fmt: str, source: bytes, seconds: float = 10.0) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.CompletedProcess([program, f"-T{fmt}"], 1, b"", b"Error: syntax error in line 1")
+
+    monkeypatch.setattr(render, "run_dot", fail)
     doc = facts_of(report(tmp_path, "lenet"))
     assert doc["diagram_notes"] == ["no graph view: Graphviz's dot failed (exit 1): Error: syntax error in line 1; Graphviz could not read "
                                     "the DOT text archcalc made; write --out NAME.dot to see it, and please report it"]

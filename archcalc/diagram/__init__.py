@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import graphviz
 
@@ -17,18 +18,18 @@ from archcalc.analysis.fold import FoldedBlock, Node, fold
 from archcalc.analysis.fuse import Shown, fuse
 from archcalc.analysis.graph import Graph
 from archcalc.diagram.bounded import check_drawn
+from archcalc.diagram.candidates import candidate_builder
 from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized, unsized
 from archcalc.diagram.folded import to_folded_digraph, u_of
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
 from archcalc.diagram.render import FORMATS, output_format, render, render_svg, spec_named_by, svg_bytes
-from archcalc.diagram.scene import Scene, to_svg
 from archcalc.diagram.svgfit import fit_svg
 from archcalc.diagram.towers import towers_fitted
 from archcalc.diagram.ushape import largest_u
-from archcalc.diagram.volume_layout import layout
-from archcalc.diagram.volume_slide import slide_fitted
-from archcalc.diagram.volumes import stages
 from archcalc.errors import ArchcalcError
+
+if TYPE_CHECKING:  # the volumes figure's modules are imported when it is drawn (its xml.sax alone: 28 ms)
+    from archcalc.diagram.scene import Scene, to_svg
 
 PICTURE_STYLES = ("graph", "volumes")
 
@@ -47,6 +48,10 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
     if bounded or style == "volumes":
         check_drawn(len(a.rows if nodes is None else nodes), style)
     if style == "volumes":
+        from archcalc.diagram.scene import to_svg
+        from archcalc.diagram.volume_slide import slide_fitted
+        from archcalc.diagram.volumes import stages
+
         if frame is not None and frame.ratio is not None:  # a long chain wraps into rows
             return to_svg(slide_fitted(a, stages(a, nodes, bool(graph.instances)), frame.ratio))  # slide mode
         return to_svg(to_volumes(a, nodes, bool(graph.instances)))
@@ -63,8 +68,7 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
         if frame is not None and frame.ratio is not None and u_of(a, shown):  # a U keeps its shape and direction (ushape.py)
             return sized(largest_u(lambda rows: to_folded_digraph(a, shown, direction, 1, slide=True, u_rows=rows), frame.ratio), frame)
         if frame is not None and frame.ratio is not None:
-            direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k, slide=slide), frame.ratio, len(shown) + 1,
-                                             largest=slide)
+            direction, parts = choose_layout(candidate_builder(a, shown, slide), frame.ratio, len(shown) + 1, largest=slide)
         else:
             parts = 1
         dot = to_folded_digraph(a, shown, direction, parts, slide=slide)
@@ -74,7 +78,7 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
 def _fused_picture(a: Analysis, shown: tuple[Shown, ...], direction: str, frame: Frame | None) -> graphviz.Digraph:
     parts = 1
     if frame is not None and frame.ratio is not None:
-        direction, parts = choose_layout(lambda d, k: to_folded_digraph(a, shown, d, k, False), frame.ratio, len(shown) + 1)
+        direction, parts = choose_layout(candidate_builder(a, shown, False, edge_shapes=False), frame.ratio, len(shown) + 1)
     dot = to_folded_digraph(a, shown, direction, parts, False)
     return dot if frame is None else sized(dot, frame)
 
@@ -108,7 +112,18 @@ def write(drawing: graphviz.Digraph | str, out: Path, frame: Frame | None) -> st
 
 def to_volumes(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = False) -> Scene:
     """The paper-style figure of a chain: volumes in perspective, one stream per GPU; `nodes`: with blocks folded."""
+    from archcalc.diagram.volume_layout import layout
+    from archcalc.diagram.volumes import stages
+
     return layout(a, stages(a, nodes, foldable))
+
+
+def __getattr__(name: str) -> object:  # the volumes figure's names, imported when first asked for
+    if name in ("Scene", "to_svg"):
+        from archcalc.diagram import scene
+
+        return getattr(scene, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["check_drawn", "CROSSING", "depth_note", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",

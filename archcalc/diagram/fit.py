@@ -30,6 +30,8 @@ from archcalc.errors import ArchcalcError
 SLIDE_WIDTH_PX = 1920  # a full-HD slide
 MAX_PARTS = 8
 FIT_SECONDS = 6.0  # the layouts --fit measures, all together (each is bounded by itself too)
+ONE_RUN_NODES = 200  # nodes: up to this, one run of dot lays out all 16 candidates well within FIT_SECONDS
+                     # (DeepLabv3's 200, in slide mode: 0.3 s of dot's CPU, 0.9 s of time on a loaded 2-core machine)
 
 
 @dataclass(frozen=True)
@@ -93,11 +95,12 @@ def choose_layout(build: Callable[[str, int], graphviz.Digraph], ratio: float, c
                   seconds: float = FIT_SECONDS, largest: bool = False) -> tuple[str, int]:
     """(direction, stages) whose laid-out width : height is nearest `ratio` (log scale); fewer stages first;
     `largest` (slide mode): the one drawn largest in a box of that ratio, its text the largest.
-    The two one-stage layouts are laid out first, by one run of dot; the others then by one more run, in the
-    order their ratio, foreseen from those (k columns are k times as wide and 1/k as tall), comes near, as
-    many as the first run's time per layout says fit in what is left of `seconds`: a large network's layouts
-    take seconds each, and the nearest foreseen are then the best ones measured. Two runs of dot in all,
-    where most of a small layout's cost is dot's start (ResNet-18: 16 runs took 4.9× its JSON's CPU)."""
+    Up to ONE_RUN_NODES nodes, all the candidates are laid out by one run of dot (ResNet-18's 16: about 0.08 s of
+    CPU, a quarter of it dot's start; 16 runs took 4.9× its JSON's CPU). A larger network's layouts take seconds
+    each: the two one-stage layouts are laid out first, by one run; the others then by one more run, in the
+    order their ratio, foreseen from those (k columns are k times as wide and 1/k as tall), comes near, as many
+    as the first run's time per layout says fit in what is left of `seconds`, so that the nearest foreseen are
+    the best ones measured."""
     ends = time.monotonic() + seconds
     candidates = [(parts, direction) for parts in range(1, min(MAX_PARTS, count) + 1) for direction in ("TB", "LR")]
     sizes: dict[tuple[int, str], tuple[float, float]] = {}  # (width, height) in inches of each layout laid out
@@ -106,13 +109,16 @@ def choose_layout(build: Callable[[str, int], graphviz.Digraph], ratio: float, c
         sizes.update(zip(keys, layouts_inches([build(d, p) for p, d in keys], limit)))
 
     try:
-        started = time.monotonic()
-        lay_out(candidates[:2], seconds)
-        each = (time.monotonic() - started) / 2  # dot's start included: an overestimate, on the safe side
-        rest = sorted(candidates[2:], key=lambda c: abs(_foreseen(sizes, c, ratio)))
-        rest = rest[:int(0.8 * (ends - time.monotonic()) / max(each, 1e-3))]
-        if rest:
-            lay_out(rest, max(ends - time.monotonic(), 1.0))
+        if count <= ONE_RUN_NODES:
+            lay_out(candidates, seconds)
+        else:
+            started = time.monotonic()
+            lay_out(candidates[:2], seconds)
+            each = (time.monotonic() - started) / 2  # dot's start included: an overestimate, on the safe side
+            rest = sorted(candidates[2:], key=lambda c: abs(_foreseen(sizes, c, ratio)))
+            rest = rest[:int(0.8 * (ends - time.monotonic()) / max(each, 1e-3))]
+            if rest:
+                lay_out(rest, max(ends - time.monotonic(), 1.0))
     except LayoutTooLargeError:  # out of time: the best layout measured so far
         if not sizes:
             return candidates[0][1], 1

@@ -17,7 +17,7 @@ from archcalc.analysis import Analysis
 from archcalc.analysis.blockfacts import BlockFacts, block_facts, rows_of_table
 from archcalc.analysis.fold import FoldedBlock
 from archcalc.analysis.fuse import Fused, Shown
-from archcalc.diagram import marks
+from archcalc.diagram import marks, quoted
 from archcalc.diagram.blocktext import runs_of, table_lines
 from archcalc.diagram.labels import lines_label
 from archcalc.diagram.parts import Piece, block_of, cut, shrinks
@@ -114,23 +114,29 @@ def part_title(k: int, names: list[str]) -> str:
     return f"part {k}: {span}" if len(span) <= PART_TITLE else f"part {k}"
 
 
+def skipping(said: dict[str, tuple[BlockFacts, list[str]]]) -> frozenset[str]:
+    """The folded blocks with a residual sum inside (blockfacts), which a slide says '+ skip'."""
+    return frozenset(name for name, (f, _) in said.items() if f.skips)
+
+
 def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "TB", parts: int = 1,
-                      edge_shapes: bool = True, slide: bool = False, u_rows: bool = False) -> graphviz.Digraph:
+                      edge_shapes: bool = True, slide: bool = False, u_rows: bool = False, words: Slide | None = None) -> graphviz.Digraph:
     """The network as `nodes` (from analysis.fold) draws it: one frame, no GPU columns. With `parts` > 1 the
     nodes, in order, are cut at the network's seams (parts.py) into at most that many numbered parts, side by
     side (TB: columns; LR: rows), each starting at the top (or left): the edges between parts do not constrain
     the layout. A folded block with a residual sum inside has a loop beside it: its skip. Without `edge_shapes`
     the edges are bare (each node's '→ H×W×C' says what flows on), which takes dot half the ranks. `slide`: in
-    slide mode (slide.py): fewer words, one size, shape-keeping layers written under the layer before. An encoder-decoder
+    slide mode (slide.py): fewer words, one size, shape-keeping layers written under the layer before; `words`: its
+    words, already made for these nodes (candidates.py: --fit builds 16 layouts of them). An encoder-decoder
     is drawn as a U in either direction (ushape.py); `u_rows`: each of its levels one row."""
     if a.gpus > 1 and any(isinstance(x, FoldedBlock) for x in nodes):
         raise ArchcalcError(f"--depth: {a.name} is split across {a.gpus} GPUs, and its picture keeps every layer in its GPU's column",
                             "draw it without --depth")
     said = papers(nodes)
-    skips = frozenset(name for name, (f, _) in said.items() if f.skips)  # a residual sum inside the block (blockfacts)
-    words = Slide(a, [x for x in nodes if not isinstance(x, Fused)], skips) if slide else None
-    dot = graphviz.Digraph(name="archcalc", graph_attr={**(SLIDE_GRAPH if words else GRAPH), "rankdir": direction},
-                           node_attr=SLIDE_NODE if words else NODE, edge_attr=SLIDE_EDGE if words else EDGE)
+    skips = skipping(said)
+    words = words or (Slide(a, [x for x in nodes if not isinstance(x, Fused)], skips) if slide else None)
+    dot = quoted.Digraph(name="archcalc", graph_attr={**(SLIDE_GRAPH if words else GRAPH), "rankdir": direction},
+                         node_attr=SLIDE_NODE if words else NODE, edge_attr=SLIDE_EDGE if words else EDGE)
     notes = [line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)] if said else []
     if any(f.skips for f, _ in said.values()):
         notes.append(line("a loop beside a block: its skip connection (the block's input added to its output)", "#444444", 10))
@@ -147,7 +153,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
     free = {"constraint": "false"} if u is not None else {}  # in a U, the ranks are set by shape_u alone
     runs = cut(pieces(drawn), max(1, min(parts, len(drawn) + 1)))
     stage_of = {order[i]: k for k, run in enumerate(runs) for i in run}
-    frames = [graphviz.Digraph(name=f"cluster_stage{k + 1}") for k in range(len(runs))]
+    frames = [quoted.Digraph(name=f"cluster_stage{k + 1}") for k in range(len(runs))]
     for k, (frame, run) in enumerate(zip(frames, runs)):
         frame.attr(label=f"<{line(part_title(k + 1, [order[i] for i in run]), bold=True, size=max(14, small))}>", **STAGE_FRAME)
 

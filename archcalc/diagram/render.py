@@ -139,17 +139,22 @@ def layouts_inches(dots: list[graphviz.Digraph], seconds: float) -> list[tuple[f
     if program is None:
         layout_inches(dots[0])  # says what to do
     assert program is not None
-    source = "\n".join(bounded(dot).source for dot in dots).encode("utf-8")
+    sources = [bounded(dot).source for dot in dots]
+    unique = list(dict.fromkeys(sources))  # a graph given twice (more parts than the network has seams) is laid out once
     try:
-        done = run_dot(program, "plain", source, seconds)
+        done = run_dot(program, "plain", "\n".join(unique).encode("utf-8"), seconds)
     except OSError as exc:
         raise ArchcalcError(f"Graphviz's dot could not be started: {exc.strerror}", "check the Graphviz installation (dot -V)") from None
     if done.returncode != 0:
         raise dot_failed(done.returncode, dot_messages(done.stderr), "plain")
-    firsts = [line.split() for line in done.stdout.decode("utf-8").splitlines() if line.startswith("graph ")]
-    if len(firsts) != len(dots):
-        raise ArchcalcError(f"Graphviz's dot laid out {len(firsts)} of {len(dots)} graphs", "check the Graphviz installation (dot -V)")
-    return [(float(first[2]), float(first[3])) for first in firsts]  # 'graph SCALE WIDTH HEIGHT'
+    firsts = _FIRST_LINE.findall(done.stdout)  # 'graph SCALE WIDTH HEIGHT', each graph's first line
+    if len(firsts) != len(unique):
+        raise ArchcalcError(f"Graphviz's dot laid out {len(firsts)} of {len(unique)} graphs", "check the Graphviz installation (dot -V)")
+    size = {source: (float(width), float(height)) for source, (width, height) in zip(unique, firsts)}
+    return [size[source] for source in sources]
+
+
+_FIRST_LINE = re.compile(rb"^graph \S+ (\S+) (\S+)$", re.MULTILINE)
 
 
 def render_svg(svg: str, out: Path, box_px: tuple[float, float] | None = None) -> None:

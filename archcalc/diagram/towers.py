@@ -13,9 +13,10 @@ import math
 import graphviz
 
 from archcalc.analysis import SPLIT, Analysis, Row
+from archcalc.diagram.bounded import DOT_SECONDS
 from archcalc.diagram.folded import CONNECTOR, stage_parts
 from archcalc.diagram.picture import CROSSING, GPU_COLUMN, line, node_id, node_style, table
-from archcalc.diagram.render import layout_inches
+from archcalc.diagram.render import layouts_inches
 from archcalc.diagram.slide import SLIDE_EDGE, SLIDE_GRAPH, SLIDE_NODE, SLIDE_PT, Slide
 from archcalc.kinds.terms.values import Shape
 from archcalc.text import hwc
@@ -92,9 +93,8 @@ def towers(a: Analysis, parts: int = 1) -> graphviz.Digraph:
 def towers_fitted(a: Analysis, ratio: float) -> graphviz.Digraph:
     """The towers in the number of parts whose width : height comes nearest `ratio` (fewer on a tie)."""
     best: tuple[float, graphviz.Digraph] | None = None
-    for parts in range(1, MAX_PARTS + 1):
-        dot = towers(a, parts)
-        w, h = layout_inches(dot)
+    dots = [towers(a, parts) for parts in range(1, MAX_PARTS + 1)]
+    for dot, (w, h) in zip(dots, layouts_inches(dots, DOT_SECONDS)):  # one run of dot for all (its start: most of a run)
         miss = abs(math.log(w / h / ratio))
         if best is None or miss < best[0] - 1e-9:
             best = (miss, dot)
