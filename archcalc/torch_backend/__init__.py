@@ -44,6 +44,7 @@ except (ImportError, OSError) as exc:  # a broken install, or a library that can
     raise ArchcalcError(f"torch could not be loaded: {reason}", "check the torch installation: python -c 'import torch'") from None
 
 from archcalc.kinds import Site
+from archcalc.torch_backend.blocks import MIN_BLOCKS
 from archcalc.torch_backend.build import build_module, example_input, layer_module
 from archcalc.torch_backend.devices import (
     DTYPES,
@@ -62,7 +63,7 @@ from archcalc.torch_backend.names import class_name, module_paths
 from archcalc.torch_backend.overhead import timer_overhead
 from archcalc.torch_backend.run import MemoryUse, RunOptions, RunResult, first_pass, measure_memory, run_network
 from archcalc.torch_backend.split import RTOL, GpuCheck, SplitCheck, check_split, split_module
-from archcalc.torch_backend.timing import MIN_BLOCKS, WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
+from archcalc.torch_backend.timing import WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import LayerCheck, Mismatch, Verification, verify
 
 __all__ = [

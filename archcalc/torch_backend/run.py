@@ -17,10 +17,10 @@ from archcalc.kinds.terms.values import Shape
 from archcalc.limits import MAX_INT, MAX_INT_TEXT
 from archcalc.text import dims
 from archcalc.torch_backend.build import build_module, example_input
-from archcalc.torch_backend.counting import verified
+from archcalc.torch_backend.counting import on_meta, verified
 from archcalc.torch_backend.devices import DTYPES, device_name, dtype_name, is_out_of_memory, out_of_memory, peak_bytes
 from archcalc.torch_backend.split import SplitCheck, check_split, split_module
-from archcalc.torch_backend.timing import LayerTime, Progress, Timing, time_forward, time_layers
+from archcalc.torch_backend.timing import WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import Verification, verify
 
 
@@ -123,8 +123,10 @@ def _run(graph: Graph, analysis: Analysis, options: RunOptions, device: torch.de
     memory_use = measure_memory(module, analysis, device, dtype, options.batch)
     progress("verifying", 0.0)
     verification = verified(graph, analysis, device, dtype, module)  # on the meta device where cheaper (torch_backend.counting)
+    # the verification's pass warmed the module where it ran on this device, at batch 1, on the kernels the timing runs
+    warmed = device.type == "cpu" and options.batch == 1 and not on_meta(analysis, device) and not verification.attention_math
     try:
-        timing = time_forward(module, analysis, device, dtype, options.batch, options.min_time_s, progress)
+        timing = time_forward(module, analysis, device, dtype, options.batch, options.min_time_s, progress, 0 if warmed else WARMUP_PASSES)
     except RuntimeError as exc:
         if "not implemented for" in str(exc):  # the device cannot run a layer in the dtype: said with the layer's name
             verify(graph, analysis, device, dtype, module)
