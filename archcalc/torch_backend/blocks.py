@@ -56,14 +56,16 @@ def settled(times: Sequence[float], precision: float = PRECISION) -> bool:
 
 
 def timed_blocks(forward: Callable[[], object], sync: Callable[[], None], min_time_s: float, tick: Tick | None = None,
-                 max_factor: float = MAX_FACTOR, clock: Callable[[], float] = time.perf_counter) -> tuple[int, list[float]]:
-    """(passes per block, each block's seconds): after one pass that sizes the blocks (and warms up, not counted),
-    blocks for at least `min_time_s` and MIN_BLOCKS, then on until the median settles or `max_factor` × `min_time_s`."""
+                 warm: bool = False, max_factor: float = MAX_FACTOR,
+                 clock: Callable[[], float] = time.perf_counter) -> tuple[int, list[float]]:
+    """(passes per block, each block's seconds): one pass sizes the blocks, then blocks for at least `min_time_s` and
+    MIN_BLOCKS, and on until the median settles or `max_factor` × `min_time_s`. The sizing pass is a warm-up, not
+    counted, unless the module is `warm` already (it has just run the same kernels) and one pass makes a block."""
     one = _block(forward, sync, 1, clock)
     number = max(1, math.ceil(BLOCK_S / one)) if one > 0 else 1
     times: list[float] = []
     while True:
-        times.append(_block(forward, sync, number, clock))
+        times.append(one if warm and number == 1 and not times else _block(forward, sync, number, clock))
         if tick:
             tick(number, times[-1])
         spent = sum(times)

@@ -29,7 +29,7 @@ class RunOptions:
     device: torch.device | str = "cpu"
     dtype: str = "float32"  # a key of DTYPES
     batch: int = 1
-    min_time_s: float = 1.0  # timing keeps going at least this long
+    min_time_s: float = 0.5  # timing keeps going at least this long (archcalc run --min-time)
     per_layer: bool = False
     split_devices: tuple[torch.device | str, ...] = ()  # the towers' devices, one per GPU of the spec; () = no split
 

@@ -48,9 +48,9 @@ WARMUP_PASSES = 2  # cudnn.benchmark picks its algorithms on the first pass; cac
 def time_forward(module: nn.Module, analysis: Analysis, device: torch.device | str, dtype: torch.dtype, batch: int = 1,
                  min_time_s: float = 1.0, progress: Progress | None = None, warmup_passes: int = WARMUP_PASSES) -> Timing:
     """Warm up, then blocks of passes under inference_mode (CUDA-synchronised) for `min_time_s` and MIN_BLOCKS,
-    then on until the median is known to ±5% (95%) or twice `min_time_s` (torch_backend.blocks). `warmup_passes`
-    fewer where the module has just run on the device at this batch (the verification's pass warms it alike);
-    the pass that sizes the blocks is one more, not timed. The module is already on its device(s) and dtype."""
+    then on until the median is known to ±5% (95%) or twice `min_time_s` (torch_backend.blocks). `warmup_passes` 0
+    where the module has just run on the device at this batch (the verification's pass warmed it alike): the pass
+    that sizes the blocks is then timed too; else it is one more warm-up. The module is on its device(s) and dtype."""
     module = module.eval()
     x = example_input(analysis, batch, device, dtype)
     cuda = torch.device(device).type == "cuda"
@@ -68,7 +68,7 @@ def time_forward(module: nn.Module, analysis: Analysis, device: torch.device | s
     with _cudnn_benchmark(device), torch.inference_mode():
         for _ in range(warmup_passes):
             module(x)
-        number, times = timed_blocks(partial(module, x), sync, min_time_s, tick)
+        number, times = timed_blocks(partial(module, x), sync, min_time_s, tick, warm=warmup_passes == 0)
     times_ms = [t / number * 1e3 for t in times]
     median_s = statistics.median(times_ms) / 1e3
     return Timing(batch, number * len(times), statistics.median(times_ms), min(times_ms), max(times_ms),
