@@ -15,6 +15,7 @@ replace that block of benchmarks/README.md (readme_block.py).
 Run:  git worktree add /tmp/js/base df0b515
       python benchmarks/bench_large.py --baseline /tmp/js/base --write large      (about 5 minutes on 2 cores)
       python benchmarks/bench_large.py --quick                                  (10,000 layers at most, 1 repeat)
+      python benchmarks/bench_large.py --only run --repeat 5                    (part 2 alone, not written)
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def large(sizes: list[int], repeat: int, baseline: Path | None, tmp: Path) -> No
     print("\nµs/layer: (CPU at N layers − CPU at 1,000 layers) ÷ (N − 1,000), what each further layer costs from the spec to its JSON.")
 
 
-def ratios(repeat: int, baseline: Path | None) -> None:
+def ratios(repeat: int, baseline: Path | None, only: str | None = None) -> None:
     cli = [sys.executable, "-m", "archcalc"]
     cases = [
         ("2", "archcalc run alexnet --device cpu", [*cli, "run", "alexnet", "--device", "cpu"], 'python -c "import torch"', [sys.executable, "-c", "import torch"], 2.5),
@@ -117,6 +118,8 @@ def ratios(repeat: int, baseline: Path | None) -> None:
          "archcalc show resnet18 --format json", [*cli, "show", "resnet18", "--format", "json"], 2.0),
     ]
     for number, title, cmd, against, against_cmd, limit in cases:
+        if only is not None and cmd[len(cli)] != only:
+            continue
         roots = [("new", ROOT)] + ([("baseline", baseline)] if baseline else [])
         with tempfile.TemporaryDirectory() as out:
             commands = [(against_cmd, ROOT)] + [(cmd[:-1] + [str(Path(out) / f"{name}.svg")] if "--out" in cmd else cmd, root) for name, root in roots]
@@ -136,9 +139,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="up to 10,000 layers, one run each")
     parser.add_argument("--skip-ratios", action="store_true", help="only the large specs")
+    parser.add_argument("--only", choices=["show", "run", "diagram"],
+                        help="only this part: show (1, the large specs), run (2) or diagram (3); not with --write, whose block holds all three")
     parser.add_argument("--write", metavar="BLOCK", help="replace this block of benchmarks/README.md with the output")
     parser.add_argument("--readme", type=Path, default=README)
     args = parser.parse_args(argv)
+    if args.only and args.write:
+        parser.error("--only measures one part of the block that --write replaces whole: write with all three")
     recorder = record() if args.write else None
     repeat = 1 if args.quick else args.repeat
     for root in (ROOT, *([args.baseline] if args.baseline else [])):
@@ -146,10 +153,11 @@ def main(argv: list[str] | None = None) -> None:
     print(f"`{command_line('bench_large.py', sys.argv[1:] if argv is None else argv)}`\n")
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {machine()} · commit {commit(ROOT)}"
           + (f" · baseline {commit(args.baseline)}" if args.baseline else ""))
-    with tempfile.TemporaryDirectory() as tmp:
-        large([10_000] if args.quick else [10_000, 100_000], repeat, args.baseline, Path(tmp))
-    if not args.skip_ratios:
-        ratios(repeat, args.baseline)
+    if args.only in (None, "show"):
+        with tempfile.TemporaryDirectory() as tmp:
+            large([10_000] if args.quick else [10_000, 100_000], repeat, args.baseline, Path(tmp))
+    if not args.skip_ratios and args.only != "show":
+        ratios(repeat, args.baseline, args.only)
     if recorder is not None:
         sys.stdout = recorder.stream  # type: ignore[assignment]
         write_block(args.write, recorder.kept.getvalue(), args.readme)

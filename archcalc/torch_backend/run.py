@@ -19,6 +19,7 @@ from archcalc.text import dims
 from archcalc.torch_backend.build import build_module, example_input
 from archcalc.torch_backend.counting import on_meta, verified
 from archcalc.torch_backend.devices import DTYPES, device_name, dtype_name, is_out_of_memory, out_of_memory, peak_bytes
+from archcalc.torch_backend.quickinit import QuickInit
 from archcalc.torch_backend.split import SplitCheck, check_split, split_module
 from archcalc.torch_backend.timing import WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import Verification, verify
@@ -101,9 +102,11 @@ def check_sizes(analysis: Analysis, batch: int, dtype: torch.dtype) -> None:
 
 
 def _build(graph: Graph, analysis: Analysis) -> fx.GraphModule:
-    """build_module, with torch's own refusals (a size its C++ cannot take) in one message."""
+    """build_module, its large weights drawn in a fraction of the time (torch_backend.quickinit: no figure of a run
+    depends on their values), with torch's own refusals (a size its C++ cannot take) in one message."""
     try:
-        return build_module(graph, analysis)
+        with QuickInit():
+            return build_module(graph, analysis)
     except (RuntimeError, TypeError, OverflowError, ValueError) as exc:
         if isinstance(exc, RuntimeError) and is_out_of_memory(exc):
             raise
