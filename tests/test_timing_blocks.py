@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +67,14 @@ def test_scattered_passes_run_on_to_twice_the_least_time() -> None:
 def test_a_pass_slower_than_the_limit_still_gives_the_least_blocks() -> None:
     number, times = timed(lambda i: 2.0, 0.5)
     assert number == 1 and len(times) == MIN_BLOCKS == 4
+
+
+@pytest.mark.slow  # a new interpreter importing torch: about 3 s of CPU
+def test_run_imports_neither_setuptools_nor_dynamo(tmp_path: Path) -> None:
+    """torch.utils.benchmark's Timer imported setuptools (about 0.13 s of CPU, through torch.utils.cpp_extension)."""
+    code = ("import sys; from archcalc.cli.app import main\ntry: main(['run', 'lenet', '--device', 'cpu', '--min-time', '0.01'])\n"
+            "except SystemExit as exc: assert exc.code == 0, exc.code\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'setuptools' or m.startswith(('torch.utils.benchmark', 'torch._dynamo'))))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "[]"
