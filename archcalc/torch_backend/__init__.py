@@ -21,6 +21,8 @@ towers on their own devices.
     build         build_module (each layer by its kind's builder, archcalc.kinds), example_input
     verification  verify: shapes, parameters and FLOPs per layer against the analysis
     timing        time_forward, time_layers
+    blocks        the timing's blocks of passes, and when it stops: once the median is known
+    quickinit     QuickInit: large weights drawn a block of rows at a time, for run
     split         split_module, check_split: the towers on their own devices
     devices       DTYPES, resolve_device, device_name, split_devices, the out-of-memory message
     run           run_network: all of the above for one network

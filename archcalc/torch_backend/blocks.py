@@ -1,7 +1,7 @@
 """The forward pass timed in blocks of passes, and when to stop: once the median is known.
 
 torch.utils.benchmark's Timer did this before; its import pulls in torch.utils.cpp_extension and with it setuptools
-(about 0.13 s of CPU, a tenth of `import torch`), for a loop of a few lines. What it did is kept: the clock is
+(about 0.12 s of CPU, a tenth of `import torch`), for a loop of a few lines. What it did is kept: the clock is
 `time.perf_counter` read after a CUDA synchronisation, the garbage collector is off inside a block (as `timeit` has
 it), and a block holds enough passes that reading the clock costs under 1e-4 of it.
 
