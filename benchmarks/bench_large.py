@@ -16,6 +16,7 @@ Run:  git worktree add /tmp/js/base df0b515
       python benchmarks/bench_large.py --baseline /tmp/js/base --write large      (about 5 minutes on 2 cores)
       python benchmarks/bench_large.py --quick                                  (10,000 layers at most, 1 repeat)
       python benchmarks/bench_large.py --only fit --repeat 9 --baseline DIR --write fit   (3. alone, its own block)
+      python benchmarks/bench_large.py --only run --repeat 5                    (part 2 alone, not written)
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ def ratios(repeat: int, baseline: Path | None, only: str | None = None) -> None:
          "archcalc show resnet18 --format json", [*cli, "show", "resnet18", "--format", "json"], 2.0),
     ]
     for number, title, cmd, against, against_cmd, limit in cases:
-        if only is not None and number != {"run": "2", "fit": "3"}[only]:
+        if only is not None and number != {"run": "2", "fit": "3"}.get(only):
             continue
         roots = [("new", ROOT)] + ([("baseline", baseline)] if baseline else [])
         with tempfile.TemporaryDirectory() as out:
@@ -139,10 +140,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="up to 10,000 layers, one run each")
     parser.add_argument("--skip-ratios", action="store_true", help="only the large specs")
-    parser.add_argument("--only", choices=["run", "fit"], help="only `run alexnet` (2.) or only `diagram resnet18 --fit 16:9` (3.)")
+    parser.add_argument("--only", choices=["show", "run", "fit"],
+                        help="only the large specs (1.), only `run alexnet` (2.) or only `diagram resnet18 --fit 16:9` (3.)")
     parser.add_argument("--write", metavar="BLOCK", help="replace this block of benchmarks/README.md with the output")
     parser.add_argument("--readme", type=Path, default=README)
     args = parser.parse_args(argv)
+    if args.only and args.write and (args.only, args.write) != ("fit", "fit"):
+        parser.error("--only measures one part of the 'large' block that --write replaces whole: write it with all three "
+                     "(--only fit writes its own block, --write fit)")
     recorder = record() if args.write else None
     repeat = 1 if args.quick else args.repeat
     for root in (ROOT, *([args.baseline] if args.baseline else [])):
@@ -150,10 +155,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"`{command_line('bench_large.py', sys.argv[1:] if argv is None else argv)}`\n")
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} · {machine()} · commit {commit(ROOT)}"
           + (f" · baseline {commit(args.baseline)}" if args.baseline else ""))
-    if args.only is None:
+    if args.only in (None, "show"):
         with tempfile.TemporaryDirectory() as tmp:
             large([10_000] if args.quick else [10_000, 100_000], repeat, args.baseline, Path(tmp))
-    if not args.skip_ratios:
+    if not args.skip_ratios and args.only != "show":
         ratios(repeat, args.baseline, args.only)
     if recorder is not None:
         sys.stdout = recorder.stream  # type: ignore[assignment]

@@ -26,8 +26,8 @@ from archcalc.outputs.roofline import measured_json
 @click.option("--input", "input_text", metavar="SIZE", help="Override each spec's input: H, HxW or CxHxW.")
 @click.option("--per-layer", is_flag=True, help="Also time each layer, to see which dominate.")
 @click.option("--split", is_flag=True, help="Also run a split spec's towers, one CUDA device per GPU, and check them.")
-@click.option("--min-time", "min_time_s", type=Seconds(), default=1.0, show_default=True,
-              metavar="SECONDS", help="Time at least this long, then until the spread settles (at most 5×).")
+@click.option("--min-time", "min_time_s", type=Seconds(), default=0.5, show_default=True,
+              metavar="SECONDS", help="Time at least this long, then until the median is known to ±5% (at most 2×).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table (for people) or json (one object per spec).")
 @click.option("--train", is_flag=True, help="Instead: one training step on the CPU, its kept bytes per layer and its peak against archcalc's.")

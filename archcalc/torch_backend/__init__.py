@@ -21,6 +21,8 @@ towers on their own devices.
     build         build_module (each layer by its kind's builder, archcalc.kinds), example_input
     verification  verify: shapes, parameters and FLOPs per layer against the analysis
     timing        time_forward, time_layers
+    blocks        the timing's blocks of passes, and when it stops: once the median is known
+    quickinit     QuickInit: large weights drawn a block of rows at a time, for run
     split         split_module, check_split: the towers on their own devices
     devices       DTYPES, resolve_device, device_name, split_devices, the out-of-memory message
     run           run_network: all of the above for one network
@@ -44,6 +46,7 @@ except (ImportError, OSError) as exc:  # a broken install, or a library that can
     raise ArchcalcError(f"torch could not be loaded: {reason}", "check the torch installation: python -c 'import torch'") from None
 
 from archcalc.kinds import Site
+from archcalc.torch_backend.blocks import MIN_BLOCKS
 from archcalc.torch_backend.build import build_module, example_input, layer_module
 from archcalc.torch_backend.devices import (
     DTYPES,
@@ -62,7 +65,7 @@ from archcalc.torch_backend.names import class_name, module_paths
 from archcalc.torch_backend.overhead import timer_overhead
 from archcalc.torch_backend.run import MemoryUse, RunOptions, RunResult, first_pass, measure_memory, run_network
 from archcalc.torch_backend.split import RTOL, GpuCheck, SplitCheck, check_split, split_module
-from archcalc.torch_backend.timing import MIN_BLOCKS, WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
+from archcalc.torch_backend.timing import WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import LayerCheck, Mismatch, Verification, verify
 
 __all__ = [

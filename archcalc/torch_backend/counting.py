@@ -25,12 +25,17 @@ META_FROM = 4_000_000_000  # FLOPs per image: a CPU pass of about a second or mo
 
 def verified(graph: Graph, analysis: Analysis, device: torch.device, dtype: torch.dtype, module: torch.nn.Module) -> Verification:
     """verify(), on the meta device where that costs less than a pass on `device` (which `module` is moved to either way)."""
-    if device.type == "cpu" and analysis.totals.flops >= META_FROM:
+    if on_meta(analysis, device):
         counted = verify_on_meta(graph, analysis, dtype)
         if counted is not None:
             module.to(device=device, dtype=dtype).eval()
             return counted
     return verify(graph, analysis, device, dtype, module)
+
+
+def on_meta(analysis: Analysis, device: torch.device) -> bool:
+    """Whether verified() counts on the meta device (if meta can run the module) rather than with a pass on `device`."""
+    return device.type == "cpu" and analysis.totals.flops >= META_FROM
 
 
 def verify_on_meta(graph: Graph, analysis: Analysis, dtype: torch.dtype) -> Verification | None:
@@ -43,4 +48,4 @@ def verify_on_meta(graph: Graph, analysis: Analysis, dtype: torch.dtype) -> Veri
         return None
 
 
-__all__ = ["META_FROM", "verified", "verify_on_meta"]
+__all__ = ["META_FROM", "on_meta", "verified", "verify_on_meta"]

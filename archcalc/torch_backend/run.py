@@ -17,10 +17,11 @@ from archcalc.kinds.terms.values import Shape
 from archcalc.limits import MAX_INT, MAX_INT_TEXT
 from archcalc.text import dims
 from archcalc.torch_backend.build import build_module, example_input
-from archcalc.torch_backend.counting import verified
+from archcalc.torch_backend.counting import on_meta, verified
 from archcalc.torch_backend.devices import DTYPES, device_name, dtype_name, is_out_of_memory, out_of_memory, peak_bytes
+from archcalc.torch_backend.quickinit import QuickInit
 from archcalc.torch_backend.split import SplitCheck, check_split, split_module
-from archcalc.torch_backend.timing import LayerTime, Progress, Timing, time_forward, time_layers
+from archcalc.torch_backend.timing import WARMUP_PASSES, LayerTime, Progress, Timing, time_forward, time_layers
 from archcalc.torch_backend.verification import Verification, verify
 
 
@@ -29,7 +30,7 @@ class RunOptions:
     device: torch.device | str = "cpu"
     dtype: str = "float32"  # a key of DTYPES
     batch: int = 1
-    min_time_s: float = 1.0  # timing keeps going at least this long
+    min_time_s: float = 0.5  # timing keeps going at least this long (archcalc run --min-time)
     per_layer: bool = False
     split_devices: tuple[torch.device | str, ...] = ()  # the towers' devices, one per GPU of the spec; () = no split
 
@@ -101,9 +102,11 @@ def check_sizes(analysis: Analysis, batch: int, dtype: torch.dtype) -> None:
 
 
 def _build(graph: Graph, analysis: Analysis) -> fx.GraphModule:
-    """build_module, with torch's own refusals (a size its C++ cannot take) in one message."""
+    """build_module, its large weights drawn in a fraction of the time (torch_backend.quickinit: no figure of a run
+    depends on their values), with torch's own refusals (a size its C++ cannot take) in one message."""
     try:
-        return build_module(graph, analysis)
+        with QuickInit():
+            return build_module(graph, analysis)
     except (RuntimeError, TypeError, OverflowError, ValueError) as exc:
         if isinstance(exc, RuntimeError) and is_out_of_memory(exc):
             raise
@@ -123,8 +126,10 @@ def _run(graph: Graph, analysis: Analysis, options: RunOptions, device: torch.de
     memory_use = measure_memory(module, analysis, device, dtype, options.batch)
     progress("verifying", 0.0)
     verification = verified(graph, analysis, device, dtype, module)  # on the meta device where cheaper (torch_backend.counting)
+    # the verification's pass warmed the module where it ran on this device, at batch 1, on the kernels the timing runs
+    warmed = device.type == "cpu" and options.batch == 1 and not on_meta(analysis, device) and not verification.attention_math
     try:
-        timing = time_forward(module, analysis, device, dtype, options.batch, options.min_time_s, progress)
+        timing = time_forward(module, analysis, device, dtype, options.batch, options.min_time_s, progress, 0 if warmed else WARMUP_PASSES)
     except RuntimeError as exc:
         if "not implemented for" in str(exc):  # the device cannot run a layer in the dtype: said with the layer's name
             verify(graph, analysis, device, dtype, module)

@@ -1,5 +1,5 @@
-"""Forward-pass timing: the whole network with torch.utils.benchmark, and each layer with CUDA
-events or the CPU clock around its module."""
+"""Forward-pass timing: the whole network in blocks of passes until its median is known (torch_backend.blocks),
+and each layer with CUDA events or the CPU clock around its module."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from functools import partial
 from typing import Any
 
 import torch
-import torch.utils.benchmark as benchmark
 from torch import nn
 
 from archcalc.analysis import Analysis
+from archcalc.torch_backend.blocks import timed_blocks
 from archcalc.torch_backend.build import example_input
 from archcalc.torch_backend.names import module_paths
 
@@ -23,8 +23,8 @@ Progress = Callable[[str, float], None]  # (what is being measured, fraction don
 
 @dataclass(frozen=True)
 class Timing:
-    """Forward passes of one batch. For a fast network torch.utils.benchmark times blocks of
-    passes; then each figure is the mean pass of a block."""
+    """Forward passes of one batch. For a fast network the passes are timed in blocks (torch_backend.blocks);
+    then each figure is the mean pass of a block."""
 
     batch: int
     runs: int
@@ -43,17 +43,17 @@ class LayerTime:
 
 
 WARMUP_PASSES = 2  # cudnn.benchmark picks its algorithms on the first pass; caches and allocator settle
-MIN_BLOCKS = 4  # timed blocks at least, so that a median and a spread mean something
 
 
 def time_forward(module: nn.Module, analysis: Analysis, device: torch.device | str, dtype: torch.dtype, batch: int = 1,
-                 min_time_s: float = 1.0, progress: Progress | None = None) -> Timing:
-    """Warm up, then torch.utils.benchmark (CUDA-synchronised) under inference_mode: blocks of passes for
-    `min_time_s`, then on until their spread settles (IQR under 10% of the median) or 5 × `min_time_s`;
-    at least MIN_BLOCKS blocks, however slow a pass. The module is already on its device(s) and dtype."""
+                 min_time_s: float = 1.0, progress: Progress | None = None, warmup_passes: int = WARMUP_PASSES) -> Timing:
+    """Warm up, then blocks of passes under inference_mode (CUDA-synchronised) for `min_time_s` and MIN_BLOCKS,
+    then on until the median is known to ±5% (95%) or twice `min_time_s` (torch_backend.blocks). `warmup_passes` 0
+    where the module has just run on the device at this batch (the verification's pass warmed it alike): the pass
+    that sizes the blocks is then timed too; else it is one more warm-up. The module is on its device(s) and dtype."""
     module = module.eval()
     x = example_input(analysis, batch, device, dtype)
-    timer = benchmark.Timer("module(x)", globals={"module": module, "x": x}, num_threads=torch.get_num_threads())
+    cuda = torch.device(device).type == "cuda"
     done = [0.0]
 
     def tick(number: int, seconds: float) -> None:
@@ -61,16 +61,17 @@ def time_forward(module: nn.Module, analysis: Analysis, device: torch.device | s
         if progress:
             progress("timing", min(done[0] / min_time_s, 1.0))
 
+    def sync() -> None:
+        if cuda:
+            torch.cuda.synchronize()
+
     with _cudnn_benchmark(device), torch.inference_mode():
-        for _ in range(WARMUP_PASSES):
+        for _ in range(warmup_passes):
             module(x)
-        measured = [timer.adaptive_autorange(0.1, min_run_time=min_time_s, max_run_time=5 * min_time_s, callback=tick)]  # type: ignore[arg-type]
-        while sum(len(m.times) for m in measured) < MIN_BLOCKS:  # a pass slower than the time limit: one pass more
-            measured.append(timer.blocked_autorange(tick, min_run_time=0))  # type: ignore[arg-type]
-    times_ms = [t * 1e3 for m in measured for t in m.times]
+        number, times = timed_blocks(partial(module, x), sync, min_time_s, tick, warm=warmup_passes == 0)
+    times_ms = [t / number * 1e3 for t in times]
     median_s = statistics.median(times_ms) / 1e3
-    runs = sum(m.number_per_run * len(m.times) for m in measured)
-    return Timing(batch, runs, statistics.median(times_ms), min(times_ms), max(times_ms),
+    return Timing(batch, number * len(times), statistics.median(times_ms), min(times_ms), max(times_ms),
                   batch / median_s, analysis.totals.flops * batch / median_s / 1e12)
 
 
