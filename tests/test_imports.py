@@ -56,6 +56,9 @@ NO_TORCH = [
     ["show", "alexnet", "--format", "html"],
     ["compare", "lenet", "alexnet", "--format", "html"],
     ["report", "lenet", "alexnet", "--out", "page.html"],
+    ["diagram", "alexnet", "--out", "alexnet.dot"],  # the diagram and the roofline with a hardware profile too: in this one
+    ["show", "alexnet", "--hardware", "h100-sxm"],  # interpreter, at no process of their own (test_diagram.py's and
+    ["diagram", "alexnet", "--style", "roofline", "--hardware", "l4", "--out", "r.svg"],  # test_roofline_cli.py's run -m slow)
 ]
 
 
