@@ -19,17 +19,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-RUN_AND_LIST = """
-import json, sys
-from archcalc.cli.app import main
-try:
-    main({args!r}, prog_name="archcalc")
-except SystemExit as exc:
-    code = exc.code
-print(json.dumps({{"code": code, "modules": sorted(sys.modules)}}), file=sys.stderr)
-"""
-
-
 # One fresh interpreter runs them all, one after another, and says which modules each brought in: a module is
 # imported once, so what the whole run never imports, none of them imports (and what one brings in is named by it).
 RUN_EACH_AND_LIST = """
@@ -84,16 +73,42 @@ CORE = ["errors", "kinds.terms.values", "kinds.terms.sizes", "kinds.terms.figure
         "outputs.jsontext", "outputs.schema", "report.plain", "atomic", "paths", "page", "page.facts", "page.svg"]
 
 
-@pytest.mark.parametrize(("args", "absent"), [
-    (["show", "alexnet"], {"torch", "importlib.metadata"}),
-    (["show", "alexnet", "--format", "json"], {"torch", "rich", "importlib.metadata"}),
+# In the order below, in one fresh interpreter: what is imported by the time a command has run (by it or by those
+# before it) must hold none of what it may not import; so each is proven, the earlier ones' imports counted against it.
+BY_FORMAT = [
     (["show", "alexnet", "--format", "csv"], {"torch", "rich", "graphviz"}),
     (["compare", "lenet", "alexnet", "--format", "markdown"], {"torch", "rich", "graphviz"}),
-], ids=lambda v: " ".join(sorted(v) if isinstance(v, set) else v))  # sorted: the same ids in every run (pytest-xdist)
-def test_each_format_imports_only_what_it_uses(args: list[str], absent: set[str], tmp_path: Path) -> None:
-    code = RUN_AND_LIST.format(args=args)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    modules = set(json.loads(proc.stderr.strip().splitlines()[-1])["modules"])
+    (["show", "alexnet", "--format", "json"], {"torch", "rich", "importlib.metadata"}),
+    (["show", "alexnet"], {"torch", "importlib.metadata"}),
+]
+
+RUN_IN_TURN_AND_LIST = """
+import json, sys
+from archcalc.cli.app import main
+report = {{}}
+for args in {runs!r}:
+    try:
+        main(args, prog_name="archcalc")
+    except SystemExit:
+        pass
+    report[" ".join(args)] = sorted(sys.modules)
+print(json.dumps(report), file=sys.stderr)
+"""
+
+
+@pytest.fixture(scope="module")
+def imported_by_then(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+    """BY_FORMAT's commands in turn in one fresh interpreter: every module imported once each has run."""
+    code = RUN_IN_TURN_AND_LIST.format(runs=[args for args, _ in BY_FORMAT])
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path_factory.mktemp("formats"), timeout=120)
+    return {args: set(modules) for args, modules in json.loads(proc.stderr.strip().splitlines()[-1]).items()}
+
+
+@pytest.mark.parametrize(("args", "absent"), BY_FORMAT,
+                         ids=lambda v: " ".join(sorted(v) if isinstance(v, set) else v))  # sorted: the same ids in every run (pytest-xdist)
+def test_each_format_imports_only_what_it_uses(args: list[str], absent: set[str], imported_by_then: dict[str, set[str]]) -> None:
+    modules = imported_by_then[" ".join(args)]
+    assert "archcalc.cli.app" in modules  # the premise: the command line ran in that interpreter
     assert not {m for m in modules if m in absent or m.split(".")[0] in absent - {"importlib.metadata"}}
 
 
