@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+
+from archcalc.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -156,21 +159,28 @@ def test_report_imports_no_torch(tmp_path: Path) -> None:
     assert not set(proc.stdout.split()) & {"torch", "graphviz", "click"}
 
 
-def test_bundled_specs_by_name_from_anywhere(tmp_path: Path) -> None:
-    # a directory without specs/: the names still resolve, through python -m archcalc too
-    for name, params in (("alexnet", 60_965_224), ("lenet", 61_706)):
-        proc = subprocess.run([sys.executable, "-m", "archcalc", "show", name, "--format", "json"],
-                              capture_output=True, text=True, cwd=tmp_path, timeout=60)
-        assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stdout)["totals"]["params"] == params
-
-
-def test_a_path_is_the_users_own_file(tmp_path: Path) -> None:
-    # 'alexnet' is the bundled spec; './alexnet.yaml' in the working directory is the user's own file
-    (tmp_path / "alexnet.yaml").write_text("name: mine\ninput: [3, 8, 8]\nlayers:\n  - {name: r, type: relu}\n", encoding="utf-8")
-    mine = subprocess.run([sys.executable, "-m", "archcalc", "show", "alexnet.yaml", "--format", "json"],
+def test_bundled_specs_by_name_from_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a directory without specs/: the names still resolve, through python -m archcalc too (alexnet; lenet in this process)
+    proc = subprocess.run([sys.executable, "-m", "archcalc", "show", "alexnet", "--format", "json"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert json.loads(mine.stdout)["name"] == "mine"
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["totals"]["params"] == 60_965_224
+    monkeypatch.chdir(tmp_path)
+    assert json.loads(shown("lenet"))["totals"]["params"] == 61_706
+
+
+def shown(spec: str) -> str:
+    """`archcalc show SPEC --format json` in this process, from the working directory."""
+    result = CliRunner().invoke(main, ["show", spec, "--format", "json"], prog_name="archcalc")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_a_path_is_the_users_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'alexnet' is the bundled spec; './alexnet.yaml' in the working directory is the user's own file (in this process)
+    (tmp_path / "alexnet.yaml").write_text("name: mine\ninput: [3, 8, 8]\nlayers:\n  - {name: r, type: relu}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert json.loads(shown("alexnet.yaml"))["name"] == "mine"
 
 
 @pytest.mark.slow  # builds a wheel: half a second of CPU
