@@ -8,8 +8,6 @@ archcalc's, row by row.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections import defaultdict
 from typing import Any
 
@@ -179,10 +177,9 @@ def test_show_runs(name: str, analyses: dict[str, Analysis]) -> None:
     assert f"{analyses[name].totals.params:,}" in result.output
 
 
-def test_compare_runs_from_the_shell(analyses: dict[str, Analysis]) -> None:
-    done = subprocess.run([sys.executable, "-m", "archcalc", "compare", "vgg16", "resnet18", "googlenet"],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+def test_compare_of_three_names_each_and_its_params(analyses: dict[str, Analysis]) -> None:
+    done = CliRunner().invoke(main, ["compare", "vgg16", "resnet18", "googlenet"])  # in process: the output is the test
+    assert done.exit_code == 0, done.stderr
     for name in ("vgg16", "resnet18", "googlenet"):
         assert analyses[name].name in done.stdout
         assert f"{analyses[name].totals.params:,}" in done.stdout

@@ -234,14 +234,14 @@ def test_pdf_and_file_mode(tmp_path: Path) -> None:
 # --- failures ---------------------------------------------------------------------------------
 
 
-def test_dot_output_needs_no_graphviz(tmp_path: Path) -> None:
-    """End to end in a fresh interpreter whose PATH has no dot (nor anything else)."""
+def test_dot_output_needs_no_graphviz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """End to end with a PATH that has no dot (nor anything else); in process, as the PATH is looked up when dot is run."""
     empty = tmp_path / "bin"
     empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
     out = tmp_path / "alexnet.dot"
-    proc = subprocess.run([sys.executable, "-m", "archcalc", "diagram", "alexnet", "--out", str(out)],
-                          env={**os.environ, "PATH": str(empty)}, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
+    result = run("alexnet", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
     assert out.read_text(encoding="utf-8") == diagram.to_digraph([net("alexnet")]).source
 
 
@@ -346,6 +346,7 @@ def test_output_that_is_a_folder_or_inside_a_file(tmp_path: Path) -> None:
     assert result.exit_code == 2 and f"{tmp_path / 'notes.txt'} is a file, not a folder" in result.stderr
 
 
+@pytest.mark.slow  # a fresh interpreter; tests/test_imports.py proves it by default in the interpreter its NO_TORCH commands share
 def test_diagram_does_not_import_torch(tmp_path: Path) -> None:
     code = (
         "import sys\n"

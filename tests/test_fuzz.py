@@ -27,7 +27,8 @@ from archcalc.cli.app import main
 ROOT = Path(__file__).resolve().parent.parent
 SECONDS = 20.0  # one command on a spec of at most 7 small layers: far more than any takes (a few ms to a second)
 MEMORY = 4 << 30  # bytes of address space a subprocess case may take
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+# by default a quick look (15 drawn cases, a third of a second); the hunt (-m slow) draws 3,000
+FUZZ = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 LONG = settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 

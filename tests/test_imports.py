@@ -16,19 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
+
+from archcalc.cli.app import main
 
 ROOT = Path(__file__).resolve().parent.parent
-
-RUN_AND_LIST = """
-import json, sys
-from archcalc.cli.app import main
-try:
-    main({args!r}, prog_name="archcalc")
-except SystemExit as exc:
-    code = exc.code
-print(json.dumps({{"code": code, "modules": sorted(sys.modules)}}), file=sys.stderr)
-"""
-
 
 # One fresh interpreter runs them all, one after another, and says which modules each brought in: a module is
 # imported once, so what the whole run never imports, none of them imports (and what one brings in is named by it).
@@ -56,6 +48,9 @@ NO_TORCH = [
     ["show", "alexnet", "--format", "html"],
     ["compare", "lenet", "alexnet", "--format", "html"],
     ["report", "lenet", "alexnet", "--out", "page.html"],
+    ["diagram", "alexnet", "--out", "alexnet.dot"],  # the diagram and the roofline with a hardware profile too: in this one
+    ["show", "alexnet", "--hardware", "h100-sxm"],  # interpreter, at no process of their own (test_diagram.py's and
+    ["diagram", "alexnet", "--style", "roofline", "--hardware", "l4", "--out", "r.svg"],  # test_roofline_cli.py's run -m slow)
 ]
 
 
@@ -81,16 +76,42 @@ CORE = ["errors", "kinds.terms.values", "kinds.terms.sizes", "kinds.terms.figure
         "outputs.jsontext", "outputs.schema", "report.plain", "atomic", "paths", "page", "page.facts", "page.svg"]
 
 
-@pytest.mark.parametrize(("args", "absent"), [
-    (["show", "alexnet"], {"torch", "importlib.metadata"}),
-    (["show", "alexnet", "--format", "json"], {"torch", "rich", "importlib.metadata"}),
+# In the order below, in one fresh interpreter: what is imported by the time a command has run (by it or by those
+# before it) must hold none of what it may not import; so each is proven, the earlier ones' imports counted against it.
+BY_FORMAT = [
     (["show", "alexnet", "--format", "csv"], {"torch", "rich", "graphviz"}),
     (["compare", "lenet", "alexnet", "--format", "markdown"], {"torch", "rich", "graphviz"}),
-], ids=lambda v: " ".join(sorted(v) if isinstance(v, set) else v))  # sorted: the same ids in every run (pytest-xdist)
-def test_each_format_imports_only_what_it_uses(args: list[str], absent: set[str], tmp_path: Path) -> None:
-    code = RUN_AND_LIST.format(args=args)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    modules = set(json.loads(proc.stderr.strip().splitlines()[-1])["modules"])
+    (["show", "alexnet", "--format", "json"], {"torch", "rich", "importlib.metadata"}),
+    (["show", "alexnet"], {"torch", "importlib.metadata"}),
+]
+
+RUN_IN_TURN_AND_LIST = """
+import json, sys
+from archcalc.cli.app import main
+report = {{}}
+for args in {runs!r}:
+    try:
+        main(args, prog_name="archcalc")
+    except SystemExit:
+        pass
+    report[" ".join(args)] = sorted(sys.modules)
+print(json.dumps(report), file=sys.stderr)
+"""
+
+
+@pytest.fixture(scope="module")
+def imported_by_then(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+    """BY_FORMAT's commands in turn in one fresh interpreter: every module imported once each has run."""
+    code = RUN_IN_TURN_AND_LIST.format(runs=[args for args, _ in BY_FORMAT])
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path_factory.mktemp("formats"), timeout=120)
+    return {args: set(modules) for args, modules in json.loads(proc.stderr.strip().splitlines()[-1]).items()}
+
+
+@pytest.mark.parametrize(("args", "absent"), BY_FORMAT,
+                         ids=lambda v: " ".join(sorted(v) if isinstance(v, set) else v))  # sorted: the same ids in every run (pytest-xdist)
+def test_each_format_imports_only_what_it_uses(args: list[str], absent: set[str], imported_by_then: dict[str, set[str]]) -> None:
+    modules = imported_by_then[" ".join(args)]
+    assert "archcalc.cli.app" in modules  # the premise: the command line ran in that interpreter
     assert not {m for m in modules if m in absent or m.split(".")[0] in absent - {"importlib.metadata"}}
 
 
@@ -138,21 +159,28 @@ def test_report_imports_no_torch(tmp_path: Path) -> None:
     assert not set(proc.stdout.split()) & {"torch", "graphviz", "click"}
 
 
-def test_bundled_specs_by_name_from_anywhere(tmp_path: Path) -> None:
-    # a directory without specs/: the names still resolve, through python -m archcalc too
-    for name, params in (("alexnet", 60_965_224), ("lenet", 61_706)):
-        proc = subprocess.run([sys.executable, "-m", "archcalc", "show", name, "--format", "json"],
-                              capture_output=True, text=True, cwd=tmp_path, timeout=60)
-        assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stdout)["totals"]["params"] == params
-
-
-def test_a_path_is_the_users_own_file(tmp_path: Path) -> None:
-    # 'alexnet' is the bundled spec; './alexnet.yaml' in the working directory is the user's own file
-    (tmp_path / "alexnet.yaml").write_text("name: mine\ninput: [3, 8, 8]\nlayers:\n  - {name: r, type: relu}\n", encoding="utf-8")
-    mine = subprocess.run([sys.executable, "-m", "archcalc", "show", "alexnet.yaml", "--format", "json"],
+def test_bundled_specs_by_name_from_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a directory without specs/: the names still resolve, through python -m archcalc too (alexnet; lenet in this process)
+    proc = subprocess.run([sys.executable, "-m", "archcalc", "show", "alexnet", "--format", "json"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
-    assert json.loads(mine.stdout)["name"] == "mine"
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["totals"]["params"] == 60_965_224
+    monkeypatch.chdir(tmp_path)
+    assert json.loads(shown("lenet"))["totals"]["params"] == 61_706
+
+
+def shown(spec: str) -> str:
+    """`archcalc show SPEC --format json` in this process, from the working directory."""
+    result = CliRunner().invoke(main, ["show", spec, "--format", "json"], prog_name="archcalc")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_a_path_is_the_users_own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # 'alexnet' is the bundled spec; './alexnet.yaml' in the working directory is the user's own file (in this process)
+    (tmp_path / "alexnet.yaml").write_text("name: mine\ninput: [3, 8, 8]\nlayers:\n  - {name: r, type: relu}\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert json.loads(shown("alexnet.yaml"))["name"] == "mine"
 
 
 @pytest.mark.slow  # builds a wheel: half a second of CPU

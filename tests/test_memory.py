@@ -142,6 +142,7 @@ def test_rows_add_up(spec: str) -> None:
     assert m.peak_bytes == max(x.live_bytes for x in m.layers)
 
 
+@pytest.mark.slow  # a fresh interpreter; tests/test_imports.py's CORE (memory and fields among them) proves it by default in one
 def test_the_analysis_modules_stay_pure() -> None:
     code = ("import sys, archcalc.analysis.memory, archcalc.kinds.terms.fields; "
             "print(sorted(m for m in ('torch', 'click', 'rich', 'graphviz') if m in sys.modules))")

@@ -180,7 +180,9 @@ def default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-@pytest.mark.parametrize(("sig", "code", "said"), [(signal.SIGINT, 130, "archcalc: interrupted\n"), (signal.SIGTERM, 143, "archcalc: terminated\n")],
+# Ctrl-C by default; SIGTERM (the same way out, its own line and status) with -m slow: a fresh interpreter each
+@pytest.mark.parametrize(("sig", "code", "said"), [(signal.SIGINT, 130, "archcalc: interrupted\n"),
+                                                   pytest.param(signal.SIGTERM, 143, "archcalc: terminated\n", marks=pytest.mark.slow)],
                          ids=["Ctrl-C", "SIGTERM"])
 def test_a_signal_while_drawing_is_one_line_and_leaves_the_old_picture(tmp_path: Path, sig: int, code: int, said: str) -> None:
     """A real signal to a real process while Graphviz draws (a dot that waits): one line, the status a shell expects,

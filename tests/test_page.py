@@ -6,10 +6,12 @@ tests/test_page_browser.py drives the page in Chromium.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +58,16 @@ def report(tmp_path: Path, *args: str) -> str:
     return out.read_text(encoding="utf-8")
 
 
-def test_the_page_holds_the_json_of_show(tmp_path: Path) -> None:
+@functools.cache
+def written(*args: str) -> str:
+    """report's page for ARGS (as report() makes it), made once for the tests that only read it: a page runs dot."""
+    with tempfile.TemporaryDirectory() as folder:
+        return report(Path(folder), *args)
+
+
+def test_the_page_holds_the_json_of_show() -> None:
     """One data object: each network is `show --format json`, with the words `show` prints added beside."""
-    page = report(tmp_path, "alexnet", "--input", "224")
+    page = written("alexnet", "--input", "224")
     [net] = facts_of(page)["networks"]
     shown = json.loads(ok("show", "alexnet", "--input", "224", "--format", "json"))
     words = [layer.pop("text") for layer in net["layers"]]
@@ -69,23 +78,23 @@ def test_the_page_holds_the_json_of_show(tmp_path: Path) -> None:
     assert conv1["output"] == "96×54×54" and conv1["divides"] is False
 
 
-def test_header_words_are_shows(tmp_path: Path) -> None:
-    net = facts_of(report(tmp_path, "alexnet", "--input", "224"))["networks"][0]
+def test_header_words_are_shows() -> None:
+    net = facts_of(written("alexnet", "--input", "224"))["networks"][0]
     table = ok("show", "alexnet", "--input", "224")
     assert net["text"]["findings_title"] == "⚠ 13 errors, 4 warnings" and "⚠ 13 errors, 4 warnings (below)" in table
     for f in net["findings"]:  # each finding's sentence, as show's panel prints it (rich wraps it, so compare the words)
         assert " ".join(f["message"].split()) in " ".join(re.sub(r"[│╭╮╰╯─]", " ", table).split())
     assert net["text"]["memory"].splitlines()[0] in table
-    assert facts_of(report(tmp_path, "lenet"))["networks"][0]["text"]["no_findings"] in ok("show", "lenet")
+    assert facts_of(written("lenet"))["networks"][0]["text"]["no_findings"] in ok("show", "lenet")
 
 
-def test_show_and_compare_format_html_are_the_report(tmp_path: Path) -> None:
-    assert ok("show", "alexnet", "--format", "html") == report(tmp_path, "alexnet")
-    assert ok("compare", "lenet", "alexnet", "--format", "html") == report(tmp_path, "lenet", "alexnet")
+def test_show_and_compare_format_html_are_the_report() -> None:
+    assert ok("show", "alexnet", "--format", "html") == written("alexnet")
+    assert ok("compare", "lenet", "alexnet", "--format", "html") == written("lenet", "alexnet")
 
 
-def test_comparison_facts_are_compares(tmp_path: Path) -> None:
-    doc = facts_of(report(tmp_path, "lenet", "alexnet"))
+def test_comparison_facts_are_compares() -> None:
+    doc = facts_of(written("lenet", "alexnet"))
     compared = json.loads(ok("compare", "lenet", "alexnet", "--format", "json"))
     assert doc["comparison"]["stages"] == compared["stages"]
     assert doc["comparison"]["summary"] == compared["summary"]
@@ -135,8 +144,8 @@ def views_of(page: str) -> dict[tuple[str, str], str]:
 
 
 @needs_dot
-def test_nodes_are_linked_to_their_rows(tmp_path: Path) -> None:
-    page = report(tmp_path, "alexnet")
+def test_nodes_are_linked_to_their_rows() -> None:
+    page = written("alexnet")
     views = views_of(page)
     assert list(views) == [("0", "graph"), ("0", "volumes")]
     names = [lay["name"] for lay in facts_of(page)["networks"][0]["layers"]]
@@ -158,10 +167,10 @@ def test_a_volumes_view_for_a_chain_only(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @needs_dot
-def test_alexnet_page_fits_the_size_budget(tmp_path: Path) -> None:
-    page = report(tmp_path, "alexnet", "--input", "224")
+def test_alexnet_page_fits_the_size_budget() -> None:
+    page = written("alexnet", "--input", "224")
     assert len(page.encode("utf-8")) < 1_000_000  # issue 13: about 1 MB for AlexNet
-    assert len(report(tmp_path, "lenet", "alexnet").encode("utf-8")) < 1_000_000
+    assert len(written("lenet", "alexnet").encode("utf-8")) < 1_000_000
 
 
 def test_without_dot_the_page_says_so_and_keeps_the_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

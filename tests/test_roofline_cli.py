@@ -75,6 +75,7 @@ def test_compare_with_hardware() -> None:
     assert [n["totals"]["roofline"]["hardware"] for n in doc["networks"]] == ["l4", "l4"]
 
 
+@pytest.mark.slow  # a fresh interpreter; tests/test_imports.py proves it by default in the interpreter its NO_TORCH commands share
 def test_show_and_diagram_with_hardware_import_no_torch(tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -44,8 +44,10 @@ def test_a_link_to_another_users_file_is_not_written_through(tmp_path: Path) -> 
     assert theirs.read_text() == "their picture"
 
 
+# an ImportError and an OSError by default; a missing dependency (ModuleNotFoundError, an ImportError) with -m slow
 @pytest.mark.parametrize("failure", ['raise ImportError("libtorch_cpu.so: failed to map segment from shared object")',
-                                     'raise OSError(12, "Cannot allocate memory")', "import no_such_dependency_of_torch"])
+                                     'raise OSError(12, "Cannot allocate memory")',
+                                     pytest.param("import no_such_dependency_of_torch", marks=pytest.mark.slow)])
 def test_a_torch_that_fails_to_load_is_one_message(tmp_path: Path, failure: str) -> None:
     import subprocess
     import sys

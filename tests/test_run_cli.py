@@ -166,6 +166,7 @@ def test_without_torch_says_to_install_the_extra(tmp_path: Path) -> None:
                            "https://download.pytorch.org/whl/cpu (its CPU build; any torch 2.x, a CUDA build for --device cuda, will do)\n")
 
 
+@pytest.mark.slow  # a fresh interpreter; tests/test_imports.py proves it by default in the interpreter its NO_TORCH commands share
 def test_show_still_imports_no_torch(tmp_path: Path) -> None:
     code = ("import sys; from click.testing import CliRunner; from archcalc.cli.app import main; "
             "r = CliRunner().invoke(main, ['show', 'alexnet']); assert r.exit_code == 0; print('torch' in sys.modules)")

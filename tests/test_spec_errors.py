@@ -299,15 +299,16 @@ def test_good_input_strings(text: str) -> None:
 
 
 # --- a real process: no traceback on stderr, whatever the interpreter prints ----------------------
+# One case by default (a fresh interpreter is 0.2 s of CPU; each message is proven in process above), the rest -m slow.
 
 
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
         ("name: !!python/object/apply:os.getcwd []\ninput: [3, 32, 32]\nlayers:\n  - {name: r, type: relu}\n", "tag"),
-        (spec("{name: a, type: relu, inputs: [b]}", "{name: b, type: relu, inputs: [a]}"), "cycle"),
-        (spec("{name: conv1, type: conv, filters: 8, kernel: 3, strides: 2}"), "did you mean 'stride'"),
-        (spec("{name: conv1, type: [conv], filters: 8, kernel: 3}"), "'type'"),
+        pytest.param(spec("{name: a, type: relu, inputs: [b]}", "{name: b, type: relu, inputs: [a]}"), "cycle", marks=pytest.mark.slow),
+        pytest.param(spec("{name: conv1, type: conv, filters: 8, kernel: 3, strides: 2}"), "did you mean 'stride'", marks=pytest.mark.slow),
+        pytest.param(spec("{name: conv1, type: [conv], filters: 8, kernel: 3}"), "'type'", marks=pytest.mark.slow),
     ],
     ids=["tag", "cycle", "strides", "type-list"],
 )

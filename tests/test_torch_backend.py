@@ -82,6 +82,7 @@ def test_bundled_spec_agrees_with_torch_layer_by_layer(spec: str) -> None:
     assert v.checks == {"shapes": True, "params": True, "flops": True} and v.mismatches == ()
 
 
+@pytest.mark.slow  # a build and check of AlexNet at 224; by default tests/test_run_cli.py's table test shows the same floors through `run`
 def test_alexnet_at_224_torch_floors_as_the_calculator_says() -> None:
     graph, a = loaded("alexnet", (3, 224, 224))
     v = tb.verify(graph, a)
