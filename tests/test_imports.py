@@ -58,7 +58,7 @@ NO_TORCH = [
 def imported_by_each(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int | None, set[str]]]:
     """Each command of NO_TORCH: its exit code and the top-level modules imported by then (the first command's
     include what importing the command line brings in)."""
-    proc = subprocess.run([sys.executable, "-c", RUN_EACH_AND_LIST.format(runs=NO_TORCH)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-c", RUN_EACH_AND_LIST.format(runs=NO_TORCH + REFUSED_BEFORE_TORCH)], capture_output=True, text=True,
                           cwd=tmp_path_factory.mktemp("no-torch"), timeout=300)
     report = json.loads(proc.stderr.strip().splitlines()[-1])
     return {args: (done["code"], {m.split(".")[0] for m in done["modules"]}) for args, done in report.items()}
@@ -69,6 +69,17 @@ def test_show_and_compare_do_not_import_torch(args: list[str], imported_by_each:
     code, top = imported_by_each[" ".join(args)]
     assert code in (0, None)
     assert "torch" not in top and "numpy" not in top
+
+
+# run refuses a spec before it imports torch (1.7 s in a fresh process): last in the interpreter above, after the others
+REFUSED_BEFORE_TORCH = [["run", "no_such_spec"], ["run", "--train", "no_such_spec"]]
+
+
+@pytest.mark.parametrize("args", REFUSED_BEFORE_TORCH, ids=" ".join)
+def test_run_refuses_a_spec_before_importing_torch(args: list[str], imported_by_each: dict[str, tuple[int | None, set[str]]]) -> None:
+    code, top = imported_by_each[" ".join(args)]
+    assert code == 2
+    assert "torch" not in top
 
 
 CORE = ["errors", "kinds.terms.values", "kinds.terms.sizes", "kinds.terms.figures", "kinds.terms.fields", "kinds", "specfile",

@@ -47,7 +47,6 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     Memory: the calculator's inference estimate for the batch; on CUDA, the peak torch measured beside it.
     Exit 1 when a check fails or the device runs out of memory.
     """
-    from archcalc import torch_backend as tb  # torch only for this command
     from archcalc.report import run as run_report
     from archcalc.specfile import bundled_names
 
@@ -59,10 +58,13 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
     if chart_out is not None and (not per_layer or len(specs) != 1):
         raise ArchcalcError("--chart draws one network's measured layers: give one SPEC and --per-layer",
                             f"archcalc run alexnet --per-layer --chart {chart_out}")
+    loaded = load_all(specs or bundled_names(), input_text, max_layers)  # a spec refused is said before torch loads (1.7 s)
+    from archcalc import torch_backend as tb  # torch only for this command
+
     where, note = tb.resolve_device(device)
     terminal.say(note)
     jobs = [(g, a, tb.RunOptions(where, dtype, batch, min_time_s, per_layer, tb.split_devices(g, where) if split else ()))
-            for g, a in load_all(specs or bundled_names(), input_text, max_layers)]
+            for g, a in loaded]
     profile = run_profile(hardware, where.type, per_layer, dtype)  # with --per-layer, the chip its times stand beside
     overhead = tb.timer_overhead(where) if profile and per_layer else None
     results, against = [], []
@@ -99,13 +101,13 @@ def run(specs: tuple[str, ...], device: str, batch: int, dtype: str, input_text:
 def _run_train(specs: Sequence[str], device: str, batch: int, dtype: str, input_text: str | None, optimizer: str, max_layers: int,
                checkpoint: str | None = None) -> None:
     """run --train: on the CPU only (torch's memory profiler counts the CPU allocator); exit 1 on a difference."""
-    from archcalc.torch_backend.train_check import check_training, train_check_text
-
     if device == "cuda":
         raise ArchcalcError("run --train measures one training step on the CPU", "--device cpu (or auto)")
     from archcalc.analysis.checkpoint import chosen_instances
 
-    loaded = load_all(specs, input_text, max_layers)
+    loaded = load_all(specs, input_text, max_layers)  # a spec refused is said before torch loads
+    from archcalc.torch_backend.train_check import check_training, train_check_text
+
     checks = [check_training(g, a, batch, dtype, optimizer, chosen_instances(g.instances, checkpoint) if checkpoint else ())
               for g, a in loaded]
     emit_text("\n\n".join(train_check_text(c) for c in checks) + "\n")
