@@ -65,27 +65,40 @@ def step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, copies:
          granule: int = 1) -> Step:
     """The moments of one training step with an optimiser keeping `copies` copies of the parameters; `granule`: each
     storage rounded up to a multiple of it (an allocator's blocks; a layer's parameters as one storage)."""
-    moments: list[Moment] = []
+    moments = _All()
     params, saved = _walk(rows, batch, itemsize, copies, saved, granule, moments)
-    return Step(optimiser, params, copies * params, saved.sizes[0], saved.total_bytes, tuple(moments))
+    return Step(optimiser, params, copies * params, saved.sizes[0], saved.total_bytes, tuple(moments.moments))
+
+
+class _All:
+    """Every moment as a step's walk gives them, in order."""
+
+    def __init__(self) -> None:
+        self.moments: list[Moment] = []
+
+    def add(self, when: str, layer: str, total_bytes: int, activation_bytes: int, gradient_bytes: int, flowing_bytes: int) -> None:
+        self.moments.append(Moment(when, layer, total_bytes, activation_bytes, gradient_bytes, flowing_bytes))
 
 
 class _Top:
-    """Moments as a step's walk gives them, of which only the first greatest before the optimiser step is kept, and that step."""
+    """Moments as a step's walk gives them, of which only the first greatest before the optimiser step is kept, and that step
+    (a Moment is made only for those: a large network has two moments per layer)."""
 
     def __init__(self) -> None:
         self.top: Moment | None = None
         self.last: Moment | None = None
+        self.most = -1  # the top's total_bytes
 
-    def append(self, m: Moment) -> None:
-        if m.when == STEP:
-            self.last = m
-        elif self.top is None or m.total_bytes > self.top.total_bytes:
-            self.top = m
+    def add(self, when: str, layer: str, total_bytes: int, activation_bytes: int, gradient_bytes: int, flowing_bytes: int) -> None:
+        if when == STEP:
+            self.last = Moment(when, layer, total_bytes, activation_bytes, gradient_bytes, flowing_bytes)
+        elif total_bytes > self.most:
+            self.top = Moment(when, layer, total_bytes, activation_bytes, gradient_bytes, flowing_bytes)
+            self.most = total_bytes
 
 
 def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: KeptNetwork | None, granule: int,
-          moments: list[Moment] | _Top) -> tuple[int, KeptNetwork]:
+          moments: _All | _Top) -> tuple[int, KeptNetwork]:
     """The step's moments, in order, appended to `moments`; the parameters' bytes and what is kept (rounded)."""
     def up(n: int) -> int:
         return -(-n // granule) * granule
@@ -116,27 +129,30 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     activations = sum(saved.sizes[s] for s in alive - {0})
     pending: dict[str, int] = {}
     done = flowing_now = 0
+    graded = {r.name for r, g in zip(rows, grads) if g}  # outputs that need a gradient
+    sizes, layers, add = saved.sizes, saved.layers, moments.add
     for i in reversed(range(len(rows))):
-        r = rows[i]
         if not grads[i]:
             continue
-        made = sum(size.get(name, 0) for name in dict.fromkeys(r.inputs) if name != INPUT and grads[index[name]] and name not in pending)
+        r = rows[i]
+        inputs = r.inputs
+        made = sum(size[name] for name in dict.fromkeys(inputs) if name in graded and name not in pending)
         layer_grads = layer_params[i]
         flowing = flowing_now + made
-        moments.append(Moment(BACKWARD, r.name, base + activations + done + layer_grads + flowing, activations, done + layer_grads, flowing))
+        add(BACKWARD, r.name, base + activations + done + layer_grads + flowing, activations, done + layer_grads, flowing)
         done += layer_grads
-        for name in r.inputs:
-            if name != INPUT and grads[index[name]] and name not in pending:
+        for name in inputs:
+            if name in graded and name not in pending:
                 pending[name] = size[name]
                 flowing_now += size[name]
         flowing_now -= pending.pop(r.name, 0)
-        for s in saved.layers[i].storages:
-            if s in alive and s not in held and min(holders[s]) >= i:
+        for s in layers[i].storages:
+            if s in alive and s not in held and holders[s][0] >= i:  # holders in graph order: the first is the least
                 alive.discard(s)
-                activations -= saved.sizes[s]
+                activations -= sizes[s]
     temporaries = 2 * max(layer_params) if copies == 2 else 0
     held_bytes = sum(saved.sizes[s] for s in held - {0}) + up(itemsize)
-    moments.append(Moment(STEP, "", params + state + params + saved.sizes[0] + held_bytes + temporaries, held_bytes, params, 0))
+    moments.add(STEP, "", params + state + params + saved.sizes[0] + held_bytes + temporaries, held_bytes, params, 0)
     return params, saved
 
 
@@ -161,36 +177,29 @@ def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, 
 
 
 def _forward(rows: Sequence[Row], saved: KeptNetwork, size: dict[str, int], readers: dict[str, list[int]], held: set[int],
-             holders: dict[int, list[int]], base: int, loss: int, moments: list[Moment] | _Top) -> None:
+             holders: dict[int, list[int]], base: int, loss: int, moments: _All | _Top) -> None:
     """After each layer: the storages kept so far, outputs a later layer still reads, and the network's outputs."""
-    last_read = {name: max(at) for name, at in readers.items()}
+    last_read = {name: at[-1] for name, at in readers.items()}  # readers in graph order: the last is the greatest
     reasons: dict[int, int] = {}  # storage -> why it is live: kept, to be read, held (a count)
     live = 0
-
-    def hold(s: int) -> None:
-        nonlocal live
-        if s != 0 and reasons.get(s, 0) == 0:
-            live += saved.sizes[s]
-        reasons[s] = reasons.get(s, 0) + 1
-
-    def release(s: int) -> None:
-        nonlocal live
-        reasons[s] -= 1
-        if s != 0 and reasons[s] == 0:
-            live -= saved.sizes[s]
-
+    sizes, layers, add = saved.sizes, saved.layers, moments.add
     ending: dict[int, list[int]] = {}
     for j, r in enumerate(rows):
         ending.setdefault(last_read.get(r.name, -1), []).append(j)
     for i, r in enumerate(rows):
-        for s in saved.layers[i].storages:
-            hold(s)  # kept until its backward: through the whole forward pass
-        out = saved.layers[i].output_storage
-        hold(out)
-        for j in ending.get(i, []):  # outputs read for the last time now
-            release(saved.layers[j].output_storage)
-        moments.append(Moment(FORWARD, r.name, base + live, live, 0, 0))  # after the layer ran
-    moments.append(Moment(END_OF_FORWARD, "", base + live + loss, live, 0, 0))  # as after the last layer, and the loss
+        k = layers[i]
+        for s in (*k.storages, k.output_storage):  # kept until its backward (through the whole forward pass); its output
+            held_for = reasons.get(s, 0)
+            if s != 0 and held_for == 0:
+                live += sizes[s]
+            reasons[s] = held_for + 1
+        for j in ending.get(i, ()):  # outputs read for the last time now: released
+            s = layers[j].output_storage
+            reasons[s] -= 1
+            if s != 0 and reasons[s] == 0:
+                live -= sizes[s]
+        add(FORWARD, r.name, base + live, live, 0, 0)  # after the layer ran
+    add(END_OF_FORWARD, "", base + live + loss, live, 0, 0)  # as after the last layer, and the loss
 
 
 def _needs_grad(rows: Sequence[Row]) -> list[bool]:
