@@ -116,7 +116,9 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
     steps = propagate(graph, shape)
     placements = place(graph, steps)
     fields = receptive_fields(steps)
-    figures = [s.node.layer.figures(s.inputs, s.output) for s in steps]
+    from archcalc.analysis.alike import step_figures
+
+    figures = step_figures(steps)  # once per layer and input: rows alike share a Layer
     parts = shares(graph, steps, placements, figures)
     rows = [Row(s.node.name, s.node.layer, s.node.inputs, s.inputs, s.output, s.terms, f, p, g, fields.get(s.node.name), s.node.where)
             for s, p, f, g in zip(steps, placements, figures, parts)]

@@ -53,7 +53,11 @@ def _mirrored(shape: Shape, steps: list[Step]) -> bool:
     """A square input through layers whose H and W rules are alike: the W search would find what the H search does."""
     if len(shape) != 3 or shape[1] != shape[2]:
         return False
+    seen: set[int] = set()  # the ids of the term tuples checked: rows alike share one (archcalc.analysis.shapes)
     for step in steps:
+        if id(step.terms) in seen:
+            continue
+        seen.add(id(step.terms))
         hs, ws = [t for t in step.terms if t.axis == "H"], [t for t in step.terms if t.axis == "W"]
         if len(hs) != len(ws) or not all(h.alike(w) for h, w in zip(hs, ws)):
             return False

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
 from archcalc.kinds import activation_kind
+from archcalc.kinds.terms.alike import shapes_key
 from archcalc.kinds.terms.kept import Keeping
 
 if TYPE_CHECKING:
@@ -67,8 +68,7 @@ def in_place_layers(rows: Sequence[Row]) -> frozenset[str]:
         if not getattr(r.layer, "in_place_alone", False) or r.inputs[0] == INPUT or readers[r.inputs[0]] != 1:
             continue
         producer = by_name[r.inputs[0]]
-        key = (id(producer.layer), producer.input_shapes, producer.output, len(producer.inputs), producer.name in found,
-               len(producer.gpus), producer.placement)
+        key = (id(producer.layer), shapes_key(producer.input_shapes), producer.name in found, len(producer.gpus), producer.placement)
         own = rules.get(key)
         if own is None:
             own = rules[key] = producer.layer.kept(keeping(producer, 1, 1, (True,) * len(producer.inputs), producer.name in found))
@@ -136,7 +136,7 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
         needs = True in grads or r.params > 0
         flags = tuple(contiguous[i] for i in r.inputs)
         gpus = len(r.gpus) if r.placement == SPLIT else 1  # as keeping() has it
-        key = (id(r.layer), r.input_shapes, r.output, grads, r.name in in_place, flags, gpus)
+        key = (id(r.layer), shapes_key(r.input_shapes), grads, r.name in in_place, flags, gpus)  # the output: the layer's of these
         own = rules.get(key)
         if own is None:
             own = rules[key] = r.layer.kept(Keeping(r.input_shapes, r.output, batch, itemsize, grads, r.name in in_place, flags, gpus))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from archcalc.kinds.terms.alike import shapes_key
 from archcalc.outputs.jsonwrite import fixed
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ class Parts:
 
     def of(self, r: Row, make: Any) -> tuple[str, str, Any, Any]:
         """(hyper, layout, arithmetic, keys) of `r`: `make(r)` for the first of the rows alike."""
-        key = (id(r.layer), r.input_shapes, id(r.terms))
+        key = (id(r.layer), shapes_key(r.input_shapes), id(r.terms))
         got = self.alike.get(key)
         if got is None:
             hyper, layout, arithmetic, keys = make(r)
