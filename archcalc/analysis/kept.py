@@ -130,21 +130,26 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
     new = ledger.new
     storage, grad, contiguous = {INPUT: 0}, {INPUT: False}, {INPUT: True}
     in_place = in_place_layers(rows)
-    rules: dict[tuple[object, ...], Kept] = {}  # a rule's answer for a layer (by id: rows alike share it) and its Keeping
+    # a rule's answer for a layer (by id: rows alike share it) and its Keeping; its output's bytes; is that output flat
+    rules: dict[tuple[object, ...], tuple[Kept, int, bool]] = {}
     for r in rows:
-        grads = tuple(grad[i] for i in r.inputs)
-        needs = True in grads or r.params > 0
-        flags = tuple(contiguous[i] for i in r.inputs)
+        inputs = r.inputs
+        if len(inputs) == 1:
+            grads, flags = (grad[inputs[0]],), (contiguous[inputs[0]],)
+        else:
+            grads, flags = tuple([grad[i] for i in inputs]), tuple([contiguous[i] for i in inputs])
+        needs = True in grads or r.figures.params > 0
         gpus = len(r.gpus) if r.placement == SPLIT else 1  # as keeping() has it
         key = (id(r.layer), shapes_key(r.input_shapes), grads, r.name in in_place, flags, gpus)  # the output: the layer's of these
-        own = rules.get(key)
-        if own is None:
-            own = rules[key] = r.layer.kept(Keeping(r.input_shapes, r.output, batch, itemsize, grads, r.name in in_place, flags, gpus))
-        out_bytes = batch * math.prod(r.output) * itemsize
-        out = storage[r.inputs[0]] if own.alias else new(out_bytes)
-        keeps = [storage[r.inputs[j]] for j in own.inputs] + ([out] if own.output else []) + [new(b) for b in own.extra]
-        flat = own.contiguous if own.contiguous is not None else (len(r.output) != len(r.input_shapes[0]) or not flags or flags[0])
-        if r.activation is not None:
+        known = rules.get(key)
+        if known is None:
+            own = r.layer.kept(Keeping(r.input_shapes, r.output, batch, itemsize, grads, r.name in in_place, flags, gpus))
+            flat = own.contiguous if own.contiguous is not None else (len(r.output) != len(r.input_shapes[0]) or flags[0])
+            known = rules[key] = (own, batch * math.prod(r.output) * itemsize, flat)
+        own, out_bytes, flat = known
+        out = storage[inputs[0]] if own.alias else new(out_bytes)
+        keeps = [storage[inputs[j]] for j in own.inputs] + ([out] if own.output else []) + [new(b) for b in own.extra]
+        if r.layer.activation is not None:
             act = activation_kind(r.activation)
             after = act.kept(Keeping((r.output,), r.output, batch, itemsize, (needs,), act.runs_in_place, (flat,)))
             pre, out = out, out if after.alias else new(out_bytes)

@@ -99,17 +99,24 @@ def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
         raise ValueError(f"memory needs rows, a batch and a dtype size of at least 1 (got {len(rows)} rows, {batch}, {dtype_bytes})")
     net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
     size = {INPUT: math.prod(net_input) * batch * dtype_bytes}
-    size.update({r.name: r.activations * batch * dtype_bytes for r in rows})
-    last_read = {r.name: len(rows) for r in rows}  # a tensor nobody reads is live to the end
+    size.update({r.name: r.figures.activations * batch * dtype_bytes for r in rows})
+    last_read = dict.fromkeys(size, len(rows))  # a tensor nobody reads is live to the end
     for i, r in enumerate(rows):  # graph order: the last assignment is the last reader
-        last_read.update(dict.fromkeys(r.inputs, i))
+        for name in r.inputs:
+            last_read[name] = i
     layers = []
+    append = layers.append
     live = size[INPUT]
     saved = kept(rows, batch, dtype_bytes)
     for i, (r, k) in enumerate(zip(rows, saved.layers)):
-        live += size[r.name]
-        layers.append(LayerMemory(r.name, size[r.name], r.params * dtype_bytes, live, k.saved_bytes))
-        live -= sum(size[name] for name in set(r.inputs) if last_read[name] == i)
+        name, inputs = r.name, r.inputs
+        live += size[name]
+        append(LayerMemory(name, size[name], r.figures.params * dtype_bytes, live, k.saved_bytes))
+        if len(inputs) == 1:
+            if last_read[inputs[0]] == i:
+                live -= size[inputs[0]]
+        else:
+            live -= sum(size[x] for x in set(inputs) if last_read[x] == i)
     peak = max(layers, key=lambda m: m.live_bytes)  # the first of equals
     params = sum(r.params for r in rows) * dtype_bytes
     training = _trainings(rows, batch, dtype_bytes, saved)

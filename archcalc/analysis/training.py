@@ -106,10 +106,13 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     saved = saved or kept(rows, batch, itemsize)
     if granule > 1:
         saved = replace(saved, sizes=tuple(up(n) for n in saved.sizes))
-    layer_params = [up(r.params * itemsize) for r in rows]
+    layer_params = [r.figures.params * itemsize for r in rows]
+    size = {r.name: batch * _values(r.output) * itemsize for r in rows}
+    if granule > 1:
+        layer_params = [up(n) for n in layer_params]
+        size = {name: up(n) for name, n in size.items()}
     params = sum(layer_params)
     state = copies * params
-    size = {r.name: up(batch * _values(r.output) * itemsize) for r in rows}
     index = {r.name: i for i, r in enumerate(rows)}
     readers: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
@@ -206,7 +209,8 @@ def _needs_grad(rows: Sequence[Row]) -> list[bool]:
     """Per layer: does its output need a gradient (it has trainable parameters, or reads one that does)?"""
     needs: dict[str, bool] = {INPUT: False}
     for r in rows:
-        needs[r.name] = r.params > 0 or any(needs[i] for i in r.inputs)
+        inputs = r.inputs
+        needs[r.name] = r.figures.params > 0 or (needs[inputs[0]] if len(inputs) == 1 else any(needs[i] for i in inputs))
     return [needs[r.name] for r in rows]
 
 
