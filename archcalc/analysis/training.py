@@ -73,6 +73,8 @@ def step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, copies:
 class _All:
     """Every moment as a step's walk gives them, in order."""
 
+    most = -1  # a walk may leave out the moments (other than the step's) of no more bytes than this: none here
+
     def __init__(self) -> None:
         self.moments: list[Moment] = []
 
@@ -139,10 +141,15 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
             continue
         r = rows[i]
         inputs = r.inputs
-        made = sum(size[name] for name in dict.fromkeys(inputs) if name in graded and name not in pending)
+        if len(inputs) == 1:
+            made = size[inputs[0]] if inputs[0] in graded and inputs[0] not in pending else 0
+        else:
+            made = sum(size[name] for name in dict.fromkeys(inputs) if name in graded and name not in pending)
         layer_grads = layer_params[i]
         flowing = flowing_now + made
-        add(BACKWARD, r.name, base + activations + done + layer_grads + flowing, activations, done + layer_grads, flowing)
+        total = base + activations + done + layer_grads + flowing
+        if total > moments.most:
+            add(BACKWARD, r.name, total, activations, done + layer_grads, flowing)
         done += layer_grads
         for name in inputs:
             if name in graded and name not in pending:
@@ -201,7 +208,8 @@ def _forward(rows: Sequence[Row], saved: KeptNetwork, size: dict[str, int], read
             reasons[s] -= 1
             if s != 0 and reasons[s] == 0:
                 live -= sizes[s]
-        add(FORWARD, r.name, base + live, live, 0, 0)  # after the layer ran
+        if base + live > moments.most:
+            add(FORWARD, r.name, base + live, live, 0, 0)  # after the layer ran
     add(END_OF_FORWARD, "", base + live + loss, live, 0, 0)  # as after the last layer, and the loss
 
 

@@ -105,6 +105,7 @@ class _Kind:
         self.cls = cls
         self.keys: dict[str, Key] = {k.key: k for k in keys(cls)}
         self.allowed = tuple(dict.fromkeys(COMMON_KEYS + tuple(self.keys)))  # a kind's own 'output' (adaptiveavgpool) wins
+        self.allowed_set = frozenset(self.allowed)
         self.required = [k for k in self.keys.values() if k.required]
 
 
@@ -199,7 +200,8 @@ class _Reader:
                 problem = f"'name' {quote(name)} is blank: only spaces"
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
         kind = self.kind(row, name)
-        self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
+        if not kind.allowed_set.issuperset(row):  # the message names the first unknown key
+            self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
         same = same_keys(kind.cls.kind, ((key, value) for key, value in row.items() if key in kind.keys))
         made = self.made.get(same) if same is not None else None
         if made is None:

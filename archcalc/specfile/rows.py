@@ -64,15 +64,16 @@ def row(line: str, number: int) -> Map | None:
         pairs = None if first is None or others is None else first + others
     else:
         pairs = _read_pairs(body)
-    if pairs is None or len({key for key, _ in pairs}) < len(pairs):  # a key twice: PyYAML's message
+    if pairs is None:
         return None
-    row = Map()
-    row.line, row.key_lines = number, dict.fromkeys((key for key, _ in pairs), number)
+    row = Map(pairs)
+    if len(row) < len(pairs):  # a key twice: PyYAML's message
+        return None
+    row.line, row.key_lines = number, dict.fromkeys(row, number)
     for key, value in pairs:
-        if type(value) is tuple:
-            value = Seq(value)
-            value.item_lines = [number] * len(value)
-        row[key] = value
+        if type(value) is tuple:  # a list: its own, with its line
+            seq = row[key] = Seq(value)
+            seq.item_lines = [number] * len(value)
     return row
 
 
@@ -94,7 +95,7 @@ def _read_pairs(body: str) -> tuple[tuple[str, Any], ...] | None:
     where this is not sure of them."""
     if _ODD.search(body):
         return None
-    pieces = _pairs(body)
+    pieces = _pairs(body) if "," in body or "[" in body else [body]
     if pieces is None:
         return None
     pairs = []
