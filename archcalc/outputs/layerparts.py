@@ -23,16 +23,14 @@ class Parts:
         self.alike: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.fields: dict[int, tuple[Any, ...]] = {}
 
-    def of(self, r: Row, make: Any) -> tuple[str, str, Any, Any]:
-        """(hyper, layout, arithmetic, keys) of `r`: `make(r)` for the first of the rows alike."""
-        key = (id(r.layer), shapes_key(r.input_shapes), id(r.terms))
+    def of(self, r: Row, make: Any) -> tuple[Any, Any, Any]:
+        """`make(r)` (a tuple of parts) for the first of the rows of one layer, input shapes, size terms and figures."""
+        key = (id(r.layer), shapes_key(r.input_shapes), id(r.terms), id(r.figures))
         got = self.alike.get(key)
         if got is None:
-            hyper, layout, arithmetic, keys = make(r)
-            if self.fix:
-                arithmetic, keys = fixed(arithmetic), fixed(keys)
-            got = self.alike[key] = (hyper, layout, arithmetic, keys, r.layer, r.terms)
-        return got[0], got[1], got[2], got[3]
+            made = make(r)
+            got = self.alike[key] = (tuple(fixed(part) for part in made) if self.fix else made, (r.layer, r.terms, r.figures))
+        return got[0]  # type: ignore[no-any-return]
 
     def field(self, f: ReceptiveField, make: Any) -> Any:
         """The JSON of a receptive field, `make(f)` once per field."""

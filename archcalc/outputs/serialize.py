@@ -106,9 +106,15 @@ def _keys(layer: Any, inputs: tuple[Any, ...]) -> SharedMap:
     return SharedMap(plain(layer.spec_values(inputs)))
 
 
-def _alike(r: Row) -> tuple[str, str, Any, Any]:
-    """What rows of one layer and input have alike: (hyper, layout, arithmetic, keys)."""
-    return r.layer.hyper(), layout(r.output), _arithmetic(r.terms), _keys(r.layer, r.input_shapes)
+def _alike(r: Row) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """What rows of one layer, input and figures have alike: the keys before "inputs", those from "output" to
+    "activations", and "keys"."""
+    figures = r.figures
+    head = {"type": r.kind, "activation": r.activation, "hyper": r.layer.hyper()}
+    middle = {"output": list(r.output), "layout": layout(r.output), "arithmetic": _arithmetic(r.terms),
+              "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
+              "connections": figures.connections, "activations": figures.activations}
+    return head, middle, _keys(r.layer, r.input_shapes)
 
 
 def _field_json(f: ReceptiveField) -> dict[str, Any]:
@@ -118,17 +124,12 @@ def _field_json(f: ReceptiveField) -> dict[str, Any]:
 def layer_json(r: Row, parts: Parts | None = None) -> dict[str, Any]:
     """One layer's JSON; `parts`: what rows alike share, made there once (and as it fixes them)."""
     f = r.receptive_field
-    figures = r.figures
-    hyper, shape_layout, arithmetic, keys = parts.of(r, _alike) if parts is not None else _alike(r)
+    head, middle, keys = parts.of(r, _alike) if parts is not None else _alike(r)
     layer: dict[str, Any] = {
-        "name": r.name, "type": r.kind, "activation": r.activation, "hyper": hyper,
-        "inputs": list(r.inputs), "output": list(r.output), "layout": shape_layout,
-        "arithmetic": arithmetic,
-        "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
-        "connections": figures.connections, "activations": figures.activations,
+        "name": r.name, **head, "inputs": list(r.inputs), **middle,
         "receptive_field": None if f is None else parts.field(f, _field_json) if parts is not None else _field_json(f),
         "keys": keys,
-        "where": where_json(r.where),
+        "where": {"line": r.where.line, "layer": r.where.layer},  # where_json's
     }
     if r.gpus:
         layer["placement"] = r.placement
