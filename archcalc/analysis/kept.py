@@ -134,6 +134,8 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
     rules: dict[tuple[object, ...], tuple[Kept, int, bool]] = {}
     for r in rows:
         inputs = r.inputs
+        grads: tuple[bool, ...]
+        flags: tuple[bool, ...]
         if len(inputs) == 1:
             grads, flags = (grad[inputs[0]],), (contiguous[inputs[0]],)
         else:
@@ -150,7 +152,7 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
         out = storage[inputs[0]] if own.alias else new(out_bytes)
         keeps = [storage[inputs[j]] for j in own.inputs] + ([out] if own.output else []) + [new(b) for b in own.extra]
         if r.layer.activation is not None:
-            act = activation_kind(r.activation)
+            act = activation_kind(r.layer.activation)
             after = act.kept(Keeping((r.output,), r.output, batch, itemsize, (needs,), act.runs_in_place, (flat,)))
             pre, out = out, out if after.alias else new(out_bytes)
             keeps += [pre] * len(after.inputs) + ([out] if after.output else []) + [new(b) for b in after.extra]

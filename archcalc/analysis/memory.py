@@ -104,7 +104,7 @@ def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
     for i, r in enumerate(rows):  # graph order: the last assignment is the last reader
         for name in r.inputs:
             last_read[name] = i
-    layers = []
+    layers: list[LayerMemory] = []
     append = layers.append
     live = size[INPUT]
     saved = kept(rows, batch, dtype_bytes)

@@ -202,7 +202,7 @@ class _Reader:
         kind = self.kind(row, name)
         if not kind.allowed_set.issuperset(row):  # the message names the first unknown key
             self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
-        same = same_keys(kind.cls.kind, ((key, value) for key, value in row.items() if key in kind.keys))
+        same = same_keys(kind.cls.kind, row, kind.keys)
         made = self.made.get(same) if same is not None else None
         if made is None:
             made = self.make(row, kind, name)
