@@ -67,9 +67,17 @@ def _mirrored(shape: Shape, steps: list[Step]) -> bool:
 def size_findings(graph: Graph, shape: Shape, steps: list[Step]) -> list[Finding]:
     findings = []
     nearest: dict[str, Nearest] = {}
-    mirrored = _mirrored(shape, steps)
+    mirrored: bool | None = None  # worked out at the first size that does not divide
+    exact: set[int] = set()  # the ids of term tuples that divide: rows alike share one
     for step in steps:
+        if id(step.terms) in exact:
+            continue
         bad = [t for t in step.terms if not t.divides]
+        if not bad:
+            exact.add(id(step.terms))
+            continue
+        if mirrored is None:
+            mirrored = _mirrored(shape, steps)
         for t in bad:
             if t.axis not in nearest:
                 other = {"H": "W", "W": "H"}.get(t.axis, "")
