@@ -65,7 +65,7 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
             layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes,
                                "saved_bytes": lm.saved_bytes}
 
-        layers.also(add_memory)
+        layers.also(add_memory, plain=True)  # whole numbers of bytes
     doc: dict[str, Any] = {
         "name": a.name,
         "description": a.description,
