@@ -106,7 +106,7 @@ class Ledger:
         return len(self.sizes) - 1
 
     def keep(self, name: str, keeps: Sequence[int], output_storage: int) -> None:
-        storages = tuple(dict.fromkeys(keeps))
+        storages = tuple(dict.fromkeys(keeps)) if len(keeps) > 1 else tuple(keeps)
         sizes, first = self.sizes, self.first
         mine = shared = 0
         for s in storages:  # each once

@@ -87,15 +87,19 @@ class _Top:
     (a Moment is made only for those: a large network has two moments per layer)."""
 
     def __init__(self) -> None:
-        self.top: Moment | None = None
         self.last: Moment | None = None
         self.most = -1  # the top's total_bytes
+        self.top_figures: tuple[str, str, int, int, int, int] | None = None  # the top's, made a Moment when asked for
+
+    @property
+    def top(self) -> Moment | None:
+        return None if self.top_figures is None else Moment(*self.top_figures)
 
     def add(self, when: str, layer: str, total_bytes: int, activation_bytes: int, gradient_bytes: int, flowing_bytes: int) -> None:
         if when == STEP:
             self.last = Moment(when, layer, total_bytes, activation_bytes, gradient_bytes, flowing_bytes)
-        elif total_bytes > self.most:
-            self.top = Moment(when, layer, total_bytes, activation_bytes, gradient_bytes, flowing_bytes)
+        elif total_bytes > self.most:  # in a chain's forward pass, each layer's (what is kept grows)
+            self.top_figures = (when, layer, total_bytes, activation_bytes, gradient_bytes, flowing_bytes)
             self.most = total_bytes
 
 
