@@ -32,8 +32,12 @@ def field_walk(steps: Sequence[Step]) -> dict[str, Field]:
     fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), image, image)}
     for step in steps:
         inputs = step.node.inputs
-        if all(i in fields for i in inputs):
-            ins = [fields[i] for i in inputs]
+        if len(inputs) == 1:
+            first = fields.get(inputs[0])
+            ins = [first] if first is not None else None
+        else:
+            ins = [fields[i] for i in inputs] if all(i in fields for i in inputs) else None
+        if ins is not None:
             field = step.node.layer.field(ins, step.output, step.terms)
             if field is ins[0]:  # an element-wise layer keeps its input's field, checked there
                 fields[step.node.name] = field
