@@ -199,7 +199,10 @@ class _Reader:
             elif isinstance(name, str) and name and not name.strip():
                 problem = f"'name' {quote(name)} is blank: only spaces"
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
-        kind = self.kind(row, name)
+        kind_name = row.get("type")
+        kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
+        if kind is None:
+            kind = self.kind(row, name)
         if not kind.allowed_set.issuperset(row):  # the message names the first unknown key
             self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
         same = same_keys(kind.cls.kind, row, kind.keys)
@@ -225,7 +228,7 @@ class _Reader:
         if not isinstance(marked, bool):
             raise SpecError(self.where(row, "output", name), f"'output' must be true or false, not {quote(marked)}",
                             "output: true marks a layer whose output is one of the network's (nothing need read it)")
-        return LayerSpec(name, made, inputs, split, gpu, self.where(row, None, name), marked)
+        return LayerSpec(name, made, inputs, split, gpu, Location(row.file or self.label, row.line, name, note=row.note), marked)  # where()'s
 
     def make(self, row: Map, kind: _Kind, name: str) -> Layer:
         """The layer of a row's keys, each parsed by its Value (the row's name only for messages)."""

@@ -17,6 +17,7 @@ _PLAIN = re.compile(r"(?:[A-Za-z0-9_.$+/]|-(?=[0-9A-Za-z.]))[A-Za-z0-9_.$+\-*/ ]
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?")
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_NAMED = re.compile(r" *- \{name: ([^,\[\]{}'\"&*!|>%@`#\t ]+), ([^\t]*)\} *")  # the usual row: its name, the rest
 _ODD = re.compile(r"[{}'\"&*!|>%@`#\t]")  # what only PyYAML reads (quotes, anchors, tags, comments, tabs ...)
 _NOT_SIMPLE = object()
 _SCALARS: dict[str, Any] = {}  # text -> value (immutable: str, int, float, bool, None, or _NOT_SIMPLE)
@@ -54,16 +55,21 @@ def _read_scalar(text: str) -> Any:
 
 def row(line: str, number: int) -> Map | None:
     """`  - {key: value, key: [a, b], ...}` as a Map, or None where the line is anything else."""
-    start, end = line.find("- {"), line.rfind("}")
-    if end < start or line[:start].strip() or line[end + 1:].strip() or "\t" in line[:start] or "\t" in line[end + 1:]:
-        return None
-    body = line[start + 3:end]
-    head, comma, rest = body.partition(",")
-    if comma and "[" not in head:  # the first pair (a layer's name, its own) apart from the rest, which layers repeat
-        first, others = _read_pairs(head), _remembered(rest)
-        pairs = None if first is None or others is None else first + others
+    named = _NAMED.fullmatch(line)
+    if named is not None:  # `- {name: conv1, ...}`: its name (the same as _read_pairs reads it), and the rest remembered
+        name, others = _scalar(named[1]), _remembered(named[2])
+        pairs = None if name is _NOT_SIMPLE or others is None else (("name", name), *others)
     else:
-        pairs = _read_pairs(body)
+        start, end = line.find("- {"), line.rfind("}")
+        if end < start or line[:start].strip() or line[end + 1:].strip() or "\t" in line[:start] or "\t" in line[end + 1:]:
+            return None
+        body = line[start + 3:end]
+        head, comma, rest = body.partition(",")
+        if comma and "[" not in head:  # the first pair (a layer's name, its own) apart from the rest, which layers repeat
+            first, others = _read_pairs(head), _remembered(rest)
+            pairs = None if first is None or others is None else first + others
+        else:
+            pairs = _read_pairs(body)
     if pairs is None:
         return None
     row = Map(pairs)
