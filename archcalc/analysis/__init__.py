@@ -122,7 +122,7 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
     parts = shares(graph, steps, placements, figures)
     rows = [Row(s.node.name, s.node.layer, s.node.inputs, s.inputs, s.output, s.terms, f, p, g, fields.get(s.node.name), s.node.where)
             for s, p, f, g in zip(steps, placements, figures, parts)]
-    totals = Totals(**total(figures).as_dict(), neurons=sum(r.activations for r in rows if r.neurons))
+    totals = Totals(**total(figures).as_dict(), neurons=sum(f.activations for f, s in zip(figures, steps) if s.node.layer.neurons))
     gpu_totals = tuple(
         GpuTotals(**total(r.gpus[g] for r in rows).as_dict(), gpu=g, neurons=sum(r.gpus[g].activations for r in rows if r.neurons),
                   received=sum(r.gpus[g].received for r in rows))

@@ -92,6 +92,10 @@ def size_findings(graph: Graph, shape: Shape, steps: list[Step]) -> list[Finding
 def unread_findings(graph: Graph, rows: Sequence[Row]) -> list[Finding]:
     """Layers whose output nothing reads, other than the network's last layer and those marked `output: true`:
     a typo in `inputs` or a forgotten branch, whose figures still count in the totals."""
+    read = {i for n in graph.nodes for i in n.inputs}
+    last = graph.nodes[-1].name
+    if all(n.name in read or n.name == last or n.output for n in graph.nodes):
+        return []  # every layer is read (a chain): no branch to walk
     readers: dict[str, list[str]] = {n.name: [] for n in graph.nodes}
     for n in graph.nodes:
         for i in n.inputs:
