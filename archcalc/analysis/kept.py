@@ -60,7 +60,7 @@ def in_place_layers(rows: Sequence[Row]) -> frozenset[str]:
     """The activations the builder runs in place, as torchvision does (`ReLU(inplace=True)`): an activation that can
     (`runs_in_place`), whose input is another layer's output that nothing else reads and that its producer neither
     keeps nor shares with its own input (overwriting it would change what backward reads)."""
-    readers = Counter(i for r in rows for i in r.inputs)
+    readers = Counter([i for r in rows for i in r.inputs])
     by_name = {r.name: r for r in rows}
     found = set()
     rules: dict[tuple[object, ...], Kept] = {}  # a producer's answer, once per layer (by id: rows alike share it) and Keeping

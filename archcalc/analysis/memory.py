@@ -108,17 +108,20 @@ def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
     append = layers.append
     live = size[INPUT]
     saved = kept(rows, batch, dtype_bytes)
+    params = peak_live = 0
+    peak_name = ""
     for i, (r, k) in enumerate(zip(rows, saved.layers)):
-        name, inputs = r.name, r.inputs
+        name, inputs, layer_params = r.name, r.inputs, r.figures.params
         live += size[name]
-        append(LayerMemory(name, size[name], r.figures.params * dtype_bytes, live, k.saved_bytes))
+        append(LayerMemory(name, size[name], layer_params * dtype_bytes, live, k.saved_bytes))
+        params += layer_params
+        if live > peak_live or not i:  # the first of equals
+            peak_live, peak_name = live, name
         if len(inputs) == 1:
             if last_read[inputs[0]] == i:
                 live -= size[inputs[0]]
         else:
             live -= sum(size[x] for x in set(inputs) if last_read[x] == i)
-    peak = max(layers, key=lambda m: m.live_bytes)  # the first of equals
-    params = sum(r.params for r in rows) * dtype_bytes
+    params *= dtype_bytes
     training = _trainings(rows, batch, dtype_bytes, saved)
-    return Memory(batch, dtype_bytes, tuple(layers), size[INPUT], params, peak.live_bytes, peak.name,
-                  params + peak.live_bytes, training)
+    return Memory(batch, dtype_bytes, tuple(layers), size[INPUT], params, peak_live, peak_name, params + peak_live, training)

@@ -180,7 +180,7 @@ def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, 
     top, at_step = walked.top, walked.last
     assert top is not None and at_step is not None
     plain = Step("", params, 0, saved.sizes[0], saved.total_bytes, ())
-    largest = max(r.params for r in rows) * itemsize  # the temporaries of Adam's single-tensor path (step)
+    largest = max([r.figures.params for r in rows]) * itemsize  # the temporaries of Adam's single-tensor path (step)
     out = {}
     for name, copies in optimisers.items():
         state = copies * plain.param_bytes
