@@ -42,8 +42,11 @@ class Each:
         return len(self.items)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for x in self.items:
-            yield self.one(x)
+        if self.added:
+            for x in self.items:
+                yield self.one(x)
+        else:
+            yield from map(self.make, self.items)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
         return self.one(self.items[i])

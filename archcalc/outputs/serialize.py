@@ -51,10 +51,11 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
     from archcalc.analysis.counts import counts_json
 
     if stream:  # rows alike share their parts, made once and checked once for what orjson writes otherwise than json
+        from functools import partial
+
         from archcalc.outputs.layerparts import Parts
 
-        parts = Parts(fix=True)
-        layers = Each(a.rows, lambda r: layer_json(r, parts), fixed=True)
+        layers = Each(a.rows, partial(layer_json, parts=Parts(fix=True)), fixed=True)
     else:
         layers = Each(a.rows, layer_json)
     if mem is not None:
