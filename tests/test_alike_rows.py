@@ -71,3 +71,15 @@ def test_a_fixed_each_fixes_what_also_adds() -> None:
     each.also(lambda d: d.update(tiny=1e-7, nan=float("nan")))
     made = b"".join(pieces({"layers": each})).decode()
     assert made == json.dumps({"layers": [{**x, "tiny": 1e-7, "nan": float("nan")} for x in items]}, indent=2, ensure_ascii=False)
+
+
+def test_a_run_of_rows_keeps_every_line() -> None:
+    # rows on consecutive lines stand in as one null item of the list, their other lines blank: the list, its items'
+    # lines and a message's line are as PyYAML's own
+    text = ("name: n\ninput: [3, 8, 8]\nlayers:\n  - {name: a, type: relu}\n  - {name: b, type: relu}\n  # a comment\n"
+            "  - {name: c, type: relu}\n  - name: d\n    type: relu\n  - {name: e, type: relu}\n  - {name: f, type: relu, strides: 2}\n")
+    layers = load(text)["layers"]
+    assert layers == yaml.safe_load(text)["layers"] and layers.item_lines == [4, 5, 7, 8, 10, 11]
+    with pytest.raises(SpecError) as caught:
+        parse_spec(text, "net.yaml")
+    assert str(caught.value.where).startswith("net.yaml:11: layer 'f'") and "unknown key 'strides'" in caught.value.problem
