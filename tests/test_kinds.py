@@ -121,7 +121,8 @@ def test_kinds_command_lists_every_kind_with_its_keys() -> None:
 
 
 def test_analyse_asks_each_kind_once_per_layer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each layer's size rule and figures are computed once (the old analysis asked a conv five times)."""
+    """Each layer's size rule and figures are computed once per distinct layer and input (the old analysis asked a conv five
+    times; rows alike share a Layer, whose pure rules are answered once, issue 24 §3)."""
     calls: dict[str, int] = {"sizing": 0, "figures": 0}
     conv = KINDS["conv"]
     for rule in calls:
@@ -132,9 +133,11 @@ def test_analyse_asks_each_kind_once_per_layer(monkeypatch: pytest.MonkeyPatch) 
             return _original(self, *args)  # type: ignore[operator]
 
         monkeypatch.setattr(conv, rule, counted)
-    rows = "".join(f"  - {{name: c{i}, type: conv, filters: 4, kernel: 3, padding: 1}}\n" for i in range(7))
+    # filters 4, 8, 4, 8, ...: (4 filters, 4 maps in), (8, 4), (4, 8), then the same again
+    rows = "".join(f"  - {{name: c{i}, type: conv, filters: {4 + 4 * (i % 2)}, kernel: 3, padding: 1}}\n" for i in range(7))
     a = analyse(build_graph(parse_spec(f"name: n\ninput: [4, 16, 16]\nlayers:\n{rows}")))
-    assert len(a.rows) == 7 and calls == {"sizing": 7, "figures": 7}
+    assert len(a.rows) == 7 and calls == {"sizing": 3, "figures": 3}
+    assert [r.output[0] for r in a.rows] == [4, 8, 4, 8, 4, 8, 4] and [r.params for r in a.rows] == [148, 296, 292, 296, 292, 296, 292]
 
 
 def test_every_kinds_keys_are_its_fields() -> None:

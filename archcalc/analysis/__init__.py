@@ -116,11 +116,13 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
     steps = propagate(graph, shape)
     placements = place(graph, steps)
     fields = receptive_fields(steps)
-    figures = [s.node.layer.figures(s.inputs, s.output) for s in steps]
+    from archcalc.analysis.alike import step_figures
+
+    figures = step_figures(steps)  # once per layer and input: rows alike share a Layer
     parts = shares(graph, steps, placements, figures)
     rows = [Row(s.node.name, s.node.layer, s.node.inputs, s.inputs, s.output, s.terms, f, p, g, fields.get(s.node.name), s.node.where)
             for s, p, f, g in zip(steps, placements, figures, parts)]
-    totals = Totals(**total(figures).as_dict(), neurons=sum(r.activations for r in rows if r.neurons))
+    totals = Totals(**total(figures).as_dict(), neurons=sum(f.activations for f, s in zip(figures, steps) if s.node.layer.neurons))
     gpu_totals = tuple(
         GpuTotals(**total(r.gpus[g] for r in rows).as_dict(), gpu=g, neurons=sum(r.gpus[g].activations for r in rows if r.neurons),
                   received=sum(r.gpus[g].received for r in rows))

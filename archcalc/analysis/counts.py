@@ -23,7 +23,18 @@ def row_counts(row: Row, gpus: int) -> Counts:
 
 
 def layer_counts(analysis: Analysis) -> list[Counts]:
-    return [row_counts(row, analysis.gpus) for row in analysis.rows]
+    """Each row's counts, once per layer (by id: rows alike share one), input shapes and GPUs (a kind's rule is pure)."""
+    from archcalc.kinds.terms.alike import shapes_key
+
+    known: dict[tuple[object, ...], Counts] = {}
+    counts = []
+    for row in analysis.rows:
+        key = (id(row.layer), shapes_key(row.input_shapes), row.placement == SPLIT)
+        got = known.get(key)
+        if got is None:
+            got = known[key] = row_counts(row, analysis.gpus)
+        counts.append(got)
+    return counts
 
 
 def convention_totals(rows: Sequence[Row], gpus: int) -> tuple[tuple[str, int | None], ...]:

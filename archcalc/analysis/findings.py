@@ -53,7 +53,11 @@ def _mirrored(shape: Shape, steps: list[Step]) -> bool:
     """A square input through layers whose H and W rules are alike: the W search would find what the H search does."""
     if len(shape) != 3 or shape[1] != shape[2]:
         return False
+    seen: set[int] = set()  # the ids of the term tuples checked: rows alike share one (archcalc.analysis.shapes)
     for step in steps:
+        if id(step.terms) in seen:
+            continue
+        seen.add(id(step.terms))
         hs, ws = [t for t in step.terms if t.axis == "H"], [t for t in step.terms if t.axis == "W"]
         if len(hs) != len(ws) or not all(h.alike(w) for h, w in zip(hs, ws)):
             return False
@@ -63,9 +67,17 @@ def _mirrored(shape: Shape, steps: list[Step]) -> bool:
 def size_findings(graph: Graph, shape: Shape, steps: list[Step]) -> list[Finding]:
     findings = []
     nearest: dict[str, Nearest] = {}
-    mirrored = _mirrored(shape, steps)
+    mirrored: bool | None = None  # worked out at the first size that does not divide
+    exact: set[int] = set()  # the ids of term tuples that divide: rows alike share one
     for step in steps:
+        if id(step.terms) in exact:
+            continue
         bad = [t for t in step.terms if not t.divides]
+        if not bad:
+            exact.add(id(step.terms))
+            continue
+        if mirrored is None:
+            mirrored = _mirrored(shape, steps)
         for t in bad:
             if t.axis not in nearest:
                 other = {"H": "W", "W": "H"}.get(t.axis, "")
@@ -80,6 +92,10 @@ def size_findings(graph: Graph, shape: Shape, steps: list[Step]) -> list[Finding
 def unread_findings(graph: Graph, rows: Sequence[Row]) -> list[Finding]:
     """Layers whose output nothing reads, other than the network's last layer and those marked `output: true`:
     a typo in `inputs` or a forgotten branch, whose figures still count in the totals."""
+    read = {i for n in graph.nodes for i in n.inputs}
+    last = graph.nodes[-1].name
+    if all(n.name in read or n.name == last or n.output for n in graph.nodes):
+        return []  # every layer is read (a chain): no branch to walk
     readers: dict[str, list[str]] = {n.name: [] for n in graph.nodes}
     for n in graph.nodes:
         for i in n.inputs:

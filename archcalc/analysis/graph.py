@@ -72,6 +72,10 @@ def build_graph(spec: Spec) -> Graph:
 def _order(nodes: list[Node]) -> tuple[Node, ...]:
     """Kahn's algorithm, stable and linear: among ready nodes the one written first goes first."""
     index = {n.name: i for i, n in enumerate(nodes)}
+    index[INPUT] = -1
+    if all(index.get(name, len(nodes)) < i for i, n in enumerate(nodes) for name in n.inputs):
+        return tuple(nodes)  # each reads only what is written before it: Kahn's order is the written one
+    del index[INPUT]
     readers: dict[str, list[int]] = {n.name: [] for n in nodes}
     missing = [0] * len(nodes)  # inputs not yet placed
     for i, n in enumerate(nodes):

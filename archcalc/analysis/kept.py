@@ -28,10 +28,12 @@ from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
 from archcalc.kinds import activation_kind
+from archcalc.kinds.terms.alike import shapes_key
 from archcalc.kinds.terms.kept import Keeping
 
 if TYPE_CHECKING:
     from archcalc.analysis import Row
+    from archcalc.kinds.terms.kept import Kept
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,18 @@ def in_place_layers(rows: Sequence[Row]) -> frozenset[str]:
     """The activations the builder runs in place, as torchvision does (`ReLU(inplace=True)`): an activation that can
     (`runs_in_place`), whose input is another layer's output that nothing else reads and that its producer neither
     keeps nor shares with its own input (overwriting it would change what backward reads)."""
-    readers = Counter(i for r in rows for i in r.inputs)
+    readers = Counter([i for r in rows for i in r.inputs])
     by_name = {r.name: r for r in rows}
     found = set()
+    rules: dict[tuple[object, ...], Kept] = {}  # a producer's answer, once per layer (by id: rows alike share it) and Keeping
     for r in rows:
         if not getattr(r.layer, "in_place_alone", False) or r.inputs[0] == INPUT or readers[r.inputs[0]] != 1:
             continue
         producer = by_name[r.inputs[0]]
-        own = producer.layer.kept(keeping(producer, 1, 1, (True,) * len(producer.inputs), producer.name in found))
+        key = (id(producer.layer), shapes_key(producer.input_shapes), producer.name in found, len(producer.gpus), producer.placement)
+        own = rules.get(key)
+        if own is None:
+            own = rules[key] = producer.layer.kept(keeping(producer, 1, 1, (True,) * len(producer.inputs), producer.name in found))
         if own.alias or own.output:
             continue
         if producer.activation is not None:
@@ -100,11 +106,16 @@ class Ledger:
         return len(self.sizes) - 1
 
     def keep(self, name: str, keeps: Sequence[int], output_storage: int) -> None:
-        storages = tuple(dict.fromkeys(keeps))
-        mine = [s for s in storages if s not in self.first]
-        self.first.update(mine)
-        shared = sum(self.sizes[s] for s in set(storages) - set(mine))
-        self.layers.append(LayerKept(name, sum(self.sizes[s] for s in mine), shared, output_storage, storages))
+        storages = tuple(dict.fromkeys(keeps)) if len(keeps) > 1 else tuple(keeps)
+        sizes, first = self.sizes, self.first
+        mine = shared = 0
+        for s in storages:  # each once
+            if s in first:
+                shared += sizes[s]
+            else:
+                mine += sizes[s]
+                first.add(s)
+        self.layers.append(LayerKept(name, mine, shared, output_storage, storages))
 
     def network(self) -> KeptNetwork:
         return KeptNetwork(tuple(self.layers), self.sizes[0], tuple(self.sizes))
@@ -112,23 +123,38 @@ class Ledger:
 
 def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
     """Per layer, the bytes its forward keeps for backward; each storage once, module state left out."""
+    from archcalc.analysis.split import SPLIT
+
     net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
     ledger = Ledger([batch * math.prod(net_input) * itemsize])
     new = ledger.new
     storage, grad, contiguous = {INPUT: 0}, {INPUT: False}, {INPUT: True}
     in_place = in_place_layers(rows)
+    # a rule's answer for a layer (by id: rows alike share it) and its Keeping; its output's bytes; is that output flat
+    rules: dict[tuple[object, ...], tuple[Kept, int, bool]] = {}
     for r in rows:
-        grads = tuple(grad[i] for i in r.inputs)
-        needs = any(grads) or r.params > 0
-        k = keeping(r, batch, itemsize, grads, r.name in in_place, tuple(contiguous[i] for i in r.inputs))
-        own = r.layer.kept(k)
-        out = storage[r.inputs[0]] if own.alias else new(k.bytes(r.output))
-        keeps = [storage[r.inputs[j]] for j in own.inputs] + ([out] if own.output else []) + [new(b) for b in own.extra]
-        flat = own.contiguous if own.contiguous is not None else (len(r.output) != len(r.input_shapes[0]) or k.is_contiguous(0))
-        if r.activation is not None:
-            act = activation_kind(r.activation)
+        inputs = r.inputs
+        grads: tuple[bool, ...]
+        flags: tuple[bool, ...]
+        if len(inputs) == 1:
+            grads, flags = (grad[inputs[0]],), (contiguous[inputs[0]],)
+        else:
+            grads, flags = tuple([grad[i] for i in inputs]), tuple([contiguous[i] for i in inputs])
+        needs = True in grads or r.figures.params > 0
+        gpus = len(r.gpus) if r.placement == SPLIT else 1  # as keeping() has it
+        key = (id(r.layer), shapes_key(r.input_shapes), grads, r.name in in_place, flags, gpus)  # the output: the layer's of these
+        known = rules.get(key)
+        if known is None:
+            own = r.layer.kept(Keeping(r.input_shapes, r.output, batch, itemsize, grads, r.name in in_place, flags, gpus))
+            flat = own.contiguous if own.contiguous is not None else (len(r.output) != len(r.input_shapes[0]) or flags[0])
+            known = rules[key] = (own, batch * math.prod(r.output) * itemsize, flat)
+        own, out_bytes, flat = known
+        out = storage[inputs[0]] if own.alias else new(out_bytes)
+        keeps = [storage[inputs[j]] for j in own.inputs] + ([out] if own.output else []) + [new(b) for b in own.extra]
+        if r.layer.activation is not None:
+            act = activation_kind(r.layer.activation)
             after = act.kept(Keeping((r.output,), r.output, batch, itemsize, (needs,), act.runs_in_place, (flat,)))
-            pre, out = out, out if after.alias else new(k.bytes(r.output))
+            pre, out = out, out if after.alias else new(out_bytes)
             keeps += [pre] * len(after.inputs) + ([out] if after.output else []) + [new(b) for b in after.extra]
         if not needs:
             keeps = []  # no graph: nothing recorded

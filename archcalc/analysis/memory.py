@@ -99,19 +99,29 @@ def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
         raise ValueError(f"memory needs rows, a batch and a dtype size of at least 1 (got {len(rows)} rows, {batch}, {dtype_bytes})")
     net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
     size = {INPUT: math.prod(net_input) * batch * dtype_bytes}
-    size.update({r.name: r.activations * batch * dtype_bytes for r in rows})
-    last_read = {r.name: len(rows) for r in rows}  # a tensor nobody reads is live to the end
+    size.update({r.name: r.figures.activations * batch * dtype_bytes for r in rows})
+    last_read = dict.fromkeys(size, len(rows))  # a tensor nobody reads is live to the end
     for i, r in enumerate(rows):  # graph order: the last assignment is the last reader
-        last_read.update(dict.fromkeys(r.inputs, i))
-    layers = []
+        for name in r.inputs:
+            last_read[name] = i
+    layers: list[LayerMemory] = []
+    append = layers.append
     live = size[INPUT]
     saved = kept(rows, batch, dtype_bytes)
+    params = peak_live = 0
+    peak_name = ""
     for i, (r, k) in enumerate(zip(rows, saved.layers)):
-        live += size[r.name]
-        layers.append(LayerMemory(r.name, size[r.name], r.params * dtype_bytes, live, k.saved_bytes))
-        live -= sum(size[name] for name in set(r.inputs) if last_read[name] == i)
-    peak = max(layers, key=lambda m: m.live_bytes)  # the first of equals
-    params = sum(r.params for r in rows) * dtype_bytes
+        name, inputs, layer_params = r.name, r.inputs, r.figures.params
+        live += size[name]
+        append(LayerMemory(name, size[name], layer_params * dtype_bytes, live, k.saved_bytes))
+        params += layer_params
+        if live > peak_live or not i:  # the first of equals
+            peak_live, peak_name = live, name
+        if len(inputs) == 1:
+            if last_read[inputs[0]] == i:
+                live -= size[inputs[0]]
+        else:
+            live -= sum(size[x] for x in set(inputs) if last_read[x] == i)
+    params *= dtype_bytes
     training = _trainings(rows, batch, dtype_bytes, saved)
-    return Memory(batch, dtype_bytes, tuple(layers), size[INPUT], params, peak.live_bytes, peak.name,
-                  params + peak.live_bytes, training)
+    return Memory(batch, dtype_bytes, tuple(layers), size[INPUT], params, peak_live, peak_name, params + peak_live, training)

@@ -31,8 +31,17 @@ def field_walk(steps: Sequence[Step]) -> dict[str, Field]:
     image = (net_input[1], net_input[2])
     fields = {INPUT: Field(ReceptiveField((1, 1), (1, 1), (0, 0)), image, image)}
     for step in steps:
-        if all(i in fields for i in step.node.inputs):
-            field = step.node.layer.field([fields[i] for i in step.node.inputs], step.output, step.terms)
+        inputs = step.node.inputs
+        if len(inputs) == 1:
+            first = fields.get(inputs[0])
+            ins = [first] if first is not None else None
+        else:
+            ins = [fields[i] for i in inputs] if all(i in fields for i in inputs) else None
+        if ins is not None:
+            field = step.node.layer.field(ins, step.output, step.terms)
+            if field is ins[0]:  # an element-wise layer keeps its input's field, checked there
+                fields[step.node.name] = field
+                continue
             figures: tuple[Number, ...] = (*field.field.size, *field.field.jump, *field.field.start)
             if all(-MAX_INT <= v <= MAX_INT for v in figures):
                 fields[step.node.name] = field

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from archcalc.analysis.graph import INPUT, Graph, Node
 from archcalc.errors import SpecError
-from archcalc.kinds.terms.sizes import ShapeError, SizeTerm
+from archcalc.kinds.terms.alike import shapes_key
+from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Shape, quote
 from archcalc.limits import MAX_INT, MAX_INT_TEXT
 from archcalc.text import dims
@@ -27,18 +29,24 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
     stop early: each kind's size rule, once per layer. A shape a layer cannot take is a SpecError."""
     shapes: dict[str, Shape] = {INPUT: shape}
     made: dict[str, tuple[SizeTerm, ...]] = {INPUT: ()}  # each layer's size terms, for a term that reads its input's
+    sized: dict[tuple[Any, ...], tuple[Sizing, bool, bool]] = {}  # a pure rule, once per layer (by id: rows alike share one) and input
     for node in graph.nodes:
-        xs = tuple(shapes[i] for i in node.inputs)
-        try:
-            sizing = node.layer.sizing(*xs)
-        except ShapeError as exc:
-            got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
-            raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape, node, xs, exc)) from None
-        if max(sizing.out) > MAX_INT:  # sizes that grow (upsampling, transposed windows) stop where torch's would
+        xs = (shapes[node.inputs[0]],) if len(node.inputs) == 1 else tuple(shapes[i] for i in node.inputs)
+        key = (id(node.layer), shapes_key(xs))
+        known = sized.get(key)
+        if known is None:
+            try:
+                sizing = node.layer.sizing(*xs)
+            except ShapeError as exc:
+                got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
+                raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape, node, xs, exc)) from None
+            known = sized[key] = (sizing, any(hasattr(t, "after") for t in sizing.terms), max(sizing.out) > MAX_INT)  # rows alike share its terms
+        sizing, reads_terms, too_large = known
+        if too_large:  # sizes that grow (upsampling, transposed windows) stop where torch's would
             raise SpecError(node.where, f"its output {quote(dims(sizing.out))} is larger than {MAX_INT_TEXT} along one axis",
                             "archcalc's sizes stop at 2^63 − 1, as torch's do")
         shapes[node.name] = sizing.out
-        terms = tuple(t.after(made[node.inputs[0]]) if hasattr(t, "after") else t for t in sizing.terms)
+        terms = tuple(t.after(made[node.inputs[0]]) if hasattr(t, "after") else t for t in sizing.terms) if reads_terms else sizing.terms
         made[node.name] = terms
         yield Step(node, xs, sizing.out, terms)
 

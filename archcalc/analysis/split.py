@@ -42,6 +42,8 @@ def place(graph: Graph, steps: list[Step]) -> list[Placement]:
     if G > 1 and len(steps) * G > MAX_GPU_SHARES:  # every layer has a share on every GPU
         raise SpecError(graph.path, f"{len(steps):,} layers across {G} GPUs are {len(steps) * G:,} per-GPU shares, more than {MAX_GPU_SHARES:,}",
                         "use fewer GPUs (or none) for a network this deep")
+    if G == 1:
+        return [step.node.gpu for step in steps]  # one GPU: every layer on it (the reader allows gpu 0 only)
     where: dict[str, Placement] = {INPUT: EVERY}
     placements = []
     for step in steps:

@@ -65,27 +65,46 @@ def step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, copies:
          granule: int = 1) -> Step:
     """The moments of one training step with an optimiser keeping `copies` copies of the parameters; `granule`: each
     storage rounded up to a multiple of it (an allocator's blocks; a layer's parameters as one storage)."""
-    moments: list[Moment] = []
+    moments = _All()
     params, saved = _walk(rows, batch, itemsize, copies, saved, granule, moments)
-    return Step(optimiser, params, copies * params, saved.sizes[0], saved.total_bytes, tuple(moments))
+    return Step(optimiser, params, copies * params, saved.sizes[0], saved.total_bytes, tuple(moments.moments))
+
+
+class _All:
+    """Every moment as a step's walk gives them, in order."""
+
+    most = -1  # a walk may leave out the moments (other than the step's) of no more bytes than this: none here
+
+    def __init__(self) -> None:
+        self.moments: list[Moment] = []
+
+    def add(self, when: str, layer: str, total_bytes: int, activation_bytes: int, gradient_bytes: int, flowing_bytes: int) -> None:
+        self.moments.append(Moment(when, layer, total_bytes, activation_bytes, gradient_bytes, flowing_bytes))
 
 
 class _Top:
-    """Moments as a step's walk gives them, of which only the first greatest before the optimiser step is kept, and that step."""
+    """Moments as a step's walk gives them, of which only the first greatest before the optimiser step is kept, and that step
+    (a Moment is made only for those: a large network has two moments per layer)."""
 
     def __init__(self) -> None:
-        self.top: Moment | None = None
         self.last: Moment | None = None
+        self.most = -1  # the top's total_bytes
+        self.top_figures: tuple[str, str, int, int, int, int] | None = None  # the top's, made a Moment when asked for
 
-    def append(self, m: Moment) -> None:
-        if m.when == STEP:
-            self.last = m
-        elif self.top is None or m.total_bytes > self.top.total_bytes:
-            self.top = m
+    @property
+    def top(self) -> Moment | None:
+        return None if self.top_figures is None else Moment(*self.top_figures)
+
+    def add(self, when: str, layer: str, total_bytes: int, activation_bytes: int, gradient_bytes: int, flowing_bytes: int) -> None:
+        if when == STEP:
+            self.last = Moment(when, layer, total_bytes, activation_bytes, gradient_bytes, flowing_bytes)
+        elif total_bytes > self.most:  # in a chain's forward pass, each layer's (what is kept grows)
+            self.top_figures = (when, layer, total_bytes, activation_bytes, gradient_bytes, flowing_bytes)
+            self.most = total_bytes
 
 
 def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: KeptNetwork | None, granule: int,
-          moments: list[Moment] | _Top) -> tuple[int, KeptNetwork]:
+          moments: _All | _Top) -> tuple[int, KeptNetwork]:
     """The step's moments, in order, appended to `moments`; the parameters' bytes and what is kept (rounded)."""
     def up(n: int) -> int:
         return -(-n // granule) * granule
@@ -93,10 +112,13 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     saved = saved or kept(rows, batch, itemsize)
     if granule > 1:
         saved = replace(saved, sizes=tuple(up(n) for n in saved.sizes))
-    layer_params = [up(r.params * itemsize) for r in rows]
+    layer_params = [r.figures.params * itemsize for r in rows]
+    size = {r.name: batch * _values(r.output) * itemsize for r in rows}
+    if granule > 1:
+        layer_params = [up(n) for n in layer_params]
+        size = {name: up(n) for name, n in size.items()}
     params = sum(layer_params)
     state = copies * params
-    size = {r.name: up(batch * _values(r.output) * itemsize) for r in rows}
     index = {r.name: i for i, r in enumerate(rows)}
     readers: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
@@ -116,27 +138,35 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     activations = sum(saved.sizes[s] for s in alive - {0})
     pending: dict[str, int] = {}
     done = flowing_now = 0
+    graded = {r.name for r, g in zip(rows, grads) if g}  # outputs that need a gradient
+    sizes, layers, add = saved.sizes, saved.layers, moments.add
     for i in reversed(range(len(rows))):
-        r = rows[i]
         if not grads[i]:
             continue
-        made = sum(size.get(name, 0) for name in dict.fromkeys(r.inputs) if name != INPUT and grads[index[name]] and name not in pending)
+        r = rows[i]
+        inputs = r.inputs
+        if len(inputs) == 1:
+            made = size[inputs[0]] if inputs[0] in graded and inputs[0] not in pending else 0
+        else:
+            made = sum(size[name] for name in dict.fromkeys(inputs) if name in graded and name not in pending)
         layer_grads = layer_params[i]
         flowing = flowing_now + made
-        moments.append(Moment(BACKWARD, r.name, base + activations + done + layer_grads + flowing, activations, done + layer_grads, flowing))
+        total = base + activations + done + layer_grads + flowing
+        if total > moments.most:
+            add(BACKWARD, r.name, total, activations, done + layer_grads, flowing)
         done += layer_grads
-        for name in r.inputs:
-            if name != INPUT and grads[index[name]] and name not in pending:
+        for name in inputs:
+            if name in graded and name not in pending:
                 pending[name] = size[name]
                 flowing_now += size[name]
         flowing_now -= pending.pop(r.name, 0)
-        for s in saved.layers[i].storages:
-            if s in alive and s not in held and min(holders[s]) >= i:
+        for s in layers[i].storages:
+            if s in alive and s not in held and holders[s][0] >= i:  # holders in graph order: the first is the least
                 alive.discard(s)
-                activations -= saved.sizes[s]
+                activations -= sizes[s]
     temporaries = 2 * max(layer_params) if copies == 2 else 0
     held_bytes = sum(saved.sizes[s] for s in held - {0}) + up(itemsize)
-    moments.append(Moment(STEP, "", params + state + params + saved.sizes[0] + held_bytes + temporaries, held_bytes, params, 0))
+    moments.add(STEP, "", params + state + params + saved.sizes[0] + held_bytes + temporaries, held_bytes, params, 0)
     return params, saved
 
 
@@ -150,7 +180,7 @@ def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, 
     top, at_step = walked.top, walked.last
     assert top is not None and at_step is not None
     plain = Step("", params, 0, saved.sizes[0], saved.total_bytes, ())
-    largest = max(r.params for r in rows) * itemsize  # the temporaries of Adam's single-tensor path (step)
+    largest = max([r.figures.params for r in rows]) * itemsize  # the temporaries of Adam's single-tensor path (step)
     out = {}
     for name, copies in optimisers.items():
         state = copies * plain.param_bytes
@@ -161,43 +191,38 @@ def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, 
 
 
 def _forward(rows: Sequence[Row], saved: KeptNetwork, size: dict[str, int], readers: dict[str, list[int]], held: set[int],
-             holders: dict[int, list[int]], base: int, loss: int, moments: list[Moment] | _Top) -> None:
+             holders: dict[int, list[int]], base: int, loss: int, moments: _All | _Top) -> None:
     """After each layer: the storages kept so far, outputs a later layer still reads, and the network's outputs."""
-    last_read = {name: max(at) for name, at in readers.items()}
+    last_read = {name: at[-1] for name, at in readers.items()}  # readers in graph order: the last is the greatest
     reasons: dict[int, int] = {}  # storage -> why it is live: kept, to be read, held (a count)
     live = 0
-
-    def hold(s: int) -> None:
-        nonlocal live
-        if s != 0 and reasons.get(s, 0) == 0:
-            live += saved.sizes[s]
-        reasons[s] = reasons.get(s, 0) + 1
-
-    def release(s: int) -> None:
-        nonlocal live
-        reasons[s] -= 1
-        if s != 0 and reasons[s] == 0:
-            live -= saved.sizes[s]
-
+    sizes, layers, add = saved.sizes, saved.layers, moments.add
     ending: dict[int, list[int]] = {}
     for j, r in enumerate(rows):
         ending.setdefault(last_read.get(r.name, -1), []).append(j)
     for i, r in enumerate(rows):
-        for s in saved.layers[i].storages:
-            hold(s)  # kept until its backward: through the whole forward pass
-        out = saved.layers[i].output_storage
-        hold(out)
-        for j in ending.get(i, []):  # outputs read for the last time now
-            release(saved.layers[j].output_storage)
-        moments.append(Moment(FORWARD, r.name, base + live, live, 0, 0))  # after the layer ran
-    moments.append(Moment(END_OF_FORWARD, "", base + live + loss, live, 0, 0))  # as after the last layer, and the loss
+        k = layers[i]
+        for s in (*k.storages, k.output_storage):  # kept until its backward (through the whole forward pass); its output
+            held_for = reasons.get(s, 0)
+            if s != 0 and held_for == 0:
+                live += sizes[s]
+            reasons[s] = held_for + 1
+        for j in ending.get(i, ()):  # outputs read for the last time now: released
+            s = layers[j].output_storage
+            reasons[s] -= 1
+            if s != 0 and reasons[s] == 0:
+                live -= sizes[s]
+        if base + live > moments.most:
+            add(FORWARD, r.name, base + live, live, 0, 0)  # after the layer ran
+    add(END_OF_FORWARD, "", base + live + loss, live, 0, 0)  # as after the last layer, and the loss
 
 
 def _needs_grad(rows: Sequence[Row]) -> list[bool]:
     """Per layer: does its output need a gradient (it has trainable parameters, or reads one that does)?"""
     needs: dict[str, bool] = {INPUT: False}
     for r in rows:
-        needs[r.name] = r.params > 0 or any(needs[i] for i in r.inputs)
+        inputs = r.inputs
+        needs[r.name] = r.figures.params > 0 or (needs[inputs[0]] if len(inputs) == 1 else any(needs[i] for i in inputs))
     return [needs[r.name] for r in rows]
 
 

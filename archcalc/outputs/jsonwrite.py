@@ -27,28 +27,39 @@ class Each:
     """A list in a document whose items are made when they are written: `make(x)` for each x of `items`, then
     each function given to `also` adds to it. Iterating makes them afresh (and `list(each)` gives them all)."""
 
-    def __init__(self, items: Sequence[Any], make: Callable[[Any], dict[str, Any]]) -> None:
+    def __init__(self, items: Sequence[Any], make: Callable[[Any], dict[str, Any]], fixed: bool = False) -> None:
         self.items, self.make = items, make
         self.added: list[Callable[[dict[str, Any]], None]] = []
+        self.fixed = fixed  # make's items are as `fixed` leaves them (not walked again); the keys `also` adds are fixed here
+        self.unchecked = False  # some `also` adds values that may need fixing
 
-    def also(self, add: Callable[[dict[str, Any]], None]) -> None:
+    def also(self, add: Callable[[dict[str, Any]], None], plain: bool = False) -> None:
+        """`add(item)` adds keys to each item; `plain`: their values are str, int, bool or None (or dicts of them)."""
         self.added.append(add)
+        self.unchecked = self.unchecked or not plain
 
     def __len__(self) -> int:
         return len(self.items)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        make, added = self.make, self.added
-        for x in self.items:
-            item = make(x)
-            for add in added:
-                add(item)
-            yield item
+        if self.added:
+            for x in self.items:
+                yield self.one(x)
+        else:
+            yield from map(self.make, self.items)
 
     def __getitem__(self, i: int) -> dict[str, Any]:
-        item = self.make(self.items[i])
-        for add in self.added:
-            add(item)
+        return self.one(self.items[i])
+
+    def one(self, x: Any) -> dict[str, Any]:
+        item = self.make(x)
+        if self.added:
+            before = len(item)
+            for add in self.added:
+                add(item)
+            if self.fixed and self.unchecked:
+                for key in list(item)[before:]:
+                    item[key] = _fixed(item[key])
         return item
 
 
@@ -102,7 +113,15 @@ def _fixed(value: Any) -> Any:
                 _seen.clear()
             seen = _seen[id(value)] = (value, _fixed(dict(value) if kind is SharedMap else list(value)))
         return seen[1]
+    if kind is orjson.Fragment:  # made here, or by one who read `fixed`
+        return value
     return _inline(value)
+
+
+def fixed(value: Any) -> Any:
+    """`value` with each part orjson writes otherwise than json made an orjson.Fragment of json's text (a copy where one
+    differs): an Each(..., fixed=True) whose items are made so is not walked again when written."""
+    return _fixed(value)
 
 
 def _careful(value: Any) -> Any:
@@ -131,11 +150,11 @@ def _key(key: Any) -> str:
     return json.dumps(key)[1:-1] if isinstance(key, str) else json.dumps(key).strip('"') if key is not None else "null"
 
 
-def encode(value: Any, depth: int = 0) -> bytes:
+def encode(value: Any, depth: int = 0, checked: bool = False) -> bytes:
     """`value` as json.dumps(value, indent=2, ensure_ascii=False) writes it, in UTF-8, its lines indented
-    as at `depth` (the first line is not)."""
+    as at `depth` (the first line is not); `checked`: `value` is as `fixed` leaves it."""
     try:
-        data = orjson.dumps(_fixed(value), option=INDENT)
+        data = orjson.dumps(value if checked else _fixed(value), option=INDENT)
     except orjson.JSONEncodeError:  # an int past 64 bits, a key not a str, a lone surrogate
         data = orjson.dumps(_careful(value), option=INDENT)
     if depth and b"\n" in data:
@@ -181,6 +200,7 @@ def pieces(value: Any, depth: int = 0) -> Iterator[bytes]:
         return
     sep, gathered = b"[" + inner, bytearray()
     made = type(value) is Each  # its items are a layer's JSON each: nothing in them streams
+    checked = made and value.fixed
     for item in value:
         gathered += sep
         if not made and _streams(item):
@@ -188,7 +208,7 @@ def pieces(value: Any, depth: int = 0) -> Iterator[bytes]:
             gathered.clear()
             yield from pieces(item, depth + 1)
         else:
-            gathered += encode(item, depth + 1)
+            gathered += encode(item, depth + 1, checked)
             if len(gathered) >= CHUNK:
                 yield bytes(gathered)
                 gathered.clear()
@@ -202,4 +222,4 @@ def dumps(value: Any) -> str:
     return b"".join(pieces(value)).decode("utf-8")
 
 
-__all__ = ["CHUNK", "Each", "Shared", "SharedMap", "dumps", "encode", "pieces"]
+__all__ = ["CHUNK", "Each", "Shared", "SharedMap", "dumps", "encode", "fixed", "pieces"]

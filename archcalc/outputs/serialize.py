@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from archcalc.analysis import Analysis, ClaimCheck, Finding, Row, ValidInputs
     from archcalc.analysis.compare import Comparison
     from archcalc.analysis.memory import DtypeMemory
+    from archcalc.kinds.terms.fields import ReceptiveField
+    from archcalc.outputs.layerparts import Parts
     from archcalc.torch_backend import RunResult, Timing
 
 
@@ -48,7 +50,14 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
     """`show --format json`'s document; `stream`: its layers an Each, made one by one as they are written (jsonwrite)."""
     from archcalc.analysis.counts import counts_json
 
-    layers = Each(a.rows, layer_json)
+    if stream:  # rows alike share their parts, made once and checked once for what orjson writes otherwise than json
+        from functools import partial
+
+        from archcalc.outputs.layerparts import Parts
+
+        layers = Each(a.rows, partial(layer_json, parts=Parts(fix=True)), fixed=True)
+    else:
+        layers = Each(a.rows, layer_json)
     if mem is not None:
         per_layer = {lm.name: lm for lm in mem[1].layers}
 
@@ -57,7 +66,7 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
             layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes,
                                "saved_bytes": lm.saved_bytes}
 
-        layers.also(add_memory)
+        layers.also(add_memory, plain=True)  # whole numbers of bytes
     doc: dict[str, Any] = {
         "name": a.name,
         "description": a.description,
@@ -98,22 +107,39 @@ def _keys(layer: Any, inputs: tuple[Any, ...]) -> SharedMap:
     return SharedMap(plain(layer.spec_values(inputs)))
 
 
-def layer_json(r: Row) -> dict[str, Any]:
-    f = r.receptive_field
+def _alike(r: Row) -> tuple[dict[str, Any], dict[str, Any], Any]:
+    """What rows of one layer, input and figures have alike: the keys before "inputs", those from "output" to
+    "activations", and "keys"."""
     figures = r.figures
+    head = {"type": r.kind, "activation": r.activation, "hyper": r.layer.hyper()}
+    middle = {"output": list(r.output), "layout": layout(r.output), "arithmetic": _arithmetic(r.terms),
+              "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
+              "connections": figures.connections, "activations": figures.activations}
+    return head, middle, _keys(r.layer, r.input_shapes)
+
+
+def _field_json(f: ReceptiveField) -> dict[str, Any]:
+    return {"whole_input": True} if f.whole else {"size": plain(f.size), "jump": plain(f.jump), "start": plain(f.start)}
+
+
+def layer_json(r: Row, parts: Parts | None = None) -> dict[str, Any]:
+    """One layer's JSON; `parts`: what rows alike share, made there once (and as it fixes them)."""
+    f = r.receptive_field
+    head, middle, keys = parts.of(r, _alike) if parts is not None else _alike(r)
     layer: dict[str, Any] = {
-        "name": r.name, "type": r.kind, "activation": r.activation, "hyper": r.layer.hyper(),
-        "inputs": list(r.inputs), "output": list(r.output), "layout": layout(r.output),
-        "arithmetic": _arithmetic(r.terms),
-        "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
-        "connections": figures.connections, "activations": figures.activations,
-        "receptive_field": None if f is None else {"whole_input": True} if f.whole else {"size": plain(f.size), "jump": plain(f.jump), "start": plain(f.start)},
-        "keys": _keys(r.layer, r.input_shapes),
-        "where": where_json(r.where),
+        "name": r.name, **head, "inputs": list(r.inputs), **middle,
+        "receptive_field": None if f is None else parts.field(f, _field_json) if parts is not None else _field_json(f),
+        "keys": keys,
+        "where": {"line": r.where.line, "layer": r.where.layer},  # where_json's
     }
     if r.gpus:
         layer["placement"] = r.placement
-        layer["gpus"] = [{"gpu": s.gpu, "output": plain(s.output), **{k: getattr(s, k) for k in GPU_FIGURES}} for s in r.gpus]
+        gpus = [{"gpu": s.gpu, "output": plain(s.output), **{k: getattr(s, k) for k in GPU_FIGURES}} for s in r.gpus]
+        if parts is not None and parts.fix:
+            from archcalc.outputs.jsonwrite import fixed
+
+            gpus = fixed(gpus)
+        layer["gpus"] = gpus
     return layer
 
 

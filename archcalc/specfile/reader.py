@@ -21,6 +21,7 @@ from archcalc.specfile.accept import Accept, read_accept
 from archcalc.specfile.blocks import Block, Expander, Instance, read_blocks
 from archcalc.specfile.claims import Claims, read_claims, shape_value
 from archcalc.specfile.include import with_included
+from archcalc.specfile.samekeys import same_keys
 from archcalc.specfile.yamlbase import Map, Refused
 from archcalc.specfile.yamlmap import load
 from archcalc.text import a_kind, printable
@@ -104,6 +105,7 @@ class _Kind:
         self.cls = cls
         self.keys: dict[str, Key] = {k.key: k for k in keys(cls)}
         self.allowed = tuple(dict.fromkeys(COMMON_KEYS + tuple(self.keys)))  # a kind's own 'output' (adaptiveavgpool) wins
+        self.allowed_set = frozenset(self.allowed)
         self.required = [k for k in self.keys.values() if k.required]
 
 
@@ -116,6 +118,7 @@ class _Reader:
         self.max_layers = max_layers
         self.kinds: dict[str, _Kind] = {}
         self.blocks: dict[str, Block] = {}
+        self.made: dict[tuple[Any, ...], Layer] = {}  # same_keys -> the layer: rows alike share one (frozen)
 
     def where(self, m: Map, key: str | None = None, layer: str | None = None) -> Location:
         line = m.key_lines.get(key, m.line) if key is not None else m.line
@@ -196,8 +199,39 @@ class _Reader:
             elif isinstance(name, str) and name and not name.strip():
                 problem = f"'name' {quote(name)} is blank: only spaces"
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
-        kind = self.kind(row, name)
-        self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
+        kind_name = row.get("type")
+        kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
+        if kind is None:
+            kind = self.kind(row, name)
+        if not kind.allowed_set.issuperset(row):  # the message names the first unknown key
+            self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
+        same = same_keys(kind.cls.kind, row, kind.keys)
+        made = self.made.get(same) if same is not None else None
+        if made is None:
+            made = self.make(row, kind, name)
+            if same is not None and len(self.made) < 4096:
+                self.made[same] = made
+        inputs = row.get("inputs")
+        if inputs is not None:
+            if isinstance(inputs, str):
+                inputs = [inputs]
+            if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
+                raise SpecError(self.where(row, "inputs", name), "'inputs' must be a list of layer names")
+            inputs = tuple(inputs)
+        split = row.get("split")
+        if split is not None and not isinstance(split, bool):
+            raise SpecError(self.where(row, "split", name), f"'split' must be true or false, not {quote(split)}")
+        gpu = int_value(row["gpu"], self.where(row, "gpu", name), "gpu", 0) if "gpu" in row else 0
+        if gpu >= gpus:
+            raise SpecError(self.where(row, "gpu", name), f"gpu {gpu} does not exist: the spec has gpus: {gpus}", "GPUs count from 0")
+        marked = row.get("output", False) if "output" not in kind.keys else False
+        if not isinstance(marked, bool):
+            raise SpecError(self.where(row, "output", name), f"'output' must be true or false, not {quote(marked)}",
+                            "output: true marks a layer whose output is one of the network's (nothing need read it)")
+        return LayerSpec(name, made, inputs, split, gpu, Location(row.file or self.label, row.line, name, note=row.note), marked)  # where()'s
+
+    def make(self, row: Map, kind: _Kind, name: str) -> Layer:
+        """The layer of a row's keys, each parsed by its Value (the row's name only for messages)."""
         values = {}
         for key, value in row.items():
             k = kind.keys.get(key)
@@ -209,24 +243,7 @@ class _Reader:
         for k in kind.required:
             if k.field not in values:
                 raise SpecError(self.where(row, None, name), f"{a_kind(kind.cls.kind)} needs '{k.key}'")
-        inputs = row.get("inputs")
-        if inputs is not None:
-            if isinstance(inputs, str):
-                inputs = [inputs]
-            if not isinstance(inputs, list) or not inputs or not all(isinstance(i, str) for i in inputs):
-                raise SpecError(self.where(row, "inputs", name), "'inputs' must be a list of layer names")
-            inputs = tuple(inputs)
-        split = row.get("split")
-        if split is not None and not isinstance(split, bool):
-            raise SpecError(self.where(row, "split", name), f"'split' must be true or false, not {quote(split)}")
-        gpu = int_value(row.get("gpu", 0), self.where(row, "gpu", name), "gpu", 0)
-        if gpu >= gpus:
-            raise SpecError(self.where(row, "gpu", name), f"gpu {gpu} does not exist: the spec has gpus: {gpus}", "GPUs count from 0")
-        marked = row.get("output", False) if "output" not in kind.keys else False
-        if not isinstance(marked, bool):
-            raise SpecError(self.where(row, "output", name), f"'output' must be true or false, not {quote(marked)}",
-                            "output: true marks a layer whose output is one of the network's (nothing need read it)")
-        return LayerSpec(name, kind.cls(**values), inputs, split, gpu, self.where(row, None, name), marked)
+        return kind.cls(**values)
 
 
 def _text(value: Any, where: Location, key: str) -> str:

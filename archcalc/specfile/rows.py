@@ -17,6 +17,8 @@ _PLAIN = re.compile(r"(?:[A-Za-z0-9_.$+/]|-(?=[0-9A-Za-z.]))[A-Za-z0-9_.$+\-*/ ]
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?")
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_NAMED = re.compile(r" *- \{name: ([^,\[\]{}'\"&*!|>%@`#\t ]+), ([^\t]*)\} *")  # the usual row: its name, the rest
+_ODD = re.compile(r"[{}'\"&*!|>%@`#\t]")  # what only PyYAML reads (quotes, anchors, tags, comments, tabs ...)
 _NOT_SIMPLE = object()
 _SCALARS: dict[str, Any] = {}  # text -> value (immutable: str, int, float, bool, None, or _NOT_SIMPLE)
 
@@ -35,6 +37,8 @@ def _scalar(text: str) -> Any:
 def _read_scalar(text: str) -> Any:
     if not _PLAIN.fullmatch(text):
         return _NOT_SIMPLE
+    if _RESOLVED is not None and text[0] not in _RESOLVED:  # no implicit tag starts with it (a layer's name, conv12): a str, as PyYAML reads it
+        return text
     tag = _LOADER.resolve(yaml.ScalarNode, text, (True, False))
     if tag == STR:
         return text
@@ -51,38 +55,74 @@ def _read_scalar(text: str) -> Any:
 
 def row(line: str, number: int) -> Map | None:
     """`  - {key: value, key: [a, b], ...}` as a Map, or None where the line is anything else."""
-    start, end = line.find("- {"), line.rfind("}")
-    if end < start or line[:start].strip() or line[end + 1:].strip() or "#" in line or "\t" in line:
-        return None
-    body = line[start + 3:end]
-    if any(c in body for c in "{}'\"&*!|>%@`"):
-        return None
-    pairs = _pairs(body)
+    named = _NAMED.fullmatch(line)
+    if named is not None:  # `- {name: conv1, ...}`: its name (the same as _read_pairs reads it), and the rest remembered
+        name, others = _scalar(named[1]), _remembered(named[2])
+        pairs = None if name is _NOT_SIMPLE or others is None else (("name", name), *others)
+    else:
+        start, end = line.find("- {"), line.rfind("}")
+        if end < start or line[:start].strip() or line[end + 1:].strip() or "\t" in line[:start] or "\t" in line[end + 1:]:
+            return None
+        body = line[start + 3:end]
+        head, comma, rest = body.partition(",")
+        if comma and "[" not in head:  # the first pair (a layer's name, its own) apart from the rest, which layers repeat
+            first, others = _read_pairs(head), _remembered(rest)
+            pairs = None if first is None or others is None else first + others
+        else:
+            pairs = _read_pairs(body)
     if pairs is None:
         return None
-    row = Map()
-    row.line, row.key_lines = number, {}
-    for pair in pairs:
+    row = Map(pairs)
+    if len(row) < len(pairs):  # a key twice: PyYAML's message
+        return None
+    row.line, row.key_lines = number, dict.fromkeys(row, number)
+    for key, value in pairs:
+        if type(value) is tuple:  # a list: its own, with its line
+            seq = row[key] = Seq(value)
+            seq.item_lines = [number] * len(value)
+    return row
+
+
+_BODIES: dict[str, tuple[tuple[str, Any], ...] | None] = {}  # the text after a row's first pair -> _read_pairs of it
+
+
+def _remembered(text: str) -> tuple[tuple[str, Any], ...] | None:
+    known = _BODIES.get(text, _NOT_SIMPLE)
+    if known is not _NOT_SIMPLE:
+        return known  # type: ignore[return-value]  # a tuple or None, as stored below
+    pairs = _read_pairs(text)
+    if len(_BODIES) < TAGS_MAX:
+        _BODIES[text] = pairs
+    return pairs
+
+
+def _read_pairs(body: str) -> tuple[tuple[str, Any], ...] | None:
+    """The (key, value) pairs of a row's text between its braces (a list's value as a tuple of its items), or None
+    where this is not sure of them."""
+    if _ODD.search(body):
+        return None
+    pieces = _pairs(body) if "," in body or "[" in body else [body]
+    if pieces is None:
+        return None
+    pairs = []
+    for pair in pieces:
         key, sep, value = pair.strip().partition(": ")
-        if not sep or not _KEY.fullmatch(key) or key in row or _scalar(key) != key:
+        if not sep or not _KEY.fullmatch(key) or _scalar(key) != key:
             return None
         value = value.strip()
         if "[" in value or "]" in value:
             if not (value.startswith("[") and value.endswith("]")) or "[" in value[1:-1] or "]" in value[1:-1]:
                 return None
-            items = [_scalar(v) for v in value[1:-1].split(",")] if value[1:-1].strip() else []
+            items = tuple(_scalar(v) for v in value[1:-1].split(",")) if value[1:-1].strip() else ()
             if any(v is _NOT_SIMPLE for v in items):
                 return None
-            seq = Seq(items)
-            seq.item_lines = [number] * len(items)
-            row[key] = seq
+            pairs.append((key, items))
         else:
             scalar = _scalar(value)
             if scalar is _NOT_SIMPLE:
                 return None
-            row[key] = scalar
-        row.key_lines[key] = number
-    return row
+            pairs.append((key, scalar))
+    return tuple(pairs)
 
 
 def _pairs(body: str) -> list[str] | None:
@@ -102,3 +142,5 @@ def _pairs(body: str) -> list[str] | None:
 
 
 _LOADER = Loader("")  # its resolver only (PyYAML's implicit tags), for the rows read by row
+# the first characters some implicit tag may start with (None: a resolver for any, and then every text is asked)
+_RESOLVED = frozenset(str(k) for k in _LOADER.yaml_implicit_resolvers) if None not in _LOADER.yaml_implicit_resolvers else None

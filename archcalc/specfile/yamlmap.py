@@ -41,19 +41,27 @@ def load(text: str) -> Any:
 
     Layer rows written on one line as a flow mapping of plain keys and simple values (the way specs
     are written: `- {name: conv1, type: conv, filters: 96, kernel: 11}`) are read by `rows.row`, the
-    rest of the document by PyYAML, with each such row standing in as a null item of its list, so
-    that every line keeps its number. Anything `rows.row` is not sure of, it leaves to PyYAML; where
+    rest of the document by PyYAML, with each run of such rows (on consecutive lines, alike indented) standing
+    in as one null item of its list and the run's other lines left blank, so that every line keeps its number. Anything `rows.row` is not sure of, it leaves to PyYAML; where
     the rows did not land as items of a list, the whole text is read by PyYAML."""
     lines = text.split("\n")
-    rows: dict[int, Map] = {}
+    rows: dict[int, list[Map]] = {}  # the line of a run's first row -> the run: rows on consecutive lines, alike indented
+    run: list[Map] = []
+    count = indent = 0
     for i, line in enumerate(lines):
         if "- {" in line:
             row = one_line.row(line, i + 1)
             if row is not None:
-                rows[i + 1] = row
-                lines[i] = line[: line.index("- {")] + "- ~"
+                count += 1
+                at = line.index("- {")
+                if run and at == indent and run[-1].line == i:  # the run's next item: its line left blank
+                    run.append(row)
+                    lines[i] = ""
+                else:
+                    run, indent = [row], at
+                    rows[i + 1] = run
+                    lines[i] = line[:at] + "- ~"
     if rows:
-        count = len(rows)
         try:
             builder, node = _compose("\n".join(lines), rows)
             value = None if node is None else builder.value(node)
@@ -87,7 +95,7 @@ def _nesting(text: str) -> None:
         raise Refused(problem, exc.problem_mark, hint) from None
 
 
-def _compose(text: str, rows: dict[int, Map]) -> tuple[_Builder, yaml.Node | None]:
+def _compose(text: str, rows: dict[int, list[Map]]) -> tuple[_Builder, yaml.Node | None]:
     _nesting(text)
     loader = Loader(text)
     try:
@@ -101,9 +109,9 @@ def _compose(text: str, rows: dict[int, Map]) -> tuple[_Builder, yaml.Node | Non
 
 
 class _Builder:
-    def __init__(self, loader: Loader, rows: dict[int, Map]) -> None:
+    def __init__(self, loader: Loader, rows: dict[int, list[Map]]) -> None:
         self.loader = loader
-        self.rows = rows  # line -> a row read by rows.row, standing in for the null item on that line
+        self.rows = rows  # line -> the rows read by rows.row that the null item on that line stands for
         self.placed = 0
         self.built: dict[int, Any] = {}  # id(node) -> value: an alias is the same node, built once
         self.sizes: dict[int, int] = {}  # id(node) -> the values in it, counted as if its aliases were copied
@@ -111,12 +119,13 @@ class _Builder:
         self.repeated = 0  # values aliases repeat, in all
         self.root: yaml.Node | None = None  # the document's top node (the spec), for messages
 
-    def item(self, node: yaml.Node) -> Any:
-        """A list's item: a row read by rows.row where its stand-in is."""
+    def items(self, node: yaml.Node) -> tuple[list[Any], list[int]]:
+        """A list's item, or the rows read by rows.row where their stand-in is; and their lines."""
         if self.rows and isinstance(node, yaml.ScalarNode) and node.value == "~" and node.start_mark.line + 1 in self.rows:
-            self.placed += 1
-            return self.rows.pop(node.start_mark.line + 1)
-        return self.value(node)
+            run = self.rows.pop(node.start_mark.line + 1)
+            self.placed += len(run)
+            return run, [r.line for r in run]
+        return [self.value(node)], [node.start_mark.line + 1]
 
     def value(self, node: yaml.Node) -> Any:
         done = self.built.get(id(node))
@@ -176,8 +185,11 @@ class _Builder:
     def sequence(self, node: yaml.SequenceNode) -> Seq:
         result = Seq()
         self.built[id(node)] = result  # before its items: a list that holds itself stays one list
-        result.extend(self.item(item) for item in node.value)
-        result.item_lines = [item.start_mark.line + 1 for item in node.value]
+        result.item_lines = []
+        for item in node.value:
+            values, lines = self.items(item)
+            result.extend(values)
+            result.item_lines += lines
         return result
 
     def mapping(self, node: yaml.MappingNode) -> Map:
