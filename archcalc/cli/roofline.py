@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from archcalc.analysis import Analysis
-from archcalc.analysis.hardware import Profile
-from archcalc.analysis.roofline import Against, Roofline, against, roofline
 from archcalc.errors import ArchcalcError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the roofline's modules only where a command asks for one (--hardware, run --per-layer, the charts)
+    from archcalc.analysis import Analysis
+    from archcalc.analysis.hardware import Profile
+    from archcalc.analysis.roofline import Against, Roofline
     from archcalc.torch_backend import RunResult
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,6 +31,15 @@ def no_hardware(hardware: str | None, fmt: str) -> list[Roofline] | None:
         raise ArchcalcError(f"--hardware shows in --format table, json and html, not {fmt}",
                             hint=f"archcalc show SPEC --hardware {hardware} --format json")
     return None
+
+
+def named(analyses: Sequence[Analysis], hardware: str | None, batch: int, dtype: str) -> list[Roofline] | None:
+    """Each network's roofline on the chip --hardware names; None without one (its modules then not imported)."""
+    if hardware is None:
+        return None
+    from archcalc.analysis.roofline import named as on_chip
+
+    return on_chip(analyses, hardware, batch, dtype)
 
 
 def run_profile(hardware: str | None, device_type: str, per_layer: bool, dtype: str) -> Profile | None:
@@ -57,6 +66,8 @@ def _checked(profile: Profile, dtype: str) -> Profile:
 
 def measured(result: RunResult, a: Analysis, profile: Profile, overhead: tuple[float, float]) -> Against:
     medians = {t.name: t.median_ms / 1e3 for t in result.layer_times}
+    from archcalc.analysis.roofline import against, roofline
+
     r = roofline(a, profile, result.timing.batch, result.dtype)
     return against(r, medians, overhead[0], overhead[1], result.timing.median_ms / 1e3)
 
@@ -96,6 +107,7 @@ def calibrate_here(device: str, name: str | None, dtypes: tuple[str, ...], quick
 def roofline_picture(a: Analysis, hardware: str | None, batch: int, dtype: str) -> str:
     """`diagram --style roofline`: the chart of one network on the chip --hardware names (SVG text)."""
     from archcalc.analysis import hardware as profiles
+    from archcalc.analysis.roofline import roofline
     from archcalc.diagram.roofline_chart import roofline_svg
     from archcalc.report.roofline import seconds_text
 

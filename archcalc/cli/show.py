@@ -6,16 +6,13 @@ import click
 
 from archcalc import analysis
 from archcalc.analysis.memory import DTYPE_BYTES, dtype_bytes, memory
-from archcalc.analysis.roofline import named
 from archcalc.cli.common import emit, emit_json, emit_text, html_page, load, load_all
 from archcalc.cli.grading import StrictCommand, exit_if_strict, findings_option, shown, strict_option
 from archcalc.cli.options import FORMATS, Count, max_layers_option, parse_range
-from archcalc.cli.roofline import hardware_option, no_hardware
+from archcalc.cli.roofline import hardware_option, named, no_hardware
 from archcalc.errors import ArchcalcError
 from archcalc.kinds.terms.conventions import NAMES as CONVENTION_NAMES
 from archcalc.limits import MAX_TABLE_ROWS
-from archcalc.outputs import serialize
-from archcalc.outputs.roofline import add_roofline
 
 OPTIMIZERS = ["sgd", "momentum", "adam", "adamw"]
 
@@ -83,8 +80,10 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
         from archcalc.analysis.checkpoint import chosen_instances
 
         chosen = chosen_instances(graph.instances, checkpoint)
-    roof = named([a], hardware, batch, dtype) if fmt not in ("csv", "markdown") else no_hardware(hardware, fmt)
+    roof = named([a], hardware, batch, dtype) if fmt not in ("csv", "markdown") else no_hardware(hardware, fmt)  # None without --hardware
     if fmt == "json":
+        from archcalc.outputs import serialize
+
         doc = serialize.to_json(a, valid, (dtype, mem), stream=True)
         if chosen is not None:
             from archcalc.analysis.checkpoint import checkpoint_figures
@@ -101,7 +100,11 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
 
             for entry in doc["memory"]["training"]:
                 entry["amp"] = {"dtype": amp, "activation_bytes": kept_amp(a.rows, batch).total_bytes, "weight_copy_bytes": weight_copy_bytes(a.rows)}
-        emit_json(add_roofline(doc, roof[0]) if roof else doc)
+        if roof:
+            from archcalc.outputs.roofline import add_roofline
+
+            add_roofline(doc, roof[0])
+        emit_json(doc)
     elif fmt == "html":
         emit_text(html_page([a], [valid], batch, dtype, hardware=hardware, graphs=[graph]))
     elif fmt in ("csv", "markdown"):
@@ -109,9 +112,10 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
 
         emit_text(plain.to_csv(a) if fmt == "csv" else plain.to_markdown(a, valid, (dtype, mem)))
     else:
-        from archcalc.report.roofline import roofline_table
         from archcalc.report.show import show_table
 
+        if roof:
+            from archcalc.report.roofline import roofline_table
         emit(show_table(a, valid, (dtype, mem), per_layer_memory, every, counting, roofline_table(roof[0], every) if roof else None))
         if train or fits_in or chosen is not None or amp is not None:
             from archcalc.analysis.train_memory import training_text
@@ -160,6 +164,9 @@ def compare(specs: tuple[str, ...], fmt: str, strict: str | None, counted_as: st
     roofs = named(c.networks, hardware, batch, dtype) if fmt in ("table", "json") else no_hardware(hardware, fmt)
     if fmt == "json":
         mems = [("float32", memory(a.rows, 1, dtype_bytes("float32"))) for a in c.networks]  # show's defaults
+        from archcalc.outputs import serialize
+        from archcalc.outputs.roofline import add_roofline
+
         doc = serialize.compare_json(c, mems, stream=True)
         for network, roof in zip(doc["networks"], roofs or ()):
             add_roofline(network, roof)
