@@ -18,16 +18,18 @@ from rich.table import Table
 from archcalc.report.layout import Grid, width_of
 
 UNDER = "arithmetic"  # the one column that moves under its row instead of leaving the table
-LAYER_COLUMNS = ("name", "type", "runs_on", "output", "params", "flops", "receives", "arithmetic", "frozen_params", "hyper", "field",
+LAYER_COLUMNS = ("name", "type", "output", "params", "flops", "arithmetic", "frozen_params", "hyper", "field",
                  "connections", "activations", "macs")  # show's layer table, first to last given room: the arithmetic
-# beside the figures where it fits with them, else under its row; the GPU table's columns (runs_on, receives) by the same
-# priority, each figure for every GPU before the next figure, so that a narrow terminal still shows how the work divides
+# beside the figures where it fits with them, else under its row (its keys are what --columns picks from)
+PRIORITY = ("name", "type", "runs_on", "output", "params", "flops", "receives", *LAYER_COLUMNS[5:])  # the GPU table's columns
+# (runs_on, receives) by the same priority, each figure for every GPU before the next, so that a narrow terminal still
+# shows how the work divides
 
 _KEYS: WeakKeyDictionary[Table, tuple[tuple[str, ...], bool]] = WeakKeyDictionary()
 
 
 def ranked(table: Table, keys: Sequence[str], pickable: bool = False) -> Table:
-    """Name the table's columns (one key each, in its order) so that they are chosen by LAYER_COLUMNS' priority
+    """Name the table's columns (one key each, in its order) so that they are chosen by PRIORITY
     (a key not there: after them, in the table's order); `pickable`: the table `--columns` picks from."""
     _KEYS[table] = (tuple(keys), pickable)
     return table
@@ -61,7 +63,7 @@ def fit(g: Grid, width: int | None, wanted: Sequence[str] | None = None) -> Fit:
     elif width is None:
         return Fit(list(range(n)), list(g.widest), None, [])
     else:
-        order = sorted(range(n), key=lambda i: (LAYER_COLUMNS.index(keys[i]) if keys[i] in LAYER_COLUMNS else len(LAYER_COLUMNS), i)) \
+        order = sorted(range(n), key=lambda i: (PRIORITY.index(keys[i]) if keys[i] in PRIORITY else len(PRIORITY), i)) \
             if keys is not None else list(range(n))
         chosen, under = [], None
         for i in order:
