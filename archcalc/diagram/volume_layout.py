@@ -94,13 +94,13 @@ def faces(s: Solid, fill: str) -> list[Polygon]:
 def _labels(stage: Stage, shape: Shape, slide: bool = False, em: float = 1.0) -> list[Text]:
     """The lines under a volume, placed at (0, 0): name, shape, what is folded into it (on a slide, all one size, times `em`)."""
     small = LABEL * em if slide else LABEL - 1
-    lines = [Text((0, 0), stage.name, LABEL * em, bold=True), Text((0, 0), shape_text(shape), (LABEL + 1) * em)]
+    lines = [Text((0, 0), stage.label, LABEL * em, bold=True), Text((0, 0), shape_text(shape), (LABEL + 1) * em)]
     said = list(stage.note)
     if stage.folded:
         shown = stage.folded if len(stage.folded) <= FOLDED_SHOWN else (*stage.folded[:FOLDED_SHOWN - 1], f"… {len(stage.folded) - FOLDED_SHOWN + 1:,} more")
         said.insert(0, "+ " + ", ".join(shown))
     if slide:  # cut between words to the width of its name and shape: a slide's columns stay narrow
-        room = max(text_width(stage.name, LABEL * em, True), text_width(shape_text(shape), (LABEL + 1) * em), 10 * small)
+        room = max(text_width(stage.label, LABEL * em, True), text_width(shape_text(shape), (LABEL + 1) * em), 10 * small)
         said = [piece for note in said for piece in wrap_at(note, small, room)]
     return lines + [Text((0, 0), note, small, fill="#555555") for note in said]
 
