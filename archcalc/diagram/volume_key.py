@@ -45,6 +45,12 @@ def _kind(note: tuple[str, ...]) -> tuple[str, tuple[str, ...], str]:
     return note[0], tuple(paper), note[-1]
 
 
+def _groups(line: str) -> str:
+    """'[3×3, 64; 3×3, 64]' with a no-break space in each layer's '3×3, 64': a slide's wrap (volume_words.wrap_at)
+    then cuts it between layers only ('[3×3, 64;' / '3×3, 64]'), as the papers' tables stack them."""
+    return re.sub(r"\[[^]]*\]", lambda m: m[0].replace(", ", ",\u00a0"), line)
+
+
 def _folded(folded: tuple[str, ...]) -> tuple[str, ...]:
     said = ", ".join(folded)
     return folded if len(said) <= SHORT_FOLDED else (f"{len(folded)} layers",)
@@ -74,6 +80,6 @@ def for_slide(stages: list[Stage]) -> tuple[list[Stage], list[str]]:
             kind, paper, params = _kind(note)
             if tail:
                 paper = (paper[0].removesuffix(", " + tail), *paper[1:])
-            note = paper or (kind.split(" · ")[0],)
+            note = tuple(_groups(line) for line in paper) or (kind.split(" · ")[0],)
         out.append(replace(s, shown=shown, note=note, folded=_folded(s.folded)))
     return out, key
