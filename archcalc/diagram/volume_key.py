@@ -4,9 +4,10 @@ On a slide every label is drawn at 20 px or more, and the labels, not the volume
 fits a row: ViT-B/16's twelve 'encoder.layers.encoder_layer_N', a folded block's kind, layer count, paper row
 and parameters under each of ConvNeXt's eighteen blocks held them to 16 to 18 px. So on a slide:
 - a name is written without the dotted prefix most stages share ('encoder.layers.'); the key says it once;
-- a folded block says its paper row ('[7×7 dw, 96]', 'MBConv6, 3×3, stride 2' and 't 6, c 24, n 2, s 2',
-  without the 'k of n' its place in the row shows), else its kind ('swin_block'); blocks alike (the same kind,
-  layers, row and parameters) carry one letter, and the key gives that letter's kind, layers and parameters;
+- a folded block says its paper row ('[7×7 dw, 96]'; 'MBConv6, 3×3/2' and 't 6, c 24, n 2, s 2': '3×3/2' for
+  '3×3, stride 2', as the kernels' labels write it, without the 'k of n' its place in the row shows), else its
+  kind ('swin_block'); a bracket's layers are cut between layers only; what every block's row ends with
+  (EfficientNet's ', SE') is said once in the key; a block's layer count and parameters are the handout's;
 - the layers folded after a layer are named where they fit a short line, else counted ('+ 2 layers').
 Nothing is rounded or changed: what a volume no longer says is said once in the key, or in the handout.
 """

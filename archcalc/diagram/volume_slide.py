@@ -6,6 +6,7 @@ text is one size (volume_words.py drops the description and the legend), and the
 with its text at each of EMS times the handout's size, the volumes as they are, in 1 to 6 rows. The
 smallest text size whose best number of rows reaches TARGET_PX on a slide 1920 px wide is drawn (the
 larger the text, the smaller the volumes beside it); where none does, the layout with the largest text.
+What each volume says there, and the key that says the rest once, is volume_key.py's.
 """
 
 from __future__ import annotations
