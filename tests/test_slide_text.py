@@ -3,10 +3,10 @@
 Measured off the SVG as tests/test_slides.py does (tests/svg_geometry.py: a text's font size × its group's
 scale × the scale that fits the viewBox into the frame), on `archcalc diagram SPEC --depth 0 --fit 16:9` (the
 Graphviz style, every spec: a network unfolded is too long for one slide) and on the volumes figure at
---fit 16:9 of the chains and of the folded networks whose labels fit (volume_slide.py). The cheapest run by
-default; the rest, which run dot's layouts or lay out long chains at every text size, under -m slow.
-Measured when written (Graphviz 2.43, DejaVu Sans): graph 20.6 px (AlexNet) to 37.7 (LeNet-5); volumes 20.5
-(VGG-16) to 27.8 (LeNet-5).
+--fit 16:9 of every bundled spec at --depth 0 (volume_slide.py, its words volume_key.py), and on U-Net unfolded
+in both directions. The cheapest run by default; the rest, which run dot's layouts or lay out long chains at every
+text size, under -m slow. Measured when written (Graphviz 2.43, DejaVu Sans): graph 20.6 px (AlexNet) to 37.7
+(LeNet-5); volumes 20.7 (DeepLabV3, ConvNeXt-T) to 27.8 (LeNet-5); U-Net unfolded 21.1 (TB), 20.5 (LR).
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from archcalc.specfile import bundled_names
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not on the PATH")
 CHEAP_GRAPHS = ("lenet", "unet")  # one and two runs of dot (a U chooses between two layouts)
-CHEAP_VOLUMES = ("lenet", "alexnet", "vgg16")  # pure Python: no dot
-VOLUMES = ("lenet", "lenet5-1998", "alexnet", "vgg16", "resnet18", "squeezenet", "googlenet")  # those that reach 20 px;
-# the others' labels (ConvNeXt's, U-Net's, ViT's block names, folded layers and skips) keep them at 16 to 20: README, --fit
+CHEAP_VOLUMES = ("lenet", "alexnet", "vgg16", "vit_b_16")  # pure Python: no dot
+VOLUMES = tuple(sorted(bundled_names()))  # every one: a slide's folded blocks say their paper row, the rest is keyed
 
 
 def slide(tmp_path: Path, *args: str) -> float:
@@ -54,5 +53,6 @@ def test_volumes_slide_text_is_20_px(spec: str, tmp_path: Path) -> None:
 
 @needs_dot
 @pytest.mark.slow  # U-Net unfolded: 35 nodes as its paper's rows
-def test_unet_unfolded_slide_text_is_20_px(tmp_path: Path) -> None:
-    assert slide(tmp_path, "unet") >= 20
+@pytest.mark.parametrize("direction", ["TB", "LR"])  # LR: its levels are columns, a caption and '+ ReLU' on one line
+def test_unet_unfolded_slide_text_is_20_px(tmp_path: Path, direction: str) -> None:
+    assert slide(tmp_path, "unet", "--direction", direction) >= 20

@@ -18,7 +18,7 @@ from archcalc.analysis.fold import FoldedBlock, Node, fold
 from archcalc.analysis.fuse import Shown, fuse
 from archcalc.analysis.graph import Graph
 from archcalc.diagram.bounded import check_drawn
-from archcalc.diagram.candidates import candidate_builder
+from archcalc.diagram.candidates import candidate_builder, u_builder
 from archcalc.diagram.fit import Frame, choose_layout, parse_frame, sized, unsized
 from archcalc.diagram.folded import to_folded_digraph, u_of
 from archcalc.diagram.picture import CROSSING, DEFAULT_DIRECTION, DIRECTIONS, FINDING, STYLES, node_id, to_digraph
@@ -66,7 +66,7 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
         shown = a.rows if nodes is None else nodes
         slide = frame is not None and frame.ratio is not None  # a slide's shape: slide mode (slide.py)
         if frame is not None and frame.ratio is not None and u_of(a, shown):  # a U keeps its shape and direction (ushape.py)
-            return sized(largest_u(lambda rows: to_folded_digraph(a, shown, direction, 1, slide=True, u_rows=rows), frame.ratio), frame)
+            return sized(largest_u(u_builder(a, shown, direction), frame.ratio), frame)
         if frame is not None and frame.ratio is not None:
             direction, parts = choose_layout(candidate_builder(a, shown, slide), frame.ratio, len(shown) + 1, largest=slide)
         else:

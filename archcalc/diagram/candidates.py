@@ -18,8 +18,8 @@ from archcalc.diagram.slide import Slide
 class KeptWords(Slide):
     """Slide's words, each node's said once for all the layouts: a node's label and frame depend on it alone."""
 
-    def __init__(self, a: Analysis, nodes: Sequence[Node], skips: frozenset[str] = frozenset()) -> None:
-        super().__init__(a, nodes, skips)
+    def __init__(self, a: Analysis, nodes: Sequence[Node], skips: frozenset[str] = frozenset(), joined: bool = False) -> None:
+        super().__init__(a, nodes, skips, joined)
         self._labels: dict[tuple[str, tuple[int, ...] | None], str] = {}
         self._frames: dict[str, dict[str, str]] = {}
         self._heading: list[str] | None = None
@@ -45,3 +45,10 @@ def candidate_builder(a: Analysis, shown: tuple[Shown, ...], slide: bool, edge_s
     """`build(direction, parts)` for fit.choose_layout: to_folded_digraph of `shown`, a slide's words made once."""
     words = KeptWords(a, [x for x in shown if not isinstance(x, Fused)], skipping(papers(shown))) if slide else None
     return lambda direction, parts: to_folded_digraph(a, shown, direction, parts, edge_shapes, slide, words=words)
+
+
+def u_builder(a: Analysis, shown: tuple[Shown, ...], direction: str) -> Callable[[bool], graphviz.Digraph]:
+    """`build(u_rows)` for ushape.largest_u: a slide of a U, its words made once; left to right its levels are columns
+    of nodes, as tall as their lines, and a caption and its '+ ReLU' share a line where both fit one (slide.py)."""
+    words = KeptWords(a, [x for x in shown if not isinstance(x, Fused)], skipping(papers(shown)), joined=direction == "LR")
+    return lambda rows: to_folded_digraph(a, shown, direction, 1, slide=True, u_rows=rows, words=words)

@@ -17,7 +17,7 @@ Point = tuple[float, float]
 
 # advance widths in em, at least DejaVu Sans's (the widest common fallback): digits 0.636, '×' 0.838
 _WIDE = set("MWmw@%")
-_NARROW = set("iljtfrI.,:;'|!()[] ")
+_NARROW = set("iljtfrI.,:;'|!()[] \u00a0")  # a no-break space as narrow as a space
 
 
 def char_width(c: str) -> float:

@@ -55,7 +55,7 @@ def arcs(stages: Sequence[Stage], tops: Sequence[Point], band_of: Sequence[int],
     for s, d in every:
         end = tops[d]
         if (s, d) not in level:  # across rows: a note just over the target, with an arrowhead into it
-            out.append(Text((end[0], end[1] - 12), f"+ from {stages[s].name}", size, fill=ARC, halo=True))
+            out.append(Text((end[0], end[1] - 12), f"+ from {stages[s].label}", size, fill=ARC, halo=True))
             out.append(Polygon(((end[0] - 4, end[1] - 8), (end[0] + 4, end[1] - 8), end), ARC, ARC, 0.5))
             continue
         start = tops[s]

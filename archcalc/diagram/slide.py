@@ -81,9 +81,11 @@ def _short(a: Analysis, rows: Sequence[Row]) -> tuple[str, str] | None:
 class Slide:
     """The slide's words for one network drawn as `nodes` (rows, or rows and folded blocks)."""
 
-    def __init__(self, a: Analysis, nodes: Sequence[Node], skips: frozenset[str] = frozenset()) -> None:
-        """`skips`: the folded blocks with a residual sum inside (blockfacts), said '+ skip'."""
+    def __init__(self, a: Analysis, nodes: Sequence[Node], skips: frozenset[str] = frozenset(), joined: bool = False) -> None:
+        """`skips`: the folded blocks with a residual sum inside (blockfacts), said '+ skip'; `joined`: '+ ReLU' on its
+        caption's line where both fit one (left to right: a U's levels are columns of nodes, as tall as their lines)."""
         self.a = a
+        self.joined = joined
         self.skips = skips
         blocks = [x for x in nodes if isinstance(x, FoldedBlock)]
         # a block's kind and its count of layers, where every block's fits one line; else its kind alone: a slide's
@@ -133,10 +135,12 @@ class Slide:
             cells = [line(x.name, bold=True), line(self.kind(x, self.counted)), line(f"→ {hwc(x.output)}", bold=True),
                      line(f"{human(x.params)} params")]
         else:
-            cells = [line(x.name, bold=True), *(line(c) for c in wrapped(x.layer.caption()))]
+            caption = wrapped(x.layer.caption())
             after = [*([x.activation_label] if x.activation else []), *(r.layer.label for r in self.under.get(x.name, ()))]
-            if after:
-                cells += [line(c) for c in wrapped("+ " + ", ".join(after))]
+            more = wrapped("+ " + ", ".join(after)) if after else []
+            if self.joined and more and len(caption[-1]) + 1 + len(more[0]) <= WRAP + 2:  # 'conv 3×3, 64 + ReLU'
+                caption[-1] += " " + more.pop(0)
+            cells = [line(x.name, bold=True), *(line(c) for c in caption + more)]
             cells.append(line(f"→ {hwc(x.output if shape is None else shape)}", bold=True))
         mark = _short(self.a, rows)
         if mark:

@@ -94,13 +94,13 @@ def faces(s: Solid, fill: str) -> list[Polygon]:
 def _labels(stage: Stage, shape: Shape, slide: bool = False, em: float = 1.0) -> list[Text]:
     """The lines under a volume, placed at (0, 0): name, shape, what is folded into it (on a slide, all one size, times `em`)."""
     small = LABEL * em if slide else LABEL - 1
-    lines = [Text((0, 0), stage.name, LABEL * em, bold=True), Text((0, 0), shape_text(shape), (LABEL + 1) * em)]
+    lines = [Text((0, 0), stage.label, LABEL * em, bold=True), Text((0, 0), shape_text(shape), (LABEL + 1) * em)]
     said = list(stage.note)
     if stage.folded:
         shown = stage.folded if len(stage.folded) <= FOLDED_SHOWN else (*stage.folded[:FOLDED_SHOWN - 1], f"… {len(stage.folded) - FOLDED_SHOWN + 1:,} more")
         said.insert(0, "+ " + ", ".join(shown))
     if slide:  # cut between words to the width of its name and shape: a slide's columns stay narrow
-        room = max(text_width(stage.name, LABEL * em, True), text_width(shape_text(shape), (LABEL + 1) * em), 10 * small)
+        room = max(text_width(stage.label, LABEL * em, True), text_width(shape_text(shape), (LABEL + 1) * em), 10 * small)
         said = [piece for note in said for piece in wrap_at(note, small, room)]
     return lines + [Text((0, 0), note, small, fill="#555555") for note in said]
 
@@ -132,11 +132,11 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
     arcs_room = skip_arcs.room(stages, band_of) * em  # above the kernel labels, under the part's title
     lines = [max(len(_labels(stages[i], shape, slide, em)) for i in run for _, shape in nodes[i]) for run in runs]  # a row's labels
     lifts = [ln * n if streams > 1 else 0.0 for n in lines]  # room above a row's top stream for its labels
-    top = MARGIN + 16 * em + ln * len(heading_) + 14 + (ln + 4 if numbered else 0) + lifts[0] + arcs_room  # the first kernel label line
+    top = MARGIN + 16 * em + ln * len(heading_) + 14 + (ln + 4 if numbered and not slide else 0) + lifts[0] + arcs_room  # the first kernel label line
     # each row as tall as its own volumes: above the centre line (half a height and the depth) and below it
     ups = [max(size(shape)[1] / 2 + size(shape)[2] for i in run for _, shape in nodes[i]) for run in runs]
     downs = [max(size(shape)[1] / 2 for i in run for _, shape in nodes[i]) for run in runs]
-    between = [ln * n + 20 + 16 * em + (ln + 4 if numbered else 0) + arcs_room for n in lines]  # from a row's stream's volumes to the next's
+    between = [ln * n + 20 + 16 * em + (ln + 4 if numbered and not slide else 0) + arcs_room for n in lines]  # from a row's stream's volumes to the next's
     centres = [top + ups[0] + 8]
     for k in range(1, len(runs) * streams):
         b, a_row = k // streams, (k - 1) // streams  # a slide's streams: room for the windows and a whole stage's labels
@@ -162,8 +162,8 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
                 onward = Text((cursor + 10, before + 4), f"▶ part {band + 1}", lb, bold=True, anchor="start")
                 items.append(onward)
                 right = max(right, onward.box[1])
-            items.append(Text((MARGIN, centre(band, 0) - ups[band] - 8 - lifts[band] - arcs_room - ln - 4), f"part {band + 1}", 12 * em,
-                              bold=True, anchor="start"))
+            items += [Text((MARGIN, centre(band, 0) - ups[band] - 8 - lifts[band] - arcs_room - ln - 4), f"part {band + 1}", 12 * em,
+                           bold=True, anchor="start")] * (not slide)  # a slide's rows: told apart by their connectors
             cursor = start
             if i:
                 back = Text((cursor, middle + 4), f"from part {band} ▶", lb, bold=True, anchor="start")

@@ -49,6 +49,11 @@ class Stage:
     note: tuple[str, ...] = ()  # what a folded block holds, for --depth (lines under the volume)
     padding: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))  # (before, after) on H, then on W
     skips: tuple[int, ...] = ()  # the earlier stages this one also reads (arcs); its own index: a block's inner skip
+    shown: str = ""  # the name written under it where not `name` (a slide's, its shared prefix left off: volume_key.py)
+
+    @property
+    def label(self) -> str:
+        return self.shown or self.name
 
     @property
     def window_text(self) -> str:
