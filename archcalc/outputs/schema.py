@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from archcalc.kinds import KINDS, keys
-from archcalc.outputs.serialize import plain
+from archcalc.outputs.plainvalues import plain
 from archcalc.specfile.accept import FINDING_KINDS
 from archcalc.specfile.claims import CLAIM_FIGURES, TOTAL_FIGURES
 

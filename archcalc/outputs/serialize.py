@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from archcalc.errors import Location
 from archcalc.kinds.terms.layouts import layout
 from archcalc.outputs.jsontext import Shared, SharedMap
 from archcalc.outputs.jsonwrite import Each
+from archcalc.outputs.plainvalues import plain
 
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, ClaimCheck, Finding, Row, ValidInputs
@@ -27,18 +27,6 @@ if TYPE_CHECKING:
     from archcalc.outputs.layerparts import Parts
     from archcalc.torch_backend import RunResult, Timing
 
-
-
-def plain(value: Any) -> Any:
-    """Tuples as lists, whole fractions as ints, other fractions as floats, all the way down."""
-    kind = type(value)
-    if kind is int or kind is str or value is None:
-        return value
-    if kind is tuple or kind is list:
-        return [plain(v) for v in value]
-    if isinstance(value, Fraction):
-        return value.numerator if value.denominator == 1 else float(value)
-    return value
 
 
 def where_json(loc: Location | None) -> dict[str, Any] | None:
