@@ -130,6 +130,24 @@ def test_volumes_draw_skips_as_nested_arcs() -> None:
     assert notes == ["+ from down1", "+ from down2", "+ from down3"]  # down4's copy stays in the first row
 
 
+def test_a_note_from_the_row_before_leaves_the_skips_mark_clear() -> None:
+    # ViT-B/16's slide: each later row opens with '+ from encoder_layer_N' over its first block, whose own skip arc to
+    # the next block is marked '+' a little to the right: the note ends at the block, on its left, off that mark
+    from archcalc.diagram.volume_slide import slide_fitted
+
+    graph, vit = net("vit_b_16")
+    scene = slide_fitted(vit, stages(vit, fold(vit, graph.instances, 0)), 16 / 9)
+    notes = [t for t in scene.texts if t.text.startswith("+ from ")]
+    marks = [t for t in scene.texts if t.text == "+"]
+    assert len(notes) == 2 and marks
+
+    def overlap(a: Text, b: Text) -> bool:
+        (l1, r1, t1, b1), (l2, r2, t2, b2) = a.box, b.box
+        return l1 < r2 and l2 < r1 and t1 < b2 and t2 < b1
+
+    assert not [(n.text, m.at) for n in notes for m in marks if overlap(n, m)]
+
+
 # --- seams --------------------------------------------------------------------------------------------------------
 
 

@@ -54,8 +54,13 @@ def arcs(stages: Sequence[Stage], tops: Sequence[Point], band_of: Sequence[int],
     out: list[Item] = []
     for s, d in every:
         end = tops[d]
-        if (s, d) not in level:  # across rows: a note just over the target, with an arrowhead into it
-            out.append(Text((end[0], end[1] - 12), f"+ from {stages[s].label}", size, fill=ARC, halo=True))
+        if (s, d) not in level:  # across rows: a note just over the target, with an arrowhead into it; ending at the
+            # target where an arc leaves it to the right and the row has room on its left (its '+' would be under the note)
+            note = Text((end[0], end[1] - 12), f"+ from {stages[s].label}", size, fill=ARC, halo=True)
+            leaves = any(a == d and band_of[b] == band_of[d] for a, b in every)
+            if leaves and note.box[1] - note.box[0] <= end[0] - 6:
+                note = Text((end[0] - 6, end[1] - 12), note.text, size, anchor="end", fill=ARC, halo=True)
+            out.append(note)
             out.append(Polygon(((end[0] - 4, end[1] - 8), (end[0] + 4, end[1] - 8), end), ARC, ARC, 0.5))
             continue
         start = tops[s]
