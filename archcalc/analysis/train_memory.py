@@ -31,17 +31,22 @@ def parse_size(text: str) -> int:
     return int(float(found.group(1)) * UNITS[unit])
 
 
-def training_step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, granule: int = 1) -> Step:
+def copies_of(optimiser: str) -> int:
+    """The copies of the parameters an optimiser keeps as its state (archcalc.analysis.memory), or a user error."""
     if optimiser not in OPTIMISER_STATES:
         raise ArchcalcError(f"no optimiser '{optimiser}'", f"one of {', '.join(OPTIMISER_STATES)}")
-    return step(rows, batch, itemsize, optimiser, OPTIMISER_STATES[optimiser], granule=granule)
+    return OPTIMISER_STATES[optimiser]
+
+
+def training_step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, granule: int = 1) -> Step:
+    return step(rows, batch, itemsize, optimiser, copies_of(optimiser), granule=granule)
 
 
 def checkpointed_at(rows: Sequence[Row], itemsize: int, optimiser: str, instances: Sequence[Instance], granule: int = 1) -> Callable[[int], Step]:
     """Batch -> the training step with those block instances checkpointed (archcalc.analysis.checkpoint)."""
     from archcalc.analysis.checkpoint import checkpointed, checkpointed_step
 
-    copies = training_step(rows, 1, itemsize, optimiser).optimiser_bytes and OPTIMISER_STATES[optimiser]  # the optimiser checked
+    copies = copies_of(optimiser)
     return lambda batch: checkpointed_step(rows, checkpointed(rows, batch, itemsize, instances, granule), batch, itemsize, optimiser, copies, granule)
 
 
