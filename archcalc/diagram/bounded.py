@@ -112,7 +112,8 @@ def run_dot(program: str, fmt: str, source: bytes, seconds: float = DOT_SECONDS)
 def capped(command: list[str]) -> subprocess.Popen[bytes]:
     """`command` started under DOT_MEMORY. Where the system caps another process (Linux's prlimit), the cap is set
     on dot as it starts, so that Python starts it without copying itself (a fork: about 3 ms of CPU, as much as
-    dot's own start); elsewhere in the child, before dot starts."""
+    dot's own start): dot reads its graph from stdin, which the caller writes only after the cap is set, so no layout
+    runs uncapped. Elsewhere the cap is set in the child, before dot starts."""
     pipe = subprocess.PIPE
     if not hasattr(resource, "prlimit"):
         def cap() -> None:  # in the child, before dot starts
