@@ -155,8 +155,14 @@ def test_item2_fit_on_a_long_chain_is_inside_the_bound(tmp_path: Path) -> None:
 
 
 @needs_dot
-def test_dot_past_its_memory_is_one_message(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("prlimit_allowed", [True, False])  # False: a sandbox refuses it; dot is capped in its child then
+def test_dot_past_its_memory_is_one_message(monkeypatch: pytest.MonkeyPatch, prlimit_allowed: bool) -> None:
     monkeypatch.setattr(bounded, "DOT_MEMORY", 60 << 20)  # the layout of 300 skips needs more (about 200 MB)
+    if not prlimit_allowed:
+        def refused(*args: object) -> None:
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr(bounded.resource, "prlimit", refused)
     source = skips_dot(300)
     done = bounded.run_dot(shutil.which("dot") or "dot", "svg", source.encode())
     assert done.returncode != 0

@@ -15,7 +15,6 @@ took 19 GB. So, before dot runs:
 
 from __future__ import annotations
 
-import contextlib
 import re
 import resource
 import subprocess
@@ -116,11 +115,18 @@ def capped(command: list[str]) -> subprocess.Popen[bytes]:
     runs uncapped. Elsewhere the cap is set in the child, before dot starts."""
     pipe = subprocess.PIPE
     if not hasattr(resource, "prlimit"):
-        def cap() -> None:  # in the child, before dot starts
-            resource.setrlimit(resource.RLIMIT_AS, (DOT_MEMORY, DOT_MEMORY))
-
-        return subprocess.Popen(command, stdin=pipe, stdout=pipe, stderr=pipe, preexec_fn=cap)
+        return subprocess.Popen(command, stdin=pipe, stdout=pipe, stderr=pipe, preexec_fn=_cap)
     proc = subprocess.Popen(command, stdin=pipe, stdout=pipe, stderr=pipe)
-    with contextlib.suppress(OSError):  # it has ended already (its message says why)
+    try:
         resource.prlimit(proc.pid, resource.RLIMIT_AS, (DOT_MEMORY, DOT_MEMORY))
+    except ProcessLookupError:  # it has ended already (its message says why)
+        pass
+    except OSError:  # not allowed here (a sandbox): that dot goes, and one capped in the child takes its place
+        proc.kill()
+        proc.wait()
+        return subprocess.Popen(command, stdin=pipe, stdout=pipe, stderr=pipe, preexec_fn=_cap)
     return proc
+
+
+def _cap() -> None:  # in the child, before dot starts
+    resource.setrlimit(resource.RLIMIT_AS, (DOT_MEMORY, DOT_MEMORY))
