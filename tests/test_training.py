@@ -125,6 +125,14 @@ def test_fits_with_checkpointing_searches_the_checkpointed_step() -> None:
                                      "peak_layer": s.peak.layer}
 
 
+def test_the_optimiser_steps_peak_names_adams_temporaries() -> None:
+    # ResNet-18 with Adam peaks at the step; beyond its named parts it holds Adam's temporaries: twice the largest
+    # layer's parameters, layer4's 3×3 512→512 convolution, 2 · 512·512·9 · 4 bytes = 18,874,368 (not "loss and outputs")
+    out = CliRunner().invoke(main, ["show", "resnet18", "--train"]).output
+    peak = next(line for line in out.splitlines() if line.startswith("peak ") and "at the optimiser step" in line)
+    assert peak.endswith("+ optimiser temporaries 18,874,368") and "loss and outputs" not in peak
+
+
 def test_fits_is_refused_with_amp_whose_step_is_not_modelled() -> None:
     result = CliRunner().invoke(main, ["show", "lenet", "--train", "--fits", "1GiB", "--amp", "bfloat16"])
     assert result.exit_code == 2

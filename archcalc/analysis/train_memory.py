@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.memory import OPTIMISER_STATES
-from archcalc.analysis.training import Step, step
+from archcalc.analysis.training import STEP, Step, step
 from archcalc.errors import ArchcalcError
 from archcalc.text import peak_place, size
 
@@ -78,9 +78,15 @@ def step_text(s: Step, batch: int, dtype: str) -> str:
         f"optimiser state {s.optimiser_bytes:,}, activations kept for backward {s.activation_bytes:,} (as torch keeps them)",
         f"peak {size(p.total_bytes)} {peak_place(p.when, p.layer)}: parameters {s.param_bytes:,} + optimiser state {s.optimiser_bytes:,}"
         f" + input {s.input_bytes:,} + activations {p.activation_bytes:,} + parameter gradients {p.gradient_bytes:,}"
-        f" + activation gradients {p.activation_gradient_bytes:,}" + (f" + loss and outputs {held:,}" if held else ""),
+        f" + activation gradients {p.activation_gradient_bytes:,}" + (f" + {_rest(p.when)} {held:,}" if held else ""),
     ]
     return "\n".join(lines)
+
+
+def _rest(when: str) -> str:
+    """What a moment holds beyond its named parts: at the optimiser step, Adam's temporaries (archcalc.analysis.training:
+    twice the largest layer's parameters); before it, the loss."""
+    return "optimiser temporaries" if when == STEP else "loss and outputs"
 
 
 def fits_text(budget_text: str, budget: int, batch: int, s: Step | None, dtype: str, checkpointing: int = 0) -> str:
