@@ -146,7 +146,7 @@ def test_the_python_api_loads_and_builds() -> None:
 def test_run_says_when_its_timing_is_unstable_and_how_many_specs_agree() -> None:
     from types import SimpleNamespace
 
-    from archcalc.report.run import agreement, unstable_note
+    from archcalc.report.run import agreement, unsettled_note, unstable_note
     from archcalc.torch_backend.timing import Timing
 
     quiet = Timing(1, 50, median_ms=1.10, min_ms=1.00, max_ms=1.5, images_per_s=909.1, tflops=0.001)
@@ -154,6 +154,11 @@ def test_run_says_when_its_timing_is_unstable_and_how_many_specs_agree() -> None
     assert unstable_note(quiet) is None
     assert unstable_note(busy) == ("unstable: the median is 300.0× the fastest pass (1.000 ms), so something else was running; "
                                    "the fastest pass is nearer the network's own time: time it again on a quiet machine")
+    # stopped at its limit before the median was known to ±5% (torch_backend.blocks.settled): said, not left silent
+    stopped = Timing(1, 4, median_ms=270.5, min_ms=160.3, max_ms=360.3, images_per_s=3.7, tflops=0.0, settled=False, seconds=1.02)
+    assert unsettled_note(quiet) is None
+    assert unsettled_note(stopped) == ("not settled: after 1.02 s of passes the median is not yet known to ±5% (the passes' times "
+                                       "moved); a longer --min-time, or a quiet machine, narrows it")
     results = [SimpleNamespace(name=f"net{i}", ok=i != 3) for i in range(11)]
     assert agreement(results[:3]) == "3 of 3 specs agree with torch"  # type: ignore[arg-type]
     assert agreement(results) == "10 of 11 specs agree with torch; not: net3"  # type: ignore[arg-type]

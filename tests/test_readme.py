@@ -221,7 +221,7 @@ def untimed(lines: list[str]) -> list[str]:
     """A run's table without what is measured: the device line's machine, the timings."""
     kept = []
     for line in lines:
-        if line.startswith(("forward:", "towers forward:", "unstable:")) or " · cpu (" in line:
+        if line.startswith(("forward:", "towers forward:", "unstable:", "not settled:")) or " · cpu (" in line:
             continue
         if line.startswith("archcalc: running on the CPU: "):  # the device note on stderr names the machine
             line = "archcalc: running on the CPU: …"

@@ -52,7 +52,8 @@ def test_json_shape_of_one_spec() -> None:
     assert doc["torch_device"] == "cpu"
     assert doc["checks"] == {"shapes": True, "params": True, "flops": True} and doc["mismatches"] == []
     ms = doc["forward_ms"]
-    assert set(ms) == {"median", "min", "max", "runs"} and ms["runs"] >= 4 and ms["min"] <= ms["median"] <= ms["max"]
+    assert set(ms) == {"median", "min", "max", "runs", "settled"} and ms["runs"] >= 4 and ms["min"] <= ms["median"] <= ms["max"]
+    assert isinstance(ms["settled"], bool)
     assert doc["images_per_s"] == pytest.approx(2 / (ms["median"] / 1e3), rel=1e-3)
     # lenet: 833,040 FLOPs per image (FlopCounterMode convention, by hand in test_torch_backend)
     assert doc["tflops"] == pytest.approx(833_040 * 2 / (ms["median"] / 1e3) / 1e12, abs=1e-5)

@@ -198,7 +198,8 @@ def run_json(r: RunResult) -> dict[str, Any]:
 
 def _timing_json(t: Timing) -> dict[str, Any]:
     return {
-        "forward_ms": {"median": _sig(t.median_ms), "min": _sig(t.min_ms), "max": _sig(t.max_ms), "runs": t.runs},
+        "forward_ms": {"median": _sig(t.median_ms), "min": _sig(t.min_ms), "max": _sig(t.max_ms), "runs": t.runs,
+                       "settled": t.settled},
         "images_per_s": _sig(t.images_per_s),
         "tflops": _sig(t.tflops),
     }

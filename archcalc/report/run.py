@@ -55,6 +55,7 @@ def run_table(r: RunResult) -> RenderableType:
     t = r.timing
     parts: list[RenderableType] = [head, table, Text(_timing_text("forward", t), style="bold"),
                                     *([Text(unstable, style="yellow")] if (unstable := unstable_note(t)) else []),
+                                    *([Text(unsettled, style="yellow")] if (unsettled := unsettled_note(t)) else []),
                                     Text(_memory_text(r.memory, t.batch, r.dtype, r.device))]
     mismatches = r.verification.mismatches
     if mismatches:
@@ -82,6 +83,14 @@ def unstable_note(t: Timing) -> str | None:
         return None
     return (f"unstable: the median is {t.median_ms / t.min_ms:,.1f}× the fastest pass ({t.min_ms:.3f} ms), so something else "
             "was running; the fastest pass is nearer the network's own time: time it again on a quiet machine")
+
+
+def unsettled_note(t: Timing) -> str | None:
+    """A word where the timing stopped at its limit before the median was known to ±5% (torch_backend.blocks)."""
+    if t.settled:
+        return None
+    return (f"not settled: after {t.seconds:.2f} s of passes the median is not yet known to ±5% (the passes' times moved); "
+            "a longer --min-time, or a quiet machine, narrows it")
 
 
 def agreement(results: Sequence[RunResult]) -> str:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from archcalc.analysis import Analysis
-from archcalc.torch_backend.blocks import timed_blocks
+from archcalc.torch_backend.blocks import settled, timed_blocks
 from archcalc.torch_backend.build import example_input
 from archcalc.torch_backend.names import module_paths
 
@@ -33,6 +33,8 @@ class Timing:
     max_ms: float
     images_per_s: float
     tflops: float  # the calculator's FLOPs × batch / the median time
+    settled: bool = True  # the median known to ±blocks.PRECISION when the timing stopped (else it stopped at its limit)
+    seconds: float = 0.0  # the time the timed blocks took
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def time_forward(module: nn.Module, analysis: Analysis, device: torch.device | s
     times_ms = [t / number * 1e3 for t in times]
     median_s = statistics.median(times_ms) / 1e3
     return Timing(batch, number * len(times), statistics.median(times_ms), min(times_ms), max(times_ms),
-                  batch / median_s, analysis.totals.flops * batch / median_s / 1e12)
+                  batch / median_s, analysis.totals.flops * batch / median_s / 1e12, settled(times), sum(times))
 
 
 def time_layers(module: nn.Module, analysis: Analysis, device: torch.device | str, dtype: torch.dtype, batch: int = 1,
