@@ -126,8 +126,17 @@ def test_volumes_draw_skips_as_nested_arcs() -> None:
     # wrapped for a slide, a copy whose ends lie in different rows is a note over its target, not a line across the rows
     graph, unet_a = net("unet")
     rows = fitted(unet_a, stages(unet_a, fold(unet_a, graph.instances, 0)), 16 / 9)
-    notes = sorted(t.text for t in rows.texts if t.text.startswith("+ from "))
-    assert notes == ["+ from down1", "+ from down2", "+ from down3"]  # down4's copy stays in the first row
+    notes = sorted(t.text for t in rows.texts if "from down" in t.text)
+    assert notes == ["from down1", "from down2", "from down3"]  # down4's copy stays in the first row; a copy, not a '+'
+
+
+def test_an_input_read_for_its_size_only_draws_no_arc() -> None:
+    # DeepLabV3's `out` upsamples the logits to the input's H×W (inputs: [classifier.4, input]): the image is not
+    # added to the logits, so no arc runs from it (upsample, crop and adaptive pooling say which input gives a size)
+    graph, deeplab = net("deeplabv3_resnet50")
+    s = stages(deeplab, fold(deeplab, graph.instances, 0))
+    out = next(i for i, st in enumerate(s) if st.name == "out")
+    assert s[out].skips == () and not s[out].sums
 
 
 def test_a_note_from_the_row_before_leaves_the_skips_mark_clear() -> None:

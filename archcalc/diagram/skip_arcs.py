@@ -56,7 +56,7 @@ def arcs(stages: Sequence[Stage], tops: Sequence[Point], band_of: Sequence[int],
         end = tops[d]
         if (s, d) not in level:  # across rows: a note just over the target, with an arrowhead into it; ending at the
             # target where an arc leaves it to the right and the row has room on its left (its '+' would be under the note)
-            note = Text((end[0], end[1] - 12), f"+ from {stages[s].label}", size, fill=ARC, halo=True)
+            note = Text((end[0], end[1] - 12), f"{'+ ' if stages[d].sums else ''}from {stages[s].label}", size, fill=ARC, halo=True)
             leaves = any(a == d and band_of[b] == band_of[d] for a, b in every)
             if leaves and note.box[1] - note.box[0] <= end[0] - 6:
                 note = Text((end[0] - 6, end[1] - 12), note.text, size, anchor="end", fill=ARC, halo=True)

@@ -49,6 +49,7 @@ class Stage:
     note: tuple[str, ...] = ()  # what a folded block holds, for --depth (lines under the volume)
     padding: tuple[tuple[int, int], tuple[int, int]] = ((0, 0), (0, 0))  # (before, after) on H, then on W
     skips: tuple[int, ...] = ()  # the earlier stages this one also reads (arcs); its own index: a block's inner skip
+    sums: bool = False  # adds what it reads (an `add`, or a block with a residual sum inside): its arcs are marked '+'
     shown: str = ""  # the name written under it where not `name` (a slide's, its shared prefix left off: volume_key.py)
 
     @property
@@ -127,13 +128,14 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
     skips: list[set[int]] = [set()]
     said = papers(tuple(nodes))  # what each folded block's paper table says (its skips are the arcs)
     for row in nodes:
-        back = {drawn_in[i] for i in row.inputs if i in drawn_in} - {len(out) - 1}
+        sized_by = () if isinstance(row, FoldedBlock) else row.layer.sized_by()  # inputs read for their size only: no arc
+        back = {drawn_in[i] for k, i in enumerate(row.inputs) if i in drawn_in and k not in sized_by} - {len(out) - 1}
         if isinstance(row, FoldedBlock):
             facts, paper = said[row.name]
             note = (f"{row.block} · {len(row.rows)} layers", *(t for t in paper if not t.startswith("skip:")), f"{human(row.params)} params")
             inner = bool(facts.skips)  # a residual sum inside
             drawn_in[row.name] = len(out)
-            out.append(Stage(row.name, "block", (row.output,), True, None, None, None, False, note=note))
+            out.append(Stage(row.name, "block", (row.output,), True, None, None, None, False, note=note, sums=inner))
             skips.append(back | ({len(out) - 1} if inner else set()))
             more.append([])
             continue
@@ -152,7 +154,7 @@ def stages(a: Analysis, nodes: Sequence[Node] | None = None, foldable: bool = Fa
             shapes, whole, gpu = (row.output,), True, row.placement if isinstance(row.placement, int) else None
         crosses = any(s.received for s in row.gpus)
         out.append(Stage(row.name, row.category, shapes, whole, gpu, kernel, stride, crosses,
-                         padding=_padding(row.layer, row.input_shapes)))
+                         padding=_padding(row.layer, row.input_shapes), sums=row.kind == "add"))
         more.append([])
     return [replace(stage, folded=(*stage.folded, *labels), skips=tuple(sorted(back)))
             for stage, labels, back in zip(out, more, skips)]

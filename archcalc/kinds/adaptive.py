@@ -42,6 +42,9 @@ class AdaptiveAvgPool(NoWeights, PerMap, VectorUnits, Layer):
     def arity(self) -> int:  # type: ignore[override]  # an output size, or a second input to take it from
         return 1 if self.output is not None else 2
 
+    def sized_by(self) -> tuple[int, ...]:
+        return (1,) if self.arity == 2 else ()  # the second input gives its H×W only
+
     @property
     def arity_hint(self) -> str:
         return ("with `output` it reads one input; without, two: the second gives the size"

@@ -89,6 +89,11 @@ class Layer:
         """Its spec keys and their values, as numbers (a kind whose values depend on its input resolves them)."""
         return keys_of(self)
 
+    def sized_by(self) -> tuple[int, ...]:
+        """The inputs it reads only for their H×W, not their values (upsample, crop and adaptive pooling to a second
+        input's size): a picture draws no data flowing from them."""
+        return ()
+
     def gpu_share(self, figures: Figures, gpus: int) -> Figures:
         """One GPU's part of the layer split across `gpus` (its tower's, proven by tests/test_kind_split.py): every figure
         linear in the output maps, which divide by the GPUs; a kind whose towers each hold a copy of a weight says so."""

@@ -43,6 +43,9 @@ class Crop(NoWeights, PerMap, Passes, Layer):
     def arity(self) -> int:  # type: ignore[override]  # a size, or a second input to take it from
         return 1 if self.size is not None else 2
 
+    def sized_by(self) -> tuple[int, ...]:
+        return (1,) if self.arity == 2 else ()  # the second input gives its H×W only
+
     @property
     def arity_hint(self) -> str:
         return ("with a size it reads one input; without, two: the map to cut and one whose H×W it takes"

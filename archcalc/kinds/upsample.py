@@ -49,6 +49,9 @@ class Upsample(NoWeights, PerMap, VectorUnits, Layer):
     def arity(self) -> int:  # type: ignore[override]  # a scale or a size, or a second input to take the size from
         return 1 if self.scale is not None or self.size is not None else 2
 
+    def sized_by(self) -> tuple[int, ...]:
+        return (1,) if self.arity == 2 else ()  # the second input gives its H×W only
+
     @property
     def arity_hint(self) -> str:
         return ("with a scale or a size it reads one input; without either, two: the second gives the size"
