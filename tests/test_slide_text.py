@@ -56,3 +56,19 @@ def test_volumes_slide_text_is_20_px(spec: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("direction", ["TB", "LR"])  # LR: its levels are columns, a caption and '+ ReLU' on one line
 def test_unet_unfolded_slide_text_is_20_px(tmp_path: Path, direction: str) -> None:
     assert slide(tmp_path, "unet", "--direction", direction) >= 20
+
+
+UNFOLDED = ("googlenet", "mobilenet_v2", "resnet18", "squeezenet", "unet", "vit_b_16")  # with blocks: what --depth 0 folds
+
+
+@needs_dot
+@pytest.mark.parametrize("spec", [s if s == "unet" else pytest.param(s, marks=pytest.mark.slow) for s in UNFOLDED])
+def test_a_slide_drawn_layer_by_layer_says_when_its_text_is_small(spec: str, tmp_path: Path) -> None:
+    """Without --depth, a network of blocks on a slide: the note (diagram.slide_note, by its count of layers) comes
+    exactly where the text falls under 20 px (measured: U-Net 21 px, no note; SqueezeNet 16, ViT-B/16 7, a note)."""
+    out = tmp_path / "slide.svg"
+    result = CliRunner().invoke(main, ["diagram", spec, "--fit", "16:9", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    px = smallest_text_px(out.read_text(encoding="utf-8"))
+    noted = "come out small on a slide (under 20 px at 1920×1080): --depth 0 draws each block as one node" in result.output
+    assert noted == (px < 20), (spec, px, result.output)

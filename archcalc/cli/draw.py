@@ -68,9 +68,9 @@ def diagram(specs: tuple[str, ...], out_text: str, input_text: str | None, direc
         note = draw.write(roofline_picture(loaded[0][1], hardware, batch, dtype), out, frame)
     else:
         note = draw.write(draw.picture(*loaded[0], style, depth, direction, frame, draw.output_format(out) != "dot", fuse), out, frame)
-        folds_nothing = draw.depth_note(loaded[0][0], depth)
-        if folds_nothing:
-            terminal.say(f"note: {folds_nothing}")
+        for said in (draw.depth_note(loaded[0][0], depth), draw.slide_note(*loaded[0], style, depth, fuse, frame)):
+            if said:
+                terminal.say(f"note: {said}")
     if note:
         terminal.say(f"note: {note}")
     terminal.say(f"wrote {terminal.one_line(str(out))}", prefix="")

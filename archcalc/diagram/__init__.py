@@ -83,6 +83,20 @@ def _fused_picture(a: Analysis, shown: tuple[Shown, ...], direction: str, frame:
     return dot if frame is None else sized(dot, frame)
 
 
+SLIDE_NODES = 36  # past this many layers drawn one by one, a 16:9 slide's text falls under 20 px at 1920×1080 (U-Net's 35:
+# 21 px; SqueezeNet's 40: 16 px; MobileNetV2's 152: 12 px; ViT-B/16's 128: 7 px, measured on the bundled specs)
+
+
+def slide_note(graph: Graph, a: Analysis, style: str, depth: int | None, fuse: bool, frame: Frame | None) -> str | None:
+    """What to say when a slide draws a network of blocks layer by layer: its text comes out small; --depth 0 helps."""
+    if frame is None or frame.ratio is None or style != "graph" or depth is not None or fuse or not graph.instances:
+        return None
+    if len(a.rows) <= SLIDE_NODES or u_of(a, a.rows):
+        return None
+    return (f"{len(a.rows):,} layers drawn one by one come out small on a slide (under 20 px at 1920×1080): "
+            "--depth 0 draws each block as one node")
+
+
 def depth_note(graph: Graph, depth: int | None) -> str | None:
     """What to say when `--depth` folds nothing: the spec uses no blocks, or none nests that deep."""
     if depth is None or any(i.depth == depth for i in graph.instances):
@@ -126,5 +140,5 @@ def __getattr__(name: str) -> object:  # the volumes figure's names, imported wh
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["check_drawn", "CROSSING", "depth_note", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
+__all__ = ["check_drawn", "CROSSING", "depth_note", "slide_note", "DEFAULT_DIRECTION", "DIRECTIONS", "FINDING", "FORMATS", "Frame", "Node", "fold", "parse_frame", "picture", "write", "to_folded_digraph", "PICTURE_STYLES", "STYLES", "Scene", "node_id", "os",
            "output_format", "render", "render_svg", "spec_named_by", "to_digraph", "to_svg", "to_volumes"]
