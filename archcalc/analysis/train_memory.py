@@ -105,10 +105,15 @@ def training_text(rows: Sequence[Row], batch: int, dtype: str, itemsize: int, op
     archcalc.analysis.checkpoint's text follows it)."""
     parts = [step_text(training_step(rows, batch, itemsize, optimiser), batch, dtype)]
     if fits_in is not None:
-        budget = parse_size(fits_in)
-        largest, s = largest_batch(rows, itemsize, optimiser, budget, instances)
-        parts.append(fits_text(fits_in, budget, largest, s, dtype, len(instances)))
+        parts.append(fits_line(rows, itemsize, optimiser, fits_in, dtype, instances))
     return "\n".join(parts)
+
+
+def fits_line(rows: Sequence[Row], itemsize: int, optimiser: str, fits_in: str, dtype: str, instances: Sequence[Instance] = ()) -> str:
+    """`--fits SIZE`'s line: the largest batch whose step (with those instances checkpointed) peaks within SIZE."""
+    budget = parse_size(fits_in)
+    largest, s = largest_batch(rows, itemsize, optimiser, budget, instances)
+    return fits_text(fits_in, budget, largest, s, dtype, len(instances))
 
 
 def fits_figures(rows: Sequence[Row], itemsize: int, optimiser: str, fits_in: str, instances: Sequence[Instance] = ()) -> dict[str, object]:

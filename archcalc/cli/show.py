@@ -35,11 +35,11 @@ counted_as_option = click.option(
 @click.option("--all", "every", is_flag=True, help=f"Every row of a table of more than {MAX_TABLE_ROWS:,} rows (else its first and last).")
 @click.option("--train", is_flag=True, help="Also show one training step's memory: what is live at its peak.")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True, help="The optimiser of --train and --fits.")
-@click.option("--fits", "fits_in", metavar="SIZE", help="With --train: the largest batch whose step peaks within SIZE (24GiB, 80GB).")
+@click.option("--fits", "fits_in", metavar="SIZE", help="The largest batch whose training step peaks within SIZE (24GiB, 80GB); implies --train.")
 @click.option("--checkpoint", "checkpoint", metavar="blocks|NAME[,NAME...]",
-              help="With --train: activation checkpointing per block instance (every innermost one, or those named).")
+              help="Activation checkpointing per block instance (every innermost one, or those named); implies --train.")
 @click.option("--amp", "amp", type=click.Choice(["bfloat16"]),
-              help="With --train: mixed precision as torch.autocast('cpu', dtype=torch.bfloat16) runs it (float32 parameters).")
+              help="Mixed precision as torch.autocast('cpu', dtype=torch.bfloat16) runs it (float32 parameters); implies --train.")
 @counted_as_option
 @click.option("--counts", "tool_counts", is_flag=True, help="What each FLOPs tool (fvcore, ptflops, thop, ...) prints for the network, and why.")
 @hardware_option
@@ -120,11 +120,14 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
         if train or fits_in or chosen is not None or amp is not None:
             from archcalc.analysis.train_memory import training_text
 
-            emit_text(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in, chosen or ()) + "\n")
+            emit_text(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in if chosen is None else None) + "\n")
         if chosen is not None:
             from archcalc.analysis.checkpoint import checkpoint_text
+            from archcalc.analysis.train_memory import fits_line
 
             emit_text(checkpoint_text(a.rows, chosen, batch, dtype_bytes(dtype), optimizer) + "\n")
+            if fits_in is not None:  # after the checkpointing it searches with
+                emit_text(fits_line(a.rows, dtype_bytes(dtype), optimizer, fits_in, dtype, chosen) + "\n")
         if amp is not None:
             from archcalc.analysis.amp import amp_text
 

@@ -174,7 +174,9 @@ def present(row: Any, args: dict[str, Any], where: str, spent: list[int] | None 
     except ValueError as exc:
         text = row["when"] if isinstance(row["when"], str) else ""
         shown = printable(text if len(text) <= 60 else text[:59] + "…")
-        raise SpecError(where, f"cannot work out 'when: {shown}': {exc}" if shown else str(exc), HINT) from None
+        names = ", ".join(printable(str(a))[:40] for a in list(args)[:12])
+        raise SpecError(where, f"cannot work out 'when: {shown}': {exc}" if shown else str(exc),
+                        HINT + (f"; this block's arguments: {names}" if names else "")) from None
 
 
 def refuse_outside(row: Any, label: str) -> None:
