@@ -123,8 +123,6 @@ class Ledger:
 
 def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
     """Per layer, the bytes its forward keeps for backward; each storage once, module state left out."""
-    from archcalc.analysis.split import SPLIT
-
     net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
     ledger = Ledger([batch * math.prod(net_input) * itemsize])
     new = ledger.new
@@ -141,13 +139,14 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
         else:
             grads, flags = tuple([grad[i] for i in inputs]), tuple([contiguous[i] for i in inputs])
         needs = True in grads or r.figures.params > 0
-        gpus = len(r.gpus) if r.placement == SPLIT else 1  # as keeping() has it
-        key = (id(r.layer), shapes_key(r.input_shapes), grads, r.name in in_place, flags, gpus)  # the output: the layer's of these
+        # the output is the layer's of these inputs; the GPUs are keeping()'s, from the row's placement
+        key = (id(r.layer), shapes_key(r.input_shapes), grads, r.name in in_place, flags, len(r.gpus), r.placement)
         known = rules.get(key)
         if known is None:
-            own = r.layer.kept(Keeping(r.input_shapes, r.output, batch, itemsize, grads, r.name in in_place, flags, gpus))
-            flat = own.contiguous if own.contiguous is not None else (len(r.output) != len(r.input_shapes[0]) or flags[0])
-            known = rules[key] = (own, batch * math.prod(r.output) * itemsize, flat)
+            k = keeping(r, batch, itemsize, grads, r.name in in_place, flags)
+            own = r.layer.kept(k)
+            flat = own.contiguous if own.contiguous is not None else (len(r.output) != len(r.input_shapes[0]) or k.is_contiguous(0))
+            known = rules[key] = (own, k.bytes(r.output), flat)
         own, out_bytes, flat = known
         out = storage[inputs[0]] if own.alias else new(out_bytes)
         keeps = [storage[inputs[j]] for j in own.inputs] + ([out] if own.output else []) + [new(b) for b in own.extra]
