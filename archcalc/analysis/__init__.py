@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from archcalc.analysis.accepted import Accepted, set_apart
+from archcalc.analysis.alike import step_figures
 from archcalc.analysis.claims import ClaimCheck, InputCheck, check_claims
 from archcalc.analysis.findings import Finding, size_findings, unread_findings
 from archcalc.analysis.graph import Graph
@@ -116,8 +117,6 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
     steps = propagate(graph, shape)
     placements = place(graph, steps)
     fields = receptive_fields(steps)
-    from archcalc.analysis.alike import step_figures
-
     figures = step_figures(steps)  # once per layer and input: rows alike share a Layer
     parts = shares(graph, steps, placements, figures)
     rows = [Row(s.node.name, s.node.layer, s.node.inputs, s.inputs, s.output, s.terms, f, p, g, fields.get(s.node.name), s.node.where)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from archcalc import text
@@ -39,8 +39,6 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
     from archcalc.analysis.counts import counts_json
 
     if stream:  # rows alike share their parts, made once and checked once for what orjson writes otherwise than json
-        from functools import partial
-
         from archcalc.outputs.layerparts import Parts
 
         layers = Each(a.rows, partial(layer_json, parts=Parts(fix=True)), fixed=True)
@@ -118,7 +116,7 @@ def layer_json(r: Row, parts: Parts | None = None) -> dict[str, Any]:
         "name": r.name, **head, "inputs": list(r.inputs), **middle,
         "receptive_field": None if f is None else parts.field(f, _field_json) if parts is not None else _field_json(f),
         "keys": keys,
-        "where": {"line": r.where.line, "layer": r.where.layer},  # where_json's
+        "where": where_json(r.where),
     }
     if r.gpus:
         layer["placement"] = r.placement

@@ -106,7 +106,7 @@ class Expander:
             for row in rows:
                 refuse_outside(row, self.label)
             self.made += len(rows)
-            return [self.resolve(r) if isinstance(r, Map) and "inputs" in r else r for r in rows]
+            return [self.resolve(r) for r in rows]
         for row in rows:
             if isinstance(row, Map) and isinstance(row.get("type"), str) and row["type"] in self.blocks:
                 self.check(row, self.count(row["type"]))

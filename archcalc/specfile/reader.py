@@ -228,7 +228,7 @@ class _Reader:
         if not isinstance(marked, bool):
             raise SpecError(self.where(row, "output", name), f"'output' must be true or false, not {quote(marked)}",
                             "output: true marks a layer whose output is one of the network's (nothing need read it)")
-        return LayerSpec(name, made, inputs, split, gpu, Location(row.file or self.label, row.line, name, note=row.note), marked)  # where()'s
+        return LayerSpec(name, made, inputs, split, gpu, self.where(row, None, name), marked)
 
     def make(self, row: Map, kind: _Kind, name: str) -> Layer:
         """The layer of a row's keys, each parsed by its Value (the row's name only for messages)."""
