@@ -59,7 +59,8 @@ def _folded(folded: tuple[str, ...]) -> tuple[str, ...]:
 
 def shared_tail(stages: list[Stage]) -> str:
     """What ends every folded block's first paper line (EfficientNet's ', SE'), where two or more blocks have one."""
-    firsts = [_kind(s.note)[1][0].split(", ") for s in stages if s.note and _kind(s.note)[1]]
+    papers = [_kind(s.note)[1] for s in stages if s.note]
+    firsts = [paper[0].split(", ") for paper in papers if paper]
     if len(firsts) < 2 or len(firsts) < sum(1 for s in stages if s.note):
         return ""
     tail = firsts[0][1:]
