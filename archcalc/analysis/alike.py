@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from archcalc.kinds.terms.alike import shapes_key
-
 if TYPE_CHECKING:
     from archcalc.analysis.shapes import Step
     from archcalc.kinds.terms.figures import Figures
@@ -19,7 +17,7 @@ def step_figures(steps: Sequence[Step]) -> list[Figures]:
     figures = []
     for s in steps:
         layer = s.node.layer
-        key = (id(layer), shapes_key(s.inputs))
+        key = (id(layer), id(s.inputs))  # the steps alike share their inputs' tuple (archcalc.kinds.terms.alike)
         got = known.get(key)
         if got is None:
             got = known[key] = layer.figures(s.inputs, s.output)

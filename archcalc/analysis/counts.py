@@ -24,12 +24,10 @@ def row_counts(row: Row, gpus: int) -> Counts:
 
 def layer_counts(analysis: Analysis) -> list[Counts]:
     """Each row's counts, once per layer (by id: rows alike share one), input shapes and GPUs (a kind's rule is pure)."""
-    from archcalc.kinds.terms.alike import shapes_key
-
     known: dict[tuple[object, ...], Counts] = {}
     counts = []
     for row in analysis.rows:
-        key = (id(row.layer), shapes_key(row.input_shapes), row.placement == SPLIT)
+        key = (id(row.layer), id(row.input_shapes), row.placement == SPLIT)  # rows alike share the tuple (kinds.terms.alike)
         got = known.get(key)
         if got is None:
             got = known[key] = row_counts(row, analysis.gpus)

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
 from archcalc.kinds import activation_kind
-from archcalc.kinds.terms.alike import shapes_key
 from archcalc.kinds.terms.kept import Keeping
 
 if TYPE_CHECKING:
@@ -68,7 +67,7 @@ def in_place_layers(rows: Sequence[Row]) -> frozenset[str]:
         if not getattr(r.layer, "in_place_alone", False) or r.inputs[0] == INPUT or readers[r.inputs[0]] != 1:
             continue
         producer = by_name[r.inputs[0]]
-        key = (id(producer.layer), shapes_key(producer.input_shapes), producer.name in found, len(producer.gpus), producer.placement)
+        key = (id(producer.layer), id(producer.input_shapes), producer.name in found, len(producer.gpus), producer.placement)
         own = rules.get(key)
         if own is None:
             own = rules[key] = producer.layer.kept(keeping(producer, 1, 1, (True,) * len(producer.inputs), producer.name in found))
@@ -140,7 +139,7 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
             grads, flags = tuple([grad[i] for i in inputs]), tuple([contiguous[i] for i in inputs])
         needs = True in grads or r.figures.params > 0
         # the output is the layer's of these inputs; the GPUs are keeping()'s, from the row's placement
-        key = (id(r.layer), shapes_key(r.input_shapes), grads, r.name in in_place, flags, len(r.gpus), r.placement)
+        key = (id(r.layer), id(r.input_shapes), grads, r.name in in_place, flags, len(r.gpus), r.placement)
         known = rules.get(key)
         if known is None:
             k = keeping(r, batch, itemsize, grads, r.name in in_place, flags)

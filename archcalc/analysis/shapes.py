@@ -29,7 +29,9 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
     stop early: each kind's size rule, once per layer. A shape a layer cannot take is a SpecError."""
     shapes: dict[str, Shape] = {INPUT: shape}
     made: dict[str, tuple[SizeTerm, ...]] = {INPUT: ()}  # each layer's size terms, for a term that reads its input's
-    sized: dict[tuple[Any, ...], tuple[Sizing, bool, bool]] = {}  # a pure rule, once per layer (by id: rows alike share one) and input
+    # a pure rule, once per layer (by id: rows alike share one) and input; the input's first tuple, which the steps alike
+    # share: a later rule keyed by the layer's and that tuple's ids (archcalc.kinds.terms.alike) tells them apart as this does
+    sized: dict[tuple[Any, ...], tuple[Sizing, bool, bool, tuple[Shape, ...]]] = {}
     for node in graph.nodes:
         xs = (shapes[node.inputs[0]],) if len(node.inputs) == 1 else tuple(shapes[i] for i in node.inputs)
         key = (id(node.layer), shapes_key(xs))
@@ -40,8 +42,8 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
             except ShapeError as exc:
                 got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
                 raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape, node, xs, exc)) from None
-            known = sized[key] = (sizing, any(hasattr(t, "after") for t in sizing.terms), max(sizing.out) > MAX_INT)  # rows alike share its terms
-        sizing, reads_terms, too_large = known
+            known = sized[key] = (sizing, any(hasattr(t, "after") for t in sizing.terms), max(sizing.out) > MAX_INT, xs)  # rows alike share its terms
+        sizing, reads_terms, too_large, xs = known
         if too_large:  # sizes that grow (upsampling, transposed windows) stop where torch's would
             raise SpecError(node.where, f"its output {quote(dims(sizing.out))} is larger than {MAX_INT_TEXT} along one axis",
                             "archcalc's sizes stop at 2^63 − 1, as torch's do")

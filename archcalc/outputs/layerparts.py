@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from archcalc.kinds.terms.alike import shapes_key
 from archcalc.outputs.jsonwrite import fixed
 
 if TYPE_CHECKING:
@@ -25,11 +24,11 @@ class Parts:
 
     def of(self, r: Row, make: Any) -> tuple[Any, Any, Any]:
         """`make(r)` (a tuple of parts) for the first of the rows of one layer, input shapes, size terms and figures."""
-        key = (id(r.layer), shapes_key(r.input_shapes), id(r.terms), id(r.figures))
+        key = (id(r.layer), id(r.input_shapes), id(r.terms), id(r.figures))  # rows alike share the tuple (kinds.terms.alike)
         got = self.alike.get(key)
         if got is None:
             made = make(r)
-            got = self.alike[key] = (tuple(fixed(part) for part in made) if self.fix else made, (r.layer, r.terms, r.figures))
+            got = self.alike[key] = (tuple(fixed(part) for part in made) if self.fix else made, (r.layer, r.input_shapes, r.terms, r.figures))
         return got[0]  # type: ignore[no-any-return]
 
     def field(self, f: ReceptiveField, make: Any) -> Any:

@@ -1,5 +1,10 @@
 """Keys for remembering a pure rule's answer per layer and input: a chain of 10,000 layers repeats a few layers (its
-rows share one frozen Layer, archcalc.specfile) on the same shapes, and their rules need answering once."""
+rows share one frozen Layer, archcalc.specfile) on the same shapes, and their rules need answering once.
+
+The shape walk (archcalc.analysis.shapes) keys its size rule by `shapes_key` and gives the steps alike one tuple of
+input shapes, the first of them: after it a rule is remembered by the ids of the layer and of that tuple (rows
+hold both alive), which tells the same apart, without hashing the shapes again for each layer. A row made some
+other way has a tuple of its own: its rules are answered for it alone, as correctly."""
 
 from __future__ import annotations
 
