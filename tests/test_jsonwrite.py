@@ -74,8 +74,9 @@ def test_any_document_is_written_as_before(doc: Any) -> None:
 
 
 def test_layers_are_made_as_they_are_written(monkeypatch: Any) -> None:
-    """The first piece goes out before the last layer is made: no more than a piece of text is held at once."""
+    """The first piece goes out before the last layer is made: no more than a piece of text (and a batch of layers) is held at once."""
     monkeypatch.setattr(jsonwrite, "CHUNK", 64)
+    monkeypatch.setattr(jsonwrite, "BATCH", 4)
     made: list[int] = []
     doc = {"name": "n", "layers": Each(range(100), lambda i: made.append(i) or {"i": i}), "totals": {"n": 100}}
     out = pieces(doc)
@@ -84,3 +85,14 @@ def test_layers_are_made_as_they_are_written(monkeypatch: Any) -> None:
     text = b"".join(first + list(out)).decode()
     assert text == json.dumps({"name": "n", "layers": [{"i": i} for i in range(100)], "totals": {"n": 100}}, indent=2)
     assert made == list(range(100))
+
+
+def test_layers_in_batches_read_as_one_list() -> None:
+    """Layers are encoded BATCH at a time: around each batch's edge, as deep in the document as they sit, the text is
+    json.dumps's (hand-made items: one with a nested list, one too small for orjson's float text, one empty)."""
+    def item(i: int) -> dict[str, Any]:
+        return {"i": i, "nested": {"shape": [i, 2]}, "small": 1e-05 * (i % 2), "empty": {} if i % 3 else []}
+
+    for n in (1, jsonwrite.BATCH - 1, jsonwrite.BATCH, jsonwrite.BATCH + 1, 2 * jsonwrite.BATCH + 3):
+        doc = {"outer": {"layers": Each(range(n), item)}, "after": [1]}
+        assert dumps(doc) == json.dumps({"outer": {"layers": [item(i) for i in range(n)]}, "after": [1]}, indent=2, ensure_ascii=False), n
