@@ -96,3 +96,4 @@ def test_layers_in_batches_read_as_one_list() -> None:
     for n in (1, jsonwrite.BATCH - 1, jsonwrite.BATCH, jsonwrite.BATCH + 1, 2 * jsonwrite.BATCH + 3):
         doc = {"outer": {"layers": Each(range(n), item)}, "after": [1]}
         assert dumps(doc) == json.dumps({"outer": {"layers": [item(i) for i in range(n)]}, "after": [1]}, indent=2, ensure_ascii=False), n
+        assert dumps(Each(range(n), item)) == json.dumps([item(i) for i in range(n)], indent=2, ensure_ascii=False), n  # at the top

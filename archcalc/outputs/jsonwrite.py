@@ -221,16 +221,22 @@ def pieces(value: Any, depth: int = 0) -> Iterator[bytes]:
 
 
 def _each(value: Each, depth: int) -> Iterator[bytes]:
-    """An Each's text, its items encoded BATCH at a time: a list's text less its brackets is its items' with their
-    separators, so that a batch's text is the items' (one call of orjson for many layers)."""
+    """An Each's text, its items encoded BATCH at a time. A batch is encoded inside `depth` lists more, so that orjson
+    indents its items as deep as they sit (no pass to indent them again); the text between the lists' brackets is the
+    items' with their separators."""
     items, gathered = iter(value), bytearray()
-    end = len(b"\n" + b"  " * depth + b"]")
-    sep = b"["
+    inner = b"\n" + b"  " * (depth + 1)
+    head = sum(len(b"[\n" + b"  " * k) for k in range(1, depth + 2))  # the brackets that open the lists, the batch's own last
+    tail = sum(len(b"\n" + b"  " * k + b"]") for k in range(depth + 1))  # and that close them
+    sep = b"[" + inner
     while batch := list(islice(items, BATCH)):
-        data = encode(batch, depth, value.fixed)
+        wrapped: list[Any] = batch
+        for _ in range(depth):
+            wrapped = [wrapped]
+        data = encode(wrapped, 0, value.fixed)
         gathered += sep
-        gathered += memoryview(data)[1:len(data) - end]
-        sep = b","
+        gathered += memoryview(data)[head:len(data) - tail]
+        sep = b"," + inner
         if len(gathered) >= CHUNK:
             yield bytes(gathered)
             gathered.clear()
