@@ -1,7 +1,7 @@
 """The package is built in floors, and imports run down only (issue 19): a newcomer draws the stack
 from the folder names, and no module reaches into another's private names.
 
-    ground         errors, limits, paths, text, atomic: leaves that every floor uses
+    ground         errors, limits, paths, text, atomic, records: leaves that every floor uses
     kinds          the vocabulary: one room per layer kind; kinds/terms what kinds are written in
     specfile       find a spec, read its YAML with lines, blocks, $ arithmetic, claims
     analysis       graph, shapes, split, receptive walk, findings, claims, memory, compare: rows of numbers
@@ -21,7 +21,7 @@ import functools
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "archcalc"
-FLOORS = [("errors", "limits", "paths", "text", "atomic"), ("kinds",), ("specfile",), ("analysis",), ("outputs", "torch_backend"),
+FLOORS = [("errors", "limits", "paths", "text", "atomic", "records"), ("kinds",), ("specfile",), ("analysis",), ("outputs", "torch_backend"),
           ("report", "diagram", "page"), ("cli",)]
 RANK = {part: i for i, floor in enumerate(FLOORS) for part in floor}
 BRICKS = ("archcalc.torch_backend.modules", "archcalc.torch_backend.shards", "archcalc.torch_backend.sequences",

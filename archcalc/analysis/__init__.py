@@ -27,6 +27,7 @@ from archcalc.kinds.terms.fields import ReceptiveField
 from archcalc.kinds.terms.figures import FIGURES, Figures, total
 from archcalc.kinds.terms.sizes import SizeTerm
 from archcalc.kinds.terms.values import Shape
+from archcalc.records import quick_init
 from archcalc.text import dims
 
 __all__ = [
@@ -39,6 +40,7 @@ TOTALS = (*FIGURES[:-1], "activations", "neurons")  # params, frozen_params, mac
 GPU_FIGURES = ("params", "macs", "flops", "activations", "received")  # each GPU's share of a split layer
 
 
+@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class Row:
     """One layer: the layer itself (its kind and keys), its shapes, its size arithmetic and its figures."""

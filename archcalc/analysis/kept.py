@@ -29,12 +29,14 @@ from typing import TYPE_CHECKING
 from archcalc.analysis.graph import INPUT
 from archcalc.kinds import activation_kind
 from archcalc.kinds.terms.kept import Keeping
+from archcalc.records import quick_init
 
 if TYPE_CHECKING:
     from archcalc.analysis import Row
     from archcalc.kinds.terms.kept import Kept
 
 
+@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class LayerKept:
     name: str

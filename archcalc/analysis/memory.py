@@ -31,6 +31,7 @@ from archcalc.analysis.graph import INPUT
 from archcalc.analysis.kept import KeptNetwork, kept
 from archcalc.analysis.training import peaks
 from archcalc.errors import ArchcalcError
+from archcalc.records import quick_init
 
 if TYPE_CHECKING:  # annotation only, so that analysis.py may import this module without a cycle
     from archcalc.analysis import Row
@@ -51,6 +52,7 @@ def dtype_bytes(name: str) -> int:
 DtypeMemory = tuple[str, "Memory"]  # the dtype's name and the memory at it
 
 
+@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class LayerMemory:
     name: str

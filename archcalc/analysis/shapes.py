@@ -13,9 +13,11 @@ from archcalc.kinds.terms.alike import shapes_key
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Shape, quote
 from archcalc.limits import MAX_INT, MAX_INT_TEXT
+from archcalc.records import quick_init
 from archcalc.text import dims
 
 
+@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class Step:
     node: Node

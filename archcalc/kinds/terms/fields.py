@@ -65,6 +65,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Union
 
+from archcalc.records import quick_init
+
 if TYPE_CHECKING:
     from archcalc.kinds.terms.sizes import SizeTerm
 
@@ -72,6 +74,7 @@ Number = Union[int, Fraction]  # a jump is a fraction where a layer enlarges its
 Pair = tuple[Number, Number]  # (h, w)
 
 
+@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class ReceptiveField:
     """One layer's receptive field in input pixels, per axis (h, w); see the module docstring."""
@@ -94,6 +97,7 @@ class ReceptiveField:
         return range(rows, rows + int(self.size[0])), range(cols, cols + int(self.size[1]))
 
 
+@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class Field:
     """A tensor's field and the grid of units it is on (a flattened tensor keeps its map's grid)."""
