@@ -119,22 +119,20 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
         size = {name: up(n) for name, n in size.items()}
     params = sum(layer_params)
     state = copies * params
-    index = {r.name: i for i, r in enumerate(rows)}
-    readers: dict[str, list[int]] = {}
+    last_read: dict[str, int] = {}  # each output's last reader
     for i, r in enumerate(rows):
         for name in r.inputs:
-            readers.setdefault(name, []).append(i)
-    outputs = [r.name for r in rows if r.name not in readers]
-    held = {saved.layers[index[name]].output_storage for name in outputs} | {0}  # the caller holds these
-    holders: dict[int, list[int]] = {}
+            last_read[name] = i  # graph order: the last assignment is the last reader
+    held = {k.output_storage for r, k in zip(rows, saved.layers) if r.name not in last_read} | {0}  # the outputs: the caller holds these
+    first_holder: dict[int, int] = {}  # each kept storage's first holder
     for i, k in enumerate(saved.layers):
         for s in k.storages:
-            holders.setdefault(s, []).append(i)
+            first_holder.setdefault(s, i)
     base = params + state + saved.sizes[0]
-    _forward(rows, saved, size, readers, held, holders, base, up(itemsize), moments)
+    _forward(rows, saved, last_read, base, up(itemsize), moments)
     base += up(itemsize)  # the loss
     grads = _needs_grad(rows)
-    alive = set(holders) | held
+    alive = set(first_holder) | held
     activations = sum(saved.sizes[s] for s in alive - {0})
     pending: dict[str, int] = {}
     done = flowing_now = 0
@@ -161,7 +159,7 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
                 flowing_now += size[name]
         flowing_now -= pending.pop(r.name, 0)
         for s in layers[i].storages:
-            if s in alive and s not in held and holders[s][0] >= i:  # holders in graph order: the first is the least
+            if s in alive and s not in held and first_holder[s] >= i:
                 alive.discard(s)
                 activations -= sizes[s]
     temporaries = 2 * max(layer_params) if copies == 2 else 0
@@ -190,10 +188,8 @@ def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, 
     return out
 
 
-def _forward(rows: Sequence[Row], saved: KeptNetwork, size: dict[str, int], readers: dict[str, list[int]], held: set[int],
-             holders: dict[int, list[int]], base: int, loss: int, moments: _All | _Top) -> None:
+def _forward(rows: Sequence[Row], saved: KeptNetwork, last_read: dict[str, int], base: int, loss: int, moments: _All | _Top) -> None:
     """After each layer: the storages kept so far, outputs a later layer still reads, and the network's outputs."""
-    last_read = {name: at[-1] for name, at in readers.items()}  # readers in graph order: the last is the greatest
     reasons: dict[int, int] = {}  # storage -> why it is live: kept, to be read, held (a count)
     live = 0
     sizes, layers, add = saved.sizes, saved.layers, moments.add
