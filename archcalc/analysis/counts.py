@@ -27,7 +27,7 @@ def layer_counts(analysis: Analysis) -> list[Counts]:
     known: dict[tuple[object, ...], Counts] = {}
     counts = []
     for row in analysis.rows:
-        key = (id(row.layer), id(row.input_shapes), row.placement == SPLIT)  # rows alike share the tuple (kinds.terms.alike)
+        key = (id(row.layer), id(row.input_shapes), row.placement == SPLIT)  # rows alike share the tuple (archcalc.analysis.alike)
         got = known.get(key)
         if got is None:
             got = known[key] = row_counts(row, analysis.gpus)

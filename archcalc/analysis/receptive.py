@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
-from archcalc.kinds.terms.fields import Field, Number, ReceptiveField
+from archcalc.kinds.terms.fields import Field, ReceptiveField
 from archcalc.limits import MAX_INT
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def field_walk(steps: Sequence[Step]) -> dict[str, Field]:
             if field is ins[0]:  # an element-wise layer keeps its input's field, checked there
                 fields[step.node.name] = field
                 continue
-            figures: tuple[Number, ...] = (*field.field.size, *field.field.jump, *field.field.start)
-            if all(-MAX_INT <= v <= MAX_INT for v in figures):
+            rf = field.field
+            if max(map(abs, (*rf.size, *rf.jump, *rf.start))) <= MAX_INT:
                 fields[step.node.name] = field
     return fields

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from archcalc.analysis.graph import INPUT, Graph, Node
 from archcalc.errors import SpecError
-from archcalc.kinds.terms.alike import shapes_key
 from archcalc.kinds.terms.sizes import ShapeError, SizeTerm, Sizing
 from archcalc.kinds.terms.values import Shape, quote
 from archcalc.limits import MAX_INT, MAX_INT_TEXT
@@ -31,14 +29,16 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
     stop early: each kind's size rule, once per layer. A shape a layer cannot take is a SpecError."""
     shapes: dict[str, Shape] = {INPUT: shape}
     made: dict[str, tuple[SizeTerm, ...]] = {INPUT: ()}  # each layer's size terms, for a term that reads its input's
-    # a pure rule, once per layer (by id: rows alike share one) and input; the input's first tuple, which the steps alike
-    # share: a later rule keyed by the layer's and that tuple's ids (archcalc.kinds.terms.alike) tells them apart as this does
-    sized: dict[tuple[Any, ...], tuple[Sizing, bool, bool, tuple[Shape, ...]]] = {}
+    # a pure rule, once per layer and input, by their ids (archcalc.analysis.alike): rows alike share a layer, and a rule's
+    # answer its output; with it the tuple of input shapes that the steps alike share, which later rules are keyed by
+    sized: dict[tuple[int, ...], tuple[Sizing, bool, bool, tuple[Shape, ...]]] = {}
     for node in graph.nodes:
-        xs = (shapes[node.inputs[0]],) if len(node.inputs) == 1 else tuple(shapes[i] for i in node.inputs)
-        key = (id(node.layer), shapes_key(xs))
+        inputs = node.inputs
+        first = shapes[inputs[0]]
+        key = (id(node.layer), id(first)) if len(inputs) == 1 else (id(node.layer), *[id(shapes[i]) for i in inputs])
         known = sized.get(key)
         if known is None:
+            xs = (first,) if len(inputs) == 1 else tuple(shapes[i] for i in inputs)
             try:
                 sizing = node.layer.sizing(*xs)
             except ShapeError as exc:

@@ -24,7 +24,7 @@ class Parts:
 
     def of(self, r: Row, make: Any) -> tuple[Any, Any, Any]:
         """`make(r)` (a tuple of parts) for the first of the rows of one layer, input shapes, size terms and figures."""
-        key = (id(r.layer), id(r.input_shapes), id(r.terms), id(r.figures))  # rows alike share the tuple (kinds.terms.alike)
+        key = (id(r.layer), id(r.input_shapes), id(r.terms), id(r.figures))  # rows alike share the tuple (archcalc.analysis.alike)
         got = self.alike.get(key)
         if got is None:
             made = make(r)

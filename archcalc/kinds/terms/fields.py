@@ -65,6 +65,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Union
 
+from archcalc.kinds.terms.layouts import ChannelsLast
 from archcalc.records import quick_init
 
 if TYPE_CHECKING:
@@ -112,8 +113,6 @@ class Field:
 
 def grid_of(out: tuple[int, ...], f: Field) -> tuple[int, int]:
     """The grid of a layer's units: its output map, or its input's where it has no spatial axes."""
-    from archcalc.kinds.terms.layouts import ChannelsLast
-
     if isinstance(out, ChannelsLast):
         return out[0], out[1]
     return (out[1], out[2]) if len(out) == 3 else f.grid
