@@ -83,3 +83,27 @@ def test_a_run_of_rows_keeps_every_line() -> None:
     with pytest.raises(SpecError) as caught:
         parse_spec(text, "net.yaml")
     assert str(caught.value.where).startswith("net.yaml:11: layer 'f'") and "unknown key 'strides'" in caught.value.problem
+
+
+def test_a_chain_answers_each_rule_a_few_times_whatever_its_length(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A chain repeating conv, batch norm, relu on one shape: after its first rows every row meets rows alike, so each
+    kind's size and figures rules are answered no more often in 300 rows than in 30 (the shape walk gives equal outputs
+    one object, analysis/alike.py; without that each conv's output was a new tuple and no row met another)."""
+    from archcalc.analysis import analyse
+    from archcalc.analysis.graph import build_graph
+    from archcalc.kinds.conv import Conv
+
+    calls = {"sizing": 0, "figures": 0}
+    for rule in calls:
+        def counted(self, *args, __rule=rule, __own=getattr(Conv, rule)):  # type: ignore[no-untyped-def]
+            calls[__rule] += 1
+            return __own(self, *args)
+        monkeypatch.setattr(Conv, rule, counted)
+    answered = []
+    for n in (30, 300):
+        calls.update(sizing=0, figures=0)
+        rows = "".join(f"  - {{name: c{i}, type: conv, filters: 8, kernel: 3, padding: 1}}\n  - {{name: b{i}, type: batchnorm}}\n"
+                       f"  - {{name: r{i}, type: relu}}\n" for i in range(n // 3))
+        analyse(build_graph(parse_spec(f"name: chain\ninput: [8, 16, 16]\nlayers:\n{rows}", "chain.yaml")))
+        answered.append(dict(calls))
+    assert answered[0] == answered[1] and answered[1]["sizing"] <= 2, answered  # the first conv's input is the network's

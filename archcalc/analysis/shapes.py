@@ -29,9 +29,10 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
     stop early: each kind's size rule, once per layer. A shape a layer cannot take is a SpecError."""
     shapes: dict[str, Shape] = {INPUT: shape}
     made: dict[str, tuple[SizeTerm, ...]] = {INPUT: ()}  # each layer's size terms, for a term that reads its input's
-    # a pure rule, once per layer and input, by their ids (archcalc.analysis.alike): rows alike share a layer, and a rule's
-    # answer its output; with it the tuple of input shapes that the steps alike share, which later rules are keyed by
-    sized: dict[tuple[int, ...], tuple[Sizing, bool, bool, tuple[Shape, ...]]] = {}
+    # a pure rule, once per layer and input objects, by their ids (archcalc.analysis.alike); with it the tuple of input
+    # shapes that the steps alike share, which later rules are keyed by, and its output as one object per equal shape
+    sized: dict[tuple[int, ...], tuple[Sizing, bool, bool, tuple[Shape, ...], Shape]] = {}
+    same: dict[tuple[type, Shape], Shape] = {(type(shape), shape): shape}  # one object for equal shapes of a type, so that rows alike meet
     for node in graph.nodes:
         inputs = node.inputs
         first = shapes[inputs[0]]
@@ -44,15 +45,16 @@ def steps(graph: Graph, shape: Shape) -> Iterator[Step]:
             except ShapeError as exc:
                 got = ", ".join(f"'{i}' {dims(x)}" for i, x in zip(node.inputs, xs))
                 raise SpecError(node.where, f"{exc} (input {got})", _shape_hint(graph, shape, node, xs, exc)) from None
-            known = sized[key] = (sizing, any(hasattr(t, "after") for t in sizing.terms), max(sizing.out) > MAX_INT, xs)  # rows alike share its terms
-        sizing, reads_terms, too_large, xs = known
+            out = same.setdefault((type(sizing.out), sizing.out), sizing.out)
+            known = sized[key] = (sizing, any(hasattr(t, "after") for t in sizing.terms), max(sizing.out) > MAX_INT, xs, out)  # rows alike share its terms
+        sizing, reads_terms, too_large, xs, out = known
         if too_large:  # sizes that grow (upsampling, transposed windows) stop where torch's would
             raise SpecError(node.where, f"its output {quote(dims(sizing.out))} is larger than {MAX_INT_TEXT} along one axis",
                             "archcalc's sizes stop at 2^63 − 1, as torch's do")
-        shapes[node.name] = sizing.out
+        shapes[node.name] = out
         terms = tuple(t.after(made[node.inputs[0]]) if hasattr(t, "after") else t for t in sizing.terms) if reads_terms else sizing.terms
         made[node.name] = terms
-        yield Step(node, xs, sizing.out, terms)
+        yield Step(node, xs, out, terms)
 
 
 def propagate(graph: Graph, shape: Shape) -> list[Step]:
