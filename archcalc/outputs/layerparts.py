@@ -19,16 +19,17 @@ class Parts:
 
     def __init__(self, fix: bool) -> None:
         self.fix = fix
-        self.alike: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.alike: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[Any, ...]]] = {}
         self.fields: dict[int, tuple[Any, ...]] = {}
 
-    def of(self, r: Row, make: Any) -> tuple[Any, Any, Any]:
-        """`make(r)` (a tuple of parts) for the first of the rows of one layer, input shapes, size terms and figures."""
+    def of(self, r: Row, make: Any) -> dict[str, Any]:
+        """`make(r)` (a layer's JSON with the parts rows alike share) for the first of the rows of one layer, input shapes,
+        size terms and figures: not to be changed (copy it)."""
         key = (id(r.layer), id(r.input_shapes), id(r.terms), id(r.figures))  # rows alike share the tuple (archcalc.analysis.alike)
         got = self.alike.get(key)
         if got is None:
             made = make(r)
-            got = self.alike[key] = (tuple(fixed(part) for part in made) if self.fix else made, (r.layer, r.input_shapes, r.terms, r.figures))
+            got = self.alike[key] = (fixed(made) if self.fix else made, (r.layer, r.input_shapes, r.terms, r.figures))
         return got[0]  # type: ignore[no-any-return]
 
     def field(self, f: ReceptiveField, make: Any) -> Any:

@@ -93,15 +93,15 @@ def _keys(layer: Any, inputs: tuple[Any, ...]) -> SharedMap:
     return SharedMap(plain(layer.spec_values(inputs)))
 
 
-def _alike(r: Row) -> tuple[dict[str, Any], dict[str, Any], Any]:
-    """What rows of one layer, input and figures have alike: the keys before "inputs", those from "output" to
-    "activations", and "keys"."""
+def _alike(r: Row) -> dict[str, Any]:
+    """A layer's JSON with what rows of one layer, input and figures have alike, in its order; None where each row's own
+    goes (its name, inputs, receptive field and place)."""
     figures = r.figures
-    head = {"type": r.kind, "activation": r.activation, "hyper": r.layer.hyper()}
-    middle = {"output": list(r.output), "layout": layout(r.output), "arithmetic": _arithmetic(r.terms),
-              "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
-              "connections": figures.connections, "activations": figures.activations}
-    return head, middle, _keys(r.layer, r.input_shapes)
+    return {"name": None, "type": r.kind, "activation": r.activation, "hyper": r.layer.hyper(), "inputs": None,
+            "output": list(r.output), "layout": layout(r.output), "arithmetic": _arithmetic(r.terms),
+            "params": figures.params, "frozen_params": figures.frozen_params, "macs": figures.macs, "flops": figures.flops,
+            "connections": figures.connections, "activations": figures.activations, "receptive_field": None,
+            "keys": _keys(r.layer, r.input_shapes), "where": None}
 
 
 def _field_json(f: ReceptiveField) -> dict[str, Any]:
@@ -111,13 +111,12 @@ def _field_json(f: ReceptiveField) -> dict[str, Any]:
 def layer_json(r: Row, parts: Parts | None = None) -> dict[str, Any]:
     """One layer's JSON; `parts`: what rows alike share, made there once (and as it fixes them)."""
     f = r.receptive_field
-    head, middle, keys = parts.of(r, _alike) if parts is not None else _alike(r)
-    layer: dict[str, Any] = {
-        "name": r.name, **head, "inputs": list(r.inputs), **middle,
-        "receptive_field": None if f is None else parts.field(f, _field_json) if parts is not None else _field_json(f),
-        "keys": keys,
-        "where": where_json(r.where),
-    }
+    layer = parts.of(r, _alike).copy() if parts is not None else _alike(r)  # the keys in their order, each row's own set below
+    layer["name"] = r.name
+    layer["inputs"] = list(r.inputs)
+    if f is not None:
+        layer["receptive_field"] = parts.field(f, _field_json) if parts is not None else _field_json(f)
+    layer["where"] = where_json(r.where)
     if r.gpus:
         layer["placement"] = r.placement
         gpus = [{"gpu": s.gpu, "output": plain(s.output), **{k: getattr(s, k) for k in GPU_FIGURES}} for s in r.gpus]
