@@ -150,7 +150,11 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
             known = rules[key] = (own, k.bytes(r.output), flat)
         own, out_bytes, flat = known
         out = storage[inputs[0]] if own.alias else new(out_bytes)
-        keeps = [storage[inputs[j]] for j in own.inputs] + ([out] if own.output else []) + [new(b) for b in own.extra]
+        keeps = [storage[inputs[j]] for j in own.inputs] if own.inputs else []
+        if own.output:
+            keeps.append(out)
+        if own.extra:
+            keeps += [new(b) for b in own.extra]
         if r.layer.activation is not None:
             act = activation_kind(r.layer.activation)
             after = act.kept(Keeping((r.output,), r.output, batch, itemsize, (needs,), act.runs_in_place, (flat,)))
