@@ -127,7 +127,7 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
     net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
     ledger = Ledger([batch * math.prod(net_input) * itemsize])
     new = ledger.new
-    storage, grad, contiguous = {INPUT: 0}, {INPUT: False}, {INPUT: True}
+    made = {INPUT: (0, False, True)}  # each output: its storage, does it need a gradient, is it contiguous
     in_place = in_place_layers(rows)
     # a rule's answer for a layer (by id: rows alike share it) and its Keeping; its output's bytes; is that output flat
     rules: dict[tuple[object, ...], tuple[Kept, int, bool]] = {}
@@ -136,9 +136,10 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
         grads: tuple[bool, ...]
         flags: tuple[bool, ...]
         if len(inputs) == 1:
-            grads, flags = (grad[inputs[0]],), (contiguous[inputs[0]],)
+            first = made[inputs[0]]
+            grads, flags = (first[1],), (first[2],)
         else:
-            grads, flags = tuple([grad[i] for i in inputs]), tuple([contiguous[i] for i in inputs])
+            grads, flags = tuple([made[i][1] for i in inputs]), tuple([made[i][2] for i in inputs])
         needs = True in grads or r.figures.params > 0
         # the output is the layer's of these inputs; the GPUs are keeping()'s, from the row's placement
         key = (id(r.layer), id(r.input_shapes), grads, r.name in in_place, flags, len(r.gpus), r.placement)
@@ -149,8 +150,8 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
             flat = own.contiguous if own.contiguous is not None else (len(r.output) != len(r.input_shapes[0]) or k.is_contiguous(0))
             known = rules[key] = (own, k.bytes(r.output), flat)
         own, out_bytes, flat = known
-        out = storage[inputs[0]] if own.alias else new(out_bytes)
-        keeps = [storage[inputs[j]] for j in own.inputs] if own.inputs else []
+        out = made[inputs[0]][0] if own.alias else new(out_bytes)
+        keeps = [made[inputs[j]][0] for j in own.inputs] if own.inputs else []
         if own.output:
             keeps.append(out)
         if own.extra:
@@ -163,5 +164,5 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
         if not needs:
             keeps = []  # no graph: nothing recorded
         ledger.keep(r.name, keeps, out)
-        storage[r.name], grad[r.name], contiguous[r.name] = out, needs, flat
+        made[r.name] = (out, needs, flat)
     return ledger.network()

@@ -24,6 +24,7 @@ torch's memory profiler on the CPU and states the bound.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -113,7 +114,7 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     if granule > 1:
         saved = replace(saved, sizes=tuple(up(n) for n in saved.sizes))
     layer_params = [r.figures.params * itemsize for r in rows]
-    size = {r.name: batch * _values(r.output) * itemsize for r in rows}
+    size = {r.name: batch * math.prod(r.output) * itemsize for r in rows}
     if granule > 1:
         layer_params = [up(n) for n in layer_params]
         size = {name: up(n) for name, n in size.items()}
@@ -221,9 +222,3 @@ def _needs_grad(rows: Sequence[Row]) -> list[bool]:
         needs[r.name] = r.figures.params > 0 or (needs[inputs[0]] if len(inputs) == 1 else any(needs[i] for i in inputs))
     return [needs[r.name] for r in rows]
 
-
-def _values(shape: tuple[int, ...]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n

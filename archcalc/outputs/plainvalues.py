@@ -13,7 +13,7 @@ def plain(value: Any) -> Any:
     if kind is int or kind is str or value is None:
         return value
     if kind is tuple or kind is list:
-        return [plain(v) for v in value]
+        return [v if type(v) is int else plain(v) for v in value]
     if isinstance(value, Fraction):
         return value.numerator if value.denominator == 1 else float(value)
     return value
