@@ -37,7 +37,7 @@ def quick_init(cls: type[T]) -> type[T]:
     init.__doc__ = cls.__init__.__doc__
     init.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}  # its signature is the dataclass's
     init.quick = True
-    cls.__init__ = init  # type: ignore[misc]
+    cls.__init__ = init  # type: ignore[method-assign]
     return cls
 
 

@@ -94,11 +94,16 @@ def test_a_chain_answers_each_rule_a_few_times_whatever_its_length(monkeypatch) 
     from archcalc.kinds.conv import Conv
 
     calls = {"sizing": 0, "figures": 0}
+    def counting(rule: str):  # type: ignore[no-untyped-def]
+        own = getattr(Conv, rule)
+
+        def counted(self, *args):  # type: ignore[no-untyped-def]
+            calls[rule] += 1
+            return own(self, *args)
+        return counted
+
     for rule in calls:
-        def counted(self, *args, __rule=rule, __own=getattr(Conv, rule)):  # type: ignore[no-untyped-def]
-            calls[__rule] += 1
-            return __own(self, *args)
-        monkeypatch.setattr(Conv, rule, counted)
+        monkeypatch.setattr(Conv, rule, counting(rule))
     answered = []
     for n in (30, 300):
         calls.update(sizing=0, figures=0)

@@ -91,7 +91,7 @@ def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequ
     ledger = Ledger(list(plain.sizes))  # the same storages, each put to the first layer that now keeps it
     for k, storages in zip(plain.layers, keeps):
         ledger.keep(k.name, storages, k.output_storage)
-    saved = replace(plain, layers=tuple(ledger.layers))
+    saved = ledger.network()
     return Checkpointed(tuple(i.name for i in instances), plain, saved, tuple(recomputed), flops, tuple(regrown))
 
 

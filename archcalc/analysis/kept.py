@@ -51,6 +51,7 @@ class KeptNetwork:
     layers: tuple[LayerKept, ...]
     input_bytes: int  # the network input, kept if its first layer keeps it (a convolution does)
     sizes: tuple[int, ...] = ()  # storage id -> bytes; 0 is the network input
+    first_holders: tuple[int, ...] = ()  # storage id -> the index of the first layer that keeps it (-1: none does)
 
     @property
     def total_bytes(self) -> int:
@@ -98,28 +99,29 @@ class Ledger:
 
     def __init__(self, sizes: list[int]) -> None:
         self.sizes = sizes
-        self.first: set[int] = set()
+        self.holders = [-1] * len(sizes)  # storage id -> the first layer that keeps it
         self.layers: list[LayerKept] = []
 
     def new(self, nbytes: int) -> int:
         """A new storage of `nbytes`; its id."""
         self.sizes.append(nbytes)
+        self.holders.append(-1)
         return len(self.sizes) - 1
 
     def keep(self, name: str, keeps: Sequence[int], output_storage: int) -> None:
         storages = tuple(dict.fromkeys(keeps)) if len(keeps) > 1 else tuple(keeps)
-        sizes, first = self.sizes, self.first
+        sizes, holders, index = self.sizes, self.holders, len(self.layers)
         mine = shared = 0
         for s in storages:  # each once
-            if s in first:
+            if holders[s] >= 0:
                 shared += sizes[s]
             else:
                 mine += sizes[s]
-                first.add(s)
+                holders[s] = index
         self.layers.append(LayerKept(name, mine, shared, output_storage, storages))
 
     def network(self) -> KeptNetwork:
-        return KeptNetwork(tuple(self.layers), self.sizes[0], tuple(self.sizes))
+        return KeptNetwork(tuple(self.layers), self.sizes[0], tuple(self.sizes), tuple(self.holders))
 
 
 def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:

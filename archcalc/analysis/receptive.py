@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
-from archcalc.kinds.terms.fields import Field, ReceptiveField
+from archcalc.kinds.terms.fields import Field, Number, ReceptiveField
 from archcalc.limits import MAX_INT
 
 if TYPE_CHECKING:
@@ -43,6 +43,7 @@ def field_walk(steps: Sequence[Step]) -> dict[str, Field]:
                 fields[step.node.name] = field
                 continue
             rf = field.field
-            if max(map(abs, (*rf.size, *rf.jump, *rf.start))) <= MAX_INT:
+            figures: tuple[Number, ...] = (*rf.size, *rf.jump, *rf.start)
+            if min(figures) >= -MAX_INT and max(figures) <= MAX_INT:
                 fields[step.node.name] = field
     return fields

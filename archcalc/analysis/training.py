@@ -125,15 +125,12 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
         for name in r.inputs:
             last_read[name] = i  # graph order: the last assignment is the last reader
     held = {k.output_storage for r, k in zip(rows, saved.layers) if r.name not in last_read} | {0}  # the outputs: the caller holds these
-    first_holder: dict[int, int] = {}  # each kept storage's first holder
-    for i, k in enumerate(saved.layers):
-        for s in k.storages:
-            first_holder.setdefault(s, i)
+    first_holder = saved.first_holders
     base = params + state + saved.sizes[0]
     _forward(rows, saved, last_read, base, up(itemsize), moments)
     base += up(itemsize)  # the loss
     grads = _needs_grad(rows)
-    alive = set(first_holder) | held
+    alive = {s for s, at in enumerate(first_holder) if at >= 0} | held
     activations = sum(saved.sizes[s] for s in alive - {0})
     pending: dict[str, int] = {}
     done = flowing_now = 0
@@ -191,24 +188,27 @@ def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, 
 
 def _forward(rows: Sequence[Row], saved: KeptNetwork, last_read: dict[str, int], base: int, loss: int, moments: _All | _Top) -> None:
     """After each layer: the storages kept so far, outputs a later layer still reads, and the network's outputs."""
-    reasons: dict[int, int] = {}  # storage -> why it is live: kept, to be read, held (a count)
-    live = 0
     sizes, layers, add = saved.sizes, saved.layers, moments.add
-    ending: dict[int, list[int]] = {}
-    for j, r in enumerate(rows):
-        ending.setdefault(last_read.get(r.name, -1), []).append(j)
+    reasons = [0] * len(sizes)  # storage -> why it is live: kept, to be read, held (a count)
+    storage_of = {r.name: k.output_storage for r, k in zip(rows, layers)}
+    live = 0
     for i, r in enumerate(rows):
         k = layers[i]
-        for s in (*k.storages, k.output_storage):  # kept until its backward (through the whole forward pass); its output
-            held_for = reasons.get(s, 0)
-            if s != 0 and held_for == 0:
-                live += sizes[s]
-            reasons[s] = held_for + 1
-        for j in ending.get(i, ()):  # outputs read for the last time now: released
-            s = layers[j].output_storage
-            reasons[s] -= 1
+        for s in k.storages:  # kept until its backward (through the whole forward pass)
             if s != 0 and reasons[s] == 0:
-                live -= sizes[s]
+                live += sizes[s]
+            reasons[s] += 1
+        s = k.output_storage  # held until its last reader has run (the network's outputs, to the end)
+        if s != 0 and reasons[s] == 0:
+            live += sizes[s]
+        reasons[s] += 1
+        inputs = r.inputs
+        for name in inputs if len(inputs) == 1 else dict.fromkeys(inputs):
+            if last_read[name] == i and name in storage_of:  # an output read for the last time now: released
+                s = storage_of[name]
+                reasons[s] -= 1
+                if s != 0 and reasons[s] == 0:
+                    live -= sizes[s]
         if base + live > moments.most:
             add(FORWARD, r.name, base + live, live, 0, 0)  # after the layer ran
     add(END_OF_FORWARD, "", base + live + loss, live, 0, 0)  # as after the last layer, and the loss

@@ -30,7 +30,7 @@ class Parts:
         if got is None:
             made = make(r)
             got = self.alike[key] = (fixed(made) if self.fix else made, (r.layer, r.input_shapes, r.terms, r.figures))
-        return got[0]  # type: ignore[no-any-return]
+        return got[0]
 
     def field(self, f: ReceptiveField, make: Any) -> Any:
         """The JSON of a receptive field, `make(f)` once per field."""
