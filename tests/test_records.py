@@ -84,3 +84,21 @@ def test_quick_init_refuses_what_it_cannot_make() -> None:
     for cls in (Mutable, Checked, Factory, Later, int):
         with pytest.raises(TypeError, match="quick_init"):
             quick_init(cls)
+
+
+def test_quick_instances_take_no_more_memory() -> None:
+    """The values stay inline in the object, as dataclass's own __init__ leaves them: an __init__ that wrote the
+    instance's __dict__ at once made each an object of its own, three times the bytes (archcalc/records.py)."""
+    import tracemalloc
+
+    def bytes_of(cls: type[Any]) -> int:
+        values = [object() for _ in dataclasses.fields(cls)]
+        tracemalloc.start()
+        made = [cls(*values) for _ in range(2000)]
+        size = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert len(made) == 2000
+        return size
+
+    for cls in QUICK:
+        assert bytes_of(cls) <= bytes_of(_twin(cls)) * 1.05, cls
