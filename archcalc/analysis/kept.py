@@ -21,12 +21,12 @@ What a rule follows, measured with torch.autograd.graph.saved_tensors_hooks (tes
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
+from archcalc.analysis.reads import Reads, reads
 from archcalc.kinds import activation_kind
 from archcalc.kinds.terms.kept import Keeping
 from archcalc.records import quick_init
@@ -58,18 +58,21 @@ class KeptNetwork:
         return sum(k.saved_bytes for k in self.layers)
 
 
-def in_place_layers(rows: Sequence[Row]) -> frozenset[str]:
+def in_place_layers(rows: Sequence[Row], where: Reads | None = None) -> frozenset[str]:
     """The activations the builder runs in place, as torchvision does (`ReLU(inplace=True)`): an activation that can
     (`runs_in_place`), whose input is another layer's output that nothing else reads and that its producer neither
-    keeps nor shares with its own input (overwriting it would change what backward reads)."""
-    readers = Counter([i for r in rows for i in r.inputs])
-    by_name = {r.name: r for r in rows}
+    keeps nor shares with its own input (overwriting it would change what backward reads). `where`: the rows' reads."""
+    where = where or reads(rows)
+    readers = [0] * (len(rows) + 1)  # by position (archcalc.analysis.reads): each read, a row reading one twice twice
+    for xs in where.inputs:
+        for x in xs:
+            readers[x] += 1
     found = set()
     rules: dict[tuple[object, ...], Kept] = {}  # a producer's answer, once per layer (by id: rows alike share it) and Keeping
-    for r in rows:
-        if not getattr(r.layer, "in_place_alone", False) or r.inputs[0] == INPUT or readers[r.inputs[0]] != 1:
+    for r, xs in zip(rows, where.inputs):
+        if not getattr(r.layer, "in_place_alone", False) or xs[0] == where.network_input or readers[xs[0]] != 1:
             continue
-        producer = by_name[r.inputs[0]]
+        producer = rows[xs[0]]
         key = (id(producer.layer), id(producer.input_shapes), producer.name in found, len(producer.gpus), producer.placement)
         own = rules.get(key)
         if own is None:
@@ -124,24 +127,27 @@ class Ledger:
         return KeptNetwork(tuple(self.layers), self.sizes[0], tuple(self.sizes), tuple(self.holders))
 
 
-def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
-    """Per layer, the bytes its forward keeps for backward; each storage once, module state left out."""
+def kept(rows: Sequence[Row], batch: int, itemsize: int, where: Reads | None = None) -> KeptNetwork:
+    """Per layer, the bytes its forward keeps for backward; each storage once, module state left out. `where`: the
+    rows' reads (archcalc.analysis.reads), made here where not given."""
     net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
     ledger = Ledger([batch * math.prod(net_input) * itemsize])
     new = ledger.new
-    made = {INPUT: (0, False, True)}  # each output: its storage, does it need a gradient, is it contiguous
-    in_place = in_place_layers(rows)
+    where = where or reads(rows)
+    # each output by position, the network input's last: its storage, does it need a gradient, is it contiguous (a row's
+    # is set when it runs, before any reader's)
+    made = [(0, False, True)] * (len(rows) + 1)
+    in_place = in_place_layers(rows, where)
     # a rule's answer for a layer (by id: rows alike share it) and its Keeping; its output's bytes; is that output flat
     rules: dict[tuple[object, ...], tuple[Kept, int, bool]] = {}
-    for r in rows:
-        inputs = r.inputs
+    for i, (r, xs) in enumerate(zip(rows, where.inputs)):
         grads: tuple[bool, ...]
         flags: tuple[bool, ...]
-        if len(inputs) == 1:
-            first = made[inputs[0]]
+        if len(xs) == 1:
+            first = made[xs[0]]
             grads, flags = (first[1],), (first[2],)
         else:
-            grads, flags = tuple([made[i][1] for i in inputs]), tuple([made[i][2] for i in inputs])
+            grads, flags = tuple([made[x][1] for x in xs]), tuple([made[x][2] for x in xs])
         needs = True in grads or r.figures.params > 0
         # the output is the layer's of these inputs; the GPUs are keeping()'s, from the row's placement
         key = (id(r.layer), id(r.input_shapes), grads, r.name in in_place, flags, len(r.gpus), r.placement)
@@ -152,8 +158,8 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
             flat = own.contiguous if own.contiguous is not None else (len(r.output) != len(r.input_shapes[0]) or k.is_contiguous(0))
             known = rules[key] = (own, k.bytes(r.output), flat)
         own, out_bytes, flat = known
-        out = made[inputs[0]][0] if own.alias else new(out_bytes)
-        keeps = [made[inputs[j]][0] for j in own.inputs] if own.inputs else []
+        out = made[xs[0]][0] if own.alias else new(out_bytes)
+        keeps = [made[xs[j]][0] for j in own.inputs] if own.inputs else []
         if own.output:
             keeps.append(out)
         if own.extra:
@@ -166,5 +172,5 @@ def kept(rows: Sequence[Row], batch: int, itemsize: int) -> KeptNetwork:
         if not needs:
             keeps = []  # no graph: nothing recorded
         ledger.keep(r.name, keeps, out)
-        made[r.name] = (out, needs, flat)
+        made[i] = (out, needs, flat)
     return ledger.network()

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
 from archcalc.analysis.kept import KeptNetwork, kept
+from archcalc.analysis.reads import Reads, reads
 from archcalc.analysis.training import peaks
 from archcalc.errors import ArchcalcError
 from archcalc.records import quick_init
@@ -88,11 +89,11 @@ class Memory:
     training: tuple[Training, ...]  # one per optimiser, in OPTIMISER_STATES order
 
 
-def _trainings(rows: Sequence[Row], batch: int, itemsize: int, saved: KeptNetwork) -> tuple[Training, ...]:
+def _trainings(rows: Sequence[Row], batch: int, itemsize: int, saved: KeptNetwork, where: Reads) -> tuple[Training, ...]:
     """One Training per optimiser, in OPTIMISER_STATES order, from one walk of the step (training.peaks)."""
     return tuple(Training(name, s.param_bytes, s.param_bytes, s.optimiser_bytes, s.activation_bytes,
                           2 * s.param_bytes + s.optimiser_bytes + s.activation_bytes, peak.total_bytes, peak.when, peak.layer)
-                 for name, (s, peak) in peaks(rows, batch, itemsize, OPTIMISER_STATES, saved).items())
+                 for name, (s, peak) in peaks(rows, batch, itemsize, OPTIMISER_STATES, saved, where).items())
 
 
 def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
@@ -100,30 +101,28 @@ def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
     if batch < 1 or dtype_bytes < 1 or not rows:
         raise ValueError(f"memory needs rows, a batch and a dtype size of at least 1 (got {len(rows)} rows, {batch}, {dtype_bytes})")
     net_input = next(x for r in rows for i, x in zip(r.inputs, r.input_shapes) if i == INPUT)
-    size = {INPUT: math.prod(net_input) * batch * dtype_bytes}
-    size.update({r.name: r.figures.activations * batch * dtype_bytes for r in rows})
-    last_read = dict.fromkeys(size, len(rows))  # a tensor nobody reads is live to the end
-    for i, r in enumerate(rows):  # graph order: the last assignment is the last reader
-        for name in r.inputs:
-            last_read[name] = i
+    where = reads(rows)
+    size = [r.figures.activations * batch * dtype_bytes for r in rows]  # by position (archcalc.analysis.reads)
+    size.append(math.prod(net_input) * batch * dtype_bytes)  # the network input's, after the rows'
+    last = where.last  # a tensor nobody reads is live to the end
     layers: list[LayerMemory] = []
     append = layers.append
-    live = size[INPUT]
-    saved = kept(rows, batch, dtype_bytes)
+    live = size[-1]
+    saved = kept(rows, batch, dtype_bytes, where)
     params = peak_live = 0
     peak_name = ""
-    for i, (r, k) in enumerate(zip(rows, saved.layers)):
-        name, inputs, layer_params = r.name, r.inputs, r.figures.params
-        live += size[name]
-        append(LayerMemory(name, size[name], layer_params * dtype_bytes, live, k.saved_bytes))
+    for i, (r, k, xs) in enumerate(zip(rows, saved.layers, where.inputs)):
+        name, layer_params = r.name, r.figures.params
+        live += size[i]
+        append(LayerMemory(name, size[i], layer_params * dtype_bytes, live, k.saved_bytes))
         params += layer_params
         if live > peak_live or not i:  # the first of equals
             peak_live, peak_name = live, name
-        if len(inputs) == 1:
-            if last_read[inputs[0]] == i:
-                live -= size[inputs[0]]
+        if len(xs) == 1:
+            if last[xs[0]] == i:
+                live -= size[xs[0]]
         else:
-            live -= sum(size[x] for x in set(inputs) if last_read[x] == i)
+            live -= sum(size[x] for x in set(xs) if last[x] == i)
     params *= dtype_bytes
-    training = _trainings(rows, batch, dtype_bytes, saved)
-    return Memory(batch, dtype_bytes, tuple(layers), size[INPUT], params, peak_live, peak_name, params + peak_live, training)
+    training = _trainings(rows, batch, dtype_bytes, saved, where)
+    return Memory(batch, dtype_bytes, tuple(layers), size[-1], params, peak_live, peak_name, params + peak_live, training)

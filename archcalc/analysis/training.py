@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from archcalc.analysis.graph import INPUT
 from archcalc.analysis.kept import KeptNetwork, kept
+from archcalc.analysis.reads import Reads, reads
 
 if TYPE_CHECKING:
     from archcalc.analysis import Row
@@ -63,11 +63,11 @@ class Step:
 
 
 def step(rows: Sequence[Row], batch: int, itemsize: int, optimiser: str, copies: int, saved: KeptNetwork | None = None,
-         granule: int = 1) -> Step:
+         granule: int = 1, where: Reads | None = None) -> Step:
     """The moments of one training step with an optimiser keeping `copies` copies of the parameters; `granule`: each
     storage rounded up to a multiple of it (an allocator's blocks; a layer's parameters as one storage)."""
     moments = _All()
-    params, saved = _walk(rows, batch, itemsize, copies, saved, granule, moments)
+    params, saved = _walk(rows, batch, itemsize, copies, saved, granule, moments, where or reads(rows))
     return Step(optimiser, params, copies * params, saved.sizes[0], saved.total_bytes, tuple(moments.moments))
 
 
@@ -105,57 +105,54 @@ class _Top:
 
 
 def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: KeptNetwork | None, granule: int,
-          moments: _All | _Top) -> tuple[int, KeptNetwork]:
-    """The step's moments, in order, appended to `moments`; the parameters' bytes and what is kept (rounded)."""
+          moments: _All | _Top, where: Reads) -> tuple[int, KeptNetwork]:
+    """The step's moments, in order, appended to `moments`; the parameters' bytes and what is kept (rounded). Outputs by
+    position (archcalc.analysis.reads)."""
     def up(n: int) -> int:
         return -(-n // granule) * granule
 
-    saved = saved or kept(rows, batch, itemsize)
+    saved = saved or kept(rows, batch, itemsize, where)
     if granule > 1:
         saved = replace(saved, sizes=tuple(up(n) for n in saved.sizes))
     layer_params = [r.figures.params * itemsize for r in rows]
-    size = {r.name: batch * math.prod(r.output) * itemsize for r in rows}
+    size = [batch * math.prod(r.output) * itemsize for r in rows]  # by position; the network input needs no gradient
     if granule > 1:
         layer_params = [up(n) for n in layer_params]
-        size = {name: up(n) for name, n in size.items()}
+        size = [up(n) for n in size]
     params = sum(layer_params)
     state = copies * params
-    last_read: dict[str, int] = {}  # each output's last reader
-    for i, r in enumerate(rows):
-        for name in r.inputs:
-            last_read[name] = i  # graph order: the last assignment is the last reader
-    held = {k.output_storage for r, k in zip(rows, saved.layers) if r.name not in last_read} | {0}  # the outputs: the caller holds these
+    n = len(rows)
+    held = {k.output_storage for k, at in zip(saved.layers, where.last) if at == n} | {0}  # the outputs: the caller holds these
     first_holder = saved.first_holders
     base = params + state + saved.sizes[0]
-    _forward(rows, saved, last_read, base, up(itemsize), moments)
+    _forward(rows, saved, where, base, up(itemsize), moments)
     base += up(itemsize)  # the loss
-    grads = _needs_grad(rows)
+    grads = _needs_grad(rows, where)
     alive = {s for s, at in enumerate(first_holder) if at >= 0} | held
     activations = sum(saved.sizes[s] for s in alive - {0})
-    pending: dict[str, int] = {}
+    pending: dict[int, int] = {}
     done = flowing_now = 0
-    graded = {r.name for r, g in zip(rows, grads) if g}  # outputs that need a gradient
     sizes, layers, add = saved.sizes, saved.layers, moments.add
-    for i in reversed(range(len(rows))):
-        if not grads[i]:
+    for i in reversed(range(n)):
+        if not grads[i]:  # grads[n]: the network input needs none
             continue
         r = rows[i]
-        inputs = r.inputs
-        if len(inputs) == 1:
-            made = size[inputs[0]] if inputs[0] in graded and inputs[0] not in pending else 0
+        xs = where.inputs[i]
+        if len(xs) == 1:
+            made = size[xs[0]] if grads[xs[0]] and xs[0] not in pending else 0
         else:
-            made = sum(size[name] for name in dict.fromkeys(inputs) if name in graded and name not in pending)
+            made = sum(size[x] for x in dict.fromkeys(xs) if grads[x] and x not in pending)
         layer_grads = layer_params[i]
         flowing = flowing_now + made
         total = base + activations + done + layer_grads + flowing
         if total > moments.most:
             add(BACKWARD, r.name, total, activations, done + layer_grads, flowing)
         done += layer_grads
-        for name in inputs:
-            if name in graded and name not in pending:
-                pending[name] = size[name]
-                flowing_now += size[name]
-        flowing_now -= pending.pop(r.name, 0)
+        for x in xs:
+            if grads[x] and x not in pending:
+                pending[x] = size[x]
+                flowing_now += size[x]
+        flowing_now -= pending.pop(i, 0)
         for s in layers[i].storages:
             if s in alive and s not in held and first_holder[s] >= i:
                 alive.discard(s)
@@ -166,13 +163,13 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     return params, saved
 
 
-def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, int], saved: KeptNetwork | None = None
-          ) -> dict[str, tuple[Step, Moment]]:
+def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, int], saved: KeptNetwork | None = None,
+          where: Reads | None = None) -> dict[str, tuple[Step, Moment]]:
     """For each optimiser (name -> copies of the parameters it keeps), its step's figures (without its moments) and
     its peak: as `step(...).peak`, from one walk of the step. Every moment before the optimiser step holds the
     optimiser's state and nothing else of it, so the first greatest of them is the same moment for every optimiser."""
     walked = _Top()  # the moments themselves are not kept: a large network has two per layer
-    params, saved = _walk(rows, batch, itemsize, 0, saved, 1, walked)
+    params, saved = _walk(rows, batch, itemsize, 0, saved, 1, walked, where or reads(rows))
     top, at_step = walked.top, walked.last
     assert top is not None and at_step is not None
     plain = Step("", params, 0, saved.sizes[0], saved.total_bytes, ())
@@ -186,14 +183,14 @@ def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, 
     return out
 
 
-def _forward(rows: Sequence[Row], saved: KeptNetwork, last_read: dict[str, int], base: int, loss: int, moments: _All | _Top) -> None:
+def _forward(rows: Sequence[Row], saved: KeptNetwork, where: Reads, base: int, loss: int, moments: _All | _Top) -> None:
     """After each layer: the storages kept so far, outputs a later layer still reads, and the network's outputs."""
     sizes, layers, add = saved.sizes, saved.layers, moments.add
     reasons = [0] * len(sizes)  # storage -> why it is live: kept, to be read, held (a count)
-    storage_of = {r.name: k.output_storage for r, k in zip(rows, layers)}
+    storage_of = [k.output_storage for k in layers]
+    n, last = len(rows), where.last
     live = 0
-    for i, r in enumerate(rows):
-        k = layers[i]
+    for i, (r, k, xs) in enumerate(zip(rows, layers, where.inputs)):
         for s in k.storages:  # kept until its backward (through the whole forward pass)
             if s != 0 and reasons[s] == 0:
                 live += sizes[s]
@@ -202,10 +199,9 @@ def _forward(rows: Sequence[Row], saved: KeptNetwork, last_read: dict[str, int],
         if s != 0 and reasons[s] == 0:
             live += sizes[s]
         reasons[s] += 1
-        inputs = r.inputs
-        for name in inputs if len(inputs) == 1 else dict.fromkeys(inputs):
-            if last_read[name] == i and name in storage_of:  # an output read for the last time now: released
-                s = storage_of[name]
+        for x in xs if len(xs) == 1 else dict.fromkeys(xs):
+            if x < n and last[x] == i:  # an output read for the last time now: released
+                s = storage_of[x]
                 reasons[s] -= 1
                 if s != 0 and reasons[s] == 0:
                     live -= sizes[s]
@@ -214,11 +210,10 @@ def _forward(rows: Sequence[Row], saved: KeptNetwork, last_read: dict[str, int],
     add(END_OF_FORWARD, "", base + live + loss, live, 0, 0)  # as after the last layer, and the loss
 
 
-def _needs_grad(rows: Sequence[Row]) -> list[bool]:
-    """Per layer: does its output need a gradient (it has trainable parameters, or reads one that does)?"""
-    needs: dict[str, bool] = {INPUT: False}
-    for r in rows:
-        inputs = r.inputs
-        needs[r.name] = r.figures.params > 0 or (needs[inputs[0]] if len(inputs) == 1 else any(needs[i] for i in inputs))
-    return [needs[r.name] for r in rows]
-
+def _needs_grad(rows: Sequence[Row], where: Reads) -> list[bool]:
+    """By position, the network input's last: does the output need a gradient (it has trainable parameters, or reads
+    one that does)?"""
+    needs = [False] * (len(rows) + 1)
+    for i, (r, xs) in enumerate(zip(rows, where.inputs)):
+        needs[i] = r.figures.params > 0 or (needs[xs[0]] if len(xs) == 1 else any(needs[x] for x in xs))
+    return needs
