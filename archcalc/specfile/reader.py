@@ -20,6 +20,7 @@ from archcalc.limits import MAX_GPUS, MAX_LAYERS
 from archcalc.specfile.accept import Accept, read_accept
 from archcalc.specfile.blocks import Block, Expander, Instance, read_blocks
 from archcalc.specfile.claims import Claims, read_claims, shape_value
+from archcalc.specfile.duplicates import refuse_duplicates
 from archcalc.specfile.include import with_included
 from archcalc.specfile.samekeys import same_keys
 from archcalc.specfile.yamlbase import Map, Refused
@@ -119,6 +120,8 @@ class _Reader:
         self.kinds: dict[str, _Kind] = {}
         self.blocks: dict[str, Block] = {}
         self.made: dict[tuple[Any, ...], Layer] = {}  # same_keys -> the layer: rows alike share one (frozen)
+        # a one-line row's keys but its name (Map.alike) -> what they were read as (the layer, inputs, split, gpu, output)
+        self.alike: dict[object, tuple[Layer, tuple[str, ...] | None, bool | None, int, bool]] = {}
 
     def where(self, m: Map, key: str | None = None, layer: str | None = None) -> Location:
         line = m.key_lines.get(key, m.line) if key is not None else m.line
@@ -157,18 +160,7 @@ class _Reader:
         self.blocks = with_included(read_blocks(m.get("blocks"), self.label, KINDS, m.key_lines.get("blocks", m.line)), m, self.label, self.path, KINDS)
         expander = Expander(self.blocks, self.label, self.max_layers)
         layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(expander.expand(rows)))
-        seen: dict[str, Location] = {}
-        for ls in layers:
-            if ls.name in seen:
-                first = seen[ls.name]
-                raise SpecError(ls.where, "duplicate layer name", f"first defined at {first.file}:{first.line}")
-            seen[ls.name] = ls.where
-            if ls.name in expander.used_at:  # `inputs: [name]` would read the block's last layer, silently
-                line = expander.used_at[ls.name]
-                if ls.where.line is not None and line > ls.where.line:  # said where the second one is
-                    raise SpecError(Location(self.label, line, ls.name), "duplicate name: a layer has it too",
-                                    f"first defined at {ls.where.file}:{ls.where.line}")
-                raise SpecError(ls.where, "duplicate name: a use of a block has it too", f"the block is used with this name at {self.label}:{line}")
+        refuse_duplicates(layers, expander.used_at, self.label)
         claims = read_claims(m["claims"], self, m) if "claims" in m else None
         accept = read_accept(m["accept"], self.label, m.key_lines.get("accept", m.line)) if "accept" in m else ()
         return Spec(name, description, net_input, gpus, layers, claims, self.label, tuple(expander.aliases.items()),
@@ -199,6 +191,10 @@ class _Reader:
             elif isinstance(name, str) and name and not name.strip():
                 problem = f"'name' {quote(name)} is blank: only spaces"
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
+        known = self.alike.get(row.alike) if row.alike is not None else None
+        if known is not None:  # a row written as one before it but for its name: its keys were read and checked there
+            made, inputs, split, gpu, marked = known
+            return LayerSpec(name, made, inputs, split, gpu, Location(row.file or self.label, row.line, name, "layer", row.note), marked)
         kind_name = row.get("type")
         kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
         if kind is None:
@@ -228,6 +224,8 @@ class _Reader:
         if not isinstance(marked, bool):
             raise SpecError(self.where(row, "output", name), f"'output' must be true or false, not {quote(marked)}",
                             "output: true marks a layer whose output is one of the network's (nothing need read it)")
+        if row.alike is not None and len(self.alike) < 4096:
+            self.alike[row.alike] = (made, inputs, split, gpu, marked)
         return LayerSpec(name, made, inputs, split, gpu, self.where(row, None, name), marked)
 
     def make(self, row: Map, kind: _Kind, name: str) -> Layer:

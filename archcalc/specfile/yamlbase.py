@@ -40,6 +40,7 @@ class Map(dict):  # type: ignore[type-arg]
     key_lines: dict[str, int]
     note: str = ""  # where a row expanded from a block came from
     file: str = ""  # the file it was read from, where not the spec's own (a block from include:)
+    alike: object = None  # a one-line row's keys but its name (rows.Rest), shared by the rows written alike
 
 
 class Seq(list):  # type: ignore[type-arg]
