@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -110,6 +110,14 @@ class _Kind:
         self.required = [k for k in self.keys.values() if k.required]
 
 
+class _Read(NamedTuple):  # a row's keys but its name, as read: what the rows alike share
+    layer: Layer
+    inputs: tuple[str, ...] | None
+    split: bool | None
+    gpu: int
+    output: bool
+
+
 class _Reader:
     """Turns the raw mapping into a Spec, keeping the file name for messages."""
 
@@ -120,8 +128,7 @@ class _Reader:
         self.kinds: dict[str, _Kind] = {}
         self.blocks: dict[str, Block] = {}
         self.made: dict[tuple[Any, ...], Layer] = {}  # same_keys -> the layer: rows alike share one (frozen)
-        # a one-line row's keys but its name (Map.alike) -> what they were read as (the layer, inputs, split, gpu, output)
-        self.alike: dict[object, tuple[Layer, tuple[str, ...] | None, bool | None, int, bool]] = {}
+        self.alike: dict[object, _Read] = {}  # a one-line row's keys but its name (Map.alike) -> what they were read as
 
     def where(self, m: Map, key: str | None = None, layer: str | None = None) -> Location:
         line = m.key_lines.get(key, m.line) if key is not None else m.line
@@ -193,8 +200,8 @@ class _Reader:
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
         known = self.alike.get(row.alike) if row.alike is not None else None
         if known is not None:  # a row written as one before it but for its name: its keys were read and checked there
-            made, inputs, split, gpu, marked = known
-            return LayerSpec(name, made, inputs, split, gpu, Location(row.file or self.label, row.line, name, "layer", row.note), marked)
+            return LayerSpec(name, known.layer, known.inputs, known.split, known.gpu,
+                             Location(row.file or self.label, row.line, name, "layer", row.note), known.output)
         kind_name = row.get("type")
         kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
         if kind is None:
@@ -225,7 +232,7 @@ class _Reader:
             raise SpecError(self.where(row, "output", name), f"'output' must be true or false, not {quote(marked)}",
                             "output: true marks a layer whose output is one of the network's (nothing need read it)")
         if row.alike is not None and len(self.alike) < 4096:
-            self.alike[row.alike] = (made, inputs, split, gpu, marked)
+            self.alike[row.alike] = _Read(made, inputs, split, gpu, marked)
         return LayerSpec(name, made, inputs, split, gpu, self.where(row, None, name), marked)
 
     def make(self, row: Map, kind: _Kind, name: str) -> Layer:

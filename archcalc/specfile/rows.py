@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from archcalc.limits import MAX_YAML_DIGITS
-from archcalc.specfile.yamlbase import INT, STR, TAGS_MAX, Loader, Map, Seq
+from archcalc.specfile.yamlbase import INT, STR, TAGS_MAX, Loader, Map, Row, Seq
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PIECE = re.compile(r"[^,\[]*(?:\[[^\]]*\][^,\[]*)*")  # a pair: text and whole [ ] lists, up to a comma outside them
@@ -73,10 +73,10 @@ def row(line: str, number: int) -> Map | None:
         pairs = _read_pairs(body)
     if pairs is None:
         return None
-    row = Map(pairs)
+    row = Row(pairs)
     if len(row) < len(pairs):  # a key twice: PyYAML's message
         return None
-    row.line, row.key_lines = number, dict.fromkeys(row, number)
+    row.line = number
     for key, value in pairs:
         if type(value) is tuple:  # a list: its own, with its line
             seq = row[key] = Seq(value)
@@ -108,8 +108,8 @@ def _rest(text: str) -> Rest | None:
 
 
 def _alike_row(name: Any, rest: Rest, number: int) -> Map:
-    row = Map({"name": name, **rest.keys})
-    row.line, row.key_lines, row.alike = number, dict.fromkeys(row, number), rest
+    row = Row({"name": name, **rest.keys})
+    row.line, row.alike = number, rest
     for key in rest.lists:  # a list: its own, with its line
         seq = row[key] = Seq(row[key])
         seq.item_lines = [number] * len(seq)

@@ -43,6 +43,15 @@ class Map(dict):  # type: ignore[type-arg]
     alike: object = None  # a one-line row's keys but its name (rows.Rest), shared by the rows written alike
 
 
+class Row(Map):
+    """A mapping written on one line (`- {name: conv1, type: relu}`): each key is on its line, so the lines of its keys
+    are made only when asked for (by a message)."""
+
+    @property
+    def key_lines(self) -> dict[str, int]:  # type: ignore[override]  # read-only: a row's keys are all on its line
+        return dict.fromkeys(self, self.line)
+
+
 class Seq(list):  # type: ignore[type-arg]
     """A YAML list that remembers the line of each item (1-based)."""
 
