@@ -23,7 +23,8 @@ from archcalc.specfile.claims import Claims, read_claims, shape_value
 from archcalc.specfile.duplicates import refuse_duplicates
 from archcalc.specfile.include import with_included
 from archcalc.specfile.samekeys import same_keys
-from archcalc.specfile.yamlbase import Map, Refused
+from archcalc.specfile.yamlbase import Map
+from archcalc.specfile.yamlerrors import yaml_problem
 from archcalc.specfile.yamlmap import load
 from archcalc.text import a_kind, printable
 
@@ -40,6 +41,15 @@ class LayerSpec:
     gpu: int
     where: Location
     output: bool = False  # marked as an output of the network (nothing need read it)
+
+    @classmethod
+    def of(cls, name: str, layer: Layer, inputs: tuple[str, ...] | None, split: bool | None, gpu: int, where: Location,
+           output: bool) -> LayerSpec:
+        """LayerSpec(...) without the frozen __init__'s object.__setattr__ a field (one a layer, in a long spec)."""
+        made = object.__new__(cls)
+        object.__setattr__(made, "__dict__", {"name": name, "layer": layer, "inputs": inputs, "split": split, "gpu": gpu,
+                                              "where": where, "output": output})
+        return made
 
 
 @dataclass(frozen=True)
@@ -71,29 +81,8 @@ def parse_spec(text: str, label: str = "<spec>", max_layers: int = MAX_LAYERS, p
     is where the paths it includes start (None: the working folder)."""
     try:
         raw = load(text)  # a safe loader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        problem = exc.problem or "not valid YAML"
-        if "could not determine a constructor" in str(exc):
-            problem = f"{problem.split(' for the tag')[0]}: tags that build Python objects are not allowed"
-        lines = text.splitlines()
-        if isinstance(exc, Refused):
-            hint = exc.hint
-        elif "appears twice" in problem:
-            hint = "keep one of the two"
-        elif mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
-            hint = f"YAML does not allow tabs for indentation: replace the tab on line {mark.line + 1} with spaces"
-        else:
-            hint = "specs are plain YAML mappings"
-        raise SpecError(f"{label}{line}", f"not a valid spec: {problem}", hint) from None
-    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, where PyYAML says only its position
-        at = text.count("\n", 0, max(exc.position, 0)) + 1
-        code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
-        raise SpecError(f"{label}:{at}", f"not a valid spec: the character {ascii(chr(code))} (U+{code:04X}) is not allowed in YAML",
-                        "a spec is plain text: remove the character") from None
     except yaml.YAMLError as exc:
-        raise SpecError(label, f"not valid YAML: {exc}") from None
+        raise yaml_problem(exc, text, label) from None
     if not isinstance(raw, Map):
         raise SpecError(f"{label}:1", "a spec must be a YAML mapping with name, input and layers")
     return _Reader(label, max_layers, path).spec(raw)
@@ -200,8 +189,8 @@ class _Reader:
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
         known = self.alike.get(row.alike) if row.alike is not None else None
         if known is not None:  # a row written as one before it but for its name: its keys were read and checked there
-            return LayerSpec(name, known.layer, known.inputs, known.split, known.gpu,
-                             Location(row.file or self.label, row.line, name, "layer", row.note), known.output)
+            return LayerSpec.of(name, known.layer, known.inputs, known.split, known.gpu,
+                                Location.of_layer(row.file or self.label, row.line, name, row.note), known.output)
         kind_name = row.get("type")
         kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
         if kind is None:
@@ -233,7 +222,7 @@ class _Reader:
                             "output: true marks a layer whose output is one of the network's (nothing need read it)")
         if row.alike is not None and len(self.alike) < 4096:
             self.alike[row.alike] = _Read(made, inputs, split, gpu, marked)
-        return LayerSpec(name, made, inputs, split, gpu, self.where(row, None, name), marked)
+        return LayerSpec.of(name, made, inputs, split, gpu, Location.of_layer(row.file or self.label, row.line, name, row.note), marked)
 
     def make(self, row: Map, kind: _Kind, name: str) -> Layer:
         """The layer of a row's keys, each parsed by its Value (the row's name only for messages)."""
