@@ -88,10 +88,10 @@ class Rest:
     """What follows a row's name, read once per text: the rows that share it are alike but for their names and lines
     (Map.alike), so that the reader checks its keys once."""
 
-    __slots__ = ("keys", "lists")
+    __slots__ = ("row", "lists")
 
     def __init__(self, pairs: tuple[tuple[str, Any], ...]) -> None:
-        self.keys = dict(pairs)
+        self.row = {"name": None, **dict(pairs)}  # a row's keys in order, its name to be filled in
         self.lists = tuple(k for k, v in pairs if type(v) is tuple)  # lists, each row's own Seq
 
 
@@ -100,7 +100,7 @@ def _rest(text: str) -> Rest | None:
     known = _RESTS.get(text, _NOT_SIMPLE)
     if known is not _NOT_SIMPLE:
         return known  # type: ignore[return-value]  # a Rest or None, as stored below
-    pairs = _remembered(text)
+    pairs = _read_pairs(text)
     rest = None if pairs is None or len({k for k, _ in pairs} | {"name"}) <= len(pairs) else Rest(pairs)
     if len(_RESTS) < TAGS_MAX:
         _RESTS[text] = rest
@@ -108,8 +108,8 @@ def _rest(text: str) -> Rest | None:
 
 
 def _alike_row(name: Any, rest: Rest, number: int) -> Map:
-    row = Row({"name": name, **rest.keys})
-    row.line, row.alike = number, rest
+    row = Row(rest.row)
+    row["name"], row.line, row.alike = name, number, rest
     for key in rest.lists:  # a list: its own, with its line
         seq = row[key] = Seq(row[key])
         seq.item_lines = [number] * len(seq)
