@@ -15,14 +15,6 @@ class Location:
     role: str = "layer"
     note: str = ""  # where a layer expanded from a block came from
 
-    @classmethod
-    def of_layer(cls, file: str, line: int, layer: str, note: str = "") -> Location:
-        """A layer's place, as Location(file, line, layer, "layer", note) makes it, without the frozen __init__'s
-        object.__setattr__ a field (a spec of 100,000 layers makes one a layer)."""
-        made = object.__new__(cls)
-        object.__setattr__(made, "__dict__", {"file": file, "line": line, "layer": layer, "role": "layer", "note": note})
-        return made
-
     def __str__(self) -> str:  # "specs/net.yaml:12: layer 'conv1'"
         text = self.file if self.line is None else f"{self.file}:{self.line}"
         return text + (f": {self.role} '{self.layer}'{self.note}" if self.layer is not None else "")

@@ -1,5 +1,5 @@
 """Reading a long spec cheaply (issue 24 §3): a row written as one before it but for its name takes what that one's keys
-were read as (rows.Rest, Map.alike), and a layer's Location, LayerSpec and Node are made without the frozen __init__.
+were read as (rows.Rest, Map.alike), and a LayerSpec (read once, by build_graph) is made without the frozen __init__.
 None of it may change what is read or said: these check the cases a shortcut could get wrong."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import dataclasses
 
 import pytest
 
-from archcalc.analysis.graph import Node, build_graph
+from archcalc.analysis.graph import build_graph
 from archcalc.errors import Location, SpecError
 from archcalc.specfile import LayerSpec, parse_spec
 from archcalc.specfile.yamlmap import load
@@ -16,20 +16,14 @@ from archcalc.specfile.yamlmap import load
 HEAD = "name: n\ninput: [4, 8, 8]\ngpus: 2\nlayers:\n"
 
 
-def _same_instance(fast: object, slow: object) -> None:
-    assert type(fast) is type(slow) and fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
+def test_a_layer_spec_made_without_init_as_with_it() -> None:
+    where = Location("net.yaml", 7, "conv1", "layer", " (in block 'b' used at line 3)")
+    layer = parse_spec(HEAD + "  - {name: a, type: relu}\n").layers[0].layer
+    fast, slow = LayerSpec.of("a", layer, ("x",), True, 1, where, True), LayerSpec("a", layer, ("x",), True, 1, where, True)
+    assert type(fast) is LayerSpec and fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
     assert vars(fast) == vars(slow)  # every field set, none more: a field added later and left out of `of` fails here
     with pytest.raises(dataclasses.FrozenInstanceError):
-        fast.name = "x"  # type: ignore[attr-defined]
-
-
-def test_made_without_init_as_with_it() -> None:
-    where = Location.of_layer("net.yaml", 7, "conv1", " (in block 'b' used at line 3)")
-    _same_instance(where, Location("net.yaml", 7, "conv1", "layer", " (in block 'b' used at line 3)"))
-    assert str(where) == "net.yaml:7: layer 'conv1' (in block 'b' used at line 3)"
-    layer = parse_spec(HEAD + "  - {name: a, type: relu}\n").layers[0].layer
-    _same_instance(LayerSpec.of("a", layer, ("x",), True, 1, where, True), LayerSpec("a", layer, ("x",), True, 1, where, True))
-    _same_instance(Node.of("a", layer, ("x",), None, 0, where, False), Node("a", layer, ("x",), None, 0, where, False))
+        fast.name = "x"  # type: ignore[misc]
 
 
 def test_rows_alike_share_what_was_read_and_keep_their_own_names_and_lines() -> None:

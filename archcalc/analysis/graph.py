@@ -30,14 +30,6 @@ class Node:
     where: Location
     output: bool = False  # marked as one of the network's outputs
 
-    @classmethod
-    def of(cls, name: str, layer: Layer, inputs: tuple[str, ...], split: bool | None, gpu: int, where: Location, output: bool) -> Node:
-        """Node(...) without the frozen __init__'s object.__setattr__ a field (one a layer, in a long spec)."""
-        made = object.__new__(cls)
-        object.__setattr__(made, "__dict__", {"name": name, "layer": layer, "inputs": inputs, "split": split, "gpu": gpu,
-                                              "where": where, "output": output})
-        return made
-
 
 @dataclass(frozen=True)
 class Graph:
@@ -81,7 +73,7 @@ def build_graph(spec: Spec) -> Graph:
                             getattr(ls.layer, "arity_hint", "merge several with 'add' or 'concat'"))
         if not arity and len(inputs) < ls.layer.fewest_inputs:
             raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} merges two or more inputs; 'inputs' names {len(inputs)}")
-        nodes.append(Node.of(ls.name, ls.layer, inputs, ls.split, ls.gpu, ls.where, ls.output))
+        nodes.append(Node(ls.name, ls.layer, inputs, ls.split, ls.gpu, ls.where, ls.output))
     return Graph(spec.name, spec.description, spec.input, spec.gpus, tuple(nodes) if written else _order(nodes), spec.claims, spec.path,
                  spec.aliases, spec.instances, spec.accept)
 

@@ -45,7 +45,9 @@ class LayerSpec:
     @classmethod
     def of(cls, name: str, layer: Layer, inputs: tuple[str, ...] | None, split: bool | None, gpu: int, where: Location,
            output: bool) -> LayerSpec:
-        """LayerSpec(...) without the frozen __init__'s object.__setattr__ a field (one a layer, in a long spec)."""
+        """LayerSpec(...) without the frozen __init__'s object.__setattr__ a field (one a layer, in a long spec). Its fields
+        sit in a dict of their own, which reads a little slower than an __init__'s: build_graph reads each once, but the
+        Location and the Node, read again for every layer by the analysis and the JSON, keep their __init__."""
         made = object.__new__(cls)
         object.__setattr__(made, "__dict__", {"name": name, "layer": layer, "inputs": inputs, "split": split, "gpu": gpu,
                                               "where": where, "output": output})
@@ -189,8 +191,7 @@ class _Reader:
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
         known = self.alike.get(row.alike) if row.alike is not None else None
         if known is not None:  # a row written as one before it but for its name: its keys were read and checked there
-            return LayerSpec.of(name, known.layer, known.inputs, known.split, known.gpu,
-                                Location.of_layer(row.file or self.label, row.line, name, row.note), known.output)
+            return LayerSpec.of(name, known.layer, known.inputs, known.split, known.gpu, self.where(row, None, name), known.output)
         kind_name = row.get("type")
         kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
         if kind is None:
@@ -222,7 +223,7 @@ class _Reader:
                             "output: true marks a layer whose output is one of the network's (nothing need read it)")
         if row.alike is not None and len(self.alike) < 4096:
             self.alike[row.alike] = _Read(made, inputs, split, gpu, marked)
-        return LayerSpec.of(name, made, inputs, split, gpu, Location.of_layer(row.file or self.label, row.line, name, row.note), marked)
+        return LayerSpec.of(name, made, inputs, split, gpu, self.where(row, None, name), marked)
 
     def make(self, row: Map, kind: _Kind, name: str) -> Layer:
         """The layer of a row's keys, each parsed by its Value (the row's name only for messages)."""
