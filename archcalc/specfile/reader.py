@@ -191,7 +191,8 @@ class _Reader:
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
         known = self.alike.get(row.alike) if row.alike is not None else None
         if known is not None:  # a row written as one before it but for its name: its keys were read and checked there
-            return LayerSpec.of(name, known.layer, known.inputs, known.split, known.gpu, self.where(row, None, name), known.output)
+            where = Location(row.file or self.label, row.line, name, "layer", row.note)  # as self.where(row, None, name)
+            return LayerSpec.of(name, known.layer, known.inputs, known.split, known.gpu, where, known.output)
         kind_name = row.get("type")
         kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
         if kind is None:
