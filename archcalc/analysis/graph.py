@@ -47,17 +47,25 @@ class Graph:
 
 def build_graph(spec: Spec) -> Graph:
     names = [ls.name for ls in spec.layers]
-    known = set(names)
+    at = {name: i for i, name in enumerate(names)}
     nodes = []
+    written = True  # each layer reads only layers written before it: the written order is the order
     for i, ls in enumerate(spec.layers):
-        inputs = ls.inputs if ls.inputs is not None else ((names[i - 1],) if i else (INPUT,))
-        for name in inputs:
-            if name != INPUT and name not in known:
-                near = difflib.get_close_matches(name, names + [INPUT], n=1)
-                hint = f"did you mean '{near[0]}'?" if near else "name a layer of this spec, or 'input'"
-                raise SpecError(ls.where, f"'inputs' names '{printable(name)}', which is no layer", hint)
-            if name == ls.name:
+        if ls.inputs is None:  # the layer before it, written before it
+            inputs: tuple[str, ...] = (names[i - 1],) if i else (INPUT,)
+            if inputs[0] == ls.name:
                 raise SpecError(ls.where, "a layer cannot read its own output (a cycle)")
+        else:
+            inputs = tuple(ls.inputs)
+            for name in inputs:
+                if name != INPUT and name not in at:
+                    near = difflib.get_close_matches(name, names + [INPUT], n=1)
+                    hint = f"did you mean '{near[0]}'?" if near else "name a layer of this spec, or 'input'"
+                    raise SpecError(ls.where, f"'inputs' names '{printable(name)}', which is no layer", hint)
+                if name == ls.name:
+                    raise SpecError(ls.where, "a layer cannot read its own output (a cycle)")
+                if name != INPUT and at[name] >= i:
+                    written = False
         arity = ls.layer.arity
         if arity and len(inputs) != arity:
             said = "inputs" if arity > 1 else "input"
@@ -65,17 +73,14 @@ def build_graph(spec: Spec) -> Graph:
                             getattr(ls.layer, "arity_hint", "merge several with 'add' or 'concat'"))
         if not arity and len(inputs) < ls.layer.fewest_inputs:
             raise SpecError(ls.where, f"{a_kind(ls.layer.kind)} merges two or more inputs; 'inputs' names {len(inputs)}")
-        nodes.append(Node(ls.name, ls.layer, tuple(inputs), ls.split, ls.gpu, ls.where, ls.output))
-    return Graph(spec.name, spec.description, spec.input, spec.gpus, _order(nodes), spec.claims, spec.path, spec.aliases, spec.instances, spec.accept)
+        nodes.append(Node(ls.name, ls.layer, inputs, ls.split, ls.gpu, ls.where, ls.output))
+    return Graph(spec.name, spec.description, spec.input, spec.gpus, tuple(nodes) if written else _order(nodes), spec.claims, spec.path,
+                 spec.aliases, spec.instances, spec.accept)
 
 
 def _order(nodes: list[Node]) -> tuple[Node, ...]:
     """Kahn's algorithm, stable and linear: among ready nodes the one written first goes first."""
     index = {n.name: i for i, n in enumerate(nodes)}
-    index[INPUT] = -1
-    if all(index.get(name, len(nodes)) < i for i, n in enumerate(nodes) for name in n.inputs):
-        return tuple(nodes)  # each reads only what is written before it: Kahn's order is the written one
-    del index[INPUT]
     readers: dict[str, list[int]] = {n.name: [] for n in nodes}
     missing = [0] * len(nodes)  # inputs not yet placed
     for i, n in enumerate(nodes):

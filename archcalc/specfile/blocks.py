@@ -103,10 +103,12 @@ class Expander:
     def expand(self, rows: list[Any]) -> list[Any]:
         out: list[Any] = []
         if not self.blocks and self.made + len(rows) <= self.max_layers:  # no block to expand, no limit to reach
-            for row in rows:
-                refuse_outside(row, self.label)
             self.made += len(rows)
-            return [self.resolve(r) for r in rows]
+            for row in rows:  # mappings (the reader refused anything else)
+                if "when" in row:
+                    refuse_outside(row, self.label)
+                out.append(self.resolve(row) if "inputs" in row else row)
+            return out
         for row in rows:
             if isinstance(row, Map) and isinstance(row.get("type"), str) and row["type"] in self.blocks:
                 self.check(row, self.count(row["type"]))

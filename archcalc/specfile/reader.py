@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -20,9 +20,11 @@ from archcalc.limits import MAX_GPUS, MAX_LAYERS
 from archcalc.specfile.accept import Accept, read_accept
 from archcalc.specfile.blocks import Block, Expander, Instance, read_blocks
 from archcalc.specfile.claims import Claims, read_claims, shape_value
+from archcalc.specfile.duplicates import refuse_duplicates
 from archcalc.specfile.include import with_included
 from archcalc.specfile.samekeys import same_keys
-from archcalc.specfile.yamlbase import Map, Refused
+from archcalc.specfile.yamlbase import Map
+from archcalc.specfile.yamlerrors import yaml_problem
 from archcalc.specfile.yamlmap import load
 from archcalc.text import a_kind, printable
 
@@ -39,6 +41,17 @@ class LayerSpec:
     gpu: int
     where: Location
     output: bool = False  # marked as an output of the network (nothing need read it)
+
+    @classmethod
+    def of(cls, name: str, layer: Layer, inputs: tuple[str, ...] | None, split: bool | None, gpu: int, where: Location,
+           output: bool) -> LayerSpec:
+        """LayerSpec(...) without the frozen __init__'s object.__setattr__ a field (one a layer, in a long spec). Its fields
+        sit in a dict of their own, which reads a little slower than an __init__'s: build_graph reads each once, but the
+        Location and the Node, read again for every layer by the analysis and the JSON, keep their __init__."""
+        made = object.__new__(cls)
+        object.__setattr__(made, "__dict__", {"name": name, "layer": layer, "inputs": inputs, "split": split, "gpu": gpu,
+                                              "where": where, "output": output})
+        return made
 
 
 @dataclass(frozen=True)
@@ -70,29 +83,8 @@ def parse_spec(text: str, label: str = "<spec>", max_layers: int = MAX_LAYERS, p
     is where the paths it includes start (None: the working folder)."""
     try:
         raw = load(text)  # a safe loader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        problem = exc.problem or "not valid YAML"
-        if "could not determine a constructor" in str(exc):
-            problem = f"{problem.split(' for the tag')[0]}: tags that build Python objects are not allowed"
-        lines = text.splitlines()
-        if isinstance(exc, Refused):
-            hint = exc.hint
-        elif "appears twice" in problem:
-            hint = "keep one of the two"
-        elif mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]:
-            hint = f"YAML does not allow tabs for indentation: replace the tab on line {mark.line + 1} with spaces"
-        else:
-            hint = "specs are plain YAML mappings"
-        raise SpecError(f"{label}{line}", f"not a valid spec: {problem}", hint) from None
-    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, where PyYAML says only its position
-        at = text.count("\n", 0, max(exc.position, 0)) + 1
-        code = ord(exc.character) if isinstance(exc.character, str) else int(exc.character)
-        raise SpecError(f"{label}:{at}", f"not a valid spec: the character {ascii(chr(code))} (U+{code:04X}) is not allowed in YAML",
-                        "a spec is plain text: remove the character") from None
     except yaml.YAMLError as exc:
-        raise SpecError(label, f"not valid YAML: {exc}") from None
+        raise yaml_problem(exc, text, label) from None
     if not isinstance(raw, Map):
         raise SpecError(f"{label}:1", "a spec must be a YAML mapping with name, input and layers")
     return _Reader(label, max_layers, path).spec(raw)
@@ -109,6 +101,14 @@ class _Kind:
         self.required = [k for k in self.keys.values() if k.required]
 
 
+class _Read(NamedTuple):  # a row's keys but its name, as read: what the rows alike share
+    layer: Layer
+    inputs: tuple[str, ...] | None
+    split: bool | None
+    gpu: int
+    output: bool
+
+
 class _Reader:
     """Turns the raw mapping into a Spec, keeping the file name for messages."""
 
@@ -119,6 +119,7 @@ class _Reader:
         self.kinds: dict[str, _Kind] = {}
         self.blocks: dict[str, Block] = {}
         self.made: dict[tuple[Any, ...], Layer] = {}  # same_keys -> the layer: rows alike share one (frozen)
+        self.alike: dict[object, _Read] = {}  # a one-line row's keys but its name (Map.alike) -> what they were read as
 
     def where(self, m: Map, key: str | None = None, layer: str | None = None) -> Location:
         line = m.key_lines.get(key, m.line) if key is not None else m.line
@@ -157,18 +158,7 @@ class _Reader:
         self.blocks = with_included(read_blocks(m.get("blocks"), self.label, KINDS, m.key_lines.get("blocks", m.line)), m, self.label, self.path, KINDS)
         expander = Expander(self.blocks, self.label, self.max_layers)
         layers = tuple(self.layer(row, i, gpus, m) for i, row in enumerate(expander.expand(rows)))
-        seen: dict[str, Location] = {}
-        for ls in layers:
-            if ls.name in seen:
-                first = seen[ls.name]
-                raise SpecError(ls.where, "duplicate layer name", f"first defined at {first.file}:{first.line}")
-            seen[ls.name] = ls.where
-            if ls.name in expander.used_at:  # `inputs: [name]` would read the block's last layer, silently
-                line = expander.used_at[ls.name]
-                if ls.where.line is not None and line > ls.where.line:  # said where the second one is
-                    raise SpecError(Location(self.label, line, ls.name), "duplicate name: a layer has it too",
-                                    f"first defined at {ls.where.file}:{ls.where.line}")
-                raise SpecError(ls.where, "duplicate name: a use of a block has it too", f"the block is used with this name at {self.label}:{line}")
+        refuse_duplicates(layers, expander.used_at, self.label)
         claims = read_claims(m["claims"], self, m) if "claims" in m else None
         accept = read_accept(m["accept"], self.label, m.key_lines.get("accept", m.line)) if "accept" in m else ()
         return Spec(name, description, net_input, gpus, layers, claims, self.label, tuple(expander.aliases.items()),
@@ -199,6 +189,10 @@ class _Reader:
             elif isinstance(name, str) and name and not name.strip():
                 problem = f"'name' {quote(name)} is blank: only spaces"
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
+        known = self.alike.get(row.alike) if row.alike is not None else None
+        if known is not None:  # a row written as one before it but for its name: its keys were read and checked there
+            where = Location(row.file or self.label, row.line, name, "layer", row.note)  # as self.where(row, None, name)
+            return LayerSpec.of(name, known.layer, known.inputs, known.split, known.gpu, where, known.output)
         kind_name = row.get("type")
         kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
         if kind is None:
@@ -228,7 +222,9 @@ class _Reader:
         if not isinstance(marked, bool):
             raise SpecError(self.where(row, "output", name), f"'output' must be true or false, not {quote(marked)}",
                             "output: true marks a layer whose output is one of the network's (nothing need read it)")
-        return LayerSpec(name, made, inputs, split, gpu, self.where(row, None, name), marked)
+        if row.alike is not None and len(self.alike) < 4096:
+            self.alike[row.alike] = _Read(made, inputs, split, gpu, marked)
+        return LayerSpec.of(name, made, inputs, split, gpu, self.where(row, None, name), marked)
 
     def make(self, row: Map, kind: _Kind, name: str) -> Layer:
         """The layer of a row's keys, each parsed by its Value (the row's name only for messages)."""

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from archcalc.limits import MAX_YAML_DIGITS
-from archcalc.specfile.yamlbase import INT, STR, TAGS_MAX, Loader, Map, Seq
+from archcalc.specfile.yamlbase import INT, STR, TAGS_MAX, Loader, Map, Row, Seq
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PIECE = re.compile(r"[^,\[]*(?:\[[^\]]*\][^,\[]*)*")  # a pair: text and whole [ ] lists, up to a comma outside them
@@ -17,7 +17,8 @@ _PLAIN = re.compile(r"(?:[A-Za-z0-9_.$+/]|-(?=[0-9A-Za-z.]))[A-Za-z0-9_.$+\-*/ ]
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
 _FLOAT = re.compile(r"-?[0-9]+\.[0-9]*(?:[eE][-+][0-9]+)?")
 _BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
-_NAMED = re.compile(r" *- \{name: ([^,\[\]{}'\"&*!|>%@`#\t ]+), ([^\t]*)\} *")  # the usual row: its name, the rest
+# the usual row: its name (a plain scalar without spaces, as _PLAIN reads one), the rest
+_NAMED = re.compile(r" *- \{name: ((?:[A-Za-z0-9_.$+/]|-(?=[0-9A-Za-z.]))[A-Za-z0-9_.$+\-/]*), ([^\t]*)\} *")
 _ODD = re.compile(r"[{}'\"&*!|>%@`#\t]")  # what only PyYAML reads (quotes, anchors, tags, comments, tabs ...)
 _NOT_SIMPLE = object()
 _SCALARS: dict[str, Any] = {}  # text -> value (immutable: str, int, float, bool, None, or _NOT_SIMPLE)
@@ -57,25 +58,25 @@ def row(line: str, number: int) -> Map | None:
     """`  - {key: value, key: [a, b], ...}` as a Map, or None where the line is anything else."""
     named = _NAMED.fullmatch(line)
     if named is not None:  # `- {name: conv1, ...}`: its name (the same as _read_pairs reads it), and the rest remembered
-        name, others = _scalar(named[1]), _remembered(named[2])
-        pairs = None if name is _NOT_SIMPLE or others is None else (("name", name), *others)
+        text, rest = named[1], _rest(named[2])
+        name = text if _RESOLVED is not None and text[0] not in _RESOLVED else _scalar(text)  # conv12: a str (see _read_scalar)
+        return None if rest is None or name is _NOT_SIMPLE else _alike_row(name, rest, number)
+    start, end = line.find("- {"), line.rfind("}")
+    if end < start or line[:start].strip() or line[end + 1:].strip() or "\t" in line[:start] or "\t" in line[end + 1:]:
+        return None
+    body = line[start + 3:end]
+    head, comma, tail = body.partition(",")
+    if comma and "[" not in head:  # the first pair (a layer's name, its own) apart from the rest, which layers repeat
+        first, others = _read_pairs(head), _remembered(tail)
+        pairs = None if first is None or others is None else first + others
     else:
-        start, end = line.find("- {"), line.rfind("}")
-        if end < start or line[:start].strip() or line[end + 1:].strip() or "\t" in line[:start] or "\t" in line[end + 1:]:
-            return None
-        body = line[start + 3:end]
-        head, comma, rest = body.partition(",")
-        if comma and "[" not in head:  # the first pair (a layer's name, its own) apart from the rest, which layers repeat
-            first, others = _read_pairs(head), _remembered(rest)
-            pairs = None if first is None or others is None else first + others
-        else:
-            pairs = _read_pairs(body)
+        pairs = _read_pairs(body)
     if pairs is None:
         return None
-    row = Map(pairs)
+    row = Row(pairs)
     if len(row) < len(pairs):  # a key twice: PyYAML's message
         return None
-    row.line, row.key_lines = number, dict.fromkeys(row, number)
+    row.line = number
     for key, value in pairs:
         if type(value) is tuple:  # a list: its own, with its line
             seq = row[key] = Seq(value)
@@ -83,6 +84,39 @@ def row(line: str, number: int) -> Map | None:
     return row
 
 
+class Rest:
+    """What follows a row's name, read once per text: the rows that share it are alike but for their names and lines
+    (Map.alike), so that the reader checks its keys once."""
+
+    __slots__ = ("row", "lists")
+
+    def __init__(self, pairs: tuple[tuple[str, Any], ...]) -> None:
+        self.row = {"name": None, **dict(pairs)}  # a row's keys in order, its name to be filled in
+        self.lists = tuple(k for k, v in pairs if type(v) is tuple)  # lists, each row's own Seq
+
+
+def _rest(text: str) -> Rest | None:
+    """The Rest of a row whose first pair is its name, or None where this is not sure of it or a key is there twice."""
+    known = _RESTS.get(text, _NOT_SIMPLE)
+    if known is not _NOT_SIMPLE:
+        return known  # type: ignore[return-value]  # a Rest or None, as stored below
+    pairs = _read_pairs(text)
+    rest = None if pairs is None or len({k for k, _ in pairs} | {"name"}) <= len(pairs) else Rest(pairs)
+    if len(_RESTS) < TAGS_MAX:
+        _RESTS[text] = rest
+    return rest
+
+
+def _alike_row(name: Any, rest: Rest, number: int) -> Map:
+    row = Row(rest.row)
+    row["name"], row.line, row.alike = name, number, rest
+    for key in rest.lists:  # a list: its own, with its line
+        seq = row[key] = Seq(row[key])
+        seq.item_lines = [number] * len(seq)
+    return row
+
+
+_RESTS: dict[str, Rest | None] = {}  # the text after a row's name -> its Rest
 _BODIES: dict[str, tuple[tuple[str, Any], ...] | None] = {}  # the text after a row's first pair -> _read_pairs of it
 
 

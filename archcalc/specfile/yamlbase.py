@@ -40,6 +40,16 @@ class Map(dict):  # type: ignore[type-arg]
     key_lines: dict[str, int]
     note: str = ""  # where a row expanded from a block came from
     file: str = ""  # the file it was read from, where not the spec's own (a block from include:)
+    alike: object = None  # a one-line row's keys but its name (rows.Rest), shared by the rows written alike
+
+
+class Row(Map):
+    """A mapping written on one line (`- {name: conv1, type: relu}`): each key is on its line, so the lines of its keys
+    are made only when asked for (by a message)."""
+
+    @property
+    def key_lines(self) -> dict[str, int]:  # type: ignore[override]  # read-only: a row's keys are all on its line
+        return dict.fromkeys(self, self.line)
 
 
 class Seq(list):  # type: ignore[type-arg]

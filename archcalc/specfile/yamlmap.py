@@ -47,20 +47,22 @@ def load(text: str) -> Any:
     lines = text.split("\n")
     rows: dict[int, list[Map]] = {}  # the line of a run's first row -> the run: rows on consecutive lines, alike indented
     run: list[Map] = []
-    count = indent = 0
-    for i, line in enumerate(lines):
+    count = indent = last = 0  # last: the line of the last row read
+    read = one_line.row
+    for number, line in enumerate(lines, 1):
         if "- {" in line:
-            row = one_line.row(line, i + 1)
+            row = read(line, number)
             if row is not None:
                 count += 1
                 at = line.index("- {")
-                if run and at == indent and run[-1].line == i:  # the run's next item: its line left blank
+                if last == number - 1 and at == indent and run:  # the run's next item: its line left blank
                     run.append(row)
-                    lines[i] = ""
+                    lines[number - 1] = ""
                 else:
                     run, indent = [row], at
-                    rows[i + 1] = run
-                    lines[i] = line[:at] + "- ~"
+                    rows[number] = run
+                    lines[number - 1] = line[:at] + "- ~"
+                last = number
     if rows:
         try:
             builder, node = _compose("\n".join(lines), rows)
