@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from archcalc.records import quick_init
 
+
+@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class Location:
     """A place in a spec: the file, the line, and what is there ('layer', 'claim for layer', or nothing)."""

@@ -4,26 +4,14 @@ None of it may change what is read or said: these check the cases a shortcut cou
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from archcalc.analysis.graph import build_graph
-from archcalc.errors import Location, SpecError
-from archcalc.specfile import LayerSpec, parse_spec
+from archcalc.errors import SpecError
+from archcalc.specfile import parse_spec
 from archcalc.specfile.yamlmap import load
 
 HEAD = "name: n\ninput: [4, 8, 8]\ngpus: 2\nlayers:\n"
-
-
-def test_a_layer_spec_made_without_init_as_with_it() -> None:
-    where = Location("net.yaml", 7, "conv1", "layer", " (in block 'b' used at line 3)")
-    layer = parse_spec(HEAD + "  - {name: a, type: relu}\n").layers[0].layer
-    fast, slow = LayerSpec.of("a", layer, ("x",), True, 1, where, True), LayerSpec("a", layer, ("x",), True, 1, where, True)
-    assert type(fast) is LayerSpec and fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow)
-    assert vars(fast) == vars(slow)  # every field set, none more: a field added later and left out of `of` fails here
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        fast.name = "x"  # type: ignore[misc]
 
 
 def test_rows_alike_share_what_was_read_and_keep_their_own_names_and_lines() -> None:

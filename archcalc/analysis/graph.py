@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from archcalc.errors import Location, SpecError
 from archcalc.kinds import Layer
 from archcalc.kinds.terms.values import Shape
+from archcalc.records import quick_init
 from archcalc.specfile import Claims, Instance, Spec
 from archcalc.specfile.accept import Accept
 from archcalc.text import a_kind, printable
@@ -20,6 +21,7 @@ from archcalc.text import a_kind, printable
 INPUT = "input"
 
 
+@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class Node:
     name: str

@@ -17,6 +17,7 @@ from archcalc.kinds import KINDS, Key, Layer, keys
 from archcalc.kinds.terms.nearest import nearest
 from archcalc.kinds.terms.values import Shape, int_value, pos_int, quote
 from archcalc.limits import MAX_GPUS, MAX_LAYERS
+from archcalc.records import quick_init
 from archcalc.specfile.accept import Accept, read_accept
 from archcalc.specfile.blocks import Block, Expander, Instance, read_blocks
 from archcalc.specfile.claims import Claims, read_claims, shape_value
@@ -32,6 +33,7 @@ COMMON_KEYS = ("name", "type", "inputs", "split", "gpu", "output")  # output: tr
 TOP_KEYS = ("name", "description", "input", "gpus", "include", "blocks", "layers", "claims", "accept")
 
 
+@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class LayerSpec:
     name: str
@@ -41,17 +43,6 @@ class LayerSpec:
     gpu: int
     where: Location
     output: bool = False  # marked as an output of the network (nothing need read it)
-
-    @classmethod
-    def of(cls, name: str, layer: Layer, inputs: tuple[str, ...] | None, split: bool | None, gpu: int, where: Location,
-           output: bool) -> LayerSpec:
-        """LayerSpec(...) without the frozen __init__'s object.__setattr__ a field (one a layer, in a long spec). Its fields
-        sit in a dict of their own, which reads a little slower than an __init__'s: build_graph reads each once, but the
-        Location and the Node, read again for every layer by the analysis and the JSON, keep their __init__."""
-        made = object.__new__(cls)
-        object.__setattr__(made, "__dict__", {"name": name, "layer": layer, "inputs": inputs, "split": split, "gpu": gpu,
-                                              "where": where, "output": output})
-        return made
 
 
 @dataclass(frozen=True)
@@ -192,7 +183,7 @@ class _Reader:
         known = self.alike.get(row.alike) if row.alike is not None else None
         if known is not None:  # a row written as one before it but for its name: its keys were read and checked there
             where = Location(row.file or self.label, row.line, name, "layer", row.note)  # as self.where(row, None, name)
-            return LayerSpec.of(name, known.layer, known.inputs, known.split, known.gpu, where, known.output)
+            return LayerSpec(name, known.layer, known.inputs, known.split, known.gpu, where, known.output)
         kind_name = row.get("type")
         kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
         if kind is None:
@@ -224,7 +215,7 @@ class _Reader:
                             "output: true marks a layer whose output is one of the network's (nothing need read it)")
         if row.alike is not None and len(self.alike) < 4096:
             self.alike[row.alike] = _Read(made, inputs, split, gpu, marked)
-        return LayerSpec.of(name, made, inputs, split, gpu, self.where(row, None, name), marked)
+        return LayerSpec(name, made, inputs, split, gpu, self.where(row, None, name), marked)
 
     def make(self, row: Map, kind: _Kind, name: str) -> Layer:
         """The layer of a row's keys, each parsed by its Value (the row's name only for messages)."""
