@@ -22,7 +22,7 @@ from archcalc.outputs.plainvalues import plain
 if TYPE_CHECKING:
     from archcalc.analysis import Analysis, ClaimCheck, Finding, Row, ValidInputs
     from archcalc.analysis.compare import Comparison
-    from archcalc.analysis.memory import DtypeMemory
+    from archcalc.analysis.memory import DtypeMemory, LayerMemory
     from archcalc.kinds.terms.fields import ReceptiveField
     from archcalc.outputs.layerparts import Parts
     from archcalc.torch_backend import RunResult, Timing
@@ -38,21 +38,15 @@ def to_json(a: Analysis, valid: tuple[ValidInputs, ...] = (), mem: DtypeMemory |
     """`show --format json`'s document; `stream`: its layers an Each, made one by one as they are written (jsonwrite)."""
     from archcalc.analysis.counts import counts_json
 
+    make = layer_json
     if stream:  # rows alike share their parts, made once and checked once for what orjson writes otherwise than json
         from archcalc.outputs.layerparts import Parts
 
-        layers = Each(a.rows, partial(layer_json, parts=Parts(fix=True)), fixed=True)
+        make = partial(layer_json, parts=Parts(fix=True))
+    if mem is not None:  # each layer with its memory (whole numbers of bytes: fixed as they are)
+        layers = Each(tuple(zip(a.rows, mem[1].layers)), partial(_with_memory, make), fixed=stream)
     else:
-        layers = Each(a.rows, layer_json)
-    if mem is not None:
-        per_layer = {lm.name: lm for lm in mem[1].layers}
-
-        def add_memory(layer: dict[str, Any]) -> None:
-            lm = per_layer[layer["name"]]
-            layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes,
-                               "saved_bytes": lm.saved_bytes}
-
-        layers.also(add_memory, plain=True)  # whole numbers of bytes
+        layers = Each(a.rows, make, fixed=stream)
     doc: dict[str, Any] = {
         "name": a.name,
         "description": a.description,
@@ -125,6 +119,14 @@ def layer_json(r: Row, parts: Parts | None = None) -> dict[str, Any]:
 
             gpus = fixed(gpus)
         layer["gpus"] = gpus
+    return layer
+
+
+def _with_memory(make: Any, pair: tuple[Row, LayerMemory]) -> dict[str, Any]:
+    r, lm = pair
+    layer: dict[str, Any] = make(r)
+    layer["memory"] = {"output_bytes": lm.output_bytes, "param_bytes": lm.param_bytes, "live_bytes": lm.live_bytes,
+                       "saved_bytes": lm.saved_bytes}
     return layer
 
 
