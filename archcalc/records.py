@@ -1,4 +1,4 @@
-"""Frozen dataclasses that a network makes one of per layer (its Row, its Step, what it keeps ...), made quicker.
+"""Frozen dataclasses that a network makes one of per layer (its Row, its Step, its Node ...), made quicker.
 
 Python 3.11's `dataclass(frozen=True)` gives a new instance its fields one call each, through
 `object.__setattr__` (the class's own refuses), looking that method up again for each field: 1.2 µs for an

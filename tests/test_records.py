@@ -38,7 +38,7 @@ def _twin(cls: type[Any]) -> type[Any]:
 
 def test_the_records_made_once_a_layer_are_quick() -> None:
     """The classes a large network makes one of per layer (benchmarks/README.md, "Large specs")."""
-    assert {c.__name__ for c in QUICK} >= {"Row", "Step", "LayerKept", "LayerMemory", "ReceptiveField", "Field"}
+    assert {c.__name__ for c in QUICK} >= {"Row", "Step", "LayerSpec", "Location", "Node", "LayerMemory", "ReceptiveField", "Field"}
 
 
 @pytest.mark.parametrize("cls", QUICK, ids=lambda c: c.__qualname__)

@@ -75,22 +75,22 @@ def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequ
     member: dict[int, int] = {}  # row -> instance
     for n, inst in enumerate(instances):
         member.update((index[name], n) for name in inst.layers)
-    keeps: list[tuple[int, ...]] = [k.storages for k in plain.layers]
+    keeps: list[tuple[int, ...]] = list(plain.storages)
     recomputed, flops, regrown = [], 0, []
     for inst in instances:
         at = sorted(index[name] for name in inst.layers)
         reads = dict.fromkeys(i for j in at for i in rows[j].inputs if i not in inst.layers)
-        outer = tuple(dict.fromkeys(0 if i == INPUT else plain.layers[index[i]].output_storage for i in reads))
-        inner = [j for j in at if plain.layers[j].storages]
+        outer = tuple(dict.fromkeys(0 if i == INPUT else plain.outputs[index[i]] for i in reads))
+        inner = [j for j in at if plain.storages[j]]
         rerun = [j for j in at if inner and j <= inner[-1]]
         recomputed.append(tuple(rows[j].name for j in rerun))
         flops += batch * sum(rows[j].flops for j in rerun)
-        regrown.append(sum(-(-plain.sizes[s] // granule) * granule for s in dict.fromkeys(s for j in at for s in plain.layers[j].storages) if s not in outer))
+        regrown.append(sum(-(-plain.sizes[s] // granule) * granule for s in dict.fromkeys(s for j in at for s in plain.storages[j]) if s not in outer))
         for j in at:
             keeps[j] = outer if j == at[0] else ()
     ledger = Ledger(list(plain.sizes))  # the same storages, each put to the first layer that now keeps it
-    for k, storages in zip(plain.layers, keeps):
-        ledger.keep(k.name, storages, k.output_storage)
+    for name, storages, out in zip(plain.names, keeps, plain.outputs):
+        ledger.keep(name, storages, out)
     saved = ledger.network()
     return Checkpointed(tuple(i.name for i in instances), plain, saved, tuple(recomputed), flops, tuple(regrown))
 

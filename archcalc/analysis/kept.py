@@ -23,20 +23,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
 from archcalc.analysis.reads import Reads, reads
 from archcalc.kinds import activation_kind
 from archcalc.kinds.terms.kept import Keeping
-from archcalc.records import quick_init
 
 if TYPE_CHECKING:
     from archcalc.analysis import Row
     from archcalc.kinds.terms.kept import Kept
 
 
-@quick_init  # one a layer (archcalc.records)
 @dataclass(frozen=True)
 class LayerKept:
     name: str
@@ -48,14 +47,25 @@ class LayerKept:
 
 @dataclass(frozen=True)
 class KeptNetwork:
-    layers: tuple[LayerKept, ...]
+    """What each layer keeps, as columns in graph order (a LayerKept a layer would be 100,000 objects for a chain that
+    long, made for the walks to read one figure each); `layers` makes them for those who ask."""
+
+    names: tuple[str, ...]
+    saved: tuple[int, ...]  # each layer's saved_bytes
+    shared: tuple[int, ...]  # shared_bytes
+    outputs: tuple[int, ...]  # output_storage
+    storages: tuple[tuple[int, ...], ...]  # storages
     input_bytes: int  # the network input, kept if its first layer keeps it (a convolution does)
     sizes: tuple[int, ...] = ()  # storage id -> bytes; 0 is the network input
     first_holders: tuple[int, ...] = ()  # storage id -> the index of the first layer that keeps it (-1: none does)
 
+    @cached_property
+    def layers(self) -> tuple[LayerKept, ...]:
+        return tuple(map(LayerKept, self.names, self.saved, self.shared, self.outputs, self.storages))
+
     @property
     def total_bytes(self) -> int:
-        return sum(k.saved_bytes for k in self.layers)
+        return sum(self.saved)
 
 
 def in_place_layers(rows: Sequence[Row], where: Reads | None = None) -> frozenset[str]:
@@ -103,7 +113,11 @@ class Ledger:
     def __init__(self, sizes: list[int]) -> None:
         self.sizes = sizes
         self.holders = [-1] * len(sizes)  # storage id -> the first layer that keeps it
-        self.layers: list[LayerKept] = []
+        self.names: list[str] = []
+        self.saved: list[int] = []
+        self.shared: list[int] = []
+        self.outputs: list[int] = []
+        self.storages: list[tuple[int, ...]] = []
 
     def new(self, nbytes: int) -> int:
         """A new storage of `nbytes`; its id."""
@@ -113,7 +127,7 @@ class Ledger:
 
     def keep(self, name: str, keeps: Sequence[int], output_storage: int) -> None:
         storages = tuple(dict.fromkeys(keeps)) if len(keeps) > 1 else tuple(keeps)
-        sizes, holders, index = self.sizes, self.holders, len(self.layers)
+        sizes, holders, index = self.sizes, self.holders, len(self.names)
         mine = shared = 0
         for s in storages:  # each once
             if holders[s] >= 0:
@@ -121,10 +135,15 @@ class Ledger:
             else:
                 mine += sizes[s]
                 holders[s] = index
-        self.layers.append(LayerKept(name, mine, shared, output_storage, storages))
+        self.names.append(name)
+        self.saved.append(mine)
+        self.shared.append(shared)
+        self.outputs.append(output_storage)
+        self.storages.append(storages)
 
     def network(self) -> KeptNetwork:
-        return KeptNetwork(tuple(self.layers), self.sizes[0], tuple(self.sizes), tuple(self.holders))
+        return KeptNetwork(tuple(self.names), tuple(self.saved), tuple(self.shared), tuple(self.outputs), tuple(self.storages),
+                           self.sizes[0], tuple(self.sizes), tuple(self.holders))
 
 
 def kept(rows: Sequence[Row], batch: int, itemsize: int, where: Reads | None = None) -> KeptNetwork:

@@ -111,10 +111,10 @@ def memory(rows: Sequence[Row], batch: int, dtype_bytes: int) -> Memory:
     saved = kept(rows, batch, dtype_bytes, where)
     params = peak_live = 0
     peak_name = ""
-    for i, (r, k, xs) in enumerate(zip(rows, saved.layers, where.inputs)):
+    for i, (r, kept_bytes, xs) in enumerate(zip(rows, saved.saved, where.inputs)):
         name, layer_params = r.name, r.figures.params
         live += size[i]
-        append(LayerMemory(name, size[i], layer_params * dtype_bytes, live, k.saved_bytes))
+        append(LayerMemory(name, size[i], layer_params * dtype_bytes, live, kept_bytes))
         params += layer_params
         if live > peak_live or not i:  # the first of equals
             peak_live, peak_name = live, name

@@ -122,7 +122,7 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     params = sum(layer_params)
     state = copies * params
     n = len(rows)
-    held = {k.output_storage for k, at in zip(saved.layers, where.last) if at == n} | {0}  # the outputs: the caller holds these
+    held = {out for out, at in zip(saved.outputs, where.last) if at == n} | {0}  # the outputs: the caller holds these
     first_holder = saved.first_holders
     base = params + state + saved.sizes[0]
     _forward(rows, saved, where, base, up(itemsize), moments)
@@ -132,7 +132,7 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     activations = sum(saved.sizes[s] for s in alive - {0})
     pending: dict[int, int] = {}
     done = flowing_now = 0
-    sizes, layers, add = saved.sizes, saved.layers, moments.add
+    sizes, storages, add = saved.sizes, saved.storages, moments.add
     for i in reversed(range(n)):
         if not grads[i]:  # grads[n]: the network input needs none
             continue
@@ -153,7 +153,7 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
                 pending[x] = size[x]
                 flowing_now += size[x]
         flowing_now -= pending.pop(i, 0)
-        for s in layers[i].storages:
+        for s in storages[i]:
             if s in alive and s not in held and first_holder[s] >= i:
                 alive.discard(s)
                 activations -= sizes[s]
@@ -185,17 +185,16 @@ def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, 
 
 def _forward(rows: Sequence[Row], saved: KeptNetwork, where: Reads, base: int, loss: int, moments: _All | _Top) -> None:
     """After each layer: the storages kept so far, outputs a later layer still reads, and the network's outputs."""
-    sizes, layers, add = saved.sizes, saved.layers, moments.add
+    sizes, storage_of, add = saved.sizes, saved.outputs, moments.add
     reasons = [0] * len(sizes)  # storage -> why it is live: kept, to be read, held (a count)
-    storage_of = [k.output_storage for k in layers]
     n, last = len(rows), where.last
     live = 0
-    for i, (r, k, xs) in enumerate(zip(rows, layers, where.inputs)):
-        for s in k.storages:  # kept until its backward (through the whole forward pass)
+    for i, (r, kept_now, xs) in enumerate(zip(rows, saved.storages, where.inputs)):
+        for s in kept_now:  # kept until its backward (through the whole forward pass)
             if s != 0 and reasons[s] == 0:
                 live += sizes[s]
             reasons[s] += 1
-        s = k.output_storage  # held until its last reader has run (the network's outputs, to the end)
+        s = storage_of[i]  # held until its last reader has run (the network's outputs, to the end)
         if s != 0 and reasons[s] == 0:
             live += sizes[s]
         reasons[s] += 1
