@@ -77,3 +77,34 @@ def test_the_help_lists_each_commands_own_first_paragraph() -> None:
         command = main.get_command(ctx, name)
         assert command is not None and command.help is not None
         assert " ".join(command.help.split("\n\n")[0].split()) == short
+
+
+UNIT_AT_START = re.compile(r"^\s*(?:[KMGT]i?B|B)\b")
+
+
+@pytest.mark.parametrize("columns", [80, pytest.param(120, marks=pytest.mark.slow), pytest.param(200, marks=pytest.mark.slow)])
+def test_training_prose_fits_and_keeps_each_number_with_its_unit(columns: int) -> None:
+    """The training step, checkpointing and --fits sentences (printed after the tables) wrap at the terminal's width too,
+    between words, and never between a number and its unit: before, they ran past the width (236 columns), and the memory
+    paragraph broke `(44.6` from `MiB)`."""
+    args = ("show", "resnet18", "--train", "--checkpoint", "blocks", "--fits", "24GiB")
+    out, whole = terminal(columns, *args), pipe(*args)
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= columns, max(lines, key=len)
+    assert not [(a, b) for a, b in zip(lines, lines[1:]) if a[-1:].isdigit() and UNIT_AT_START.match(b)]
+    on_screen = {f for line in lines if "left out to fit" not in line for f in FIGURE.findall(line)}
+    assert on_screen <= set(FIGURE.findall(whole)), on_screen - set(FIGURE.findall(whole))
+    assert "peak 206,512,676 B (196.9 MiB)" in " ".join(lines)  # the step's peak (archcalc.analysis.training), whole
+
+
+def test_prose_breaks_between_words_and_not_before_a_unit() -> None:
+    from rich.text import Text
+
+    from archcalc.cli.prose import breaks, wrap
+
+    text = "parameters 46,758,048 B (44.6 MiB); peak 3.2 ms, 87 % of it"
+    assert breaks(text, 31) == [text.index("(44.6"), text.index("of it")]  # rich would break after "(44.6": it fits 29
+    pieces = wrap(Text(text), 31).plain.split("\n")
+    assert pieces == ["parameters 46,758,048 B", "(44.6 MiB); peak 3.2 ms, 87 %", "of it"], pieces
+    assert max(map(len, pieces)) <= 31
+    assert wrap(Text("  indented line that is long\nnext"), 12).plain == "  indented\nline that is\nlong\nnext"

@@ -47,6 +47,16 @@ def emit_text(text: str) -> None:
     terminal.write_out(text)
 
 
+def emit_prose(text: str) -> None:
+    """Sentences a person reads (training memory, checkpointing, ...): in a terminal, wrapped at its width between words,
+    a number kept with its unit (archcalc.cli.prose); in a pipe or a file, as they are."""
+    from rich.text import Text
+
+    from archcalc.cli.tables import print_whole  # rich only for the tables
+
+    print_whole(Text(text.rstrip("\n")))
+
+
 def emit_json(doc: Any) -> None:
     from archcalc.cli.jsonout import write_json
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import click
 
 from archcalc.cli import terminal
-from archcalc.cli.common import emit, emit_json, emit_text, load_all
+from archcalc.cli.common import emit, emit_json, emit_prose, load_all
 from archcalc.cli.options import Count, Seconds, max_layers_option
 from archcalc.cli.roofline import hardware_option, measured, measured_chart, run_profile
 from archcalc.errors import ArchcalcError
@@ -110,6 +110,6 @@ def _run_train(specs: Sequence[str], device: str, batch: int, dtype: str, input_
 
     checks = [check_training(g, a, batch, dtype, optimizer, chosen_instances(g.instances, checkpoint) if checkpoint else ())
               for g, a in loaded]
-    emit_text("\n\n".join(train_check_text(c) for c in checks) + "\n")
+    emit_prose("\n\n".join(train_check_text(c) for c in checks))
     if not all(c.ok for c in checks):
         sys.exit(1)

@@ -6,7 +6,7 @@ import click
 
 from archcalc import analysis
 from archcalc.analysis.memory import DTYPE_BYTES, dtype_bytes, memory
-from archcalc.cli.common import emit, emit_json, emit_text, html_page, load, load_all
+from archcalc.cli.common import emit, emit_json, emit_prose, emit_text, html_page, load, load_all
 from archcalc.cli.grading import StrictCommand, exit_if_strict, findings_option, shown, strict_option
 from archcalc.cli.options import FORMATS, Count, max_layers_option, parse_range
 from archcalc.cli.roofline import hardware_option, named, no_hardware
@@ -120,18 +120,18 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
         if train or fits_in or chosen is not None or amp is not None:
             from archcalc.analysis.train_memory import training_text
 
-            emit_text(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in if chosen is None else None) + "\n")
+            emit_prose(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in if chosen is None else None) + "\n")
         if chosen is not None:
             from archcalc.analysis.checkpoint import checkpoint_text
             from archcalc.analysis.train_memory import fits_line
 
-            emit_text(checkpoint_text(a.rows, chosen, batch, dtype_bytes(dtype), optimizer) + "\n")
+            emit_prose(checkpoint_text(a.rows, chosen, batch, dtype_bytes(dtype), optimizer) + "\n")
             if fits_in is not None:  # after the checkpointing it searches with
-                emit_text(fits_line(a.rows, dtype_bytes(dtype), optimizer, fits_in, dtype, chosen) + "\n")
+                emit_prose(fits_line(a.rows, dtype_bytes(dtype), optimizer, fits_in, dtype, chosen) + "\n")
         if amp is not None:
             from archcalc.analysis.amp import amp_text
 
-            emit_text(amp_text(a.rows, batch, mem.training[0].activation_bytes) + "\n")
+            emit_prose(amp_text(a.rows, batch, mem.training[0].activation_bytes) + "\n")
     exit_if_strict([full], strict)
 
 

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from archcalc.cli import terminal
 from archcalc.cli.lazy import COLUMNS, WIDE
+from archcalc.cli.prose import wrap
 from archcalc.report.fit import fit, left_out_line, pickable
 from archcalc.report.layout import grid, lines, width_of
 
@@ -52,7 +53,7 @@ def print_whole(renderable: RenderableType, wide: bool | None = None, columns: S
                    else "standard" if console.color_system else None)
     for part, g in zip(parts, grids):
         if g is None:
-            page.print(part)
+            page.print(wrap(part, width) if narrow and isinstance(part, Text) else part)  # prose: a number kept with its unit
             continue
         f = fit(g, width if narrow else None, columns)
         rows = lines(page, g, f.widths, f.keep, f.under)
