@@ -120,6 +120,16 @@ def test_kinds_command_lists_every_kind_with_its_keys() -> None:
     assert "stride: int or [h, w], ≥ 1 = kernel" in table.stdout  # maxpool's default stride follows its kernel
 
 
+def test_kinds_command_shows_the_kinds_named() -> None:
+    doc = json.loads(CliRunner().invoke(main, ["kinds", "maxpool", "conv", "maxpool", "--format", "json"]).stdout)
+    assert [k["type"] for k in doc] == ["maxpool", "conv"]  # in the order named, each once
+    table = CliRunner().invoke(main, ["kinds", "conv"])
+    assert table.exit_code == 0 and "filters: int ≥ 1" in table.stdout and "relu" not in table.stdout
+    wrong = CliRunner().invoke(main, ["kinds", "convv"])
+    assert wrong.exit_code == 2 and "unknown layer kind 'convv'" in wrong.stderr and "did you mean 'conv'?" in wrong.stderr
+    assert "Traceback" not in wrong.output
+
+
 def test_analyse_asks_each_kind_once_per_layer(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each layer's size rule and figures are computed once per distinct layer and input (the old analysis asked a conv five
     times; rows alike share a Layer, whose pure rules are answered once, issue 24 §3)."""
