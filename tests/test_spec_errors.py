@@ -338,6 +338,23 @@ def test_the_hint_fits_the_error(tmp_path: Path, text: str, hint: str) -> None:
     assert result.exit_code == 2 and f"hint: {hint}" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("name: t\ninput: [3, 8, 8]\nlayers:\n  - {name: a, type: conv, filters: 4, kernel: 3\n  - {name: b, type: relu}\n",
+     "bad.yaml:4: not a valid spec: the '{' opened on line 4 is not closed before line 5\n  hint: end it with '}' on line 4"),
+    ("name: t\ninput: [3, 8, 8\nlayers:\n  - {name: a, type: relu}\n",
+     "bad.yaml:2: not a valid spec: the '[' opened on line 2 is not closed before line 3\n  hint: end it with ']' on line 2"),
+    # a row that goes on to the next line on purpose: PyYAML's own line, where a ',' is missing
+    ("name: t\ninput: [3, 8, 8]\nlayers:\n  - {name: a, type: conv,\n     filters: 4 kernel: 3}\n", "bad.yaml:5: not a valid spec"),
+])
+def test_an_unclosed_row_is_said_where_it_opens(tmp_path: Path, text: str, said: str) -> None:
+    """PyYAML notices a row's missing '}' on the line after it (where the next row's '{' comes): the message names the
+    row's own line."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    result = invoke("show", str(path))
+    assert result.exit_code == 2 and said in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize("text", [
     spec('{name: "a\\e[31m", type: relu}'),  # a layer's name
     spec('{name: a, type: conv, filters: 4, kernel: 3, "s\\e[2J": 1}'),  # an unknown key

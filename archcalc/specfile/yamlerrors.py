@@ -7,9 +7,16 @@ import yaml
 from archcalc.errors import SpecError
 from archcalc.specfile.yamlbase import Refused
 
+_FLOWS = {"while parsing a flow mapping": ("{", "}"), "while parsing a flow sequence": ("[", "]")}
+
 
 def yaml_problem(exc: yaml.YAMLError, text: str, label: str) -> SpecError:
     """The message for what PyYAML (or archcalc's loader, yamlmap) raised reading `text`, the spec named `label`."""
+    opened = _unclosed(exc, text)
+    if opened is not None:  # PyYAML notices a row's missing '}' only on a later line: said where the row is
+        (start, noticed), (bracket, closing) = opened
+        return SpecError(f"{label}:{start}", f"not a valid spec: the '{bracket}' opened on line {start} is not closed before line {noticed}",
+                         f"end it with '{closing}' on line {start}")
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -32,6 +39,19 @@ def yaml_problem(exc: yaml.YAMLError, text: str, label: str) -> SpecError:
         return SpecError(f"{label}:{at}", f"not a valid spec: the character {ascii(chr(code))} (U+{code:04X}) is not allowed in YAML",
                          "a spec is plain text: remove the character")
     return SpecError(label, f"not valid YAML: {exc}")
+
+
+
+def _unclosed(exc: yaml.YAMLError, text: str) -> tuple[tuple[int, int], tuple[str, str]] | None:
+    """((the line a flow mapping or list opened on, the line PyYAML noticed it unclosed), its brackets), or None: where
+    the line it opened on does not end in ',' (a row written on one line; one that goes on is left to PyYAML's line)."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.context not in _FLOWS or exc.context_mark is None or exc.problem_mark is None:
+        return None
+    start, noticed = exc.context_mark.line, exc.problem_mark.line
+    lines = text.splitlines()
+    if start >= noticed or "expected ','" not in (exc.problem or "") or start >= len(lines) or lines[start].rstrip().endswith(","):
+        return None
+    return (start + 1, noticed + 1), _FLOWS[exc.context]
 
 
 __all__ = ["yaml_problem"]
