@@ -30,7 +30,8 @@ def pipe(*args: str) -> str:
 
 
 @pytest.mark.parametrize("columns", [80, 120, 200])
-@pytest.mark.parametrize("args", [("show", "alexnet"), ("compare", "lenet", "alexnet"), ("kinds",)], ids=" ".join)
+@pytest.mark.parametrize("args", [("show", "alexnet"), ("compare", "lenet", "alexnet"), ("kinds",),
+                                  ("show", "resnet18")], ids=" ".join)  # resnet18's claims: arithmetic beside, then more
 def test_tables_fit_the_width_and_cut_no_figure(columns: int, args: tuple[str, ...]) -> None:
     out, whole = terminal(columns, *args), pipe(*args)
     lines = out.splitlines()

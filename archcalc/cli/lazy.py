@@ -26,7 +26,7 @@ SHORT_HELP = {
     "import": "Make a spec of a PyTorch model: MODULE:CALLABLE (torchvision.models:resnet50) or FILE.py:CALLABLE (mynet.py:Net).",
     "export": "Write SPEC, built in PyTorch, as an ONNX file (for Netron, ONNX Runtime).",
     "hardware": "The chips --hardware can name: peak dense TFLOPS per dtype, memory bandwidth and size, and each figure's source.",
-    "kinds": "Every layer kind a spec can use: its keys, their types and defaults.",
+    "kinds": "Every layer kind a spec can use (or those named): its keys, their types and defaults.",
     "report": "One self-contained HTML page: the header, the diagram linked to a sortable table of every layer, the GPU split, "
               "memory; for several SPECS, their comparison first. Works offline.",
     "run": "Build each spec in PyTorch, check every layer's shape, parameters and FLOPs against torch, time the forward pass.",

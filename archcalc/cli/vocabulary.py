@@ -12,8 +12,9 @@ from archcalc.cli.common import emit, emit_json
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="table (for people) or json.")
 def kinds(names: tuple[str, ...], fmt: str) -> None:
-    """Every layer kind a spec can use (or the kinds named: archcalc kinds conv maxpool): its keys, their types and
-    defaults."""
+    """Every layer kind a spec can use (or those named): its keys, their types and defaults.
+
+    KIND...: only these kinds, in the order named (archcalc kinds conv maxpool)."""
     from archcalc.kinds import KINDS
 
     every = KINDS.all()

@@ -66,14 +66,15 @@ def fit(g: Grid, width: int | None, wanted: Sequence[str] | None = None) -> Fit:
         order = sorted(range(n), key=lambda i: (PRIORITY.index(keys[i]) if keys[i] in PRIORITY else len(PRIORITY), i)) \
             if keys is not None else list(range(n))
         chosen, under = [], None
+
+        def least(j: int) -> int:  # a column's narrowest: the arithmetic beside the others is never narrowed (_shared)
+            return g.widest[j] if keys is not None and keys[j] == UNDER else g.shortest[j]
+
         for i in order:
-            if keys is not None and keys[i] == UNDER:  # beside the others at its widest, else under its row
-                if width_of([*(g.shortest[j] for j in chosen), g.widest[i]]) <= width:
-                    chosen.append(i)
-                else:
-                    under = i
-            elif not chosen or width_of([g.shortest[j] for j in (*chosen, i)]) <= width:
+            if not chosen or width_of([least(j) for j in (*chosen, i)]) <= width:
                 chosen.append(i)
+            elif keys is not None and keys[i] == UNDER:  # beside the others at its widest, else under its row
+                under = i
         chosen.sort()
     widths = _shared(g, chosen, width)
     shown = {*chosen, *([under] if under is not None else [])}
