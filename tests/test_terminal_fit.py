@@ -109,3 +109,4 @@ def test_prose_breaks_between_words_and_not_before_a_unit() -> None:
     assert pieces == ["parameters 46,758,048 B", "(44.6 MiB); peak 3.2 ms, 87 %", "of it"], pieces
     assert max(map(len, pieces)) <= 31
     assert wrap(Text("  indented line that is long\nnext"), 12).plain == "  indented\nline that is\nlong\nnext"
+    assert wrap(Text("a long line of words\n"), 10).plain == "a long\nline of\nwords\n"  # its own blank line after it stays

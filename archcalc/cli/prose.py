@@ -45,8 +45,10 @@ def wrap(text: Text, width: int) -> Text:
     if not offsets:
         return text
     lines = text.divide(offsets)
-    for line in lines:
-        line.rstrip()
+    for line in lines:  # the spaces a break leaves at a line's end (not its own newlines)
+        spaces = len(line.plain) - len(line.plain.rstrip(" "))
+        if spaces:
+            line.right_crop(spaces)
     return Text("\n").join(lines)
 
 
