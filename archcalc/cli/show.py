@@ -120,18 +120,18 @@ def show(spec: str, input_text: str | None, fmt: str, strict: str | None, findin
         if train or fits_in or chosen is not None or amp is not None:
             from archcalc.analysis.train_memory import training_text
 
-            emit_prose(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in if chosen is None else None) + "\n")
+            emit_prose(training_text(a.rows, batch, dtype, dtype_bytes(dtype), optimizer, fits_in if chosen is None else None))
         if chosen is not None:
             from archcalc.analysis.checkpoint import checkpoint_text
             from archcalc.analysis.train_memory import fits_line
 
-            emit_prose(checkpoint_text(a.rows, chosen, batch, dtype_bytes(dtype), optimizer) + "\n")
+            emit_prose(checkpoint_text(a.rows, chosen, batch, dtype_bytes(dtype), optimizer))
             if fits_in is not None:  # after the checkpointing it searches with
-                emit_prose(fits_line(a.rows, dtype_bytes(dtype), optimizer, fits_in, dtype, chosen) + "\n")
+                emit_prose(fits_line(a.rows, dtype_bytes(dtype), optimizer, fits_in, dtype, chosen))
         if amp is not None:
             from archcalc.analysis.amp import amp_text
 
-            emit_prose(amp_text(a.rows, batch, mem.training[0].activation_bytes) + "\n")
+            emit_prose(amp_text(a.rows, batch, mem.training[0].activation_bytes))
     exit_if_strict([full], strict)
 
 
