@@ -17,7 +17,7 @@ from archcalc.analysis.alike import step_figures
 from archcalc.analysis.claims import ClaimCheck, InputCheck, check_claims
 from archcalc.analysis.findings import Finding, size_findings, unread_findings
 from archcalc.analysis.graph import Graph
-from archcalc.analysis.receptive import field_walk
+from archcalc.analysis.receptive import fields_in_order
 from archcalc.analysis.shapes import Step, divides_along, nearest_exact, propagate
 from archcalc.analysis.split import EVERY, SPLIT, GpuShare, Placement, place, shares
 from archcalc.analysis.valid import ValidInputs, valid_inputs
@@ -118,8 +118,7 @@ def analyse(graph: Graph, shape: Shape | None = None) -> Analysis:
         raise SpecError(graph.path, f"the input {dims(shape)} does not match the spec's input {dims(graph.input)}")
     steps = propagate(graph, shape)
     placements = place(graph, steps)
-    walked = field_walk(steps)
-    fields = [None if (f := walked.get(s.node.name)) is None else f.field for s in steps]  # each step's (receptive_fields)
+    fields = fields_in_order(steps)
     figures = step_figures(steps)  # once per layer and input: rows alike share a Layer
     parts = shares(graph, steps, placements, figures)
     rows = [Row(s.node.name, s.node.layer, s.node.inputs, s.inputs, s.output, s.terms, f, p, g, field, s.node.where)

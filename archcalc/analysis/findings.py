@@ -101,7 +101,6 @@ def unread_findings(graph: Graph, rows: Sequence[Row]) -> list[Finding]:
         for i in n.inputs:
             if i in readers:
                 readers[i].append(n.name)
-    last = graph.nodes[-1].name
     figures = {r.name: r.figures for r in rows}
     findings = []
     for node in graph.nodes:

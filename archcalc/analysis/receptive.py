@@ -17,8 +17,13 @@ if TYPE_CHECKING:
 def receptive_fields(steps: Sequence[Step]) -> dict[str, ReceptiveField]:
     """Every layer's receptive field, by name, from the shape walk's steps (in graph order); each
     kind's `field` rule gives its own from its inputs'."""
+    return {s.node.name: f for s, f in zip(steps, fields_in_order(steps)) if f is not None}
+
+
+def fields_in_order(steps: Sequence[Step]) -> list[ReceptiveField | None]:
+    """receptive_fields as a list, one per step (None: a layer without one)."""
     fields = field_walk(steps)
-    return {s.node.name: fields[s.node.name].field for s in steps if s.node.name in fields}
+    return [None if (f := fields.get(s.node.name)) is None else f.field for s in steps]
 
 
 def field_walk(steps: Sequence[Step]) -> dict[str, Field]:
