@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.analysis.graph import INPUT
 from archcalc.analysis.kept import KeptNetwork, Ledger, kept
-from archcalc.analysis.training import BACKWARD, Step, step
+from archcalc.analysis.training import BACKWARD, Step, rounded_up, step
 from archcalc.errors import ArchcalcError
 from archcalc.specfile import Instance
 
@@ -72,9 +72,6 @@ def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequ
     """`granule`: each recomputed storage rounded up to a multiple of it, as archcalc.analysis.training's step rounds the rest."""
     plain = kept(rows, batch, itemsize)
     index = {r.name: i for i, r in enumerate(rows)}
-    member: dict[int, int] = {}  # row -> instance
-    for n, inst in enumerate(instances):
-        member.update((index[name], n) for name in inst.layers)
     keeps: list[tuple[int, ...]] = list(plain.storages)
     recomputed, flops, regrown = [], 0, []
     for inst in instances:
@@ -85,7 +82,7 @@ def checkpointed(rows: Sequence[Row], batch: int, itemsize: int, instances: Sequ
         rerun = [j for j in at if inner and j <= inner[-1]]
         recomputed.append(tuple(rows[j].name for j in rerun))
         flops += batch * sum(rows[j].flops for j in rerun)
-        regrown.append(sum(-(-plain.sizes[s] // granule) * granule for s in dict.fromkeys(s for j in at for s in plain.storages[j]) if s not in outer))
+        regrown.append(sum(rounded_up(plain.sizes[s], granule) for s in dict.fromkeys(s for j in at for s in plain.storages[j]) if s not in outer))
         for j in at:
             keeps[j] = outer if j == at[0] else ()
     ledger = Ledger(list(plain.sizes))  # the same storages, each put to the first layer that now keeps it

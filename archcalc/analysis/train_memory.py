@@ -56,8 +56,14 @@ def largest_batch(rows: Sequence[Row], itemsize: int, optimiser: str, budget: in
     at: Callable[[int], Step] = (checkpointed_at(rows, itemsize, optimiser, instances, BLOCK) if instances
                                  else lambda batch: training_step(rows, batch, itemsize, optimiser, BLOCK))
 
+    fitting: list[Step] = []  # the step of the last batch that fit: each is the new `low`, the batches that fit only grow
+
     def fits(batch: int) -> bool:
-        return at(batch).peak.total_bytes <= budget
+        s = at(batch)
+        if s.peak.total_bytes > budget:
+            return False
+        fitting[:] = [s]
+        return True
 
     if not fits(1):
         return 0, None
@@ -67,7 +73,7 @@ def largest_batch(rows: Sequence[Row], itemsize: int, optimiser: str, budget: in
     while high - low > 1:  # fits(low), not fits(high)
         middle = (low + high) // 2
         low, high = (middle, high) if fits(middle) else (low, middle)
-    return low, at(low)
+    return low, fitting[0]
 
 
 def step_text(s: Step, batch: int, dtype: str) -> str:
@@ -99,13 +105,12 @@ def fits_text(budget_text: str, budget: int, batch: int, s: Step | None, dtype: 
             f"peak {size(p.total_bytes)} {peak_place(p.when, p.layer)}")
 
 
-def training_text(rows: Sequence[Row], batch: int, dtype: str, itemsize: int, optimiser: str, fits_in: str | None,
-                  instances: Sequence[Instance] = ()) -> str:
-    """What `show --train [--fits SIZE] [--checkpoint ...]` prints after the table (the step itself without checkpointing:
-    archcalc.analysis.checkpoint's text follows it)."""
+def training_text(rows: Sequence[Row], batch: int, dtype: str, itemsize: int, optimiser: str, fits_in: str | None) -> str:
+    """What `show --train [--fits SIZE]` prints after the table (the step itself without checkpointing: with --checkpoint,
+    archcalc.analysis.checkpoint's text follows it, and fits_line after that)."""
     parts = [step_text(training_step(rows, batch, itemsize, optimiser), batch, dtype)]
     if fits_in is not None:
-        parts.append(fits_line(rows, itemsize, optimiser, fits_in, dtype, instances))
+        parts.append(fits_line(rows, itemsize, optimiser, fits_in, dtype))
     return "\n".join(parts)
 
 

@@ -109,7 +109,7 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     """The step's moments, in order, appended to `moments`; the parameters' bytes and what is kept (rounded). Outputs by
     position (archcalc.analysis.reads)."""
     def up(n: int) -> int:
-        return -(-n // granule) * granule
+        return rounded_up(n, granule)
 
     saved = saved or kept(rows, batch, itemsize, where)
     if granule > 1:
@@ -161,6 +161,11 @@ def _walk(rows: Sequence[Row], batch: int, itemsize: int, copies: int, saved: Ke
     held_bytes = sum(saved.sizes[s] for s in held - {0}) + up(itemsize)
     moments.add(STEP, "", params + state + params + saved.sizes[0] + held_bytes + temporaries, held_bytes, params, 0)
     return params, saved
+
+
+def rounded_up(n: int, granule: int) -> int:
+    """`n` bytes as a storage of whole blocks of `granule` (an allocator's blocks; 1: as it is)."""
+    return -(-n // granule) * granule
 
 
 def peaks(rows: Sequence[Row], batch: int, itemsize: int, optimisers: dict[str, int], saved: KeptNetwork | None = None,
