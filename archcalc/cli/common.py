@@ -50,11 +50,9 @@ def emit_text(text: str) -> None:
 def emit_prose(text: str) -> None:
     """Sentences a person reads (training memory, checkpointing, ...): in a terminal, wrapped at its width between words,
     a number kept with its unit (archcalc.cli.prose); in a pipe or a file, as they are."""
-    from rich.text import Text
+    from rich.text import Text  # rich only for the tables and prose
 
-    from archcalc.cli.tables import print_whole  # rich only for the tables
-
-    print_whole(Text(text.rstrip("\n")))
+    emit(Text(text.rstrip("\n")))
 
 
 def emit_json(doc: Any) -> None:

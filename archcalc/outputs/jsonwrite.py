@@ -33,12 +33,10 @@ class Each:
         self.items, self.make = items, make
         self.added: list[Callable[[dict[str, Any]], None]] = []
         self.fixed = fixed  # make's items are as `fixed` leaves them (not walked again); the keys `also` adds are fixed here
-        self.unchecked = False  # some `also` adds values that may need fixing
 
-    def also(self, add: Callable[[dict[str, Any]], None], plain: bool = False) -> None:
-        """`add(item)` adds keys to each item; `plain`: their values are str, int, bool or None (or dicts of them)."""
+    def also(self, add: Callable[[dict[str, Any]], None]) -> None:
+        """`add(item)` adds keys to each item."""
         self.added.append(add)
-        self.unchecked = self.unchecked or not plain
 
     def __len__(self) -> int:
         return len(self.items)
@@ -59,7 +57,7 @@ class Each:
             before = len(item)
             for add in self.added:
                 add(item)
-            if self.fixed and self.unchecked:
+            if self.fixed:
                 for key in list(item)[before:]:
                     item[key] = _fixed(item[key])
         return item
