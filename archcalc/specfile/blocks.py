@@ -104,11 +104,9 @@ class Expander:
         out: list[Any] = []
         if not self.blocks and self.made + len(rows) <= self.max_layers:  # no block to expand, no limit to reach
             self.made += len(rows)
-            for row in rows:  # mappings (the reader refused anything else)
-                if "when" in row:
-                    refuse_outside(row, self.label)
-                out.append(self.resolve(row) if "inputs" in row else row)
-            return out
+            for row in rows:
+                refuse_outside(row, self.label)
+            return list(rows)  # no instance to name in inputs (resolve: aliases are made by blocks; the reader takes `inputs: x`)
         for row in rows:
             if isinstance(row, Map) and isinstance(row.get("type"), str) and row["type"] in self.blocks:
                 self.check(row, self.count(row["type"]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
@@ -92,14 +92,6 @@ class _Kind:
         self.required = [k for k in self.keys.values() if k.required]
 
 
-class _Read(NamedTuple):  # a row's keys but its name, as read: what the rows alike share
-    layer: Layer
-    inputs: tuple[str, ...] | None
-    split: bool | None
-    gpu: int
-    output: bool
-
-
 class _Reader:
     """Turns the raw mapping into a Spec, keeping the file name for messages."""
 
@@ -110,7 +102,7 @@ class _Reader:
         self.kinds: dict[str, _Kind] = {}
         self.blocks: dict[str, Block] = {}
         self.made: dict[tuple[Any, ...], Layer] = {}  # same_keys -> the layer: rows alike share one (frozen)
-        self.alike: dict[object, _Read] = {}  # a one-line row's keys but its name (Map.alike) -> what they were read as
+        self.alike: dict[object, LayerSpec] = {}  # a one-line row's keys but its name (Map.alike) -> the first such row's, read
 
     def where(self, m: Map, key: str | None = None, layer: str | None = None) -> Location:
         line = m.key_lines.get(key, m.line) if key is not None else m.line
@@ -156,6 +148,9 @@ class _Reader:
                     tuple(expander.instances), accept)
 
     def kind(self, row: Map, name: str) -> _Kind:
+        met = self.kinds.get(row["type"]) if type(row.get("type")) is str else None  # a kind met before
+        if met is not None:
+            return met
         kind = self.need(row, "type", "the layer", name)
         if not isinstance(kind, str) or kind not in KINDS:
             known = [*KINDS, *self.blocks]
@@ -182,12 +177,8 @@ class _Reader:
             raise SpecError(self.where(row), f"layer #{index + 1}: {problem}", "a layer's name is printable text: letters, digits, . _ -")
         known = self.alike.get(row.alike) if row.alike is not None else None
         if known is not None:  # a row written as one before it but for its name: its keys were read and checked there
-            where = Location(row.file or self.label, row.line, name, "layer", row.note)  # as self.where(row, None, name)
-            return LayerSpec(name, known.layer, known.inputs, known.split, known.gpu, where, known.output)
-        kind_name = row.get("type")
-        kind = self.kinds.get(kind_name) if type(kind_name) is str else None  # a kind met before
-        if kind is None:
-            kind = self.kind(row, name)
+            return LayerSpec(name, known.layer, known.inputs, known.split, known.gpu, self.where(row, None, name), known.output)
+        kind = self.kind(row, name)
         if not kind.allowed_set.issuperset(row):  # the message names the first unknown key
             self.keys(row, kind.allowed, a_kind(kind.cls.kind), name)
         same = same_keys(kind.cls.kind, row, kind.keys)
@@ -213,9 +204,10 @@ class _Reader:
         if not isinstance(marked, bool):
             raise SpecError(self.where(row, "output", name), f"'output' must be true or false, not {quote(marked)}",
                             "output: true marks a layer whose output is one of the network's (nothing need read it)")
+        read = LayerSpec(name, made, inputs, split, gpu, self.where(row, None, name), marked)
         if row.alike is not None and len(self.alike) < 4096:
-            self.alike[row.alike] = _Read(made, inputs, split, gpu, marked)
-        return LayerSpec(name, made, inputs, split, gpu, self.where(row, None, name), marked)
+            self.alike[row.alike] = read
+        return read
 
     def make(self, row: Map, kind: _Kind, name: str) -> Layer:
         """The layer of a row's keys, each parsed by its Value (the row's name only for messages)."""

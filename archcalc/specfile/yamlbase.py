@@ -3,6 +3,7 @@ archcalc refuses raises (with a hint). PyYAML's safe loader, with its resolver's
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -45,10 +46,10 @@ class Map(dict):  # type: ignore[type-arg]
 
 class Row(Map):
     """A mapping written on one line (`- {name: conv1, type: relu}`): each key is on its line, so the lines of its keys
-    are made only when asked for (by a message)."""
+    are made only when asked for (by a message, or a block's rows as each use of the block copies them), once."""
 
-    @property
-    def key_lines(self) -> dict[str, int]:  # type: ignore[override]  # read-only: a row's keys are all on its line
+    @cached_property
+    def key_lines(self) -> dict[str, int]:  # type: ignore[override]  # a row's keys are all on its line: one it gains later too
         return dict.fromkeys(self, self.line)
 
 
