@@ -10,7 +10,7 @@ A PNG is 96 px per inch for a box in px (the box is its size in pixels), 150 dpi
 
 A network split across GPUs keeps its GPU columns (cutting them would hide the split) and is only
 scaled. The volumes figure (`--style volumes`) wraps into 1 to 6 numbered rows, chosen the same way
-by its own layout's size (volume_layout.fitted), and is scaled by rsvg-convert.
+on a slide by the size of its text (volume_slide.slide_fitted), and is scaled by rsvg-convert.
 """
 
 from __future__ import annotations

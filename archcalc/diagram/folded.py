@@ -138,7 +138,7 @@ def to_folded_digraph(a: Analysis, nodes: tuple[Shown, ...], direction: str = "T
     dot = quoted.Digraph(name="archcalc", graph_attr={**(SLIDE_GRAPH if words else GRAPH), "rankdir": direction},
                          node_attr=SLIDE_NODE if words else NODE, edge_attr=SLIDE_EDGE if words else EDGE)
     notes = [line("a bold box is a block folded into one node: its layers' parameters and FLOPs added up", "#444444", 10)] if said else []
-    if any(f.skips for f, _ in said.values()):
+    if skips:
         notes.append(line("a loop beside a block: its skip connection (the block's input added to its output)", "#444444", 10))
     if any(isinstance(x, Fused) for x in nodes):
         notes.append(line("'+ batch norm + relu6' after a layer: the normalisation and activation that follow it, drawn in its node", "#444444", 10))

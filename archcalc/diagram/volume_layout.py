@@ -116,26 +116,26 @@ def _place(texts: list[Text], x: float, y: float, anchor: str = "middle", pitch:
     return [replace(t, at=(x, y + pitch * i), anchor=anchor) for i, t in enumerate(texts)]
 
 
-def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False, shrink: float = 1.0, em: float = 1.0) -> Scene:
+def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False, em: float = 1.0) -> Scene:
     """The figure; with `bands` > 1 the stages, in order, wrap into that many numbered rows, one below another;
-    `slide`: slide mode's words (volume_words.py); `shrink`: the volumes' sizes times this; `em`: every text's size
-    and the room it takes times this (a slide's). With several GPUs, the top stream's labels are above its
-    volumes, so that the lines between the streams (red where maps cross GPUs) run past no text."""
+    `slide`: slide mode's words (volume_words.py); `em`: every text's size and the room it takes times this (a
+    slide's). With several GPUs, the top stream's labels are above its volumes, so that the lines between the streams
+    (red where maps cross GPUs) run past no text."""
     ln, lb = LINE * em, LABEL * em  # the pitch of label lines and their size
     streams = a.gpus if a.gpus > 1 else 1
     nodes = [_nodes(s) for s in stages]
-    size = (lambda shape: tuple(v * shrink for v in extent(shape))) if shrink != 1 else extent
+    said_of = [[_labels(s, shape, slide, em) for _, shape in ns] for s, ns in zip(stages, nodes)]  # each volume's labels, once
     heading_ = [replace(t, size=t.size * em) for t in heading(a, slide)]
     runs = cut(volume_pieces(stages), max(1, min(bands, len(stages))))
     band_of = [b for b, run in enumerate(runs) for _ in run]
     numbered = len(runs) > 1
     arcs_room = skip_arcs.room(stages, band_of) * em  # above the kernel labels, under the part's title
-    lines = [max(len(_labels(stages[i], shape, slide, em)) for i in run for _, shape in nodes[i]) for run in runs]  # a row's labels
+    lines = [max(len(said) for i in run for said in said_of[i]) for run in runs]  # a row's labels
     lifts = [ln * n if streams > 1 else 0.0 for n in lines]  # room above a row's top stream for its labels
     top = MARGIN + 16 * em + ln * len(heading_) + 14 + (ln + 4 if numbered and not slide else 0) + lifts[0] + arcs_room  # the first kernel label line
     # each row as tall as its own volumes: above the centre line (half a height and the depth) and below it
-    ups = [max(size(shape)[1] / 2 + size(shape)[2] for i in run for _, shape in nodes[i]) for run in runs]
-    downs = [max(size(shape)[1] / 2 for i in run for _, shape in nodes[i]) for run in runs]
+    ups = [max(extent(shape)[1] / 2 + extent(shape)[2] for i in run for _, shape in nodes[i]) for run in runs]
+    downs = [max(extent(shape)[1] / 2 for i in run for _, shape in nodes[i]) for run in runs]
     between = [ln * n + 20 + 16 * em + (ln + 4 if numbered and not slide else 0) + arcs_room for n in lines]  # from a row's stream's volumes to the next's
     centres = [top + ups[0] + 8]
     for k in range(1, len(runs) * streams):
@@ -170,15 +170,14 @@ def layout(a: Analysis, stages: list[Stage], bands: int = 1, slide: bool = False
                 items.append(back)
                 cursor = back.box[1] + 6
         gap = max(GAP, text_width(stage.window_text, lb) + 14) if i else 0.0
-        width = max(max(size(s)[0] + size(s)[2] for _, s in ns),
-                    max(t.box[1] - t.box[0] for _, s in ns for t in _labels(stage, s, slide, em)))
+        width = max(max(extent(s)[0] + extent(s)[2] for _, s in ns),
+                    max(t.box[1] - t.box[0] for said in said_of[i] for t in said))
         left = cursor + gap
         placed: dict[int | None, Solid] = {}
-        for g, shape in ns:
-            w, h, o = size(shape)
+        for (g, shape), said in zip(ns, said_of[i]):
+            w, h, o = extent(shape)
             yc = middle if g is None else centre(band, g)
             placed[g] = Solid(left + (width - w - o) / 2, yc, w, h, o)
-            said = _labels(stage, shape, slide, em)
             above = g == 0 and streams > 1
             items += _place(said, left + width / 2, yc - ups[band] - 8 - ln * (len(said) - 1) if above else yc + downs[band] + 16 * em, pitch=ln)
             if stage.window_text and (g in (None, 0) or not stage.crosses):  # once, above the top stream, where lines cross

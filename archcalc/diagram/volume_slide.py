@@ -12,6 +12,7 @@ What each volume says there, and the key that says the rest once, is volume_key.
 from __future__ import annotations
 
 from archcalc.analysis import Analysis
+from archcalc.diagram.fit import SLIDE_WIDTH_PX
 from archcalc.diagram.scene import Scene, Text, text_width
 from archcalc.diagram.volume_key import for_slide
 from archcalc.diagram.volume_layout import LABEL, LINE, MARGIN, layout
@@ -20,7 +21,6 @@ from archcalc.diagram.volumes import Stage
 
 EMS = tuple(1 + k / 4 for k in range(17))  # the text sizes tried, 1 to 5 times the handout's 10 px labels
 MAX_ROWS = 6
-SLIDE_WIDTH_PX = 1920
 TARGET_PX = 22.0  # the smallest text wanted (tests/test_slides.py holds it to 20 px, measured off the SVG)
 
 
@@ -53,7 +53,7 @@ def slide_fitted(a: Analysis, stages: list[Stage], ratio: float) -> Scene:
     for em in EMS:
         here: tuple[float, Scene] | None = None
         for rows in range(1, min(MAX_ROWS, len(stages)) + 1):
-            scene = keyed(layout(a, stages, rows, True, 1.0, em), key, em)
+            scene = keyed(layout(a, stages, rows, True, em=em), key, em)
             px = smallest_text_px(scene, ratio)
             if here is None or px > here[0] * 1.02:
                 here = (px, scene)
