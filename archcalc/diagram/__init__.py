@@ -68,18 +68,20 @@ def picture(graph: Graph, a: Analysis, style: str, depth: int | None, direction:
         if frame is not None and frame.ratio is not None and u_of(a, shown):  # a U keeps its shape and direction (ushape.py)
             return sized(largest_u(u_builder(a, shown, direction), frame.ratio), frame)
         if frame is not None and frame.ratio is not None:
-            direction, parts = choose_layout(candidate_builder(a, shown, slide), frame.ratio, len(shown) + 1, largest=slide)
+            build = candidate_builder(a, shown, slide)  # the chosen layout drawn with the words made for the candidates
+            direction, parts = choose_layout(build, frame.ratio, len(shown) + 1, largest=slide)
+            dot = build(direction, parts)
         else:
-            parts = 1
-        dot = to_folded_digraph(a, shown, direction, parts, slide=slide)
+            dot = to_folded_digraph(a, shown, direction, 1, slide=slide)
     return dot if frame is None else sized(dot, frame)
 
 
 def _fused_picture(a: Analysis, shown: tuple[Shown, ...], direction: str, frame: Frame | None) -> graphviz.Digraph:
+    build = candidate_builder(a, shown, False, edge_shapes=False)
     parts = 1
     if frame is not None and frame.ratio is not None:
-        direction, parts = choose_layout(candidate_builder(a, shown, False, edge_shapes=False), frame.ratio, len(shown) + 1)
-    dot = to_folded_digraph(a, shown, direction, parts, False)
+        direction, parts = choose_layout(build, frame.ratio, len(shown) + 1)
+    dot = build(direction, parts)
     return dot if frame is None else sized(dot, frame)
 
 

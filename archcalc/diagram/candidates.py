@@ -41,14 +41,19 @@ class KeptWords(Slide):
         return list(self._heading)
 
 
+def kept_words(a: Analysis, shown: tuple[Shown, ...], joined: bool = False) -> KeptWords:
+    """A slide's words for the nodes `shown` (those drawn in a node of their own), to be said once for every layout."""
+    return KeptWords(a, [x for x in shown if not isinstance(x, Fused)], skipping(papers(shown)), joined)
+
+
 def candidate_builder(a: Analysis, shown: tuple[Shown, ...], slide: bool, edge_shapes: bool = True) -> Callable[[str, int], graphviz.Digraph]:
     """`build(direction, parts)` for fit.choose_layout: to_folded_digraph of `shown`, a slide's words made once."""
-    words = KeptWords(a, [x for x in shown if not isinstance(x, Fused)], skipping(papers(shown))) if slide else None
+    words = kept_words(a, shown) if slide else None
     return lambda direction, parts: to_folded_digraph(a, shown, direction, parts, edge_shapes, slide, words=words)
 
 
 def u_builder(a: Analysis, shown: tuple[Shown, ...], direction: str) -> Callable[[bool], graphviz.Digraph]:
     """`build(u_rows)` for ushape.largest_u: a slide of a U, its words made once; left to right its levels are columns
     of nodes, as tall as their lines, and a caption and its '+ ReLU' share a line where both fit one (slide.py)."""
-    words = KeptWords(a, [x for x in shown if not isinstance(x, Fused)], skipping(papers(shown)), joined=direction == "LR")
+    words = kept_words(a, shown, joined=direction == "LR")
     return lambda rows: to_folded_digraph(a, shown, direction, 1, slide=True, u_rows=rows, words=words)
